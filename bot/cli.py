@@ -1,0 +1,96 @@
+"""The `kaari` command: run (Telegram), chat (terminal), diagrams, check-instrument."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.bootstrap import all_flows, bootstrap
+from bot.settings import Settings, SettingsError, load_settings
+from flows.diagram import flow_diagram
+from flows.instrument import InstrumentError, load_instrument
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kaari", description="Kaari: a companion for youth social work.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the Telegram bot (needs KAARI_TELEGRAM_TOKEN)")
+    chat = commands.add_parser("chat", help="try the flows in this terminal: no token, no network")
+    chat.add_argument("--lang", choices=("fi", "sv", "en"), help="language to start in (default: fi)")
+    chat.add_argument("--db", type=Path, help="SQLite file (default: KAARI_DB_PATH or ./kaari.sqlite3)")
+    chat.add_argument("--user", default="local", help="who is chatting, to keep several people apart")
+    diagrams = commands.add_parser("diagrams", help="write each flow's diagram into docs/flows/")
+    diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
+    check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
+    check.add_argument("path", type=Path)
+    return parser
+
+
+def _setup_logging(settings: Settings, quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # Logs carry ids and events, never message text; httpx would log every Bot API URL (with the token).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+async def _chat(settings: Settings, language: str | None, user: str) -> None:
+    from bot.console import Console
+
+    services = await bootstrap(settings)
+    try:
+        await Console(services, sys.stdout, Path.cwd(), user).run(sys.stdin, language)
+    finally:
+        await services.close()
+
+
+async def _run(settings: Settings) -> None:
+    from bot.serve import serve
+
+    await serve(await bootstrap(settings))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kaari` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "chat":
+            if args.db:
+                settings = Settings(**{**settings.__dict__, "db_path": args.db})
+            if args.lang:
+                settings = Settings(**{**settings.__dict__, "default_language": args.lang})
+            _setup_logging(settings, quiet=True)
+            asyncio.run(_chat(settings, args.lang, args.user))
+        elif args.command == "run":
+            if not settings.telegram_token:
+                raise SettingsError("KAARI_TELEGRAM_TOKEN is not set: get one from @BotFather")
+            if settings.mode == "webhook" and not settings.webhook_url:
+                raise SettingsError("KAARI_WEBHOOK_URL is needed when KAARI_MODE=webhook")
+            _setup_logging(settings, quiet=False)
+            asyncio.run(_run(settings))
+        elif args.command == "diagrams":
+            args.out.mkdir(parents=True, exist_ok=True)
+            for name, spec in all_flows(load_instrument(settings.esy_instrument)).items():
+                (args.out / f"{name}.md").write_text(flow_diagram(spec), encoding="utf-8")
+                print(args.out / f"{name}.md")
+        elif args.command == "check-instrument":
+            instrument = load_instrument(args.path)
+            statements = sum(len(area.statements) for area in instrument.areas)
+            print(f"{args.path}: ok ({instrument.id} v{instrument.version}, "
+                  f"{len(instrument.areas)} areas, {statements} statements)")
+    except (SettingsError, InstrumentError) as error:
+        print(f"kaari: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""`kaari chat`: the same flows in a terminal. Numbered options, typed text, pictures saved as files."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.bootstrap import Services
+from bot.i18n import HELSINKI
+from bot.keys import user_key
+from bot.render import Button, PhotoOut, TextOut, render
+from flows import inputs
+from flows.messages import Msg, N_
+
+CHANNEL = "console"
+
+
+def parse_line(line: str, buttons: list[Button]) -> inputs.Input | None:
+    """What a typed line means: a command, the number of an option, or text. None means quit."""
+    text = line.strip()
+    if text.startswith("/"):
+        name = text.split()[0].lstrip("/").lower()
+        if name in ("quit", "exit"):
+            return None
+        if name == "start":
+            return inputs.Start()
+        return inputs.Command(name, known=name in ("help", "language", "cancel"))
+    if text.isdigit() and 1 <= int(text) <= len(buttons):
+        button = buttons[int(text) - 1]
+        return inputs.Choice(button.step, button.value)
+    return inputs.Text(line.rstrip("\n"))
+
+
+class Console:
+    """One person at a terminal."""
+
+    def __init__(self, services: Services, stdout: TextIO, out_dir: Path, user: str = "local") -> None:
+        self.services = services
+        self.stdout = stdout
+        self.out_dir = out_dir
+        self.key = user_key(services.secret, CHANNEL, user)
+        self.buttons: list[Button] = []
+        self.language = services.settings.default_language
+
+    def say(self, message: Msg) -> None:
+        print(self.services.catalogs.text(self.language, message), file=self.stdout, flush=True)
+
+    async def handle(self, given: inputs.Input, hint: str | None = None) -> None:
+        reply = await self.services.engine.handle(self.key, given, hint)
+        self.language = reply.language
+        for out in await render(reply, self.services.catalogs, self.services.drawer):
+            self.show(out)
+
+    def show(self, out: TextOut | PhotoOut) -> None:
+        if isinstance(out, PhotoOut):
+            stamp = datetime.now(HELSINKI).strftime("%Y%m%d-%H%M%S")
+            path = self.out_dir / f"kaari-circle-{stamp}.png"
+            path.write_bytes(out.png)
+            print(f"\n{out.caption}", file=self.stdout)
+            self.say(Msg(N_("console.picture_saved"), {"path": str(path)}))
+            return
+        print(f"\n{out.text}", file=self.stdout)
+        self.buttons = [button for row in out.buttons for button in row]
+        for number, button in enumerate(self.buttons, start=1):
+            print(f"  {number}) {button.label}", file=self.stdout)
+        if self.buttons:
+            self.say(Msg(N_("console.type_answer") if out.free_text else N_("console.type_number")))
+        self.stdout.flush()
+
+    async def run(self, stdin: TextIO, language: str | None = None) -> None:
+        """Talk until end of input or /quit."""
+        self.say(Msg(N_("console.hello")))
+        await self.handle(inputs.Start(), language)
+        loop = asyncio.get_running_loop()
+        while True:
+            print("> ", end="", file=self.stdout, flush=True)
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            given = parse_line(line, self.buttons)
+            if given is None:
+                break
+            await self.handle(given)
+        print(file=self.stdout)
+        self.say(Msg(N_("console.bye")))

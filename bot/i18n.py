@@ -1,0 +1,101 @@
+"""Catalog lookup and formatting: ids with named placeholders become sentences in fi/sv/en.
+
+Dates are shown in Europe/Helsinki and numbers with each language's conventions, through babel.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from flows.messages import LANGUAGES, Lines, LocalText, Msg, Number, Param
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "bot"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# Finland-Swedish and British English date conventions suit a Finnish service better than sv_SE/en_US.
+BABEL_LOCALES = {"fi": Locale.parse("fi_FI"), "sv": Locale.parse("sv_FI"), "en": Locale.parse("en_GB")}
+
+
+def locales_dir() -> Path:
+    """Where the catalogs are: inside the installed wheel, or the source checkout's ``locales/``."""
+    packaged = Path(__file__).parent / "_locales"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "locales"
+
+
+def _load(directory: Path, language: str) -> dict[str, str]:
+    folder = directory / language / "LC_MESSAGES"
+    mo_path, po_path = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if mo_path.exists() and (not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
+        with mo_path.open("rb") as mo_file:
+            catalog = read_mo(mo_file)
+    else:
+        # A checkout whose catalogs were not compiled (or changed since): read the sources directly.
+        log.warning("i18n.uncompiled language=%s", language)
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def placeholders(template: str) -> set[str]:
+    """The named placeholders in a catalog string."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Catalogs:
+    """All three languages, loaded once; `text` renders a message in one of them."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or locales_dir()
+        self.messages = {language: _load(self.directory, language) for language in LANGUAGES}
+
+    def has(self, language: str, key: str) -> bool:
+        return key in self.messages[language]
+
+    def text(self, language: str, message: Msg | LocalText) -> str:
+        """The sentence for ``message`` in ``language``; a missing id shows the id, never a crash."""
+        if isinstance(message, LocalText):
+            return message.get(language)
+        template = self.messages.get(language, {}).get(message.key)
+        if template is None:
+            log.error("i18n.missing language=%s key=%s", language, message.key)
+            return message.key
+        values = {name: self.param(language, value) for name, value in message.params.items()}
+        try:
+            return template.format_map(values)
+        except (KeyError, IndexError, ValueError):
+            log.error("i18n.placeholder language=%s key=%s", language, message.key)
+            return template
+
+    def param(self, language: str, value: Param) -> str:
+        """One placeholder value as text in ``language``."""
+        locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
+        match value:
+            case Msg() | LocalText():
+                return self.text(language, value)
+            case Lines(items=items, separator=separator):
+                return separator.join(self.param(language, item) for item in items)
+            case Number(value=number, decimals=decimals, signed=signed):
+                pattern = "0." + "0" * decimals if decimals else "0"
+                if signed:
+                    pattern = f"+{pattern};-{pattern}"
+                return str(format_decimal(number, format=pattern, locale=locale))
+            case datetime():
+                return str(format_date(value.astimezone(HELSINKI), format="medium", locale=locale))
+            case _:
+                return str(value)
+
+    def clock_time(self, language: str, value: datetime) -> str:
+        """A time of day in Helsinki, for messages that need one."""
+        locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
+        return str(format_time(value.astimezone(HELSINKI), format="short", locale=locale))

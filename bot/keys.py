@@ -1,0 +1,12 @@
+"""Keyed hashes for people: the raw Telegram id is never stored, only HMAC(secret, id)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def user_key(secret: str, channel: str, raw_id: int | str) -> str:
+    """A stable, non-reversible key for a person on a channel."""
+    digest = hmac.new(secret.encode(), f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{channel}-{digest}"

@@ -1,0 +1,75 @@
+"""Telegram's flood limits: about 30 messages/s per bot (PTB's AIORateLimiter) and 1 message/s per
+private chat, which AIORateLimiter does not pace, so this adds it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+# Methods that put a new message into a chat; edits and callback answers are not paced.
+PACED_PREFIX = "send"
+UNPACED = frozenset({"sendChatAction"})
+
+
+class ChatPacedRateLimiter(BaseRateLimiter[int]):
+    """AIORateLimiter for the bot-wide limit, plus at most one new message per ``chat_interval`` per chat.
+
+    Each send reserves the next free slot for its chat before it waits, so concurrent sends to one chat
+    queue up in order instead of racing.
+    """
+
+    def __init__(
+        self, overall_per_second: float = 30.0, chat_interval: float = 1.0, max_retries: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._overall = (
+            AIORateLimiter(overall_max_rate=overall_per_second, overall_time_period=1, max_retries=max_retries)
+            if overall_per_second > 0 else None
+        )
+        self._interval = chat_interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next_free: dict[int, float] = {}
+
+    async def initialize(self) -> None:
+        if self._overall is not None:
+            await self._overall.initialize()
+
+    async def shutdown(self) -> None:
+        if self._overall is not None:
+            await self._overall.shutdown()
+
+    def reserve(self, chat_id: int) -> float:
+        """Reserve this chat's next slot; return how long to wait for it."""
+        now = self._clock()
+        if len(self._next_free) > 10_000:  # forget chats whose slots are long past
+            self._next_free = {chat: at for chat, at in self._next_free.items() if at > now}
+        slot = max(now, self._next_free.get(chat_id, now))
+        self._next_free[chat_id] = slot + self._interval
+        return slot - now
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if (
+            self._interval > 0 and endpoint.startswith(PACED_PREFIX) and endpoint not in UNPACED
+            and isinstance(chat_id, int) and chat_id > 0
+        ):
+            wait = self.reserve(chat_id)
+            if wait > 0:
+                await self._sleep(wait)
+        if self._overall is None:
+            return await callback(*args, **kwargs)
+        return await self._overall.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)

@@ -1,0 +1,102 @@
+"""Turn engine results into channel-neutral messages: text with buttons, and pictures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.circle import CirclePicture
+from bot.drawing import Drawer
+from bot.i18n import Catalogs
+from flows.messages import Msg
+from flows.results import Abort, Ask, Circle, Done, Photo, Reply, Say
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str
+    step: int
+
+
+@dataclass
+class TextOut:
+    """One message; ``buttons`` are rows. ``free_text`` says typing an answer is welcome too."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    free_text: bool = False
+
+
+@dataclass
+class PhotoOut:
+    png: bytes
+    caption: str
+
+
+Outgoing = TextOut | PhotoOut
+
+
+def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CirclePicture:
+    """Resolve every text of the circle in ``language`` so the drawing process needs no catalogs."""
+    return CirclePicture(
+        title=catalogs.text(language, circle.title),
+        areas=tuple(area.get(language) for area in circle.areas),
+        scale_min=circle.scale_min,
+        scale_max=circle.scale_max,
+        scale_labels=tuple(label.get(language) for label in circle.scale_labels),
+        series=tuple((catalogs.text(language, s.label), s.values) for s in circle.series),
+    )
+
+
+async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgoing]:
+    """Messages for one reply; notices are joined to the question after them, to send fewer messages."""
+    language = reply.language
+    out: list[Outgoing] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            out.append(TextOut("\n\n".join(pending)))
+            pending.clear()
+
+    for result in reply.results:
+        match result:
+            case Say(msg=msg):
+                pending.append(catalogs.text(language, msg))
+            case Ask():
+                pending.append(catalogs.text(language, result.prompt))
+                rows = [[Button(catalogs.text(language, o.label), o.value, result.step)] for o in result.options]
+                controls = [Button(catalogs.text(language, o.label), o.value, result.step) for o in result.controls]
+                rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
+                out.append(TextOut("\n\n".join(pending), rows, result.free_text))
+                pending.clear()
+            case Photo(circle=circle, caption=caption):
+                flush()
+                png = await drawer.draw(circle_picture(circle, language, catalogs))
+                out.append(PhotoOut(png, catalogs.text(language, caption)))
+            case Done(msg=msg):
+                if msg is not None:
+                    pending.append(catalogs.text(language, msg))
+            case Abort(reason=reason):
+                pending.append(catalogs.text(language, Msg(reason)))
+    flush()
+    return out
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split a long text into pieces under ``limit``, at paragraph or line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return pieces

@@ -1,0 +1,95 @@
+"""Configuration from environment variables; the README's table lists every one of them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    db_path: Path = Path("kaari.sqlite3")
+    secret: str = ""
+    default_language: str = "fi"
+    esy_instrument: Path | None = None
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
+    rate_per_second: float = 30.0
+    chat_interval: float = 1.0
+    draw_workers: int = 1
+    log_level: str = "INFO"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    mode = env.get("KAARI_MODE", "polling")
+    if mode not in ("polling", "webhook"):
+        raise SettingsError(f"KAARI_MODE must be 'polling' or 'webhook', got {mode!r}")
+    language = env.get("KAARI_DEFAULT_LANGUAGE", "fi")
+    if language not in ("fi", "sv", "en"):
+        raise SettingsError(f"KAARI_DEFAULT_LANGUAGE must be fi, sv or en, got {language!r}")
+    instrument = env.get("KAARI_ESY_INSTRUMENT")
+    return Settings(
+        telegram_token=env.get("KAARI_TELEGRAM_TOKEN", ""),
+        telegram_api_url=env.get("KAARI_TELEGRAM_API_URL", Settings.telegram_api_url),
+        telegram_file_url=env.get("KAARI_TELEGRAM_FILE_URL", Settings.telegram_file_url),
+        db_path=Path(env.get("KAARI_DB_PATH", str(Settings.db_path))),
+        secret=env.get("KAARI_SECRET", ""),
+        default_language=language,
+        esy_instrument=Path(instrument) if instrument else None,
+        mode=mode,
+        webhook_url=env.get("KAARI_WEBHOOK_URL", ""),
+        webhook_listen=env.get("KAARI_WEBHOOK_LISTEN", Settings.webhook_listen),
+        webhook_port=int(_number(env, "KAARI_WEBHOOK_PORT", Settings.webhook_port, int)),
+        webhook_secret=env.get("KAARI_WEBHOOK_SECRET", ""),
+        rate_per_second=_number(env, "KAARI_RATE_PER_SECOND", Settings.rate_per_second, float),
+        chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
+        draw_workers=max(1, int(_number(env, "KAARI_DRAW_WORKERS", Settings.draw_workers, int))),
+        log_level=env.get("KAARI_LOG_LEVEL", Settings.log_level).upper(),
+    )
+
+
+def resolve_secret(settings: Settings) -> str:
+    """The HMAC key for user keys: KAARI_SECRET, or a random one kept in a file beside the database.
+
+    Losing the key makes every stored person unreachable by their Telegram account, so the generated
+    one is written once (mode 600) and reused.
+    """
+    if settings.secret:
+        return settings.secret
+    path = settings.db_path.with_name(settings.db_path.name + ".secret")
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    value = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,179 @@
+"""The Telegram channel: updates become engine inputs, replies become Bot API calls. Handlers stay thin."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update,
+)
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.bootstrap import Services
+from bot.keys import user_key
+from bot.ratelimit import ChatPacedRateLimiter
+from bot.render import Outgoing, PhotoOut, TextOut, render, split_text
+from flows import inputs
+from flows.messages import LANGUAGES, Msg, N_
+
+log = logging.getLogger(__name__)
+
+COMMAND_TEXTS = {
+    "start": N_("command.start"), "help": N_("command.help"),
+    "language": N_("command.language"), "cancel": N_("command.cancel"),
+}
+COMMANDS = tuple(COMMAND_TEXTS)
+CHANNEL = "tg"
+
+
+def callback_data(step: int, value: str) -> str:
+    return f"{step}|{value}"
+
+
+def parse_callback(data: str) -> inputs.Choice | None:
+    step, _, value = data.partition("|")
+    return inputs.Choice(int(step), value) if step.isdigit() and value else None
+
+
+def keyboard(out: TextOut) -> InlineKeyboardMarkup | None:
+    if not out.buttons:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.label, callback_data=callback_data(b.step, b.value)) for b in row]
+        for row in out.buttons
+    ])
+
+
+class TelegramChannel:
+    """Handlers for one Application, bound to the services they serve."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def key_of(self, update: Update) -> str:
+        assert update.effective_user is not None
+        return user_key(self.services.secret, CHANNEL, update.effective_user.id)
+
+    @staticmethod
+    def language_hint(update: Update) -> str | None:
+        code = update.effective_user.language_code if update.effective_user else None
+        return code[:2].lower() if code else None
+
+    async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, given: inputs.Input) -> None:
+        chat = update.effective_chat
+        if chat is None or update.effective_user is None:
+            return
+        reply = await self.services.engine.handle(self.key_of(update), given, self.language_hint(update))
+        outgoing = await render(reply, self.services.catalogs, self.services.drawer)
+        await self.send(context, chat.id, outgoing)
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
+        for out in outgoing:
+            if isinstance(out, PhotoOut):
+                await context.bot.send_photo(chat_id, photo=out.png, caption=out.caption)
+                continue
+            pieces = split_text(out.text)
+            for piece in pieces[:-1]:
+                await context.bot.send_message(chat_id, piece)
+            await context.bot.send_message(chat_id, pieces[-1], reply_markup=keyboard(out))
+
+    # --- handlers -------------------------------------------------------------------------------
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.deliver(update, context, inputs.Start())
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and update.effective_message.text is not None
+        name = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self.deliver(update, context, inputs.Command(name, known=name in COMMANDS))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await self.deliver(update, context, inputs.Text(update.effective_message.text or ""))
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        kind = next((k for k in ("sticker", "photo", "voice", "video", "document", "location")
+                     if message is not None and getattr(message, k, None)), "other")
+        await self.deliver(update, context, inputs.Unsupported(kind))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        choice = parse_callback(query.data or "")
+        await self.close_buttons(query.message, query.data or "")
+        await self.deliver(update, context, choice or inputs.Choice(-1, "ctl:unknown"))
+
+    @staticmethod
+    async def close_buttons(message: Any, data: str) -> None:
+        """Mark the tapped answer in the question and remove its buttons, so old buttons are rarer."""
+        if not isinstance(message, Message):
+            return  # too old for the Bot API to show us; the engine still answers
+        chosen = next((button.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+                       for button in row if button.callback_data == data), None)
+        text = message.text or ""
+        try:
+            if chosen and text and len(text) + len(chosen) + 4 <= 4096:
+                await message.edit_text(f"{text}\n\n→ {chosen}", reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            log.info("telegram.edit_failed reason=%s", type(error).__name__)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure (ids and types only) and tell the person politely; never leave silence."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram.error update=%s error=%s", update_id, type(error).__name__, exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
+            return
+        language = self.language_hint(update) or self.services.settings.default_language
+        language = language if language in LANGUAGES else self.services.settings.default_language
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, self.services.catalogs.text(language, Msg(N_("error.internal"))))
+        except Exception as second:  # the apology itself failed: log it, nothing more we can do
+            log.error("telegram.apology_failed update=%s error=%s", update_id, type(second).__name__)
+
+    async def set_commands(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """The command menu in each language; Finnish is also the default for other languages."""
+        catalogs = self.services.catalogs
+        for language in (*LANGUAGES, None):
+            shown = language or self.services.settings.default_language
+            commands = [BotCommand(c, catalogs.text(shown, Msg(COMMAND_TEXTS[c]))) for c in COMMANDS]
+            await application.bot.set_my_commands(commands, language_code=language)
+
+
+def build_application(
+    services: Services, *, request: BaseRequest | None = None, updates_request: BaseRequest | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The PTB Application for ``services``; tests pass a fake ``request``."""
+    settings = services.settings
+    channel = TelegramChannel(services)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .rate_limiter(ChatPacedRateLimiter(settings.rate_per_second, settings.chat_interval))
+        .concurrent_updates(True)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    application = builder.build()
+    # Groups are not served: young people talk to Kaari one to one.
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("start", channel.on_start, filters=private))
+    application.add_handler(MessageHandler(filters.COMMAND & private, channel.on_command))
+    application.add_handler(CallbackQueryHandler(channel.on_button))
+    application.add_handler(MessageHandler(filters.TEXT & private, channel.on_text))
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, channel.on_other))
+    application.add_error_handler(channel.on_error)
+    application.bot_data["channel"] = channel
+    return application

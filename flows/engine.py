@@ -1,0 +1,288 @@
+"""The engine: turns one input into results, running the person's flow on its `transitions` machine.
+
+It knows no flow by name except the menu it returns to, no channel and no sentence: flows say what to
+ask, channels say it. One conversation row per person, written in the transaction that records the input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import weakref
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from transitions.extensions.asyncio import AsyncMachine
+
+from flows import inputs
+from flows.messages import LANGUAGES, Msg, N_
+from flows.results import (
+    BACK, CANCEL, CANCEL_NO, CANCEL_YES, HELP, LANGUAGE, LANGUAGE_PREFIX, PAUSE, Ask, Option, Reply, Say,
+)
+from flows.spec import Conversation, FlowSpec
+from storage.ports import ConversationRow, Store, UnitOfWork, UserRow
+
+log = logging.getLogger(__name__)
+
+RESUME = "ctl:resume"
+HISTORY_LIMIT = 60
+MAX_TEXT = 1000
+_PENDING = "_pending"
+_HISTORY = "_history"
+
+LANGUAGE_NAMES = {"fi": N_("language.name.fi"), "sv": N_("language.name.sv"), "en": N_("language.name.en")}
+
+
+def build_machine(spec: FlowSpec) -> AsyncMachine:
+    """One machine per flow, shared by every conversation (models are added per update)."""
+    return AsyncMachine(
+        model=None, states=[s if isinstance(s, str) else dict(s) for s in spec.states], transitions=[dict(t) for t in spec.transitions],
+        initial=spec.initial, queued="model", send_event=True, auto_transitions=False,
+        ignore_invalid_triggers=True,
+    )
+
+
+def language_question(step: int) -> Ask:
+    """The language choice, offered from anywhere without leaving the current flow."""
+    options = tuple(Option(LANGUAGE_PREFIX + code, Msg(LANGUAGE_NAMES[code])) for code in LANGUAGES)
+    return Ask(Msg(N_("language.choose")), options, step=step)
+
+
+class Engine:
+    """Runs flows for people; `handle` is the only way in."""
+
+    def __init__(
+        self, store: Store, flows: Mapping[str, FlowSpec], clock: Callable[[], datetime],
+        *, menu: str = "menu", default_language: str = "fi",
+    ) -> None:
+        self.store = store
+        self.flows = dict(flows)
+        self.clock = clock
+        self.menu = menu
+        self.default_language = default_language
+        self._machines = {name: build_machine(spec) for name, spec in self.flows.items()}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, key: str, given: inputs.Input, language_hint: str | None = None) -> Reply:
+        """Process one input from the person behind ``key``; everything it changes commits together."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock, self.store.transaction() as work:
+            now = self.clock()
+            user, is_new = await self._user(work, key, language_hint, now)
+            reply = Reply(user.language)
+            conv = await self._conversation(work, key, user, now, reply)
+            await self._dispatch(conv, given, user, is_new, reply)
+            reply.language = user.language
+            await work.users.save(user)
+            await self._save(conv)
+            log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
+                     type(given).__name__)
+            return reply
+
+    async def _user(self, work: UnitOfWork, key: str, hint: str | None, now: datetime) -> tuple[UserRow, bool]:
+        user = await work.users.get(key)
+        if user is None:
+            language = hint if hint in LANGUAGES else self.default_language
+            return UserRow(key, language, now, now), True
+        user.last_seen_at = now
+        return user, False
+
+    async def _conversation(
+        self, work: UnitOfWork, key: str, user: UserRow, now: datetime, reply: Reply,
+    ) -> Conversation:
+        row = await work.conversations.get(key)
+        if row is None:
+            return await self._start(self.menu, key, work, now, user.language, int(now.timestamp()))
+        spec = self.flows.get(row.flow)
+        conv = Conversation(
+            key=key, flow=row.flow, state=row.state, version=row.flow_version, step=row.step,
+            data=row.data, work=work, now=now, language=user.language,
+        )
+        if spec is None or row.state not in spec.state_names:
+            log.warning("engine.restart user=%s flow=%s reason=unknown", key[:12], row.flow)
+            reply.results.append(Say(Msg(N_("flow.restarted"))))
+            return await self._start(self.menu, key, work, now, user.language, row.step + 1)
+        if row.flow_version != spec.version:
+            migrated = spec.migrate(row.flow_version, row.state, row.data) if spec.migrate else None
+            if migrated is None:
+                log.info("engine.restart user=%s flow=%s reason=version", key[:12], row.flow)
+                reply.results.append(Say(Msg(N_("flow.restarted"))))
+                return await self._start(row.flow, key, work, now, user.language, row.step + 1)
+            conv.state, conv.data, conv.version = migrated[0], migrated[1], spec.version
+        if spec.still_valid is not None and not spec.still_valid(conv):
+            log.info("engine.restart user=%s flow=%s reason=invalid", key[:12], row.flow)
+            reply.results.append(Say(Msg(N_("flow.restarted"))))
+            return await self._start(row.flow, key, work, now, user.language, row.step + 1)
+        return conv
+
+    async def _start(
+        self, flow: str, key: str, work: UnitOfWork, now: datetime, language: str, step: int,
+    ) -> Conversation:
+        spec = self.flows[flow]
+        conv = Conversation(
+            key=key, flow=flow, state=spec.initial, version=spec.version, step=step, data={},
+            work=work, now=now, language=language,
+        )
+        if spec.on_start is not None:
+            await spec.on_start(conv)
+        return conv
+
+    async def _save(self, conv: Conversation) -> None:
+        await conv.work.conversations.save(ConversationRow(
+            key=conv.key, flow=conv.flow, state=conv.state, flow_version=conv.version, step=conv.step,
+            data=conv.data, updated_at=conv.now,
+        ))
+
+    def view(self, conv: Conversation) -> Ask:
+        """The question the conversation's state asks, with its step and the generic controls."""
+        if conv.data.get(_PENDING) == "cancel":
+            options = (Option(CANCEL_YES, Msg(N_("control.cancel_yes"))),
+                       Option(CANCEL_NO, Msg(N_("control.cancel_no"))))
+            return Ask(Msg(N_("flow.cancel_confirm")), options, step=conv.step)
+        if conv.data.get(_PENDING) == "pause":
+            return Ask(Msg(N_("flow.paused")), (Option(RESUME, Msg(N_("control.resume"))),), step=conv.step)
+        spec = self.flows[conv.flow]
+        ask = spec.views[conv.state](conv)
+        controls: tuple[Option, ...] = ()
+        if spec.controls:
+            controls = (
+                Option(PAUSE, Msg(N_("control.pause"))),
+                *((Option(BACK, Msg(N_("control.back"))),) if conv.data.get(_HISTORY) else ()),
+                Option(CANCEL, Msg(N_("control.cancel"))),
+                Option(HELP, Msg(N_("control.help"))),
+            )
+        max_length = ask.max_length or (MAX_TEXT if ask.free_text else 0)
+        return Ask(ask.prompt, ask.options, ask.free_text, controls, conv.step, max_length)
+
+    def _show(self, conv: Conversation, reply: Reply, *before: Msg) -> None:
+        reply.results.extend(Say(msg) for msg in before)
+        reply.results.append(self.view(conv))
+
+    async def _dispatch(
+        self, conv: Conversation, given: inputs.Input, user: UserRow, is_new: bool, reply: Reply,
+    ) -> None:
+        spec = self.flows[conv.flow]
+        match given:
+            case inputs.Start():
+                conv.data.pop(_PENDING, None)
+                if is_new:
+                    # First contact: greet in the Telegram language, then let the person pick.
+                    reply.results.append(Say(Msg(N_("welcome.first"))))
+                    reply.results.append(language_question(conv.step))
+                elif conv.flow == self.menu:
+                    self._show(conv, reply, Msg(N_("welcome.back")))
+                else:
+                    self._show(conv, reply, Msg(N_("flow.resume")))
+            case inputs.Command(name="help"):
+                self._show(conv, reply, Msg(spec.help_key))
+            case inputs.Command(name="language"):
+                reply.results.append(language_question(conv.step))
+            case inputs.Command(name="cancel"):
+                await self._control(conv, CANCEL, reply)
+            case inputs.Command():
+                self._show(conv, reply, Msg(N_("error.unknown_command")))
+            case inputs.Unsupported():
+                self._show(conv, reply, Msg(N_("error.unsupported")))
+            case inputs.Choice(value=value) if value.startswith(LANGUAGE_PREFIX):
+                code = value.removeprefix(LANGUAGE_PREFIX)
+                if code in LANGUAGES:
+                    user.language = conv.language = code
+                    self._show(conv, reply, Msg(N_("language.changed")))
+                else:
+                    self._show(conv, reply, Msg(N_("error.stale")))
+            case inputs.Choice(step=step) if step != conv.step:
+                self._show(conv, reply, Msg(N_("error.stale")))
+            case inputs.Choice(value=value) if value.startswith("ctl:"):
+                await self._control(conv, value, reply)
+            case inputs.Choice(value=value):
+                await self._answer(conv, "choose", reply, value=value)
+            case inputs.Text(text=text):
+                await self._text(conv, text.strip(), reply)
+
+    async def _text(self, conv: Conversation, text: str, reply: Reply) -> None:
+        ask = self.view(conv)
+        if not ask.free_text:
+            self._show(conv, reply, Msg(N_("error.use_buttons")))
+        elif not text:
+            self._show(conv, reply, Msg(N_("error.empty")))
+        elif len(text) > ask.max_length:
+            self._show(conv, reply, Msg(N_("error.too_long"), {"max": ask.max_length, "length": len(text)}))
+        else:
+            await self._answer(conv, "text", reply, text=text)
+
+    async def _answer(self, conv: Conversation, trigger: str, reply: Reply, **given: Any) -> None:
+        ask = self.view(conv)
+        if trigger == "choose" and given["value"] not in {option.value for option in ask.options}:
+            self._show(conv, reply, Msg(N_("error.stale")))
+            return
+        snapshot = {"state": conv.state, "data": copy.deepcopy(conv.data)}
+        machine = self._machines[conv.flow]
+        machine.add_model(conv, initial=conv.state)
+        try:
+            moved = await conv.trigger(trigger, **given)
+        finally:
+            machine.remove_model(conv)
+        reply.results.extend(conv.out)
+        conv.out.clear()
+        if not moved:
+            self._show(conv, reply, Msg(N_("error.not_understood")))
+            return
+        conv.step += 1
+        spec = self.flows[conv.flow]
+        if conv.switch_to is not None:
+            await self._switch(conv, conv.switch_to, reply)
+        elif conv.state in spec.final:
+            await self._switch(conv, self.menu, reply)
+        else:
+            history = snapshot["data"].pop(_HISTORY, [])
+            conv.data[_HISTORY] = [*history, snapshot][-HISTORY_LIMIT:]
+            self._show(conv, reply)
+
+    async def _switch(self, conv: Conversation, flow: str, reply: Reply) -> None:
+        fresh = await self._start(flow, conv.key, conv.work, conv.now, conv.language, conv.step + 1)
+        reply.results.extend(fresh.out)
+        conv.flow, conv.state, conv.version, conv.step, conv.data = (
+            fresh.flow, fresh.state, fresh.version, fresh.step, fresh.data)
+        conv.switch_to = None
+        self._show(conv, reply)
+
+    async def _control(self, conv: Conversation, value: str, reply: Reply) -> None:
+        spec = self.flows[conv.flow]
+        pending = conv.data.get(_PENDING)
+        if value == HELP:
+            self._show(conv, reply, Msg(spec.help_key))
+        elif value == LANGUAGE:
+            reply.results.append(language_question(conv.step))
+        elif value == RESUME or (value == CANCEL_NO and pending == "cancel"):
+            conv.data.pop(_PENDING, None)
+            conv.step += 1
+            self._show(conv, reply, Msg(N_("flow.resume")))
+        elif not spec.controls:
+            self._show(conv, reply, Msg(N_("error.stale")))
+        elif value == PAUSE:
+            conv.data[_PENDING] = "pause"
+            conv.step += 1
+            log.info("engine.paused user=%s flow=%s state=%s", conv.key[:12], conv.flow, conv.state)
+            self._show(conv, reply)
+        elif value == CANCEL:
+            conv.data[_PENDING] = "cancel"
+            conv.step += 1
+            self._show(conv, reply)
+        elif value == CANCEL_YES and pending == "cancel":
+            log.info("engine.cancelled user=%s flow=%s state=%s", conv.key[:12], conv.flow, conv.state)
+            reply.results.append(Say(Msg(N_("flow.cancelled"))))
+            await self._switch(conv, self.menu, reply)
+        elif value == BACK and conv.data.get(_HISTORY):
+            history = conv.data[_HISTORY]
+            previous = history.pop()
+            conv.state, conv.data = previous["state"], {**previous["data"], _HISTORY: history}
+            conv.step += 1
+            self._show(conv, reply)
+        elif value == BACK:
+            self._show(conv, reply, Msg(N_("flow.no_back")))
+        else:
+            self._show(conv, reply, Msg(N_("error.stale")))

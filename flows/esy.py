@@ -1,0 +1,192 @@
+"""The ESY life-situation self-assessment: area by area, a one-tap scale, a wish for change, the circle.
+
+The statements come from an `Instrument` (a data file); this module only knows the shape of the work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.instrument import Area, Instrument
+from flows.messages import Lines, Msg, N_, Number
+from flows.results import Ask, Circle, Option, Photo, Say, Series
+from flows.scoring import area_scores, changes, lowest, strongest
+from flows.spec import Conversation, FlowSpec
+from storage.ports import AssessmentRow
+
+NAME = "esy"
+VERSION = 1
+BEGIN = "begin"
+SKIP = "skip"
+SECONDS_PER_STATEMENT = 12
+
+
+def esy_flow(instrument: Instrument) -> FlowSpec:
+    """The ESY flow for one instrument."""
+    areas = instrument.areas
+    rating_values = {str(point.value) for point in instrument.scale}
+
+    def area(conv: Conversation) -> Area:
+        return areas[conv.data["area"]]
+
+    async def on_start(conv: Conversation) -> None:
+        conv.data.update(instrument=instrument.id, iv=instrument.version, area=0, item=0, ratings={}, wishes={})
+
+    def still_valid(conv: Conversation) -> bool:
+        return conv.data.get("instrument") == instrument.id and conv.data.get("iv") == instrument.version
+
+    # --- what each state asks -------------------------------------------------------------------
+    def view_intro(conv: Conversation) -> Ask:
+        statements = sum(len(a.statements) for a in areas)
+        minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
+        prompt = Msg(N_("esy.intro"), {"areas": len(areas), "minutes": minutes})
+        return Ask(prompt, (Option(BEGIN, Msg(N_("esy.begin"))),))
+
+    def view_rate(conv: Conversation) -> Ask:
+        current = area(conv)
+        statement = current.statements[conv.data["item"]]
+        prompt = Msg(N_("esy.rate"), {
+            "number": conv.data["area"] + 1, "total": len(areas), "area": current.name,
+            "statement": statement.text,
+            "item": conv.data["item"] + 1, "items": len(current.statements),
+        })
+        options = tuple(Option(str(point.value), point.label) for point in instrument.scale)
+        return Ask(prompt, (*options, Option(SKIP, Msg(N_("esy.skip_statement")))))
+
+    def view_wish(conv: Conversation) -> Ask:
+        current = area(conv)
+        prompt = Msg(N_("esy.wish"), {"number": conv.data["area"] + 1, "total": len(areas), "area": current.name})
+        return Ask(prompt, (Option(SKIP, Msg(N_("esy.skip_wish"))),), free_text=True)
+
+    # --- guards -----------------------------------------------------------------------------------
+    def chose_begin(event: Any) -> bool:
+        return bool(event.kwargs.get("value") == BEGIN)
+
+    def chose_rating(event: Any) -> bool:
+        return event.kwargs.get("value") in rating_values or event.kwargs.get("value") == SKIP
+
+    def chose_skip(event: Any) -> bool:
+        return bool(event.kwargs.get("value") == SKIP)
+
+    def more_statements(event: Any) -> bool:
+        data = event.model.data
+        return bool(data["item"] + 1 < len(areas[data["area"]].statements))
+
+    def more_areas(event: Any) -> bool:
+        return bool(event.model.data["area"] + 1 < len(areas))
+
+    # --- effects ----------------------------------------------------------------------------------
+    def record_rating(event: Any) -> None:
+        data = event.model.data
+        statement = areas[data["area"]].statements[data["item"]]
+        value = event.kwargs["value"]
+        data["ratings"][statement.id] = None if value == SKIP else int(value)
+
+    def next_statement(event: Any) -> None:
+        event.model.data["item"] += 1
+
+    def record_wish(event: Any) -> None:
+        data = event.model.data
+        data["wishes"][areas[data["area"]].id] = event.kwargs["text"]
+
+    def next_area(event: Any) -> None:
+        event.model.data["area"] += 1
+        event.model.data["item"] = 0
+
+    async def complete(event: Any) -> None:
+        await finish(event.model, instrument)
+
+    return FlowSpec(
+        name=NAME,
+        version=VERSION,
+        states=["intro", "rate", "wish", {"name": "done", "on_enter": [complete]}],
+        initial="intro",
+        transitions=[
+            dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
+            dict(trigger="choose", source="rate", dest="rate", conditions=[chose_rating, more_statements],
+                 before=[record_rating, next_statement]),
+            dict(trigger="choose", source="rate", dest="wish", conditions=[chose_rating], before=[record_rating]),
+            dict(trigger="text", source="wish", dest="rate", conditions=[more_areas],
+                 before=[record_wish, next_area]),
+            dict(trigger="text", source="wish", dest="done", before=[record_wish]),
+            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, more_areas],
+                 before=[next_area]),
+            dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip]),
+        ],
+        views={"intro": view_intro, "rate": view_rate, "wish": view_wish},
+        help_key=N_("esy.help"),
+        final=frozenset({"done"}),
+        on_start=on_start,
+        still_valid=still_valid,
+    )
+
+
+async def finish(conv: Conversation, instrument: Instrument) -> None:
+    """Store the assessment and show the circle and the summary, comparing with the previous one."""
+    ratings: dict[str, int | None] = conv.data["ratings"]
+    scores = area_scores(instrument, ratings)
+    previous = await conv.work.assessments.latest(conv.key, instrument.id)
+    await conv.work.assessments.add(AssessmentRow(
+        user_key=conv.key, instrument_id=instrument.id, instrument_version=instrument.version,
+        completed_at=conv.now, ratings=ratings, area_scores=scores, wishes=dict(conv.data["wishes"]),
+    ))
+    series = [Series(Msg(N_("esy.circle.now")), tuple(scores[a.id] for a in instrument.areas), conv.now)]
+    if previous is not None:
+        before = tuple(previous.area_scores.get(a.id) for a in instrument.areas)
+        series.append(Series(Msg(N_("esy.circle.before"), {"date": previous.completed_at}), before,
+                             previous.completed_at))
+    circle = Circle(
+        title=Msg(N_("esy.circle.title"), {"date": conv.now}),
+        areas=tuple(a.short for a in instrument.areas),
+        scale_min=instrument.scale_min, scale_max=instrument.scale_max,
+        scale_labels=tuple(point.label for point in instrument.scale),
+        series=tuple(series), when=conv.now,
+    )
+    conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
+    conv.emit(Say(summary(instrument, scores, conv.data["wishes"], previous)))
+
+
+def summary(
+    instrument: Instrument, scores: dict[str, float | None], wishes: dict[str, str],
+    previous: AssessmentRow | None,
+) -> Msg:
+    """The text summary for screen readers: strengths first, then fewest points, wishes, what moved."""
+    names = {a.id: a.name for a in instrument.areas}
+
+    def line(area_id: str) -> Msg:
+        score = scores[area_id]
+        assert score is not None
+        return Msg(N_("esy.summary.area_line"),
+                   {"area": names[area_id], "score": Number(score), "max": instrument.scale_max})
+
+    top = strongest(scores)
+    bottom = lowest(scores, exclude=top)
+    sections: list[Msg] = [Msg(N_("esy.summary.strengths"), {"lines": Lines(tuple(line(a) for a in top))})]
+    if bottom:
+        sections.append(Msg(N_("esy.summary.lowest"), {"lines": Lines(tuple(line(a) for a in bottom))}))
+    skipped = [names[a] for a, score in scores.items() if score is None]
+    if skipped:
+        sections.append(Msg(N_("esy.summary.skipped"), {"areas": Lines(tuple(skipped), ", ")}))
+    wish_lines = tuple(
+        Msg(N_("esy.summary.wish_line"), {"area": area.name, "wish": wishes[area.id]})
+        for area in instrument.areas if area.id in wishes
+    )
+    if wish_lines:
+        sections.append(Msg(N_("esy.summary.wishes"), {"lines": Lines(wish_lines)}))
+    else:
+        sections.append(Msg(N_("esy.summary.no_wishes")))
+    if previous is not None:
+        moved = changes(scores, previous.area_scores)
+        if moved:
+            moved_lines = tuple(
+                Msg(N_("esy.summary.moved_line"), {
+                    "area": names[a], "change": Number(delta, signed=True),
+                    "before": Number(before), "now": Number(now),
+                }) for a, delta, before, now in moved
+            )
+            sections.append(Msg(N_("esy.summary.moved"),
+                                {"date": previous.completed_at, "lines": Lines(moved_lines)}))
+        else:
+            sections.append(Msg(N_("esy.summary.unchanged"), {"date": previous.completed_at}))
+    sections.append(Msg(N_("esy.summary.private")))
+    return Msg(N_("esy.summary"), {"sections": Lines(tuple(sections), "\n\n")})

@@ -1,0 +1,42 @@
+"""The main menu: where every conversation starts and where finished flows return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flows.messages import Msg, N_
+from flows.results import LANGUAGE, Ask, Option
+from flows.spec import Conversation, FlowSpec
+
+NAME = "menu"
+VERSION = 1
+
+
+def menu_flow(entries: Sequence[tuple[str, str]]) -> FlowSpec:
+    """A menu offering the given (flow name, label id) entries, plus the language choice."""
+    targets = {flow for flow, _ in entries}
+
+    def view_main(conv: Conversation) -> Ask:
+        options = [Option(flow, Msg(label)) for flow, label in entries]
+        options.append(Option(LANGUAGE, Msg(N_("menu.language"))))
+        return Ask(Msg(N_("menu.prompt")), tuple(options))
+
+    def chose_flow(event: Any) -> bool:
+        return event.kwargs.get("value") in targets
+
+    def open_flow(event: Any) -> None:
+        event.model.switch_to = event.kwargs["value"]
+
+    return FlowSpec(
+        name=NAME,
+        version=VERSION,
+        states=["main"],
+        initial="main",
+        transitions=[
+            dict(trigger="choose", source="main", dest="main", conditions=[chose_flow], after=[open_flow]),
+        ],
+        views={"main": view_main},
+        help_key=N_("menu.help"),
+        controls=False,
+    )

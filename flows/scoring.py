@@ -1,0 +1,46 @@
+"""Arithmetic of the ESY circle: area scores, strongest and weakest areas, what moved."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from flows.instrument import Instrument
+
+SHOWN = 3
+
+
+def area_scores(instrument: Instrument, ratings: Mapping[str, int | None]) -> dict[str, float | None]:
+    """Mean points per area over the rated statements (skipped ones do not count), one decimal."""
+    scores: dict[str, float | None] = {}
+    for area in instrument.areas:
+        points = [
+            instrument.score(statement, value)
+            for statement in area.statements
+            if (value := ratings.get(statement.id)) is not None
+        ]
+        scores[area.id] = round(sum(points) / len(points), 1) if points else None
+    return scores
+
+
+def strongest(scores: Mapping[str, float | None], count: int = SHOWN) -> list[str]:
+    """The areas with most points, best first; ties keep the instrument's order."""
+    rated = [(area, score) for area, score in scores.items() if score is not None]
+    return [area for area, _ in sorted(rated, key=lambda pair: -pair[1])[:count]]
+
+
+def lowest(scores: Mapping[str, float | None], exclude: Collection[str] = (), count: int = SHOWN) -> list[str]:
+    """The areas with fewest points, fewest first, leaving out those already shown as strengths."""
+    rated = [(area, score) for area, score in scores.items() if score is not None and area not in exclude]
+    return [area for area, _ in sorted(rated, key=lambda pair: pair[1])[:count]]
+
+
+def changes(
+    now: Mapping[str, float | None], before: Mapping[str, float | None],
+) -> list[tuple[str, float, float, float]]:
+    """Areas whose score moved: (area, change, before, now), biggest change first."""
+    moved = []
+    for area, score in now.items():
+        old = before.get(area)
+        if score is not None and old is not None and round(score - old, 1) != 0:
+            moved.append((area, round(score - old, 1), old, score))
+    return sorted(moved, key=lambda item: -abs(item[1]))

@@ -1,0 +1,72 @@
+"""A flow as data: its states, its `transitions` table, what each state asks, and its version."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.results import Ask, Result
+from storage.ports import UnitOfWork
+
+
+class Conversation:
+    """The `transitions` model for one person in one flow; lives for one update only."""
+
+    # Bound by the machine in `add_model`; declared so type checkers know it.
+    trigger: Callable[..., Awaitable[bool]]
+    state: str
+
+    def __init__(
+        self, *, key: str, flow: str, state: str, version: int, step: int, data: dict[str, Any],
+        work: UnitOfWork, now: datetime, language: str,
+    ) -> None:
+        self.key = key
+        self.flow = flow
+        self.state = state
+        self.version = version
+        self.step = step
+        self.data = data
+        self.work = work
+        self.now = now
+        self.language = language
+        self.out: list[Result] = []
+        self.switch_to: str | None = None
+
+    def emit(self, result: Result) -> None:
+        """Queue a result for the channel, in order."""
+        self.out.append(result)
+
+
+View = Callable[[Conversation], Ask]
+Hook = Callable[[Conversation], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """Everything the engine needs to run one flow; the engine knows nothing else about it."""
+
+    name: str
+    version: int
+    # State names, or `transitions` state dicts such as {"name": "done", "on_enter": [...]}.
+    states: Sequence[str | Mapping[str, Any]]
+    initial: str
+    transitions: Sequence[Mapping[str, Any]]
+    views: Mapping[str, View]
+    help_key: str
+    final: frozenset[str] = frozenset()
+    # Set up ``data`` when the flow starts.
+    on_start: Hook | None = None
+    # Bring an older conversation's (state, data) up to this version, or None to restart politely.
+    migrate: Callable[[int, str, dict[str, Any]], tuple[str, dict[str, Any]] | None] | None = None
+    # False when a stored conversation no longer fits (say, the instrument was replaced).
+    still_valid: Callable[[Conversation], bool] | None = None
+    # Whether the generic pause/back/cancel controls apply (not in the main menu).
+    controls: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def state_names(self) -> frozenset[str]:
+        """The names of all states."""
+        return frozenset(state if isinstance(state, str) else str(state["name"]) for state in self.states)

@@ -1,0 +1,1 @@
+"""Storage ports (Protocols) and their backends: aiosqlite, and an in-memory fake for tests."""

@@ -1,0 +1,148 @@
+"""Drive the real PTB Application like a person would: send text, tap buttons, read what came back."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.bootstrap import Services, bootstrap
+from bot.drawing import Drawer
+from bot.i18n import Catalogs
+from bot.settings import Settings
+from bot.telegram_app import build_application
+from storage.ports import Store
+from tests.bot.fakeapi import FakeBotAPI, Call
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+
+def bot_settings(db_path: Path, **changes: Any) -> Settings:
+    """Settings for tests: no real token, no pacing waits (pacing has its own tests)."""
+    values: dict[str, Any] = dict(
+        telegram_token="123456:TEST-TOKEN", db_path=db_path, secret="test-secret",
+        rate_per_second=0.0, chat_interval=0.0,
+    )
+    values.update(changes)
+    return Settings(**values)
+
+
+async def start_bot(
+    settings: Settings, clock: Callable[[], datetime], catalogs: Catalogs, drawer: Drawer,
+    store: Store | None = None, api: FakeBotAPI | None = None,
+) -> Bot:
+    """Bootstrap the services and an initialised Application on a fake Bot API."""
+    services = await bootstrap(settings, store=store, drawer=drawer, clock=clock, catalogs=catalogs)
+    api = api or FakeBotAPI()
+    application = build_application(services, request=api)
+    await application.initialize()
+    return Bot(services, application, api)
+
+
+class Bot:
+    def __init__(self, services: Services, application: Application[Any, Any, Any, Any, Any, Any],
+                 api: FakeBotAPI) -> None:
+        self.services = services
+        self.application = application
+        self.api = api
+
+    async def stop(self) -> None:
+        """Shut the Application down and close the store (the drawing pool belongs to the test session)."""
+        await self.application.shutdown()
+        await self.services.store.close()
+
+    def user(self, user_id: int = 424242, language: str = "fi", name: str = "Nuori") -> TgUser:
+        return TgUser(self, user_id, language, name)
+
+
+class TgUser:
+    """One young person in a private chat with the bot."""
+
+    def __init__(self, bot: Bot, user_id: int, language: str, name: str) -> None:
+        self.bot = bot
+        self.id = user_id
+        self.language = language
+        self.name = name
+
+    @property
+    def api(self) -> FakeBotAPI:
+        return self.bot.api
+
+    def user_json(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.name, "language_code": self.language}
+
+    def message_update(self, text: str | None = None, **content: Any) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(_message_ids), "date": int(time.time()),
+            "chat": {"id": self.id, "type": "private", "first_name": self.name},
+            "from": self.user_json(), **content,
+        }
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {"update_id": next(_update_ids), "message": message}
+
+    async def process(self, update: dict[str, Any]) -> list[Call]:
+        before = len(self.api.calls)
+        await self.bot.application.process_update(Update.de_json(update, self.bot.application.bot))
+        return self.api.calls[before:]
+
+    async def send(self, text: str) -> list[Call]:
+        """Type and send a message; returns the Bot API calls it caused."""
+        return await self.process(self.message_update(text))
+
+    async def send_sticker(self) -> list[Call]:
+        sticker = {"file_id": "s1", "file_unique_id": "su1", "type": "regular", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False}
+        return await self.process(self.message_update(sticker=sticker))
+
+    # --- buttons ---------------------------------------------------------------------------------
+    def questions(self) -> list[Call]:
+        """Messages to this chat that carried buttons, oldest first."""
+        return [c for c in self.api.calls if c.method == "sendMessage" and c.params.get("chat_id") == self.id
+                and c.params.get("reply_markup")]
+
+    def last_question(self) -> Call:
+        return self.questions()[-1]
+
+    @staticmethod
+    def buttons(call: Call) -> list[dict[str, Any]]:
+        markup = call.params["reply_markup"]
+        return [button for row in markup["inline_keyboard"] for button in row]
+
+    def labels(self, call: Call | None = None) -> list[str]:
+        return [b["text"] for b in self.buttons(call or self.last_question())]
+
+    async def tap(self, label: str, question: Call | None = None) -> list[Call]:
+        """Tap the button whose label is ``label`` (or whose value is, after the '|') on a question."""
+        question = question or self.last_question()
+        for button in self.buttons(question):
+            if button["text"] == label or button["callback_data"].split("|", 1)[1] == label:
+                return await self.tap_data(button["callback_data"], question)
+        raise AssertionError(f"no button {label!r} in {self.labels(question)}")
+
+    async def tap_data(self, data: str, question: Call) -> list[Call]:
+        message = dict(question.result)
+        update = {"update_id": next(_update_ids), "callback_query": {
+            "id": str(next(_update_ids)), "from": self.user_json(), "chat_instance": "ci",
+            "data": data, "message": message,
+        }}
+        return await self.process(update)
+
+
+def texts(calls: list[Call]) -> list[str]:
+    """The texts and captions the bot sent in ``calls``."""
+    return [c.params.get("text") or c.params.get("caption") or "" for c in calls
+            if c.method in ("sendMessage", "sendPhoto")]
+
+
+def joined(calls: list[Call]) -> str:
+    return "\n".join(texts(calls))

@@ -1,0 +1,76 @@
+"""Shared fixtures: a fixed clock, strict catalogs, the default instrument, stores, one drawing pool."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs, placeholders
+from flows.instrument import Instrument, load_instrument
+from flows.messages import LocalText, Msg
+from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
+
+
+class Clock:
+    """A controlled clock: tests move time by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class StrictCatalogs(Catalogs):
+    """Catalogs that fail the test on a missing id or a placeholder the message does not fill."""
+
+    def text(self, language: str, message: Msg | LocalText) -> str:
+        if isinstance(message, Msg):
+            assert self.has(language, message.key), f"catalog {language} has no id {message.key!r}"
+            wanted = placeholders(self.messages[language][message.key])
+            assert wanted == set(message.params), (
+                f"{language} {message.key}: catalog wants {sorted(wanted)}, got {sorted(message.params)}")
+        return super().text(language, message)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return StrictCatalogs()
+
+
+@pytest.fixture(scope="session")
+def instrument() -> Instrument:
+    return load_instrument()
+
+
+@pytest.fixture(scope="session")
+def drawer() -> Iterator[ProcessDrawer]:
+    pool = ProcessDrawer(1)
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture
+def memory_store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "kaari.sqlite3")
+    await store.migrate()
+    yield store
+    await store.close()
