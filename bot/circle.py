@@ -5,6 +5,10 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from matplotlib.projections.polar import PolarAxes
 
 PALETTE = ("#1f6f8b", "#c8553d")  # now, before: distinguishable in grey-scale and for red-green blindness
 LINESTYLES = ("solid", "dashed")
@@ -32,7 +36,7 @@ def draw_circle(picture: CirclePicture) -> bytes:
     count = len(picture.areas)
     angles = [2 * math.pi * i / count for i in range(count)]
     figure = Figure(figsize=(7.2, 8.0), dpi=110)
-    axes = figure.add_subplot(projection="polar")
+    axes = cast("PolarAxes", figure.add_subplot(projection="polar"))
     # The first area at twelve o'clock, the rest clockwise, as on the paper form.
     axes.set_theta_zero_location("N")
     axes.set_theta_direction(-1)

@@ -12,7 +12,7 @@ from bot.i18n import HELSINKI
 from bot.keys import user_key
 from bot.render import Button, PhotoOut, TextOut, render
 from flows import inputs
-from flows.messages import Msg, N_
+from flows.messages import N_, Msg
 
 CHANNEL = "console"
 

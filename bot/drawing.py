@@ -20,7 +20,7 @@ def _warm_up() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.figure  # noqa: F401
+    import matplotlib.figure
 
 
 class ProcessDrawer:

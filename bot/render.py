@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from bot.circle import CirclePicture
 from bot.drawing import Drawer
 from bot.i18n import Catalogs
-from flows.messages import Msg
+from flows.messages import N_, Msg
 from flows.results import Abort, Ask, Circle, Done, Photo, Reply, Say
+
+log = logging.getLogger(__name__)
 
 TELEGRAM_TEXT_LIMIT = 4096
 
@@ -74,8 +77,13 @@ async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgo
                 pending.clear()
             case Photo(circle=circle, caption=caption):
                 flush()
-                png = await drawer.draw(circle_picture(circle, language, catalogs))
-                out.append(PhotoOut(png, catalogs.text(language, caption)))
+                try:
+                    png = await drawer.draw(circle_picture(circle, language, catalogs))
+                except Exception as error:  # the answers are saved; say so instead of failing the reply
+                    log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
+                    pending.append(catalogs.text(language, Msg(N_("esy.circle.failed"))))
+                else:
+                    out.append(PhotoOut(png, catalogs.text(language, caption)))
             case Done(msg=msg):
                 if msg is not None:
                     pending.append(catalogs.text(language, msg))

@@ -6,11 +6,20 @@ import logging
 from typing import Any
 
 from telegram import (
-    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
 )
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
-    Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -20,7 +29,7 @@ from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.render import Outgoing, PhotoOut, TextOut, render, split_text
 from flows import inputs
-from flows.messages import LANGUAGES, Msg, N_
+from flows.messages import LANGUAGES, N_, Msg
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,20 @@ from typing import Any
 from transitions.extensions.asyncio import AsyncMachine
 
 from flows import inputs
-from flows.messages import LANGUAGES, Msg, N_
+from flows.messages import LANGUAGES, N_, Msg
 from flows.results import (
-    BACK, CANCEL, CANCEL_NO, CANCEL_YES, HELP, LANGUAGE, LANGUAGE_PREFIX, PAUSE, Ask, Option, Reply, Say,
+    BACK,
+    CANCEL,
+    CANCEL_NO,
+    CANCEL_YES,
+    HELP,
+    LANGUAGE,
+    LANGUAGE_PREFIX,
+    PAUSE,
+    Ask,
+    Option,
+    Reply,
+    Say,
 )
 from flows.spec import Conversation, FlowSpec
 from storage.ports import ConversationRow, Store, UnitOfWork, UserRow
@@ -38,7 +49,8 @@ LANGUAGE_NAMES = {"fi": N_("language.name.fi"), "sv": N_("language.name.sv"), "e
 def build_machine(spec: FlowSpec) -> AsyncMachine:
     """One machine per flow, shared by every conversation (models are added per update)."""
     return AsyncMachine(
-        model=None, states=[s if isinstance(s, str) else dict(s) for s in spec.states], transitions=[dict(t) for t in spec.transitions],
+        model=None, states=[s if isinstance(s, str) else dict(s) for s in spec.states],
+        transitions=[dict(t) for t in spec.transitions],
         initial=spec.initial, queued="model", send_event=True, auto_transitions=False,
         ignore_invalid_triggers=True,
     )
@@ -219,7 +231,7 @@ class Engine:
         if trigger == "choose" and given["value"] not in {option.value for option in ask.options}:
             self._show(conv, reply, Msg(N_("error.stale")))
             return
-        snapshot = {"state": conv.state, "data": copy.deepcopy(conv.data)}
+        snapshot: dict[str, Any] = {"state": conv.state, "data": copy.deepcopy(conv.data)}
         machine = self._machines[conv.flow]
         machine.add_model(conv, initial=conv.state)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.instrument import Area, Instrument
-from flows.messages import Lines, Msg, N_, Number
+from flows.messages import N_, Lines, Msg, Number
 from flows.results import Ask, Circle, Option, Photo, Say, Series
 from flows.scoring import area_scores, changes, lowest, strongest
 from flows.spec import Conversation, FlowSpec
@@ -27,7 +27,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
     rating_values = {str(point.value) for point in instrument.scale}
 
     def area(conv: Conversation) -> Area:
-        return areas[conv.data["area"]]
+        return areas[int(conv.data["area"])]
 
     async def on_start(conv: Conversation) -> None:
         conv.data.update(instrument=instrument.id, iv=instrument.version, area=0, item=0, ratings={}, wishes={})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flows.messages import Msg, N_
+from flows.messages import N_, Msg
 from flows.results import LANGUAGE, Ask, Option
 from flows.spec import Conversation, FlowSpec
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Union
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 
@@ -54,4 +53,4 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = Union[str, int, Number, LocalText, Msg, Lines, datetime]
+Param = str | int | Number | LocalText | Msg | Lines | datetime

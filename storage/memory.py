@@ -40,6 +40,10 @@ class _Users:
         return UserRow(**_decode_fields(text)) if text else None
 
     async def save(self, row: UserRow) -> None:
+        existing = self._rows.get(row.key)
+        if existing is not None:  # like the SQL upsert: created_at is set once
+            row = copy.copy(row)
+            row.created_at = load_time(load_json(existing)["created_at"])
         self._rows[row.key] = _encode(row)
 
 

@@ -65,9 +65,12 @@ class Assessments(Protocol):
 class UnitOfWork(Protocol):
     """The repositories of one transaction: all of it commits, or none of it."""
 
-    users: Users
-    conversations: Conversations
-    assessments: Assessments
+    @property
+    def users(self) -> Users: ...
+    @property
+    def conversations(self) -> Conversations: ...
+    @property
+    def assessments(self) -> Assessments: ...
 
 
 class Store(Protocol):

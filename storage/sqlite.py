@@ -29,17 +29,20 @@ def migration_files() -> list[tuple[int, str, str]]:
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split a migration into statements; whole-line ``--`` comments may contain anything."""
+    """Split a migration into statements at each ``;`` that really ends one (not in a string or comment)."""
     statements, buffer = [], ""
-    for line in sql.splitlines():
-        if line.lstrip().startswith("--"):
-            continue
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
+    for char in sql:
+        buffer += char
+        if char == ";" and sqlite3.complete_statement(buffer):
+            statement = "\n".join(
+                line for line in buffer.strip().splitlines() if not line.lstrip().startswith("--")
+            ).strip()
+            if statement.strip(";").strip():
+                statements.append(statement)
             buffer = ""
-    if buffer.strip():
-        raise ValueError(f"unterminated SQL statement in migration: {buffer.strip()[:60]!r}")
+    rest = "\n".join(line for line in buffer.splitlines() if not line.lstrip().startswith("--")).strip()
+    if rest:
+        raise ValueError(f"unterminated SQL statement in migration: {rest[:60]!r}")
     return statements
 
 

@@ -18,7 +18,7 @@ from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.telegram_app import build_application
 from storage.ports import Store
-from tests.bot.fakeapi import FakeBotAPI, Call
+from tests.bot.fakeapi import Call, FakeBotAPI
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)

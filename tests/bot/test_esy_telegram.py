@@ -13,7 +13,7 @@ from bot.keys import user_key
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call
-from tests.bot.harness import TgUser, joined, start_bot, bot_settings
+from tests.bot.harness import TgUser, bot_settings, joined, start_bot
 from tests.conftest import Clock
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}

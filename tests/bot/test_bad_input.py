@@ -1,0 +1,94 @@
+"""Bad input at every step of the ESY, through the real Application: a clear localized answer, nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from flows.instrument import Instrument
+from flows.messages import Msg
+from tests.bot.fakeapi import Call
+from tests.bot.harness import TgUser, bot_settings, joined, start_bot
+from tests.conftest import Clock
+
+NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+
+def prompt_of(call: Call) -> str:
+    """The question's own text (after any notices joined in front of it)."""
+    return str(call.params["text"]).split("\n\n")[-1]
+
+
+async def assert_answered_and_intact(user: TgUser, calls: list[Call], expected: str, question: Call) -> None:
+    assert expected in joined(calls), f"expected {expected!r} in {joined(calls)!r}"
+    again = user.last_question()
+    assert again is not question, "the current question must be shown again"
+    assert prompt_of(again) == prompt_of(question)
+    assert user.labels(again) == user.labels(question)
+
+
+async def throw_bad_input(user: TgUser, catalogs: Catalogs, language: str, previous: Call | None) -> None:
+    """Everything a person might send that is not an answer; each gets a clear reply, the flow stays."""
+    question = user.last_question()
+    free_text = catalogs.text(language, Msg("esy.skip_wish")) in user.labels(question)
+
+    def t(key: str, **params: object) -> str:
+        return catalogs.text(language, Msg(key, params))  # type: ignore[arg-type]
+
+    if not free_text:
+        for text in ("maybe", "😀😀😀", "x" * 5000):
+            calls = await user.send(text)
+            await assert_answered_and_intact(user, calls, t("error.use_buttons"), question)
+            question = user.last_question()
+    else:
+        calls = await user.send("x" * 5000)
+        await assert_answered_and_intact(user, calls, t("error.too_long", max=1000, length=5000), question)
+        question = user.last_question()
+    calls = await user.send("/start")
+    await assert_answered_and_intact(user, calls, t("flow.resume"), question)
+    question = user.last_question()
+    calls = await user.send("/whatisthis")
+    await assert_answered_and_intact(user, calls, t("error.unknown_command"), question)
+    question = user.last_question()
+    calls = await user.send_sticker()
+    await assert_answered_and_intact(user, calls, t("error.unsupported"), question)
+    question = user.last_question()
+    if previous is not None:
+        stale = user.buttons(previous)[0]["callback_data"]
+        calls = await user.tap_data(stale, previous)
+        await assert_answered_and_intact(user, calls, t("error.stale"), question)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_bad_input_at_every_step(
+    language: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    user = bot.user(language=language)
+    try:
+        await user.send("/start")
+        await user.tap(NAMES[language])
+        await user.tap(catalogs.text(language, Msg("menu.esy")))
+        previous: Call | None = None
+        await throw_bad_input(user, catalogs, language, previous)
+        previous = user.last_question()
+        await user.tap(catalogs.text(language, Msg("esy.begin")))
+        for index, area in enumerate(instrument.areas):
+            for _ in area.statements:
+                await throw_bad_input(user, catalogs, language, previous)
+                previous = user.last_question()
+                await user.tap(instrument.scale[2].label.get(language))
+            await throw_bad_input(user, catalogs, language, previous)
+            previous = user.last_question()
+            if index == 0:
+                await user.send("🙂🙂")  # emoji only is a fine wish
+            else:
+                await user.tap(catalogs.text(language, Msg("esy.skip_wish")))
+        assert any(c.method == "sendPhoto" for c in bot.api.calls), "the assessment still completes"
+        assert "🙂🙂" in joined(bot.api.calls[-3:])
+    finally:
+        await bot.stop()

@@ -1,0 +1,152 @@
+"""The Telegram channel's own duties: command menus, errors answered politely, webhook secret, privacy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.circle import CirclePicture
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from bot.serve import start_channel, stop_channel
+from flows.instrument import Instrument
+from flows.messages import Msg
+from tests.bot.fakeapi import Call, FakeBotAPI, UnknownMethod
+from tests.bot.harness import bot_settings, joined, start_bot
+from tests.conftest import Clock
+
+
+class BrokenDrawer:
+    """A drawer that fails, to see what the person gets when something breaks."""
+
+    async def draw(self, picture: CirclePicture) -> bytes:
+        raise RuntimeError("drawing failed")
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def test_command_menu_is_set_in_every_language(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await start_channel(bot.services, bot.application)
+        menus = {c.params.get("language_code"): c.params["commands"] for c in bot.api.calls
+                 if c.method == "setMyCommands"}
+        assert set(menus) == {"fi", "sv", "en", None}
+        for language in ("fi", "sv", "en"):
+            assert [c["command"] for c in menus[language]] == ["start", "help", "language", "cancel"]
+            assert menus[language][1]["description"] == catalogs.text(language, Msg("command.help"))
+        assert menus[None] == menus["fi"]  # Finnish is the default
+    finally:
+        await stop_channel(bot.application)
+        await bot.services.store.close()
+
+
+async def test_a_failed_picture_still_gives_the_summary_and_keeps_the_answers(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, instrument: Instrument, caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, BrokenDrawer())
+    user = bot.user(language="sv")
+    try:
+        await user.send("/start")
+        await user.tap("Svenska")
+        await user.tap(catalogs.text("sv", Msg("menu.esy")))
+        await user.tap(catalogs.text("sv", Msg("esy.begin")))
+        calls: list[Call] = []
+        for index, area in enumerate(instrument.areas):
+            for _ in area.statements:
+                await user.tap(instrument.scale[1].label.get("sv"))
+            if index == 0:
+                calls = await user.send("en hemlig önskan")
+            else:
+                calls = await user.tap(catalogs.text("sv", Msg("esy.skip_wish")))
+        text = joined(calls)
+        assert catalogs.text("sv", Msg("esy.circle.failed")) in text
+        assert "en hemlig önskan" in text  # the summary still arrives
+        assert not any(c.method == "sendPhoto" for c in calls)
+        assert "hemlig" not in caplog.text, "logs carry ids and events, never message text"
+        async with bot.services.store.transaction() as work:
+            assert len(await work.assessments.for_user(user_key(bot.services.secret, "tg", user.id))) == 1
+    finally:
+        await bot.stop()
+
+
+async def test_an_unexpected_error_gets_a_polite_localized_answer(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    user = bot.user(language="en")
+    try:
+        await user.send("/start")
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("database on fire")
+
+        monkeypatch.setattr(bot.services.engine, "handle", broken)
+        calls = await user.send("hello there")
+        assert joined(calls) == catalogs.text("en", Msg("error.internal"))
+    finally:
+        await bot.stop()
+
+
+async def test_the_fake_api_fails_on_unknown_methods() -> None:
+    api = FakeBotAPI()
+    with pytest.raises(UnknownMethod):
+        await api.do_request("https://api.telegram.org/bot1:x/sendTelepathy", "POST")
+    assert api.calls[-1].method == "sendTelepathy"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_checks_the_secret_token(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    port = free_port()
+    settings = bot_settings(
+        tmp_path / "k.sqlite3", mode="webhook", webhook_url="https://kaari.example/telegram",
+        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="s3cret-token",
+    )
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    user = bot.user(language="en")
+    update = user.message_update("/start")
+    try:
+        await start_channel(bot.services, bot.application)
+        assert bot.api.webhook["secret_token"] == "s3cret-token"
+        assert bot.api.webhook["url"] == "https://kaari.example/telegram"
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            wrong = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            missing = await client.post(url, json=update)
+            assert wrong.status_code == 403 and missing.status_code == 403
+            assert not bot.api.sent(user.id)
+            right = await client.post(url, json=update,
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            assert right.status_code == 200
+        for _ in range(200):
+            if bot.api.sent(user.id):
+                break
+            await asyncio.sleep(0.02)
+        assert catalogs.text("en", Msg("welcome.first")) in joined(bot.api.sent(user.id))
+    finally:
+        await stop_channel(bot.application)
+        await bot.services.store.close()
+
+
+def test_logging_of_the_token_is_silenced() -> None:
+    from bot.cli import _setup_logging
+    from bot.settings import Settings
+
+    _setup_logging(Settings(), quiet=False)
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING

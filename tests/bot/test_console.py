@@ -1,0 +1,78 @@
+"""`kaari chat`: the same flows in a terminal, in-process and as the installed command."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.bootstrap import bootstrap
+from bot.console import Console, parse_line
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.render import Button
+from flows import inputs
+from flows.instrument import Instrument
+from tests.bot.harness import bot_settings
+from tests.conftest import Clock
+
+
+def script(instrument: Instrument, language_number: str = "3") -> str:
+    """Keystrokes for a whole assessment: language, menu, begin, ratings and a wish per area."""
+    lines = [language_number, "1", "1"]
+    for index, area in enumerate(instrument.areas):
+        lines += [str(1 + index % 5)] * len(area.statements)
+        lines.append("more sleep please" if index == 0 else "1")
+    return "\n".join(lines) + "\n"
+
+
+def test_parse_line() -> None:
+    buttons = [Button("A", "a", 5), Button("B", "b", 5)]
+    assert parse_line("2", buttons) == inputs.Choice(5, "b")
+    assert parse_line("3", buttons) == inputs.Text("3")
+    assert parse_line("/help", buttons) == inputs.Command("help")
+    assert parse_line("/nope", buttons) == inputs.Command("nope", known=False)
+    assert parse_line("/start", buttons) == inputs.Start()
+    assert parse_line("/quit", buttons) is None
+    assert parse_line("hello\n", buttons) == inputs.Text("hello")
+
+
+async def test_console_completes_an_assessment(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock,
+                               catalogs=catalogs)
+    out = io.StringIO()
+    try:
+        await Console(services, out, tmp_path).run(io.StringIO(script(instrument)), "en")
+    finally:
+        await services.store.close()
+    text = out.getvalue()
+    assert "1) Suomi" in text and "3) English" in text
+    assert "more sleep please" in text.split("Your circle in words")[1]
+    assert saved_pictures(tmp_path) == 1
+    assert "Bye for now" in text
+
+
+def saved_pictures(folder: Path) -> int:
+    """How many circle PNGs the console saved in ``folder``."""
+    pictures = list(folder.glob("kaari-circle-*.png"))
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pictures)
+    return len(pictures)
+
+
+def test_kaari_chat_command_runs_offline(tmp_path: Path, instrument: Instrument) -> None:
+    """The README's quick start: the installed `kaari chat`, no token, no network, a fresh directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
+    kaari = Path(sys.executable).with_name("kaari")
+    result = subprocess.run(
+        [str(kaari), "chat", "--lang", "fi"], input=script(instrument, "1"), capture_output=True, text=True,
+        cwd=tmp_path, env=env, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ympyräsi sanoina" in result.stdout
+    assert (tmp_path / "kaari.sqlite3").exists()
+    assert list(tmp_path.glob("kaari-circle-*.png"))
+    assert "Traceback" not in result.stderr

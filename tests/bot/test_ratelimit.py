@@ -1,0 +1,80 @@
+"""Pacing: never more than one new message per interval in a private chat, in order; edits are not paced."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+from typing import Any
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.ratelimit import ChatPacedRateLimiter
+from tests.bot.harness import bot_settings, start_bot
+from tests.conftest import Clock
+
+
+class FakeTime:
+    """A monotonic clock that only moves when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+async def sent(log: list[tuple[str, int, float]], endpoint: str, chat: int, time: FakeTime) -> bool:
+    log.append((endpoint, chat, time.now))
+    return True
+
+
+async def test_one_message_per_second_per_private_chat_with_fake_time() -> None:
+    time = FakeTime()
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep)
+    log: list[tuple[str, int, float]] = []
+
+    async def send(endpoint: str, chat: int) -> Any:
+        return await limiter.process_request(sent, (log, endpoint, chat, time), {}, endpoint,
+                                             {"chat_id": chat}, None)
+
+    for _ in range(3):
+        await send("sendMessage", 1)
+    await send("sendPhoto", 2)  # another chat is not held up
+    await send("editMessageText", 1)  # edits change no count of messages
+    await send("sendMessage", -100123)  # groups are left to AIORateLimiter
+    times_chat1 = [at for endpoint, chat, at in log if chat == 1 and endpoint.startswith("send")]
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times_chat1)] == [1.0, 1.0]
+    assert time.sleeps == [1.0, 1.0]
+
+
+async def test_concurrent_sends_to_one_chat_keep_order_and_spacing() -> None:
+    time = FakeTime()
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep)
+    waits = [limiter.reserve(7) for _ in range(10)]
+    assert waits == [float(i) for i in range(10)]
+    assert limiter.reserve(8) == 0.0
+
+
+async def test_real_application_spaces_messages_in_one_chat(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    interval = 0.05
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", chat_interval=interval, rate_per_second=30.0),
+                          clock, catalogs, drawer)
+    users = [bot.user(1000 + i, "en") for i in range(10)]
+    try:
+        # Ten people at once, three messages each: every chat stays in order and paced.
+        for _ in range(3):
+            await asyncio.gather(*(user.send("/help") for user in users))
+        for user in users:
+            times = [c.at for c in bot.api.calls if c.method == "sendMessage" and c.params["chat_id"] == user.id]
+            assert len(times) == 3
+            assert all(b - a >= interval * 0.95 for a, b in itertools.pairwise(times))
+    finally:
+        await bot.stop()
