@@ -27,6 +27,7 @@ from flows.results import (
     LANGUAGE,
     LANGUAGE_PREFIX,
     PAUSE,
+    Abort,
     Ask,
     Option,
     Reply,
@@ -87,7 +88,12 @@ class Engine:
             user, is_new = await self._user(work, key, language_hint, now)
             reply = Reply(user.language)
             conv = await self._conversation(work, key, user, now, reply)
-            await self._dispatch(conv, given, user, is_new, reply)
+            if any(isinstance(result, Abort) for result in reply.results):
+                # The stored conversation could not go on: whatever was sent belonged to it, so only
+                # the fresh start is shown (no "that question has passed", no "let's continue").
+                self._show(conv, reply)
+            else:
+                await self._dispatch(conv, given, user, is_new, reply)
             reply.language = user.language
             await work.users.save(user)
             await self._save(conv)
@@ -116,18 +122,18 @@ class Engine:
         )
         if spec is None or row.state not in spec.state_names:
             log.warning("engine.restart user=%s flow=%s reason=unknown", key[:12], row.flow)
-            reply.results.append(Say(Msg(N_("flow.restarted"))))
+            reply.results.append(Abort(N_("flow.restarted")))
             return await self._start(self.menu, key, work, now, user.language, row.step + 1)
         if row.flow_version != spec.version:
             migrated = spec.migrate(row.flow_version, row.state, row.data) if spec.migrate else None
             if migrated is None:
                 log.info("engine.restart user=%s flow=%s reason=version", key[:12], row.flow)
-                reply.results.append(Say(Msg(N_("flow.restarted"))))
+                reply.results.append(Abort(N_("flow.restarted")))
                 return await self._start(row.flow, key, work, now, user.language, row.step + 1)
             conv.state, conv.data, conv.version = migrated[0], migrated[1], spec.version
         if spec.still_valid is not None and not spec.still_valid(conv):
             log.info("engine.restart user=%s flow=%s reason=invalid", key[:12], row.flow)
-            reply.results.append(Say(Msg(N_("flow.restarted"))))
+            reply.results.append(Abort(N_("flow.restarted")))
             return await self._start(row.flow, key, work, now, user.language, row.step + 1)
         return conv
 
@@ -274,7 +280,8 @@ class Engine:
             conv.step += 1
             self._show(conv, reply, Msg(N_("flow.resume")))
         elif not spec.controls:
-            self._show(conv, reply, Msg(N_("error.stale")))
+            nothing = N_("flow.nothing_to_cancel") if value == CANCEL else N_("error.stale")
+            self._show(conv, reply, Msg(nothing))
         elif value == PAUSE:
             conv.data[_PENDING] = "pause"
             conv.step += 1

@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
-from flows.results import Ask, Circle, Option, Photo, Say, Series
+from flows.results import Ask, Circle, Done, Option, Photo, Series
 from flows.scoring import area_scores, changes, lowest, strongest
 from flows.spec import Conversation, FlowSpec
 from storage.ports import AssessmentRow
@@ -143,7 +143,7 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
         series=tuple(series), when=conv.now,
     )
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
-    conv.emit(Say(summary(instrument, scores, conv.data["wishes"], previous)))
+    conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
 
 
 def summary(
@@ -161,7 +161,9 @@ def summary(
 
     top = strongest(scores)
     bottom = lowest(scores, exclude=top)
-    sections: list[Msg] = [Msg(N_("esy.summary.strengths"), {"lines": Lines(tuple(line(a) for a in top))})]
+    sections: list[Msg] = []
+    if top:
+        sections.append(Msg(N_("esy.summary.strengths"), {"lines": Lines(tuple(line(a) for a in top))}))
     if bottom:
         sections.append(Msg(N_("esy.summary.lowest"), {"lines": Lines(tuple(line(a) for a in bottom))}))
     skipped = [names[a] for a, score in scores.items() if score is None]

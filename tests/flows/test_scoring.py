@@ -1,0 +1,77 @@
+"""ESY arithmetic: area means, strongest and weakest areas, what moved between two assessments."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.instrument import Area, Instrument, ScalePoint, Statement
+from flows.messages import LocalText
+from flows.scoring import area_scores, changes, lowest, strongest
+
+
+def text(name: str) -> LocalText:
+    return LocalText(name, name, name)
+
+
+def make_instrument(*areas: tuple[str, int], reversed_ids: frozenset[str] = frozenset()) -> Instrument:
+    """Areas given as (id, statement count) on a 1-5 scale; statements are named ``<area>.<n>``."""
+    return Instrument(
+        id="scoring", version=1, name=text("Scoring"),
+        scale=tuple(ScalePoint(value, text(str(value))) for value in range(1, 6)),
+        areas=tuple(
+            Area(area_id, text(area_id), text(area_id), tuple(
+                Statement(f"{area_id}.{n}", text(f"{area_id}.{n}"), f"{area_id}.{n}" in reversed_ids)
+                for n in range(count)))
+            for area_id, count in areas
+        ),
+    )
+
+
+def test_area_scores_are_means_rounded_to_one_decimal() -> None:
+    instrument = make_instrument(("home", 3), ("work", 2), ("health", 1))
+    ratings = {"home.0": 1, "home.1": 2, "home.2": 2, "work.0": 5, "work.1": 4, "health.0": 3}
+    assert area_scores(instrument, ratings) == {"home": 1.7, "work": 4.5, "health": 3.0}
+
+
+def test_skipped_and_unanswered_statements_do_not_count() -> None:
+    instrument = make_instrument(("home", 3), ("work", 2), ("health", 1))
+    ratings: dict[str, int | None] = {"home.0": 4, "home.1": None, "work.0": None, "work.1": None}
+    assert area_scores(instrument, ratings) == {"home": 4.0, "work": None, "health": None}
+
+
+@pytest.mark.parametrize(("rating", "points"), [(1, 5), (2, 4), (3, 3), (5, 1)])
+def test_a_reverse_statement_counts_from_the_other_end(rating: int, points: int) -> None:
+    instrument = make_instrument(("mood", 2), reversed_ids=frozenset({"mood.1"}))
+    assert area_scores(instrument, {"mood.1": rating}) == {"mood": float(points)}
+    assert area_scores(instrument, {"mood.0": 5, "mood.1": rating}) == {"mood": (5 + points) / 2}
+
+
+SCORES: dict[str, float | None] = {"a": 2.0, "b": 4.5, "c": None, "d": 4.5, "e": 1.0, "f": 3.0, "g": 2.0}
+
+
+def test_strongest_are_best_first_ties_in_instrument_order_skipped_left_out() -> None:
+    assert strongest(SCORES) == ["b", "d", "f"]
+    assert strongest(SCORES, count=5) == ["b", "d", "f", "a", "g"]
+    assert strongest({"x": None}) == []
+
+
+def test_lowest_are_fewest_first_ties_in_instrument_order_strengths_left_out() -> None:
+    assert lowest(SCORES) == ["e", "a", "g"]
+    assert lowest(SCORES, exclude=["e", "a"]) == ["g", "f", "b"]
+    assert lowest(SCORES, exclude=strongest(SCORES), count=10) == ["e", "a", "g"]
+
+
+def test_changes_sort_by_size_of_change_and_ignore_missing_or_unchanged() -> None:
+    before: dict[str, float | None] = {"a": 3.0, "b": 2.0, "c": 4.0, "d": None, "e": 2.5, "f": 1.0}
+    now: dict[str, float | None] = {"a": 3.5, "b": 4.0, "c": 1.5, "d": 5.0, "e": 2.5, "f": None, "g": 5.0}
+    assert changes(now, before) == [("c", -2.5, 4.0, 1.5), ("b", 2.0, 2.0, 4.0), ("a", 0.5, 3.0, 3.5)]
+
+
+def test_changes_round_away_float_noise() -> None:
+    assert changes({"a": 3.3}, {"a": 3.2}) == [("a", 0.1, 3.2, 3.3)]
+    assert changes({"a": 0.1 + 0.2}, {"a": 0.3}) == []
+
+
+def test_equal_changes_keep_instrument_order() -> None:
+    moved = changes({"a": 2.0, "b": 4.0, "c": 3.0}, {"a": 3.0, "b": 3.0, "c": 1.0})
+    assert [area for area, *_ in moved] == ["c", "a", "b"]
