@@ -49,10 +49,21 @@ async def _chat(settings: Settings, language: str | None, user: str) -> None:
         await services.close()
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Settings) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.serve import serve
 
-    await serve(await bootstrap(settings))
+    try:
+        await serve(await bootstrap(settings))
+    except InvalidToken:
+        print("kaari: Telegram refused KAARI_TELEGRAM_TOKEN; check it with @BotFather", file=sys.stderr)
+        return 1
+    except NetworkError as error:
+        print(f"kaari: cannot reach the Telegram Bot API at {settings.telegram_api_url} ({error.message})",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             if settings.mode == "webhook" and not settings.webhook_url:
                 raise SettingsError("KAARI_WEBHOOK_URL is needed when KAARI_MODE=webhook")
             _setup_logging(settings, quiet=False)
-            asyncio.run(_run(settings))
+            return asyncio.run(_run(settings))
         elif args.command == "diagrams":
             args.out.mkdir(parents=True, exist_ok=True)
             for name, spec in all_flows(load_instrument(settings.esy_instrument)).items():

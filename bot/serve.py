@@ -51,8 +51,8 @@ async def serve(services: Services) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await start_channel(services, application)
     try:
+        await start_channel(services, application)
         await stopping.wait()
     finally:
         log.info("telegram.stopping")

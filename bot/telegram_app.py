@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -30,6 +31,7 @@ from bot.ratelimit import ChatPacedRateLimiter
 from bot.render import Outgoing, PhotoOut, TextOut, render, split_text
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
+from flows.results import Reply
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +76,21 @@ class TelegramChannel:
         code = update.effective_user.language_code if update.effective_user else None
         return code[:2].lower() if code else None
 
-    async def deliver(self, update: Update, context: ContextTypes.DEFAULT_TYPE, given: inputs.Input) -> None:
+    def known_language(self, update: Update) -> str:
+        """The Telegram language if Kaari speaks it, else the default (no database look-up needed)."""
+        hint = self.language_hint(update)
+        return hint if hint in LANGUAGES else self.services.settings.default_language
+
+    async def deliver(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, given: inputs.Input,
+        before_sending: Callable[[Reply], Awaitable[None]] | None = None,
+    ) -> None:
         chat = update.effective_chat
         if chat is None or update.effective_user is None:
             return
         reply = await self.services.engine.handle(self.key_of(update), given, self.language_hint(update))
+        if before_sending is not None:
+            await before_sending(reply)
         outgoing = await render(reply, self.services.catalogs, self.services.drawer)
         await self.send(context, chat.id, outgoing)
 
@@ -111,24 +123,36 @@ class TelegramChannel:
                      if message is not None and getattr(message, k, None)), "other")
         await self.deliver(update, context, inputs.Unsupported(kind))
 
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command in a group: point to the private chat, store nothing."""
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, self.services.catalogs.text(
+            self.known_language(update), Msg(N_("error.private_only"))))
+
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
-        choice = parse_callback(query.data or "")
-        await self.close_buttons(query.message, query.data or "")
-        await self.deliver(update, context, choice or inputs.Choice(-1, "ctl:unknown"))
+        try:
+            await query.answer()  # stops the spinner; a query older than Telegram keeps is still an answer
+        except BadRequest as error:
+            log.info("telegram.answer_failed reason=%s", type(error).__name__)
+        data = query.data or ""
+
+        async def close(reply: Reply) -> None:
+            await self.close_buttons(query.message, data, reply.accepted)
+
+        await self.deliver(update, context, parse_callback(data) or inputs.Choice(-1, "ctl:unknown"), close)
 
     @staticmethod
-    async def close_buttons(message: Any, data: str) -> None:
-        """Mark the tapped answer in the question and remove its buttons, so old buttons are rarer."""
+    async def close_buttons(message: Any, data: str, accepted: bool) -> None:
+        """Remove a question's buttons once tapped, marking the answer when it was taken."""
         if not isinstance(message, Message):
             return  # too old for the Bot API to show us; the engine still answers
         chosen = next((button.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
                        for button in row if button.callback_data == data), None)
         text = message.text or ""
         try:
-            if chosen and text and len(text) + len(chosen) + 4 <= 4096:
+            if accepted and chosen and text and len(text) + len(chosen) + 4 <= 4096:
                 await message.edit_text(f"{text}\n\n→ {chosen}", reply_markup=None)
             else:
                 await message.edit_reply_markup(reply_markup=None)
@@ -142,11 +166,9 @@ class TelegramChannel:
         log.error("telegram.error update=%s error=%s", update_id, type(error).__name__, exc_info=error)
         if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
             return
-        language = self.language_hint(update) or self.services.settings.default_language
-        language = language if language in LANGUAGES else self.services.settings.default_language
         try:
-            await context.bot.send_message(
-                update.effective_chat.id, self.services.catalogs.text(language, Msg(N_("error.internal"))))
+            await context.bot.send_message(update.effective_chat.id, self.services.catalogs.text(
+                self.known_language(update), Msg(N_("error.internal"))))
         except Exception as second:  # the apology itself failed: log it, nothing more we can do
             log.error("telegram.apology_failed update=%s error=%s", update_id, type(second).__name__)
 
@@ -176,13 +198,15 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
-    # Groups are not served: young people talk to Kaari one to one.
-    private = filters.ChatType.PRIVATE
+    # Young people talk to Kaari one to one; new messages only (an edit of an old message is not an answer).
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", channel.on_start, filters=private))
     application.add_handler(MessageHandler(filters.COMMAND & private, channel.on_command))
     application.add_handler(CallbackQueryHandler(channel.on_button))
     application.add_handler(MessageHandler(filters.TEXT & private, channel.on_text))
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, channel.on_other))
+    group_command = filters.COMMAND & ~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(group_command, channel.on_group))
     application.add_error_handler(channel.on_error)
     application.bot_data["channel"] = channel
     return application

@@ -209,6 +209,7 @@ class Engine:
                 code = value.removeprefix(LANGUAGE_PREFIX)
                 if code in LANGUAGES:
                     user.language = conv.language = code
+                    reply.accepted = True
                     self._show(conv, reply, Msg(N_("language.changed")))
                 else:
                     self._show(conv, reply, Msg(N_("error.stale")))
@@ -249,6 +250,7 @@ class Engine:
         if not moved:
             self._show(conv, reply, Msg(N_("error.not_understood")))
             return
+        reply.accepted = trigger == "choose"
         conv.step += 1
         spec = self.flows[conv.flow]
         if conv.switch_to is not None:
@@ -271,6 +273,12 @@ class Engine:
     async def _control(self, conv: Conversation, value: str, reply: Reply) -> None:
         spec = self.flows[conv.flow]
         pending = conv.data.get(_PENDING)
+        reply.accepted = (
+            value in (HELP, LANGUAGE, RESUME)
+            or (spec.controls and value in (PAUSE, CANCEL))
+            or (pending == "cancel" and value in (CANCEL_YES, CANCEL_NO))
+            or (value == BACK and bool(conv.data.get(_HISTORY)))
+        )
         if value == HELP:
             self._show(conv, reply, Msg(spec.help_key))
         elif value == LANGUAGE:

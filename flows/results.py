@@ -99,6 +99,8 @@ class Reply:
 
     language: str
     results: list[Result] = field(default_factory=list)
+    # Whether a tapped button was taken as an answer (False: stale, unknown, or not a tap at all).
+    accepted: bool = False
 
     @property
     def question(self) -> Ask | None:

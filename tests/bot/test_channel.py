@@ -150,3 +150,45 @@ def test_logging_of_the_token_is_silenced() -> None:
 
     _setup_logging(Settings(), quiet=False)
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+
+
+async def test_taps_close_their_buttons_and_only_taken_answers_are_marked(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    user = bot.user(language="en")
+    try:
+        await user.send("/start")
+        await user.tap("English")
+        menu = user.last_question()
+        label = catalogs.text("en", Msg("menu.esy"))
+        calls = await user.tap(label)
+        edit = next(c for c in calls if c.method == "editMessageText")
+        assert edit.params["text"].endswith(f"→ {label}") and "reply_markup" not in edit.params
+        calls = await user.tap(label, question=menu)  # the same, now stale, question again
+        assert [c.method for c in calls if c.method.startswith("edit")] == ["editMessageReplyMarkup"]
+        assert catalogs.text("en", Msg("error.stale")) in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_edited_messages_are_not_answers_and_groups_are_pointed_to_a_private_chat(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    user = bot.user(language="sv")
+    try:
+        await user.send("/start")
+        question = user.last_question()
+        edited = user.message_update("Svenska")
+        edited["edited_message"] = {**edited.pop("message"), "edit_date": 1}
+        assert await user.process(edited) == []
+        assert user.last_question() is question
+        group = user.message_update("/start")
+        group["message"]["chat"] = {"id": -100555, "type": "group", "title": "Kaverit"}
+        calls = await user.process(group)
+        assert joined(calls) == catalogs.text("sv", Msg("error.private_only"))
+        async with bot.services.store.transaction() as work:
+            assert await work.users.get(user_key(bot.services.secret, "tg", -100555)) is None
+    finally:
+        await bot.stop()
