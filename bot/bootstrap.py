@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,15 @@ from flows.messages import N_
 from flows.spec import FlowSpec
 from storage.ports import Store
 from storage.sqlite import SqliteStore
+
+# Libraries whose debug logs carry what people wrote (SQL parameters, Bot API payloads) or the bot token.
+CHATTY_LOGGERS = ("telegram", "httpx", "httpcore", "aiosqlite")
+
+
+def quiet_chatty_loggers() -> None:
+    """Logs carry ids and events, never message text: keep these libraries at WARNING whatever the root."""
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def utc_now() -> datetime:
@@ -52,6 +62,7 @@ async def bootstrap(
     clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
 ) -> Services:
     """Build every service from ``settings``; storage migrations are applied here, at start-up."""
+    quiet_chatty_loggers()
     instrument = load_instrument(settings.esy_instrument)
     store = store or SqliteStore(settings.db_path)
     await store.migrate()

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.bootstrap import all_flows, bootstrap
+from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, load_settings
 from flows.diagram import flow_diagram
 from flows.instrument import InstrumentError, load_instrument
@@ -34,8 +34,7 @@ def _setup_logging(settings: Settings, quiet: bool) -> None:
         level=logging.WARNING if quiet else getattr(logging, settings.log_level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    # Logs carry ids and events, never message text; httpx would log every Bot API URL (with the token).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_chatty_loggers()
     logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
@@ -81,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             if not settings.telegram_token:
                 raise SettingsError("KAARI_TELEGRAM_TOKEN is not set: get one from @BotFather")
-            if settings.mode == "webhook" and not settings.webhook_url:
-                raise SettingsError("KAARI_WEBHOOK_URL is needed when KAARI_MODE=webhook")
+            if not settings.secret:
+                raise SettingsError("KAARI_SECRET is not set: use a long random value and keep it apart from "
+                                    "the database (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+            if settings.mode == "webhook" and not (settings.webhook_url and settings.webhook_secret):
+                raise SettingsError("KAARI_MODE=webhook needs KAARI_WEBHOOK_URL and KAARI_WEBHOOK_SECRET "
+                                    "(without the secret anyone who finds the URL could post updates)")
             _setup_logging(settings, quiet=False)
             return asyncio.run(_run(settings))
         elif args.command == "diagrams":

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
 
 from bot.circle import CirclePicture, draw_circle
+
+log = logging.getLogger(__name__)
 
 
 class Drawer(Protocol):
@@ -26,12 +30,26 @@ def _warm_up() -> None:
 class ProcessDrawer:
     """A small process pool; 'spawn' so no event-loop or lock state is copied into the workers."""
 
-    def __init__(self, workers: int = 1) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        self._pool.submit(_warm_up)
+    def __init__(self, workers: int = 1, timeout: float = 60.0) -> None:
+        self._workers = workers
+        self._timeout = timeout
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"))
+        pool.submit(_warm_up)
+        return pool
 
     async def draw(self, picture: CirclePicture) -> bytes:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, draw_circle, picture)
+        """Draw in a worker; a worker that died (killed for memory, say) is replaced and tried once more."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, draw_circle, picture), self._timeout)
+        except BrokenProcessPool:
+            log.warning("drawing.pool_broken; starting a new one")
+            broken, self._pool = self._pool, self._new_pool()
+            broken.shutdown(wait=False)
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, draw_circle, picture), self._timeout)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)

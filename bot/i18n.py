@@ -92,6 +92,10 @@ class Catalogs:
                 return str(format_decimal(number, format=pattern, locale=locale))
             case datetime():
                 return str(format_date(value.astimezone(HELSINKI), format="medium", locale=locale))
+            case bool():
+                return str(value)
+            case int():
+                return str(format_decimal(value, locale=locale))
             case _:
                 return str(value)
 

@@ -93,18 +93,29 @@ async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgo
     return out
 
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split a long text into pieces under ``limit``, at paragraph or line breaks where possible."""
+    """Split a long text into pieces Telegram accepts, at paragraph, line or word breaks where possible."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
+    while telegram_length(text) > limit:
+        fits = _longest_prefix(text, limit)
+        cut = max(text.rfind("\n\n", 0, fits), 0) or max(text.rfind("\n", 0, fits), 0) \
+            or max(text.rfind(" ", 0, fits), 0) or fits
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     pieces.append(text)
-    return pieces
+    return [piece for piece in pieces if piece] or [text]
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit into ``limit`` UTF-16 units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)

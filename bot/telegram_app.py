@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import (
@@ -13,7 +14,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden
+from telegram.error import Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,7 +29,7 @@ from telegram.request import BaseRequest
 from bot.bootstrap import Services
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
-from bot.render import Outgoing, PhotoOut, TextOut, render, split_text
+from bot.render import TELEGRAM_TEXT_LIMIT, Outgoing, PhotoOut, TextOut, render, split_text, telegram_length
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
@@ -95,14 +96,29 @@ class TelegramChannel:
         await self.send(context, chat.id, outgoing)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
+        """Send every message of a reply. The answer is already saved, so one failed message (a time-out
+        while uploading the circle, say) must not take the rest with it: retry once, then go on."""
+        calls: list[Callable[[], Awaitable[object]]] = []
         for out in outgoing:
             if isinstance(out, PhotoOut):
-                await context.bot.send_photo(chat_id, photo=out.png, caption=out.caption)
+                calls.append(partial(context.bot.send_photo, chat_id, photo=out.png, caption=out.caption))
                 continue
             pieces = split_text(out.text)
-            for piece in pieces[:-1]:
-                await context.bot.send_message(chat_id, piece)
-            await context.bot.send_message(chat_id, pieces[-1], reply_markup=keyboard(out))
+            calls.extend(partial(context.bot.send_message, chat_id, piece) for piece in pieces[:-1])
+            calls.append(partial(context.bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
+        for call in calls:
+            for attempt in (1, 2):
+                try:
+                    await call()
+                    break
+                except Forbidden:
+                    log.info("telegram.blocked")  # the person blocked the bot: nothing more to send
+                    return
+                except (TimedOut, NetworkError) as error:
+                    log.warning("telegram.send_failed attempt=%d error=%s", attempt, type(error).__name__)
+                except TelegramError as error:
+                    log.error("telegram.send_failed error=%s", type(error).__name__)
+                    break
 
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,7 +150,7 @@ class TelegramChannel:
         assert query is not None
         try:
             await query.answer()  # stops the spinner; a query older than Telegram keeps is still an answer
-        except BadRequest as error:
+        except TelegramError as error:
             log.info("telegram.answer_failed reason=%s", type(error).__name__)
         data = query.data or ""
 
@@ -152,11 +168,11 @@ class TelegramChannel:
                        for button in row if button.callback_data == data), None)
         text = message.text or ""
         try:
-            if accepted and chosen and text and len(text) + len(chosen) + 4 <= 4096:
+            if accepted and chosen and text and telegram_length(f"{text}\n\n→ {chosen}") <= TELEGRAM_TEXT_LIMIT:
                 await message.edit_text(f"{text}\n\n→ {chosen}", reply_markup=None)
             else:
                 await message.edit_reply_markup(reply_markup=None)
-        except BadRequest as error:
+        except TelegramError as error:  # cosmetic: the answer itself is handled either way
             log.info("telegram.edit_failed reason=%s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -238,7 +238,14 @@ class Engine:
         if trigger == "choose" and given["value"] not in {option.value for option in ask.options}:
             self._show(conv, reply, Msg(N_("error.stale")))
             return
-        snapshot: dict[str, Any] = {"state": conv.state, "data": copy.deepcopy(conv.data)}
+        # Back needs only where the person was, not a copy of every answer (those may be long, private
+        # texts): flows name the keys that hold their position; answers are overwritten when re-given.
+        spec = self.flows[conv.flow]
+        kept = spec.position_keys if spec.position_keys else tuple(k for k in conv.data if k != _HISTORY)
+        snapshot: dict[str, Any] = {
+            "state": conv.state, "data": {k: copy.deepcopy(conv.data[k]) for k in kept if k in conv.data},
+        }
+        history = list(conv.data.get(_HISTORY, []))
         machine = self._machines[conv.flow]
         machine.add_model(conv, initial=conv.state)
         try:
@@ -252,13 +259,11 @@ class Engine:
             return
         reply.accepted = trigger == "choose"
         conv.step += 1
-        spec = self.flows[conv.flow]
         if conv.switch_to is not None:
             await self._switch(conv, conv.switch_to, reply)
         elif conv.state in spec.final:
             await self._switch(conv, self.menu, reply)
         else:
-            history = snapshot["data"].pop(_HISTORY, [])
             conv.data[_HISTORY] = [*history, snapshot][-HISTORY_LIMIT:]
             self._show(conv, reply)
 
@@ -286,7 +291,7 @@ class Engine:
         elif value == RESUME or (value == CANCEL_NO and pending == "cancel"):
             conv.data.pop(_PENDING, None)
             conv.step += 1
-            self._show(conv, reply, Msg(N_("flow.resume")))
+            self._show(conv, reply, Msg(N_("flow.continue")))
         elif not spec.controls:
             nothing = N_("flow.nothing_to_cancel") if value == CANCEL else N_("error.stale")
             self._show(conv, reply, Msg(nothing))
@@ -306,7 +311,9 @@ class Engine:
         elif value == BACK and conv.data.get(_HISTORY):
             history = conv.data[_HISTORY]
             previous = history.pop()
-            conv.state, conv.data = previous["state"], {**previous["data"], _HISTORY: history}
+            conv.state = previous["state"]
+            conv.data.update(previous["data"])
+            conv.data[_HISTORY] = history
             conv.step += 1
             self._show(conv, reply)
         elif value == BACK:

@@ -10,7 +10,7 @@ from typing import Any
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
 from flows.results import Ask, Circle, Done, Option, Photo, Series
-from flows.scoring import area_scores, changes, lowest, strongest
+from flows.scoring import area_scores, changes, lowest, middle, strongest
 from flows.spec import Conversation, FlowSpec
 from storage.ports import AssessmentRow
 
@@ -89,6 +89,11 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         data = event.model.data
         data["wishes"][areas[data["area"]].id] = event.kwargs["text"]
 
+    def forget_wish(event: Any) -> None:
+        """Skipping the wish (also after going back to it) leaves no wish for the area."""
+        data = event.model.data
+        data["wishes"].pop(areas[data["area"]].id, None)
+
     def next_area(event: Any) -> None:
         event.model.data["area"] += 1
         event.model.data["item"] = 0
@@ -110,14 +115,15 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
                  before=[record_wish, next_area]),
             dict(trigger="text", source="wish", dest="done", before=[record_wish]),
             dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, more_areas],
-                 before=[next_area]),
-            dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip]),
+                 before=[forget_wish, next_area]),
+            dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[forget_wish]),
         ],
         views={"intro": view_intro, "rate": view_rate, "wish": view_wish},
         help_key=N_("esy.help"),
         final=frozenset({"done"}),
         on_start=on_start,
         still_valid=still_valid,
+        position_keys=("area", "item"),
     )
 
 
@@ -159,13 +165,21 @@ def summary(
         return Msg(N_("esy.summary.area_line"),
                    {"area": names[area_id], "score": Number(score), "max": instrument.scale_max})
 
+    # Every rated area is named once: strengths, then the middle, then the fewest points.
     top = strongest(scores)
     bottom = lowest(scores, exclude=top)
+    between = middle(scores, shown=[*top, *bottom])
     sections: list[Msg] = []
     if top:
         sections.append(Msg(N_("esy.summary.strengths"), {"lines": Lines(tuple(line(a) for a in top))}))
+    if top and between:
+        sections.append(Msg(N_("esy.summary.middle"), {"lines": Lines(tuple(line(a) for a in between))}))
     if bottom:
         sections.append(Msg(N_("esy.summary.lowest"), {"lines": Lines(tuple(line(a) for a in bottom))}))
+    if between and not top:  # every rated area has the same points
+        score = scores[between[0]]
+        assert score is not None
+        sections.append(Msg(N_("esy.summary.all_equal"), {"score": Number(score), "max": instrument.scale_max}))
     skipped = [names[a] for a, score in scores.items() if score is None]
     if skipped:
         sections.append(Msg(N_("esy.summary.skipped"), {"areas": Lines(tuple(skipped), ", ")}))

@@ -76,6 +76,15 @@ class _Reader:
     def fail(self, where: str, problem: str) -> InstrumentError:
         return InstrumentError(f"{self.source}: {where}: {problem}")
 
+    def table(self, value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+        """``value`` must be a table with no keys but ``allowed`` (a typo must not pass silently)."""
+        if not isinstance(value, dict):
+            raise self.fail(where, f"expected a table, found {type(value).__name__}")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+        return value
+
     def field(self, table: dict[str, Any], name: str, kind: type, where: str) -> Any:
         if name not in table:
             raise self.fail(where, f"missing '{name}'")
@@ -95,10 +104,12 @@ class _Reader:
         return LocalText(**{language: value[language].strip() for language in LANGUAGES})
 
     def instrument(self, raw: dict[str, Any]) -> Instrument:
+        self.table(raw, "top level", {"id", "version", "name", "scale", "areas"})
         scale_raw = self.field(raw, "scale", list, "top level")
+        points = [self.table(point, f"scale[{i}]", {"value", "label"}) for i, point in enumerate(scale_raw)]
         scale = tuple(
             ScalePoint(self.field(point, "value", int, f"scale[{i}]"), self.text(point, "label", f"scale[{i}]"))
-            for i, point in enumerate(scale_raw)
+            for i, point in enumerate(points)
         )
         values = [point.value for point in scale]
         if len(scale) < 2 or values != list(range(values[0], values[0] + len(values))):
@@ -109,10 +120,12 @@ class _Reader:
         areas, seen = [], set()
         for i, area in enumerate(areas_raw):
             where = f"areas[{i}]"
+            self.table(area, where, {"id", "name", "short", "statements"})
             area_id = self.field(area, "id", str, where)
             statements = []
             for j, item in enumerate(self.field(area, "statements", list, where)):
                 item_where = f"{where}.statements[{j}]"
+                self.table(item, item_where, {"id", "text", "reverse"})
                 statement_id = self.field(item, "id", str, item_where)
                 reverse = item.get("reverse", False)
                 if not isinstance(reverse, bool):

@@ -23,15 +23,32 @@ def area_scores(instrument: Instrument, ratings: Mapping[str, int | None]) -> di
 
 
 def strongest(scores: Mapping[str, float | None], count: int = SHOWN) -> list[str]:
-    """The areas with most points, best first; ties keep the instrument's order."""
+    """The areas with most points, best first; only those above the lowest score count as strengths.
+
+    Ties keep the instrument's order.
+    """
     rated = [(area, score) for area, score in scores.items() if score is not None]
-    return [area for area, _ in sorted(rated, key=lambda pair: -pair[1])[:count]]
+    if not rated:
+        return []
+    floor = min(score for _, score in rated)
+    above = [(area, score) for area, score in rated if score > floor]
+    return [area for area, _ in sorted(above, key=lambda pair: -pair[1])[:count]]
 
 
 def lowest(scores: Mapping[str, float | None], exclude: Collection[str] = (), count: int = SHOWN) -> list[str]:
-    """The areas with fewest points, fewest first, leaving out those already shown as strengths."""
-    rated = [(area, score) for area, score in scores.items() if score is not None and area not in exclude]
-    return [area for area, _ in sorted(rated, key=lambda pair: pair[1])[:count]]
+    """The areas with fewest points, fewest first: only those below the highest score, not in ``exclude``."""
+    rated = [(area, score) for area, score in scores.items() if score is not None]
+    if not rated:
+        return []
+    ceiling = max(score for _, score in rated)
+    below = [(area, score) for area, score in rated if score < ceiling and area not in exclude]
+    return [area for area, _ in sorted(below, key=lambda pair: pair[1])[:count]]
+
+
+def middle(scores: Mapping[str, float | None], shown: Collection[str]) -> list[str]:
+    """The rated areas not among ``shown``, most points first, so that every area is named once."""
+    rest = [(area, score) for area, score in scores.items() if score is not None and area not in shown]
+    return [area for area, _ in sorted(rest, key=lambda pair: -pair[1])]
 
 
 def changes(

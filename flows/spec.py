@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +64,8 @@ class FlowSpec:
     still_valid: Callable[[Conversation], bool] | None = None
     # Whether the generic pause/back/cancel controls apply (not in the main menu).
     controls: bool = True
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    # The data keys that say where the person is; "back" restores these (and the state) only.
+    position_keys: tuple[str, ...] = ()
 
     @property
     def state_names(self) -> frozenset[str]:

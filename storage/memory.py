@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UserRow
+from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UnknownUser, UserRow
 
 Tables = dict[str, dict[str, str]]
 
@@ -58,7 +58,7 @@ class _Conversations:
 
     async def save(self, row: ConversationRow) -> None:
         if row.key not in self._users:
-            raise KeyError(f"conversation for unknown user {row.key!r}")  # the foreign key
+            raise UnknownUser("conversation for an unknown user")  # the foreign key
         self._rows[row.key] = _encode(row)
 
     async def delete(self, key: str) -> None:
@@ -72,7 +72,7 @@ class _Assessments:
 
     async def add(self, row: AssessmentRow) -> int:
         if row.user_key not in self._users:
-            raise KeyError(f"assessment for unknown user {row.user_key!r}")
+            raise UnknownUser("assessment for an unknown user")
         new_id = max((int(k) for k in self._rows), default=0) + 1
         stored = copy.copy(row)
         stored.id = new_id

@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
+class UnknownUser(LookupError):
+    """A row refers to a person the store does not have (every backend raises this, not its own error)."""
+
+
 @dataclass
 class UserRow:
     """A person, keyed by a keyed hash (never a raw Telegram id)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UserRow
+from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UnknownUser, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,17 @@ def split_statements(sql: str) -> list[str]:
     if rest:
         raise ValueError(f"unterminated SQL statement in migration: {rest[:60]!r}")
     return statements
+
+
+@asynccontextmanager
+async def _known_user() -> AsyncIterator[None]:
+    """Turn SQLite's foreign-key failure into the port's own error."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "FOREIGN KEY" not in str(error):
+            raise
+        raise UnknownUser("row for an unknown user") from error
 
 
 class _Users:
@@ -84,6 +95,10 @@ class _Conversations:
         return ConversationRow(row[0], row[1], row[2], row[3], row[4], load_json(row[5]), load_time(row[6]))
 
     async def save(self, row: ConversationRow) -> None:
+        async with _known_user():
+            await self._execute_save(row)
+
+    async def _execute_save(self, row: ConversationRow) -> None:
         await self._db.execute(
             "INSERT INTO conversations (key, flow, state, flow_version, step, data, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET flow = excluded.flow, "
@@ -115,6 +130,10 @@ class _Assessments:
         self._db = db
 
     async def add(self, row: AssessmentRow) -> int:
+        async with _known_user():
+            return await self._insert(row)
+
+    async def _insert(self, row: AssessmentRow) -> int:
         cursor = await self._db.execute(
             "INSERT INTO assessments (user_key, instrument_id, instrument_version, completed_at, "
             "ratings, area_scores, wishes) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -40,6 +40,7 @@ class FakeBotAPI(BaseRequest):
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.unknown: list[str] = []
         self.pending_updates: list[dict[str, Any]] = []
         self.blocked_chats: set[int] = set()
         self.next_message_id = 1000
@@ -72,6 +73,7 @@ class FakeBotAPI(BaseRequest):
         handler = getattr(self, f"api_{api_method}", None)
         if handler is None:
             self.calls.append(Call(api_method, params, files, time.monotonic()))
+            self.unknown.append(api_method)  # PTB turns the raise into a NetworkError: the harness checks this
             raise UnknownMethod(f"fake Bot API does not know {api_method!r}")
         call = Call(api_method, params, files, time.monotonic())
         if api_method != "getUpdates":
@@ -131,16 +133,18 @@ class FakeBotAPI(BaseRequest):
 
     def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = params["text"]
-        if not 1 <= len(text) <= 4096:
-            raise AssertionError(f"message text length {len(text)} is outside Telegram's 1..4096")
+        units = len(text.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+        if not text.strip() or units > 4096:
+            raise AssertionError(f"message text of {units} UTF-16 units is outside Telegram's 1..4096")
         return self._message(params, text=text)
 
     def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         photo = [{"file_id": "photo-1", "file_unique_id": "u1", "width": 800, "height": 880, "file_size": 1}]
-        assert len(params.get("caption", "")) <= 1024
+        assert len(params.get("caption", "").encode("utf-16-le")) // 2 <= 1024
         return self._message(params, photo=photo, caption=params.get("caption", ""))
 
     def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert len(params["text"].encode("utf-16-le")) // 2 <= 4096
         return self._message(params, text=params["text"], edit_date=int(time.time()))
 
     def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,14 @@ class Bot:
         self.services = services
         self.application = application
         self.api = api
+        # Every error that reached PTB's error handlers; a test fails on one unless it expects it.
+        self.errors: list[BaseException] = []
+        self.expect_errors = False
+        application.add_error_handler(self._record_error)
+
+    async def _record_error(self, update: object, context: Any) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
 
     async def stop(self) -> None:
         """Shut the Application down and close the store (the drawing pool belongs to the test session)."""
@@ -93,6 +101,9 @@ class TgUser:
     async def process(self, update: dict[str, Any]) -> list[Call]:
         before = len(self.api.calls)
         await self.bot.application.process_update(Update.de_json(update, self.bot.application.bot))
+        assert not self.api.unknown, f"the bot called Bot API methods the fake does not know: {self.api.unknown}"
+        if not self.bot.expect_errors:
+            assert not self.bot.errors, f"an update failed: {self.bot.errors!r}"
         return self.api.calls[before:]
 
     async def send(self, text: str) -> list[Call]:

@@ -53,6 +53,7 @@ async def test_command_menu_is_set_in_every_language(
 async def test_a_failed_picture_still_gives_the_summary_and_keeps_the_answers(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, instrument: Instrument, caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # even debug logs must not carry what the person wrote
     bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, BrokenDrawer())
     user = bot.user(language="sv")
     try:
@@ -91,7 +92,9 @@ async def test_an_unexpected_error_gets_a_polite_localized_answer(
             raise RuntimeError("database on fire")
 
         monkeypatch.setattr(bot.services.engine, "handle", broken)
+        bot.expect_errors = True
         calls = await user.send("hello there")
+        assert [type(error) for error in bot.errors] == [RuntimeError]
         assert joined(calls) == catalogs.text("en", Msg("error.internal"))
     finally:
         await bot.stop()
@@ -149,7 +152,8 @@ def test_logging_of_the_token_is_silenced() -> None:
     from bot.settings import Settings
 
     _setup_logging(Settings(), quiet=False)
-    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    for name in ("httpx", "telegram", "aiosqlite"):
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING
 
 
 async def test_taps_close_their_buttons_and_only_taken_answers_are_marked(
@@ -192,3 +196,16 @@ async def test_edited_messages_are_not_answers_and_groups_are_pointed_to_a_priva
             assert await work.users.get(user_key(bot.services.secret, "tg", -100555)) is None
     finally:
         await bot.stop()
+
+
+async def test_a_dead_drawing_worker_is_replaced(catalogs: Catalogs) -> None:
+    drawer = ProcessDrawer(1)
+    try:
+        picture = CirclePicture("t", ("a", "b", "c"), 1, 5, ("1", "2", "3", "4", "5"), (("now", (1.0, 2.0, 3.0)),))
+        assert (await drawer.draw(picture))[:4] == b"\x89PNG"
+        for process in list(drawer._pool._processes.values()):  # simulate the OOM killer
+            process.kill()
+        await asyncio.sleep(0.2)
+        assert (await drawer.draw(picture))[:4] == b"\x89PNG"
+    finally:
+        drawer.shutdown()

@@ -12,7 +12,7 @@ from bot.cli import main
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("KAARI_TELEGRAM_TOKEN", "KAARI_TELEGRAM_API_URL", "KAARI_MODE", "KAARI_SECRET",
-                 "KAARI_ESY_INSTRUMENT", "KAARI_DB_PATH"):
+                 "KAARI_ESY_INSTRUMENT", "KAARI_DB_PATH", "KAARI_WEBHOOK_URL", "KAARI_WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -26,11 +26,31 @@ def test_run_with_an_unreachable_api_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
+    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
     monkeypatch.setenv("KAARI_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
     assert main(["run"]) == 1
     err = capsys.readouterr().err
     assert "cannot reach the Telegram Bot API at http://127.0.0.1:9/bot" in err
     assert "Traceback" not in err
+
+
+def test_run_needs_a_secret_kept_apart_from_the_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
+    assert main(["run"]) == 2
+    assert "KAARI_SECRET is not set" in capsys.readouterr().err
+
+
+def test_a_webhook_without_its_secret_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
+    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_MODE", "webhook")
+    monkeypatch.setenv("KAARI_WEBHOOK_URL", "https://kaari.example/telegram")
+    assert main(["run"]) == 2
+    assert "KAARI_WEBHOOK_SECRET" in capsys.readouterr().err
 
 
 def test_bad_settings_are_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

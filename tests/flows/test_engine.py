@@ -294,6 +294,18 @@ async def test_wish_written_or_skipped_moves_to_the_next_area(
     assert wishes == ({instrument.areas[0].id: wish} if wish else {})
 
 
+async def test_summary_names_every_area_once_strengths_first(chat: Chat, instrument: Instrument) -> None:
+    await chat.open_esy()
+    ratings = [str(1 + index % 5) for index in range(len(instrument.areas))]
+    reply = await chat.answer(ratings)
+    summary = closing(reply)
+    order = [key for key in (inner.key for inner in messages_in(summary)) if key in (
+        "esy.summary.strengths", "esy.summary.middle", "esy.summary.lowest")]
+    assert order == ["esy.summary.strengths", "esy.summary.middle", "esy.summary.lowest"]
+    named = [line.params["area"] for line in messages_in(summary) if line.key == "esy.summary.area_line"]
+    assert sorted(map(str, named)) == sorted(str(area.name) for area in instrument.areas)
+
+
 async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
     chat: Chat, instrument: Instrument, memory_store: MemoryStore, clock: Clock,
 ) -> None:
@@ -309,8 +321,9 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
     assert (photo.circle.scale_min, photo.circle.scale_max) == (instrument.scale_min, instrument.scale_max)
     assert summary.msg.key == "esy.summary"
     parts = sections(summary.msg)
-    assert {"esy.summary.strengths", "esy.summary.wishes", "esy.summary.private"} <= parts.keys()
-    assert "esy.summary.no_wishes" not in parts
+    # Every area got 4 points: no strengths or weak spots are made up, one line says they are equal.
+    assert {"esy.summary.all_equal", "esy.summary.wishes", "esy.summary.private"} <= parts.keys()
+    assert not {"esy.summary.strengths", "esy.summary.lowest", "esy.summary.no_wishes"} & parts.keys()
     assert parts["esy.summary.wish_line"].params["wish"] == "Enemmän unta"
     assert menu_question.prompt.key == "menu.prompt"
     assert (await stored_conversation(memory_store)).flow == menu.NAME
@@ -383,7 +396,9 @@ async def test_back_returns_to_the_previous_question_and_the_new_answer_replaces
     back = question(await chat.tap(BACK))
     assert back.prompt == first.prompt
     assert back.step > first.step
-    assert (await stored_conversation(memory_store)).data["ratings"] == {}
+    # Back moves the position only; the earlier answer stays until it is given again.
+    stored = (await stored_conversation(memory_store)).data
+    assert (stored["area"], stored["item"]) == (0, 0)
     await chat.tap("5")
     await chat.answer("3")
     (row,) = await stored_assessments(memory_store)
@@ -399,8 +414,21 @@ async def test_back_walks_several_questions_back_across_areas(
     await chat.write("Enemmän unta")
     assert [question(await chat.tap(BACK)).prompt for _ in range(2)] == [wish.prompt, last_statement.prompt]
     data = (await stored_conversation(memory_store)).data
-    assert data["wishes"] == {}
-    assert instrument.areas[0].statements[-1].id not in data["ratings"]
+    assert (data["area"], data["item"]) == (0, len(instrument.areas[0].statements) - 1)
+    # Going forward again and skipping the wish this time leaves no wish behind.
+    await chat.tap("4")
+    await chat.tap(esy.SKIP)
+    assert (await stored_conversation(memory_store)).data["wishes"] == {}
+
+
+async def test_back_history_holds_positions_not_copies_of_answers(
+    chat: Chat, memory_store: MemoryStore,
+) -> None:
+    await chat.open_esy()
+    await chat.answer("3", until_wish=0)
+    await chat.write("salainen toive " * 60)
+    history = (await stored_conversation(memory_store)).data["_history"]
+    assert history and all(set(entry["data"]) <= {"area", "item"} for entry in history)
 
 
 async def test_back_from_the_first_question_of_a_flow_says_there_is_nothing_to_go_back_to(chat: Chat) -> None:
@@ -425,7 +453,8 @@ async def test_pause_then_resume_continues_at_the_same_statement(
     assert [option.value for option in paused.options] == [RESUME]
     assert (await stored_conversation(memory_store)).data["ratings"]  # kept, not thrown away
     reply = await (chat.send(resume) if isinstance(resume, inputs.Start) else chat.tap(resume))
-    assert said(reply) == ["flow.resume"]
+    # /start after a while says welcome back; the button right after pausing just goes on.
+    assert said(reply) == ["flow.resume" if isinstance(resume, inputs.Start) else "flow.continue"]
     assert question(reply).prompt == waiting.prompt
     assert number(question(await chat.tap("4")), "item") == 3
 
@@ -437,7 +466,7 @@ async def test_cancel_asks_for_confirmation_and_no_continues_at_the_same_questio
     assert confirm.prompt.key == "flow.cancel_confirm"
     assert [option.value for option in confirm.options] == [CANCEL_YES, CANCEL_NO]
     reply = await chat.tap(CANCEL_NO)
-    assert said(reply) == ["flow.resume"]
+    assert said(reply) == ["flow.continue"]
     assert question(reply).prompt == waiting.prompt
 
 
@@ -739,6 +768,7 @@ async def test_every_id_a_full_tour_emits_is_in_every_catalog(
         "esy.intro", "esy.rate", "esy.wish", "esy.help", "esy.circle.title", "esy.circle.before",
         "esy.summary.strengths", "esy.summary.lowest", "esy.summary.skipped", "esy.summary.wishes",
         "esy.summary.moved", "esy.summary.moved_line", "esy.summary.private", "flow.paused", "flow.resume",
+        "flow.continue",
         "flow.cancel_confirm", "flow.cancelled", "flow.no_back", "flow.restarted",
         "control.back", "error.stale", "error.use_buttons", "error.too_long", "error.empty",
         "error.unknown_command", "error.unsupported",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from bot.bootstrap import all_flows
 from flows import esy
 from flows.engine import Engine
-from flows.instrument import Instrument, InstrumentError, load_instrument, parse_instrument
+from flows.instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument, parse_instrument
 from flows.messages import LANGUAGES, LocalText
 from storage.memory import MemoryStore
 from tests.conftest import Clock
@@ -118,3 +120,28 @@ async def test_a_custom_instrument_file_runs_the_esy(
     # The first statement is reversed: a 1 on a 1-4 scale gives 4 points.
     assert row.area_scores == {"a0": 4.0, "a1": 2.0, "a2": 4.0}
     assert row.wishes == {"a2": "Less noise"}
+
+
+DEFAULT_TEXT = (Path(__file__).resolve().parents[2] / "flows" / "instruments" / DEFAULT_INSTRUMENT).read_text(
+    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda t: t.replace("[[scale]]\nvalue = 1", "scale_x = 1\n[[scale]]\nvalue = 1", 1), "unknown key(s)"),
+    (lambda t: t.replace('id = "rhythm.sleep"', 'id = "rhythm.sleep"\nreversed = true', 1),
+     "unknown key(s) ['reversed']"),
+])
+def test_typos_in_keys_are_named_not_ignored(change: Callable[[str], str], problem: str) -> None:
+    with pytest.raises(InstrumentError, match=re.escape(problem)):
+        parse_instrument(change(DEFAULT_TEXT), "org.toml")
+
+
+TWO_POINTS = 'scale = [{value = 1, label = {fi="a", sv="a", en="a"}}, {value = 2, label = {fi="b", sv="b", en="b"}}]'
+
+
+@pytest.mark.parametrize("text", [
+    'id = "x"\nversion = 1\nscale = [1, 2]\n', f'areas = ["a", "b", "c"]\n{TWO_POINTS}\n',
+])
+def test_entries_that_are_not_tables_are_named(text: str) -> None:
+    with pytest.raises(InstrumentError, match="expected a table"):
+        parse_instrument(text, "org.toml")

@@ -6,7 +6,7 @@ import pytest
 
 from flows.instrument import Area, Instrument, ScalePoint, Statement
 from flows.messages import LocalText
-from flows.scoring import area_scores, changes, lowest, strongest
+from flows.scoring import area_scores, changes, lowest, middle, strongest
 
 
 def text(name: str) -> LocalText:
@@ -57,8 +57,21 @@ def test_strongest_are_best_first_ties_in_instrument_order_skipped_left_out() ->
 
 def test_lowest_are_fewest_first_ties_in_instrument_order_strengths_left_out() -> None:
     assert lowest(SCORES) == ["e", "a", "g"]
-    assert lowest(SCORES, exclude=["e", "a"]) == ["g", "f", "b"]
+    assert lowest(SCORES, exclude=["e", "a"]) == ["g", "f"]  # b has the most points: never "fewest"
     assert lowest(SCORES, exclude=strongest(SCORES), count=10) == ["e", "a", "g"]
+
+
+def test_equal_scores_are_neither_strengths_nor_weak_spots() -> None:
+    flat: dict[str, float | None] = {"a": 3.0, "b": 3.0, "c": None}
+    assert strongest(flat) == [] and lowest(flat) == []
+    assert middle(flat, shown=[]) == ["a", "b"]
+
+
+def test_middle_holds_what_strengths_and_weak_spots_left_out() -> None:
+    top = strongest(SCORES)
+    bottom = lowest(SCORES, exclude=top)
+    assert middle(SCORES, shown=[*top, *bottom]) == []
+    assert middle(SCORES, shown=["b", "e"]) == ["d", "f", "a", "g"]
 
 
 def test_changes_sort_by_size_of_change_and_ignore_missing_or_unchanged() -> None:

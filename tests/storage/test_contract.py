@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from storage.ports import AssessmentRow, ConversationRow, Store, UserRow
+from storage.ports import AssessmentRow, ConversationRow, Store, UnknownUser, UserRow
 from storage.sqlite import SqliteStore, migration_files, split_statements
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC)
@@ -174,7 +174,7 @@ async def test_conversation_delete_and_delete_missing(store: Store) -> None:
 
 
 async def test_conversation_for_unknown_user_is_refused(store: Store) -> None:
-    with pytest.raises(Exception):  # noqa: B017 - sqlite3.IntegrityError vs KeyError, by backend
+    with pytest.raises(UnknownUser):
         async with store.transaction() as work:
             await work.conversations.save(conversation("ghost"))
     async with store.transaction() as work:
@@ -183,7 +183,7 @@ async def test_conversation_for_unknown_user_is_refused(store: Store) -> None:
 
 
 async def test_assessment_for_unknown_user_is_refused(store: Store) -> None:
-    with pytest.raises(Exception):  # noqa: B017 - sqlite3.IntegrityError vs KeyError, by backend
+    with pytest.raises(UnknownUser):
         async with store.transaction() as work:
             await work.assessments.add(assessment("ghost"))
     async with store.transaction() as work:
