@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
-from bot.settings import Settings, resolve_secret
-from flows import esy, menu
+from bot.sealing import Sealer
+from bot.settings import Settings, resolve_data_key, resolve_secret
+from flows import esy, invitation, menu, staff
+from flows.consent_texts import load_consent_texts
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
 from flows.messages import N_
@@ -42,6 +44,7 @@ class Services:
     drawer: Drawer
     secret: str
     instrument: Instrument
+    sealer: Sealer
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""
@@ -49,12 +52,30 @@ class Services:
         await self.store.close()
 
 
-def all_flows(instrument: Instrument) -> dict[str, FlowSpec]:
-    """Every flow Kaari runs, by name; the main menu lists the ones a person can open."""
-    return {
-        menu.NAME: menu.menu_flow([(esy.NAME, N_("menu.esy"))]),
-        esy.NAME: esy.esy_flow(instrument),
-    }
+# Commands that open a flow from anywhere; the flow in hand resumes afterwards.
+COMMAND_FLOWS = {"code": invitation.NAME}
+
+
+def all_flows(
+    instrument: Instrument, secret: str = "local", settings: Settings | None = None,
+) -> dict[str, FlowSpec]:
+    """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
+    settings = settings or Settings()
+    consent_items = load_consent_texts(settings.consent_texts)
+    invitations_last = timedelta(days=settings.invitation_days)
+    flows = [
+        esy.esy_flow(instrument),
+        invitation.invitation_flow(secret, consent_items, settings.client_retention_days),
+        staff.new_client_flow(secret, invitations_last),
+        staff.new_worker_flow(secret, invitations_last),
+    ]
+    by_name = {flow.name: flow for flow in flows}
+    entries = [
+        (esy.NAME, N_("menu.esy")), (staff.NEW_CLIENT, N_("menu.new_client")),
+        (staff.NEW_WORKER, N_("menu.new_worker")), (invitation.NAME, N_("menu.code")),
+    ]
+    main = menu.menu_flow([(name, label, by_name[name].allowed) for name, label in entries])
+    return {main.name: main, **by_name}
 
 
 async def bootstrap(
@@ -63,12 +84,16 @@ async def bootstrap(
 ) -> Services:
     """Build every service from ``settings``; storage migrations are applied here, at start-up."""
     quiet_chatty_loggers()
+    secret = resolve_secret(settings)
     instrument = load_instrument(settings.esy_instrument)
+    flows = all_flows(instrument, secret, settings)  # validates the data files before anything starts
+    sealer = Sealer(resolve_data_key(settings))
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
-    engine = Engine(store, all_flows(instrument), clock, default_language=settings.default_language)
+    engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
+                    deep_link=invitation.NAME)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
-        drawer=drawer or ProcessDrawer(settings.draw_workers), secret=resolve_secret(settings),
-        instrument=instrument,
+        drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,
+        instrument=instrument, sealer=sealer,
     )

@@ -26,6 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
     check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
     check.add_argument("path", type=Path)
+    admin = commands.add_parser("admin", help="set-up tasks for whoever runs Kaari")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    coordinator = admin_commands.add_parser(
+        "add-coordinator", help="add the first coordinator, linked to a Telegram account (or a console user)")
+    who = coordinator.add_mutually_exclusive_group(required=True)
+    who.add_argument("telegram_id", nargs="?", type=int, help="their numeric Telegram user id")
+    who.add_argument("--console-user", help="a `kaari chat --user` name instead, to try things out")
+    coordinator.add_argument("--name", required=True)
+    coordinator.add_argument("--title", default="coordinator")
+    coordinator.add_argument("--org", required=True, help="their organisation")
+    coordinator.add_argument("--also-worker", action="store_true", help="they also work with clients")
     return parser
 
 
@@ -46,6 +57,20 @@ async def _chat(settings: Settings, language: str | None, user: str) -> None:
         await Console(services, sys.stdout, Path.cwd(), user).run(sys.stdin, language)
     finally:
         await services.close()
+
+
+async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.admin import add_coordinator
+
+    services = await bootstrap(settings)
+    try:
+        staff_id = await add_coordinator(
+            services, telegram_id=args.telegram_id, console_user=args.console_user, name=args.name,
+            title=args.title, organisation=args.org, also_worker=args.also_worker)
+    finally:
+        await services.close()
+    print(f"{args.name} is now a coordinator (staff {staff_id}). Their Kaari menu shows the coordinator tools.")
+    return 0
 
 
 async def _run(settings: Settings) -> int:
@@ -83,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             if not settings.secret:
                 raise SettingsError("KAARI_SECRET is not set: use a long random value and keep it apart from "
                                     "the database (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+            if not settings.data_key:
+                raise SettingsError("KAARI_DATA_KEY is not set: it encrypts stored chat ids; make one with "
+                                    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
+                                    ".decode())'`")
             if settings.mode == "webhook" and not (settings.webhook_url and settings.webhook_secret):
                 raise SettingsError("KAARI_MODE=webhook needs KAARI_WEBHOOK_URL and KAARI_WEBHOOK_SECRET "
                                     "(without the secret anyone who finds the URL could post updates)")
@@ -93,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
             for name, spec in all_flows(load_instrument(settings.esy_instrument)).items():
                 (args.out / f"{name}.md").write_text(flow_diagram(spec), encoding="utf-8")
                 print(args.out / f"{name}.md")
+        elif args.command == "admin":
+            if args.telegram_id is not None and not settings.secret:
+                raise SettingsError("KAARI_SECRET is not set: use the same value as `kaari run`")
+            _setup_logging(settings, quiet=True)
+            return asyncio.run(_add_coordinator(settings, args))
         elif args.command == "check-instrument":
             instrument = load_instrument(args.path)
             statements = sum(len(area.statements) for area in instrument.areas)

@@ -25,7 +25,8 @@ def parse_line(line: str, buttons: list[Button]) -> inputs.Input | None:
         if name in ("quit", "exit"):
             return None
         if name == "start":
-            return inputs.Start()
+            parts = text.split()
+            return inputs.Start(parts[1] if len(parts) > 1 else None)
         return inputs.Command(name, known=name in ("help", "language", "cancel"))
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         button = buttons[int(text) - 1]
@@ -48,7 +49,7 @@ class Console:
         print(self.services.catalogs.text(self.language, message), file=self.stdout, flush=True)
 
     async def handle(self, given: inputs.Input, hint: str | None = None) -> None:
-        reply = await self.services.engine.handle(self.key, given, hint)
+        reply = await self.services.engine.handle(self.key, given, hint, channel=CHANNEL)
         self.language = reply.language
         for out in await render(reply, self.services.catalogs, self.services.drawer):
             self.show(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from flows.messages import LANGUAGES, Lines, LocalText, Msg, Number, Param
+from flows.messages import LANGUAGES, DeepLink, Lines, LocalText, Msg, Number, Param
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,14 @@ DOMAIN = "bot"
 HELSINKI = ZoneInfo("Europe/Helsinki")
 # Finland-Swedish and British English date conventions suit a Finnish service better than sv_SE/en_US.
 BABEL_LOCALES = {"fi": Locale.parse("fi_FI"), "sv": Locale.parse("sv_FI"), "en": Locale.parse("en_GB")}
+
+
+LinkFormat = Callable[[str], str]
+
+
+def console_link(payload: str) -> str:
+    """A deep link where there are no links: the command that does the same."""
+    return f"/start {payload}"
 
 
 def locales_dir() -> Path:
@@ -62,29 +71,34 @@ class Catalogs:
     def has(self, language: str, key: str) -> bool:
         return key in self.messages[language]
 
-    def text(self, language: str, message: Msg | LocalText) -> str:
-        """The sentence for ``message`` in ``language``; a missing id shows the id, never a crash."""
+    def text(self, language: str, message: Msg | LocalText, link: LinkFormat = console_link) -> str:
+        """The sentence for ``message`` in ``language``; a missing id shows the id, never a crash.
+
+        ``link`` writes a deep link the way the channel needs it.
+        """
         if isinstance(message, LocalText):
             return message.get(language)
         template = self.messages.get(language, {}).get(message.key)
         if template is None:
             log.error("i18n.missing language=%s key=%s", language, message.key)
             return message.key
-        values = {name: self.param(language, value) for name, value in message.params.items()}
+        values = {name: self.param(language, value, link) for name, value in message.params.items()}
         try:
             return template.format_map(values)
         except (KeyError, IndexError, ValueError):
             log.error("i18n.placeholder language=%s key=%s", language, message.key)
             return template
 
-    def param(self, language: str, value: Param) -> str:
+    def param(self, language: str, value: Param, link: LinkFormat = console_link) -> str:
         """One placeholder value as text in ``language``."""
         locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
         match value:
             case Msg() | LocalText():
-                return self.text(language, value)
+                return self.text(language, value, link)
             case Lines(items=items, separator=separator):
-                return separator.join(self.param(language, item) for item in items)
+                return separator.join(self.param(language, item, link) for item in items)
+            case DeepLink(payload=payload):
+                return link(payload)
             case Number(value=number, decimals=decimals, signed=signed):
                 pattern = "0." + "0" * decimals if decimals else "0"
                 if signed:

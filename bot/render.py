@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from bot.circle import CirclePicture
 from bot.drawing import Drawer
-from bot.i18n import Catalogs
-from flows.messages import N_, Msg
+from bot.i18n import Catalogs, LinkFormat, console_link
+from flows.messages import N_, LocalText, Msg
 from flows.results import Abort, Ask, Circle, Done, Photo, Reply, Say
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,15 @@ def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CircleP
     )
 
 
-async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgoing]:
+async def render(
+    reply: Reply, catalogs: Catalogs, drawer: Drawer, link: LinkFormat = console_link,
+) -> list[Outgoing]:
     """Messages for one reply; notices are joined to the question after them, to send fewer messages."""
     language = reply.language
+
+    def text(message: Msg | LocalText) -> str:
+        return catalogs.text(language, message, link)
+
     out: list[Outgoing] = []
     pending: list[str] = []
 
@@ -67,11 +73,11 @@ async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgo
     for result in reply.results:
         match result:
             case Say(msg=msg):
-                pending.append(catalogs.text(language, msg))
+                pending.append(text(msg))
             case Ask():
-                pending.append(catalogs.text(language, result.prompt))
-                rows = [[Button(catalogs.text(language, o.label), o.value, result.step)] for o in result.options]
-                controls = [Button(catalogs.text(language, o.label), o.value, result.step) for o in result.controls]
+                pending.append(text(result.prompt))
+                rows = [[Button(text(o.label), o.value, result.step)] for o in result.options]
+                controls = [Button(text(o.label), o.value, result.step) for o in result.controls]
                 rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
                 out.append(TextOut("\n\n".join(pending), rows, result.free_text))
                 pending.clear()
@@ -81,14 +87,14 @@ async def render(reply: Reply, catalogs: Catalogs, drawer: Drawer) -> list[Outgo
                     png = await drawer.draw(circle_picture(circle, language, catalogs))
                 except Exception as error:  # the answers are saved; say so instead of failing the reply
                     log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
-                    pending.append(catalogs.text(language, Msg(N_("esy.circle.failed"))))
+                    pending.append(text(Msg(N_("esy.circle.failed"))))
                 else:
-                    out.append(PhotoOut(png, catalogs.text(language, caption)))
+                    out.append(PhotoOut(png, text(caption)))
             case Done(msg=msg):
                 if msg is not None:
-                    pending.append(catalogs.text(language, msg))
+                    pending.append(text(msg))
             case Abort(reason=reason):
-                pending.append(catalogs.text(language, Msg(reason)))
+                pending.append(text(Msg(reason)))
     flush()
     return out
 

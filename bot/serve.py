@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot.bootstrap import Services
 from bot.telegram_app import TelegramChannel, build_application
+from bot.ticker import run_ticker
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,23 @@ async def start_channel(services: Services, application: Application[Any, Any, A
         )
     else:
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    username = application.bot.username
+
+    def link(payload: str) -> str:
+        return f"https://t.me/{username}?start={payload}"
+
+    async def send(chat_id: int, text: str) -> object:
+        return await application.bot.send_message(chat_id, text)
+
+    application.bot_data["ticker"] = asyncio.create_task(run_ticker(services, send, link))
     log.info("telegram.started mode=%s", settings.mode)
 
 
 async def stop_channel(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Stop receiving, finish what is in hand, and shut down."""
+    ticker = application.bot_data.pop("ticker", None)
+    if ticker is not None:
+        ticker.cancel()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,11 @@ class Settings:
     chat_interval: float = 1.0
     draw_workers: int = 1
     log_level: str = "INFO"
+    data_key: str = ""
+    consent_texts: Path | None = None
+    invitation_days: int = 7
+    anonymous_retention_days: int = 30
+    client_retention_days: int = 90
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
@@ -73,23 +78,43 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
         draw_workers=max(1, int(_number(env, "KAARI_DRAW_WORKERS", Settings.draw_workers, int))),
         log_level=env.get("KAARI_LOG_LEVEL", Settings.log_level).upper(),
+        data_key=env.get("KAARI_DATA_KEY", ""),
+        consent_texts=Path(consent) if (consent := env.get("KAARI_CONSENT_TEXTS")) else None,
+        invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),
+        anonymous_retention_days=max(1, int(_number(
+            env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),
+        client_retention_days=max(1, int(_number(
+            env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
     )
 
 
-def resolve_secret(settings: Settings) -> str:
-    """The HMAC key for user keys: KAARI_SECRET, or a random one kept in a file beside the database.
-
-    Losing the key makes every stored person unreachable by their Telegram account, so the generated
-    one is written once (mode 600) and reused.
-    """
-    if settings.secret:
-        return settings.secret
-    path = settings.db_path.with_name(settings.db_path.name + ".secret")
+def _kept_key(settings: Settings, suffix: str, make: Callable[[], str]) -> str:
+    """A key generated once and kept beside the database (mode 600): for `kaari chat` on a laptop only;
+    `kaari run` requires keys from the environment, kept apart from the data."""
+    path = settings.db_path.with_name(settings.db_path.name + suffix)
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    value = secrets.token_hex(32)
+    value = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
     return value
+
+
+def resolve_secret(settings: Settings) -> str:
+    """The HMAC key for user keys and invitation codes: KAARI_SECRET, or a kept local one."""
+    return settings.secret or _kept_key(settings, ".secret", lambda: secrets.token_hex(32))
+
+
+def resolve_data_key(settings: Settings) -> str:
+    """The key that encrypts stored chat ids: KAARI_DATA_KEY (a Fernet key), or a kept local one."""
+    from cryptography.fernet import Fernet
+
+    key = settings.data_key or _kept_key(settings, ".datakey", lambda: Fernet.generate_key().decode())
+    try:
+        Fernet(key.encode())
+    except ValueError as error:
+        raise SettingsError("KAARI_DATA_KEY is not a valid key: it must be 32 url-safe base64-encoded bytes "
+                            "(make one with Fernet.generate_key())") from error
+    return key

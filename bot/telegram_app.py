@@ -89,10 +89,17 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None or update.effective_user is None:
             return
-        reply = await self.services.engine.handle(self.key_of(update), given, self.language_hint(update))
+        reply = await self.services.engine.handle(
+            self.key_of(update), given, self.language_hint(update), channel=CHANNEL,
+            contact=self.services.sealer.seal(chat.id))
         if before_sending is not None:
             await before_sending(reply)
-        outgoing = await render(reply, self.services.catalogs, self.services.drawer)
+        username = context.bot.username
+
+        def link(payload: str) -> str:
+            return f"https://t.me/{username}?start={payload}"
+
+        outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
         await self.send(context, chat.id, outgoing)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
@@ -122,7 +129,8 @@ class TelegramChannel:
 
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.deliver(update, context, inputs.Start())
+        payload = context.args[0][:64] if context.args else None  # a deep link's invitation code
+        await self.deliver(update, context, inputs.Start(payload))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None and update.effective_message.text is not None

@@ -11,6 +11,7 @@ import copy
 import logging
 import weakref
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,8 +34,8 @@ from flows.results import (
     Reply,
     Say,
 )
-from flows.spec import Conversation, FlowSpec
-from storage.ports import ConversationRow, Store, UnitOfWork, UserRow
+from flows.spec import Conversation, FlowSpec, Who
+from storage.ports import AuditRow, ContactRow, ConversationRow, Store, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,19 @@ HISTORY_LIMIT = 60
 MAX_TEXT = 1000
 _PENDING = "_pending"
 _HISTORY = "_history"
+_RETURN = "_return"
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every conversation of one update shares."""
+
+    key: str
+    work: UnitOfWork
+    now: datetime
+    who: Who
+    channel: str
+    contact: str | None
 
 LANGUAGE_NAMES = {"fi": N_("language.name.fi"), "sv": N_("language.name.sv"), "en": N_("language.name.en")}
 
@@ -68,24 +82,42 @@ class Engine:
 
     def __init__(
         self, store: Store, flows: Mapping[str, FlowSpec], clock: Callable[[], datetime],
-        *, menu: str = "menu", default_language: str = "fi",
+        *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
+        deep_link: str | None = None,
     ) -> None:
         self.store = store
         self.flows = dict(flows)
         self.clock = clock
         self.menu = menu
         self.default_language = default_language
+        # Commands that open a flow from anywhere (``/consent``); the flow in hand waits and resumes after.
+        self.commands = dict(commands or {})
+        # The flow that receives a ``/start <payload>`` deep link (an invitation code).
+        self.deep_link = deep_link
         self._machines = {name: build_machine(spec) for name, spec in self.flows.items()}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def handle(self, key: str, given: inputs.Input, language_hint: str | None = None) -> Reply:
-        """Process one input from the person behind ``key``; everything it changes commits together."""
+    async def handle(
+        self, key: str, given: inputs.Input, language_hint: str | None = None, *, channel: str = "",
+        contact: str | None = None,
+    ) -> Reply:
+        """Process one input from the person behind ``key``; everything it changes commits together.
+
+        ``contact`` is the channel's sealed address for this person, kept only where a flow needs to
+        write to them later.
+        """
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock, self.store.transaction() as work:
             now = self.clock()
             user, is_new = await self._user(work, key, language_hint, now)
+            await work.users.save(user)  # before anything that refers to the person
+            who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
+            if contact and (who.staff or who.is_client) and await work.contacts.get(key) is None:
+                # Staff and linked clients are written to later (notifications, workers' messages).
+                await work.contacts.save(ContactRow(key, contact, now))
+            self._context = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
             conv = await self._conversation(work, key, user, now, reply)
             if any(isinstance(result, Abort) for result in reply.results):
@@ -114,37 +146,44 @@ class Engine:
     ) -> Conversation:
         row = await work.conversations.get(key)
         if row is None:
-            return await self._start(self.menu, key, work, now, user.language, int(now.timestamp()))
+            return await self._start(self.menu, user.language, int(now.timestamp()))
         spec = self.flows.get(row.flow)
-        conv = Conversation(
-            key=key, flow=row.flow, state=row.state, version=row.flow_version, step=row.step,
-            data=row.data, work=work, now=now, language=user.language,
-        )
+        conv = self._conv(row.flow, row.state, row.flow_version, row.step, row.data, user.language)
         if spec is None or row.state not in spec.state_names:
             log.warning("engine.restart user=%s flow=%s reason=unknown", key[:12], row.flow)
             reply.results.append(Abort(N_("flow.restarted")))
-            return await self._start(self.menu, key, work, now, user.language, row.step + 1)
+            return await self._start(self.menu, user.language, row.step + 1)
+        if spec.allowed is not None and not spec.allowed(conv.who):
+            # A role ended since the flow began (a worker left, consent was withdrawn).
+            reply.results.append(Abort(N_("flow.restarted")))
+            return await self._start(self.menu, user.language, row.step + 1)
         if row.flow_version != spec.version:
             migrated = spec.migrate(row.flow_version, row.state, row.data) if spec.migrate else None
             if migrated is None:
                 log.info("engine.restart user=%s flow=%s reason=version", key[:12], row.flow)
                 reply.results.append(Abort(N_("flow.restarted")))
-                return await self._start(row.flow, key, work, now, user.language, row.step + 1)
+                return await self._start(row.flow, user.language, row.step + 1)
             conv.state, conv.data, conv.version = migrated[0], migrated[1], spec.version
         if spec.still_valid is not None and not spec.still_valid(conv):
             log.info("engine.restart user=%s flow=%s reason=invalid", key[:12], row.flow)
             reply.results.append(Abort(N_("flow.restarted")))
-            return await self._start(row.flow, key, work, now, user.language, row.step + 1)
+            return await self._start(row.flow, user.language, row.step + 1)
         return conv
 
+    def _conv(
+        self, flow: str, state: str, version: int, step: int, data: dict[str, Any], language: str,
+    ) -> Conversation:
+        ctx = self._context
+        return Conversation(
+            key=ctx.key, flow=flow, state=state, version=version, step=step, data=data, work=ctx.work,
+            now=ctx.now, language=language, who=ctx.who, channel=ctx.channel, contact=ctx.contact,
+        )
+
     async def _start(
-        self, flow: str, key: str, work: UnitOfWork, now: datetime, language: str, step: int,
+        self, flow: str, language: str, step: int, data: dict[str, Any] | None = None,
     ) -> Conversation:
         spec = self.flows[flow]
-        conv = Conversation(
-            key=key, flow=flow, state=spec.initial, version=spec.version, step=step, data={},
-            work=work, now=now, language=language,
-        )
+        conv = self._conv(flow, spec.initial, spec.version, step, dict(data or {}), language)
         if spec.on_start is not None:
             await spec.on_start(conv)
         return conv
@@ -185,6 +224,11 @@ class Engine:
     ) -> None:
         spec = self.flows[conv.flow]
         match given:
+            case inputs.Start(payload=payload) if payload and self.deep_link:
+                conv.data.pop(_PENDING, None)
+                if is_new:
+                    reply.results.append(Say(Msg(N_("welcome.first"))))
+                await self._enter(conv, self.deep_link, reply, {"payload": payload})
             case inputs.Start():
                 conv.data.pop(_PENDING, None)
                 if is_new:
@@ -201,6 +245,8 @@ class Engine:
                 reply.results.append(language_question(conv.step))
             case inputs.Command(name="cancel"):
                 await self._control(conv, CANCEL, reply)
+            case inputs.Command(name=name) if name in self.commands:
+                await self._enter(conv, self.commands[name], reply)
             case inputs.Command():
                 self._show(conv, reply, Msg(N_("error.unknown_command")))
             case inputs.Unsupported():
@@ -260,20 +306,56 @@ class Engine:
         reply.accepted = trigger == "choose"
         conv.step += 1
         if conv.switch_to is not None:
-            await self._switch(conv, conv.switch_to, reply)
+            target, conv.switch_to = conv.switch_to, None
+            await self._enter(conv, target, reply, conv.switch_data)
         elif conv.state in spec.final:
-            await self._switch(conv, self.menu, reply)
+            await self._finish(conv, reply)
         else:
             conv.data[_HISTORY] = [*history, snapshot][-HISTORY_LIMIT:]
             self._show(conv, reply)
 
-    async def _switch(self, conv: Conversation, flow: str, reply: Reply) -> None:
-        fresh = await self._start(flow, conv.key, conv.work, conv.now, conv.language, conv.step + 1)
+    async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
+        fresh = await self._start(flow, conv.language, conv.step + 1, data)
         reply.results.extend(fresh.out)
         conv.flow, conv.state, conv.version, conv.step, conv.data = (
             fresh.flow, fresh.state, fresh.version, fresh.step, fresh.data)
         conv.switch_to = None
-        self._show(conv, reply)
+        if conv.state in self.flows[flow].final:  # a flow that finished as it started (a bad code, say)
+            await self._finish(conv, reply)
+        else:
+            self._show(conv, reply)
+
+    async def _enter(
+        self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None,
+    ) -> None:
+        """Open ``flow`` if this person may; a flow in hand (not the menu) waits and resumes afterwards."""
+        spec = self.flows[flow]
+        if spec.allowed is not None and not spec.allowed(conv.who):
+            log.info("engine.denied user=%s flow=%s", conv.key[:12], flow)
+            await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"denied.{flow}", ""))
+            self._show(conv, reply, Msg(N_("error.not_available")))
+            return
+        if conv.flow == flow and not data:
+            self._show(conv, reply)
+            return
+        start = dict(data or {})
+        if conv.flow not in (self.menu, flow) and self.flows[conv.flow].controls:
+            start[_RETURN] = {"flow": conv.flow, "state": conv.state, "version": conv.version,
+                              "data": {k: v for k, v in conv.data.items() if k != _PENDING}}
+        elif _RETURN in conv.data and conv.flow == flow:
+            start[_RETURN] = conv.data[_RETURN]
+        await self._switch(conv, flow, reply, start)
+
+    async def _finish(self, conv: Conversation, reply: Reply) -> None:
+        """A flow ended (done or stopped): back to the flow it interrupted, or to the menu."""
+        waiting = conv.data.get(_RETURN)
+        if waiting and waiting["flow"] in self.flows and waiting["version"] == self.flows[waiting["flow"]].version:
+            conv.flow, conv.state, conv.version, conv.data = (
+                waiting["flow"], waiting["state"], waiting["version"], waiting["data"])
+            conv.step += 1
+            self._show(conv, reply, Msg(N_("flow.resume")))
+            return
+        await self._switch(conv, self.menu, reply)
 
     async def _control(self, conv: Conversation, value: str, reply: Reply) -> None:
         spec = self.flows[conv.flow]
@@ -307,7 +389,7 @@ class Engine:
         elif value == CANCEL_YES and pending == "cancel":
             log.info("engine.cancelled user=%s flow=%s state=%s", conv.key[:12], conv.flow, conv.state)
             reply.results.append(Say(Msg(N_("flow.cancelled"))))
-            await self._switch(conv, self.menu, reply)
+            await self._finish(conv, reply)
         elif value == BACK and conv.data.get(_HISTORY):
             history = conv.data[_HISTORY]
             previous = history.pop()

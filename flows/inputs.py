@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Start:
-    """The person opened the bot or asked to start (``/start``)."""
+    """The person opened the bot or asked to start (``/start``), perhaps through a deep link."""
+
+    payload: str | None = None
 
 
 @dataclass(frozen=True)

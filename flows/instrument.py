@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from flows.messages import LANGUAGES, LocalText
+from flows.datafile import DataFileError, DataReader, parse_toml
+from flows.messages import LocalText
 
 DEFAULT_INSTRUMENT = "esy_default.toml"
 
 
-class InstrumentError(ValueError):
+class InstrumentError(DataFileError):
     """The instrument file is unusable; the message names the file and the problem."""
 
 
@@ -67,41 +67,10 @@ class Instrument:
         raise KeyError(statement_id)
 
 
-class _Reader:
-    """Validates one parsed file, collecting problems with the path where each was found."""
+class _Reader(DataReader):
+    """Validates one parsed instrument file."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, problem: str) -> InstrumentError:
-        return InstrumentError(f"{self.source}: {where}: {problem}")
-
-    def table(self, value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
-        """``value`` must be a table with no keys but ``allowed`` (a typo must not pass silently)."""
-        if not isinstance(value, dict):
-            raise self.fail(where, f"expected a table, found {type(value).__name__}")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(where, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-        return value
-
-    def field(self, table: dict[str, Any], name: str, kind: type, where: str) -> Any:
-        if name not in table:
-            raise self.fail(where, f"missing '{name}'")
-        value = table[name]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(f"{where}.{name}", f"expected {kind.__name__}, found {type(value).__name__}")
-        return value
-
-    def text(self, table: dict[str, Any], name: str, where: str) -> LocalText:
-        value = self.field(table, name, dict, where)
-        for language in LANGUAGES:
-            if not isinstance(value.get(language), str) or not value[language].strip():
-                raise self.fail(f"{where}.{name}", f"missing text in '{language}'")
-        extra = set(value) - set(LANGUAGES)
-        if extra:
-            raise self.fail(f"{where}.{name}", f"unknown language(s) {sorted(extra)}")
-        return LocalText(**{language: value[language].strip() for language in LANGUAGES})
+    error = InstrumentError
 
     def instrument(self, raw: dict[str, Any]) -> Instrument:
         self.table(raw, "top level", {"id", "version", "name", "scale", "areas"})
@@ -152,11 +121,7 @@ class _Reader:
 
 def parse_instrument(text: str, source: str) -> Instrument:
     """Parse and validate instrument TOML; ``source`` names the file in error messages."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InstrumentError(f"{source}: not valid TOML: {error}") from error
-    return _Reader(source).instrument(raw)
+    return _Reader(source).instrument(parse_toml(text, source, InstrumentError))
 
 
 def load_instrument(path: Path | None = None) -> Instrument:

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flows.messages import N_, Msg
 from flows.results import LANGUAGE, Ask, Option
-from flows.spec import Conversation, FlowSpec
+from flows.spec import Conversation, FlowSpec, Who
 
 NAME = "menu"
 VERSION = 1
 
 
-def menu_flow(entries: Sequence[tuple[str, str]]) -> FlowSpec:
-    """A menu offering the given (flow name, label id) entries, plus the language choice."""
-    targets = {flow for flow, _ in entries}
+Entry = tuple[str, str, Callable[[Who], bool] | None]
+
+
+def menu_flow(entries: Sequence[Entry]) -> FlowSpec:
+    """A menu offering the given (flow name, label id, who may) entries that this person may open,
+    plus the language choice."""
+    targets = {flow for flow, _, _ in entries}
 
     def view_main(conv: Conversation) -> Ask:
-        options = [Option(flow, Msg(label)) for flow, label in entries]
+        options = [Option(flow, Msg(label)) for flow, label, allowed in entries
+                   if allowed is None or allowed(conv.who)]
         options.append(Option(LANGUAGE, Msg(N_("menu.language"))))
         return Ask(Msg(N_("menu.prompt")), tuple(options))
 

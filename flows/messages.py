@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
 
@@ -45,6 +46,13 @@ class Lines:
 
 
 @dataclass(frozen=True)
+class DeepLink:
+    """A link that opens the bot with ``payload`` (an invitation code); each channel writes its own form."""
+
+    payload: str
+
+
+@dataclass(frozen=True)
 class Msg:
     """A catalog id and its named placeholders; a channel turns it into text."""
 
@@ -53,4 +61,52 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | datetime
+Param = str | int | Number | LocalText | Msg | Lines | DeepLink | datetime
+
+
+def dump_msg(message: Msg) -> dict[str, Any]:
+    """A message as plain JSON data, to be shown later (an outbox row)."""
+    return {"key": message.key, "params": {name: _dump(value) for name, value in message.params.items()}}
+
+
+def load_msg(data: dict[str, Any]) -> Msg:
+    """The message written by `dump_msg`."""
+    return Msg(data["key"], {name: _load(value) for name, value in data["params"].items()})
+
+
+def _dump(value: Param) -> Any:
+    match value:
+        case bool():
+            raise TypeError("a yes/no is not a message parameter")
+        case str() | int():
+            return value
+        case Number(value=number, decimals=decimals, signed=signed):
+            return {"number": [number, decimals, signed]}
+        case LocalText(fi=fi, sv=sv, en=en):
+            return {"text": [fi, sv, en]}
+        case Msg():
+            return {"msg": dump_msg(value)}
+        case Lines(items=items, separator=separator):
+            return {"lines": [_dump(item) for item in items], "separator": separator}
+        case DeepLink(payload=payload):
+            return {"link": payload}
+        case datetime():
+            return {"time": value.isoformat()}
+    raise TypeError(f"cannot store a {type(value).__name__} in a message")
+
+
+def _load(value: Any) -> Param:
+    if isinstance(value, str | int):
+        return value
+    if "number" in value:
+        number, decimals, signed = value["number"]
+        return Number(number, decimals, signed)
+    if "text" in value:
+        return LocalText(*value["text"])
+    if "msg" in value:
+        return load_msg(value["msg"])
+    if "lines" in value:
+        return Lines(tuple(_load(item) for item in value["lines"]), value["separator"])
+    if "link" in value:
+        return DeepLink(value["link"])
+    return datetime.fromisoformat(value["time"])

@@ -8,7 +8,35 @@ from datetime import datetime
 from typing import Any
 
 from flows.results import Ask, Result
-from storage.ports import UnitOfWork
+from storage.ports import ClientRow, StaffRow, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who is behind a conversation: a worker or coordinator, a linked client, or an anonymous person."""
+
+    staff: StaffRow | None = None
+    client: ClientRow | None = None
+
+    @property
+    def is_worker(self) -> bool:
+        return self.staff is not None and self.staff.active and self.staff.is_worker
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.staff is not None and self.staff.active and self.staff.is_coordinator
+
+    @property
+    def is_client(self) -> bool:
+        return self.client is not None and self.client.ended_at is None
+
+    def actor(self, key: str) -> str:
+        """How the audit log names this person: staff and clients by id, others by a key prefix."""
+        if self.staff is not None:
+            return f"staff:{self.staff.id}"
+        if self.client is not None:
+            return f"client:{self.client.id}"
+        return f"user:{key[:12]}"
 
 
 class Conversation:
@@ -20,7 +48,8 @@ class Conversation:
 
     def __init__(
         self, *, key: str, flow: str, state: str, version: int, step: int, data: dict[str, Any],
-        work: UnitOfWork, now: datetime, language: str,
+        work: UnitOfWork, now: datetime, language: str, who: Who | None = None, channel: str = "",
+        contact: str | None = None,
     ) -> None:
         self.key = key
         self.flow = flow
@@ -31,8 +60,13 @@ class Conversation:
         self.work = work
         self.now = now
         self.language = language
+        self.who = who or Who()
+        # The channel this input came by, and its sealed address for writing back later (opaque here).
+        self.channel = channel
+        self.contact = contact
         self.out: list[Result] = []
         self.switch_to: str | None = None
+        self.switch_data: dict[str, Any] = {}
 
     def emit(self, result: Result) -> None:
         """Queue a result for the channel, in order."""
@@ -66,6 +100,8 @@ class FlowSpec:
     controls: bool = True
     # The data keys that say where the person is; "back" restores these (and the state) only.
     position_keys: tuple[str, ...] = ()
+    # Who may open this flow; anyone else gets "not available" and an audit line.
+    allowed: Callable[[Who], bool] | None = None
 
     @property
     def state_names(self) -> frozenset[str]:

@@ -1,4 +1,9 @@
-"""An in-memory store for tests that JSON-round-trips every row, like a real database would."""
+"""An in-memory store for tests that JSON-round-trips every row and keeps the SQL schema's rules.
+
+Rows are JSON text, ids come from never-reused sequences (like AUTOINCREMENT), and the foreign keys,
+cascades, UNIQUE and CHECK constraints of ``storage/migrations`` are emulated, so a test passing here
+does not fail on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -6,82 +11,200 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, replace
+from datetime import datetime
+from typing import Any, TypeVar
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UnknownUser, UserRow
+from storage.ports import (
+    AssessmentRow,
+    AuditRow,
+    ClientRow,
+    Conflict,
+    ConsentRow,
+    ContactRow,
+    ConversationRow,
+    InvitationRow,
+    OutboxRow,
+    PairRow,
+    ShareRow,
+    StaffRow,
+    UnitOfWork,
+    UnknownRow,
+    UnknownUser,
+    UserRow,
+)
 
 Tables = dict[str, dict[str, str]]
+R = TypeVar("R")
+
+TABLES = (
+    "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
+    "audit_log", "code_attempts", "shares", "contacts", "outbox", "sequences",
+)
+# (child table, column, parent table, on delete), as in the migrations; user references first, so
+# a row with several missing references fails as SQLite's translation in storage.sqlite does.
+REFERENCES = (
+    ("conversations", "key", "users", "cascade"),
+    ("assessments", "user_key", "users", "cascade"),
+    ("staff", "user_key", "users", "set null"),
+    ("clients", "user_key", "users", "set null"),
+    ("contacts", "user_key", "users", "cascade"),
+    ("outbox", "recipient", "users", "cascade"),
+    ("clients", "created_by", "staff", "no action"),
+    ("pairs", "client_id", "clients", "cascade"),
+    ("pairs", "staff_id", "staff", "cascade"),
+    ("invitations", "created_by", "staff", "no action"),
+    ("invitations", "staff_id", "staff", "cascade"),
+    ("invitations", "client_id", "clients", "cascade"),
+    ("consents", "client_id", "clients", "cascade"),
+    ("shares", "assessment_id", "assessments", "cascade"),
+    ("shares", "client_id", "clients", "cascade"),
+)
+UNIQUE = {"staff": ("user_key",), "clients": ("user_key",), "invitations": ("code_hash",)}
+CHECKS = {
+    "invitations": {"kind": {"staff", "client"}},
+    "consents": {"answer": {"yes", "no", "withdrawn"}},
+    "outbox": {"status": {"pending", "sending", "sent", "failed", "dropped"}},
+}
 
 
-def _encode(row: Any) -> str:
+def _is_time(name: str) -> bool:
+    return name == "at" or name.endswith("_at")
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    """A row as JSON-safe fields, times as UTC text (naive times refused, as in SQLite)."""
     fields = asdict(row)
     for name, value in fields.items():
-        if name.endswith("_at"):
+        if _is_time(name) and value is not None:
             fields[name] = dump_time(value)
-    return dump_json(fields)
-
-
-def _decode_fields(text: str) -> dict[str, Any]:
-    fields: dict[str, Any] = load_json(text)
-    for name, value in fields.items():
-        if name.endswith("_at"):
-            fields[name] = load_time(value)
     return fields
 
 
-class _Users:
+def _load(cls: type[R], text: str) -> R:
+    fields: dict[str, Any] = load_json(text)
+    for name, value in fields.items():
+        if _is_time(name) and value is not None:
+            fields[name] = load_time(value)
+    return cls(**fields)
+
+
+class _Db:
+    """The tables of one transaction, with the schema's constraints."""
+
     def __init__(self, tables: Tables) -> None:
-        self._rows = tables["users"]
+        self.tables = tables
 
-    async def get(self, key: str) -> UserRow | None:
-        text = self._rows.get(key)
-        return UserRow(**_decode_fields(text)) if text else None
+    def get(self, cls: type[R], table: str, key: str) -> R | None:
+        text = self.tables[table].get(key)
+        return _load(cls, text) if text is not None else None
 
-    async def save(self, row: UserRow) -> None:
-        existing = self._rows.get(row.key)
-        if existing is not None:  # like the SQL upsert: created_at is set once
-            row = copy.copy(row)
-            row.created_at = load_time(load_json(existing)["created_at"])
-        self._rows[row.key] = _encode(row)
+    def rows(self, cls: type[R], table: str) -> list[R]:
+        return [_load(cls, text) for text in self.tables[table].values()]
 
+    def put(self, table: str, key: str, fields: dict[str, Any]) -> None:
+        """Insert or replace one row, checking CHECK, then UNIQUE, then foreign keys, as SQLite does."""
+        for column, allowed in CHECKS.get(table, {}).items():
+            if fields[column] not in allowed:
+                raise ValueError(f"CHECK constraint failed: {table}.{column}")
+        for column in UNIQUE.get(table, ()):
+            value = fields[column]
+            for other, text in self.tables[table].items():
+                if value is not None and other != key and load_json(text)[column] == value:
+                    raise Conflict(f"UNIQUE constraint failed: {table}.{column}")
+        for child, column, parent, _ in REFERENCES:
+            value = fields.get(column) if child == table else None
+            if value is not None and str(value) not in self.tables[parent]:
+                if parent == "users":
+                    raise UnknownUser(f"{table} row for an unknown user")
+                raise UnknownRow(f"{table}.{column} refers to a missing {parent} row")
+        self.tables[table][key] = dump_json(fields)
 
-class _Conversations:
-    def __init__(self, tables: Tables) -> None:
-        self._rows = tables["conversations"]
-        self._users = tables["users"]
-
-    async def get(self, key: str) -> ConversationRow | None:
-        text = self._rows.get(key)
-        return ConversationRow(**_decode_fields(text)) if text else None
-
-    async def save(self, row: ConversationRow) -> None:
-        if row.key not in self._users:
-            raise UnknownUser("conversation for an unknown user")  # the foreign key
-        self._rows[row.key] = _encode(row)
-
-    async def delete(self, key: str) -> None:
-        self._rows.pop(key, None)
-
-
-class _Assessments:
-    def __init__(self, tables: Tables) -> None:
-        self._rows = tables["assessments"]
-        self._users = tables["users"]
-
-    async def add(self, row: AssessmentRow) -> int:
-        if row.user_key not in self._users:
-            raise UnknownUser("assessment for an unknown user")
-        new_id = max((int(k) for k in self._rows), default=0) + 1
-        stored = copy.copy(row)
-        stored.id = new_id
-        self._rows[str(new_id)] = _encode(stored)
+    def insert(self, table: str, fields: dict[str, Any]) -> int:
+        """Add a row under the next id of the table's sequence; the sequence moves only on success."""
+        new_id = int(self.tables["sequences"].get(table, "0")) + 1
+        if "id" in fields:
+            fields["id"] = new_id
+        self.put(table, str(new_id), fields)
+        self.tables["sequences"][table] = dump_json(new_id)
         return new_id
 
+    def update(self, table: str, row: Any) -> None:
+        """Rewrite the row with ``row.id``; its created_at is set once, by the insert."""
+        if row.id is None:
+            raise ValueError(f"cannot save a {table} row without an id")
+        old = self.tables[table].get(str(row.id))
+        if old is None:
+            raise UnknownRow(f"no {table} row {row.id}")
+        fields = _fields(row)
+        fields["created_at"] = load_json(old)["created_at"]
+        self.put(table, str(row.id), fields)
+
+    def delete(self, table: str, key: str) -> None:
+        """Delete one row and apply the foreign keys' ON DELETE actions to rows referring to it."""
+        if key not in self.tables[table]:
+            return
+        children = [
+            (child, child_key, column, action)
+            for child, column, parent, action in REFERENCES if parent == table
+            for child_key, text in self.tables[child].items()
+            if load_json(text)[column] is not None and str(load_json(text)[column]) == key
+        ]
+        if any(action == "no action" for *_, action in children):
+            raise Conflict(f"{table} row {key} is still referred to")
+        del self.tables[table][key]
+        for child, child_key, column, action in children:
+            if action == "cascade":
+                self.delete(child, child_key)
+            elif child_key in self.tables[child]:
+                fields = load_json(self.tables[child][child_key])
+                fields[column] = None
+                self.tables[child][child_key] = dump_json(fields)
+
+
+class _Repo:
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+
+
+class _Users(_Repo):
+    async def get(self, key: str) -> UserRow | None:
+        return self._db.get(UserRow, "users", key)
+
+    async def save(self, row: UserRow) -> None:
+        fields = _fields(row)
+        existing = self._db.tables["users"].get(row.key)
+        if existing is not None:  # like the SQL upsert: created_at is set once
+            fields["created_at"] = load_json(existing)["created_at"]
+        self._db.put("users", row.key, fields)
+
+    async def delete(self, key: str) -> None:
+        self._db.delete("users", key)
+
+    async def idle_since(self, before: datetime) -> list[str]:
+        dump_time(before)  # refuse a naive time, as SQLite's backend does
+        idle = [row for row in self._db.rows(UserRow, "users") if row.last_seen_at < before]
+        return [row.key for row in sorted(idle, key=lambda row: (row.last_seen_at, row.key))]
+
+
+class _Conversations(_Repo):
+    async def get(self, key: str) -> ConversationRow | None:
+        return self._db.get(ConversationRow, "conversations", key)
+
+    async def save(self, row: ConversationRow) -> None:
+        self._db.put("conversations", row.key, _fields(row))
+
+    async def delete(self, key: str) -> None:
+        self._db.delete("conversations", key)
+
+
+class _Assessments(_Repo):
+    async def add(self, row: AssessmentRow) -> int:
+        return self._db.insert("assessments", _fields(row))
+
     def _all(self, user_key: str) -> list[AssessmentRow]:
-        rows = [AssessmentRow(**_decode_fields(text)) for text in self._rows.values()]
-        mine = [row for row in rows if row.user_key == user_key]
+        mine = [row for row in self._db.rows(AssessmentRow, "assessments") if row.user_key == user_key]
         return sorted(mine, key=lambda row: (row.completed_at, row.id or 0))
 
     async def latest(self, user_key: str, instrument_id: str) -> AssessmentRow | None:
@@ -91,19 +214,201 @@ class _Assessments:
     async def for_user(self, user_key: str) -> list[AssessmentRow]:
         return self._all(user_key)
 
+    async def get(self, assessment_id: int) -> AssessmentRow | None:
+        return self._db.get(AssessmentRow, "assessments", str(assessment_id))
+
+
+class _Staff(_Repo):
+    async def add(self, row: StaffRow) -> int:
+        return self._db.insert("staff", _fields(row))
+
+    async def get(self, staff_id: int) -> StaffRow | None:
+        return self._db.get(StaffRow, "staff", str(staff_id))
+
+    async def by_user(self, user_key: str) -> StaffRow | None:
+        return next((row for row in self._db.rows(StaffRow, "staff") if row.user_key == user_key), None)
+
+    async def save(self, row: StaffRow) -> None:
+        self._db.update("staff", row)
+
+    async def all(self) -> list[StaffRow]:
+        return sorted(self._db.rows(StaffRow, "staff"), key=lambda row: row.id or 0)
+
+
+def _pair_key(client_id: int, staff_id: int) -> str:
+    return dump_json([client_id, staff_id])
+
+
+class _Clients(_Repo):
+    async def add(self, row: ClientRow) -> int:
+        return self._db.insert("clients", _fields(row))
+
+    async def get(self, client_id: int) -> ClientRow | None:
+        return self._db.get(ClientRow, "clients", str(client_id))
+
+    async def by_user(self, user_key: str) -> ClientRow | None:
+        return next((row for row in self._db.rows(ClientRow, "clients") if row.user_key == user_key), None)
+
+    async def save(self, row: ClientRow) -> None:
+        self._db.update("clients", row)
+
+    async def delete(self, client_id: int) -> None:
+        self._db.delete("clients", str(client_id))
+
+    async def for_staff(self, staff_id: int) -> list[ClientRow]:
+        paired = {pair.client_id for pair in self._db.rows(PairRow, "pairs") if pair.staff_id == staff_id}
+        rows = [row for row in self._db.rows(ClientRow, "clients") if row.id in paired]
+        return sorted(rows, key=lambda row: (row.nickname, row.id or 0))
+
+    async def pairs(self, client_id: int) -> list[PairRow]:
+        rows = [pair for pair in self._db.rows(PairRow, "pairs") if pair.client_id == client_id]
+        return sorted(rows, key=lambda pair: pair.staff_id)
+
+    async def set_pair(self, row: PairRow) -> None:
+        self._db.put("pairs", _pair_key(row.client_id, row.staff_id), _fields(row))
+
+
+class _Invitations(_Repo):
+    async def add(self, row: InvitationRow) -> int:
+        return self._db.insert("invitations", _fields(row))
+
+    async def by_hash(self, code_hash: str) -> InvitationRow | None:
+        rows = self._db.rows(InvitationRow, "invitations")
+        return next((row for row in rows if row.code_hash == code_hash), None)
+
+    async def get(self, invitation_id: int) -> InvitationRow | None:
+        rows = self._db.rows(InvitationRow, "invitations")
+        return next((row for row in rows if row.id == invitation_id), None)
+
+    async def save(self, row: InvitationRow) -> None:
+        self._db.update("invitations", row)
+
+    async def for_client(self, client_id: int) -> list[InvitationRow]:
+        rows = [row for row in self._db.rows(InvitationRow, "invitations") if row.client_id == client_id]
+        return sorted(rows, key=lambda row: (row.created_at, row.id or 0))
+
+
+class _Consents(_Repo):
+    async def add(self, row: ConsentRow) -> int:
+        return self._db.insert("consents", _fields(row))
+
+    async def for_client(self, client_id: int) -> list[ConsentRow]:
+        rows = [row for row in self._db.rows(ConsentRow, "consents") if row.client_id == client_id]
+        return sorted(rows, key=lambda row: (row.at, row.id or 0))
+
+
+class _Audit(_Repo):
+    async def add(self, row: AuditRow) -> int:
+        return self._db.insert("audit_log", _fields(row))
+
+    async def recent(self, limit: int) -> list[AuditRow]:
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        rows = sorted(self._db.rows(AuditRow, "audit_log"), key=lambda row: (row.at, row.id or 0))
+        return rows[::-1][:limit]
+
+    async def about(self, subject: str) -> list[AuditRow]:
+        rows = [row for row in self._db.rows(AuditRow, "audit_log") if row.subject == subject]
+        return sorted(rows, key=lambda row: (row.at, row.id or 0))
+
+
+class _CodeAttempts(_Repo):
+    async def add(self, chat_key: str, at: datetime) -> None:
+        self._db.insert("code_attempts", {"chat_key": chat_key, "at": dump_time(at)})
+
+    async def count_since(self, chat_key: str, since: datetime) -> int:
+        dump_time(since)
+        rows = [load_json(text) for text in self._db.tables["code_attempts"].values()]
+        return sum(1 for row in rows if row["chat_key"] == chat_key and load_time(row["at"]) >= since)
+
+
+class _Shares(_Repo):
+    async def add(self, row: ShareRow) -> None:
+        fields = _fields(row)
+        key = dump_json([row.assessment_id, row.client_id])
+        if key not in self._db.tables["shares"]:  # ON CONFLICT DO NOTHING: the first shared_at stays
+            self._db.put("shares", key, fields)
+
+    async def for_client(self, client_id: int) -> list[ShareRow]:
+        rows = [row for row in self._db.rows(ShareRow, "shares") if row.client_id == client_id]
+        return sorted(rows, key=lambda row: (row.shared_at, row.assessment_id))
+
+
+class _Contacts(_Repo):
+    async def get(self, user_key: str) -> ContactRow | None:
+        return self._db.get(ContactRow, "contacts", user_key)
+
+    async def save(self, row: ContactRow) -> None:
+        self._db.put("contacts", row.user_key, _fields(row))
+
+    async def delete(self, user_key: str) -> None:
+        self._db.delete("contacts", user_key)
+
+
+class _Outbox(_Repo):
+    async def add(self, row: OutboxRow) -> int:
+        return self._db.insert("outbox", _fields(row))
+
+    def _sorted(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        dump_time(now)
+        rows = self._db.rows(OutboxRow, "outbox")
+        due = self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now])[:limit]
+        claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1) for row in due]
+        for row in claimed:
+            self._db.put("outbox", str(row.id), _fields(row))
+        return claimed
+
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
+        dump_time(at)
+        row = self._db.get(OutboxRow, "outbox", str(outbox_id))
+        if row is not None:  # gone (its recipient was deleted meanwhile): nothing left to mark
+            self._db.put("outbox", str(outbox_id), _fields(replace(row, status=status, done_at=at)))
+
+    async def reclaim(self, claimed_before: datetime) -> int:
+        dump_time(claimed_before)
+        stale = [
+            row for row in self._db.rows(OutboxRow, "outbox")
+            if row.status == "sending" and row.claimed_at is not None and row.claimed_at < claimed_before
+        ]
+        for row in stale:
+            self._db.put("outbox", str(row.id), _fields(replace(row, status="pending")))
+        return len(stale)
+
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]:
+        return self._sorted([row for row in self._db.rows(OutboxRow, "outbox") if row.recipient == recipient])
+
+    async def delete_for_recipient(self, recipient: str) -> None:
+        for row in await self.for_recipient(recipient):
+            self._db.delete("outbox", str(row.id))
+
 
 class _Work:
     def __init__(self, tables: Tables) -> None:
-        self.users = _Users(tables)
-        self.conversations = _Conversations(tables)
-        self.assessments = _Assessments(tables)
+        db = _Db(tables)
+        self.users = _Users(db)
+        self.conversations = _Conversations(db)
+        self.assessments = _Assessments(db)
+        self.staff = _Staff(db)
+        self.clients = _Clients(db)
+        self.invitations = _Invitations(db)
+        self.consents = _Consents(db)
+        self.audit = _Audit(db)
+        self.code_attempts = _CodeAttempts(db)
+        self.shares = _Shares(db)
+        self.contacts = _Contacts(db)
+        self.outbox = _Outbox(db)
 
 
 class MemoryStore:
     """Tables of JSON text; a transaction works on a copy and swaps it in on success."""
 
     def __init__(self) -> None:
-        self.tables: Tables = {"users": {}, "conversations": {}, "assessments": {}}
+        self.tables: Tables = {name: {} for name in TABLES}
         self._lock = asyncio.Lock()
 
     @asynccontextmanager

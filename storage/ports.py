@@ -12,6 +12,14 @@ class UnknownUser(LookupError):
     """A row refers to a person the store does not have (every backend raises this, not its own error)."""
 
 
+class UnknownRow(LookupError):
+    """A row refers to another row (staff, client, assessment) the store does not have, or saves one it lacks."""
+
+
+class Conflict(ValueError):
+    """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
+
+
 @dataclass
 class UserRow:
     """A person, keyed by a keyed hash (never a raw Telegram id)."""
@@ -52,6 +60,8 @@ class AssessmentRow:
 class Users(Protocol):
     async def get(self, key: str) -> UserRow | None: ...
     async def save(self, row: UserRow) -> None: ...
+    async def delete(self, key: str) -> None: ...  # cascades to conversations, assessments, contacts, outbox
+    async def idle_since(self, before: datetime) -> list[str]: ...  # keys not seen since, oldest first
 
 
 class Conversations(Protocol):
@@ -64,6 +74,188 @@ class Assessments(Protocol):
     async def add(self, row: AssessmentRow) -> int: ...
     async def latest(self, user_key: str, instrument_id: str) -> AssessmentRow | None: ...
     async def for_user(self, user_key: str) -> list[AssessmentRow]: ...
+    async def get(self, assessment_id: int) -> AssessmentRow | None: ...
+
+
+# --- identity, roles and consent (#3) ----------------------------------------------------------------
+
+
+@dataclass
+class StaffRow:
+    """A worker or a coordinator of an organisation; linked to a Telegram account only by invitation."""
+
+    name: str
+    title: str
+    organisation: str
+    is_coordinator: bool
+    is_worker: bool
+    created_at: datetime
+    user_key: str | None = None
+    active: bool = True
+    id: int | None = None
+
+
+@dataclass
+class ClientRow:
+    """A person a worker works with by name; linked to a Telegram account only after consent (a)."""
+
+    nickname: str
+    created_by: int
+    created_at: datetime
+    user_key: str | None = None
+    linked_at: datetime | None = None
+    ended_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class PairRow:
+    """A worker working with a client; one of the client's workers is the responsible one."""
+
+    client_id: int
+    staff_id: int
+    responsible: bool
+
+
+@dataclass
+class InvitationRow:
+    """A one-time invitation: for a new worker (staff_id) or for a client (client_id). Only a hash of
+    the code is stored."""
+
+    code_hash: str
+    kind: str  # "staff" or "client"
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    staff_id: int | None = None
+    client_id: int | None = None
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class ConsentRow:
+    """One answer to one consent item, with the version of the text that was shown."""
+
+    client_id: int
+    item: str  # "work", "exchange", "storage", "reminders"
+    version: int
+    answer: str  # "yes", "no", "withdrawn"
+    at: datetime
+    channel: str
+    id: int | None = None
+
+
+@dataclass
+class AuditRow:
+    """Who did what to whom, when: ids and event names only, never content."""
+
+    at: datetime
+    actor: str  # "staff:3", "client:5", "user:<key prefix>", "admin"
+    action: str  # e.g. "client.card.view", "denied.worker_menu"
+    subject: str  # e.g. "client:5", ""
+    id: int | None = None
+
+
+@dataclass
+class ShareRow:
+    """An assessment a client chose to show to their workers."""
+
+    assessment_id: int
+    client_id: int
+    shared_at: datetime
+
+
+class Staff(Protocol):
+    async def add(self, row: StaffRow) -> int: ...
+    async def get(self, staff_id: int) -> StaffRow | None: ...
+    async def by_user(self, user_key: str) -> StaffRow | None: ...
+    async def save(self, row: StaffRow) -> None: ...
+    async def all(self) -> list[StaffRow]: ...
+
+
+class Clients(Protocol):
+    async def add(self, row: ClientRow) -> int: ...
+    async def get(self, client_id: int) -> ClientRow | None: ...
+    async def by_user(self, user_key: str) -> ClientRow | None: ...
+    async def save(self, row: ClientRow) -> None: ...
+    async def delete(self, client_id: int) -> None: ...  # cascades to pairs, consents, shares, invitations
+    async def for_staff(self, staff_id: int) -> list[ClientRow]: ...  # clients this worker is paired with
+    async def pairs(self, client_id: int) -> list[PairRow]: ...
+    async def set_pair(self, row: PairRow) -> None: ...  # insert or update responsible
+
+
+class Invitations(Protocol):
+    async def add(self, row: InvitationRow) -> int: ...
+    async def by_hash(self, code_hash: str) -> InvitationRow | None: ...
+    async def get(self, invitation_id: int) -> InvitationRow | None: ...
+    async def save(self, row: InvitationRow) -> None: ...
+    async def for_client(self, client_id: int) -> list[InvitationRow]: ...
+
+
+class Consents(Protocol):
+    async def add(self, row: ConsentRow) -> int: ...
+    async def for_client(self, client_id: int) -> list[ConsentRow]: ...  # oldest first
+
+
+class Audit(Protocol):
+    async def add(self, row: AuditRow) -> int: ...
+    async def recent(self, limit: int) -> list[AuditRow]: ...  # newest first
+    async def about(self, subject: str) -> list[AuditRow]: ...  # oldest first
+
+
+class CodeAttempts(Protocol):
+    async def add(self, chat_key: str, at: datetime) -> None: ...
+    async def count_since(self, chat_key: str, since: datetime) -> int: ...
+
+
+@dataclass
+class ContactRow:
+    """How to write to a person later: their chat id, encrypted (never stored in the clear)."""
+
+    user_key: str
+    sealed_chat: str
+    updated_at: datetime
+
+
+@dataclass
+class OutboxRow:
+    """A message to push to a person at ``due_at`` (now, or later for reminders): time is data.
+
+    ``message`` is a serialised catalog message (flows.messages.dump_msg). Status goes
+    pending -> sending (claimed) -> sent | failed | dropped.
+    """
+
+    recipient: str
+    kind: str
+    message: dict[str, Any]
+    due_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    done_at: datetime | None = None
+    id: int | None = None
+
+
+class Contacts(Protocol):
+    async def get(self, user_key: str) -> ContactRow | None: ...
+    async def save(self, row: ContactRow) -> None: ...
+    async def delete(self, user_key: str) -> None: ...
+
+
+class Outbox(Protocol):
+    async def add(self, row: OutboxRow) -> int: ...
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...  # pending & due -> sending
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...
+    async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...
+    async def delete_for_recipient(self, recipient: str) -> None: ...
+
+
+class Shares(Protocol):
+    async def add(self, row: ShareRow) -> None: ...
+    async def for_client(self, client_id: int) -> list[ShareRow]: ...
 
 
 class UnitOfWork(Protocol):
@@ -75,6 +267,24 @@ class UnitOfWork(Protocol):
     def conversations(self) -> Conversations: ...
     @property
     def assessments(self) -> Assessments: ...
+    @property
+    def staff(self) -> Staff: ...
+    @property
+    def clients(self) -> Clients: ...
+    @property
+    def invitations(self) -> Invitations: ...
+    @property
+    def consents(self) -> Consents: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def code_attempts(self) -> CodeAttempts: ...
+    @property
+    def shares(self) -> Shares: ...
+    @property
+    def contacts(self) -> Contacts: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
 
 class Store(Protocol):

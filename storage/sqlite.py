@@ -5,15 +5,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ConversationRow, UnitOfWork, UnknownUser, UserRow
+from storage.ports import (
+    AssessmentRow,
+    AuditRow,
+    ClientRow,
+    Conflict,
+    ConsentRow,
+    ContactRow,
+    ConversationRow,
+    InvitationRow,
+    OutboxRow,
+    PairRow,
+    ShareRow,
+    StaffRow,
+    UnitOfWork,
+    UnknownRow,
+    UnknownUser,
+    UserRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,25 +67,69 @@ def split_statements(sql: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _known_user() -> AsyncIterator[None]:
-    """Turn SQLite's foreign-key failure into the port's own error."""
+async def _constraints(db: aiosqlite.Connection, *user_keys: str | None) -> AsyncIterator[None]:
+    """Turn SQLite's constraint failures into the port's own errors (the memory fake raises the same).
+
+    A failed foreign key does not say which one failed, so the user keys the row refers to are looked
+    up: a missing user is ``UnknownUser``, any other missing row ``UnknownRow``.
+    """
     try:
         yield
     except sqlite3.IntegrityError as error:
-        if "FOREIGN KEY" not in str(error):
+        message = str(error)
+        if "UNIQUE" in message:
+            raise Conflict(message) from error
+        if "CHECK" in message:
+            raise ValueError(message) from error
+        if "FOREIGN KEY" not in message:
             raise
-        raise UnknownUser("row for an unknown user") from error
+        for key in user_keys:
+            if key is not None:
+                async with db.execute("SELECT 1 FROM users WHERE key = ?", (key,)) as cursor:
+                    if await cursor.fetchone() is None:
+                        raise UnknownUser("row for an unknown user") from error
+        raise UnknownRow("row refers to a missing row") from error
 
 
-class _Users:
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else load_time(text)
+
+
+def _dump(value: datetime | None) -> str | None:
+    return None if value is None else dump_time(value)
+
+
+class _Repo:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    async def _one(self, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any]) -> Iterable[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchall()
+
+    async def _insert(self, sql: str, params: Sequence[Any], *user_keys: str | None) -> int:
+        async with _constraints(self._db, *user_keys):
+            cursor = await self._db.execute(sql, params)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def _update(self, sql: str, params: Sequence[Any], *user_keys: str | None) -> None:
+        """Run an UPDATE of one row by id (the last parameter); a missing row is ``UnknownRow``."""
+        if params[-1] is None:
+            raise ValueError("cannot save a row without an id")
+        async with _constraints(self._db, *user_keys):
+            cursor = await self._db.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise UnknownRow(f"no row {params[-1]} to save")
+
+
+class _Users(_Repo):
     async def get(self, key: str) -> UserRow | None:
-        async with self._db.execute(
-            "SELECT key, language, created_at, last_seen_at FROM users WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._one("SELECT key, language, created_at, last_seen_at FROM users WHERE key = ?", (key,))
         if row is None:
             return None
         return UserRow(row[0], row[1], load_time(row[2]), load_time(row[3]))
@@ -78,35 +142,36 @@ class _Users:
             (row.key, row.language, dump_time(row.created_at), dump_time(row.last_seen_at)),
         )
 
+    async def delete(self, key: str) -> None:
+        await self._db.execute("DELETE FROM users WHERE key = ?", (key,))
 
-class _Conversations:
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
+    async def idle_since(self, before: datetime) -> list[str]:
+        rows = await self._all(
+            "SELECT key FROM users WHERE last_seen_at < ? ORDER BY last_seen_at, key", (dump_time(before),)
+        )
+        return [row[0] for row in rows]
 
+
+class _Conversations(_Repo):
     async def get(self, key: str) -> ConversationRow | None:
-        async with self._db.execute(
-            "SELECT key, flow, state, flow_version, step, data, updated_at FROM conversations "
-            "WHERE key = ?",
-            (key,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._one(
+            "SELECT key, flow, state, flow_version, step, data, updated_at FROM conversations WHERE key = ?", (key,)
+        )
         if row is None:
             return None
         return ConversationRow(row[0], row[1], row[2], row[3], row[4], load_json(row[5]), load_time(row[6]))
 
     async def save(self, row: ConversationRow) -> None:
-        async with _known_user():
-            await self._execute_save(row)
-
-    async def _execute_save(self, row: ConversationRow) -> None:
-        await self._db.execute(
-            "INSERT INTO conversations (key, flow, state, flow_version, step, data, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET flow = excluded.flow, "
-            "state = excluded.state, flow_version = excluded.flow_version, step = excluded.step, "
-            "data = excluded.data, updated_at = excluded.updated_at",
-            (row.key, row.flow, row.state, row.flow_version, row.step, dump_json(row.data),
-             dump_time(row.updated_at)),
-        )
+        params = (row.key, row.flow, row.state, row.flow_version, row.step, dump_json(row.data),
+                  dump_time(row.updated_at))
+        async with _constraints(self._db, row.key):
+            await self._db.execute(
+                "INSERT INTO conversations (key, flow, state, flow_version, step, data, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET flow = excluded.flow, "
+                "state = excluded.state, flow_version = excluded.flow_version, step = excluded.step, "
+                "data = excluded.data, updated_at = excluded.updated_at",
+                params,
+            )
 
     async def delete(self, key: str) -> None:
         await self._db.execute("DELETE FROM conversations WHERE key = ?", (key,))
@@ -125,39 +190,345 @@ def _assessment(row: aiosqlite.Row) -> AssessmentRow:
     )
 
 
-class _Assessments:
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-
+class _Assessments(_Repo):
     async def add(self, row: AssessmentRow) -> int:
-        async with _known_user():
-            return await self._insert(row)
-
-    async def _insert(self, row: AssessmentRow) -> int:
-        cursor = await self._db.execute(
+        return await self._insert(
             "INSERT INTO assessments (user_key, instrument_id, instrument_version, completed_at, "
             "ratings, area_scores, wishes) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row.user_key, row.instrument_id, row.instrument_version, dump_time(row.completed_at),
              dump_json(row.ratings), dump_json(row.area_scores), dump_json(row.wishes)),
+            row.user_key,
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
     async def latest(self, user_key: str, instrument_id: str) -> AssessmentRow | None:
-        async with self._db.execute(
+        row = await self._one(
             f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE user_key = ? AND instrument_id = ? "
             "ORDER BY completed_at DESC, id DESC LIMIT 1",
             (user_key, instrument_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _assessment(row) if row else None
 
     async def for_user(self, user_key: str) -> list[AssessmentRow]:
-        async with self._db.execute(
+        rows = await self._all(
             f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE user_key = ? ORDER BY completed_at, id",
             (user_key,),
-        ) as cursor:
-            return [_assessment(row) for row in await cursor.fetchall()]
+        )
+        return [_assessment(row) for row in rows]
+
+    async def get(self, assessment_id: int) -> AssessmentRow | None:
+        row = await self._one(f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE id = ?", (assessment_id,))
+        return _assessment(row) if row else None
+
+
+# --- identity, roles and consent (#3) ----------------------------------------------------------------
+
+_STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active"
+
+
+def _staff(row: aiosqlite.Row) -> StaffRow:
+    return StaffRow(
+        id=row[0], name=row[1], title=row[2], organisation=row[3], is_coordinator=bool(row[4]),
+        is_worker=bool(row[5]), created_at=load_time(row[6]), user_key=row[7], active=bool(row[8]),
+    )
+
+
+class _Staff(_Repo):
+    async def add(self, row: StaffRow) -> int:
+        return await self._insert(
+            "INSERT INTO staff (name, title, organisation, is_coordinator, is_worker, created_at, user_key, "
+            "active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker),
+             dump_time(row.created_at), row.user_key, int(row.active)),
+            row.user_key,
+        )
+
+    async def get(self, staff_id: int) -> StaffRow | None:
+        row = await self._one(f"SELECT {_STAFF_COLUMNS} FROM staff WHERE id = ?", (staff_id,))
+        return _staff(row) if row else None
+
+    async def by_user(self, user_key: str) -> StaffRow | None:
+        row = await self._one(f"SELECT {_STAFF_COLUMNS} FROM staff WHERE user_key = ?", (user_key,))
+        return _staff(row) if row else None
+
+    async def save(self, row: StaffRow) -> None:
+        """Rewrite every field but id and created_at (set once, by add)."""
+        await self._update(
+            "UPDATE staff SET name = ?, title = ?, organisation = ?, is_coordinator = ?, is_worker = ?, "
+            "user_key = ?, active = ? WHERE id = ?",
+            (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker), row.user_key,
+             int(row.active), row.id),
+            row.user_key,
+        )
+
+    async def all(self) -> list[StaffRow]:
+        return [_staff(row) for row in await self._all(f"SELECT {_STAFF_COLUMNS} FROM staff ORDER BY id", ())]
+
+
+_CLIENT_COLUMNS = "id, nickname, created_by, created_at, user_key, linked_at, ended_at"
+
+
+def _client(row: aiosqlite.Row) -> ClientRow:
+    return ClientRow(
+        id=row[0], nickname=row[1], created_by=row[2], created_at=load_time(row[3]), user_key=row[4],
+        linked_at=_time(row[5]), ended_at=_time(row[6]),
+    )
+
+
+class _Clients(_Repo):
+    async def add(self, row: ClientRow) -> int:
+        return await self._insert(
+            "INSERT INTO clients (nickname, created_by, created_at, user_key, linked_at, ended_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row.nickname, row.created_by, dump_time(row.created_at), row.user_key, _dump(row.linked_at),
+             _dump(row.ended_at)),
+            row.user_key,
+        )
+
+    async def get(self, client_id: int) -> ClientRow | None:
+        row = await self._one(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE id = ?", (client_id,))
+        return _client(row) if row else None
+
+    async def by_user(self, user_key: str) -> ClientRow | None:
+        row = await self._one(f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE user_key = ?", (user_key,))
+        return _client(row) if row else None
+
+    async def save(self, row: ClientRow) -> None:
+        """Rewrite every field but id and created_at (set once, by add)."""
+        await self._update(
+            "UPDATE clients SET nickname = ?, created_by = ?, user_key = ?, linked_at = ?, ended_at = ? "
+            "WHERE id = ?",
+            (row.nickname, row.created_by, row.user_key, _dump(row.linked_at), _dump(row.ended_at), row.id),
+            row.user_key,
+        )
+
+    async def delete(self, client_id: int) -> None:
+        await self._db.execute("DELETE FROM clients WHERE id = ?", (client_id,))
+
+    async def for_staff(self, staff_id: int) -> list[ClientRow]:
+        rows = await self._all(
+            "SELECT c.id, c.nickname, c.created_by, c.created_at, c.user_key, c.linked_at, c.ended_at "
+            "FROM clients c JOIN pairs p ON p.client_id = c.id WHERE p.staff_id = ? "
+            "ORDER BY c.nickname, c.id",
+            (staff_id,),
+        )
+        return [_client(row) for row in rows]
+
+    async def pairs(self, client_id: int) -> list[PairRow]:
+        rows = await self._all(
+            "SELECT client_id, staff_id, responsible FROM pairs WHERE client_id = ? ORDER BY staff_id", (client_id,)
+        )
+        return [PairRow(row[0], row[1], bool(row[2])) for row in rows]
+
+    async def set_pair(self, row: PairRow) -> None:
+        async with _constraints(self._db):
+            await self._db.execute(
+                "INSERT INTO pairs (client_id, staff_id, responsible) VALUES (?, ?, ?) "
+                "ON CONFLICT (client_id, staff_id) DO UPDATE SET responsible = excluded.responsible",
+                (row.client_id, row.staff_id, int(row.responsible)),
+            )
+
+
+_INVITATION_COLUMNS = (
+    "id, code_hash, kind, created_by, created_at, expires_at, staff_id, client_id, used_at, revoked_at"
+)
+
+
+def _invitation(row: aiosqlite.Row) -> InvitationRow:
+    return InvitationRow(
+        id=row[0], code_hash=row[1], kind=row[2], created_by=row[3], created_at=load_time(row[4]),
+        expires_at=load_time(row[5]), staff_id=row[6], client_id=row[7], used_at=_time(row[8]),
+        revoked_at=_time(row[9]),
+    )
+
+
+class _Invitations(_Repo):
+    async def add(self, row: InvitationRow) -> int:
+        return await self._insert(
+            "INSERT INTO invitations (code_hash, kind, created_by, created_at, expires_at, staff_id, client_id, "
+            "used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.code_hash, row.kind, row.created_by, dump_time(row.created_at), dump_time(row.expires_at),
+             row.staff_id, row.client_id, _dump(row.used_at), _dump(row.revoked_at)),
+        )
+
+    async def by_hash(self, code_hash: str) -> InvitationRow | None:
+        row = await self._one(f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE code_hash = ?", (code_hash,))
+        return _invitation(row) if row else None
+
+    async def get(self, invitation_id: int) -> InvitationRow | None:
+        row = await self._one(f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE id = ?", (invitation_id,))
+        return _invitation(row) if row else None
+
+    async def save(self, row: InvitationRow) -> None:
+        """Rewrite every field but id and created_at (set once, by add)."""
+        await self._update(
+            "UPDATE invitations SET code_hash = ?, kind = ?, created_by = ?, expires_at = ?, staff_id = ?, "
+            "client_id = ?, used_at = ?, revoked_at = ? WHERE id = ?",
+            (row.code_hash, row.kind, row.created_by, dump_time(row.expires_at), row.staff_id, row.client_id,
+             _dump(row.used_at), _dump(row.revoked_at), row.id),
+        )
+
+    async def for_client(self, client_id: int) -> list[InvitationRow]:
+        rows = await self._all(
+            f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE client_id = ? ORDER BY created_at, id",
+            (client_id,),
+        )
+        return [_invitation(row) for row in rows]
+
+
+class _Consents(_Repo):
+    async def add(self, row: ConsentRow) -> int:
+        return await self._insert(
+            "INSERT INTO consents (client_id, item, version, answer, at, channel) VALUES (?, ?, ?, ?, ?, ?)",
+            (row.client_id, row.item, row.version, row.answer, dump_time(row.at), row.channel),
+        )
+
+    async def for_client(self, client_id: int) -> list[ConsentRow]:
+        rows = await self._all(
+            "SELECT id, client_id, item, version, answer, at, channel FROM consents WHERE client_id = ? "
+            "ORDER BY at, id",
+            (client_id,),
+        )
+        return [
+            ConsentRow(id=row[0], client_id=row[1], item=row[2], version=row[3], answer=row[4],
+                       at=load_time(row[5]), channel=row[6])
+            for row in rows
+        ]
+
+
+def _audit(row: aiosqlite.Row) -> AuditRow:
+    return AuditRow(id=row[0], at=load_time(row[1]), actor=row[2], action=row[3], subject=row[4])
+
+
+class _Audit(_Repo):
+    async def add(self, row: AuditRow) -> int:
+        return await self._insert(
+            "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
+            (dump_time(row.at), row.actor, row.action, row.subject),
+        )
+
+    async def recent(self, limit: int) -> list[AuditRow]:
+        if limit < 0:  # SQLite reads a negative LIMIT as "no limit"
+            raise ValueError("limit must not be negative")
+        rows = await self._all(
+            "SELECT id, at, actor, action, subject FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [_audit(row) for row in rows]
+
+    async def about(self, subject: str) -> list[AuditRow]:
+        rows = await self._all(
+            "SELECT id, at, actor, action, subject FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)
+        )
+        return [_audit(row) for row in rows]
+
+
+class _CodeAttempts(_Repo):
+    async def add(self, chat_key: str, at: datetime) -> None:
+        await self._db.execute("INSERT INTO code_attempts (chat_key, at) VALUES (?, ?)", (chat_key, dump_time(at)))
+
+    async def count_since(self, chat_key: str, since: datetime) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM code_attempts WHERE chat_key = ? AND at >= ?", (chat_key, dump_time(since))
+        )
+        assert row is not None
+        return int(row[0])
+
+
+class _Shares(_Repo):
+    async def add(self, row: ShareRow) -> None:
+        async with _constraints(self._db):
+            await self._db.execute(
+                "INSERT INTO shares (assessment_id, client_id, shared_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (assessment_id, client_id) DO NOTHING",
+                (row.assessment_id, row.client_id, dump_time(row.shared_at)),
+            )
+
+    async def for_client(self, client_id: int) -> list[ShareRow]:
+        rows = await self._all(
+            "SELECT assessment_id, client_id, shared_at FROM shares WHERE client_id = ? "
+            "ORDER BY shared_at, assessment_id",
+            (client_id,),
+        )
+        return [ShareRow(row[0], row[1], load_time(row[2])) for row in rows]
+
+
+class _Contacts(_Repo):
+    async def get(self, user_key: str) -> ContactRow | None:
+        row = await self._one(
+            "SELECT user_key, sealed_chat, updated_at FROM contacts WHERE user_key = ?", (user_key,)
+        )
+        return ContactRow(row[0], row[1], load_time(row[2])) if row else None
+
+    async def save(self, row: ContactRow) -> None:
+        async with _constraints(self._db, row.user_key):
+            await self._db.execute(
+                "INSERT INTO contacts (user_key, sealed_chat, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_key) DO UPDATE SET sealed_chat = excluded.sealed_chat, "
+                "updated_at = excluded.updated_at",
+                (row.user_key, row.sealed_chat, dump_time(row.updated_at)),
+            )
+
+    async def delete(self, user_key: str) -> None:
+        await self._db.execute("DELETE FROM contacts WHERE user_key = ?", (user_key,))
+
+
+_OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at"
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row[0], recipient=row[1], kind=row[2], message=load_json(row[3]), due_at=load_time(row[4]),
+        status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]),
+    )
+
+
+class _Outbox(_Repo):
+    async def add(self, row: OutboxRow) -> int:
+        return await self._insert(
+            "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.recipient, row.kind, dump_json(row.message), dump_time(row.due_at), row.status, row.attempts,
+             _dump(row.claimed_at), _dump(row.done_at)),
+            row.recipient,
+        )
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
+        if limit < 0:  # SQLite reads a negative LIMIT as "no limit"
+            raise ValueError("limit must not be negative")
+        rows = await self._all(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due_at <= ? "
+            "ORDER BY due_at, id LIMIT ?",
+            (dump_time(now), limit),
+        )
+        claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
+        await self._db.executemany(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
+            [(dump_time(now), row.id) for row in claimed],
+        )
+        return claimed
+
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
+        """Mark a row done; a row gone meanwhile (its recipient was deleted) is left gone."""
+        async with _constraints(self._db):
+            await self._db.execute(
+                "UPDATE outbox SET status = ?, done_at = ? WHERE id = ?", (status, dump_time(at), outbox_id)
+            )
+
+    async def reclaim(self, claimed_before: datetime) -> int:
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
+            (dump_time(claimed_before),),
+        )
+        return cursor.rowcount
+
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]:
+        rows = await self._all(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE recipient = ? ORDER BY due_at, id", (recipient,)
+        )
+        return [_outbox(row) for row in rows]
+
+    async def delete_for_recipient(self, recipient: str) -> None:
+        await self._db.execute("DELETE FROM outbox WHERE recipient = ?", (recipient,))
 
 
 class _Work:
@@ -165,6 +536,15 @@ class _Work:
         self.users = _Users(db)
         self.conversations = _Conversations(db)
         self.assessments = _Assessments(db)
+        self.staff = _Staff(db)
+        self.clients = _Clients(db)
+        self.invitations = _Invitations(db)
+        self.consents = _Consents(db)
+        self.audit = _Audit(db)
+        self.code_attempts = _CodeAttempts(db)
+        self.shares = _Shares(db)
+        self.contacts = _Contacts(db)
+        self.outbox = _Outbox(db)
 
 
 class SqliteStore:

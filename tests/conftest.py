@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.drawing import ProcessDrawer
-from bot.i18n import Catalogs, placeholders
+from bot.i18n import Catalogs, LinkFormat, console_link, placeholders
 from flows.instrument import Instrument, load_instrument
 from flows.messages import LocalText, Msg
 from storage.memory import MemoryStore
@@ -32,13 +32,13 @@ class Clock:
 class StrictCatalogs(Catalogs):
     """Catalogs that fail the test on a missing id or a placeholder the message does not fill."""
 
-    def text(self, language: str, message: Msg | LocalText) -> str:
+    def text(self, language: str, message: Msg | LocalText, link: LinkFormat = console_link) -> str:
         if isinstance(message, Msg):
             assert self.has(language, message.key), f"catalog {language} has no id {message.key!r}"
             wanted = placeholders(self.messages[language][message.key])
             assert wanted == set(message.params), (
                 f"{language} {message.key}: catalog wants {sorted(wanted)}, got {sorted(message.params)}")
-        return super().text(language, message)
+        return super().text(language, message, link)
 
 
 @pytest.fixture

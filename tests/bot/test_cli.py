@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.cli import main
 
@@ -12,7 +13,8 @@ from bot.cli import main
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("KAARI_TELEGRAM_TOKEN", "KAARI_TELEGRAM_API_URL", "KAARI_MODE", "KAARI_SECRET",
-                 "KAARI_ESY_INSTRUMENT", "KAARI_DB_PATH", "KAARI_WEBHOOK_URL", "KAARI_WEBHOOK_SECRET"):
+                 "KAARI_ESY_INSTRUMENT", "KAARI_DB_PATH", "KAARI_WEBHOOK_URL", "KAARI_WEBHOOK_SECRET",
+                 "KAARI_DATA_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -27,6 +29,7 @@ def test_run_with_an_unreachable_api_says_so(
 ) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
     monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_DATA_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("KAARI_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
     assert main(["run"]) == 1
     err = capsys.readouterr().err
@@ -47,10 +50,18 @@ def test_a_webhook_without_its_secret_token_is_refused(
 ) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
     monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_DATA_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("KAARI_MODE", "webhook")
     monkeypatch.setenv("KAARI_WEBHOOK_URL", "https://kaari.example/telegram")
     assert main(["run"]) == 2
     assert "KAARI_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_run_needs_a_data_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
+    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    assert main(["run"]) == 2
+    assert "KAARI_DATA_KEY is not set" in capsys.readouterr().err
 
 
 def test_bad_settings_are_named(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

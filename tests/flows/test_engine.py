@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pytest
 
@@ -29,7 +29,7 @@ from flows.results import (
     Say,
 )
 from storage.memory import MemoryStore
-from storage.ports import AssessmentRow, Assessments, ConversationRow, Conversations, UnitOfWork, Users
+from storage.ports import AssessmentRow, Assessments, ConversationRow, UnitOfWork
 from tests.conftest import Clock
 
 KEY = "person-7f3a"
@@ -621,12 +621,19 @@ class FailingAdds:
     async def for_user(self, user_key: str) -> list[AssessmentRow]:
         return await self.inner.for_user(user_key)
 
+    async def get(self, assessment_id: int) -> AssessmentRow | None:
+        return await self.inner.get(assessment_id)
 
-@dataclasses.dataclass
+
 class Work:
-    users: Users
-    conversations: Conversations
-    assessments: Assessments
+    """The real unit of work, but with failing assessments."""
+
+    def __init__(self, inner: UnitOfWork) -> None:
+        self._inner = inner
+        self.assessments = FailingAdds(inner.assessments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 class BrokenAssessmentStore(MemoryStore):
@@ -640,7 +647,7 @@ class BrokenAssessmentStore(MemoryStore):
             if not self.broken:
                 yield work
             else:
-                yield Work(work.users, work.conversations, FailingAdds(work.assessments))
+                yield cast(UnitOfWork, Work(work))
 
 
 async def test_the_conversation_row_commits_with_the_answer_or_not_at_all(

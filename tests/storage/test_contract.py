@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,7 +16,25 @@ from typing import Any, cast
 
 import pytest
 
-from storage.ports import AssessmentRow, ConversationRow, Store, UnknownUser, UserRow
+from storage.ports import (
+    AssessmentRow,
+    AuditRow,
+    ClientRow,
+    Conflict,
+    ConsentRow,
+    ContactRow,
+    ConversationRow,
+    InvitationRow,
+    OutboxRow,
+    PairRow,
+    ShareRow,
+    StaffRow,
+    Store,
+    UnitOfWork,
+    UnknownRow,
+    UnknownUser,
+    UserRow,
+)
 from storage.sqlite import SqliteStore, migration_files, split_statements
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC)
@@ -372,6 +391,828 @@ async def test_concurrent_transactions_both_commit(store: Store) -> None:
     assert shared is not None
     assert shared.data["count"] == 2, "an update was lost"
     assert sorted(shared.data["by"]) == ["a", "b"]
+
+
+# --- identity, roles and consent (#3): rows and seeds ----------------------------------------------
+
+
+def staff_row(name: str = "Aino", user_key: str | None = None, at: datetime = T0) -> StaffRow:
+    return StaffRow(
+        name=name, title="ohjaaja", organisation="Org A", is_coordinator=False, is_worker=True, created_at=at,
+        user_key=user_key,
+    )
+
+
+def client_row(nickname: str = "Kettu", created_by: int = 1, user_key: str | None = None) -> ClientRow:
+    return ClientRow(nickname=nickname, created_by=created_by, created_at=T0, user_key=user_key)
+
+
+def invitation_row(
+    code_hash: str = "h1", client_id: int | None = None, staff_id: int | None = None,
+    created_by: int | None = None, at: datetime = T0,
+) -> InvitationRow:
+    return InvitationRow(
+        code_hash=code_hash, kind="client" if client_id is not None else "staff", created_by=created_by,
+        created_at=at, expires_at=at + timedelta(days=7), staff_id=staff_id, client_id=client_id,
+    )
+
+
+def consent_row(client_id: int, at: datetime = T0, item: str = "work", answer: str = "yes") -> ConsentRow:
+    return ConsentRow(client_id=client_id, item=item, version=1, answer=answer, at=at, channel="telegram")
+
+
+def audit_row(action: str, at: datetime = T0, subject: str = "client:1") -> AuditRow:
+    return AuditRow(at=at, actor="staff:1", action=action, subject=subject)
+
+
+def outbox_row(recipient: str = "u1", due_at: datetime = T0, kind: str = "reminder", **fields: Any) -> OutboxRow:
+    return OutboxRow(recipient=recipient, kind=kind, message={"key": "esy.reminder", "params": {"n": "🙂"}},
+                     due_at=due_at, **fields)
+
+
+async def seed_staff(store: Store, *names: str) -> list[int]:
+    async with store.transaction() as work:
+        return [await work.staff.add(staff_row(name)) for name in names]
+
+
+async def seed_client(store: Store, nickname: str = "Kettu", *staff_ids: int) -> int:
+    """A client created by the first staff id (a new staff member when none is given), paired with them all."""
+    if not staff_ids:
+        staff_ids = tuple(await seed_staff(store, "Creator"))
+    async with store.transaction() as work:
+        client_id = await work.clients.add(client_row(nickname, created_by=staff_ids[0]))
+        for staff_id in staff_ids:
+            await work.clients.set_pair(PairRow(client_id, staff_id, responsible=staff_id == staff_ids[0]))
+    return client_id
+
+
+# --- users: delete and idle ------------------------------------------------------------------------
+
+
+async def test_deleting_a_user_removes_or_unlinks_every_row_about_them(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        worker = await work.staff.add(staff_row("Aino", user_key="u1"))
+        other_worker = await work.staff.add(staff_row("Bea", user_key="u2"))
+        client = await work.clients.add(client_row("Kettu", created_by=worker, user_key="u1"))
+        other_client = await work.clients.add(client_row("Susi", created_by=worker, user_key="u2"))
+        await work.clients.set_pair(PairRow(client, worker, responsible=True))
+        await work.consents.add(consent_row(client))
+        await work.invitations.add(invitation_row("h-client", client_id=client, created_by=worker))
+        await work.invitations.add(invitation_row("h-staff", staff_id=worker))
+        mine = await work.assessments.add(assessment("u1"))
+        theirs = await work.assessments.add(assessment("u2"))
+        await work.shares.add(ShareRow(mine, client, T0))
+        await work.shares.add(ShareRow(theirs, client, T0))
+        await work.shares.add(ShareRow(theirs, other_client, T0))
+        for key in ("u1", "u2"):
+            await work.conversations.save(conversation(key))
+            await work.contacts.save(ContactRow(key, f"sealed-{key}", T0))
+            await work.outbox.add(outbox_row(key))
+    async with store.transaction() as work:
+        await work.users.delete("u1")
+        await work.users.delete("u1")
+        await work.users.delete("never-existed")
+    async with store.transaction() as work:
+        assert await work.users.get("u1") is None
+        assert await work.conversations.get("u1") is None
+        assert await work.assessments.for_user("u1") == []
+        assert await work.assessments.get(mine) is None
+        assert await work.contacts.get("u1") is None
+        assert await work.outbox.for_recipient("u1") == []
+        assert await work.staff.by_user("u1") is None
+        assert await work.clients.by_user("u1") is None
+        # staff and clients stay, unlinked; the client's work records stay with them
+        assert await work.staff.get(worker) == replace(staff_row("Aino"), id=worker)
+        assert await work.clients.get(client) == replace(client_row("Kettu", created_by=worker), id=client)
+        assert await work.clients.pairs(client) == [PairRow(client, worker, True)]
+        assert len(await work.consents.for_client(client)) == 1
+        assert [row.code_hash for row in await work.invitations.for_client(client)] == ["h-client"]
+        assert await work.invitations.by_hash("h-staff") is not None
+        assert await work.shares.for_client(client) == [ShareRow(theirs, client, T0)]
+        # the other person is untouched
+        assert await work.users.get("u2") == user("u2")
+        assert await work.conversations.get("u2") == conversation("u2")
+        assert [row.id for row in await work.assessments.for_user("u2")] == [theirs]
+        assert await work.contacts.get("u2") == ContactRow("u2", "sealed-u2", T0)
+        assert len(await work.outbox.for_recipient("u2")) == 1
+        assert (await work.staff.by_user("u2") or staff_row()).id == other_worker
+        assert (await work.clients.by_user("u2") or client_row()).id == other_client
+        assert await work.shares.for_client(other_client) == [ShareRow(theirs, other_client, T0)]
+    await seed_users(store, "u1")  # the key comes back clean, and may be linked again
+    async with store.transaction() as work:
+        assert await work.conversations.get("u1") is None
+        assert await work.assessments.for_user("u1") == []
+        assert await work.outbox.for_recipient("u1") == []
+        await work.staff.add(staff_row("New", user_key="u1"))
+        await work.clients.save(replace(client_row("Kettu", created_by=worker, user_key="u1"), id=client))
+
+
+async def test_deleting_a_user_is_rolled_back_with_its_transaction(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        worker = await work.staff.add(staff_row(user_key="u1"))
+        await work.contacts.save(ContactRow("u1", "sealed", T0))
+        await work.outbox.add(outbox_row())
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            await work.users.delete("u1")
+            raise Boom
+    async with store.transaction() as work:
+        assert await work.users.get("u1") == user("u1")
+        assert (await work.staff.get(worker) or staff_row()).user_key == "u1"
+        assert await work.contacts.get("u1") is not None
+        assert len(await work.outbox.for_recipient("u1")) == 1
+
+
+async def test_idle_since_is_strictly_before_and_oldest_first(store: Store) -> None:
+    seen = {
+        "just-before": T0 - timedelta(days=30, microseconds=1),
+        "recent": T0,
+        "older": datetime(2026, 9, 1, 12, 0, tzinfo=HELSINKI_WINTER),
+        "exactly": T0 - timedelta(days=30),
+        "oldest": T0 - timedelta(days=90),
+    }
+    async with store.transaction() as work:
+        for key, at in seen.items():
+            await work.users.save(UserRow(key, "fi", created_at=at, last_seen_at=at))
+    async with store.transaction() as work:
+        assert await work.users.idle_since(T0 - timedelta(days=30)) == ["oldest", "older", "just-before"]
+        assert await work.users.idle_since(T0 - timedelta(days=365)) == []
+
+
+async def test_get_assessment_by_id(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        first = await work.assessments.add(assessment(tag="first"))
+        second = await work.assessments.add(assessment(tag="second"))
+    async with store.transaction() as work:
+        assert await work.assessments.get(second) == replace(assessment(tag="second"), id=second)
+        assert await work.assessments.get(first) == replace(assessment(tag="first"), id=first)
+        assert await work.assessments.get(second + 1000) is None
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+async def test_staff_round_trip_and_are_listed_in_id_order(store: Store) -> None:
+    await seed_users(store, "u1")
+    coordinator = StaffRow(
+        name="Öljy Åström", title="koordinaattori", organisation="Org B", is_coordinator=True, is_worker=False,
+        created_at=T0, user_key="u1", active=False,
+    )
+    async with store.transaction() as work:
+        ids = [await work.staff.add(row) for row in (staff_row("Zoe"), coordinator, staff_row("Aino"))]
+        assert await work.staff.add(staff_row("Nobody")) > 0
+    assert ids == sorted(set(ids))
+    assert coordinator.id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        assert await work.staff.get(ids[1]) == replace(coordinator, id=ids[1])
+        assert await work.staff.by_user("u1") == replace(coordinator, id=ids[1])
+        assert await work.staff.by_user("u2") is None
+        assert await work.staff.get(9999) is None
+        assert [row.name for row in await work.staff.all()] == ["Zoe", "Öljy Åström", "Aino", "Nobody"]
+        loaded = await work.staff.get(ids[0])
+        assert loaded is not None
+        flags = (loaded.is_coordinator, loaded.is_worker, loaded.active)
+        assert all(type(flag) is bool for flag in flags), "booleans come back as bool, not 0/1"
+
+
+async def test_saving_staff_updates_everything_but_created_at(store: Store) -> None:
+    await seed_users(store, "u1")
+    [first, second] = await seed_staff(store, "Aino", "Bea")
+    changed = StaffRow(
+        name="Aino K", title="vastaava", organisation="Org B", is_coordinator=True, is_worker=False,
+        created_at=T0 + timedelta(days=5), user_key="u1", active=False, id=first,
+    )
+    async with store.transaction() as work:
+        await work.staff.save(changed)
+    async with store.transaction() as work:
+        assert await work.staff.get(first) == replace(changed, created_at=T0)
+        assert await work.staff.get(second) == replace(staff_row("Bea"), id=second)
+        assert await work.staff.by_user("u1") == replace(changed, created_at=T0)
+    async with store.transaction() as work:
+        await work.staff.save(replace(changed, user_key=None, active=True, created_at=T0))
+    async with store.transaction() as work:
+        assert await work.staff.get(first) == replace(changed, user_key=None, active=True, created_at=T0)
+
+
+async def test_saving_missing_staff_is_refused(store: Store) -> None:
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.staff.save(replace(staff_row(), id=41))
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.staff.save(staff_row())
+    async with store.transaction() as work:
+        assert await work.staff.all() == []
+
+
+async def test_one_user_is_at_most_one_staff_member(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        first = await work.staff.add(staff_row("Aino", user_key="u1"))
+        second = await work.staff.add(staff_row("Bea", user_key="u2"))
+        await work.staff.add(staff_row("Unlinked 1"))
+        await work.staff.add(staff_row("Unlinked 2"))  # NULLs are not duplicates
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.staff.add(staff_row("Copy", user_key="u1"))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.staff.save(replace(staff_row("Bea", user_key="u1"), id=second))
+    async with store.transaction() as work:
+        await work.staff.save(replace(staff_row("Aino again", user_key="u1"), id=first))  # its own key is fine
+        assert [row.name for row in await work.staff.all()] == ["Aino again", "Bea", "Unlinked 1", "Unlinked 2"]
+        assert (await work.staff.by_user("u2") or staff_row()).id == second
+
+
+async def test_staff_for_an_unknown_user_is_refused(store: Store) -> None:
+    [staff_id] = await seed_staff(store, "Aino")
+    with pytest.raises(UnknownUser):
+        async with store.transaction() as work:
+            await work.staff.add(staff_row(user_key="ghost"))
+    with pytest.raises(UnknownUser):
+        async with store.transaction() as work:
+            await work.staff.save(replace(staff_row(user_key="ghost"), id=staff_id))
+    async with store.transaction() as work:
+        assert await work.staff.all() == [replace(staff_row(), id=staff_id)]
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+
+async def test_clients_round_trip_and_save_links_them(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker, other] = await seed_staff(store, "Aino", "Bea")
+    ended = replace(client_row("Susi", created_by=other), ended_at=datetime(2026, 12, 1, tzinfo=HELSINKI_WINTER))
+    async with store.transaction() as work:
+        client = await work.clients.add(client_row("Kettu 🦊", created_by=worker))
+        ended_id = await work.clients.add(ended)
+    assert ended.id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        assert await work.clients.get(client) == replace(client_row("Kettu 🦊", created_by=worker), id=client)
+        assert await work.clients.get(ended_id) == replace(ended, id=ended_id)
+        assert await work.clients.get(9999) is None
+        assert await work.clients.by_user("u1") is None
+    linked = ClientRow(
+        nickname="Kettu", created_by=other, created_at=T0 + timedelta(days=9), user_key="u1",
+        linked_at=T0 + timedelta(hours=2), id=client,
+    )
+    async with store.transaction() as work:
+        await work.clients.save(linked)
+    async with store.transaction() as work:
+        assert await work.clients.get(client) == replace(linked, created_at=T0)
+        assert await work.clients.by_user("u1") == replace(linked, created_at=T0)
+        assert await work.clients.get(ended_id) == replace(ended, id=ended_id)
+
+
+async def test_client_references_are_checked(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker] = await seed_staff(store, "Aino")
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.clients.add(client_row(created_by=worker + 100))
+    with pytest.raises(UnknownUser):
+        async with store.transaction() as work:
+            await work.clients.add(client_row(created_by=worker, user_key="ghost"))
+    with pytest.raises(UnknownUser):  # user references are reported first, in both backends
+        async with store.transaction() as work:
+            await work.clients.add(client_row(created_by=worker + 100, user_key="ghost"))
+    async with store.transaction() as work:
+        first = await work.clients.add(client_row("A", created_by=worker, user_key="u1"))
+        second = await work.clients.add(client_row("B", created_by=worker))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.clients.add(client_row("C", created_by=worker, user_key="u1"))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.clients.save(replace(client_row("B", created_by=worker, user_key="u1"), id=second))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.clients.save(replace(client_row("B", created_by=worker + 100), id=second))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.clients.save(replace(client_row("Ghost", created_by=worker), id=second + 100))
+    async with store.transaction() as work:
+        assert await work.clients.by_user("u1") == replace(client_row("A", created_by=worker, user_key="u1"),
+                                                            id=first)
+        assert await work.clients.get(second) == replace(client_row("B", created_by=worker), id=second)
+
+
+async def test_deleting_a_client_removes_everything_about_them_and_nothing_else(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker, partner] = await seed_staff(store, "Aino", "Bea")
+    gone = await seed_client(store, "Kettu", worker, partner)
+    kept = await seed_client(store, "Susi", worker, partner)
+    async with store.transaction() as work:
+        await work.clients.save(replace(client_row("Kettu", created_by=worker, user_key="u1"), id=gone))
+        assessment_id = await work.assessments.add(assessment("u1"))
+        for client_id in (gone, kept):
+            await work.consents.add(consent_row(client_id))
+            await work.invitations.add(invitation_row(f"h{client_id}", client_id=client_id, created_by=worker))
+            await work.shares.add(ShareRow(assessment_id, client_id, T0))
+        await work.invitations.add(invitation_row("h-staff", staff_id=partner, created_by=worker))
+        await work.audit.add(audit_row("client.card.view", subject=f"client:{gone}"))
+    async with store.transaction() as work:
+        await work.clients.delete(gone)
+        await work.clients.delete(gone)
+        await work.clients.delete(9999)
+    async with store.transaction() as work:
+        assert await work.clients.get(gone) is None
+        assert await work.clients.by_user("u1") is None
+        assert await work.clients.pairs(gone) == []
+        assert await work.consents.for_client(gone) == []
+        assert await work.invitations.for_client(gone) == []
+        assert await work.invitations.by_hash(f"h{gone}") is None
+        assert await work.shares.for_client(gone) == []
+        assert [row.id for row in await work.clients.for_staff(worker)] == [kept]
+        assert await work.clients.pairs(kept) == [PairRow(kept, worker, True), PairRow(kept, partner, False)]
+        assert len(await work.consents.for_client(kept)) == 1
+        assert len(await work.invitations.for_client(kept)) == 1
+        assert await work.shares.for_client(kept) == [ShareRow(assessment_id, kept, T0)]
+        assert await work.invitations.by_hash("h-staff") is not None
+        assert await work.assessments.get(assessment_id) is not None
+        assert await work.users.get("u1") == user("u1")
+        assert [row.id for row in await work.staff.all()] == [worker, partner]
+        assert len(await work.audit.about(f"client:{gone}")) == 1, "the audit log outlives the client"
+
+
+async def test_ids_are_never_reused_after_a_delete(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    first = await seed_client(store, "Kettu", worker)
+    async with store.transaction() as work:
+        await work.clients.delete(first)
+    second = await seed_client(store, "Susi", worker)
+    assert second > first, "a reused client id would hand the old client's audit trail to a new one"
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        old_assessment = await work.assessments.add(assessment())
+        old_message = await work.outbox.add(outbox_row())
+        await work.users.delete("u1")
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        assert await work.assessments.add(assessment()) > old_assessment
+        assert await work.outbox.add(outbox_row()) > old_message
+
+
+async def test_for_staff_lists_only_paired_clients_by_nickname_then_id(store: Store) -> None:
+    [aino, bea, cai] = await seed_staff(store, "Aino", "Bea", "Cai")
+    zeta = await seed_client(store, "Zeta", aino)
+    first_kettu = await seed_client(store, "Kettu", bea, aino)
+    alma = await seed_client(store, "Alma", aino, bea)
+    second_kettu = await seed_client(store, "Kettu", aino)
+    only_bea = await seed_client(store, "Bertta", bea)
+    async with store.transaction() as work:
+        mine = await work.clients.for_staff(aino)
+        assert [row.id for row in mine] == [alma, first_kettu, second_kettu, zeta]
+        assert mine[0] == replace(client_row("Alma", created_by=aino), id=alma)
+        assert [row.id for row in await work.clients.for_staff(bea)] == [alma, only_bea, first_kettu]
+        assert await work.clients.for_staff(cai) == []
+        assert await work.clients.for_staff(9999) == []
+
+
+async def test_set_pair_inserts_then_updates_responsible(store: Store) -> None:
+    [aino, bea] = await seed_staff(store, "Aino", "Bea")
+    client = await seed_client(store, "Kettu", bea)
+    other = await seed_client(store, "Susi", aino)
+    async with store.transaction() as work:
+        await work.clients.set_pair(PairRow(client, aino, responsible=False))
+    async with store.transaction() as work:
+        assert await work.clients.pairs(client) == [PairRow(client, aino, False), PairRow(client, bea, True)]
+        assert all(type(pair.responsible) is bool for pair in await work.clients.pairs(client))
+        await work.clients.set_pair(PairRow(client, aino, responsible=True))
+        await work.clients.set_pair(PairRow(client, bea, responsible=False))
+    async with store.transaction() as work:
+        assert await work.clients.pairs(client) == [PairRow(client, aino, True), PairRow(client, bea, False)]
+        assert await work.clients.pairs(other) == [PairRow(other, aino, True)]
+        assert await work.clients.pairs(9999) == []
+    for bad in (PairRow(client, 9999, True), PairRow(9999, aino, True)):
+        with pytest.raises(UnknownRow):
+            async with store.transaction() as work:
+                await work.clients.set_pair(bad)
+    async with store.transaction() as work:
+        assert len(await work.clients.pairs(client)) == 2
+
+
+# --- invitations -----------------------------------------------------------------------------------
+
+
+async def test_invitations_round_trip_and_are_marked_used_or_revoked(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client = await seed_client(store, "Kettu", worker)
+    for_client = invitation_row("hash-c", client_id=client, created_by=worker)
+    for_staff = invitation_row("hash-s", staff_id=worker)
+    async with store.transaction() as work:
+        client_invitation = await work.invitations.add(for_client)
+        staff_invitation = await work.invitations.add(for_staff)
+    assert for_client.id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        assert await work.invitations.by_hash("hash-c") == replace(for_client, id=client_invitation)
+        assert await work.invitations.by_hash("hash-s") == replace(for_staff, id=staff_invitation)
+        assert await work.invitations.by_hash("HASH-C") is None
+        used = replace(for_client, id=client_invitation, used_at=T0 + timedelta(hours=1))
+        revoked = replace(for_staff, id=staff_invitation, revoked_at=T0 + timedelta(minutes=3))
+        await work.invitations.save(used)
+        await work.invitations.save(revoked)
+    async with store.transaction() as work:
+        assert await work.invitations.by_hash("hash-c") == used
+        assert await work.invitations.by_hash("hash-s") == revoked
+        assert await work.invitations.get(staff_invitation) == revoked
+        assert await work.invitations.get(client_invitation + staff_invitation + 100) is None
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.invitations.save(replace(used, id=client_invitation + 100))
+
+
+async def test_for_client_lists_that_clients_invitations_oldest_first(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client = await seed_client(store, "Kettu", worker)
+    other = await seed_client(store, "Susi", worker)
+    async with store.transaction() as work:
+        await work.invitations.add(invitation_row("late", client_id=client, at=T0 + timedelta(days=2)))
+        await work.invitations.add(invitation_row("other", client_id=other, at=T0))
+        await work.invitations.add(invitation_row("early", client_id=client, at=T0 - timedelta(days=1)))
+        await work.invitations.add(invitation_row("staff", staff_id=worker, at=T0))
+        await work.invitations.add(invitation_row("late-too", client_id=client, at=T0 + timedelta(days=2)))
+    async with store.transaction() as work:
+        assert [row.code_hash for row in await work.invitations.for_client(client)] == ["early", "late", "late-too"]
+        assert [row.code_hash for row in await work.invitations.for_client(other)] == ["other"]
+        assert await work.invitations.for_client(9999) == []
+
+
+async def test_invitation_rules_are_enforced(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client = await seed_client(store, "Kettu", worker)
+    async with store.transaction() as work:
+        first = await work.invitations.add(invitation_row("taken", client_id=client))
+        second = await work.invitations.add(invitation_row("free", client_id=client))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.invitations.add(invitation_row("taken", staff_id=worker))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.invitations.save(replace(invitation_row("taken", client_id=client), id=second))
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.invitations.add(replace(invitation_row("odd", client_id=client), kind="admin"))
+    bad_references = [
+        invitation_row("no-client", client_id=client + 100),
+        invitation_row("no-staff", staff_id=worker + 100),
+        invitation_row("no-creator", client_id=client, created_by=worker + 100),
+    ]
+    for bad in bad_references:
+        with pytest.raises(UnknownRow):
+            async with store.transaction() as work:
+                await work.invitations.add(bad)
+    async with store.transaction() as work:
+        assert [row.id for row in await work.invitations.for_client(client)] == [first, second]
+        for code_hash in ("odd", "no-client", "no-staff", "no-creator"):
+            assert await work.invitations.by_hash(code_hash) is None
+
+
+# --- consents and audit ----------------------------------------------------------------------------
+
+
+async def test_consents_are_listed_per_client_oldest_first(store: Store) -> None:
+    client = await seed_client(store, "Kettu")
+    other = await seed_client(store, "Susi")
+    rows = [
+        consent_row(client, T0 + timedelta(days=3), "work", "withdrawn"),
+        consent_row(other, T0, "storage", "yes"),
+        consent_row(client, T0, "work", "yes"),
+        consent_row(client, T0 + timedelta(seconds=1), "reminders", "no"),
+        consent_row(client, T0, "exchange", "yes"),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.consents.add(row) for row in rows]
+    assert ids == sorted(set(ids))
+    assert rows[0].id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        mine = await work.consents.for_client(client)
+        assert await work.consents.for_client(other) == [replace(rows[1], id=ids[1])]
+        assert await work.consents.for_client(9999) == []
+    assert mine == [replace(rows[i], id=ids[i]) for i in (2, 4, 3, 0)]
+
+
+async def test_consent_rules_are_enforced(store: Store) -> None:
+    client = await seed_client(store, "Kettu")
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.consents.add(consent_row(client, answer="maybe"))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.consents.add(consent_row(client + 100))
+    async with store.transaction() as work:
+        assert await work.consents.for_client(client) == []
+
+
+async def test_audit_recent_is_newest_first_and_about_is_oldest_first(store: Store) -> None:
+    rows = [
+        audit_row("b", T0 + timedelta(minutes=1)),
+        audit_row("other", T0 + timedelta(minutes=5), subject="client:2"),
+        audit_row("a", T0),
+        audit_row("c", T0 + timedelta(minutes=1)),
+        audit_row("denied.worker_menu", T0 + timedelta(minutes=2), subject=""),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.audit.add(row) for row in rows]
+    assert ids == sorted(set(ids))
+    async with store.transaction() as work:
+        recent = await work.audit.recent(3)
+        assert [row.action for row in await work.audit.recent(100)] == ["other", "denied.worker_menu", "c", "b", "a"]
+        assert await work.audit.recent(0) == []
+        about = await work.audit.about("client:1")
+        assert [row.action for row in await work.audit.about("")] == ["denied.worker_menu"]
+        assert await work.audit.about("client:3") == []
+    assert recent == [replace(rows[i], id=ids[i]) for i in (1, 4, 3)]
+    assert about == [replace(rows[i], id=ids[i]) for i in (2, 0, 3)]
+
+
+async def test_negative_limits_are_refused(store: Store) -> None:
+    """SQLite reads LIMIT -1 as no limit and a list slice [:-1] drops the last row: refuse both."""
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.audit.recent(-1)
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.outbox.claim_due(T0, -1)
+
+
+# --- code attempts ---------------------------------------------------------------------------------
+
+
+async def test_code_attempts_count_only_that_chat_from_since_on(store: Store) -> None:
+    async with store.transaction() as work:
+        for minutes in (0, 5, 10, 15):
+            await work.code_attempts.add("chat-a", T0 + timedelta(minutes=minutes))
+        await work.code_attempts.add("chat-a", T0 + timedelta(minutes=10))
+        await work.code_attempts.add("chat-b", T0 + timedelta(minutes=12))
+    since = T0 + timedelta(minutes=10)
+    async with store.transaction() as work:
+        assert await work.code_attempts.count_since("chat-a", since) == 3
+        assert await work.code_attempts.count_since("chat-a", since.astimezone(HELSINKI_WINTER)) == 3
+        assert await work.code_attempts.count_since("chat-a", since + timedelta(microseconds=1)) == 1
+        assert await work.code_attempts.count_since("chat-a", T0 - timedelta(days=1)) == 5
+        assert await work.code_attempts.count_since("chat-b", since) == 1
+        assert await work.code_attempts.count_since("chat-c", T0) == 0
+
+
+# --- shares ----------------------------------------------------------------------------------------
+
+
+async def test_sharing_twice_keeps_one_row_with_the_first_time(store: Store) -> None:
+    await seed_users(store, "u1")
+    client = await seed_client(store, "Kettu")
+    other = await seed_client(store, "Susi")
+    async with store.transaction() as work:
+        later = await work.assessments.add(assessment(tag="later"))
+        earlier = await work.assessments.add(assessment(tag="earlier"))
+        await work.shares.add(ShareRow(later, client, T0 + timedelta(hours=1)))
+        await work.shares.add(ShareRow(earlier, client, T0))
+    async with store.transaction() as work:
+        await work.shares.add(ShareRow(later, client, T0 + timedelta(days=3)))
+        await work.shares.add(ShareRow(later, other, T0 + timedelta(days=3)))
+    async with store.transaction() as work:
+        assert await work.shares.for_client(client) == [
+            ShareRow(earlier, client, T0), ShareRow(later, client, T0 + timedelta(hours=1)),
+        ]
+        assert await work.shares.for_client(other) == [ShareRow(later, other, T0 + timedelta(days=3))]
+        assert await work.shares.for_client(9999) == []
+
+
+async def test_shares_of_missing_rows_are_refused(store: Store) -> None:
+    await seed_users(store, "u1")
+    client = await seed_client(store, "Kettu")
+    async with store.transaction() as work:
+        assessment_id = await work.assessments.add(assessment())
+    for bad in (ShareRow(assessment_id + 100, client, T0), ShareRow(assessment_id, client + 100, T0)):
+        with pytest.raises(UnknownRow):
+            async with store.transaction() as work:
+                await work.shares.add(bad)
+    async with store.transaction() as work:
+        assert await work.shares.for_client(client) == []
+
+
+# --- contacts --------------------------------------------------------------------------------------
+
+
+async def test_contacts_upsert_and_delete(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        assert await work.contacts.get("u1") is None
+        await work.contacts.save(ContactRow("u1", "sealed-1", T0))
+        await work.contacts.save(ContactRow("u2", "sealed-2", T0))
+    later = ContactRow("u1", "sealed-1b", T0 + timedelta(days=1))
+    async with store.transaction() as work:
+        await work.contacts.save(later)
+    async with store.transaction() as work:
+        assert await work.contacts.get("u1") == later
+        await work.contacts.delete("u1")
+        await work.contacts.delete("u1")
+        await work.contacts.delete("nobody")
+    async with store.transaction() as work:
+        assert await work.contacts.get("u1") is None
+        assert await work.contacts.get("u2") == ContactRow("u2", "sealed-2", T0)
+        assert await work.users.get("u1") == user("u1")
+    with pytest.raises(UnknownUser):
+        async with store.transaction() as work:
+            await work.contacts.save(ContactRow("ghost", "sealed", T0))
+
+
+# --- outbox ----------------------------------------------------------------------------------------
+
+
+async def test_outbox_rows_round_trip_and_are_checked(store: Store) -> None:
+    await seed_users(store, "u1")
+    row = outbox_row(due_at=T0.astimezone(HELSINKI_WINTER))
+    async with store.transaction() as work:
+        outbox_id = await work.outbox.add(row)
+    assert row.id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        assert await work.outbox.for_recipient("u1") == [replace(row, id=outbox_id)]
+    with pytest.raises(UnknownUser):
+        async with store.transaction() as work:
+            await work.outbox.add(outbox_row("ghost"))
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.outbox.add(outbox_row(status="lost"))
+    with pytest.raises(TypeError):
+        async with store.transaction() as work:
+            await work.outbox.add(replace(outbox_row(), message={"bad": {1, 2}}))
+    async with store.transaction() as work:
+        assert len(await work.outbox.for_recipient("u1")) == 1
+
+
+async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    now = T0.replace(microsecond=0)
+    cases: list[tuple[str, str, timedelta, dict[str, Any]]] = [
+        ("future", "u1", timedelta(microseconds=1), {}),
+        ("second", "u2", -timedelta(minutes=5), {}),
+        ("sent", "u1", -timedelta(hours=2), {"status": "sent", "done_at": now}),
+        ("now", "u1", timedelta(0), {}),
+        ("first", "u1", -timedelta(hours=1), {"attempts": 2}),
+        ("sending", "u2", -timedelta(hours=3), {"status": "sending", "claimed_at": now}),
+        ("also-first", "u2", -timedelta(hours=1), {}),
+    ]
+    async with store.transaction() as work:
+        ids = {
+            name: await work.outbox.add(outbox_row(recipient, due_at=now + offset, kind=name, **fields))
+            for name, recipient, offset, fields in cases
+        }
+    async with store.transaction() as work:
+        claimed = await work.outbox.claim_due(now, limit=3)
+    assert [row.kind for row in claimed] == ["first", "also-first", "second"]
+    assert [row.attempts for row in claimed] == [3, 1, 1]
+    assert all(row.status == "sending" and row.claimed_at == now for row in claimed)
+    assert claimed[0] == replace(outbox_row(due_at=now - timedelta(hours=1), kind="first"), id=ids["first"],
+                                 status="sending", attempts=3, claimed_at=now)
+    async with store.transaction() as work:
+        assert [row.kind for row in await work.outbox.claim_due(now, limit=3)] == ["now"]
+        assert await work.outbox.claim_due(now, limit=3) == []
+        assert await work.outbox.for_recipient("u1") == sorted(
+            await work.outbox.for_recipient("u1"), key=lambda row: row.due_at)
+        stored = {row.kind: row for key in ("u1", "u2") for row in await work.outbox.for_recipient(key)}
+    assert stored["first"] == claimed[0], "the claim is stored"
+    assert (stored["future"].status, stored["future"].attempts, stored["future"].claimed_at) == ("pending", 0, None)
+    assert stored["sent"].status == "sent"
+    assert stored["sending"].claimed_at == now and stored["sending"].attempts == 0
+    async with store.transaction() as work:
+        later = await work.outbox.claim_due(now + timedelta(seconds=1), limit=10)
+        assert await work.outbox.claim_due(now + timedelta(days=1), limit=10) == []
+    assert [row.kind for row in later] == ["future"]
+
+
+async def test_claim_due_with_zero_limit_claims_nothing(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        await work.outbox.add(outbox_row())
+        assert await work.outbox.claim_due(T0, limit=0) == []
+        assert [row.status for row in await work.outbox.for_recipient("u1")] == ["pending"]
+
+
+async def test_a_failed_transaction_releases_its_claims(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        await work.outbox.add(outbox_row())
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            assert len(await work.outbox.claim_due(T0, limit=5)) == 1
+            raise Boom
+    async with store.transaction() as work:
+        assert [row.attempts for row in await work.outbox.claim_due(T0, limit=5)] == [1]
+
+
+async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        for minutes in range(10):
+            await work.outbox.add(outbox_row(due_at=T0 - timedelta(minutes=minutes)))
+
+    async def claim() -> list[int | None]:
+        async with store.transaction() as work:
+            rows = await work.outbox.claim_due(T0, limit=4)
+            await asyncio.sleep(0)
+            return [row.id for row in rows]
+
+    batches = await asyncio.gather(claim(), claim(), claim())
+    ids = [outbox_id for batch in batches for outbox_id in batch]
+    assert sorted(len(batch) for batch in batches) == [2, 4, 4]
+    assert len(ids) == len(set(ids)) == 10
+
+
+async def test_finish_sets_status_and_done_at(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        first = await work.outbox.add(outbox_row(kind="a"))
+        second = await work.outbox.add(outbox_row(kind="b"))
+        await work.outbox.claim_due(T0, limit=10)
+    done = T0 + timedelta(seconds=2)
+    async with store.transaction() as work:
+        await work.outbox.finish(first, "sent", done)
+        await work.outbox.finish(second, "dropped", done.astimezone(HELSINKI_WINTER))
+        await work.outbox.finish(9999, "sent", done)  # gone meanwhile: nothing to mark
+    async with store.transaction() as work:
+        rows = await work.outbox.for_recipient("u1")
+        assert await work.outbox.reclaim(done + timedelta(days=1)) == 0
+        assert await work.outbox.claim_due(done + timedelta(days=1), limit=10) == []
+    assert [(row.id, row.status, row.done_at, row.claimed_at, row.attempts) for row in rows] == [
+        (first, "sent", done, T0, 1), (second, "dropped", done, T0, 1),
+    ]
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.outbox.finish(first, "lost", done)
+    async with store.transaction() as work:
+        assert [row.status for row in await work.outbox.for_recipient("u1")] == ["sent", "dropped"]
+
+
+async def test_reclaim_returns_only_stale_claims_to_pending(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        stale = await work.outbox.add(outbox_row(kind="stale", due_at=T0 - timedelta(hours=2)))
+        fresh = await work.outbox.add(outbox_row(kind="fresh", due_at=T0 - timedelta(hours=1)))
+        await work.outbox.add(outbox_row(kind="pending", due_at=T0 + timedelta(days=1)))
+        await work.outbox.add(outbox_row(kind="sent", status="sent", claimed_at=T0 - timedelta(days=1)))
+    async with store.transaction() as work:
+        await work.outbox.claim_due(T0 - timedelta(minutes=90), limit=10)
+        await work.outbox.claim_due(T0, limit=10)
+    cutoff = T0
+    async with store.transaction() as work:
+        assert await work.outbox.reclaim(cutoff) == 1  # claimed exactly at the cutoff is not stale yet
+        assert await work.outbox.reclaim(cutoff) == 0
+        reclaimed = next(row for row in await work.outbox.for_recipient("u1") if row.id == stale)
+        again = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10)
+    assert [(row.id, row.attempts) for row in again] == [(stale, 2)]
+    assert (reclaimed.status, reclaimed.claimed_at, reclaimed.attempts) == ("pending", T0 - timedelta(minutes=90), 1)
+    async with store.transaction() as work:
+        assert await work.outbox.reclaim(T0 + timedelta(minutes=1, microseconds=1)) == 2
+        statuses = {row.kind: (row.status, row.id) for row in await work.outbox.for_recipient("u1")}
+    assert statuses == {
+        "stale": ("pending", stale), "fresh": ("pending", fresh),
+        "pending": ("pending", statuses["pending"][1]), "sent": ("sent", statuses["sent"][1]),
+    }
+
+
+async def test_outbox_for_recipient_and_delete_for_recipient(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        late = await work.outbox.add(outbox_row("u1", T0 + timedelta(days=1), kind="late"))
+        mine = await work.outbox.add(outbox_row("u1", T0, kind="mine"))
+        theirs = await work.outbox.add(outbox_row("u2", T0, kind="theirs"))
+        same_time = await work.outbox.add(outbox_row("u1", T0, kind="same-time"))
+    async with store.transaction() as work:
+        assert [row.id for row in await work.outbox.for_recipient("u1")] == [mine, same_time, late]
+        await work.outbox.delete_for_recipient("u1")
+        await work.outbox.delete_for_recipient("nobody")
+    async with store.transaction() as work:
+        assert await work.outbox.for_recipient("u1") == []
+        assert [row.id for row in await work.outbox.for_recipient("u2")] == [theirs]
+        assert await work.users.get("u1") == user("u1")
+
+
+async def test_naive_times_are_refused_by_the_new_repositories(store: Store) -> None:
+    naive = datetime(2026, 11, 20, 10, 0)
+    await seed_users(store, "u1")
+    client = await seed_client(store, "Kettu")
+    attempts: list[Callable[[UnitOfWork], Awaitable[object]]] = [
+        lambda work: work.staff.add(staff_row(at=naive)),
+        lambda work: work.invitations.add(replace(invitation_row(client_id=client), expires_at=naive)),
+        lambda work: work.consents.add(consent_row(client, at=naive)),
+        lambda work: work.audit.add(audit_row("x", at=naive)),
+        lambda work: work.code_attempts.add("chat", naive),
+        lambda work: work.code_attempts.count_since("chat", naive),
+        lambda work: work.contacts.save(ContactRow("u1", "sealed", naive)),
+        lambda work: work.outbox.add(outbox_row(due_at=naive)),
+        lambda work: work.outbox.claim_due(naive, 10),
+        lambda work: work.outbox.finish(1, "sent", naive),
+        lambda work: work.outbox.reclaim(naive),
+        lambda work: work.users.idle_since(naive),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValueError, match="naive"):
+            async with store.transaction() as work:
+                await attempt(work)
 
 
 # --- SQLite only ---------------------------------------------------------------------------------

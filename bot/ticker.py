@@ -1,0 +1,90 @@
+"""The ticker: sends due outbox rows (claimed exactly once) and deletes what is kept too long.
+
+A row is claimed (pending -> sending) in one transaction, sent, then finished in another. A crash between
+Telegram's acknowledgement and the finishing commit leaves it 'sending'; at start those are put back to
+pending and sent again: that small window is the only way a message can arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram.error import Forbidden, TelegramError
+
+from bot.bootstrap import Services
+from bot.i18n import LinkFormat, console_link
+from flows.messages import load_msg
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+GIVE_UP_AFTER = 5
+STUCK_AFTER = timedelta(minutes=5)
+
+SendText = Callable[[int, str], Awaitable[object]]
+
+
+async def deliver_due(services: Services, send: SendText, link: LinkFormat = console_link) -> int:
+    """Send every due outbox row once; returns how many were sent."""
+    now = services.engine.clock()
+    async with services.store.transaction() as work:
+        await work.outbox.reclaim(now - STUCK_AFTER)
+        rows = await work.outbox.claim_due(now, BATCH)
+    sent = 0
+    for row in rows:
+        assert row.id is not None
+        async with services.store.transaction() as work:
+            contact = await work.contacts.get(row.recipient)
+            user = await work.users.get(row.recipient)
+        chat = services.sealer.open(contact.sealed_chat) if contact else None
+        status = "sent"
+        if chat is None or user is None:
+            status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
+        else:
+            text = services.catalogs.text(user.language, load_msg(row.message), link)
+            try:
+                await send(chat, text)
+                sent += 1
+            except Forbidden:
+                status = "failed"  # blocked the bot
+            except TelegramError as error:
+                if row.attempts < GIVE_UP_AFTER:
+                    log.warning("ticker.retry outbox=%d error=%s", row.id, type(error).__name__)
+                    continue  # stays 'sending' and is reclaimed later
+                status = "failed"
+        async with services.store.transaction() as work:
+            await work.outbox.finish(row.id, status, services.engine.clock())
+        log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
+    return sent
+
+
+async def purge_idle(services: Services) -> int:
+    """Delete anonymous people not seen for the retention period (staff and linked clients are kept)."""
+    now = services.engine.clock()
+    cutoff = now - timedelta(days=services.settings.anonymous_retention_days)
+    deleted = 0
+    async with services.store.transaction() as work:
+        for key in await work.users.idle_since(cutoff):
+            if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None:
+                await work.users.delete(key)
+                deleted += 1
+    if deleted:
+        log.info("ticker.purged people=%d", deleted)
+    return deleted
+
+
+async def run_ticker(services: Services, send: SendText, link: LinkFormat, every: float = 5.0) -> None:
+    """Deliver and purge until cancelled; one failed round is logged, never fatal."""
+    rounds = 0
+    while True:
+        try:
+            await deliver_due(services, send, link)
+            if rounds % 720 == 0:  # about hourly
+                await purge_idle(services)
+        except Exception as error:
+            log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
+        rounds += 1
+        await asyncio.sleep(every)

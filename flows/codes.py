@@ -1,0 +1,34 @@
+"""One-time invitation codes: high entropy, short enough to read aloud, stored only as a keyed hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+# Crockford's base32 without I, L, O, U: nothing to confuse when read aloud or copied from paper.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 12  # 60 bits: guessing is hopeless at 5 tries per 10 minutes
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def new_code() -> str:
+    """A fresh random code, e.g. 'K7QM-2XHD-9BTR'."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, LENGTH, 4))
+
+
+def normalise(text: str) -> str:
+    """The code as typed: case, spaces, dashes and look-alike letters do not matter."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
+    return cleaned
+
+
+def link_payload(code: str) -> str:
+    """The code as a Telegram deep-link payload (letters and digits only)."""
+    return normalise(code)
+
+
+def code_hash(secret: str, code: str) -> str:
+    """What is stored and looked up: HMAC(secret, normalised code)."""
+    return hmac.new(secret.encode(), ("invite:" + normalise(code)).encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,209 @@
+"""Opening an invitation: a worker's account is linked after they accept; a client's only after consent.
+
+Reached by a deep link (``/start <code>``) or by typing the code. Wrong, used, expired and revoked codes all
+get the same answer (no hint whether a code exists), and wrong codes are limited per person.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flows.codes import code_hash
+from flows.consent_texts import REQUIRED_ITEM, ConsentItem
+from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
+from flows.notify import notify_staff, staff_line
+from flows.results import Ask, Option, Say
+from flows.spec import Conversation, FlowSpec
+from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow
+
+NAME = "invitation"
+VERSION = 1
+ATTEMPTS = 5
+ATTEMPT_WINDOW = timedelta(minutes=10)
+YES, NO, LATER = "yes", "no", "later"
+
+
+def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
+    """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts."""
+
+    async def audit(conv: Conversation, action: str, subject: str = "") -> None:
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+
+    async def check(conv: Conversation, code: str) -> InvitationRow | None:
+        """The open invitation behind ``code``, or None after telling the person (and counting a miss)."""
+        work = conv.work
+        if await work.code_attempts.count_since(conv.key, conv.now - ATTEMPT_WINDOW) >= ATTEMPTS:
+            await audit(conv, "invitation.locked")
+            conv.emit(Say(Msg(N_("invite.locked"), {"minutes": int(ATTEMPT_WINDOW.total_seconds() // 60)})))
+            return None
+        row = await work.invitations.by_hash(code_hash(secret, code))
+        if row is None or row.used_at or row.revoked_at or row.expires_at <= conv.now:
+            await work.code_attempts.add(conv.key, conv.now)
+            await audit(conv, "invitation.wrong_code")
+            conv.emit(Say(Msg(N_("invite.invalid"))))
+            return None
+        if row.kind == "staff" and conv.who.staff is not None:
+            conv.emit(Say(Msg(N_("invite.already_staff"))))
+            return None
+        if row.kind == "client" and conv.who.client is not None:
+            conv.emit(Say(Msg(N_("invite.already_client"))))
+            return None
+        await audit(conv, "invitation.opened", f"invitation:{row.id}")
+        conv.data.update(invitation=row.id, answers={}, item=0, offer=await offer(conv, row))
+        return row
+
+    async def offer(conv: Conversation, row: InvitationRow) -> dict[str, Any]:
+        """Who invites: shown before anything is linked, loaded once when the code is accepted."""
+        if row.kind == "staff":
+            assert row.staff_id is not None
+            staff = await conv.work.staff.get(row.staff_id)
+            assert staff is not None
+            return {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
+        assert row.client_id is not None
+        lines = []
+        for pair in await conv.work.clients.pairs(row.client_id):
+            staff = await conv.work.staff.get(pair.staff_id)
+            if staff is not None:
+                lines.append(staff_line(staff))
+        return {"workers": lines}
+
+    async def on_start(conv: Conversation) -> None:
+        payload = conv.data.pop("payload", None)
+        if payload is None:
+            return
+        row = await check(conv, str(payload))
+        conv.state = "refused" if row is None else f"{row.kind}_offer"
+
+    async def check_typed(event: Any) -> None:
+        conv: Conversation = event.model
+        row = await check(conv, event.kwargs["text"])
+        if row is not None:
+            await conv.trigger(f"found_{row.kind}")
+
+    async def invitation(conv: Conversation) -> InvitationRow:
+        row = await conv.work.invitations.get(conv.data["invitation"])
+        assert row is not None
+        return row
+
+    # --- what each state asks -------------------------------------------------------------------
+    def view_code(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("invite.ask_code")), free_text=True, max_length=64)
+
+    def view_staff(conv: Conversation) -> Ask:
+        offer = conv.data["offer"]
+        prompt = Msg(N_("invite.staff_offer"), {"name": offer["name"], "title": offer["title"],
+                                                "organisation": offer["organisation"]})
+        return Ask(prompt, (Option(YES, Msg(N_("invite.accept"))), Option(NO, Msg(N_("invite.decline")))))
+
+    def view_client(conv: Conversation) -> Ask:
+        prompt = Msg(N_("invite.client_offer"), {"workers": Lines(tuple(conv.data["offer"]["workers"]))})
+        return Ask(prompt, (Option(YES, Msg(N_("invite.go_on"))), Option(LATER, Msg(N_("invite.later")))))
+
+    def view_consent(conv: Conversation) -> Ask:
+        item = items[conv.data["item"]]
+        workers = "\n".join(conv.data["offer"]["workers"])
+        text = LocalText(*(getattr(item.text, lang).format(workers=workers, days=retention_days)
+                           for lang in LANGUAGES))
+        prompt = Msg(N_("consent.ask"), {"number": conv.data["item"] + 1, "total": len(items),
+                                         "title": item.title, "text": text})
+        no = N_("consent.no_required") if item.required else N_("consent.no")
+        return Ask(prompt, (Option(YES, Msg(N_("consent.yes"))), Option(NO, Msg(no))))
+
+
+    # --- guards and effects -----------------------------------------------------------------------
+    def chose(value: str) -> Any:
+        def guard(event: Any) -> bool:
+            return bool(event.kwargs.get("value") == value)
+        guard.__name__ = f"chose_{value}"
+        return guard
+
+    def more_items(event: Any) -> bool:
+        return bool(event.model.data["item"] + 1 < len(items))
+
+    def record_answer(event: Any) -> None:
+        data = event.model.data
+        data["answers"][items[data["item"]].id] = event.kwargs["value"]
+
+    def next_item(event: Any) -> None:
+        event.model.data["item"] += 1
+
+    async def link_staff(event: Any) -> None:
+        conv: Conversation = event.model
+        row = await invitation(conv)
+        assert row.staff_id is not None
+        staff = await conv.work.staff.get(row.staff_id)
+        assert staff is not None
+        staff.user_key = conv.key
+        await conv.work.staff.save(staff)
+        row.used_at = conv.now
+        await conv.work.invitations.save(row)
+        if conv.contact:  # staff are told things (a client joined, declined or left)
+            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        await audit(conv, "staff.linked", f"staff:{staff.id}")
+        conv.emit(Say(Msg(N_("invite.staff_welcome"), {"name": staff.name})))
+
+    async def staff_declined(event: Any) -> None:
+        conv: Conversation = event.model
+        await audit(conv, "staff.declined", f"invitation:{conv.data['invitation']}")
+        conv.emit(Say(Msg(N_("invite.staff_declined"))))
+
+    async def client_later(event: Any) -> None:
+        conv: Conversation = event.model
+        row = await invitation(conv)
+        conv.emit(Say(Msg(N_("invite.client_later"), {"date": row.expires_at})))
+
+    async def link_client(event: Any) -> None:
+        conv: Conversation = event.model
+        row = await invitation(conv)
+        assert row.client_id is not None
+        client = await conv.work.clients.get(row.client_id)
+        assert client is not None
+        answers: dict[str, str] = conv.data["answers"]
+        for item in items:
+            await conv.work.consents.add(ConsentRow(client.id or 0, item.id, item.version, answers[item.id],
+                                                    conv.now, conv.channel))
+        row.used_at = conv.now
+        await conv.work.invitations.save(row)
+        if answers[REQUIRED_ITEM] == YES:
+            client.user_key, client.linked_at = conv.key, conv.now
+            await conv.work.clients.save(client)
+            if conv.contact:  # workers' messages are delivered in the client's own chat
+                await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+            await audit(conv, "client.linked", f"client:{client.id}")
+            await notify_staff(conv, client, Msg(N_("notify.client_joined"), {"client": client.nickname}))
+            conv.emit(Say(Msg(N_("invite.client_welcome"))))
+        else:
+            await audit(conv, "client.declined", f"client:{client.id}")
+            # The workers learn that the client declined, and nothing else.
+            await notify_staff(conv, client, Msg(N_("notify.client_declined"), {"client": client.nickname}))
+            conv.emit(Say(Msg(N_("invite.client_declined"))))
+
+    return FlowSpec(
+        name=NAME,
+        version=VERSION,
+        states=["ask_code", "staff_offer", "client_offer", "consent",
+                "staff_done", "client_done", "refused", "closed"],
+        initial="ask_code",
+        transitions=[
+            dict(trigger="text", source="ask_code", dest=None, after=[check_typed]),
+            dict(trigger="found_staff", source="ask_code", dest="staff_offer"),
+            dict(trigger="found_client", source="ask_code", dest="client_offer"),
+            dict(trigger="choose", source="staff_offer", dest="staff_done", conditions=[chose(YES)],
+                 before=[link_staff]),
+            dict(trigger="choose", source="staff_offer", dest="closed", conditions=[chose(NO)],
+                 before=[staff_declined]),
+            dict(trigger="choose", source="client_offer", dest="consent", conditions=[chose(YES)]),
+            dict(trigger="choose", source="client_offer", dest="closed", conditions=[chose(LATER)],
+                 before=[client_later]),
+            dict(trigger="choose", source="consent", dest="consent", conditions=[more_items],
+                 before=[record_answer, next_item]),
+            dict(trigger="choose", source="consent", dest="client_done", before=[record_answer, link_client]),
+        ],
+        views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client,
+               "consent": view_consent},
+        help_key=N_("invite.help"),
+        final=frozenset({"staff_done", "client_done", "refused", "closed"}),
+        on_start=on_start,
+        position_keys=("item",),
+    )
