@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 import weakref
 from collections.abc import Callable, Mapping
@@ -315,6 +316,8 @@ class Engine:
             self._show(conv, reply)
 
     async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
+        # A flow may have changed who this is (a worker just linked): the next flow sees it.
+        self._context = dataclasses.replace(self._context, who=conv.who)
         fresh = await self._start(flow, conv.language, conv.step + 1, data)
         reply.results.extend(fresh.out)
         conv.flow, conv.state, conv.version, conv.step, conv.data = (

@@ -14,7 +14,7 @@ from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, staff_line
 from flows.results import Ask, Option, Say
-from flows.spec import Conversation, FlowSpec
+from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow
 
 NAME = "invitation"
@@ -140,6 +140,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         await conv.work.invitations.save(row)
         if conv.contact:  # staff are told things (a client joined, declined or left)
             await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        conv.who = Who(staff, conv.who.client)
         await audit(conv, "staff.linked", f"staff:{staff.id}")
         conv.emit(Say(Msg(N_("invite.staff_welcome"), {"name": staff.name})))
 
@@ -168,6 +169,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         if answers[REQUIRED_ITEM] == YES:
             client.user_key, client.linked_at = conv.key, conv.now
             await conv.work.clients.save(client)
+            conv.who = Who(conv.who.staff, client)
             if conv.contact:  # workers' messages are delivered in the client's own chat
                 await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
             await audit(conv, "client.linked", f"client:{client.id}")
