@@ -11,7 +11,7 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import esy, invitation, menu, staff
+from flows import consent, esy, invitation, menu, privacy, staff
 from flows.consent_texts import load_consent_texts
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
@@ -53,7 +53,8 @@ class Services:
 
 
 # Commands that open a flow from anywhere; the flow in hand resumes afterwards.
-COMMAND_FLOWS = {"code": invitation.NAME}
+COMMAND_FLOWS = {"code": invitation.NAME, "consent": consent.NAME, "mydata": privacy.MYDATA,
+                 "forget": privacy.FORGET}
 
 
 def all_flows(
@@ -68,6 +69,9 @@ def all_flows(
         invitation.invitation_flow(secret, consent_items, settings.client_retention_days),
         staff.new_client_flow(secret, invitations_last),
         staff.new_worker_flow(secret, invitations_last),
+        consent.consent_flow(consent_items, settings.client_retention_days),
+        privacy.mydata_flow(),
+        privacy.forget_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [
@@ -91,7 +95,7 @@ async def bootstrap(
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
-                    deep_link=invitation.NAME)
+                    deep_link=invitation.NAME, gates=[consent.consent_gate(load_consent_texts(settings.consent_texts))])
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,

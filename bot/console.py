@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import Services
+from bot.commands import COMMAND_TEXTS
 from bot.i18n import HELSINKI
 from bot.keys import user_key
-from bot.render import Button, PhotoOut, TextOut, render
+from bot.render import Button, DocumentOut, Outgoing, PhotoOut, render
 from flows import inputs
 from flows.messages import N_, Msg
 
@@ -27,7 +28,7 @@ def parse_line(line: str, buttons: list[Button]) -> inputs.Input | None:
         if name == "start":
             parts = text.split()
             return inputs.Start(parts[1] if len(parts) > 1 else None)
-        return inputs.Command(name, known=name in ("help", "language", "cancel"))
+        return inputs.Command(name, known=name in COMMAND_TEXTS)
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         button = buttons[int(text) - 1]
         return inputs.Choice(button.step, button.value)
@@ -54,7 +55,14 @@ class Console:
         for out in await render(reply, self.services.catalogs, self.services.drawer):
             self.show(out)
 
-    def show(self, out: TextOut | PhotoOut) -> None:
+    def show(self, out: Outgoing) -> None:
+        if isinstance(out, DocumentOut):
+            path = self.out_dir / out.filename
+            path.write_bytes(out.content)
+            if out.caption:
+                print(f"\n{out.caption}", file=self.stdout)
+            self.say(Msg(N_("console.file_saved"), {"path": str(path)}))
+            return
         if isinstance(out, PhotoOut):
             stamp = datetime.now(HELSINKI).strftime("%Y%m%d-%H%M%S")
             path = self.out_dir / f"kaari-circle-{stamp}.png"

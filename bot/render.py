@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.circle import CirclePicture
+from bot.documents import render_document
 from bot.drawing import Drawer
 from bot.i18n import Catalogs, LinkFormat, console_link
 from flows.messages import N_, LocalText, Msg
-from flows.results import Abort, Ask, Circle, Done, Photo, Reply, Say
+from flows.results import Abort, Ask, Circle, Document, Done, Photo, Reply, Say
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,14 @@ class PhotoOut:
     caption: str
 
 
-Outgoing = TextOut | PhotoOut
+@dataclass
+class DocumentOut:
+    filename: str
+    content: bytes
+    caption: str
+
+
+Outgoing = TextOut | PhotoOut | DocumentOut
 
 
 def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CirclePicture:
@@ -90,6 +99,11 @@ async def render(
                     pending.append(text(Msg(N_("esy.circle.failed"))))
                 else:
                     out.append(PhotoOut(png, text(caption)))
+            case Document(caption=caption):
+                flush()
+                files = render_document(result, language, catalogs, datetime.now(UTC))
+                for filename, content in files:
+                    out.append(DocumentOut(filename, content, text(caption) if filename == files[0][0] else ""))
             case Done(msg=msg):
                 if msg is not None:
                     pending.append(text(msg))

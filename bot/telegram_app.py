@@ -27,19 +27,25 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.bootstrap import Services
+from bot.commands import COMMAND_TEXTS
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
-from bot.render import TELEGRAM_TEXT_LIMIT, Outgoing, PhotoOut, TextOut, render, split_text, telegram_length
+from bot.render import (
+    TELEGRAM_TEXT_LIMIT,
+    DocumentOut,
+    Outgoing,
+    PhotoOut,
+    TextOut,
+    render,
+    split_text,
+    telegram_length,
+)
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
 
 log = logging.getLogger(__name__)
 
-COMMAND_TEXTS = {
-    "start": N_("command.start"), "help": N_("command.help"),
-    "language": N_("command.language"), "cancel": N_("command.cancel"),
-}
 COMMANDS = tuple(COMMAND_TEXTS)
 CHANNEL = "tg"
 
@@ -109,6 +115,10 @@ class TelegramChannel:
         for out in outgoing:
             if isinstance(out, PhotoOut):
                 calls.append(partial(context.bot.send_photo, chat_id, photo=out.png, caption=out.caption))
+                continue
+            if isinstance(out, DocumentOut):
+                calls.append(partial(context.bot.send_document, chat_id, document=out.content,
+                                     filename=out.filename, caption=out.caption or None))
                 continue
             pieces = split_text(out.text)
             calls.extend(partial(context.bot.send_message, chat_id, piece) for piece in pieces[:-1])

@@ -11,7 +11,7 @@ import copy
 import dataclasses
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ from flows.results import (
     Reply,
     Say,
 )
-from flows.spec import Conversation, FlowSpec, Who
+from flows.spec import Conversation, FlowSpec, Gate, Who
 from storage.ports import AuditRow, ContactRow, ConversationRow, Store, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Engine:
     def __init__(
         self, store: Store, flows: Mapping[str, FlowSpec], clock: Callable[[], datetime],
         *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
-        deep_link: str | None = None,
+        deep_link: str | None = None, gates: Sequence[Gate] = (),
     ) -> None:
         self.store = store
         self.flows = dict(flows)
@@ -95,6 +95,7 @@ class Engine:
         self.commands = dict(commands or {})
         # The flow that receives a ``/start <payload>`` deep link (an invitation code).
         self.deep_link = deep_link
+        self.gates = tuple(gates)
         self._machines = {name: build_machine(spec) for name, spec in self.flows.items()}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -121,18 +122,30 @@ class Engine:
             self._context = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
             conv = await self._conversation(work, key, user, now, reply)
+            gated = await self._gate(conv)
             if any(isinstance(result, Abort) for result in reply.results):
                 # The stored conversation could not go on: whatever was sent belonged to it, so only
                 # the fresh start is shown (no "that question has passed", no "let's continue").
                 self._show(conv, reply)
+            elif gated is not None:
+                # Something must come first (a changed consent text); the flow in hand waits.
+                await self._enter(conv, gated[0], reply, gated[1])
             else:
                 await self._dispatch(conv, given, user, is_new, reply)
             reply.language = user.language
-            await work.users.save(user)
-            await self._save(conv)
+            if not conv.erased:
+                await work.users.save(user)
+                await self._save(conv)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
             return reply
+
+    async def _gate(self, conv: Conversation) -> tuple[str, dict[str, Any]] | None:
+        for gate in self.gates:
+            found = await gate(conv)
+            if found is not None:
+                return found
+        return None
 
     async def _user(self, work: UnitOfWork, key: str, hint: str | None, now: datetime) -> tuple[UserRow, bool]:
         user = await work.users.get(key)
@@ -351,6 +364,8 @@ class Engine:
 
     async def _finish(self, conv: Conversation, reply: Reply) -> None:
         """A flow ended (done or stopped): back to the flow it interrupted, or to the menu."""
+        if conv.erased:
+            return  # nothing is left to return to
         waiting = conv.data.get(_RETURN)
         if waiting and waiting["flow"] in self.flows and waiting["version"] == self.flows[waiting["flow"]].version:
             conv.flow, conv.state, conv.version, conv.data = (

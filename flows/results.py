@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flows.messages import LocalText, Msg
 
@@ -77,6 +78,15 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A document for the person to keep (their data, an export): ``kind`` says how a channel lays it out."""
+
+    kind: str
+    data: dict[str, Any]
+    caption: Msg
+
+
+@dataclass(frozen=True)
 class Done:
     """The flow finished; the optional message closes it."""
 
@@ -90,7 +100,7 @@ class Abort:
     reason: str
 
 
-Result = Ask | Say | Photo | Done | Abort
+Result = Ask | Say | Photo | Document | Done | Abort
 
 
 @dataclass

@@ -66,6 +66,8 @@ class Conversation:
         self.contact = contact
         self.out: list[Result] = []
         self.switch_to: str | None = None
+        # Set when the person's data was erased: nothing of this conversation may be written back.
+        self.erased = False
         self.switch_data: dict[str, Any] = {}
 
     def emit(self, result: Result) -> None:
@@ -74,6 +76,8 @@ class Conversation:
 
 
 View = Callable[[Conversation], Ask]
+# Checked before every input: a flow that must come first (and its start data), or None.
+Gate = Callable[[Conversation], Awaitable[tuple[str, dict[str, Any]] | None]]
 Hook = Callable[[Conversation], Awaitable[None]]
 
 

@@ -217,6 +217,12 @@ class _Assessments(_Repo):
     async def get(self, assessment_id: int) -> AssessmentRow | None:
         return self._db.get(AssessmentRow, "assessments", str(assessment_id))
 
+    async def delete_for_user(self, user_key: str) -> int:
+        mine = self._all(user_key)
+        for row in mine:
+            self._db.delete("assessments", str(row.id))
+        return len(mine)
+
 
 class _Staff(_Repo):
     async def add(self, row: StaffRow) -> int:
@@ -367,7 +373,7 @@ class _Outbox(_Repo):
         dump_time(at)
         row = self._db.get(OutboxRow, "outbox", str(outbox_id))
         if row is not None:  # gone (its recipient was deleted meanwhile): nothing left to mark
-            self._db.put("outbox", str(outbox_id), _fields(replace(row, status=status, done_at=at)))
+            self._db.put("outbox", str(outbox_id), _fields(replace(row, status=status, done_at=at, message={})))
 
     async def reclaim(self, claimed_before: datetime) -> int:
         dump_time(claimed_before)

@@ -219,6 +219,10 @@ class _Assessments(_Repo):
         row = await self._one(f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE id = ?", (assessment_id,))
         return _assessment(row) if row else None
 
+    async def delete_for_user(self, user_key: str) -> int:
+        cursor = await self._db.execute("DELETE FROM assessments WHERE user_key = ?", (user_key,))
+        return cursor.rowcount
+
 
 # --- identity, roles and consent (#3) ----------------------------------------------------------------
 
@@ -508,10 +512,11 @@ class _Outbox(_Repo):
         return claimed
 
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
-        """Mark a row done; a row gone meanwhile (its recipient was deleted) is left gone."""
+        """Mark a row done and forget what it said; a row gone meanwhile (its recipient was deleted) stays gone."""
         async with _constraints(self._db):
             await self._db.execute(
-                "UPDATE outbox SET status = ?, done_at = ? WHERE id = ?", (status, dump_time(at), outbox_id)
+                "UPDATE outbox SET status = ?, done_at = ?, message = '{}' WHERE id = ?",
+                (status, dump_time(at), outbox_id),
             )
 
     async def reclaim(self, claimed_before: datetime) -> int:

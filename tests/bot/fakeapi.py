@@ -143,6 +143,10 @@ class FakeBotAPI(BaseRequest):
         assert len(params.get("caption", "").encode("utf-16-le")) // 2 <= 1024
         return self._message(params, photo=photo, caption=params.get("caption", ""))
 
+    def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        document = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": "file", "file_size": 1}
+        return self._message(params, document=document, caption=params.get("caption", ""))
+
     def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         assert len(params["text"].encode("utf-16-le")) // 2 <= 4096
         return self._message(params, text=params["text"], edit_date=int(time.time()))

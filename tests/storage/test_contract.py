@@ -552,6 +552,24 @@ async def test_get_assessment_by_id(store: Store) -> None:
         assert await work.assessments.get(second + 1000) is None
 
 
+async def test_deleting_a_persons_assessments_takes_their_shares_and_nobody_elses(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker] = await seed_staff(store, "Aino")
+    client = await seed_client(store, "Kettu", worker)
+    async with store.transaction() as work:
+        mine = await work.assessments.add(assessment(tag="mine"))
+        await work.assessments.add(assessment(tag="also mine"))
+        theirs = await work.assessments.add(replace(assessment(tag="theirs"), user_key="u2"))
+        await work.shares.add(ShareRow(mine, client, T0))
+    async with store.transaction() as work:
+        assert await work.assessments.delete_for_user("u1") == 2
+        assert await work.assessments.delete_for_user("u1") == 0
+    async with store.transaction() as work:
+        assert await work.assessments.for_user("u1") == []
+        assert [row.id for row in await work.assessments.for_user("u2")] == [theirs]
+        assert await work.shares.for_client(client) == []
+
+
 # --- staff -----------------------------------------------------------------------------------------
 
 
@@ -1140,6 +1158,7 @@ async def test_finish_sets_status_and_done_at(store: Store) -> None:
     assert [(row.id, row.status, row.done_at, row.claimed_at, row.attempts) for row in rows] == [
         (first, "sent", done, T0, 1), (second, "dropped", done, T0, 1),
     ]
+    assert [row.message for row in rows] == [{}, {}], "what was sent is not kept"
     with pytest.raises(ValueError):
         async with store.transaction() as work:
             await work.outbox.finish(first, "lost", done)

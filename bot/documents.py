@@ -1,0 +1,65 @@
+"""Documents a person keeps: a readable text and the same data as JSON, in the person's language."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import Catalogs
+from flows.messages import N_, Lines, Msg, Param
+from flows.results import Document
+
+ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
+         "staff": N_("mydata.role_staff")}
+
+
+def _time(text: str | None) -> Param:
+    return datetime.fromisoformat(text) if text else "-"
+
+
+def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: datetime) -> str:
+    def t(key: str, **params: Param) -> str:
+        return catalogs.text(language, Msg(key, params))
+
+    profile = data["profile"]
+    parts = [
+        t(N_("mydata.title"), date=now),
+        t(N_("mydata.profile"), language=profile["language"], first=_time(profile["first_seen"]),
+          last=_time(profile["last_seen"])),
+        t(ROLES[data["role"]]),
+    ]
+    if "staff" in data:
+        staff = data["staff"]
+        parts.append(t(N_("mydata.staff"), name=staff["name"], title=staff["title"],
+                       organisation=staff["organisation"]))
+    client = data.get("client")
+    if client is not None:
+        parts.append(t(N_("mydata.client"), nickname=client["nickname"], linked=_time(client["linked_at"]),
+                       workers=Lines(tuple(w["worker"] for w in client["workers"]))))
+        consent_lines = tuple(Msg(N_("mydata.consent_line"), {
+            "item": row["item"], "answer": row["answer"], "version": row["version"], "date": _time(row["at"]),
+        }) for row in client["consents"])
+        parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines)))
+        if client["viewed_by"]:
+            viewed = tuple(Msg(N_("mydata.viewed_line"), {"date": _time(row["at"]), "who": row["who"],
+                                                          "what": row["what"]}) for row in client["viewed_by"])
+            parts.append(t(N_("mydata.viewed"), lines=Lines(viewed)))
+        else:
+            parts.append(t(N_("mydata.nothing_viewed")))
+    assessments = tuple(Msg(N_("mydata.assessment_line"), {
+        "date": _time(row["completed_at"]),
+        "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
+    }) for row in data["assessments"])
+    parts.append(t(N_("mydata.assessments"), count=len(assessments), lines=Lines(assessments)))
+    parts.append(t(N_("mydata.json_note")))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_document(document: Document, language: str, catalogs: Catalogs, now: datetime) -> list[tuple[str, bytes]]:
+    """The files for a document: (file name, content)."""
+    as_json = json.dumps(document.data, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    if document.kind == "mydata":
+        text = _mydata_text(document.data, language, catalogs, now)
+        return [("kaari-my-data.txt", text.encode()), ("kaari-my-data.json", as_json)]
+    return [(f"kaari-{document.kind}.json", as_json)]

@@ -1,0 +1,211 @@
+"""/consent: what the person agreed to, withdrawing or giving any item; asking again after a text changed.
+
+Withdrawing the work itself ends the link and the workers' access; withdrawing storage deletes what Kaari
+kept after a confirmation; withdrawing reminders stops pushes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.consent_texts import REQUIRED_ITEM, ConsentItem
+from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
+from flows.notify import notify_staff, staff_line
+from flows.results import Ask, Option, Say
+from flows.spec import Conversation, FlowSpec, Gate, Who
+from storage.ports import AuditRow, ClientRow, ConsentRow
+
+NAME = "consent"
+VERSION = 1
+CLOSE, YES, NO = "close", "yes", "no"
+WITHDRAW, GIVE = "withdraw:", "give:"
+NEEDS_CONFIRMING = frozenset({REQUIRED_ITEM, "storage"})
+STATUS = {"yes": N_("consent.status_yes"), "no": N_("consent.status_no"),
+          "withdrawn": N_("consent.status_withdrawn")}
+
+
+def latest_answers(rows: list[ConsentRow]) -> dict[str, ConsentRow]:
+    """The answer in force per item: the newest row wins."""
+    answers: dict[str, ConsentRow] = {}
+    for row in rows:
+        answers[row.item] = row
+    return answers
+
+
+def outdated(items: tuple[ConsentItem, ...], answers: dict[str, ConsentRow]) -> list[str]:
+    """Items whose text changed since the person last answered them."""
+    return [item.id for item in items if item.id in answers and answers[item.id].version < item.version]
+
+
+def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:
+    """Before anything else: a client whose consent text has a new version is asked again."""
+
+    async def gate(conv: Conversation) -> tuple[str, dict[str, Any]] | None:
+        if not conv.who.is_client or conv.flow == NAME:
+            return None
+        client = conv.who.client
+        assert client is not None
+        answers = latest_answers(await conv.work.consents.for_client(client.id or 0))
+        return (NAME, {"update": True}) if outdated(items, answers) else None
+
+    return gate
+
+
+def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
+    by_id = {item.id: item for item in items}
+
+    def client_of(conv: Conversation) -> ClientRow:
+        client = conv.who.client
+        assert client is not None and client.id is not None
+        return client
+
+    async def on_start(conv: Conversation) -> None:
+        if not conv.who.is_client:
+            conv.emit(Say(Msg(N_("consent.none"))))
+            conv.state = "closed"
+            return
+        client = client_of(conv)
+        answers = latest_answers(await conv.work.consents.for_client(client.id or 0))
+        conv.data["answers"] = {item: row.answer for item, row in answers.items()}
+        conv.data["dates"] = {item: row.at.isoformat() for item, row in answers.items()}
+        workers = []
+        for pair in await conv.work.clients.pairs(client.id or 0):
+            staff = await conv.work.staff.get(pair.staff_id)
+            if staff is not None:
+                workers.append(staff_line(staff))
+        conv.data["workers"] = workers
+        if conv.data.pop("update", False):
+            conv.data["queue"] = outdated(items, answers)
+            conv.state = "ask" if conv.data["queue"] else "closed"
+
+    def filled(item: ConsentItem, conv: Conversation) -> LocalText:
+        workers = "\n".join(conv.data["workers"])
+        return LocalText(*(getattr(item.text, lang).format(workers=workers, days=retention_days)
+                           for lang in LANGUAGES))
+
+    # --- views ------------------------------------------------------------------------------------
+    def view_overview(conv: Conversation) -> Ask:
+        answers: dict[str, str] = conv.data["answers"]
+        lines = tuple(Msg(STATUS[answers.get(item.id, "no")], {"title": item.title})
+                      for item in items)
+        options = []
+        for item in items:
+            given = answers.get(item.id) == YES
+            label = N_("consent.withdraw_item") if given else N_("consent.give_item")
+            if given or item.id != REQUIRED_ITEM:
+                options.append(Option((WITHDRAW if given else GIVE) + item.id, Msg(label, {"title": item.title})))
+        options.append(Option(CLOSE, Msg(N_("consent.close"))))
+        return Ask(Msg(N_("consent.overview"), {"lines": Lines(lines)}), tuple(options))
+
+    def view_confirm(conv: Conversation) -> Ask:
+        item = conv.data["confirming"]
+        key = N_("consent.confirm_work") if item == REQUIRED_ITEM else N_("consent.confirm_storage")
+        return Ask(Msg(key), (Option(YES, Msg(N_("consent.confirm_yes"))), Option(NO, Msg(N_("consent.confirm_no")))))
+
+    def view_ask(conv: Conversation) -> Ask:
+        item = by_id[conv.data["queue"][0]]
+        prompt = Msg(N_("consent.changed"), {"title": item.title, "text": filled(item, conv)})
+        no = N_("consent.no_required") if item.required else N_("consent.no")
+        return Ask(prompt, (Option(YES, Msg(N_("consent.yes"))), Option(NO, Msg(no))))
+
+    # --- guards -----------------------------------------------------------------------------------
+    def value(event: Any) -> str:
+        return str(event.kwargs.get("value", ""))
+
+    def chose_close(event: Any) -> bool:
+        return value(event) == CLOSE
+
+    def chose_give(event: Any) -> bool:
+        return value(event).startswith(GIVE)
+
+    def chose_withdraw_confirmed_later(event: Any) -> bool:
+        return value(event).startswith(WITHDRAW) and value(event).removeprefix(WITHDRAW) in NEEDS_CONFIRMING
+
+    def chose_withdraw(event: Any) -> bool:
+        return value(event).startswith(WITHDRAW)
+
+    def chose_yes(event: Any) -> bool:
+        return value(event) == YES
+
+    def withdrew_work(event: Any) -> bool:
+        return bool(event.model.data.get("confirming") == REQUIRED_ITEM)
+
+    def more_queued(event: Any) -> bool:
+        return len(event.model.data["queue"]) > 1
+
+    # --- effects ----------------------------------------------------------------------------------
+    async def record(conv: Conversation, item_id: str, answer: str) -> None:
+        client = client_of(conv)
+        await conv.work.consents.add(ConsentRow(client.id or 0, item_id, by_id[item_id].version, answer,
+                                                conv.now, conv.channel))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"consent.{answer}.{item_id}",
+                                           f"client:{client.id}"))
+        conv.data["answers"][item_id] = answer
+
+    async def give(event: Any) -> None:
+        conv: Conversation = event.model
+        await record(conv, value(event).removeprefix(GIVE), YES)
+        conv.emit(Say(Msg(N_("consent.saved"))))
+
+    def ask_confirm(event: Any) -> None:
+        event.model.data["confirming"] = value(event).removeprefix(WITHDRAW)
+
+    async def withdraw_now(event: Any) -> None:
+        conv: Conversation = event.model
+        await record(conv, value(event).removeprefix(WITHDRAW), "withdrawn")
+        conv.emit(Say(Msg(N_("consent.saved"))))
+
+    async def withdraw_confirmed(event: Any) -> None:
+        conv: Conversation = event.model
+        item = conv.data.pop("confirming")
+        await record(conv, item, "withdrawn")
+        if item == "storage":
+            # What Kaari kept for the work goes now; the consent record itself stays as the proof.
+            deleted = await conv.work.assessments.delete_for_user(conv.key)
+            conv.emit(Say(Msg(N_("consent.storage_deleted"), {"count": deleted})))
+        else:
+            await end_work(conv)
+
+    async def end_work(conv: Conversation) -> None:
+        client = client_of(conv)
+        await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
+        client.user_key, client.ended_at = None, conv.now
+        await conv.work.clients.save(client)
+        await conv.work.contacts.delete(conv.key)
+        conv.who = Who(conv.who.staff, None)
+        conv.emit(Say(Msg(N_("consent.work_ended"))))
+
+    def cancel_confirm(event: Any) -> None:
+        event.model.data.pop("confirming", None)
+
+    async def answer_update(event: Any) -> None:
+        conv: Conversation = event.model
+        item = conv.data["queue"].pop(0)
+        await record(conv, item, YES if value(event) == YES else "no")
+        if item == REQUIRED_ITEM and value(event) != YES:
+            await end_work(conv)
+
+    def work_declined(event: Any) -> bool:
+        return bool(event.model.data["queue"][0] == REQUIRED_ITEM and value(event) != YES)
+
+    return FlowSpec(
+        name=NAME, version=VERSION, states=["overview", "confirm", "ask", "closed"], initial="overview",
+        transitions=[
+            dict(trigger="choose", source="overview", dest="closed", conditions=[chose_close]),
+            dict(trigger="choose", source="overview", dest="overview", conditions=[chose_give], before=[give]),
+            dict(trigger="choose", source="overview", dest="confirm", conditions=[chose_withdraw_confirmed_later],
+                 before=[ask_confirm]),
+            dict(trigger="choose", source="overview", dest="overview", conditions=[chose_withdraw],
+                 before=[withdraw_now]),
+            dict(trigger="choose", source="confirm", dest="closed", conditions=[chose_yes, withdrew_work],
+                 before=[withdraw_confirmed]),
+            dict(trigger="choose", source="confirm", dest="overview", conditions=[chose_yes],
+                 before=[withdraw_confirmed]),
+            dict(trigger="choose", source="confirm", dest="overview", before=[cancel_confirm]),
+            dict(trigger="choose", source="ask", dest="closed", conditions=[work_declined], before=[answer_update]),
+            dict(trigger="choose", source="ask", dest="ask", conditions=[more_queued], before=[answer_update]),
+            dict(trigger="choose", source="ask", dest="closed", before=[answer_update]),
+        ],
+        views={"overview": view_overview, "confirm": view_confirm, "ask": view_ask},
+        help_key=N_("consent.help"), final=frozenset({"closed"}), on_start=on_start,
+    )

@@ -1,0 +1,127 @@
+"""The person's rights: /mydata sends everything stored about them; /forget erases it after confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.consent import latest_answers
+from flows.messages import N_, Msg
+from flows.notify import notify_staff, staff_line
+from flows.results import Ask, Document, Option, Say
+from flows.spec import Conversation, FlowSpec
+from storage.ports import AuditRow
+
+MYDATA = "mydata"
+FORGET = "forget"
+VERSION = 1
+YES, NO = "yes", "no"
+
+
+async def collect(conv: Conversation) -> dict[str, Any]:
+    """Everything Kaari keeps about this person, as plain data, including who looked at it and when."""
+    work = conv.work
+    user = await work.users.get(conv.key)
+    assert user is not None
+    data: dict[str, Any] = {
+        "profile": {"language": user.language, "first_seen": user.created_at.isoformat(),
+                    "last_seen": user.last_seen_at.isoformat()},
+        "role": "staff" if conv.who.staff else "client" if conv.who.is_client else "anonymous",
+        "assessments": [
+            {"completed_at": row.completed_at.isoformat(),
+             "instrument": f"{row.instrument_id} v{row.instrument_version}", "area_scores": row.area_scores,
+             "ratings": row.ratings, "wishes": row.wishes}
+            for row in await work.assessments.for_user(conv.key)
+        ],
+        "contact_kept": await work.contacts.get(conv.key) is not None,
+        "messages_waiting": len([row for row in await work.outbox.for_recipient(conv.key)
+                                 if row.status == "pending"]),
+    }
+    staff = conv.who.staff
+    if staff is not None:
+        data["staff"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
+    client = conv.who.client
+    if client is not None and client.id is not None:
+        workers = []
+        for pair in await work.clients.pairs(client.id):
+            member = await work.staff.get(pair.staff_id)
+            if member is not None:
+                workers.append({"worker": staff_line(member).lstrip("• "), "responsible": pair.responsible})
+        viewed = []
+        for row in await work.audit.about(f"client:{client.id}"):
+            if row.actor.startswith("staff:"):
+                member = await work.staff.get(int(row.actor.removeprefix("staff:")))
+                viewed.append({"at": row.at.isoformat(), "who": member.name if member else row.actor,
+                               "what": row.action})
+        data["client"] = {
+            "nickname": client.nickname,
+            "linked_at": client.linked_at.isoformat() if client.linked_at else None,
+            "workers": workers,
+            "consents": [{"item": row.item, "version": row.version, "answer": row.answer,
+                          "at": row.at.isoformat(), "channel": row.channel}
+                         for row in await work.consents.for_client(client.id)],
+            "consents_in_force": {item: row.answer for item, row in latest_answers(
+                await work.consents.for_client(client.id)).items()},
+            "shared_assessments": [row.assessment_id for row in await work.shares.for_client(client.id)],
+            "viewed_by": viewed,
+        }
+    return data
+
+
+def mydata_flow() -> FlowSpec:
+    async def on_start(conv: Conversation) -> None:
+        data = await collect(conv)
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "privacy.mydata", _subject(conv)))
+        conv.emit(Document(MYDATA, data, Msg(N_("mydata.caption"))))
+        conv.state = "closed"
+
+    return FlowSpec(
+        name=MYDATA, version=VERSION, states=["closed"], initial="closed", transitions=[], views={},
+        help_key=N_("mydata.help"), final=frozenset({"closed"}), on_start=on_start,
+    )
+
+
+def _subject(conv: Conversation) -> str:
+    client = conv.who.client
+    return f"client:{client.id}" if client is not None else ""
+
+
+def forget_flow() -> FlowSpec:
+    def view_confirm(conv: Conversation) -> Ask:
+        key = N_("forget.confirm_client") if conv.who.is_client else N_("forget.confirm")
+        return Ask(Msg(key), (Option(YES, Msg(N_("forget.yes"))), Option(NO, Msg(N_("forget.no")))))
+
+    async def on_start(conv: Conversation) -> None:
+        if conv.who.staff is not None:
+            conv.emit(Say(Msg(N_("forget.staff"))))
+            conv.state = "kept"
+
+    def chose_yes(event: Any) -> bool:
+        return bool(event.kwargs.get("value") == YES)
+
+    async def erase(event: Any) -> None:
+        conv: Conversation = event.model
+        client = conv.who.client
+        if client is not None and client.id is not None:
+            # The workers learn that the client left, nothing more; the audit keeps only the event.
+            await notify_staff(conv, client, Msg(N_("notify.client_left"), {"client": client.nickname}))
+            await conv.work.audit.add(AuditRow(conv.now, f"client:{client.id}", "privacy.forget",
+                                               f"client:{client.id}"))
+            await conv.work.clients.delete(client.id)
+        else:
+            await conv.work.audit.add(AuditRow(conv.now, "user:forgotten", "privacy.forget", ""))
+        await conv.work.users.delete(conv.key)  # conversation, circles, contact and pushes go with it
+        conv.erased = True
+        conv.emit(Say(Msg(N_("forget.done"))))
+
+    def kept(event: Any) -> None:
+        event.model.emit(Say(Msg(N_("forget.kept"))))
+
+    return FlowSpec(
+        name=FORGET, version=VERSION, states=["confirm", "erased", "kept"], initial="confirm",
+        transitions=[
+            dict(trigger="choose", source="confirm", dest="erased", conditions=[chose_yes], before=[erase]),
+            dict(trigger="choose", source="confirm", dest="kept", before=[kept]),
+        ],
+        views={"confirm": view_confirm}, help_key=N_("forget.help"), final=frozenset({"erased", "kept"}),
+        on_start=on_start, controls=False,
+    )

@@ -1,0 +1,238 @@
+"""The person's rights through the real Application: /consent (withdraw and give, a changed text asks
+again), /mydata (text and JSON, with who looked), /forget (no row left), and retention of the anonymous."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from bot.ticker import purge_idle
+from flows.messages import Msg
+from storage.ports import AssessmentRow, AuditRow
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
+from tests.conftest import Clock
+
+
+async def linked_client(bot: Bot, catalogs: Catalogs, language: str = "en") -> TgUser:
+    _, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, language, "Kettu")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, language, "invite.go_on"))
+    for _ in range(4):
+        await client.tap(t(catalogs, language, "consent.yes"))
+    await deliver(bot)
+    return client
+
+
+def item_label(catalogs: Catalogs, key: str, title: str) -> str:
+    return catalogs.text("en", Msg(key, {"title": title}))
+
+
+async def add_circle(bot: Bot, key: str, clock: Clock) -> None:
+    async with bot.services.store.transaction() as work:
+        await work.assessments.add(AssessmentRow(key, "kaari-esy-default", 1, clock.now, {"a": 3},
+                                                 {"rhythm": 3.0}, {"rhythm": "sleep more"}))
+
+
+async def test_consent_overview_withdraw_and_give_again(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        key = user_key(bot.services.secret, "tg", CLIENT)
+        await add_circle(bot, key, clock)
+        calls = await client.send("/consent")
+        assert "✅ Reminders: yes" in joined(calls)
+        calls = await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+        assert "⬜ Reminders: withdrawn" in joined(calls)
+        calls = await client.tap(item_label(catalogs, "consent.give_item", "Reminders"))
+        assert "✅ Reminders: yes" in joined(calls)
+        # Withdrawing storage asks first, then deletes the circles.
+        await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+        calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+        assert catalogs.text("en", Msg("consent.storage_deleted", {"count": 1})) in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert await work.assessments.for_user(key) == []
+            client_row = await work.clients.by_user(key)
+            assert client_row is not None
+            answers = [(row.item, row.answer) for row in await work.consents.for_client(client_row.id or 0)][4:]
+        assert answers == [("reminders", "withdrawn"), ("reminders", "yes"), ("storage", "withdrawn")]
+        # Withdrawing the work ends the link and the workers' access; the workers are told.
+        await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+        calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+        assert t(catalogs, "en", "consent.work_ended") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert await work.clients.by_user(key) is None
+            assert await work.contacts.get(key) is None
+        await deliver(bot)
+        assert catalogs.text("fi", Msg("notify.client_ended", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+        calls = await client.send("/consent")
+        assert t(catalogs, "en", "consent.none") in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_consent_in_the_middle_of_the_circle_returns_to_it(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        await client.tap(t(catalogs, "en", "menu.esy"))
+        await client.tap(t(catalogs, "en", "esy.begin"))
+        question = str(client.last_question().params["text"])
+        await client.send("/consent")
+        calls = await client.tap(t(catalogs, "en", "consent.close"))
+        assert t(catalogs, "en", "flow.resume") in joined(calls)
+        assert str(client.last_question().params["text"]).endswith(question)
+    finally:
+        await bot.stop()
+
+
+def bumped_consent_texts(folder: Path) -> Path:
+    """The shipped consent texts with a new version of the reminders text."""
+    shipped = Path(__file__).resolve().parents[2] / "flows" / "texts" / "consent.toml"
+    changed = folder / "consent.toml"
+    text = shipped.read_text(encoding="utf-8")
+    changed.write_text(text.replace('id = "reminders"\nversion = 1', 'id = "reminders"\nversion = 2'),
+                       encoding="utf-8")
+    return changed
+
+
+async def test_a_changed_consent_text_asks_again_at_the_next_visit(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    await linked_client(bot, catalogs)
+    await bot.stop()
+    changed = bumped_consent_texts(tmp_path)
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", consent_texts=changed), clock, catalogs, drawer)
+    try:
+        client = bot.user(CLIENT, "en")
+        calls = await client.send("hello")
+        assert "We have updated a text you agreed to earlier: Reminders" in joined(calls)
+        calls = await client.tap(t(catalogs, "en", "consent.yes"))
+        assert t(catalogs, "en", "menu.prompt") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+            assert row is not None
+            last = (await work.consents.for_client(row.id or 0))[-1]
+        assert (last.item, last.version, last.answer) == ("reminders", 2, "yes")
+        calls = await client.send("/start")
+        assert "We have updated" not in joined(calls), "asked once"
+    finally:
+        await bot.stop()
+
+
+async def test_mydata_sends_everything_including_who_looked(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        key = user_key(bot.services.secret, "tg", CLIENT)
+        await add_circle(bot, key, clock)
+        async with bot.services.store.transaction() as work:
+            client_row = await work.clients.by_user(key)
+            worker = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
+            assert client_row is not None and worker is not None
+            await work.audit.add(AuditRow(clock.now, f"staff:{worker.id}", "client.card.view",
+                                          f"client:{client_row.id}"))
+        calls = await bot.user(CLIENT, "en").send("/mydata")
+        documents = [c for c in calls if c.method == "sendDocument"]
+        assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
+        readable = documents[0].files["document"].decode()
+        data = json.loads(documents[1].files["document"])
+        assert "Kettu" in readable and "Aino Virtanen" in readable and "client.card.view" in readable
+        assert data["client"]["nickname"] == "Kettu"
+        assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
+                                                       "reminders": "yes"}
+        assert data["client"]["viewed_by"][0]["who"] == "Aino Virtanen"
+        assert data["assessments"][0]["wishes"] == {"rhythm": "sleep more"}
+        assert str(CLIENT) not in readable + json.dumps(data)
+    finally:
+        await bot.stop()
+
+
+def rows_mentioning(db_path: Path, needle: str) -> list[tuple[str, tuple[object, ...]]]:
+    connection = sqlite3.connect(db_path)
+    try:
+        found = []
+        for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            for row in connection.execute(f"SELECT * FROM {table}"):
+                if any(needle in str(value) for value in row):
+                    found.append((table, row))
+        return found
+    finally:
+        connection.close()
+
+
+async def test_forget_leaves_no_row_behind_and_tells_the_workers(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    db_path = tmp_path / "k.sqlite3"
+    bot = await start_bot(bot_settings(db_path), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        key = user_key(bot.services.secret, "tg", CLIENT)
+        await add_circle(bot, key, clock)
+        calls = await client.send("/forget")
+        assert t(catalogs, "en", "forget.confirm_client") in joined(calls)
+        calls = await client.tap(t(catalogs, "en", "forget.yes"))
+        assert joined(calls) == t(catalogs, "en", "forget.done")
+        await deliver(bot)
+        assert catalogs.text("fi", Msg("notify.client_left", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+        assert rows_mentioning(db_path, key) == []
+        assert [table for table, _ in rows_mentioning(db_path, "Kettu")] == []
+        # Writing again starts from scratch.
+        calls = await client.send("/start")
+        assert t(catalogs, "en", "welcome.first") in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_forget_as_an_anonymous_person_and_changing_ones_mind(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    db_path = tmp_path / "k.sqlite3"
+    bot = await start_bot(bot_settings(db_path), clock, catalogs, drawer)
+    try:
+        person = bot.user(STRANGER, "sv")
+        await open_menu(person, catalogs)
+        key = user_key(bot.services.secret, "tg", STRANGER)
+        await add_circle(bot, key, clock)
+        await person.send("/forget")
+        calls = await person.tap(t(catalogs, "sv", "forget.no"))
+        assert t(catalogs, "sv", "forget.kept") in joined(calls)
+        assert rows_mentioning(db_path, key)
+        await person.send("/forget")
+        await person.tap(t(catalogs, "sv", "forget.yes"))
+        assert rows_mentioning(db_path, key) == []
+    finally:
+        await bot.stop()
+
+
+async def test_anonymous_people_are_deleted_after_the_retention_period(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    db_path = tmp_path / "k.sqlite3"
+    bot = await start_bot(bot_settings(db_path), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        await open_menu(bot.user(STRANGER, "fi"), catalogs)
+        clock.advance(days=29)
+        assert await purge_idle(bot.services) == 0
+        clock.advance(days=2)
+        assert await purge_idle(bot.services) == 1
+        assert rows_mentioning(db_path, user_key(bot.services.secret, "tg", STRANGER)) == []
+        for kept in (CLIENT, WORKER):
+            assert rows_mentioning(db_path, user_key(bot.services.secret, "tg", kept))
+    finally:
+        await bot.stop()
