@@ -11,7 +11,7 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import consent, esy, invitation, menu, privacy, staff
+from flows import audit_log, clients, consent, esy, invitation, menu, privacy, relay, staff
 from flows.consent_texts import load_consent_texts
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
@@ -53,8 +53,12 @@ class Services:
 
 
 # Commands that open a flow from anywhere; the flow in hand resumes afterwards.
-COMMAND_FLOWS = {"code": invitation.NAME, "consent": consent.NAME, "mydata": privacy.MYDATA,
-                 "forget": privacy.FORGET}
+COMMAND_FLOWS = {
+    "code": invitation.NAME, "consent": consent.NAME, "mydata": privacy.MYDATA, "forget": privacy.FORGET,
+    # Shortcuts to menu entries, for those who type (not in the command menu; refused to those not allowed).
+    "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
+    "newworker": staff.NEW_WORKER, "audit": audit_log.NAME,
+}
 
 
 def all_flows(
@@ -72,11 +76,15 @@ def all_flows(
         consent.consent_flow(consent_items, settings.client_retention_days),
         privacy.mydata_flow(),
         privacy.forget_flow(),
+        clients.clients_flow(secret, invitations_last, instrument),
+        relay.relay_flow(),
+        audit_log.audit_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [
-        (esy.NAME, N_("menu.esy")), (staff.NEW_CLIENT, N_("menu.new_client")),
-        (staff.NEW_WORKER, N_("menu.new_worker")), (invitation.NAME, N_("menu.code")),
+        (esy.NAME, N_("menu.esy")), (relay.NAME, N_("menu.message_workers")), (clients.NAME, N_("menu.clients")),
+        (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
+        (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
     main = menu.menu_flow([(name, label, by_name[name].allowed) for name, label in entries])
     return {main.name: main, **by_name}

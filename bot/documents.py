@@ -56,10 +56,42 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     return "\n\n".join(parts) + "\n"
 
 
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in name)[:30] or "client"
+
+
+def _export_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: datetime) -> str:
+    """A record for the worker's own client system: consents and shared circles, nothing else."""
+    def t(key: str, **params: Param) -> str:
+        return catalogs.text(language, Msg(key, params))
+
+    consent_lines = tuple(Msg(N_("mydata.consent_line"), {
+        "item": row["item"], "answer": row["answer"], "version": row["version"], "date": _time(row["at"]),
+    }) for row in data["consents"])
+    circles = tuple(Msg(N_("mydata.assessment_line"), {
+        "date": _time(row["completed_at"]),
+        "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
+    }) for row in data["shared_circles"])
+    parts = [
+        t(N_("export.title"), client=data["client"], date=now),
+        t(N_("export.workers"), workers=Lines(tuple(data["workers"]))),
+        t(N_("mydata.consents"), lines=Lines(consent_lines)),
+        t(N_("export.circles"), count=len(circles), lines=Lines(circles)),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
 def render_document(document: Document, language: str, catalogs: Catalogs, now: datetime) -> list[tuple[str, bytes]]:
     """The files for a document: (file name, content)."""
     as_json = json.dumps(document.data, ensure_ascii=False, indent=2, sort_keys=True).encode()
     if document.kind == "mydata":
         text = _mydata_text(document.data, language, catalogs, now)
         return [("kaari-my-data.txt", text.encode()), ("kaari-my-data.json", as_json)]
+    if document.kind == "client_export":
+        return [(f"kaari-client-{_safe(document.data['client'])}.txt",
+                 _export_text(document.data, language, catalogs, now).encode()),
+                (f"kaari-client-{_safe(document.data['client'])}.json", as_json)]
+    if document.kind == "audit":
+        lines = [f"{row['at']}  {row['name']}  {row['action']}  {row['subject']}" for row in document.data["rows"]]
+        return [("kaari-audit.txt", ("\n".join(lines) + "\n").encode()), ("kaari-audit.json", as_json)]
     return [(f"kaari-{document.kind}.json", as_json)]

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.consent import latest_answers
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
-from flows.results import Ask, Circle, Done, Option, Photo, Series
+from flows.notify import notify_staff, staff_line
+from flows.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.scoring import area_scores, changes, lowest, middle, strongest
 from flows.spec import Conversation, FlowSpec
-from storage.ports import AssessmentRow
+from storage.ports import AssessmentRow, AuditRow, ShareRow
 
 NAME = "esy"
-VERSION = 1
+VERSION = 2  # 2: a linked client may share the finished circle with their workers
 BEGIN = "begin"
+SHARE, KEEP = "share", "keep"
 SKIP = "skip"
 SECONDS_PER_STATEMENT = 12
 
@@ -101,10 +104,41 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
     async def complete(event: Any) -> None:
         await finish(event.model, instrument)
 
+    async def complete_unless_shared(event: Any) -> None:
+        if "assessment" not in event.model.data:  # coming from "share", it is stored already
+            await finish(event.model, instrument)
+
+    async def may_share(event: Any) -> bool:
+        """Only a linked client who allowed storing things in Kaari (consent c) is offered sharing."""
+        conv: Conversation = event.model
+        client = conv.who.client
+        if not conv.who.is_client or client is None or client.id is None:
+            return False
+        answers = latest_answers(await conv.work.consents.for_client(client.id))
+        return "storage" in answers and answers["storage"].answer == "yes"
+
+    def view_share(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("esy.share"), {"workers": Lines(tuple(conv.data.get("workers", [])))}),
+                   (Option(SHARE, Msg(N_("esy.share_yes"))), Option(KEEP, Msg(N_("esy.share_no")))))
+
+    def chose_share(event: Any) -> bool:
+        return bool(event.kwargs.get("value") == SHARE)
+
+    async def share(event: Any) -> None:
+        conv: Conversation = event.model
+        client = conv.who.client
+        assert client is not None and client.id is not None
+        await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
+                                           f"client:{client.id}"))
+        await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}))
+        conv.emit(Say(Msg(N_("esy.shared"))))
+
     return FlowSpec(
         name=NAME,
         version=VERSION,
-        states=["intro", "rate", "wish", {"name": "done", "on_enter": [complete]}],
+        states=["intro", "rate", "wish", {"name": "share", "on_enter": [complete]},
+                {"name": "done", "on_enter": [complete_unless_shared]}],
         initial="intro",
         transitions=[
             dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
@@ -113,18 +147,29 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
             dict(trigger="choose", source="rate", dest="wish", conditions=[chose_rating], before=[record_rating]),
             dict(trigger="text", source="wish", dest="rate", conditions=[more_areas],
                  before=[record_wish, next_area]),
+            dict(trigger="text", source="wish", dest="share", conditions=[may_share], before=[record_wish]),
             dict(trigger="text", source="wish", dest="done", before=[record_wish]),
             dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, more_areas],
                  before=[forget_wish, next_area]),
+            dict(trigger="choose", source="wish", dest="share", conditions=[chose_skip, may_share],
+                 before=[forget_wish]),
             dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[forget_wish]),
+            dict(trigger="choose", source="share", dest="done", conditions=[chose_share], before=[share]),
+            dict(trigger="choose", source="share", dest="done"),
         ],
-        views={"intro": view_intro, "rate": view_rate, "wish": view_wish},
+        views={"intro": view_intro, "rate": view_rate, "wish": view_wish, "share": view_share},
         help_key=N_("esy.help"),
         final=frozenset({"done"}),
         on_start=on_start,
         still_valid=still_valid,
         position_keys=("area", "item"),
+        migrate=same_shape,
     )
+
+
+def same_shape(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Version 1 conversations fit version 2 unchanged: sharing only adds a state at the end."""
+    return (state, data) if version == 1 else None
 
 
 async def finish(conv: Conversation, instrument: Instrument) -> None:
@@ -132,24 +177,38 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
     ratings: dict[str, int | None] = conv.data["ratings"]
     scores = area_scores(instrument, ratings)
     previous = await conv.work.assessments.latest(conv.key, instrument.id)
-    await conv.work.assessments.add(AssessmentRow(
+    stored = AssessmentRow(
         user_key=conv.key, instrument_id=instrument.id, instrument_version=instrument.version,
         completed_at=conv.now, ratings=ratings, area_scores=scores, wishes=dict(conv.data["wishes"]),
-    ))
-    series = [Series(Msg(N_("esy.circle.now")), tuple(scores[a.id] for a in instrument.areas), conv.now)]
+    )
+    conv.data["assessment"] = await conv.work.assessments.add(stored)
+    circle = circle_of(instrument, stored, previous)
+    conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
+    conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
+    if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
+        workers = []
+        for pair in await conv.work.clients.pairs(conv.who.client.id):
+            staff = await conv.work.staff.get(pair.staff_id)
+            if staff is not None:
+                workers.append(staff_line(staff))
+        conv.data["workers"] = workers
+
+
+def circle_of(instrument: Instrument, row: AssessmentRow, previous: AssessmentRow | None) -> Circle:
+    """The circle of one assessment, with the one before it overlaid when there is one."""
+    series = [Series(Msg(N_("esy.circle.now")), tuple(row.area_scores.get(a.id) for a in instrument.areas),
+                     row.completed_at)]
     if previous is not None:
         before = tuple(previous.area_scores.get(a.id) for a in instrument.areas)
         series.append(Series(Msg(N_("esy.circle.before"), {"date": previous.completed_at}), before,
                              previous.completed_at))
-    circle = Circle(
-        title=Msg(N_("esy.circle.title"), {"date": conv.now}),
+    return Circle(
+        title=Msg(N_("esy.circle.title"), {"date": row.completed_at}),
         areas=tuple(a.short for a in instrument.areas),
         scale_min=instrument.scale_min, scale_max=instrument.scale_max,
         scale_labels=tuple(point.label for point in instrument.scale),
-        series=tuple(series), when=conv.now,
+        series=tuple(series), when=row.completed_at,
     )
-    conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
-    conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
 
 
 def summary(

@@ -12,13 +12,13 @@ def staff_line(staff: StaffRow) -> str:
     return f"• {staff.name}, {staff.title} ({staff.organisation})"
 
 
-async def notify_staff(conv: Conversation, client: ClientRow, message: Msg) -> int:
+async def notify_staff(conv: Conversation, client: ClientRow, message: Msg, kind: str = "notify") -> int:
     """Queue ``message`` for every linked worker of ``client``; returns how many were queued."""
     assert client.id is not None
     queued = 0
     for pair in await conv.work.clients.pairs(client.id):
         staff = await conv.work.staff.get(pair.staff_id)
         if staff is not None and staff.user_key and staff.active:
-            await conv.work.outbox.add(OutboxRow(staff.user_key, "notify", dump_msg(message), conv.now))
+            await conv.work.outbox.add(OutboxRow(staff.user_key, kind, dump_msg(message), conv.now))
             queued += 1
     return queued

@@ -674,13 +674,23 @@ async def test_a_conversation_from_an_older_flow_version_restarts_the_flow(
     chat: Chat, memory_store: MemoryStore,
 ) -> None:
     await esy_second_statement(chat)
-    await replace_conversation(memory_store, flow_version=esy.VERSION - 1)
+    await replace_conversation(memory_store, flow_version=0)  # older than any migration
     reply = await chat.tap("4")
     assert said(reply)[0] == "flow.restarted"
     assert question(reply).prompt.key == "esy.intro"
     row = await stored_conversation(memory_store)
     assert (row.flow, row.state, row.flow_version) == (esy.NAME, "intro", esy.VERSION)
     assert row.data["ratings"] == {}
+
+
+async def test_a_version_1_circle_is_migrated_and_goes_on(chat: Chat, memory_store: MemoryStore) -> None:
+    waiting = await esy_second_statement(chat)
+    await replace_conversation(memory_store, flow_version=1)
+    reply = await chat.send(inputs.Choice(waiting.step, "4"))
+    assert "flow.restarted" not in said(reply)
+    assert number(question(reply), "item") == 3
+    row = await stored_conversation(memory_store)
+    assert row.flow_version == esy.VERSION and len(row.data["ratings"]) == 2
 
 
 async def test_a_conversation_in_an_unknown_flow_restarts_at_the_menu(
@@ -711,7 +721,7 @@ async def test_a_button_from_before_a_restart_only_gets_the_restart_notice(
     chat: Chat, memory_store: MemoryStore,
 ) -> None:
     waiting = await esy_second_statement(chat)
-    await replace_conversation(memory_store, flow_version=esy.VERSION - 1)
+    await replace_conversation(memory_store, flow_version=0)  # older than any migration
     reply = await chat.send(inputs.Choice(waiting.step, "3"))
     assert said(reply) == ["flow.restarted"]
     assert question(reply).prompt.key == "esy.intro"
@@ -729,7 +739,7 @@ async def test_start_after_a_restart_does_not_claim_to_continue(
     chat: Chat, memory_store: MemoryStore,
 ) -> None:
     await esy_second_statement(chat)
-    await replace_conversation(memory_store, flow_version=esy.VERSION - 1)
+    await replace_conversation(memory_store, flow_version=0)  # older than any migration
     reply = await chat.send(inputs.Start())
     assert said(reply) == ["flow.restarted"]
 

@@ -1,0 +1,211 @@
+"""A worker's clients: the list, a client card, shared circles, invitations, messages and an export.
+
+Every look at a client's information is written to the audit log (who, what, when).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.consent import latest_answers
+from flows.esy import circle_of
+from flows.instrument import Instrument
+from flows.messages import N_, Lines, Msg, dump_msg
+from flows.notify import staff_line
+from flows.results import Ask, Document, Option, Photo, Say
+from flows.spec import Conversation, FlowSpec
+from flows.staff import is_worker, issue_invitation
+from storage.ports import AuditRow, ClientRow, OutboxRow
+
+NAME = "clients"
+VERSION = 1
+CLOSE, BACK_TO_LIST = "close", "list"
+CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT = "circles", "invite", "revoke", "message", "export"
+CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
+                  "withdrawn": N_("clients.consent_withdrawn")}
+
+
+def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> FlowSpec:
+
+    async def audit(conv: Conversation, action: str) -> None:
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action,
+                                           f"client:{conv.data['client']}"))
+
+    async def mine(conv: Conversation) -> list[ClientRow]:
+        assert conv.who.staff is not None and conv.who.staff.id is not None
+        return await conv.work.clients.for_staff(conv.who.staff.id)
+
+    async def on_start(conv: Conversation) -> None:
+        await load_list(conv)
+
+    async def load_list(conv: Conversation) -> None:
+        conv.data["list"] = [[row.id, row.nickname, status_of(row)] for row in await mine(conv)]
+
+    def status_of(row: ClientRow) -> str:
+        return "ended" if row.ended_at else "linked" if row.user_key else "invited"
+
+    async def load_card(conv: Conversation, client_id: int) -> None:
+        """Read the card for this worker's client (refusing anyone else's) and note the look."""
+        client = next((row for row in await mine(conv) if row.id == client_id), None)
+        if client is None:
+            conv.data.pop("client", None)
+            return
+        conv.data["client"] = client_id
+        answers = latest_answers(await conv.work.consents.for_client(client_id))
+        last_seen = None
+        if client.user_key:
+            user = await conv.work.users.get(client.user_key)
+            last_seen = user.last_seen_at.isoformat() if user else None
+        workers = []
+        for pair in await conv.work.clients.pairs(client_id):
+            staff = await conv.work.staff.get(pair.staff_id)
+            if staff is not None:
+                workers.append(staff_line(staff) + (" ★" if pair.responsible else ""))
+        invitations = await conv.work.invitations.for_client(client_id)
+        conv.data["card"] = {
+            "nickname": client.nickname, "status": status_of(client),
+            "consents": {item: row.answer for item, row in answers.items()},
+            "last_seen": last_seen, "workers": workers,
+            "shared": [row.assessment_id for row in await conv.work.shares.for_client(client_id)],
+            "open_invitations": sum(1 for row in invitations
+                                    if not row.used_at and not row.revoked_at and row.expires_at > conv.now),
+        }
+        await audit(conv, "client.card.view")
+
+    # --- views ------------------------------------------------------------------------------------
+    def view_list(conv: Conversation) -> Ask:
+        options = [Option(str(client_id), Msg(STATUS_LABEL[status], {"nickname": nickname}))
+                   for client_id, nickname, status in conv.data["list"]]
+        prompt = N_("clients.list") if options else N_("clients.none")
+        return Ask(Msg(prompt), (*options, Option(CLOSE, Msg(N_("clients.close")))))
+
+    def view_card(conv: Conversation) -> Ask:
+        card = conv.data["card"]
+        consents = Lines(tuple(Msg(CONSENT_STATUS[answer], {"item": item})
+                               for item, answer in card["consents"].items())) if card["consents"] else "-"
+        prompt = Msg(N_("clients.card"), {
+            "nickname": card["nickname"], "status": Msg(STATUS_TEXT[card["status"]]), "consents": consents,
+            "last_seen": _date(card["last_seen"]), "workers": Lines(tuple(card["workers"])),
+            "shared": len(card["shared"]), "invitations": card["open_invitations"],
+        })
+        options = []
+        if card["shared"]:
+            options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
+        if card["status"] == "linked":
+            options.append(Option(MESSAGE, Msg(N_("clients.message"))))
+        if card["status"] == "invited":
+            options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
+        if card["open_invitations"]:
+            options.append(Option(REVOKE, Msg(N_("clients.revoke"))))
+        options += [Option(EXPORT, Msg(N_("clients.export"))), Option(BACK_TO_LIST, Msg(N_("clients.back")))]
+        return Ask(prompt, tuple(options))
+
+    def view_message(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}), free_text=True)
+
+    # --- guards -----------------------------------------------------------------------------------
+    def value(event: Any) -> str:
+        return str(event.kwargs.get("value", ""))
+
+    def chose(expected: str) -> Any:
+        def guard(event: Any) -> bool:
+            return value(event) == expected
+        guard.__name__ = f"chose_{expected}"
+        return guard
+
+    async def chose_client(event: Any) -> bool:
+        if not value(event).isdigit():
+            return False
+        await load_card(event.model, int(value(event)))
+        return "client" in event.model.data
+
+    # --- effects ----------------------------------------------------------------------------------
+    async def refresh_list(event: Any) -> None:
+        event.model.data.pop("client", None)
+        await load_list(event.model)
+
+    async def show_circles(event: Any) -> None:
+        conv: Conversation = event.model
+        rows = [row for assessment_id in conv.data["card"]["shared"]
+                if (row := await conv.work.assessments.get(assessment_id)) is not None]
+        rows.sort(key=lambda row: row.completed_at)
+        for index, row in enumerate(rows):
+            previous = rows[index - 1] if index else None
+            conv.emit(Photo(circle_of(instrument, row, previous),
+                            Msg(N_("clients.circle_caption"), {"nickname": conv.data["card"]["nickname"],
+                                                                "date": row.completed_at})))
+        await audit(conv, "client.circles.view")
+
+    async def new_invitation(event: Any) -> None:
+        conv: Conversation = event.model
+        await issue_invitation(conv, secret, valid_for, client_id=conv.data["client"])
+        await load_card(conv, conv.data["client"])
+
+    async def revoke(event: Any) -> None:
+        conv: Conversation = event.model
+        for row in await conv.work.invitations.for_client(conv.data["client"]):
+            if not row.used_at and not row.revoked_at:
+                row.revoked_at = conv.now
+                await conv.work.invitations.save(row)
+        await audit(conv, "invitation.revoked")
+        conv.emit(Say(Msg(N_("clients.revoked"))))
+        await load_card(conv, conv.data["client"])
+
+    async def send_message(event: Any) -> None:
+        conv: Conversation = event.model
+        client = await conv.work.clients.get(conv.data["client"])
+        staff = conv.who.staff
+        assert staff is not None
+        if client is None or not client.user_key:
+            conv.emit(Say(Msg(N_("clients.not_linked"))))
+            return
+        message = Msg(N_("relay.from_worker"), {"worker": staff.name, "text": event.kwargs["text"]})
+        await conv.work.outbox.add(OutboxRow(client.user_key, "worker_message", dump_msg(message), conv.now))
+        await audit(conv, "client.message")
+        conv.emit(Say(Msg(N_("clients.message_queued"))))
+
+    async def export(event: Any) -> None:
+        conv: Conversation = event.model
+        client_id = conv.data["client"]
+        consents = [{"item": row.item, "version": row.version, "answer": row.answer, "at": row.at.isoformat(),
+                     "channel": row.channel} for row in await conv.work.consents.for_client(client_id)]
+        circles = []
+        for assessment_id in conv.data["card"]["shared"]:
+            row = await conv.work.assessments.get(assessment_id)
+            if row is not None:
+                circles.append({"completed_at": row.completed_at.isoformat(), "area_scores": row.area_scores,
+                                "wishes": row.wishes})
+        data = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
+                "exported_at": conv.now.isoformat(), "consents": consents, "shared_circles": circles}
+        await audit(conv, "client.export")
+        conv.emit(Document("client_export", data, Msg(N_("clients.export_caption"))))
+
+    return FlowSpec(
+        name=NAME, version=VERSION, states=["list", "card", "message", "closed"], initial="list",
+        transitions=[
+            dict(trigger="choose", source="list", dest="closed", conditions=[chose(CLOSE)]),
+            dict(trigger="choose", source="list", dest="card", conditions=[chose_client]),
+            dict(trigger="choose", source="card", dest="list", conditions=[chose(BACK_TO_LIST)],
+                 before=[refresh_list]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(CIRCLES)], before=[show_circles]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)], before=[new_invitation]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPORT)], before=[export]),
+            dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
+            dict(trigger="text", source="message", dest="card", before=[send_message]),
+        ],
+        views={"list": view_list, "card": view_card, "message": view_message},
+        help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
+        position_keys=("client",),
+    )
+
+
+STATUS_LABEL = {"linked": N_("clients.item_linked"), "invited": N_("clients.item_invited"),
+                "ended": N_("clients.item_ended")}
+STATUS_TEXT = {"linked": N_("clients.status_linked"), "invited": N_("clients.status_invited"),
+               "ended": N_("clients.status_ended")}
+
+
+def _date(text: str | None) -> datetime | str:
+    return datetime.fromisoformat(text) if text else "-"

@@ -1,0 +1,186 @@
+"""The worker's side through the real Application: shared circles, the client card, messages both ways,
+invitations revoked, the export, and the access matrix (each role x each action)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from flows.instrument import Instrument
+from flows.messages import Msg
+from storage.ports import StaffRow, UserRow
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.test_identity import (
+    CLIENT,
+    COORDINATOR,
+    STRANGER,
+    WORKER,
+    deliver,
+    invite_client,
+    open_menu,
+    sent_texts,
+    t,
+)
+from tests.bot.test_rights import linked_client
+from tests.conftest import Clock
+
+OTHER_WORKER = 987654321005
+
+
+async def finish_circle(client: TgUser, catalogs: Catalogs, instrument: Instrument) -> None:
+    await client.tap(t(catalogs, "en", "menu.esy"))
+    await client.tap(t(catalogs, "en", "esy.begin"))
+    for area in instrument.areas:
+        for _ in area.statements:
+            await client.tap(instrument.scale[3].label.get("en"))
+        await client.tap(t(catalogs, "en", "esy.skip_wish"))
+
+
+async def test_shared_circle_card_messages_and_export(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        await finish_circle(client, catalogs, instrument)
+        assert "Aino Virtanen" in str(client.last_question().params["text"])  # who would see it
+        calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
+        assert t(catalogs, "en", "esy.shared") in joined(calls)
+        await deliver(bot)
+        assert catalogs.text("fi", Msg("notify.circle_shared", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+
+        worker = bot.user(WORKER, "fi")
+        await worker.send("/start")
+        await worker.tap(t(catalogs, "fi", "menu.clients"))
+        calls = await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        card = joined(calls)
+        assert "Kettu" in card and "Aino Virtanen" in card
+        calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+        assert [c.method for c in calls].count("sendPhoto") == 1
+        calls = await worker.tap(t(catalogs, "fi", "clients.export"))
+        documents = [c for c in calls if c.method == "sendDocument"]
+        assert len(documents) == 2
+        exported = json.loads(documents[1].files["document"])
+        assert exported["client"] == "Kettu" and len(exported["shared_circles"]) == 1
+        assert [row["answer"] for row in exported["consents"]] == ["yes"] * 4
+        # Worker -> client, in the client's own chat; client -> workers, in theirs.
+        await worker.tap(t(catalogs, "fi", "clients.message"))
+        await worker.send("Hei Kettu, nähdäänkö torstaina?")
+        await deliver(bot)
+        assert "Hei Kettu, nähdäänkö torstaina?" in await sent_texts(bot, CLIENT)
+        await client.send("/write")
+        await client.send("Torstai käy!")
+        await deliver(bot)
+        assert "Torstai käy!" in await sent_texts(bot, WORKER)
+        async with bot.services.store.transaction() as work:
+            actions = [row.action for row in await work.audit.recent(100)]
+        for action in ("client.card.view", "client.circles.view", "client.export", "client.message",
+                       "assessment.shared", "client.message_sent"):
+            assert action in actions
+    finally:
+        await bot.stop()
+
+
+async def test_an_invited_clients_codes_can_be_revoked_and_renewed(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        worker, payload = await invite_client(bot, catalogs)
+        await worker.tap(t(catalogs, "fi", "menu.clients"))
+        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+        calls = await worker.tap(t(catalogs, "fi", "clients.revoke"))
+        assert t(catalogs, "fi", "clients.revoked") in joined(calls)
+        calls = await bot.user(CLIENT, "en").send(f"/start {payload}")
+        assert t(catalogs, "en", "invite.invalid") in joined(calls)
+        calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"))
+        assert "https://t.me/kaari_test_bot?start=" in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def other_worker(bot: Bot) -> None:
+    """A second worker in another organisation, not paired with the client."""
+    key = user_key(bot.services.secret, "tg", OTHER_WORKER)
+    now = bot.services.engine.clock()
+    async with bot.services.store.transaction() as work:
+        await work.users.save(UserRow(key, "fi", now, now))
+        await work.staff.add(StaffRow("Pekka", "asumisneuvoja", "Asuntola", False, True, now, user_key=key))
+
+
+# Each role x each action: the shortcut command, and whether the role may open it.
+MATRIX = {
+    "/circle": {"anonymous": True, "client": True, "worker": True, "coordinator": True},
+    "/write": {"anonymous": False, "client": True, "worker": False, "coordinator": False},
+    "/clients": {"anonymous": False, "client": False, "worker": True, "coordinator": False},
+    "/newclient": {"anonymous": False, "client": False, "worker": True, "coordinator": False},
+    "/newworker": {"anonymous": False, "client": False, "worker": False, "coordinator": True},
+    "/audit": {"anonymous": False, "client": False, "worker": False, "coordinator": True},
+}
+ROLES = {"anonymous": STRANGER, "client": CLIENT, "worker": WORKER, "coordinator": COORDINATOR}
+
+
+@pytest.mark.parametrize("command", list(MATRIX))
+async def test_access_matrix(
+    command: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        await open_menu(bot.user(STRANGER, "en"), catalogs)
+        for role, telegram_id in ROLES.items():
+            user = bot.user(telegram_id, "en" if role in ("anonymous", "client") else "fi")
+            calls = await user.send(command)
+            denied = t(catalogs, user.language, "error.not_available") in joined(calls)
+            assert denied != MATRIX[command][role], (command, role, joined(calls))
+        async with bot.services.store.transaction() as work:
+            denials = [row for row in await work.audit.recent(200) if row.action.startswith("denied.")]
+        assert len(denials) == sum(not allowed for allowed in MATRIX[command].values())
+    finally:
+        await bot.stop()
+
+
+async def test_a_worker_outside_the_pair_sees_nothing_of_the_client(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        await other_worker(bot)
+        outsider = bot.user(OTHER_WORKER, "fi")
+        calls = await outsider.send("/clients")
+        assert t(catalogs, "fi", "clients.none") in joined(calls)
+        assert "Kettu" not in joined(calls)
+        # A forged button for the client's id is not taken either.
+        question = outsider.last_question()
+        step = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split("|")[0]
+        calls = await outsider.tap_data(f"{step}|1", question)
+        assert "Kettu" not in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert not [row for row in await work.audit.recent(200) if row.action == "client.card.view"]
+        # A client cannot reach another person's data: /mydata holds only their own.
+        calls = await bot.user(CLIENT, "en").send("/mydata")
+        data = json.loads([c for c in calls if c.method == "sendDocument"][1].files["document"])
+        assert data["client"]["nickname"] == "Kettu" and "Pekka" not in json.dumps(data)
+    finally:
+        await bot.stop()
+
+
+async def test_coordinator_reads_the_audit_log(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        calls = await bot.user(COORDINATOR, "fi").send("/audit")
+        documents = [c for c in calls if c.method == "sendDocument"]
+        readable = documents[0].files["document"].decode()
+        assert "client.linked" in readable and "Kaisa" in readable
+        assert "Kettu" not in readable, "the audit log holds ids and events, not content"
+    finally:
+        await bot.stop()
