@@ -62,17 +62,28 @@ async def deliver_due(services: Services, send: SendText, link: LinkFormat = con
 
 
 async def purge_idle(services: Services) -> int:
-    """Delete anonymous people not seen for the retention period (staff and linked clients are kept)."""
+    """Delete what is kept too long; returns how many anonymous people were deleted.
+
+    - anonymous people (neither staff nor linked clients) not seen for the retention period, with their
+      conversation and circles;
+    - clients whose work ended longer ago than the client retention period (their consent record too);
+    - wrong-code attempts older than a day, and finished outbox rows older than a week.
+    """
     now = services.engine.clock()
-    cutoff = now - timedelta(days=services.settings.anonymous_retention_days)
+    settings = services.settings
     deleted = 0
     async with services.store.transaction() as work:
-        for key in await work.users.idle_since(cutoff):
+        for key in await work.users.idle_since(now - timedelta(days=settings.anonymous_retention_days)):
             if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None:
                 await work.users.delete(key)
                 deleted += 1
-    if deleted:
-        log.info("ticker.purged people=%d", deleted)
+        ended = await work.clients.ended_before(now - timedelta(days=settings.client_retention_days))
+        for client_id in ended:
+            await work.clients.delete(client_id)
+        attempts = await work.code_attempts.purge(now - timedelta(days=1))
+        sent = await work.outbox.purge_done(now - timedelta(days=7))
+    if deleted or ended or attempts or sent:
+        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d", deleted, len(ended), attempts, sent)
     return deleted
 
 

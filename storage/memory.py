@@ -266,6 +266,12 @@ class _Clients(_Repo):
         rows = [row for row in self._db.rows(ClientRow, "clients") if row.id in paired]
         return sorted(rows, key=lambda row: (row.nickname, row.id or 0))
 
+    async def ended_before(self, before: datetime) -> list[int]:
+        dump_time(before)
+        ended = [row for row in self._db.rows(ClientRow, "clients")
+                 if row.ended_at is not None and row.ended_at < before]
+        return [row.id or 0 for row in sorted(ended, key=lambda row: (row.ended_at or before, row.id or 0))]
+
     async def pairs(self, client_id: int) -> list[PairRow]:
         rows = [pair for pair in self._db.rows(PairRow, "pairs") if pair.client_id == client_id]
         return sorted(rows, key=lambda pair: pair.staff_id)
@@ -326,6 +332,14 @@ class _CodeAttempts(_Repo):
         dump_time(since)
         rows = [load_json(text) for text in self._db.tables["code_attempts"].values()]
         return sum(1 for row in rows if row["chat_key"] == chat_key and load_time(row["at"]) >= since)
+
+    async def purge(self, before: datetime) -> int:
+        dump_time(before)
+        table = self._db.tables["code_attempts"]
+        old = [key for key, text in table.items() if load_time(load_json(text)["at"]) < before]
+        for key in old:
+            del table[key]
+        return len(old)
 
 
 class _Shares(_Repo):
@@ -391,6 +405,14 @@ class _Outbox(_Repo):
     async def delete_for_recipient(self, recipient: str) -> None:
         for row in await self.for_recipient(recipient):
             self._db.delete("outbox", str(row.id))
+
+    async def purge_done(self, before: datetime) -> int:
+        dump_time(before)
+        done = [row for row in self._db.rows(OutboxRow, "outbox")
+                if row.status in ("sent", "failed", "dropped") and row.done_at is not None and row.done_at < before]
+        for row in done:
+            self._db.delete("outbox", str(row.id))
+        return len(done)
 
 
 class _Work:

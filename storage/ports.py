@@ -183,6 +183,7 @@ class Clients(Protocol):
     async def save(self, row: ClientRow) -> None: ...
     async def delete(self, client_id: int) -> None: ...  # cascades to pairs, consents, shares, invitations
     async def for_staff(self, staff_id: int) -> list[ClientRow]: ...  # clients this worker is paired with
+    async def ended_before(self, before: datetime) -> list[int]: ...  # ids of clients whose work ended then
     async def pairs(self, client_id: int) -> list[PairRow]: ...
     async def set_pair(self, row: PairRow) -> None: ...  # insert or update responsible
 
@@ -209,6 +210,7 @@ class Audit(Protocol):
 class CodeAttempts(Protocol):
     async def add(self, chat_key: str, at: datetime) -> None: ...
     async def count_since(self, chat_key: str, since: datetime) -> int: ...
+    async def purge(self, before: datetime) -> int: ...  # attempts older than that, gone
 
 
 @dataclass
@@ -252,6 +254,7 @@ class Outbox(Protocol):
     async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
     async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...
     async def delete_for_recipient(self, recipient: str) -> None: ...
+    async def purge_done(self, before: datetime) -> int: ...  # sent/failed/dropped rows finished before that
 
 
 class Shares(Protocol):

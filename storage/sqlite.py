@@ -317,6 +317,13 @@ class _Clients(_Repo):
         )
         return [_client(row) for row in rows]
 
+    async def ended_before(self, before: datetime) -> list[int]:
+        rows = await self._all(
+            "SELECT id FROM clients WHERE ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at, id",
+            (dump_time(before),),
+        )
+        return [int(row[0]) for row in rows]
+
     async def pairs(self, client_id: int) -> list[PairRow]:
         rows = await self._all(
             "SELECT client_id, staff_id, responsible FROM pairs WHERE client_id = ? ORDER BY staff_id", (client_id,)
@@ -436,6 +443,10 @@ class _CodeAttempts(_Repo):
         assert row is not None
         return int(row[0])
 
+    async def purge(self, before: datetime) -> int:
+        cursor = await self._db.execute("DELETE FROM code_attempts WHERE at < ?", (dump_time(before),))
+        return cursor.rowcount
+
 
 class _Shares(_Repo):
     async def add(self, row: ShareRow) -> None:
@@ -534,6 +545,12 @@ class _Outbox(_Repo):
 
     async def delete_for_recipient(self, recipient: str) -> None:
         await self._db.execute("DELETE FROM outbox WHERE recipient = ?", (recipient,))
+
+    async def purge_done(self, before: datetime) -> int:
+        cursor = await self._db.execute(
+            "DELETE FROM outbox WHERE status IN ('sent', 'failed', 'dropped') AND done_at < ?", (dump_time(before),)
+        )
+        return cursor.rowcount
 
 
 class _Work:

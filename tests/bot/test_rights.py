@@ -234,5 +234,17 @@ async def test_anonymous_people_are_deleted_after_the_retention_period(
         assert rows_mentioning(db_path, user_key(bot.services.secret, "tg", STRANGER)) == []
         for kept in (CLIENT, WORKER):
             assert rows_mentioning(db_path, user_key(bot.services.secret, "tg", kept))
+        # When the work ends, the client's record is kept for the stated period, then deleted.
+        client = bot.user(CLIENT, "en")
+        await client.send("/consent")
+        await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+        await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+        await deliver(bot)  # the ticker tells the workers; what it sent is not kept
+        clock.advance(days=bot.services.settings.client_retention_days - 1)
+        await purge_idle(bot.services)
+        assert rows_mentioning(db_path, "Kettu")
+        clock.advance(days=2)
+        await purge_idle(bot.services)
+        assert [table for table, _ in rows_mentioning(db_path, "Kettu")] == []
     finally:
         await bot.stop()

@@ -1311,3 +1311,41 @@ def test_split_statements_splits_two_statements_on_one_line() -> None:
     assert split_statements("CREATE TABLE a (x); CREATE TABLE b (y);\n") == [
         "CREATE TABLE a (x);", "CREATE TABLE b (y);",
     ]
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+
+async def test_old_code_attempts_and_finished_outbox_rows_are_purged(store: Store) -> None:
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        await work.code_attempts.add("chat", T0)
+        await work.code_attempts.add("chat", T0 + timedelta(days=2))
+        sent = await work.outbox.add(outbox_row(kind="sent"))
+        await work.outbox.add(outbox_row(kind="still pending"))
+        await work.outbox.claim_due(T0, limit=1)
+        await work.outbox.finish(sent, "sent", T0)
+    later = T0 + timedelta(days=1)
+    async with store.transaction() as work:
+        assert await work.code_attempts.purge(later) == 1
+        assert await work.code_attempts.count_since("chat", T0 - timedelta(days=1)) == 1
+        assert await work.outbox.purge_done(later) == 1
+        assert await work.outbox.purge_done(later) == 0
+        assert [row.kind for row in await work.outbox.for_recipient("u1")] == ["still pending"]
+
+
+async def test_clients_whose_work_ended_are_found_for_deletion(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    ended_early = await seed_client(store, "Aamu", worker)
+    ended_late = await seed_client(store, "Ilta", worker)
+    await seed_client(store, "Jatkuu", worker)
+    async with store.transaction() as work:
+        for client_id, days in ((ended_early, 1), (ended_late, 5)):
+            row = await work.clients.get(client_id)
+            assert row is not None
+            row.ended_at = T0 + timedelta(days=days)
+            await work.clients.save(row)
+    async with store.transaction() as work:
+        assert await work.clients.ended_before(T0 + timedelta(days=10)) == [ended_early, ended_late]
+        assert await work.clients.ended_before(T0 + timedelta(days=3)) == [ended_early]
+        assert await work.clients.ended_before(T0) == []
