@@ -20,7 +20,7 @@ from storage.ports import AuditRow, ClientRow, OutboxRow
 
 NAME = "clients"
 VERSION = 1
-CLOSE, BACK_TO_LIST = "close", "list"
+CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
 CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT = "circles", "invite", "revoke", "message", "export"
 CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
                   "withdrawn": N_("clients.consent_withdrawn")}
@@ -102,7 +102,8 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
         return Ask(prompt, tuple(options))
 
     def view_message(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}), free_text=True)
+        return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}),
+                   (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True)
 
     # --- guards -----------------------------------------------------------------------------------
     def value(event: Any) -> str:
@@ -194,10 +195,11 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
             dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPORT)], before=[export]),
             dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
             dict(trigger="text", source="message", dest="card", before=[send_message]),
+            dict(trigger="choose", source="message", dest="card", conditions=[chose(BACK_TO_CARD)]),
         ],
         views={"list": view_list, "card": view_card, "message": view_message},
         help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
-        position_keys=("client",),
+        controls=False,  # browsing, with its own "Back" and "Close"
     )
 
 
