@@ -74,9 +74,9 @@ def all_flows(
         staff.new_client_flow(secret, invitations_last),
         staff.new_worker_flow(secret, invitations_last),
         consent.consent_flow(consent_items, settings.client_retention_days),
-        privacy.mydata_flow(),
+        privacy.mydata_flow(consent_items),
         privacy.forget_flow(),
-        clients.clients_flow(secret, invitations_last, instrument),
+        clients.clients_flow(secret, invitations_last, instrument, consent_items),
         relay.relay_flow(),
         audit_log.audit_flow(),
     ]

@@ -7,11 +7,26 @@ from datetime import datetime
 from typing import Any
 
 from bot.i18n import Catalogs
+from flows.engine import LANGUAGE_NAMES
 from flows.messages import N_, Lines, Msg, Param
 from flows.results import Document
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}
+
+
+ANSWERS = {"yes": N_("mydata.answer_yes"), "no": N_("mydata.answer_no"),
+           "withdrawn": N_("mydata.answer_withdrawn")}
+ACTIONS = {"client.card.view": N_("mydata.action_card"), "client.circles.view": N_("mydata.action_circles"),
+           "client.export": N_("mydata.action_export"), "client.message": N_("mydata.action_message")}
+
+
+def consent_lines(rows: list[dict[str, Any]], language: str) -> tuple[Msg, ...]:
+    """Consent answers as sentences: the item's title in the reader's language, the answer in words."""
+    return tuple(Msg(N_("mydata.consent_line"), {
+        "item": row.get("title", {}).get(language, row["item"]), "answer": Msg(ANSWERS[row["answer"]]),
+        "version": row["version"], "date": _time(row["at"]),
+    }) for row in rows)
 
 
 def _time(text: str | None) -> Param:
@@ -25,7 +40,8 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     profile = data["profile"]
     parts = [
         t(N_("mydata.title"), date=now),
-        t(N_("mydata.profile"), language=profile["language"], first=_time(profile["first_seen"]),
+        t(N_("mydata.profile"), language=Msg(LANGUAGE_NAMES.get(profile["language"], N_("language.name.fi"))),
+          first=_time(profile["first_seen"]),
           last=_time(profile["last_seen"])),
         t(ROLES[data["role"]]),
     ]
@@ -37,21 +53,23 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     if client is not None:
         parts.append(t(N_("mydata.client"), nickname=client["nickname"], linked=_time(client["linked_at"]),
                        workers=Lines(tuple(w["worker"] for w in client["workers"]))))
-        consent_lines = tuple(Msg(N_("mydata.consent_line"), {
-            "item": row["item"], "answer": row["answer"], "version": row["version"], "date": _time(row["at"]),
-        }) for row in client["consents"])
-        parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines)))
+        parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines(client["consents"], language))))
         if client["viewed_by"]:
-            viewed = tuple(Msg(N_("mydata.viewed_line"), {"date": _time(row["at"]), "who": row["who"],
-                                                          "what": row["what"]}) for row in client["viewed_by"])
+            viewed = tuple(Msg(N_("mydata.viewed_line"), {
+                "date": _time(row["at"]), "who": row["who"],
+                "what": Msg(ACTIONS[row["what"]]) if row["what"] in ACTIONS else row["what"],
+            }) for row in client["viewed_by"])
             parts.append(t(N_("mydata.viewed"), lines=Lines(viewed)))
         else:
             parts.append(t(N_("mydata.nothing_viewed")))
     assessments = tuple(Msg(N_("mydata.assessment_line"), {
         "date": _time(row["completed_at"]),
         "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
+        "wishes": Lines(tuple(f"{area}: {wish}" for area, wish in row["wishes"].items()), "; ") or "-",
     }) for row in data["assessments"])
     parts.append(t(N_("mydata.assessments"), count=len(assessments), lines=Lines(assessments)))
+    if data.get("in_progress"):
+        parts.append(t(N_("mydata.in_progress")))
     parts.append(t(N_("mydata.json_note")))
     return "\n\n".join(parts) + "\n"
 
@@ -65,17 +83,15 @@ def _export_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     def t(key: str, **params: Param) -> str:
         return catalogs.text(language, Msg(key, params))
 
-    consent_lines = tuple(Msg(N_("mydata.consent_line"), {
-        "item": row["item"], "answer": row["answer"], "version": row["version"], "date": _time(row["at"]),
-    }) for row in data["consents"])
     circles = tuple(Msg(N_("mydata.assessment_line"), {
         "date": _time(row["completed_at"]),
         "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
+        "wishes": Lines(tuple(f"{area}: {wish}" for area, wish in row["wishes"].items()), "; ") or "-",
     }) for row in data["shared_circles"])
     parts = [
         t(N_("export.title"), client=data["client"], date=now),
         t(N_("export.workers"), workers=Lines(tuple(data["workers"]))),
-        t(N_("mydata.consents"), lines=Lines(consent_lines)),
+        t(N_("mydata.consents"), lines=Lines(consent_lines(data["consents"], language))),
         t(N_("export.circles"), count=len(circles), lines=Lines(circles)),
     ]
     return "\n\n".join(parts) + "\n"

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.consent import latest_answers
+from flows.consent_texts import ConsentItem
 from flows.esy import circle_of
 from flows.instrument import Instrument
-from flows.messages import N_, Lines, Msg, dump_msg
+from flows.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.notify import staff_line
 from flows.results import Ask, Document, Option, Photo, Say
 from flows.spec import Conversation, FlowSpec
@@ -26,7 +27,10 @@ CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no
                   "withdrawn": N_("clients.consent_withdrawn")}
 
 
-def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> FlowSpec:
+def clients_flow(
+    secret: str, valid_for: timedelta, instrument: Instrument, items: tuple[ConsentItem, ...],
+) -> FlowSpec:
+    titles = {item.id: item.title for item in items}
 
     async def audit(conv: Conversation, action: str) -> None:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action,
@@ -52,6 +56,12 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
             conv.data.pop("client", None)
             return
         conv.data["client"] = client_id
+        if client.ended_at:
+            # The client ended the work: the worker keeps only the fact, not their information.
+            conv.data["card"] = {"nickname": client.nickname, "status": "ended", "consents": {}, "last_seen": None,
+                                 "workers": [], "shared": [], "open_invitations": 0}
+            await audit(conv, "client.card.view")
+            return
         answers = latest_answers(await conv.work.consents.for_client(client_id))
         last_seen = None
         if client.user_key:
@@ -82,7 +92,7 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
 
     def view_card(conv: Conversation) -> Ask:
         card = conv.data["card"]
-        consents = Lines(tuple(Msg(CONSENT_STATUS[answer], {"item": item})
+        consents = Lines(tuple(Msg(CONSENT_STATUS[answer], {"item": titles.get(item, item)})
                                for item, answer in card["consents"].items())) if card["consents"] else "-"
         prompt = Msg(N_("clients.card"), {
             "nickname": card["nickname"], "status": Msg(STATUS_TEXT[card["status"]]), "consents": consents,
@@ -90,7 +100,7 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
             "shared": len(card["shared"]), "invitations": card["open_invitations"],
         })
         options = []
-        if card["shared"]:
+        if card["shared"] and card["status"] == "linked":
             options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
         if card["status"] == "linked":
             options.append(Option(MESSAGE, Msg(N_("clients.message"))))
@@ -98,7 +108,9 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
         if card["open_invitations"]:
             options.append(Option(REVOKE, Msg(N_("clients.revoke"))))
-        options += [Option(EXPORT, Msg(N_("clients.export"))), Option(BACK_TO_LIST, Msg(N_("clients.back")))]
+        if card["status"] != "ended":  # when the client ended the work, the worker's access ended too
+            options.append(Option(EXPORT, Msg(N_("clients.export"))))
+        options.append(Option(BACK_TO_LIST, Msg(N_("clients.back"))))
         return Ask(prompt, tuple(options))
 
     def view_message(conv: Conversation) -> Ask:
@@ -128,6 +140,10 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
 
     async def show_circles(event: Any) -> None:
         conv: Conversation = event.model
+        client = await current(conv)
+        if client is None or not client.user_key:
+            conv.emit(Say(Msg(N_("clients.no_access"))))
+            return
         rows = [row for assessment_id in conv.data["card"]["shared"]
                 if (row := await conv.work.assessments.get(assessment_id)) is not None]
         rows.sort(key=lambda row: row.completed_at)
@@ -138,24 +154,36 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
                                                                 "date": row.completed_at})))
         await audit(conv, "client.circles.view")
 
+    async def current(conv: Conversation) -> ClientRow | None:
+        """The card's client as it is now, if still this worker's (the card may be minutes old)."""
+        return next((row for row in await mine(conv) if row.id == conv.data.get("client")), None)
+
     async def new_invitation(event: Any) -> None:
         conv: Conversation = event.model
-        await issue_invitation(conv, secret, valid_for, client_id=conv.data["client"])
+        client = await current(conv)
+        if client is None or client.user_key or client.ended_at:
+            conv.emit(Say(Msg(N_("clients.no_invitation"))))  # only someone who has not joined is invited
+        else:
+            await cancel_open_invitations(conv)  # one code at a time
+            await issue_invitation(conv, secret, valid_for, client_id=conv.data["client"])
         await load_card(conv, conv.data["client"])
 
-    async def revoke(event: Any) -> None:
-        conv: Conversation = event.model
+    async def cancel_open_invitations(conv: Conversation) -> None:
         for row in await conv.work.invitations.for_client(conv.data["client"]):
             if not row.used_at and not row.revoked_at:
                 row.revoked_at = conv.now
                 await conv.work.invitations.save(row)
+
+    async def revoke(event: Any) -> None:
+        conv: Conversation = event.model
+        await cancel_open_invitations(conv)
         await audit(conv, "invitation.revoked")
         conv.emit(Say(Msg(N_("clients.revoked"))))
         await load_card(conv, conv.data["client"])
 
     async def send_message(event: Any) -> None:
         conv: Conversation = event.model
-        client = await conv.work.clients.get(conv.data["client"])
+        client = await current(conv)
         staff = conv.who.staff
         assert staff is not None
         if client is None or not client.user_key:
@@ -168,9 +196,14 @@ def clients_flow(secret: str, valid_for: timedelta, instrument: Instrument) -> F
 
     async def export(event: Any) -> None:
         conv: Conversation = event.model
+        client = await current(conv)
+        if client is None or client.ended_at:
+            conv.emit(Say(Msg(N_("clients.no_access"))))
+            return
         client_id = conv.data["client"]
-        consents = [{"item": row.item, "version": row.version, "answer": row.answer, "at": row.at.isoformat(),
-                     "channel": row.channel} for row in await conv.work.consents.for_client(client_id)]
+        consents = [{"item": row.item, "title": _title(titles.get(row.item)), "version": row.version,
+                     "answer": row.answer, "at": row.at.isoformat(), "channel": row.channel}
+                    for row in await conv.work.consents.for_client(client_id)]
         circles = []
         for assessment_id in conv.data["card"]["shared"]:
             row = await conv.work.assessments.get(assessment_id)
@@ -207,6 +240,10 @@ STATUS_LABEL = {"linked": N_("clients.item_linked"), "invited": N_("clients.item
                 "ended": N_("clients.item_ended")}
 STATUS_TEXT = {"linked": N_("clients.status_linked"), "invited": N_("clients.status_invited"),
                "ended": N_("clients.status_ended")}
+
+
+def _title(text: LocalText | None) -> dict[str, str]:
+    return {"fi": text.fi, "sv": text.sv, "en": text.en} if text else {}
 
 
 def _date(text: str | None) -> datetime | str:

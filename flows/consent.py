@@ -209,4 +209,5 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         views={"overview": view_overview, "confirm": view_confirm, "ask": view_ask},
         help_key=N_("consent.help"), final=frozenset({"closed"}), on_start=on_start,
         controls=False,  # an overview with its own "Done"; nothing to pause or stop
+        ungated=True,
     )

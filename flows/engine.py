@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +45,7 @@ MAX_TEXT = 1000
 _PENDING = "_pending"
 _HISTORY = "_history"
 _RETURN = "_return"
+RIGHTS = frozenset({"forget", "mydata", "consent"})
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,12 @@ class Engine:
             if contact and (who.staff or who.is_client) and await work.contacts.get(key) is None:
                 # Staff and linked clients are written to later (notifications, workers' messages).
                 await work.contacts.save(ContactRow(key, contact, now))
-            self._context = _Context(key, work, now, who, channel, contact)
+            ctx = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
-            conv = await self._conversation(work, key, user, now, reply)
-            gated = await self._gate(conv)
+            conv = await self._conversation(ctx, user, reply)
+            # Rights come first: /forget, /mydata and /consent are never held up by a gate.
+            rights = (isinstance(given, inputs.Command) and given.name in RIGHTS) or self.flows[conv.flow].ungated
+            gated = None if rights else await self._gate(conv)
             if any(isinstance(result, Abort) for result in reply.results):
                 # The stored conversation could not go on: whatever was sent belonged to it, so only
                 # the fresh start is shown (no "that question has passed", no "let's continue").
@@ -138,7 +140,10 @@ class Engine:
                 await self._save(conv)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
-            return reply
+        if conv.erased:
+            # Deleted rows can linger in free pages and the write-ahead log: scrub them out now.
+            await self.store.scrub()
+        return reply
 
     async def _gate(self, conv: Conversation) -> tuple[str, dict[str, Any]] | None:
         for gate in self.gates:
@@ -155,49 +160,48 @@ class Engine:
         user.last_seen_at = now
         return user, False
 
-    async def _conversation(
-        self, work: UnitOfWork, key: str, user: UserRow, now: datetime, reply: Reply,
-    ) -> Conversation:
-        row = await work.conversations.get(key)
+    async def _conversation(self, ctx: _Context, user: UserRow, reply: Reply) -> Conversation:
+        key = ctx.key
+        row = await ctx.work.conversations.get(key)
         if row is None:
-            return await self._start(self.menu, user.language, int(now.timestamp()))
+            return await self._start(ctx, self.menu, user.language, int(ctx.now.timestamp()))
         spec = self.flows.get(row.flow)
-        conv = self._conv(row.flow, row.state, row.flow_version, row.step, row.data, user.language)
+        conv = self._conv(ctx, row.flow, row.state, row.flow_version, row.step, row.data, user.language)
         if spec is None or row.state not in spec.state_names:
             log.warning("engine.restart user=%s flow=%s reason=unknown", key[:12], row.flow)
             reply.results.append(Abort(N_("flow.restarted")))
-            return await self._start(self.menu, user.language, row.step + 1)
+            return await self._start(ctx, self.menu, user.language, row.step + 1)
         if spec.allowed is not None and not spec.allowed(conv.who):
             # A role ended since the flow began (a worker left, consent was withdrawn).
             reply.results.append(Abort(N_("flow.restarted")))
-            return await self._start(self.menu, user.language, row.step + 1)
+            return await self._start(ctx, self.menu, user.language, row.step + 1)
         if row.flow_version != spec.version:
             migrated = spec.migrate(row.flow_version, row.state, row.data) if spec.migrate else None
             if migrated is None:
                 log.info("engine.restart user=%s flow=%s reason=version", key[:12], row.flow)
                 reply.results.append(Abort(N_("flow.restarted")))
-                return await self._start(row.flow, user.language, row.step + 1)
+                return await self._start(ctx, row.flow, user.language, row.step + 1)
             conv.state, conv.data, conv.version = migrated[0], migrated[1], spec.version
         if spec.still_valid is not None and not spec.still_valid(conv):
             log.info("engine.restart user=%s flow=%s reason=invalid", key[:12], row.flow)
             reply.results.append(Abort(N_("flow.restarted")))
-            return await self._start(row.flow, user.language, row.step + 1)
+            return await self._start(ctx, row.flow, user.language, row.step + 1)
         return conv
 
+    @staticmethod
     def _conv(
-        self, flow: str, state: str, version: int, step: int, data: dict[str, Any], language: str,
+        ctx: _Context, flow: str, state: str, version: int, step: int, data: dict[str, Any], language: str,
     ) -> Conversation:
-        ctx = self._context
         return Conversation(
             key=ctx.key, flow=flow, state=state, version=version, step=step, data=data, work=ctx.work,
             now=ctx.now, language=language, who=ctx.who, channel=ctx.channel, contact=ctx.contact,
         )
 
     async def _start(
-        self, flow: str, language: str, step: int, data: dict[str, Any] | None = None,
+        self, ctx: _Context, flow: str, language: str, step: int, data: dict[str, Any] | None = None,
     ) -> Conversation:
         spec = self.flows[flow]
-        conv = self._conv(flow, spec.initial, spec.version, step, dict(data or {}), language)
+        conv = self._conv(ctx, flow, spec.initial, spec.version, step, dict(data or {}), language)
         if spec.on_start is not None:
             await spec.on_start(conv)
         return conv
@@ -330,8 +334,8 @@ class Engine:
 
     async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
         # A flow may have changed who this is (a worker just linked): the next flow sees it.
-        self._context = dataclasses.replace(self._context, who=conv.who)
-        fresh = await self._start(flow, conv.language, conv.step + 1, data)
+        ctx = _Context(conv.key, conv.work, conv.now, conv.who, conv.channel, conv.contact)
+        fresh = await self._start(ctx, flow, conv.language, conv.step + 1, data)
         reply.results.extend(fresh.out)
         conv.flow, conv.state, conv.version, conv.step, conv.data = (
             fresh.flow, fresh.state, fresh.version, fresh.step, fresh.data)
@@ -368,11 +372,17 @@ class Engine:
             return  # nothing is left to return to
         waiting = conv.data.get(_RETURN)
         if waiting and waiting["flow"] in self.flows and waiting["version"] == self.flows[waiting["flow"]].version:
+            spec = self.flows[waiting["flow"]]
+            resumed = (conv.flow, conv.state, conv.version, conv.data)
             conv.flow, conv.state, conv.version, conv.data = (
                 waiting["flow"], waiting["state"], waiting["version"], waiting["data"])
-            conv.step += 1
-            self._show(conv, reply, Msg(N_("flow.resume")))
-            return
+            # What happened meanwhile (consent withdrawn, a role ended) may rule the waiting flow out.
+            if (spec.allowed is None or spec.allowed(conv.who)) and (
+                    spec.still_valid is None or spec.still_valid(conv)):
+                conv.step += 1
+                self._show(conv, reply, Msg(N_("flow.resume")))
+                return
+            conv.flow, conv.state, conv.version, conv.data = resumed
         await self._switch(conv, self.menu, reply)
 
     async def _control(self, conv: Conversation, value: str, reply: Reply) -> None:

@@ -105,7 +105,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         await finish(event.model, instrument)
 
     async def complete_unless_shared(event: Any) -> None:
-        if "assessment" not in event.model.data:  # coming from "share", it is stored already
+        if not event.model.data.get("finished"):  # coming from "share", it was shown already
             await finish(event.model, instrument)
 
     async def may_share(event: Any) -> bool:
@@ -114,8 +114,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         client = conv.who.client
         if not conv.who.is_client or client is None or client.id is None:
             return False
-        answers = latest_answers(await conv.work.consents.for_client(client.id))
-        return "storage" in answers and answers["storage"].answer == "yes"
+        return await storage_allowed(conv, client.id)
 
     def view_share(conv: Conversation) -> Ask:
         return Ask(Msg(N_("esy.share"), {"workers": Lines(tuple(conv.data.get("workers", [])))}),
@@ -127,7 +126,12 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
     async def share(event: Any) -> None:
         conv: Conversation = event.model
         client = conv.who.client
-        assert client is not None and client.id is not None
+        # Consent may have changed since the question was asked (a /consent in between): check again.
+        if (client is None or client.id is None or not conv.who.is_client or "assessment" not in conv.data
+                or not await storage_allowed(conv, client.id)
+                or await conv.work.assessments.get(conv.data["assessment"]) is None):
+            conv.emit(Say(Msg(N_("esy.share_gone"))))
+            return
         await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
                                            f"client:{client.id}"))
@@ -181,7 +185,9 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
         user_key=conv.key, instrument_id=instrument.id, instrument_version=instrument.version,
         completed_at=conv.now, ratings=ratings, area_scores=scores, wishes=dict(conv.data["wishes"]),
     )
-    conv.data["assessment"] = await conv.work.assessments.add(stored)
+    conv.data["finished"] = True
+    if await may_keep(conv):
+        conv.data["assessment"] = await conv.work.assessments.add(stored)
     circle = circle_of(instrument, stored, previous)
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
     conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
@@ -192,6 +198,20 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
             if staff is not None:
                 workers.append(staff_line(staff))
         conv.data["workers"] = workers
+
+
+async def may_keep(conv: Conversation) -> bool:
+    """An anonymous person's circles are theirs to keep (until the retention period); a linked client's
+    are stored only with consent (c), storing things in Kaari."""
+    client = conv.who.client
+    if not conv.who.is_client or client is None or client.id is None:
+        return True
+    return await storage_allowed(conv, client.id)
+
+
+async def storage_allowed(conv: Conversation, client_id: int) -> bool:
+    answers = latest_answers(await conv.work.consents.for_client(client_id))
+    return "storage" in answers and answers["storage"].answer == "yes"
 
 
 def circle_of(instrument: Instrument, row: AssessmentRow, previous: AssessmentRow | None) -> Circle:

@@ -83,7 +83,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
 
     async def invitation(conv: Conversation) -> InvitationRow:
         row = await conv.work.invitations.get(conv.data["invitation"])
-        assert row is not None
+        assert row is not None  # invitations are deleted only with their client or staff row
         return row
 
     # --- what each state asks -------------------------------------------------------------------
@@ -128,12 +128,23 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
     def next_item(event: Any) -> None:
         event.model.data["item"] += 1
 
+    def still_open(conv: Conversation, row: InvitationRow) -> bool:
+        """Checked again at the moment of linking: the code may have been used, revoked or expired while
+        the person was reading and answering."""
+        return not row.used_at and not row.revoked_at and row.expires_at > conv.now
+
+    async def gone(conv: Conversation) -> None:
+        await audit(conv, "invitation.gone", f"invitation:{conv.data['invitation']}")
+        conv.emit(Say(Msg(N_("invite.gone"))))
+
     async def link_staff(event: Any) -> None:
         conv: Conversation = event.model
         row = await invitation(conv)
         assert row.staff_id is not None
         staff = await conv.work.staff.get(row.staff_id)
-        assert staff is not None
+        if staff is None or not still_open(conv, row) or staff.user_key is not None or not staff.active:
+            await gone(conv)
+            return
         staff.user_key = conv.key
         await conv.work.staff.save(staff)
         row.used_at = conv.now
@@ -159,7 +170,9 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         row = await invitation(conv)
         assert row.client_id is not None
         client = await conv.work.clients.get(row.client_id)
-        assert client is not None
+        if client is None or not still_open(conv, row) or client.user_key is not None or client.ended_at:
+            await gone(conv)  # someone else used it first, or the worker revoked it meanwhile
+            return
         answers: dict[str, str] = conv.data["answers"]
         for item in items:
             await conv.work.consents.add(ConsentRow(client.id or 0, item.id, item.version, answers[item.id],

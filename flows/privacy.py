@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.consent import latest_answers
+from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
 from flows.notify import notify_staff, staff_line
 from flows.results import Ask, Document, Option, Say
@@ -17,9 +18,10 @@ VERSION = 1
 YES, NO = "yes", "no"
 
 
-async def collect(conv: Conversation) -> dict[str, Any]:
+async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> dict[str, Any]:
     """Everything Kaari keeps about this person, as plain data, including who looked at it and when."""
     work = conv.work
+    titles = {item.id: {"fi": item.title.fi, "sv": item.title.sv, "en": item.title.en} for item in items}
     user = await work.users.get(conv.key)
     assert user is not None
     data: dict[str, Any] = {
@@ -32,6 +34,7 @@ async def collect(conv: Conversation) -> dict[str, Any]:
              "ratings": row.ratings, "wishes": row.wishes}
             for row in await work.assessments.for_user(conv.key)
         ],
+        "in_progress": await _in_progress(conv),
         "contact_kept": await work.contacts.get(conv.key) is not None,
         "messages_waiting": len([row for row in await work.outbox.for_recipient(conv.key)
                                  if row.status == "pending"]),
@@ -56,8 +59,8 @@ async def collect(conv: Conversation) -> dict[str, Any]:
             "nickname": client.nickname,
             "linked_at": client.linked_at.isoformat() if client.linked_at else None,
             "workers": workers,
-            "consents": [{"item": row.item, "version": row.version, "answer": row.answer,
-                          "at": row.at.isoformat(), "channel": row.channel}
+            "consents": [{"item": row.item, "title": titles.get(row.item, {}), "version": row.version,
+                          "answer": row.answer, "at": row.at.isoformat(), "channel": row.channel}
                          for row in await work.consents.for_client(client.id)],
             "consents_in_force": {item: row.answer for item, row in latest_answers(
                 await work.consents.for_client(client.id)).items()},
@@ -67,16 +70,25 @@ async def collect(conv: Conversation) -> dict[str, Any]:
     return data
 
 
-def mydata_flow() -> FlowSpec:
+async def _in_progress(conv: Conversation) -> dict[str, Any] | None:
+    """What the person is in the middle of: the stored conversation (answers not finished yet)."""
+    row = await conv.work.conversations.get(conv.key)
+    if row is None:
+        return None
+    data = {key: value for key, value in row.data.items() if not key.startswith("_")}
+    return {"flow": row.flow, "state": row.state, "data": data}
+
+
+def mydata_flow(items: tuple[ConsentItem, ...] = ()) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
-        data = await collect(conv)
+        data = await collect(conv, items)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "privacy.mydata", _subject(conv)))
         conv.emit(Document(MYDATA, data, Msg(N_("mydata.caption"))))
         conv.state = "closed"
 
     return FlowSpec(
         name=MYDATA, version=VERSION, states=["closed"], initial="closed", transitions=[], views={},
-        help_key=N_("mydata.help"), final=frozenset({"closed"}), on_start=on_start,
+        help_key=N_("mydata.help"), final=frozenset({"closed"}), on_start=on_start, ungated=True,
     )
 
 
@@ -123,5 +135,5 @@ def forget_flow() -> FlowSpec:
             dict(trigger="choose", source="confirm", dest="kept", before=[kept]),
         ],
         views={"confirm": view_confirm}, help_key=N_("forget.help"), final=frozenset({"erased", "kept"}),
-        on_start=on_start, controls=False,
+        on_start=on_start, controls=False, ungated=True,
     )

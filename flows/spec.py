@@ -106,6 +106,8 @@ class FlowSpec:
     position_keys: tuple[str, ...] = ()
     # Who may open this flow; anyone else gets "not available" and an audit line.
     allowed: Callable[[Who], bool] | None = None
+    # A person's rights (/forget, /mydata, /consent) are never interrupted by a gate.
+    ungated: bool = False
 
     @property
     def state_names(self) -> frozenset[str]:

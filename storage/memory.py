@@ -449,5 +449,8 @@ class MemoryStore:
     async def migrate(self) -> None:
         """Nothing to migrate in memory."""
 
+    async def scrub(self) -> None:
+        """Deleted rows are gone from memory already."""
+
     async def close(self) -> None:
         """Nothing to close in memory."""

@@ -582,6 +582,8 @@ class SqliteStore:
             db = await aiosqlite.connect(self.path, isolation_level=None)
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            # Deleted content is overwritten, not left in free pages (privacy: /forget means gone).
+            await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA busy_timeout = 5000")
             self._db = db
         return self._db
@@ -622,6 +624,12 @@ class SqliteStore:
                     await db.execute("ROLLBACK")
                     raise
                 await db.execute("COMMIT")
+
+    async def scrub(self) -> None:
+        """Copy the write-ahead log into the database and truncate it, so old page images are gone too."""
+        async with self._lock:
+            db = await self._connect()
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         if self._db is not None:

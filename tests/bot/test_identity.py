@@ -217,9 +217,9 @@ async def test_no_raw_telegram_id_is_stored_anywhere(
         for area in instrument.areas:
             for _ in area.statements:
                 await anonymous.tap(instrument.scale[2].label.get("en"))
-            await anonymous.send(f"wish {STRANGER}?")  # a careless log or copy would keep this one
+            await anonymous.send("wish")
         await deliver(bot)
-        ids = [COORDINATOR, WORKER, CLIENT]
+        ids = [COORDINATOR, WORKER, CLIENT, STRANGER]
         connection = sqlite3.connect(db_path)
         try:
             tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
@@ -235,6 +235,50 @@ async def test_no_raw_telegram_id_is_stored_anywhere(
                 data = path.read_bytes()
                 for raw in ids:
                     assert str(raw).encode() not in data, path
-                    assert raw.to_bytes(8, "big") not in data and raw.to_bytes(8, "little") not in data, path
+                    for size in (6, 8):  # SQLite stores an integer like these in 6 bytes, big-endian
+                        assert raw.to_bytes(size, "big") not in data, (path, size)
+                        assert raw.to_bytes(size, "little") not in data, (path, size)
+    finally:
+        await bot.stop()
+
+
+async def test_a_code_links_only_one_person_even_when_two_open_it(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        _, payload = await invite_client(bot, catalogs)
+        first, second = bot.user(CLIENT, "en"), bot.user(STRANGER, "en")
+        for person in (first, second):
+            await person.send(f"/start {payload}")
+            await person.tap(t(catalogs, "en", "invite.go_on"))
+        for person in (first, second):
+            for _ in range(4):
+                calls = await person.tap(t(catalogs, "en", "consent.yes"))
+        assert t(catalogs, "en", "invite.gone") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is not None
+            assert await work.clients.by_user(user_key(bot.services.secret, "tg", STRANGER)) is None
+    finally:
+        await bot.stop()
+
+
+async def test_a_code_revoked_while_the_client_answers_links_nothing(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        worker, payload = await invite_client(bot, catalogs)
+        client = bot.user(CLIENT, "en")
+        await client.send(f"/start {payload}")
+        await client.tap(t(catalogs, "en", "invite.go_on"))
+        await worker.tap(t(catalogs, "fi", "menu.clients"))
+        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+        await worker.tap(t(catalogs, "fi", "clients.revoke"))
+        for _ in range(4):
+            calls = await client.tap(t(catalogs, "en", "consent.yes"))
+        assert t(catalogs, "en", "invite.gone") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None
     finally:
         await bot.stop()

@@ -117,7 +117,7 @@ async def test_a_changed_consent_text_asks_again_at_the_next_visit(
     try:
         client = bot.user(CLIENT, "en")
         calls = await client.send("hello")
-        assert "We have updated a text you agreed to earlier: Reminders" in joined(calls)
+        assert "We have updated a text about: Reminders" in joined(calls)
         calls = await client.tap(t(catalogs, "en", "consent.yes"))
         assert t(catalogs, "en", "menu.prompt") in joined(calls)
         async with bot.services.store.transaction() as work:
@@ -150,7 +150,8 @@ async def test_mydata_sends_everything_including_who_looked(
         assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
         readable = documents[0].files["document"].decode()
         data = json.loads(documents[1].files["document"])
-        assert "Kettu" in readable and "Aino Virtanen" in readable and "client.card.view" in readable
+        assert "Kettu" in readable and "Aino Virtanen" in readable and "looked at your card" in readable
+        assert "Reminders \u2013 yes" in readable and "client.card.view" not in readable
         assert data["client"]["nickname"] == "Kettu"
         assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
                                                        "reminders": "yes"}
@@ -246,5 +247,34 @@ async def test_anonymous_people_are_deleted_after_the_retention_period(
         clock.advance(days=2)
         await purge_idle(bot.services)
         assert [table for table, _ in rows_mentioning(db_path, "Kettu")] == []
+    finally:
+        await bot.stop()
+
+
+async def test_forget_is_never_held_up_and_leaves_nothing_in_the_files(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    db_path = tmp_path / "k.sqlite3"
+    bot = await start_bot(bot_settings(db_path), clock, catalogs, drawer)
+    client = await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    await client.tap(t(catalogs, "en", "menu.esy"))
+    await client.tap(t(catalogs, "en", "esy.begin"))
+    await bot.stop()
+    # A consent text changed: the next visit would ask again, but /forget comes first.
+    bot = await start_bot(bot_settings(db_path, consent_texts=bumped_consent_texts(tmp_path)), clock, catalogs,
+                          drawer)
+    try:
+        client = bot.user(CLIENT, "en")
+        calls = await client.send("/forget")
+        assert t(catalogs, "en", "forget.confirm_client") in joined(calls)
+        await client.tap(t(catalogs, "en", "forget.yes"))
+        for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+            if path.exists():
+                assert key.encode() not in path.read_bytes(), path  # not even in free pages or the log
+        # Only the workers' notice that Kettu left still names them, until it is sent.
+        assert [table for table, _ in rows_mentioning(db_path, "Kettu")] == ["outbox"]
+        await deliver(bot)
+        assert rows_mentioning(db_path, "Kettu") == []
     finally:
         await bot.stop()

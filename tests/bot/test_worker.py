@@ -184,3 +184,89 @@ async def test_coordinator_reads_the_audit_log(
         assert "Kettu" not in readable, "the audit log holds ids and events, not content"
     finally:
         await bot.stop()
+
+
+async def test_a_card_opened_before_the_client_joined_cannot_invite_someone_else(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        worker, payload = await invite_client(bot, catalogs)
+        await worker.tap(t(catalogs, "fi", "menu.clients"))
+        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+        stale_card = worker.last_question()
+        client = bot.user(CLIENT, "en")
+        await client.send(f"/start {payload}")
+        await client.tap(t(catalogs, "en", "invite.go_on"))
+        for _ in range(4):
+            await client.tap(t(catalogs, "en", "consent.yes"))
+        calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"), question=stale_card)
+        assert t(catalogs, "fi", "clients.no_invitation") in joined(calls)
+        assert "https://t.me/" not in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_when_the_client_ends_the_work_the_worker_sees_only_that(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        await finish_circle(client, catalogs, instrument)
+        await client.tap(t(catalogs, "en", "esy.share_yes"))
+        await client.send("/consent")
+        await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Working together"})))
+        await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+        worker = bot.user(WORKER, "fi")
+        await worker.send("/clients")
+        calls = await worker.tap(catalogs.text("fi", Msg("clients.item_ended", {"nickname": "Kettu"})))
+        labels = worker.labels()
+        assert t(catalogs, "fi", "clients.show_circles") not in labels
+        assert t(catalogs, "fi", "clients.export") not in labels
+        assert "Aino Virtanen" not in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_a_client_who_declined_storage_keeps_no_circle_in_kaari(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        _, payload = await invite_client(bot, catalogs)
+        client = bot.user(CLIENT, "en")
+        await client.send(f"/start {payload}")
+        await client.tap(t(catalogs, "en", "invite.go_on"))
+        for answer in ("consent.yes", "consent.yes", "consent.no", "consent.yes"):  # (c) storage: no
+            await client.tap(t(catalogs, "en", answer))
+        await finish_circle(client, catalogs, instrument)
+        assert any(c.method == "sendPhoto" for c in bot.api.sent(CLIENT)), "the circle is still shown"
+        assert t(catalogs, "en", "esy.share_yes") not in client.labels()
+        async with bot.services.store.transaction() as work:
+            assert await work.assessments.for_user(user_key(bot.services.secret, "tg", CLIENT)) == []
+    finally:
+        await bot.stop()
+
+
+async def test_withdrawing_storage_before_sharing_shares_nothing_and_breaks_nothing(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        await finish_circle(client, catalogs, instrument)
+        share_question = client.last_question()
+        await client.send("/consent")
+        await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Saving things"})))
+        await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+        await client.tap(t(catalogs, "en", "consent.close"))
+        calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
+        assert t(catalogs, "en", "esy.share_gone") in joined(calls)
+        calls = await client.tap(t(catalogs, "en", "esy.share_yes"), question=share_question)
+        assert t(catalogs, "en", "error.stale") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            client_row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+            assert client_row is not None and await work.shares.for_client(client_row.id or 0) == []
+    finally:
+        await bot.stop()
