@@ -101,7 +101,9 @@ async def render(
                     out.append(PhotoOut(png, text(caption)))
             case Document(caption=caption):
                 flush()
-                files = render_document(result, language, catalogs, datetime.now(UTC))
+                stamp = result.data.get("generated_at") or result.data.get("exported_at")
+                made = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
+                files = render_document(result, language, catalogs, made)
                 for filename, content in files:
                     out.append(DocumentOut(filename, content, text(caption) if filename == files[0][0] else ""))
             case Done(msg=msg):

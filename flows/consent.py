@@ -33,8 +33,9 @@ def latest_answers(rows: list[ConsentRow]) -> dict[str, ConsentRow]:
 
 
 def outdated(items: tuple[ConsentItem, ...], answers: dict[str, ConsentRow]) -> list[str]:
-    """Items whose text changed since the person last answered them."""
-    return [item.id for item in items if item.id in answers and answers[item.id].version < item.version]
+    """Items the person allowed whose text changed since (a "no" is not asked again: that would nag)."""
+    return [item.id for item in items
+            if item.id in answers and answers[item.id].answer == "yes" and answers[item.id].version < item.version]
 
 
 def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:

@@ -189,6 +189,9 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             await notify_staff(conv, client, Msg(N_("notify.client_joined"), {"client": client.nickname}))
             conv.emit(Say(Msg(N_("invite.client_welcome"))))
         else:
+            # The work never started: the record is kept only for the stated retention period.
+            client.ended_at = conv.now
+            await conv.work.clients.save(client)
             await audit(conv, "client.declined", f"client:{client.id}")
             # The workers learn that the client declined, and nothing else.
             await notify_staff(conv, client, Msg(N_("notify.client_declined"), {"client": client.nickname}))

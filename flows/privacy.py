@@ -25,6 +25,7 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
     user = await work.users.get(conv.key)
     assert user is not None
     data: dict[str, Any] = {
+        "generated_at": conv.now.isoformat(),
         "profile": {"language": user.language, "first_seen": user.created_at.isoformat(),
                     "last_seen": user.last_seen_at.isoformat()},
         "role": "staff" if conv.who.staff else "client" if conv.who.is_client else "anonymous",

@@ -13,7 +13,7 @@ from bot.admin import add_coordinator
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from bot.ticker import deliver_due
+from bot.ticker import deliver_due, purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
@@ -135,6 +135,12 @@ async def test_declining_links_nothing_and_tells_the_worker_only_that(
         await deliver(bot)
         told = await sent_texts(bot, WORKER)
         assert catalogs.text("fi", Msg("notify.client_declined", {"client": "Kettu"})) in told
+        # The record of the declined invitation is kept only for the stated period.
+        clock.advance(days=bot.services.settings.client_retention_days + 1)
+        await purge_idle(bot.services)
+        async with bot.services.store.transaction() as work:
+            staff = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
+            assert staff is not None and await work.clients.for_staff(staff.id or 0) == []
     finally:
         await bot.stop()
 

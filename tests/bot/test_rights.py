@@ -278,3 +278,21 @@ async def test_forget_is_never_held_up_and_leaves_nothing_in_the_files(
         assert rows_mentioning(db_path, "Kettu") == []
     finally:
         await bot.stop()
+
+
+async def test_a_changed_text_is_not_asked_again_from_someone_who_said_no(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    client = await linked_client(bot, catalogs)
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+    await bot.stop()
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", consent_texts=bumped_consent_texts(tmp_path)),
+                          clock, catalogs, drawer)
+    try:
+        calls = await bot.user(CLIENT, "en").send("/start")
+        assert "We have updated" not in joined(calls)
+    finally:
+        await bot.stop()
