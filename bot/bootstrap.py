@@ -11,7 +11,7 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import audit_log, clients, consent, esy, invitation, menu, privacy, relay, staff
+from flows import audit_log, clients, consent, esy, invitation, menu, privacy, relay, staff, workers
 from flows.consent_texts import load_consent_texts
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
@@ -57,7 +57,7 @@ COMMAND_FLOWS = {
     "code": invitation.NAME, "consent": consent.NAME, "mydata": privacy.MYDATA, "forget": privacy.FORGET,
     # Shortcuts to menu entries, for those who type (not in the command menu; refused to those not allowed).
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
-    "newworker": staff.NEW_WORKER, "audit": audit_log.NAME,
+    "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME,
 }
 
 
@@ -79,11 +79,13 @@ def all_flows(
         clients.clients_flow(secret, invitations_last, instrument, consent_items),
         relay.relay_flow(),
         audit_log.audit_flow(),
+        workers.workers_flow(secret, invitations_last),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [
         (esy.NAME, N_("menu.esy")), (relay.NAME, N_("menu.message_workers")), (clients.NAME, N_("menu.clients")),
         (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
+        (workers.NAME, N_("menu.workers")),
         (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
     main = menu.menu_flow([(name, label, by_name[name].allowed) for name, label in entries])

@@ -16,7 +16,9 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.bootstrap import Services
 from bot.i18n import LinkFormat, console_link
+from flows.consent import latest_answers
 from flows.messages import load_msg
+from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,17 @@ GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)
 
 SendText = Callable[[int, str], Awaitable[object]]
+# Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
+NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
+
+
+async def reminders_allowed(work: UnitOfWork, recipient: str) -> bool:
+    """Consent (d) in force for this recipient, if they are a client; staff get their reminders."""
+    client = await work.clients.by_user(recipient)
+    if client is None or client.id is None:
+        return await work.staff.by_user(recipient) is not None
+    answers = latest_answers(await work.consents.for_client(client.id))
+    return "reminders" in answers and answers["reminders"].answer == "yes"
 
 
 async def deliver_due(services: Services, send: SendText, link: LinkFormat = console_link) -> int:
@@ -39,10 +52,13 @@ async def deliver_due(services: Services, send: SendText, link: LinkFormat = con
         async with services.store.transaction() as work:
             contact = await work.contacts.get(row.recipient)
             user = await work.users.get(row.recipient)
+            allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
         chat = services.sealer.open(contact.sealed_chat) if contact else None
         status = "sent"
         if chat is None or user is None:
             status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
+        elif not allowed:
+            status = "dropped"  # the client withdrew (or never gave) consent (d) to reminders and check-ins
         else:
             text = services.catalogs.text(user.language, load_msg(row.message), link)
             try:

@@ -299,6 +299,10 @@ class _Invitations(_Repo):
         rows = [row for row in self._db.rows(InvitationRow, "invitations") if row.client_id == client_id]
         return sorted(rows, key=lambda row: (row.created_at, row.id or 0))
 
+    async def for_staff(self, staff_id: int) -> list[InvitationRow]:
+        rows = [row for row in self._db.rows(InvitationRow, "invitations") if row.staff_id == staff_id]
+        return sorted(rows, key=lambda row: (row.created_at, row.id or 0))
+
 
 class _Consents(_Repo):
     async def add(self, row: ConsentRow) -> int:

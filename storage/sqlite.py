@@ -385,6 +385,13 @@ class _Invitations(_Repo):
         )
         return [_invitation(row) for row in rows]
 
+    async def for_staff(self, staff_id: int) -> list[InvitationRow]:
+        rows = await self._all(
+            f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE staff_id = ? ORDER BY created_at, id",
+            (staff_id,),
+        )
+        return [_invitation(row) for row in rows]
+
 
 class _Consents(_Repo):
     async def add(self, row: ConsentRow) -> int:

@@ -11,8 +11,8 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ticker import purge_idle
-from flows.messages import Msg
-from storage.ports import AssessmentRow, AuditRow
+from flows.messages import Msg, dump_msg
+from storage.ports import AssessmentRow, AuditRow, OutboxRow
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.bot.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
 from tests.conftest import Clock
@@ -294,5 +294,32 @@ async def test_a_changed_text_is_not_asked_again_from_someone_who_said_no(
     try:
         calls = await bot.user(CLIENT, "en").send("/start")
         assert "We have updated" not in joined(calls)
+    finally:
+        await bot.stop()
+
+
+async def test_withdrawing_reminders_stops_reminder_pushes_but_not_messages(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        key = user_key(bot.services.secret, "tg", CLIENT)
+
+        async def queue(kind: str, text: str) -> None:
+            async with bot.services.store.transaction() as work:
+                message = dump_msg(Msg("relay.from_worker", {"worker": "Aino", "text": text}))
+                await work.outbox.add(OutboxRow(key, kind, message, clock.now))
+
+        await queue("reminder", "muistutus 1")
+        assert await deliver(bot) == 1
+        await client.send("/consent")
+        await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+        await queue("reminder", "muistutus 2")
+        await queue("worker_message", "tavallinen viesti")
+        assert await deliver(bot) == 1
+        received = await sent_texts(bot, CLIENT)
+        assert "muistutus 1" in received and "tavallinen viesti" in received
+        assert "muistutus 2" not in received
     finally:
         await bot.stop()

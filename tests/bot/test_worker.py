@@ -121,6 +121,7 @@ MATRIX = {
     "/newclient": {"anonymous": False, "client": False, "worker": True, "coordinator": False},
     "/newworker": {"anonymous": False, "client": False, "worker": False, "coordinator": True},
     "/audit": {"anonymous": False, "client": False, "worker": False, "coordinator": True},
+    "/workers": {"anonymous": False, "client": False, "worker": False, "coordinator": True},
 }
 ROLES = {"anonymous": STRANGER, "client": CLIENT, "worker": WORKER, "coordinator": COORDINATOR}
 
@@ -268,5 +269,28 @@ async def test_withdrawing_storage_before_sharing_shares_nothing_and_breaks_noth
         async with bot.services.store.transaction() as work:
             client_row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
             assert client_row is not None and await work.shares.for_client(client_row.id or 0) == []
+    finally:
+        await bot.stop()
+
+
+async def test_coordinator_removes_a_workers_access_and_renews_invitations(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        await other_worker(bot)
+        coordinator = bot.user(COORDINATOR, "fi")
+        await coordinator.send("/workers")
+        await coordinator.tap(catalogs.text("fi", Msg("workers.item_linked", {"name": "Aino Virtanen",
+                                                                               "title": "sosiaaliohjaaja"})))
+        await coordinator.tap(t(catalogs, "fi", "workers.remove"))
+        calls = await coordinator.tap(t(catalogs, "fi", "consent.confirm_yes"))
+        assert catalogs.text("fi", Msg("workers.removed", {"name": "Aino Virtanen"})) in joined(calls)
+        calls = await bot.user(WORKER, "fi").send("/clients")
+        assert t(catalogs, "fi", "error.not_available") in joined(calls)
+        async with bot.services.store.transaction() as work:
+            assert await work.contacts.get(user_key(bot.services.secret, "tg", WORKER)) is None
+            assert "staff.removed" in [row.action for row in await work.audit.recent(50)]
     finally:
         await bot.stop()

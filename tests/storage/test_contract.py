@@ -857,6 +857,8 @@ async def test_for_client_lists_that_clients_invitations_oldest_first(store: Sto
         assert [row.code_hash for row in await work.invitations.for_client(client)] == ["early", "late", "late-too"]
         assert [row.code_hash for row in await work.invitations.for_client(other)] == ["other"]
         assert await work.invitations.for_client(9999) == []
+        assert [row.code_hash for row in await work.invitations.for_staff(worker)] == ["staff"]
+        assert await work.invitations.for_staff(9999) == []
 
 
 async def test_invitation_rules_are_enforced(store: Store) -> None:

@@ -1,0 +1,151 @@
+"""A coordinator's staff list: invitations renewed or cancelled, and a worker's access removed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flows.messages import N_, Msg
+from flows.results import Ask, Option, Say
+from flows.spec import Conversation, FlowSpec
+from flows.staff import is_coordinator, issue_invitation
+from storage.ports import AuditRow, StaffRow
+
+NAME = "workers"
+VERSION = 1
+CLOSE, BACK, INVITE, REVOKE, REMOVE, YES, NO = "close", "list", "invite", "revoke", "remove", "yes", "no"
+LABEL = {"linked": N_("workers.item_linked"), "invited": N_("workers.item_invited"),
+         "inactive": N_("workers.item_inactive")}
+STATUS = {"linked": N_("workers.status_linked"), "invited": N_("workers.status_invited"),
+          "inactive": N_("workers.status_inactive")}
+
+
+def status_of(staff: StaffRow) -> str:
+    return "inactive" if not staff.active else "linked" if staff.user_key else "invited"
+
+
+def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+
+    async def audit(conv: Conversation, action: str) -> None:
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"staff:{conv.data['staff']}"))
+
+    async def load_list(conv: Conversation) -> None:
+        conv.data["list"] = [[row.id, row.name, row.title, status_of(row)] for row in await conv.work.staff.all()]
+
+    async def on_start(conv: Conversation) -> None:
+        await load_list(conv)
+
+    async def current(conv: Conversation) -> StaffRow | None:
+        return await conv.work.staff.get(conv.data["staff"]) if "staff" in conv.data else None
+
+    async def open_invitations(conv: Conversation) -> int:
+        return sum(1 for row in await conv.work.invitations.for_staff(conv.data["staff"])
+                   if not row.used_at and not row.revoked_at and row.expires_at > conv.now)
+
+    async def load_card(conv: Conversation, staff_id: int) -> bool:
+        staff = await conv.work.staff.get(staff_id)
+        if staff is None:
+            return False
+        conv.data["staff"] = staff_id
+        conv.data["card"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation,
+                             "status": status_of(staff), "self": staff.id == (conv.who.staff.id if conv.who.staff
+                                                                              else None),
+                             "open": await open_invitations(conv)}
+        return True
+
+    def view_list(conv: Conversation) -> Ask:
+        options = [Option(str(staff_id), Msg(LABEL[status], {"name": name, "title": title}))
+                   for staff_id, name, title, status in conv.data["list"]]
+        return Ask(Msg(N_("workers.list")), (*options, Option(CLOSE, Msg(N_("clients.close")))))
+
+    def view_card(conv: Conversation) -> Ask:
+        card = conv.data["card"]
+        prompt = Msg(N_("workers.card"), {"name": card["name"], "title": card["title"],
+                                          "organisation": card["organisation"], "status": Msg(STATUS[card["status"]]),
+                                          "invitations": card["open"]})
+        options = []
+        if card["status"] == "invited":
+            options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
+        if card["open"]:
+            options.append(Option(REVOKE, Msg(N_("clients.revoke"))))
+        if card["status"] != "inactive" and not card["self"]:
+            options.append(Option(REMOVE, Msg(N_("workers.remove"))))
+        options.append(Option(BACK, Msg(N_("clients.back"))))
+        return Ask(prompt, tuple(options))
+
+    def view_confirm(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("workers.confirm_remove"), {"name": conv.data["card"]["name"]}),
+                   (Option(YES, Msg(N_("consent.confirm_yes"))), Option(NO, Msg(N_("workers.keep")))))
+
+    def value(event: Any) -> str:
+        return str(event.kwargs.get("value", ""))
+
+    def chose(expected: str) -> Any:
+        def guard(event: Any) -> bool:
+            return value(event) == expected
+        guard.__name__ = f"chose_{expected}"
+        return guard
+
+    async def chose_worker(event: Any) -> bool:
+        return value(event).isdigit() and await load_card(event.model, int(value(event)))
+
+    async def refresh(event: Any) -> None:
+        event.model.data.pop("staff", None)
+        await load_list(event.model)
+
+    async def revoke_all(conv: Conversation) -> None:
+        for row in await conv.work.invitations.for_staff(conv.data["staff"]):
+            if not row.used_at and not row.revoked_at:
+                row.revoked_at = conv.now
+                await conv.work.invitations.save(row)
+
+    async def new_invitation(event: Any) -> None:
+        conv: Conversation = event.model
+        staff = await current(conv)
+        if staff is None or staff.user_key or not staff.active:
+            conv.emit(Say(Msg(N_("workers.no_invitation"))))
+        else:
+            await revoke_all(conv)
+            await issue_invitation(conv, secret, valid_for, staff_id=staff.id)
+        await load_card(conv, conv.data["staff"])
+
+    async def revoke(event: Any) -> None:
+        conv: Conversation = event.model
+        await revoke_all(conv)
+        await audit(conv, "invitation.revoked")
+        conv.emit(Say(Msg(N_("clients.revoked"))))
+        await load_card(conv, conv.data["staff"])
+
+    async def remove(event: Any) -> None:
+        """Access ends at once: the account is unlinked, its chat id deleted, open invitations cancelled.
+        Their clients keep their records; the coordinator pairs them with someone else."""
+        conv: Conversation = event.model
+        staff = await current(conv)
+        if staff is None or staff.id == (conv.who.staff.id if conv.who.staff else None):
+            return
+        if staff.user_key:
+            await conv.work.contacts.delete(staff.user_key)
+            await conv.work.outbox.delete_for_recipient(staff.user_key)
+        staff.user_key, staff.active = None, False
+        await conv.work.staff.save(staff)
+        await revoke_all(conv)
+        await audit(conv, "staff.removed")
+        conv.emit(Say(Msg(N_("workers.removed"), {"name": staff.name})))
+        await load_card(conv, conv.data["staff"])
+
+    return FlowSpec(
+        name=NAME, version=VERSION, states=["list", "card", "confirm", "closed"], initial="list",
+        transitions=[
+            dict(trigger="choose", source="list", dest="closed", conditions=[chose(CLOSE)]),
+            dict(trigger="choose", source="list", dest="card", conditions=[chose_worker]),
+            dict(trigger="choose", source="card", dest="list", conditions=[chose(BACK)], before=[refresh]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)], before=[new_invitation]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
+            dict(trigger="choose", source="card", dest="confirm", conditions=[chose(REMOVE)]),
+            dict(trigger="choose", source="confirm", dest="card", conditions=[chose(YES)], before=[remove]),
+            dict(trigger="choose", source="confirm", dest="card"),
+        ],
+        views={"list": view_list, "card": view_card, "confirm": view_confirm},
+        help_key=N_("workers.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_coordinator,
+        controls=False,
+    )
