@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram.error import Forbidden, TelegramError
 
@@ -93,7 +93,9 @@ async def purge_idle(services: Services) -> int:
             if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None:
                 await work.users.delete(key)
                 deleted += 1
-        ended = await work.clients.ended_before(now - timedelta(days=settings.client_retention_days))
+        cutoff = now - timedelta(days=settings.client_retention_days)
+        ended = await work.clients.ended_before(cutoff)
+        ended += await never_joined(work, cutoff)
         for client_id in ended:
             await work.clients.delete(client_id)
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
@@ -101,6 +103,20 @@ async def purge_idle(services: Services) -> int:
     if deleted or ended or attempts or sent:
         log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d", deleted, len(ended), attempts, sent)
     return deleted
+
+
+async def never_joined(work: UnitOfWork, cutoff: datetime) -> list[int]:
+    """Clients who never joined, whose last invitation ran out before ``cutoff`` (nothing else to keep)."""
+    found: set[int] = set()
+    for staff in await work.staff.all():
+        for client in await work.clients.for_staff(staff.id or 0):
+            if client.id is None or client.linked_at or client.ended_at or client.id in found:
+                continue
+            invitations = await work.invitations.for_client(client.id)
+            last = max((row.expires_at for row in invitations), default=client.created_at)
+            if last < cutoff:
+                found.add(client.id)
+    return sorted(found)
 
 
 async def run_ticker(services: Services, send: SendText, link: LinkFormat, every: float = 5.0) -> None:

@@ -11,6 +11,7 @@ import pytest
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.ticker import purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
 from storage.ports import StaffRow, UserRow
@@ -292,5 +293,26 @@ async def test_coordinator_removes_a_workers_access_and_renews_invitations(
         async with bot.services.store.transaction() as work:
             assert await work.contacts.get(user_key(bot.services.secret, "tg", WORKER)) is None
             assert "staff.removed" in [row.action for row in await work.audit.recent(50)]
+    finally:
+        await bot.stop()
+
+
+async def test_a_client_who_never_joined_is_deleted_after_the_retention_period(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        await invite_client(bot, catalogs)
+        days = bot.services.settings.invitation_days + bot.services.settings.client_retention_days
+        clock.advance(days=days - 1)
+        await purge_idle(bot.services)
+        worker = bot.user(WORKER, "fi")
+        invited = catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"}))
+        await worker.send("/clients")
+        assert invited in worker.labels()
+        clock.advance(days=2)
+        await purge_idle(bot.services)
+        await worker.send("/clients")
+        assert invited not in worker.labels()
     finally:
         await bot.stop()
