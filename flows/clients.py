@@ -233,6 +233,7 @@ def clients_flow(
         views={"list": view_list, "card": view_card, "message": view_message},
         help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
         controls=False,  # browsing, with its own "Back" and "Close"
+        reload=True,
     )
 
 

@@ -355,7 +355,7 @@ class Engine:
             await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"denied.{flow}", ""))
             self._show(conv, reply, Msg(N_("error.not_available")))
             return
-        if conv.flow == flow and not data:
+        if conv.flow == flow and not data and not spec.reload:
             self._show(conv, reply)
             return
         start = dict(data or {})

@@ -108,6 +108,9 @@ class FlowSpec:
     allowed: Callable[[Who], bool] | None = None
     # A person's rights (/forget, /mydata, /consent) are never interrupted by a gate.
     ungated: bool = False
+    # Opening the flow again while in it starts it afresh (lists that must be current), instead of
+    # showing where the person is (answers in progress).
+    reload: bool = False
 
     @property
     def state_names(self) -> frozenset[str]:

@@ -147,5 +147,5 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         ],
         views={"list": view_list, "card": view_card, "confirm": view_confirm},
         help_key=N_("workers.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_coordinator,
-        controls=False,
+        controls=False, reload=True,
     )
