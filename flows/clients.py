@@ -11,6 +11,7 @@ from typing import Any
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
 from flows.esy import circle_of
+from flows.guards import chose, value
 from flows.instrument import Instrument
 from flows.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.notify import staff_line
@@ -118,15 +119,6 @@ def clients_flow(
                    (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True)
 
     # --- guards -----------------------------------------------------------------------------------
-    def value(event: Any) -> str:
-        return str(event.kwargs.get("value", ""))
-
-    def chose(expected: str) -> Any:
-        def guard(event: Any) -> bool:
-            return value(event) == expected
-        guard.__name__ = f"chose_{expected}"
-        return guard
-
     async def chose_client(event: Any) -> bool:
         if not value(event).isdigit():
             return False

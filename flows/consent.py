@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
+from flows.guards import value
 from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, staff_line
 from flows.results import Ask, Option, Say
@@ -110,9 +111,6 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         return Ask(prompt, (Option(YES, Msg(N_("consent.yes"))), Option(NO, Msg(no))))
 
     # --- guards -----------------------------------------------------------------------------------
-    def value(event: Any) -> str:
-        return str(event.kwargs.get("value", ""))
-
     def chose_close(event: Any) -> bool:
         return value(event) == CLOSE
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flows.codes import code_hash
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
+from flows.guards import chose
 from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, staff_line
 from flows.results import Ask, Option, Say
@@ -112,12 +113,6 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
 
 
     # --- guards and effects -----------------------------------------------------------------------
-    def chose(value: str) -> Any:
-        def guard(event: Any) -> bool:
-            return bool(event.kwargs.get("value") == value)
-        guard.__name__ = f"chose_{value}"
-        return guard
-
     def more_items(event: Any) -> bool:
         return bool(event.model.data["item"] + 1 < len(items))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flows.guards import chose, value
 from flows.messages import N_, Msg
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec
@@ -76,15 +77,6 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
     def view_confirm(conv: Conversation) -> Ask:
         return Ask(Msg(N_("workers.confirm_remove"), {"name": conv.data["card"]["name"]}),
                    (Option(YES, Msg(N_("consent.confirm_yes"))), Option(NO, Msg(N_("workers.keep")))))
-
-    def value(event: Any) -> str:
-        return str(event.kwargs.get("value", ""))
-
-    def chose(expected: str) -> Any:
-        def guard(event: Any) -> bool:
-            return value(event) == expected
-        guard.__name__ = f"chose_{expected}"
-        return guard
 
     async def chose_worker(event: Any) -> bool:
         return value(event).isdigit() and await load_card(event.model, int(value(event)))
