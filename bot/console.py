@@ -12,6 +12,7 @@ from bot.commands import COMMAND_TEXTS
 from bot.i18n import HELSINKI
 from bot.keys import user_key
 from bot.render import Button, DocumentOut, Outgoing, PhotoOut, render
+from bot.ticker import NEEDS_REMINDER_CONSENT, reminders_allowed
 from flows import inputs
 from flows.messages import N_, Msg
 
@@ -54,6 +55,22 @@ class Console:
         self.language = reply.language
         for out in await render(reply, self.services.catalogs, self.services.drawer):
             self.show(out)
+        await self.inbox()
+
+    async def inbox(self) -> None:
+        """Messages left for this console user (by a worker in another `kaari chat --user`, say): there is no
+        chat to push them to, so they are shown here, once, when this user is at the terminal."""
+        services = self.services
+        now = services.engine.clock()
+        async with services.store.transaction() as work:
+            rows = [row for row in await work.outbox.for_recipient(self.key)
+                    if row.status == "pending" and row.due_at <= now]
+            for row in rows:
+                assert row.id is not None
+                allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, self.key)
+                if allowed:
+                    print(f"\n📨 {services.catalogs.text(self.language, load_msg(row.message))}", file=self.stdout)
+                await work.outbox.finish(row.id, "sent" if allowed else "dropped", now)
 
     def show(self, out: Outgoing) -> None:
         if isinstance(out, DocumentOut):

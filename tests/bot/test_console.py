@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import os
 import subprocess
 import sys
@@ -76,3 +77,29 @@ def test_kaari_chat_command_runs_offline(tmp_path: Path, instrument: Instrument)
     assert (tmp_path / "kaari.sqlite3").exists()
     assert list(tmp_path.glob("kaari-circle-*.png"))
     assert "Traceback" not in result.stderr
+
+
+async def test_a_worker_and_a_client_in_two_terminals(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """The identified flows work in `kaari chat` too: a coordinator-worker invites, the client joins,
+    and a message left for the other terminal is shown there."""
+    from bot.admin import add_coordinator
+
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa", title="ohjaaja",
+                              organisation="Oulunkaari", also_worker=True)
+        worker_out = io.StringIO()
+        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO("/newclient\nKettu\n"), "en")
+        code = re.search(r"/start ([0-9A-Z]{12})", worker_out.getvalue())
+        assert code, worker_out.getvalue()
+        client_out = io.StringIO()
+        answers = f"/start {code.group(1)}\n1\n1\n1\n1\n1\n/write\nHello from Kettu\n"
+        await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")
+        assert "Kaisa, ohjaaja (Oulunkaari)" in client_out.getvalue()
+        worker_out = io.StringIO()
+        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO(""), "en")
+        assert "Hello from Kettu" in worker_out.getvalue()
+    finally:
+        await services.store.close()
