@@ -14,7 +14,7 @@ from bot.keys import user_key
 from bot.render import Button, DocumentOut, Outgoing, PhotoOut, render
 from bot.ticker import NEEDS_REMINDER_CONSENT, reminders_allowed
 from flows import inputs
-from flows.messages import N_, Msg
+from flows.messages import N_, Msg, load_msg
 
 CHANNEL = "console"
 
