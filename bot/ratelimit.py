@@ -63,13 +63,21 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
-        if (
+        paced = (
             self._interval > 0 and endpoint.startswith(PACED_PREFIX) and endpoint not in UNPACED
             and isinstance(chat_id, int) and chat_id > 0
-        ):
-            wait = self.reserve(chat_id)
-            if wait > 0:
-                await self._sleep(wait)
+        )
+
+        async def send(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            # Paced last, right before the request, so the bot-wide limiter's waiting cannot bunch
+            # one chat's messages together again.
+            if paced:
+                assert isinstance(chat_id, int)
+                wait = self.reserve(chat_id)
+                if wait > 0:
+                    await self._sleep(wait)
+            return await callback(*call_args, **call_kwargs)
+
         if self._overall is None:
-            return await callback(*args, **kwargs)
-        return await self._overall.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            return await send(*args, **kwargs)
+        return await self._overall.process_request(send, args, kwargs, endpoint, data, rate_limit_args)

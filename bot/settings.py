@@ -36,6 +36,7 @@ class Settings:
     invitation_days: int = 7
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
+    audit_retention_days: int = 730
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
@@ -85,6 +86,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),
         client_retention_days=max(1, int(_number(
             env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
+        audit_retention_days=max(1, int(_number(
+            env, "KAARI_AUDIT_RETENTION_DAYS", Settings.audit_retention_days, int))),
     )
 
 

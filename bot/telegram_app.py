@@ -217,6 +217,7 @@ class TelegramChannel:
 
 def build_application(
     services: Services, *, request: BaseRequest | None = None, updates_request: BaseRequest | None = None,
+    rate_limiter: ChatPacedRateLimiter | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB Application for ``services``; tests pass a fake ``request``."""
     settings = services.settings
@@ -226,7 +227,7 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .rate_limiter(ChatPacedRateLimiter(settings.rate_per_second, settings.chat_interval))
+        .rate_limiter(rate_limiter or ChatPacedRateLimiter(settings.rate_per_second, settings.chat_interval))
         .concurrent_updates(True)
     )
     if request is not None:

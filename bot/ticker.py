@@ -18,6 +18,7 @@ from bot.bootstrap import Services
 from bot.i18n import LinkFormat, console_link
 from flows.consent import latest_answers
 from flows.messages import load_msg
+from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ async def purge_idle(services: Services) -> int:
     async with services.store.transaction() as work:
         for key in await work.users.idle_since(now - timedelta(days=settings.anonymous_retention_days)):
             if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None:
+                await work.audit.relabel(anonymous_actor(key), FORGOTTEN)
+                await work.code_attempts.delete_for(key)
                 await work.users.delete(key)
                 deleted += 1
         cutoff = now - timedelta(days=settings.client_retention_days)
@@ -100,8 +103,11 @@ async def purge_idle(services: Services) -> int:
             await work.clients.delete(client_id)
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
-    if deleted or ended or attempts or sent:
-        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d", deleted, len(ended), attempts, sent)
+        audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
+    if deleted or ended or attempts or sent or audited:
+        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d", deleted, len(ended),
+                 attempts, sent, audited)
+        await services.store.scrub()
     return deleted
 
 

@@ -14,7 +14,7 @@ from flows.esy import circle_of
 from flows.guards import chose, value
 from flows.instrument import Instrument
 from flows.messages import N_, Lines, LocalText, Msg, dump_msg
-from flows.notify import staff_line
+from flows.notify import staff_line, workers_of
 from flows.results import Ask, Document, Option, Photo, Say
 from flows.spec import Conversation, FlowSpec
 from flows.staff import is_worker, issue_invitation
@@ -68,11 +68,8 @@ def clients_flow(
         if client.user_key:
             user = await conv.work.users.get(client.user_key)
             last_seen = user.last_seen_at.isoformat() if user else None
-        workers = []
-        for pair in await conv.work.clients.pairs(client_id):
-            staff = await conv.work.staff.get(pair.staff_id)
-            if staff is not None:
-                workers.append(staff_line(staff) + (" ★" if pair.responsible else ""))
+        workers = [staff_line(staff) + (" ★" if responsible else "")
+                   for staff, responsible in await workers_of(conv.work, client_id)]
         invitations = await conv.work.invitations.for_client(client_id)
         conv.data["card"] = {
             "nickname": client.nickname, "status": status_of(client),

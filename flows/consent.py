@@ -11,7 +11,7 @@ from typing import Any
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import value
 from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
-from flows.notify import notify_staff, staff_line
+from flows.notify import notify_staff, worker_lines
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Gate, Who
 from storage.ports import AuditRow, ClientRow, ConsentRow
@@ -70,12 +70,7 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         answers = latest_answers(await conv.work.consents.for_client(client.id or 0))
         conv.data["answers"] = {item: row.answer for item, row in answers.items()}
         conv.data["dates"] = {item: row.at.isoformat() for item, row in answers.items()}
-        workers = []
-        for pair in await conv.work.clients.pairs(client.id or 0):
-            staff = await conv.work.staff.get(pair.staff_id)
-            if staff is not None:
-                workers.append(staff_line(staff))
-        conv.data["workers"] = workers
+        conv.data["workers"] = await worker_lines(conv.work, client.id or 0)
         if conv.data.pop("update", False):
             conv.data["queue"] = outdated(items, answers)
             conv.state = "ask" if conv.data["queue"] else "closed"
@@ -158,6 +153,7 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         conv: Conversation = event.model
         item = conv.data.pop("confirming")
         await record(conv, item, "withdrawn")
+        conv.scrub = True  # what was deleted must not linger in the database's free pages or log
         if item == "storage":
             # What Kaari kept for the work goes now; the consent record itself stays as the proof.
             deleted = await conv.work.assessments.delete_for_user(conv.key)
@@ -171,6 +167,9 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         client.user_key, client.ended_at = None, conv.now
         await conv.work.clients.save(client)
         await conv.work.contacts.delete(conv.key)
+        # Circles were stored for this work (consent c); with the work they go too.
+        await conv.work.assessments.delete_for_user(conv.key)
+        conv.scrub = True
         conv.who = Who(conv.who.staff, None)
         conv.emit(Say(Msg(N_("consent.work_ended"))))
 

@@ -140,7 +140,7 @@ class Engine:
                 await self._save(conv)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
-        if conv.erased:
+        if conv.erased or conv.scrub:
             # Deleted rows can linger in free pages and the write-ahead log: scrub them out now.
             await self.store.scrub()
         return reply
@@ -223,7 +223,7 @@ class Engine:
         spec = self.flows[conv.flow]
         ask = spec.views[conv.state](conv)
         controls: tuple[Option, ...] = ()
-        if spec.controls:
+        if spec.controls and conv.state not in spec.settled:
             controls = (
                 Option(PAUSE, Msg(N_("control.pause"))),
                 *((Option(BACK, Msg(N_("control.back"))),) if conv.data.get(_HISTORY) else ()),
@@ -329,7 +329,8 @@ class Engine:
         elif conv.state in spec.final:
             await self._finish(conv, reply)
         else:
-            conv.data[_HISTORY] = [*history, snapshot][-HISTORY_LIMIT:]
+            # No way back over something stored for good.
+            conv.data[_HISTORY] = [] if conv.state in spec.settled else [*history, snapshot][-HISTORY_LIMIT:]
             self._show(conv, reply)
 
     async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
@@ -402,7 +403,7 @@ class Engine:
             conv.data.pop(_PENDING, None)
             conv.step += 1
             self._show(conv, reply, Msg(N_("flow.continue")))
-        elif not spec.controls:
+        elif not spec.controls or conv.state in spec.settled:
             nothing = N_("flow.nothing_to_cancel") if value == CANCEL else N_("error.stale")
             self._show(conv, reply, Msg(nothing))
         elif value == PAUSE:

@@ -10,7 +10,7 @@ from typing import Any
 from flows.consent import latest_answers
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
-from flows.notify import notify_staff, staff_line
+from flows.notify import notify_staff, worker_lines
 from flows.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.scoring import area_scores, changes, lowest, middle, strongest
 from flows.spec import Conversation, FlowSpec
@@ -102,10 +102,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         event.model.data["item"] = 0
 
     async def complete(event: Any) -> None:
-        await finish(event.model, instrument)
-
-    async def complete_unless_shared(event: Any) -> None:
-        if not event.model.data.get("finished"):  # coming from "share", it was shown already
+        if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
             await finish(event.model, instrument)
 
     async def may_share(event: Any) -> bool:
@@ -142,7 +139,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         name=NAME,
         version=VERSION,
         states=["intro", "rate", "wish", {"name": "share", "on_enter": [complete]},
-                {"name": "done", "on_enter": [complete_unless_shared]}],
+                {"name": "done", "on_enter": [complete]}],
         initial="intro",
         transitions=[
             dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
@@ -168,6 +165,7 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         still_valid=still_valid,
         position_keys=("area", "item"),
         migrate=same_shape,
+        settled=frozenset({"share"}),  # the circle is stored: no going back over it, no "stop and delete"
     )
 
 
@@ -192,12 +190,7 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
     conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
     if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
-        workers = []
-        for pair in await conv.work.clients.pairs(conv.who.client.id):
-            staff = await conv.work.staff.get(pair.staff_id)
-            if staff is not None:
-                workers.append(staff_line(staff))
-        conv.data["workers"] = workers
+        conv.data["workers"] = await worker_lines(conv.work, conv.who.client.id)
 
 
 async def may_keep(conv: Conversation) -> bool:

@@ -13,7 +13,7 @@ from flows.codes import code_hash
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import chose
 from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
-from flows.notify import notify_staff, staff_line
+from flows.notify import notify_staff, worker_lines
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow
@@ -50,6 +50,10 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         if row.kind == "client" and conv.who.client is not None:
             conv.emit(Say(Msg(N_("invite.already_client"))))
             return None
+        if row.kind == "client" and conv.who.staff is not None:
+            # A worker's account is not a client's: clients join with their own Telegram.
+            conv.emit(Say(Msg(N_("invite.staff_not_client"))))
+            return None
         await audit(conv, "invitation.opened", f"invitation:{row.id}")
         conv.data.update(invitation=row.id, answers={}, item=0, offer=await offer(conv, row))
         return row
@@ -62,12 +66,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             assert staff is not None
             return {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
         assert row.client_id is not None
-        lines = []
-        for pair in await conv.work.clients.pairs(row.client_id):
-            staff = await conv.work.staff.get(pair.staff_id)
-            if staff is not None:
-                lines.append(staff_line(staff))
-        return {"workers": lines}
+        return {"workers": await worker_lines(conv.work, row.client_id)}
 
     async def on_start(conv: Conversation) -> None:
         payload = conv.data.pop("payload", None)
@@ -120,6 +119,16 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         data = event.model.data
         data["answers"][items[data["item"]].id] = event.kwargs["value"]
 
+    def declined_work(event: Any) -> bool:
+        """Saying no to working together ends the questions: the rest would not be used."""
+        item = items[event.model.data["item"]]
+        return bool(item.id == REQUIRED_ITEM and event.kwargs.get("value") == NO)
+
+    def rest_declined(event: Any) -> None:
+        answers = event.model.data["answers"]
+        for item in items:
+            answers.setdefault(item.id, NO)
+
     def next_item(event: Any) -> None:
         event.model.data["item"] += 1
 
@@ -139,6 +148,9 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         staff = await conv.work.staff.get(row.staff_id)
         if staff is None or not still_open(conv, row) or staff.user_key is not None or not staff.active:
             await gone(conv)
+            return
+        if await conv.work.staff.by_user(conv.key) is not None:  # linked meanwhile, by another code
+            conv.emit(Say(Msg(N_("invite.already_staff"))))
             return
         staff.user_key = conv.key
         await conv.work.staff.save(staff)
@@ -167,6 +179,13 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         client = await conv.work.clients.get(row.client_id)
         if client is None or not still_open(conv, row) or client.user_key is not None or client.ended_at:
             await gone(conv)  # someone else used it first, or the worker revoked it meanwhile
+            return
+        # Who this person is may have changed since they opened the code (another code, in between).
+        if await conv.work.clients.by_user(conv.key) is not None:
+            conv.emit(Say(Msg(N_("invite.already_client"))))
+            return
+        if await conv.work.staff.by_user(conv.key) is not None:
+            conv.emit(Say(Msg(N_("invite.staff_not_client"))))
             return
         answers: dict[str, str] = conv.data["answers"]
         for item in items:
@@ -209,6 +228,8 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             dict(trigger="choose", source="client_offer", dest="consent", conditions=[chose(YES)]),
             dict(trigger="choose", source="client_offer", dest="closed", conditions=[chose(LATER)],
                  before=[client_later]),
+            dict(trigger="choose", source="consent", dest="client_done", conditions=[declined_work],
+                 before=[record_answer, rest_declined, link_client]),
             dict(trigger="choose", source="consent", dest="consent", conditions=[more_items],
                  before=[record_answer, next_item]),
             dict(trigger="choose", source="consent", dest="client_done", before=[record_answer, link_client]),

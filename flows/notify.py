@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows.messages import Msg, dump_msg
 from flows.spec import Conversation
-from storage.ports import ClientRow, OutboxRow, StaffRow
+from storage.ports import ClientRow, OutboxRow, StaffRow, UnitOfWork
 
 
 def staff_line(staff: StaffRow) -> str:
@@ -12,13 +12,27 @@ def staff_line(staff: StaffRow) -> str:
     return f"• {staff.name}, {staff.title} ({staff.organisation})"
 
 
+async def workers_of(work: UnitOfWork, client_id: int) -> list[tuple[StaffRow, bool]]:
+    """A client's current workers (removed ones left out), with whether each is the responsible one."""
+    found = []
+    for pair in await work.clients.pairs(client_id):
+        staff = await work.staff.get(pair.staff_id)
+        if staff is not None and staff.active:
+            found.append((staff, pair.responsible))
+    return found
+
+
+async def worker_lines(work: UnitOfWork, client_id: int) -> list[str]:
+    """The client's workers as they are introduced to the client."""
+    return [staff_line(staff) for staff, _ in await workers_of(work, client_id)]
+
+
 async def notify_staff(conv: Conversation, client: ClientRow, message: Msg, kind: str = "notify") -> int:
     """Queue ``message`` for every linked worker of ``client``; returns how many were queued."""
     assert client.id is not None
     queued = 0
-    for pair in await conv.work.clients.pairs(client.id):
-        staff = await conv.work.staff.get(pair.staff_id)
-        if staff is not None and staff.user_key and staff.active:
+    for staff, _ in await workers_of(conv.work, client.id):
+        if staff.user_key:
             await conv.work.outbox.add(OutboxRow(staff.user_key, kind, dump_msg(message), conv.now))
             queued += 1
     return queued

@@ -7,9 +7,9 @@ from typing import Any
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
-from flows.notify import notify_staff, staff_line
+from flows.notify import notify_staff, staff_line, workers_of
 from flows.results import Ask, Document, Option, Say
-from flows.spec import Conversation, FlowSpec
+from flows.spec import FORGOTTEN, Conversation, FlowSpec, anonymous_actor
 from storage.ports import AuditRow
 
 MYDATA = "mydata"
@@ -45,11 +45,8 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
         data["staff"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
     client = conv.who.client
     if client is not None and client.id is not None:
-        workers = []
-        for pair in await work.clients.pairs(client.id):
-            member = await work.staff.get(pair.staff_id)
-            if member is not None:
-                workers.append({"worker": staff_line(member).lstrip("• "), "responsible": pair.responsible})
+        workers = [{"worker": staff_line(member).lstrip("• "), "responsible": responsible}
+                   for member, responsible in await workers_of(work, client.id)]
         viewed = []
         for row in await work.audit.about(f"client:{client.id}"):
             if row.actor.startswith("staff:"):
@@ -121,7 +118,9 @@ def forget_flow() -> FlowSpec:
                                                f"client:{client.id}"))
             await conv.work.clients.delete(client.id)
         else:
-            await conv.work.audit.add(AuditRow(conv.now, "user:forgotten", "privacy.forget", ""))
+            await conv.work.audit.add(AuditRow(conv.now, FORGOTTEN, "privacy.forget", ""))
+        await conv.work.audit.relabel(anonymous_actor(conv.key), FORGOTTEN)
+        await conv.work.code_attempts.delete_for(conv.key)
         await conv.work.users.delete(conv.key)  # conversation, circles, contact and pushes go with it
         conv.erased = True
         conv.emit(Say(Msg(N_("forget.done"))))

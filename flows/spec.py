@@ -11,6 +11,15 @@ from flows.results import Ask, Result
 from storage.ports import ClientRow, StaffRow, UnitOfWork
 
 
+def anonymous_actor(key: str) -> str:
+    """How the audit log names someone who is neither staff nor a client: a short key prefix, which
+    `/forget` and the retention purge replace with 'user:forgotten'."""
+    return f"user:{key[:12]}"
+
+
+FORGOTTEN = "user:forgotten"
+
+
 @dataclass(frozen=True)
 class Who:
     """Who is behind a conversation: a worker or coordinator, a linked client, or an anonymous person."""
@@ -36,7 +45,7 @@ class Who:
             return f"staff:{self.staff.id}"
         if self.client is not None:
             return f"client:{self.client.id}"
-        return f"user:{key[:12]}"
+        return anonymous_actor(key)
 
 
 class Conversation:
@@ -68,6 +77,8 @@ class Conversation:
         self.switch_to: str | None = None
         # Set when the person's data was erased: nothing of this conversation may be written back.
         self.erased = False
+        # Set when something was deleted: the store scrubs free pages and its log after the commit.
+        self.scrub = False
         self.switch_data: dict[str, Any] = {}
 
     def emit(self, result: Result) -> None:
@@ -108,6 +119,8 @@ class FlowSpec:
     allowed: Callable[[Who], bool] | None = None
     # A person's rights (/forget, /mydata, /consent) are never interrupted by a gate.
     ungated: bool = False
+    # States reached after something was stored for good: no back over it, no pause or stop controls.
+    settled: frozenset[str] = frozenset()
     # Opening the flow again while in it starts it afresh (lists that must be current), instead of
     # showing where the person is (answers in progress).
     reload: bool = False

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from flows.guards import chose, value
-from flows.messages import N_, Msg
+from flows.messages import N_, Msg, dump_msg
+from flows.notify import workers_of
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec
 from flows.staff import is_coordinator, issue_invitation
-from storage.ports import AuditRow, StaffRow
+from storage.ports import AuditRow, OutboxRow, PairRow, StaffRow
 
 NAME = "workers"
 VERSION = 1
@@ -121,9 +122,26 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         staff.user_key, staff.active = None, False
         await conv.work.staff.save(staff)
         await revoke_all(conv)
+        await hand_over(conv, staff)
         await audit(conv, "staff.removed")
         conv.emit(Say(Msg(N_("workers.removed"), {"name": staff.name})))
         await load_card(conv, conv.data["staff"])
+
+    async def hand_over(conv: Conversation, removed: StaffRow) -> None:
+        """The removed worker's clients: another of their workers becomes responsible, and each linked
+        client is told who left (they can still use Kaari, and /consent to end the work)."""
+        assert removed.id is not None
+        for client in await conv.work.clients.for_staff(removed.id):
+            if client.id is None or client.ended_at:
+                continue
+            remaining = await workers_of(conv.work, client.id)
+            pairs = await conv.work.clients.pairs(client.id)
+            was_responsible = any(p.staff_id == removed.id and p.responsible for p in pairs)
+            if remaining and was_responsible and not any(responsible for _, responsible in remaining):
+                await conv.work.clients.set_pair(PairRow(client.id, remaining[0][0].id or 0, responsible=True))
+            if client.user_key:
+                message = Msg(N_("notify.worker_left"), {"worker": removed.name})
+                await conv.work.outbox.add(OutboxRow(client.user_key, "notice", dump_msg(message), conv.now))
 
     return FlowSpec(
         name=NAME, version=VERSION, states=["list", "card", "confirm", "closed"], initial="list",

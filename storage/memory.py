@@ -327,6 +327,19 @@ class _Audit(_Repo):
         rows = [row for row in self._db.rows(AuditRow, "audit_log") if row.subject == subject]
         return sorted(rows, key=lambda row: (row.at, row.id or 0))
 
+    async def relabel(self, actor: str, new_actor: str) -> int:
+        mine = [row for row in self._db.rows(AuditRow, "audit_log") if row.actor == actor]
+        for row in mine:
+            self._db.put("audit_log", str(row.id), _fields(replace(row, actor=new_actor)))
+        return len(mine)
+
+    async def purge(self, before: datetime) -> int:
+        dump_time(before)
+        old = [row for row in self._db.rows(AuditRow, "audit_log") if row.at < before]
+        for row in old:
+            self._db.delete("audit_log", str(row.id))
+        return len(old)
+
 
 class _CodeAttempts(_Repo):
     async def add(self, chat_key: str, at: datetime) -> None:
@@ -344,6 +357,11 @@ class _CodeAttempts(_Repo):
         for key in old:
             del table[key]
         return len(old)
+
+    async def delete_for(self, chat_key: str) -> None:
+        table = self._db.tables["code_attempts"]
+        for key in [key for key, text in table.items() if load_json(text)["chat_key"] == chat_key]:
+            del table[key]
 
 
 class _Shares(_Repo):

@@ -206,12 +206,15 @@ class Audit(Protocol):
     async def add(self, row: AuditRow) -> int: ...
     async def recent(self, limit: int) -> list[AuditRow]: ...  # newest first
     async def about(self, subject: str) -> list[AuditRow]: ...  # oldest first
+    async def relabel(self, actor: str, new_actor: str) -> int: ...  # a forgotten person's rows lose their key
+    async def purge(self, before: datetime) -> int: ...  # rows older than the audit retention
 
 
 class CodeAttempts(Protocol):
     async def add(self, chat_key: str, at: datetime) -> None: ...
     async def count_since(self, chat_key: str, since: datetime) -> int: ...
     async def purge(self, before: datetime) -> int: ...  # attempts older than that, gone
+    async def delete_for(self, chat_key: str) -> None: ...
 
 
 @dataclass

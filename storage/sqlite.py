@@ -438,6 +438,14 @@ class _Audit(_Repo):
         )
         return [_audit(row) for row in rows]
 
+    async def relabel(self, actor: str, new_actor: str) -> int:
+        cursor = await self._db.execute("UPDATE audit_log SET actor = ? WHERE actor = ?", (new_actor, actor))
+        return cursor.rowcount
+
+    async def purge(self, before: datetime) -> int:
+        cursor = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (dump_time(before),))
+        return cursor.rowcount
+
 
 class _CodeAttempts(_Repo):
     async def add(self, chat_key: str, at: datetime) -> None:
@@ -453,6 +461,9 @@ class _CodeAttempts(_Repo):
     async def purge(self, before: datetime) -> int:
         cursor = await self._db.execute("DELETE FROM code_attempts WHERE at < ?", (dump_time(before),))
         return cursor.rowcount
+
+    async def delete_for(self, chat_key: str) -> None:
+        await self._db.execute("DELETE FROM code_attempts WHERE chat_key = ?", (chat_key,))
 
 
 class _Shares(_Repo):

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.bootstrap import Services, bootstrap
 from bot.drawing import Drawer
 from bot.i18n import Catalogs
+from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
 from storage.ports import Store
@@ -36,12 +37,12 @@ def bot_settings(db_path: Path, **changes: Any) -> Settings:
 
 async def start_bot(
     settings: Settings, clock: Callable[[], datetime], catalogs: Catalogs, drawer: Drawer,
-    store: Store | None = None, api: FakeBotAPI | None = None,
+    store: Store | None = None, api: FakeBotAPI | None = None, rate_limiter: ChatPacedRateLimiter | None = None,
 ) -> Bot:
     """Bootstrap the services and an initialised Application on a fake Bot API."""
     services = await bootstrap(settings, store=store, drawer=drawer, clock=clock, catalogs=catalogs)
     api = api or FakeBotAPI()
-    application = build_application(services, request=api)
+    application = build_application(services, request=api, rate_limiter=rate_limiter)
     await application.initialize()
     return Bot(services, application, api)
 

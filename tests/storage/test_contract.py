@@ -1351,3 +1351,22 @@ async def test_clients_whose_work_ended_are_found_for_deletion(store: Store) -> 
         assert await work.clients.ended_before(T0 + timedelta(days=10)) == [ended_early, ended_late]
         assert await work.clients.ended_before(T0 + timedelta(days=3)) == [ended_early]
         assert await work.clients.ended_before(T0) == []
+
+
+async def test_audit_rows_are_relabelled_and_purged_and_attempts_deleted_per_person(store: Store) -> None:
+    async with store.transaction() as work:
+        await work.audit.add(AuditRow(T0, "user:tg-abc", "privacy.mydata", ""))
+        await work.audit.add(AuditRow(T0 + timedelta(days=2), "user:tg-abc", "denied.clients", ""))
+        await work.audit.add(AuditRow(T0 + timedelta(days=2), "staff:1", "client.card.view", "client:1"))
+        await work.code_attempts.add("tg-abc", T0)
+        await work.code_attempts.add("tg-other", T0)
+    async with store.transaction() as work:
+        assert await work.audit.relabel("user:tg-abc", "user:forgotten") == 2
+        await work.code_attempts.delete_for("tg-abc")
+        assert await work.code_attempts.count_since("tg-abc", T0 - timedelta(days=1)) == 0
+        assert await work.code_attempts.count_since("tg-other", T0 - timedelta(days=1)) == 1
+        assert await work.audit.purge(T0 + timedelta(days=1)) == 1
+    async with store.transaction() as work:
+        rows = await work.audit.recent(10)
+    assert sorted((row.actor, row.action) for row in rows) == [
+        ("staff:1", "client.card.view"), ("user:forgotten", "denied.clients")]
