@@ -84,7 +84,7 @@ class Catalogs:
             return message.key
         values = {name: self.param(language, value, link) for name, value in message.params.items()}
         try:
-            return template.format_map(values)
+            return template.format_map(values).rstrip()  # an empty optional part leaves no blank tail
         except (KeyError, IndexError, ValueError):
             log.error("i18n.placeholder language=%s key=%s", language, message.key)
             return template

@@ -68,14 +68,21 @@ def clients_flow(
         if client.user_key:
             user = await conv.work.users.get(client.user_key)
             last_seen = user.last_seen_at.isoformat() if user else None
-        workers = [staff_line(staff) + (" ★" if responsible else "")
-                   for staff, responsible in await workers_of(conv.work, client_id)]
+        pair = await workers_of(conv.work, client_id)
+        workers = [staff_line(staff) + (" ★" if responsible else "") for staff, responsible in pair]
+        me = conv.who.staff.id if conv.who.staff else None
+        i_am_responsible = any(staff.id == me and responsible for staff, responsible in pair)
+        # Without consent (b), information is not exchanged between the workers: what the client shared
+        # is for their responsible worker only.
+        limited = not i_am_responsible and not (
+            "exchange" in answers and answers["exchange"].answer == "yes")
+        shared = [] if limited else [row.assessment_id for row in await conv.work.shares.for_client(client_id)]
         invitations = await conv.work.invitations.for_client(client_id)
         conv.data["card"] = {
-            "nickname": client.nickname, "status": status_of(client),
+            "nickname": client.nickname, "status": status_of(client), "limited": limited,
             "consents": {item: row.answer for item, row in answers.items()},
             "last_seen": last_seen, "workers": workers,
-            "shared": [row.assessment_id for row in await conv.work.shares.for_client(client_id)],
+            "shared": shared,
             "open_invitations": sum(1 for row in invitations
                                     if not row.used_at and not row.revoked_at and row.expires_at > conv.now),
         }
@@ -96,6 +103,7 @@ def clients_flow(
             "nickname": card["nickname"], "status": Msg(STATUS_TEXT[card["status"]]), "consents": consents,
             "last_seen": _date(card["last_seen"]), "workers": Lines(tuple(card["workers"])),
             "shared": len(card["shared"]), "invitations": card["open_invitations"],
+            "note": Msg(N_("clients.limited")) if card.get("limited") else "",
         })
         options = []
         if card["shared"] and card["status"] == "linked":

@@ -132,7 +132,10 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
                                            f"client:{client.id}"))
-        await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}))
+        answers = latest_answers(await conv.work.consents.for_client(client.id))
+        exchange = "exchange" in answers and answers["exchange"].answer == "yes"
+        await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
+                           only_responsible=not exchange)
         conv.emit(Say(Msg(N_("esy.shared"))))
 
     return FlowSpec(

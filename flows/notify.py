@@ -27,12 +27,14 @@ async def worker_lines(work: UnitOfWork, client_id: int) -> list[str]:
     return [staff_line(staff) for staff, _ in await workers_of(work, client_id)]
 
 
-async def notify_staff(conv: Conversation, client: ClientRow, message: Msg, kind: str = "notify") -> int:
+async def notify_staff(
+    conv: Conversation, client: ClientRow, message: Msg, kind: str = "notify", only_responsible: bool = False,
+) -> int:
     """Queue ``message`` for every linked worker of ``client``; returns how many were queued."""
     assert client.id is not None
     queued = 0
-    for staff, _ in await workers_of(conv.work, client.id):
-        if staff.user_key:
+    for staff, responsible in await workers_of(conv.work, client.id):
+        if staff.user_key and (responsible or not only_responsible):
             await conv.work.outbox.add(OutboxRow(staff.user_key, kind, dump_msg(message), conv.now))
             queued += 1
     return queued

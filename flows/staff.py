@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flows.codes import code_hash, link_payload, new_code
-from flows.messages import N_, DeepLink, Msg
+from flows.messages import N_, DeepLink, LocalText, Msg
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, ClientRow, InvitationRow, PairRow, StaffRow
@@ -106,7 +106,8 @@ def new_client_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         conv.data["others"] = [[s.id, f"{s.name}, {s.title} ({s.organisation})"] for s in others][:20]
 
     def view_pair(conv: Conversation) -> Ask:
-        options = [Option(str(staff_id), label) for staff_id, label in conv.data["others"]]
+        # Names and titles are the workers' own words, the same in every language.
+        options = [Option(str(staff_id), LocalText(label, label, label)) for staff_id, label in conv.data["others"]]
         return Ask(Msg(N_("staff.ask_pair"), {"client": conv.data["nickname"]}),
                    (*options, Option(NO_PAIR, Msg(N_("staff.no_pair")))))
 

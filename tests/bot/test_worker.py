@@ -4,6 +4,7 @@ invitations revoked, the export, and the access matrix (each role x each action)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -165,10 +166,24 @@ async def test_a_worker_outside_the_pair_sees_nothing_of_the_client(
         assert "Kettu" not in joined(calls)
         async with bot.services.store.transaction() as work:
             assert not [row for row in await work.audit.recent(200) if row.action == "client.card.view"]
-        # A client cannot reach another person's data: /mydata holds only their own.
-        calls = await bot.user(CLIENT, "en").send("/mydata")
-        data = json.loads([c for c in calls if c.method == "sendDocument"][1].files["document"])
-        assert data["client"]["nickname"] == "Kettu" and "Pekka" not in json.dumps(data)
+        # A client cannot reach another client's data: /mydata holds only their own.
+        worker = bot.user(WORKER, "fi")
+        await worker.send("/newclient")
+        await worker.send("Susi")
+        calls = await worker.tap(t(catalogs, "fi", "staff.no_pair"))  # Pekka is there to pair with
+        code = re.search(r"start=([0-9A-Z]+)", joined(calls))
+        assert code
+        second = bot.user(STRANGER, "en")
+        await second.send(f"/start {code.group(1)}")
+        await second.tap(t(catalogs, "en", "invite.go_on"))
+        for _ in range(4):
+            await second.tap(t(catalogs, "en", "consent.yes"))
+        for person, own, other in ((bot.user(CLIENT, "en"), "Kettu", "Susi"), (second, "Susi", "Kettu")):
+            calls = await person.send("/mydata")
+            files = [c.files["document"] for c in calls if c.method == "sendDocument"]
+            data = json.loads(files[1])
+            assert data["client"]["nickname"] == own
+            assert other.encode() not in files[0] + files[1]
     finally:
         await bot.stop()
 
@@ -314,5 +329,45 @@ async def test_a_client_who_never_joined_is_deleted_after_the_retention_period(
         await purge_idle(bot.services)
         await worker.send("/clients")
         assert invited not in worker.labels()
+    finally:
+        await bot.stop()
+
+
+async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what_is_shared(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        from tests.bot.test_identity import invite_worker
+
+        payload = await invite_worker(bot, catalogs)
+        await other_worker(bot)
+        worker = bot.user(WORKER, "fi", "Aino")
+        await worker.send(f"/start {payload}")
+        await worker.tap(t(catalogs, "fi", "invite.accept"))
+        await worker.tap(t(catalogs, "fi", "menu.new_client"))
+        await worker.send("Kettu")
+        calls = await worker.tap("Pekka, asumisneuvoja (Asuntola)")  # the pair, from another organisation
+        code = re.search(r"start=([0-9A-Z]+)", joined(calls))
+        assert code
+        client = bot.user(CLIENT, "en")
+        await client.send(f"/start {code.group(1)}")
+        await client.tap(t(catalogs, "en", "invite.go_on"))
+        for answer in ("consent.yes", "consent.no", "consent.yes", "consent.yes"):  # (b) exchange: no
+            await client.tap(t(catalogs, "en", answer))
+        await finish_circle(client, catalogs, instrument)
+        await client.tap(t(catalogs, "en", "esy.share_yes"))
+        async with bot.services.store.transaction() as work:
+            pekka = [c for c in await work.outbox.for_recipient(user_key(bot.services.secret, "tg", OTHER_WORKER))
+                     if c.kind == "notify" and "circle" in json.dumps(c.message)]
+        assert pekka == [], "the pair outside the exchange is not told about the circle"
+        other = bot.user(OTHER_WORKER, "fi")
+        await other.send("/clients")
+        calls = await other.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        assert t(catalogs, "fi", "clients.limited") in joined(calls)
+        assert t(catalogs, "fi", "clients.show_circles") not in other.labels()
+        await worker.send("/clients")
+        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
     finally:
         await bot.stop()
