@@ -17,7 +17,7 @@ from flows.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.notify import staff_line, workers_of
 from flows.results import Ask, Document, Option, Photo, Say
 from flows.spec import Conversation, FlowSpec
-from flows.staff import is_worker, issue_invitation
+from flows.staff import cancel_open, is_open, is_worker, issue_invitation
 from storage.ports import AuditRow, ClientRow, OutboxRow
 
 NAME = "clients"
@@ -83,8 +83,7 @@ def clients_flow(
             "consents": {item: row.answer for item, row in answers.items()},
             "last_seen": last_seen, "workers": workers,
             "shared": shared,
-            "open_invitations": sum(1 for row in invitations
-                                    if not row.used_at and not row.revoked_at and row.expires_at > conv.now),
+            "open_invitations": sum(1 for row in invitations if is_open(row, conv.now)),
         }
         await audit(conv, "client.card.view")
 
@@ -166,10 +165,7 @@ def clients_flow(
         await load_card(conv, conv.data["client"])
 
     async def cancel_open_invitations(conv: Conversation) -> None:
-        for row in await conv.work.invitations.for_client(conv.data["client"]):
-            if not row.used_at and not row.revoked_at:
-                row.revoked_at = conv.now
-                await conv.work.invitations.save(row)
+        await cancel_open(conv, await conv.work.invitations.for_client(conv.data["client"]))
 
     async def revoke(event: Any) -> None:
         conv: Conversation = event.model

@@ -16,6 +16,7 @@ from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, worker_lines
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
+from flows.staff import is_open
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow
 
 NAME = "invitation"
@@ -39,7 +40,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             conv.emit(Say(Msg(N_("invite.locked"), {"minutes": int(ATTEMPT_WINDOW.total_seconds() // 60)})))
             return None
         row = await work.invitations.by_hash(code_hash(secret, code))
-        if row is None or row.used_at or row.revoked_at or row.expires_at <= conv.now:
+        if row is None or not is_open(row, conv.now):
             await work.code_attempts.add(conv.key, conv.now)
             await audit(conv, "invitation.wrong_code")
             conv.emit(Say(Msg(N_("invite.invalid"))))
@@ -132,21 +133,16 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
     def next_item(event: Any) -> None:
         event.model.data["item"] += 1
 
-    def still_open(conv: Conversation, row: InvitationRow) -> bool:
-        """Checked again at the moment of linking: the code may have been used, revoked or expired while
-        the person was reading and answering."""
-        return not row.used_at and not row.revoked_at and row.expires_at > conv.now
-
     async def gone(conv: Conversation) -> None:
         await audit(conv, "invitation.gone", f"invitation:{conv.data['invitation']}")
         conv.emit(Say(Msg(N_("invite.gone"))))
 
     async def link_staff(event: Any) -> None:
         conv: Conversation = event.model
-        row = await invitation(conv)
+        row = await invitation(conv)  # checked again: used, revoked or expired while they answered?
         assert row.staff_id is not None
         staff = await conv.work.staff.get(row.staff_id)
-        if staff is None or not still_open(conv, row) or staff.user_key is not None or not staff.active:
+        if staff is None or not is_open(row, conv.now) or staff.user_key is not None or not staff.active:
             await gone(conv)
             return
         if await conv.work.staff.by_user(conv.key) is not None:  # linked meanwhile, by another code
@@ -177,7 +173,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         row = await invitation(conv)
         assert row.client_id is not None
         client = await conv.work.clients.get(row.client_id)
-        if client is None or not still_open(conv, row) or client.user_key is not None or client.ended_at:
+        if client is None or not is_open(row, conv.now) or client.user_key is not None or client.ended_at:
             await gone(conv)  # someone else used it first, or the worker revoked it meanwhile
             return
         # Who this person is may have changed since they opened the code (another code, in between).

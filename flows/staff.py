@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.codes import code_hash, link_payload, new_code
@@ -45,6 +45,19 @@ async def issue_invitation(
         "code": code, "link": DeepLink(link_payload(code)), "date": invitation.expires_at,
     })))
     return code
+
+
+def is_open(row: InvitationRow, now: datetime) -> bool:
+    """Whether an invitation can still be used."""
+    return not row.used_at and not row.revoked_at and row.expires_at > now
+
+
+async def cancel_open(conv: Conversation, rows: list[InvitationRow]) -> None:
+    """Revoke every invitation in ``rows`` not used or revoked yet (one code at a time per person)."""
+    for row in rows:
+        if not row.used_at and not row.revoked_at:
+            row.revoked_at = conv.now
+            await conv.work.invitations.save(row)
 
 
 def text_step(key: str) -> Callable[[Conversation], Ask]:

@@ -10,7 +10,7 @@ from flows.messages import N_, Msg, dump_msg
 from flows.notify import workers_of
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec
-from flows.staff import is_coordinator, issue_invitation
+from flows.staff import cancel_open, is_coordinator, is_open, issue_invitation
 from storage.ports import AuditRow, OutboxRow, PairRow, StaffRow
 
 NAME = "workers"
@@ -41,8 +41,7 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         return await conv.work.staff.get(conv.data["staff"]) if "staff" in conv.data else None
 
     async def open_invitations(conv: Conversation) -> int:
-        return sum(1 for row in await conv.work.invitations.for_staff(conv.data["staff"])
-                   if not row.used_at and not row.revoked_at and row.expires_at > conv.now)
+        return sum(1 for row in await conv.work.invitations.for_staff(conv.data["staff"]) if is_open(row, conv.now))
 
     async def load_card(conv: Conversation, staff_id: int) -> bool:
         staff = await conv.work.staff.get(staff_id)
@@ -87,10 +86,7 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         await load_list(event.model)
 
     async def revoke_all(conv: Conversation) -> None:
-        for row in await conv.work.invitations.for_staff(conv.data["staff"]):
-            if not row.used_at and not row.revoked_at:
-                row.revoked_at = conv.now
-                await conv.work.invitations.save(row)
+        await cancel_open(conv, await conv.work.invitations.for_staff(conv.data["staff"]))
 
     async def new_invitation(event: Any) -> None:
         conv: Conversation = event.model
