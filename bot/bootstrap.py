@@ -11,11 +11,12 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import audit_log, clients, consent, esy, invitation, menu, privacy, relay, staff, workers
+from flows import audit_log, clients, consent, esy, hours, invitation, menu, privacy, relay, staff, workers
 from flows.consent_texts import load_consent_texts
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
 from flows.messages import N_
+from flows.schedule import load_services
 from flows.spec import FlowSpec
 from storage.ports import Store
 from storage.sqlite import SqliteStore
@@ -57,7 +58,7 @@ COMMAND_FLOWS = {
     "code": invitation.NAME, "consent": consent.NAME, "mydata": privacy.MYDATA, "forget": privacy.FORGET,
     # Shortcuts to menu entries, for those who type (not in the command menu; refused to those not allowed).
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
-    "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME,
+    "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
 }
 
 
@@ -80,6 +81,7 @@ def all_flows(
         relay.relay_flow(),
         audit_log.audit_flow(),
         workers.workers_flow(secret, invitations_last),
+        hours.hours_flow(load_services(settings.chat_services)),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, load_settings
+from flows.datafile import DataFileError
 from flows.diagram import flow_diagram
-from flows.instrument import InstrumentError, load_instrument
+from flows.instrument import load_instrument
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             statements = sum(len(area.statements) for area in instrument.areas)
             print(f"{args.path}: ok ({instrument.id} v{instrument.version}, "
                   f"{len(instrument.areas)} areas, {statements} statements)")
-    except (SettingsError, InstrumentError) as error:
+    except (SettingsError, DataFileError) as error:
         print(f"kaari: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from flows.messages import LANGUAGES, DeepLink, Lines, LocalText, Msg, Number, Param
+from flows.messages import LANGUAGES, N_, DeepLink, Lines, LocalText, Msg, Number, Param, Period
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,17 @@ def _load(directory: Path, language: str) -> dict[str, str]:
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+# Weekday and date of an opening: "pe 28.11." / "fre 28.11." / "Fri 28 Nov".
+DAY_FORMATS = {"fi": "EEE d.M.", "sv": "EEE d.M.", "en": "EEE d MMM"}
+
+
+def _clock(moment: datetime, language: str, locale: Locale) -> str:
+    """A time of day as people write it: "12" or "12.30" in Finnish and Swedish, "12:00" in English."""
+    if language in ("fi", "sv"):
+        return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
+    return str(format_time(moment, format="HH:mm", locale=locale))
 
 
 def placeholders(template: str) -> set[str]:
@@ -99,6 +110,12 @@ class Catalogs:
                 return separator.join(self.param(language, item, link) for item in items)
             case DeepLink(payload=payload):
                 return link(payload)
+            case Period(start=start, end=end):
+                begin, finish = start.astimezone(HELSINKI), end.astimezone(HELSINKI)
+                day = format_date(begin, format=DAY_FORMATS.get(language, "EEE d.M."), locale=locale)
+                return self.text(language, Msg(N_("time.period"), {
+                    "day": str(day), "start": _clock(begin, language, locale), "end": _clock(finish, language, locale),
+                }), link)
             case Number(value=number, decimals=decimals, signed=signed):
                 pattern = "0." + "0" * decimals if decimals else "0"
                 if signed:

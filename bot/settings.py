@@ -33,6 +33,7 @@ class Settings:
     log_level: str = "INFO"
     data_key: str = ""
     consent_texts: Path | None = None
+    chat_services: Path | None = None
     invitation_days: int = 7
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
@@ -81,6 +82,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("KAARI_LOG_LEVEL", Settings.log_level).upper(),
         data_key=env.get("KAARI_DATA_KEY", ""),
         consent_texts=Path(consent) if (consent := env.get("KAARI_CONSENT_TEXTS")) else None,
+        chat_services=Path(services) if (services := env.get("KAARI_CHAT_SERVICES")) else None,
         invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),
         anonymous_retention_days=max(1, int(_number(
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),

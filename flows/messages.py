@@ -53,6 +53,14 @@ class DeepLink:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A span of time (an opening), shown as a Helsinki weekday, date and times, e.g. "pe 28.11. klo 12-14"."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Msg:
     """A catalog id and its named placeholders; a channel turns it into text."""
 
@@ -61,7 +69,7 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | DeepLink | datetime
+Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | datetime
 
 
 def dump_msg(message: Msg) -> dict[str, Any]:
@@ -90,6 +98,8 @@ def _dump(value: Param) -> Any:
             return {"lines": [_dump(item) for item in items], "separator": separator}
         case DeepLink(payload=payload):
             return {"link": payload}
+        case Period(start=start, end=end):
+            return {"period": [start.isoformat(), end.isoformat()]}
         case datetime():
             return {"time": value.isoformat()}
     raise TypeError(f"cannot store a {type(value).__name__} in a message")
@@ -109,4 +119,6 @@ def _load(value: Any) -> Param:
         return Lines(tuple(_load(item) for item in value["lines"]), value["separator"])
     if "link" in value:
         return DeepLink(value["link"])
+    if "period" in value:
+        return Period(datetime.fromisoformat(value["period"][0]), datetime.fromisoformat(value["period"][1]))
     return datetime.fromisoformat(value["time"])
