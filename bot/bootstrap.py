@@ -13,6 +13,7 @@ from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows import audit_log, clients, consent, esy, hours, invitation, menu, privacy, relay, staff, workers
 from flows.consent_texts import load_consent_texts
+from flows.crisis import load_crisis
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
 from flows.messages import N_
@@ -107,7 +108,8 @@ async def bootstrap(
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
-                    deep_link=invitation.NAME, gates=[consent.consent_gate(load_consent_texts(settings.consent_texts))])
+                    deep_link=invitation.NAME, gates=[consent.consent_gate(load_consent_texts(settings.consent_texts))],
+                    crisis=load_crisis(settings.crisis))
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,

@@ -34,6 +34,7 @@ class Settings:
     data_key: str = ""
     consent_texts: Path | None = None
     chat_services: Path | None = None
+    crisis: Path | None = None
     invitation_days: int = 7
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
@@ -83,6 +84,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_key=env.get("KAARI_DATA_KEY", ""),
         consent_texts=Path(consent) if (consent := env.get("KAARI_CONSENT_TEXTS")) else None,
         chat_services=Path(services) if (services := env.get("KAARI_CHAT_SERVICES")) else None,
+        crisis=Path(crisis) if (crisis := env.get("KAARI_CRISIS")) else None,
         invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),
         anonymous_retention_days=max(1, int(_number(
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),

@@ -18,7 +18,8 @@ from typing import Any
 from transitions.extensions.asyncio import AsyncMachine
 
 from flows import inputs
-from flows.messages import LANGUAGES, N_, Msg
+from flows.crisis import Crisis
+from flows.messages import LANGUAGES, N_, Lines, Msg
 from flows.results import (
     BACK,
     CANCEL,
@@ -84,7 +85,7 @@ class Engine:
     def __init__(
         self, store: Store, flows: Mapping[str, FlowSpec], clock: Callable[[], datetime],
         *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
-        deep_link: str | None = None, gates: Sequence[Gate] = (),
+        deep_link: str | None = None, gates: Sequence[Gate] = (), crisis: Crisis | None = None,
     ) -> None:
         self.store = store
         self.flows = dict(flows)
@@ -96,6 +97,8 @@ class Engine:
         # The flow that receives a ``/start <payload>`` deep link (an invitation code).
         self.deep_link = deep_link
         self.gates = tuple(gates)
+        # Crisis words are watched in every state of every flow.
+        self.crisis = crisis
         self._machines = {name: build_machine(spec) for name, spec in self.flows.items()}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -134,6 +137,13 @@ class Engine:
                 await self._enter(conv, gated[0], reply, gated[1])
             else:
                 await self._dispatch(conv, given, user, is_new, reply)
+            if self.crisis is not None and isinstance(given, inputs.Text) and self.crisis.matches(given.text):
+                # Signposting first, whatever the flow does with the text; the log names no words.
+                log.warning("engine.crisis user=%s flow=%s", key[:12], conv.flow)
+                reply.crisis = True
+                contacts = Lines(tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail})
+                                       for c in self.crisis.contacts))
+                reply.results.insert(0, Say(Msg(N_("crisis.signpost"), {"contacts": contacts})))
             reply.language = user.language
             if not conv.erased:
                 await work.users.save(user)

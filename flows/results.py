@@ -111,6 +111,8 @@ class Reply:
     results: list[Result] = field(default_factory=list)
     # Whether a tapped button was taken as an answer (False: stale, unknown, or not a tap at all).
     accepted: bool = False
+    # Whether the input sounded like a crisis (signposting was given; a chat puts it first in the queue).
+    crisis: bool = False
 
     @property
     def question(self) -> Ask | None:
