@@ -12,7 +12,7 @@ from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows import audit_log, clients, consent, esy, hours, invitation, menu, privacy, relay, staff, workers
-from flows.consent_texts import load_consent_texts
+from flows.consent_texts import ConsentItem, load_consent_texts
 from flows.crisis import load_crisis
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
@@ -65,10 +65,11 @@ COMMAND_FLOWS = {
 
 def all_flows(
     instrument: Instrument, secret: str = "local", settings: Settings | None = None,
+    consent_items: tuple[ConsentItem, ...] | None = None,
 ) -> dict[str, FlowSpec]:
     """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
     settings = settings or Settings()
-    consent_items = load_consent_texts(settings.consent_texts)
+    consent_items = consent_items or load_consent_texts(settings.consent_texts)
     invitations_last = timedelta(days=settings.invitation_days)
     flows = [
         esy.esy_flow(instrument),
@@ -103,12 +104,13 @@ async def bootstrap(
     quiet_chatty_loggers()
     secret = resolve_secret(settings)
     instrument = load_instrument(settings.esy_instrument)
-    flows = all_flows(instrument, secret, settings)  # validates the data files before anything starts
+    consent_items = load_consent_texts(settings.consent_texts)
+    flows = all_flows(instrument, secret, settings, consent_items)  # data files are validated before start
     sealer = Sealer(resolve_data_key(settings))
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
-                    deep_link=invitation.NAME, gates=[consent.consent_gate(load_consent_texts(settings.consent_texts))],
+                    deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],
                     crisis=load_crisis(settings.crisis))
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),

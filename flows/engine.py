@@ -117,7 +117,8 @@ class Engine:
         async with lock, self.store.transaction() as work:
             now = self.clock()
             user, is_new = await self._user(work, key, language_hint, now)
-            await work.users.save(user)  # before anything that refers to the person
+            if is_new:
+                await work.users.save(user)  # before anything that refers to the person
             who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
             if contact and (who.staff or who.is_client) and await work.contacts.get(key) is None:
                 # Staff and linked clients are written to later (notifications, workers' messages).

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call
-from tests.bot.harness import TgUser, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, TgUser, joined
 from tests.conftest import Clock
 
 NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -64,31 +61,26 @@ async def throw_bad_input(user: TgUser, catalogs: Catalogs, language: str, previ
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 async def test_bad_input_at_every_step(
-    language: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
-    instrument: Instrument,
+    bot: Bot, language: str, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language=language)
-    try:
-        await user.send("/start")
-        await user.tap(NAMES[language])
-        await user.tap(catalogs.text(language, Msg("menu.esy")))
-        previous: Call | None = None
-        await throw_bad_input(user, catalogs, language, previous)
-        previous = user.last_question()
-        await user.tap(catalogs.text(language, Msg("esy.begin")))
-        for index, area in enumerate(instrument.areas):
-            for _ in area.statements:
-                await throw_bad_input(user, catalogs, language, previous)
-                previous = user.last_question()
-                await user.tap(instrument.scale[2].label.get(language))
+    await user.send("/start")
+    await user.tap(NAMES[language])
+    await user.tap(catalogs.text(language, Msg("menu.esy")))
+    previous: Call | None = None
+    await throw_bad_input(user, catalogs, language, previous)
+    previous = user.last_question()
+    await user.tap(catalogs.text(language, Msg("esy.begin")))
+    for index, area in enumerate(instrument.areas):
+        for _ in area.statements:
             await throw_bad_input(user, catalogs, language, previous)
             previous = user.last_question()
-            if index == 0:
-                await user.send("🙂🙂")  # emoji only is a fine wish
-            else:
-                await user.tap(catalogs.text(language, Msg("esy.skip_wish")))
-        assert any(c.method == "sendPhoto" for c in bot.api.calls), "the assessment still completes"
-        assert "🙂🙂" in joined(bot.api.calls[-3:])
-    finally:
-        await bot.stop()
+            await user.tap(instrument.scale[2].label.get(language))
+        await throw_bad_input(user, catalogs, language, previous)
+        previous = user.last_question()
+        if index == 0:
+            await user.send("🙂🙂")  # emoji only is a fine wish
+        else:
+            await user.tap(catalogs.text(language, Msg("esy.skip_wish")))
+    assert any(c.method == "sendPhoto" for c in bot.api.calls), "the assessment still completes"
+    assert "🙂🙂" in joined(bot.api.calls[-3:])

@@ -18,7 +18,7 @@ from bot.serve import start_channel, stop_channel
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call, FakeBotAPI, UnknownMethod
-from tests.bot.harness import bot_settings, joined, start_bot
+from tests.bot.harness import Bot, bot_settings, joined, start_bot
 from tests.conftest import Clock
 
 
@@ -82,23 +82,19 @@ async def test_a_failed_picture_still_gives_the_summary_and_keeps_the_answers(
 
 
 async def test_an_unexpected_error_gets_a_polite_localized_answer(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, monkeypatch: pytest.MonkeyPatch,
+    bot: Bot, clock: Clock, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language="en")
-    try:
-        await user.send("/start")
+    await user.send("/start")
 
-        async def broken(*args: object, **kwargs: object) -> None:
-            raise RuntimeError("database on fire")
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
 
-        monkeypatch.setattr(bot.services.engine, "handle", broken)
-        bot.expect_errors = True
-        calls = await user.send("hello there")
-        assert [type(error) for error in bot.errors] == [RuntimeError]
-        assert joined(calls) == catalogs.text("en", Msg("error.internal"))
-    finally:
-        await bot.stop()
+    monkeypatch.setattr(bot.services.engine, "handle", broken)
+    bot.expect_errors = True
+    calls = await user.send("hello there")
+    assert [type(error) for error in bot.errors] == [RuntimeError]
+    assert joined(calls) == catalogs.text("en", Msg("error.internal"))
 
 
 async def test_the_fake_api_fails_on_unknown_methods() -> None:
@@ -158,45 +154,37 @@ def test_logging_of_the_token_is_silenced() -> None:
 
 
 async def test_taps_close_their_buttons_and_only_taken_answers_are_marked(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language="en")
-    try:
-        await user.send("/start")
-        await user.tap("English")
-        menu = user.last_question()
-        label = catalogs.text("en", Msg("menu.esy"))
-        calls = await user.tap(label)
-        edit = next(c for c in calls if c.method == "editMessageText")
-        assert edit.params["text"].endswith(f"→ {label}") and "reply_markup" not in edit.params
-        calls = await user.tap(label, question=menu)  # the same, now stale, question again
-        assert [c.method for c in calls if c.method.startswith("edit")] == ["editMessageReplyMarkup"]
-        assert catalogs.text("en", Msg("error.stale")) in joined(calls)
-    finally:
-        await bot.stop()
+    await user.send("/start")
+    await user.tap("English")
+    menu = user.last_question()
+    label = catalogs.text("en", Msg("menu.esy"))
+    calls = await user.tap(label)
+    edit = next(c for c in calls if c.method == "editMessageText")
+    assert edit.params["text"].endswith(f"→ {label}") and "reply_markup" not in edit.params
+    calls = await user.tap(label, question=menu)  # the same, now stale, question again
+    assert [c.method for c in calls if c.method.startswith("edit")] == ["editMessageReplyMarkup"]
+    assert catalogs.text("en", Msg("error.stale")) in joined(calls)
 
 
 async def test_edited_messages_are_not_answers_and_groups_are_pointed_to_a_private_chat(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language="sv")
-    try:
-        await user.send("/start")
-        question = user.last_question()
-        edited = user.message_update("Svenska")
-        edited["edited_message"] = {**edited.pop("message"), "edit_date": 1}
-        assert await user.process(edited) == []
-        assert user.last_question() is question
-        group = user.message_update("/start")
-        group["message"]["chat"] = {"id": -100555, "type": "group", "title": "Kaverit"}
-        calls = await user.process(group)
-        assert joined(calls) == catalogs.text("sv", Msg("error.private_only"))
-        async with bot.services.store.transaction() as work:
-            assert await work.users.get(user_key(bot.services.secret, "tg", -100555)) is None
-    finally:
-        await bot.stop()
+    await user.send("/start")
+    question = user.last_question()
+    edited = user.message_update("Svenska")
+    edited["edited_message"] = {**edited.pop("message"), "edit_date": 1}
+    assert await user.process(edited) == []
+    assert user.last_question() is question
+    group = user.message_update("/start")
+    group["message"]["chat"] = {"id": -100555, "type": "group", "title": "Kaverit"}
+    calls = await user.process(group)
+    assert joined(calls) == catalogs.text("sv", Msg("error.private_only"))
+    async with bot.services.store.transaction() as work:
+        assert await work.users.get(user_key(bot.services.secret, "tg", -100555)) is None
 
 
 async def test_a_dead_drawing_worker_is_replaced(catalogs: Catalogs) -> None:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
 
-from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call
-from tests.bot.harness import TgUser, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, TgUser, joined
 from tests.conftest import Clock
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -44,41 +42,36 @@ async def answer_all(user: TgUser, instrument: Instrument, language: str, catalo
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 async def test_full_assessment_ends_in_circle_and_summary(
-    language: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
-    instrument: Instrument,
+    bot: Bot, language: str, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language=language)
-    try:
-        first = await user.send("/start")
-        # Greeting in the Telegram language, then the choice of language.
-        assert catalogs.text(language, Msg("welcome.first")) in joined(first)
-        assert user.labels() == ["Suomi", "Svenska", "English"]
-        await open_esy_after_start(user, catalogs, language)
-        progress = joined([user.last_question()])
-        assert f"1/{len(instrument.areas)}" in progress
-        assert instrument.areas[0].statements[0].text.get(language) in progress
-        ratings = [(i % 5) + 1 for i in range(len(instrument.areas))]
-        last = await answer_all(user, instrument, language, catalogs, ratings)
-        photos = [c for c in last if c.method == "sendPhoto"]
-        assert len(photos) == 1
-        width, height = png_size(photos[0].files["photo"])
-        assert width >= 600 and height >= 600
-        summary = joined(last)
-        # Strengths first: an area with 5 points is named before an area with 1 point.
-        best = instrument.areas[ratings.index(5)].name.get(language)
-        worst = instrument.areas[ratings.index(1)].name.get(language)
-        assert best in summary and worst in summary
-        assert summary.index(best) < summary.index(worst)
-        assert "Haluan nukkua enemmän 😴" in summary
-        # Back in the main menu, with buttons.
-        assert catalogs.text(language, Msg("menu.esy")) in user.labels()
-        async with bot.services.store.transaction() as work:
-            rows = await work.assessments.for_user(user_key(bot.services.secret, "tg", user.id))
-        assert len(rows) == 1
-        assert rows[0].instrument_version == instrument.version
-    finally:
-        await bot.stop()
+    first = await user.send("/start")
+    # Greeting in the Telegram language, then the choice of language.
+    assert catalogs.text(language, Msg("welcome.first")) in joined(first)
+    assert user.labels() == ["Suomi", "Svenska", "English"]
+    await open_esy_after_start(user, catalogs, language)
+    progress = joined([user.last_question()])
+    assert f"1/{len(instrument.areas)}" in progress
+    assert instrument.areas[0].statements[0].text.get(language) in progress
+    ratings = [(i % 5) + 1 for i in range(len(instrument.areas))]
+    last = await answer_all(user, instrument, language, catalogs, ratings)
+    photos = [c for c in last if c.method == "sendPhoto"]
+    assert len(photos) == 1
+    width, height = png_size(photos[0].files["photo"])
+    assert width >= 600 and height >= 600
+    summary = joined(last)
+    # Strengths first: an area with 5 points is named before an area with 1 point.
+    best = instrument.areas[ratings.index(5)].name.get(language)
+    worst = instrument.areas[ratings.index(1)].name.get(language)
+    assert best in summary and worst in summary
+    assert summary.index(best) < summary.index(worst)
+    assert "Haluan nukkua enemmän 😴" in summary
+    # Back in the main menu, with buttons.
+    assert catalogs.text(language, Msg("menu.esy")) in user.labels()
+    async with bot.services.store.transaction() as work:
+        rows = await work.assessments.for_user(user_key(bot.services.secret, "tg", user.id))
+    assert len(rows) == 1
+    assert rows[0].instrument_version == instrument.version
 
 
 async def open_esy_after_start(user: TgUser, catalogs: Catalogs, language: str) -> None:
@@ -88,22 +81,18 @@ async def open_esy_after_start(user: TgUser, catalogs: Catalogs, language: str) 
 
 
 async def test_second_assessment_overlays_and_says_what_moved(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
     user = bot.user(language="en")
-    try:
-        await user.send("/start")
-        await open_esy_after_start(user, catalogs, "en")
-        await answer_all(user, instrument, "en", catalogs, [2] * len(instrument.areas))
-        clock.advance(days=90)
-        await user.tap(catalogs.text("en", Msg("menu.esy")))
-        await user.tap(catalogs.text("en", Msg("esy.begin")))
-        last = await answer_all(user, instrument, "en", catalogs, [4] + [2] * (len(instrument.areas) - 1))
-        summary = joined(last)
-        assert "20 Nov 2026" in summary  # the date of the earlier circle
-        assert "+2.0" in summary and instrument.areas[0].name.get("en") in summary
-        photo = next(c for c in last if c.method == "sendPhoto")
-        png_size(photo.files["photo"])
-    finally:
-        await bot.stop()
+    await user.send("/start")
+    await open_esy_after_start(user, catalogs, "en")
+    await answer_all(user, instrument, "en", catalogs, [2] * len(instrument.areas))
+    clock.advance(days=90)
+    await user.tap(catalogs.text("en", Msg("menu.esy")))
+    await user.tap(catalogs.text("en", Msg("esy.begin")))
+    last = await answer_all(user, instrument, "en", catalogs, [4] + [2] * (len(instrument.areas) - 1))
+    summary = joined(last)
+    assert "20 Nov 2026" in summary  # the date of the earlier circle
+    assert "+2.0" in summary and instrument.areas[0].name.get("en") in summary
+    photo = next(c for c in last if c.method == "sendPhoto")
+    png_size(photo.files["photo"])

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
-from tests.bot.harness import bot_settings, joined, start_bot
+from tests.bot.harness import Bot, joined
 from tests.conftest import Clock
 
 EXPECTED = {
@@ -21,18 +19,14 @@ EXPECTED = {
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 async def test_hours_in_every_language(
-    language: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, language: str, clock: Clock, catalogs: Catalogs,
 ) -> None:
     clock.now = datetime(2026, 11, 25, 13, 30, tzinfo=UTC)  # Wednesday 15:30 in Helsinki: housing is open
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        user = bot.user(language=language)
-        await user.send("/start")
-        calls = await user.send("/hours")
-        text = joined(calls)
-        for expected in EXPECTED[language]:
-            assert expected in text, (expected, text)
-        assert "112" in text
-        assert user.labels(), "the question the person was at is shown again"
-    finally:
-        await bot.stop()
+    user = bot.user(language=language)
+    await user.send("/start")
+    calls = await user.send("/hours")
+    text = joined(calls)
+    for expected in EXPECTED[language]:
+        assert expected in text, (expected, text)
+    assert "112" in text
+    assert user.labels(), "the question the person was at is shown again"

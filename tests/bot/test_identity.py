@@ -78,129 +78,109 @@ async def deliver(bot: Bot) -> int:
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 async def test_invitation_consent_and_link(
-    language: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, language: str, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        client = bot.user(CLIENT, language, "Kettu")
-        calls = await client.send(f"/start {payload}")
-        assert t(catalogs, language, "welcome.first") in joined(calls)
-        assert "Aino Virtanen, sosiaaliohjaaja (Oulunkaari)" in joined(calls)
-        key = user_key(bot.services.secret, "tg", CLIENT)
-        async with bot.services.store.transaction() as work:
-            assert await work.clients.by_user(key) is None, "nothing is linked before consent"
-        await client.tap(t(catalogs, language, "invite.go_on"))
-        for number in range(1, 5):
-            assert f"{number}/4" in str(client.last_question().params["text"])
-            calls = await client.tap(t(catalogs, language, "consent.yes"))
-        assert t(catalogs, language, "invite.client_welcome") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            linked = await work.clients.by_user(key)
-            assert linked is not None and linked.nickname == "Kettu" and linked.linked_at == clock.now
-            consents = await work.consents.for_client(linked.id or 0)
-            assert [(c.item, c.version, c.answer, c.channel) for c in consents] == [
-                ("work", 1, "yes", "tg"), ("exchange", 1, "yes", "tg"), ("storage", 1, "yes", "tg"),
-                ("reminders", 1, "yes", "tg")]
-            contact = await work.contacts.get(key)
-            assert contact is not None and str(CLIENT) not in contact.sealed_chat
-            assert bot.services.sealer.open(contact.sealed_chat) == CLIENT
-        # The worker is told, in the worker's own language, through the outbox.
-        assert await deliver(bot) == 1
-        assert catalogs.text("fi", Msg("notify.client_joined", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
-        assert await deliver(bot) == 0, "an outbox row is sent once"
-        # The same code does not work twice, and says nothing about why.
-        calls = await bot.user(STRANGER, language).send(f"/start {payload}")
-        assert t(catalogs, language, "invite.invalid") in joined(calls)
-    finally:
-        await bot.stop()
+    _, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, language, "Kettu")
+    calls = await client.send(f"/start {payload}")
+    assert t(catalogs, language, "welcome.first") in joined(calls)
+    assert "Aino Virtanen, sosiaaliohjaaja (Oulunkaari)" in joined(calls)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(key) is None, "nothing is linked before consent"
+    await client.tap(t(catalogs, language, "invite.go_on"))
+    for number in range(1, 5):
+        assert f"{number}/4" in str(client.last_question().params["text"])
+        calls = await client.tap(t(catalogs, language, "consent.yes"))
+    assert t(catalogs, language, "invite.client_welcome") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        linked = await work.clients.by_user(key)
+        assert linked is not None and linked.nickname == "Kettu" and linked.linked_at == clock.now
+        consents = await work.consents.for_client(linked.id or 0)
+        assert [(c.item, c.version, c.answer, c.channel) for c in consents] == [
+            ("work", 1, "yes", "tg"), ("exchange", 1, "yes", "tg"), ("storage", 1, "yes", "tg"),
+            ("reminders", 1, "yes", "tg")]
+        contact = await work.contacts.get(key)
+        assert contact is not None and str(CLIENT) not in contact.sealed_chat
+        assert bot.services.sealer.open(contact.sealed_chat) == CLIENT
+    # The worker is told, in the worker's own language, through the outbox.
+    assert await deliver(bot) == 1
+    assert catalogs.text("fi", Msg("notify.client_joined", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+    assert await deliver(bot) == 0, "an outbox row is sent once"
+    # The same code does not work twice, and says nothing about why.
+    calls = await bot.user(STRANGER, language).send(f"/start {payload}")
+    assert t(catalogs, language, "invite.invalid") in joined(calls)
 
 
 async def test_declining_links_nothing_and_tells_the_worker_only_that(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        client = bot.user(CLIENT, "en", "Kettu")
-        await client.send(f"/start {payload}")
-        await client.tap(t(catalogs, "en", "invite.go_on"))
-        # Saying no to working together ends the questions: the rest would not be used.
-        calls = await client.tap(t(catalogs, "en", "consent.no_required"))
-        assert t(catalogs, "en", "invite.client_declined") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None
-            assert await work.contacts.get(user_key(bot.services.secret, "tg", CLIENT)) is None
-        await deliver(bot)
-        told = await sent_texts(bot, WORKER)
-        assert catalogs.text("fi", Msg("notify.client_declined", {"client": "Kettu"})) in told
-        # The record of the declined invitation is kept only for the stated period.
-        clock.advance(days=bot.services.settings.client_retention_days + 1)
-        await purge_idle(bot.services)
-        async with bot.services.store.transaction() as work:
-            staff = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
-            assert staff is not None and await work.clients.for_staff(staff.id or 0) == []
-    finally:
-        await bot.stop()
+    _, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, "en", "Kettu")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    # Saying no to working together ends the questions: the rest would not be used.
+    calls = await client.tap(t(catalogs, "en", "consent.no_required"))
+    assert t(catalogs, "en", "invite.client_declined") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None
+        assert await work.contacts.get(user_key(bot.services.secret, "tg", CLIENT)) is None
+    await deliver(bot)
+    told = await sent_texts(bot, WORKER)
+    assert catalogs.text("fi", Msg("notify.client_declined", {"client": "Kettu"})) in told
+    # The record of the declined invitation is kept only for the stated period.
+    clock.advance(days=bot.services.settings.client_retention_days + 1)
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        staff = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
+        assert staff is not None and await work.clients.for_staff(staff.id or 0) == []
 
 
 async def test_codes_expire_and_guessing_is_locked_out(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        guesser = bot.user(STRANGER, "en")
-        for guess in range(5):
-            calls = await guesser.send(f"/start WRONGCODE{guess}")
-            assert t(catalogs, "en", "invite.invalid") in joined(calls)
-        calls = await guesser.send(f"/start {payload}")  # even the right code, while locked out
-        assert catalogs.text("en", Msg("invite.locked", {"minutes": 10})) in joined(calls)
-        async with bot.services.store.transaction() as work:
-            audit = [row.action for row in await work.audit.recent(50)]
-        assert audit.count("invitation.wrong_code") == 5 and "invitation.locked" in audit
-        clock.advance(days=8)  # the lock is long over, but so is the code
-        calls = await guesser.send(f"/start {payload}")
+    _, payload = await invite_client(bot, catalogs)
+    guesser = bot.user(STRANGER, "en")
+    for guess in range(5):
+        calls = await guesser.send(f"/start WRONGCODE{guess}")
         assert t(catalogs, "en", "invite.invalid") in joined(calls)
-    finally:
-        await bot.stop()
+    calls = await guesser.send(f"/start {payload}")  # even the right code, while locked out
+    assert catalogs.text("en", Msg("invite.locked", {"minutes": 10})) in joined(calls)
+    async with bot.services.store.transaction() as work:
+        audit = [row.action for row in await work.audit.recent(50)]
+    assert audit.count("invitation.wrong_code") == 5 and "invitation.locked" in audit
+    clock.advance(days=8)  # the lock is long over, but so is the code
+    calls = await guesser.send(f"/start {payload}")
+    assert t(catalogs, "en", "invite.invalid") in joined(calls)
 
 
 async def test_typing_the_code_works_like_the_link(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        client = bot.user(CLIENT, "en")
-        await open_menu(client, catalogs)
-        await client.tap(t(catalogs, "en", "menu.code"))
-        calls = await client.send("nope")
-        assert t(catalogs, "en", "invite.invalid") in joined(calls)
-        typed = f"{payload[:4].lower()} {payload[4:8]}-{payload[8:]}"  # as read from paper
-        calls = await client.send(typed)
-        assert "Aino Virtanen" in joined(calls)
-    finally:
-        await bot.stop()
+    _, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, "en")
+    await open_menu(client, catalogs)
+    await client.tap(t(catalogs, "en", "menu.code"))
+    calls = await client.send("nope")
+    assert t(catalogs, "en", "invite.invalid") in joined(calls)
+    typed = f"{payload[:4].lower()} {payload[4:8]}-{payload[8:]}"  # as read from paper
+    calls = await client.send(typed)
+    assert "Aino Virtanen" in joined(calls)
 
 
 async def test_staff_tools_are_not_offered_to_others(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        anonymous = bot.user(STRANGER, "en")
-        await open_menu(anonymous, catalogs)
-        labels = anonymous.labels()
-        assert t(catalogs, "en", "menu.new_client") not in labels
-        assert t(catalogs, "en", "menu.new_worker") not in labels
-        # A forged button for a staff flow is not taken.
-        menu = anonymous.last_question()
-        step = menu.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split("|")[0]
-        calls = await anonymous.tap_data(f"{step}|new_worker", menu)
-        assert t(catalogs, "en", "error.stale") in joined(calls)
-    finally:
-        await bot.stop()
+    anonymous = bot.user(STRANGER, "en")
+    await open_menu(anonymous, catalogs)
+    labels = anonymous.labels()
+    assert t(catalogs, "en", "menu.new_client") not in labels
+    assert t(catalogs, "en", "menu.new_worker") not in labels
+    # A forged button for a staff flow is not taken.
+    menu = anonymous.last_question()
+    step = menu.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split("|")[0]
+    calls = await anonymous.tap_data(f"{step}|new_worker", menu)
+    assert t(catalogs, "en", "error.stale") in joined(calls)
 
 
 async def test_no_raw_telegram_id_is_stored_anywhere(
@@ -248,42 +228,34 @@ async def test_no_raw_telegram_id_is_stored_anywhere(
 
 
 async def test_a_code_links_only_one_person_even_when_two_open_it(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        first, second = bot.user(CLIENT, "en"), bot.user(STRANGER, "en")
-        for person in (first, second):
-            await person.send(f"/start {payload}")
-            await person.tap(t(catalogs, "en", "invite.go_on"))
-        for person in (first, second):
-            for _ in range(4):
-                calls = await person.tap(t(catalogs, "en", "consent.yes"))
-        assert t(catalogs, "en", "invite.gone") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is not None
-            assert await work.clients.by_user(user_key(bot.services.secret, "tg", STRANGER)) is None
-    finally:
-        await bot.stop()
+    _, payload = await invite_client(bot, catalogs)
+    first, second = bot.user(CLIENT, "en"), bot.user(STRANGER, "en")
+    for person in (first, second):
+        await person.send(f"/start {payload}")
+        await person.tap(t(catalogs, "en", "invite.go_on"))
+    for person in (first, second):
+        for _ in range(4):
+            calls = await person.tap(t(catalogs, "en", "consent.yes"))
+    assert t(catalogs, "en", "invite.gone") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is not None
+        assert await work.clients.by_user(user_key(bot.services.secret, "tg", STRANGER)) is None
 
 
 async def test_a_code_revoked_while_the_client_answers_links_nothing(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        worker, payload = await invite_client(bot, catalogs)
-        client = bot.user(CLIENT, "en")
-        await client.send(f"/start {payload}")
-        await client.tap(t(catalogs, "en", "invite.go_on"))
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
-        await worker.tap(t(catalogs, "fi", "clients.revoke"))
-        for _ in range(4):
-            calls = await client.tap(t(catalogs, "en", "consent.yes"))
-        assert t(catalogs, "en", "invite.gone") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None
-    finally:
-        await bot.stop()
+    worker, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, "en")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    await worker.tap(t(catalogs, "fi", "menu.clients"))
+    await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.revoke"))
+    for _ in range(4):
+        calls = await client.tap(t(catalogs, "en", "consent.yes"))
+    assert t(catalogs, "en", "invite.gone") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None

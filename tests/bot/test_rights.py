@@ -40,59 +40,51 @@ async def add_circle(bot: Bot, key: str, clock: Clock) -> None:
 
 
 async def test_consent_overview_withdraw_and_give_again(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        key = user_key(bot.services.secret, "tg", CLIENT)
-        await add_circle(bot, key, clock)
-        calls = await client.send("/consent")
-        assert "✅ Reminders: yes" in joined(calls)
-        calls = await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
-        assert "⬜ Reminders: withdrawn" in joined(calls)
-        calls = await client.tap(item_label(catalogs, "consent.give_item", "Reminders"))
-        assert "✅ Reminders: yes" in joined(calls)
-        # Withdrawing storage asks first, then deletes the circles.
-        await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
-        calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
-        assert catalogs.text("en", Msg("consent.storage_deleted", {"count": 1})) in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.assessments.for_user(key) == []
-            client_row = await work.clients.by_user(key)
-            assert client_row is not None
-            answers = [(row.item, row.answer) for row in await work.consents.for_client(client_row.id or 0)][4:]
-        assert answers == [("reminders", "withdrawn"), ("reminders", "yes"), ("storage", "withdrawn")]
-        # Withdrawing the work ends the link and the workers' access; the workers are told.
-        await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
-        calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
-        assert t(catalogs, "en", "consent.work_ended") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.clients.by_user(key) is None
-            assert await work.contacts.get(key) is None
-        await deliver(bot)
-        assert catalogs.text("fi", Msg("notify.client_ended", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
-        calls = await client.send("/consent")
-        assert t(catalogs, "en", "consent.none") in joined(calls)
-    finally:
-        await bot.stop()
+    client = await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    await add_circle(bot, key, clock)
+    calls = await client.send("/consent")
+    assert "✅ Reminders: yes" in joined(calls)
+    calls = await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+    assert "⬜ Reminders: withdrawn" in joined(calls)
+    calls = await client.tap(item_label(catalogs, "consent.give_item", "Reminders"))
+    assert "✅ Reminders: yes" in joined(calls)
+    # Withdrawing storage asks first, then deletes the circles.
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+    calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    assert catalogs.text("en", Msg("consent.storage_deleted", {"count": 1})) in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.assessments.for_user(key) == []
+        client_row = await work.clients.by_user(key)
+        assert client_row is not None
+        answers = [(row.item, row.answer) for row in await work.consents.for_client(client_row.id or 0)][4:]
+    assert answers == [("reminders", "withdrawn"), ("reminders", "yes"), ("storage", "withdrawn")]
+    # Withdrawing the work ends the link and the workers' access; the workers are told.
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+    calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    assert t(catalogs, "en", "consent.work_ended") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(key) is None
+        assert await work.contacts.get(key) is None
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.client_ended", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+    calls = await client.send("/consent")
+    assert t(catalogs, "en", "consent.none") in joined(calls)
 
 
 async def test_consent_in_the_middle_of_the_circle_returns_to_it(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        await client.tap(t(catalogs, "en", "menu.esy"))
-        await client.tap(t(catalogs, "en", "esy.begin"))
-        question = str(client.last_question().params["text"])
-        await client.send("/consent")
-        calls = await client.tap(t(catalogs, "en", "consent.close"))
-        assert t(catalogs, "en", "flow.resume") in joined(calls)
-        assert str(client.last_question().params["text"]).endswith(question)
-    finally:
-        await bot.stop()
+    client = await linked_client(bot, catalogs)
+    await client.tap(t(catalogs, "en", "menu.esy"))
+    await client.tap(t(catalogs, "en", "esy.begin"))
+    question = str(client.last_question().params["text"])
+    await client.send("/consent")
+    calls = await client.tap(t(catalogs, "en", "consent.close"))
+    assert t(catalogs, "en", "flow.resume") in joined(calls)
+    assert str(client.last_question().params["text"]).endswith(question)
 
 
 def bumped_consent_texts(folder: Path) -> Path:
@@ -132,34 +124,30 @@ async def test_a_changed_consent_text_asks_again_at_the_next_visit(
 
 
 async def test_mydata_sends_everything_including_who_looked(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await linked_client(bot, catalogs)
-        key = user_key(bot.services.secret, "tg", CLIENT)
-        await add_circle(bot, key, clock)
-        async with bot.services.store.transaction() as work:
-            client_row = await work.clients.by_user(key)
-            worker = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
-            assert client_row is not None and worker is not None
-            await work.audit.add(AuditRow(clock.now, f"staff:{worker.id}", "client.card.view",
-                                          f"client:{client_row.id}"))
-        calls = await bot.user(CLIENT, "en").send("/mydata")
-        documents = [c for c in calls if c.method == "sendDocument"]
-        assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
-        readable = documents[0].files["document"].decode()
-        data = json.loads(documents[1].files["document"])
-        assert "Kettu" in readable and "Aino Virtanen" in readable and "looked at your card" in readable
-        assert "Reminders \u2013 yes" in readable and "client.card.view" not in readable
-        assert data["client"]["nickname"] == "Kettu"
-        assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
-                                                       "reminders": "yes"}
-        assert data["client"]["viewed_by"][0]["who"] == "Aino Virtanen"
-        assert data["assessments"][0]["wishes"] == {"rhythm": "sleep more"}
-        assert str(CLIENT) not in readable + json.dumps(data)
-    finally:
-        await bot.stop()
+    await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    await add_circle(bot, key, clock)
+    async with bot.services.store.transaction() as work:
+        client_row = await work.clients.by_user(key)
+        worker = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
+        assert client_row is not None and worker is not None
+        await work.audit.add(AuditRow(clock.now, f"staff:{worker.id}", "client.card.view",
+                                      f"client:{client_row.id}"))
+    calls = await bot.user(CLIENT, "en").send("/mydata")
+    documents = [c for c in calls if c.method == "sendDocument"]
+    assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
+    readable = documents[0].files["document"].decode()
+    data = json.loads(documents[1].files["document"])
+    assert "Kettu" in readable and "Aino Virtanen" in readable and "looked at your card" in readable
+    assert "Reminders \u2013 yes" in readable and "client.card.view" not in readable
+    assert data["client"]["nickname"] == "Kettu"
+    assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
+                                                   "reminders": "yes"}
+    assert data["client"]["viewed_by"][0]["who"] == "Aino Virtanen"
+    assert data["assessments"][0]["wishes"] == {"rhythm": "sleep more"}
+    assert str(CLIENT) not in readable + json.dumps(data)
 
 
 def rows_mentioning(db_path: Path, needle: str) -> list[tuple[str, tuple[object, ...]]]:
@@ -299,27 +287,23 @@ async def test_a_changed_text_is_not_asked_again_from_someone_who_said_no(
 
 
 async def test_withdrawing_reminders_stops_reminder_pushes_but_not_messages(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        key = user_key(bot.services.secret, "tg", CLIENT)
+    client = await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
 
-        async def queue(kind: str, text: str) -> None:
-            async with bot.services.store.transaction() as work:
-                message = dump_msg(Msg("relay.from_worker", {"worker": "Aino", "text": text}))
-                await work.outbox.add(OutboxRow(key, kind, message, clock.now))
+    async def queue(kind: str, text: str) -> None:
+        async with bot.services.store.transaction() as work:
+            message = dump_msg(Msg("relay.from_worker", {"worker": "Aino", "text": text}))
+            await work.outbox.add(OutboxRow(key, kind, message, clock.now))
 
-        await queue("reminder", "muistutus 1")
-        assert await deliver(bot) == 1
-        await client.send("/consent")
-        await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
-        await queue("reminder", "muistutus 2")
-        await queue("worker_message", "tavallinen viesti")
-        assert await deliver(bot) == 1
-        received = await sent_texts(bot, CLIENT)
-        assert "muistutus 1" in received and "tavallinen viesti" in received
-        assert "muistutus 2" not in received
-    finally:
-        await bot.stop()
+    await queue("reminder", "muistutus 1")
+    assert await deliver(bot) == 1
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+    await queue("reminder", "muistutus 2")
+    await queue("worker_message", "tavallinen viesti")
+    assert await deliver(bot) == 1
+    received = await sent_texts(bot, CLIENT)
+    assert "muistutus 1" in received and "tavallinen viesti" in received
+    assert "muistutus 2" not in received

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ticker import purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
 from storage.ports import StaffRow, UserRow
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, TgUser, joined
 from tests.bot.test_identity import (
     CLIENT,
     COORDINATOR,
@@ -44,66 +42,58 @@ async def finish_circle(client: TgUser, catalogs: Catalogs, instrument: Instrume
 
 
 async def test_shared_circle_card_messages_and_export(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        await finish_circle(client, catalogs, instrument)
-        assert "Aino Virtanen" in str(client.last_question().params["text"])  # who would see it
-        calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
-        assert t(catalogs, "en", "esy.shared") in joined(calls)
-        await deliver(bot)
-        assert catalogs.text("fi", Msg("notify.circle_shared", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+    client = await linked_client(bot, catalogs)
+    await finish_circle(client, catalogs, instrument)
+    assert "Aino Virtanen" in str(client.last_question().params["text"])  # who would see it
+    calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
+    assert t(catalogs, "en", "esy.shared") in joined(calls)
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.circle_shared", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
 
-        worker = bot.user(WORKER, "fi")
-        await worker.send("/start")
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        calls = await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        card = joined(calls)
-        assert "Kettu" in card and "Aino Virtanen" in card
-        calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
-        assert [c.method for c in calls].count("sendPhoto") == 1
-        calls = await worker.tap(t(catalogs, "fi", "clients.export"))
-        documents = [c for c in calls if c.method == "sendDocument"]
-        assert len(documents) == 2
-        exported = json.loads(documents[1].files["document"])
-        assert exported["client"] == "Kettu" and len(exported["shared_circles"]) == 1
-        assert [row["answer"] for row in exported["consents"]] == ["yes"] * 4
-        # Worker -> client, in the client's own chat; client -> workers, in theirs.
-        await worker.tap(t(catalogs, "fi", "clients.message"))
-        await worker.send("Hei Kettu, nähdäänkö torstaina?")
-        await deliver(bot)
-        assert "Hei Kettu, nähdäänkö torstaina?" in await sent_texts(bot, CLIENT)
-        await client.send("/write")
-        await client.send("Torstai käy!")
-        await deliver(bot)
-        assert "Torstai käy!" in await sent_texts(bot, WORKER)
-        async with bot.services.store.transaction() as work:
-            actions = [row.action for row in await work.audit.recent(100)]
-        for action in ("client.card.view", "client.circles.view", "client.export", "client.message",
-                       "assessment.shared", "client.message_sent"):
-            assert action in actions
-    finally:
-        await bot.stop()
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/start")
+    await worker.tap(t(catalogs, "fi", "menu.clients"))
+    calls = await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    card = joined(calls)
+    assert "Kettu" in card and "Aino Virtanen" in card
+    calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+    assert [c.method for c in calls].count("sendPhoto") == 1
+    calls = await worker.tap(t(catalogs, "fi", "clients.export"))
+    documents = [c for c in calls if c.method == "sendDocument"]
+    assert len(documents) == 2
+    exported = json.loads(documents[1].files["document"])
+    assert exported["client"] == "Kettu" and len(exported["shared_circles"]) == 1
+    assert [row["answer"] for row in exported["consents"]] == ["yes"] * 4
+    # Worker -> client, in the client's own chat; client -> workers, in theirs.
+    await worker.tap(t(catalogs, "fi", "clients.message"))
+    await worker.send("Hei Kettu, nähdäänkö torstaina?")
+    await deliver(bot)
+    assert "Hei Kettu, nähdäänkö torstaina?" in await sent_texts(bot, CLIENT)
+    await client.send("/write")
+    await client.send("Torstai käy!")
+    await deliver(bot)
+    assert "Torstai käy!" in await sent_texts(bot, WORKER)
+    async with bot.services.store.transaction() as work:
+        actions = [row.action for row in await work.audit.recent(100)]
+    for action in ("client.card.view", "client.circles.view", "client.export", "client.message",
+                   "assessment.shared", "client.message_sent"):
+        assert action in actions
 
 
 async def test_an_invited_clients_codes_can_be_revoked_and_renewed(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        worker, payload = await invite_client(bot, catalogs)
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
-        calls = await worker.tap(t(catalogs, "fi", "clients.revoke"))
-        assert t(catalogs, "fi", "clients.revoked") in joined(calls)
-        calls = await bot.user(CLIENT, "en").send(f"/start {payload}")
-        assert t(catalogs, "en", "invite.invalid") in joined(calls)
-        calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"))
-        assert "https://t.me/kaari_test_bot?start=" in joined(calls)
-    finally:
-        await bot.stop()
+    worker, payload = await invite_client(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "menu.clients"))
+    await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+    calls = await worker.tap(t(catalogs, "fi", "clients.revoke"))
+    assert t(catalogs, "fi", "clients.revoked") in joined(calls)
+    calls = await bot.user(CLIENT, "en").send(f"/start {payload}")
+    assert t(catalogs, "en", "invite.invalid") in joined(calls)
+    calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"))
+    assert "https://t.me/kaari_test_bot?start=" in joined(calls)
 
 
 async def other_worker(bot: Bot) -> None:
@@ -130,244 +120,204 @@ ROLES = {"anonymous": STRANGER, "client": CLIENT, "worker": WORKER, "coordinator
 
 @pytest.mark.parametrize("command", list(MATRIX))
 async def test_access_matrix(
-    command: str, tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, command: str, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await linked_client(bot, catalogs)
-        await open_menu(bot.user(STRANGER, "en"), catalogs)
-        for role, telegram_id in ROLES.items():
-            user = bot.user(telegram_id, "en" if role in ("anonymous", "client") else "fi")
-            calls = await user.send(command)
-            denied = t(catalogs, user.language, "error.not_available") in joined(calls)
-            assert denied != MATRIX[command][role], (command, role, joined(calls))
-        async with bot.services.store.transaction() as work:
-            denials = [row for row in await work.audit.recent(200) if row.action.startswith("denied.")]
-        assert len(denials) == sum(not allowed for allowed in MATRIX[command].values())
-    finally:
-        await bot.stop()
+    await linked_client(bot, catalogs)
+    await open_menu(bot.user(STRANGER, "en"), catalogs)
+    for role, telegram_id in ROLES.items():
+        user = bot.user(telegram_id, "en" if role in ("anonymous", "client") else "fi")
+        calls = await user.send(command)
+        denied = t(catalogs, user.language, "error.not_available") in joined(calls)
+        assert denied != MATRIX[command][role], (command, role, joined(calls))
+    async with bot.services.store.transaction() as work:
+        denials = [row for row in await work.audit.recent(200) if row.action.startswith("denied.")]
+    assert len(denials) == sum(not allowed for allowed in MATRIX[command].values())
 
 
 async def test_a_worker_outside_the_pair_sees_nothing_of_the_client(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await linked_client(bot, catalogs)
-        await other_worker(bot)
-        outsider = bot.user(OTHER_WORKER, "fi")
-        calls = await outsider.send("/clients")
-        assert t(catalogs, "fi", "clients.none") in joined(calls)
-        assert "Kettu" not in joined(calls)
-        # A forged button for the client's id is not taken either.
-        question = outsider.last_question()
-        step = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split("|")[0]
-        calls = await outsider.tap_data(f"{step}|1", question)
-        assert "Kettu" not in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert not [row for row in await work.audit.recent(200) if row.action == "client.card.view"]
-        # A client cannot reach another client's data: /mydata holds only their own.
-        worker = bot.user(WORKER, "fi")
-        await worker.send("/newclient")
-        await worker.send("Susi")
-        calls = await worker.tap(t(catalogs, "fi", "staff.no_pair"))  # Pekka is there to pair with
-        code = re.search(r"start=([0-9A-Z]+)", joined(calls))
-        assert code
-        second = bot.user(STRANGER, "en")
-        await second.send(f"/start {code.group(1)}")
-        await second.tap(t(catalogs, "en", "invite.go_on"))
-        for _ in range(4):
-            await second.tap(t(catalogs, "en", "consent.yes"))
-        for person, own, other in ((bot.user(CLIENT, "en"), "Kettu", "Susi"), (second, "Susi", "Kettu")):
-            calls = await person.send("/mydata")
-            files = [c.files["document"] for c in calls if c.method == "sendDocument"]
-            data = json.loads(files[1])
-            assert data["client"]["nickname"] == own
-            assert other.encode() not in files[0] + files[1]
-    finally:
-        await bot.stop()
+    await linked_client(bot, catalogs)
+    await other_worker(bot)
+    outsider = bot.user(OTHER_WORKER, "fi")
+    calls = await outsider.send("/clients")
+    assert t(catalogs, "fi", "clients.none") in joined(calls)
+    assert "Kettu" not in joined(calls)
+    # A forged button for the client's id is not taken either.
+    question = outsider.last_question()
+    step = question.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split("|")[0]
+    calls = await outsider.tap_data(f"{step}|1", question)
+    assert "Kettu" not in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert not [row for row in await work.audit.recent(200) if row.action == "client.card.view"]
+    # A client cannot reach another client's data: /mydata holds only their own.
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/newclient")
+    await worker.send("Susi")
+    calls = await worker.tap(t(catalogs, "fi", "staff.no_pair"))  # Pekka is there to pair with
+    code = re.search(r"start=([0-9A-Z]+)", joined(calls))
+    assert code
+    second = bot.user(STRANGER, "en")
+    await second.send(f"/start {code.group(1)}")
+    await second.tap(t(catalogs, "en", "invite.go_on"))
+    for _ in range(4):
+        await second.tap(t(catalogs, "en", "consent.yes"))
+    for person, own, other in ((bot.user(CLIENT, "en"), "Kettu", "Susi"), (second, "Susi", "Kettu")):
+        calls = await person.send("/mydata")
+        files = [c.files["document"] for c in calls if c.method == "sendDocument"]
+        data = json.loads(files[1])
+        assert data["client"]["nickname"] == own
+        assert other.encode() not in files[0] + files[1]
 
 
 async def test_coordinator_reads_the_audit_log(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await linked_client(bot, catalogs)
-        calls = await bot.user(COORDINATOR, "fi").send("/audit")
-        documents = [c for c in calls if c.method == "sendDocument"]
-        readable = documents[0].files["document"].decode()
-        assert "client.linked" in readable and "Kaisa" in readable
-        assert "Kettu" not in readable, "the audit log holds ids and events, not content"
-    finally:
-        await bot.stop()
+    await linked_client(bot, catalogs)
+    calls = await bot.user(COORDINATOR, "fi").send("/audit")
+    documents = [c for c in calls if c.method == "sendDocument"]
+    readable = documents[0].files["document"].decode()
+    assert "client.linked" in readable and "Kaisa" in readable
+    assert "Kettu" not in readable, "the audit log holds ids and events, not content"
 
 
 async def test_a_card_opened_before_the_client_joined_cannot_invite_someone_else(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        worker, payload = await invite_client(bot, catalogs)
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
-        stale_card = worker.last_question()
-        client = bot.user(CLIENT, "en")
-        await client.send(f"/start {payload}")
-        await client.tap(t(catalogs, "en", "invite.go_on"))
-        for _ in range(4):
-            await client.tap(t(catalogs, "en", "consent.yes"))
-        calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"), question=stale_card)
-        assert t(catalogs, "fi", "clients.no_invitation") in joined(calls)
-        assert "https://t.me/" not in joined(calls)
-    finally:
-        await bot.stop()
+    worker, payload = await invite_client(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "menu.clients"))
+    await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
+    stale_card = worker.last_question()
+    client = bot.user(CLIENT, "en")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    for _ in range(4):
+        await client.tap(t(catalogs, "en", "consent.yes"))
+    calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"), question=stale_card)
+    assert t(catalogs, "fi", "clients.no_invitation") in joined(calls)
+    assert "https://t.me/" not in joined(calls)
 
 
 async def test_when_the_client_ends_the_work_the_worker_sees_only_that(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        await finish_circle(client, catalogs, instrument)
-        await client.tap(t(catalogs, "en", "esy.share_yes"))
-        await client.send("/consent")
-        await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Working together"})))
-        await client.tap(t(catalogs, "en", "consent.confirm_yes"))
-        worker = bot.user(WORKER, "fi")
-        await worker.send("/clients")
-        calls = await worker.tap(catalogs.text("fi", Msg("clients.item_ended", {"nickname": "Kettu"})))
-        labels = worker.labels()
-        assert t(catalogs, "fi", "clients.show_circles") not in labels
-        assert t(catalogs, "fi", "clients.export") not in labels
-        assert "Aino Virtanen" not in joined(calls)
-    finally:
-        await bot.stop()
+    client = await linked_client(bot, catalogs)
+    await finish_circle(client, catalogs, instrument)
+    await client.tap(t(catalogs, "en", "esy.share_yes"))
+    await client.send("/consent")
+    await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Working together"})))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    calls = await worker.tap(catalogs.text("fi", Msg("clients.item_ended", {"nickname": "Kettu"})))
+    labels = worker.labels()
+    assert t(catalogs, "fi", "clients.show_circles") not in labels
+    assert t(catalogs, "fi", "clients.export") not in labels
+    assert "Aino Virtanen" not in joined(calls)
 
 
 async def test_a_client_who_declined_storage_keeps_no_circle_in_kaari(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        _, payload = await invite_client(bot, catalogs)
-        client = bot.user(CLIENT, "en")
-        await client.send(f"/start {payload}")
-        await client.tap(t(catalogs, "en", "invite.go_on"))
-        for answer in ("consent.yes", "consent.yes", "consent.no", "consent.yes"):  # (c) storage: no
-            await client.tap(t(catalogs, "en", answer))
-        await finish_circle(client, catalogs, instrument)
-        assert any(c.method == "sendPhoto" for c in bot.api.sent(CLIENT)), "the circle is still shown"
-        assert t(catalogs, "en", "esy.share_yes") not in client.labels()
-        async with bot.services.store.transaction() as work:
-            assert await work.assessments.for_user(user_key(bot.services.secret, "tg", CLIENT)) == []
-    finally:
-        await bot.stop()
+    _, payload = await invite_client(bot, catalogs)
+    client = bot.user(CLIENT, "en")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    for answer in ("consent.yes", "consent.yes", "consent.no", "consent.yes"):  # (c) storage: no
+        await client.tap(t(catalogs, "en", answer))
+    await finish_circle(client, catalogs, instrument)
+    assert any(c.method == "sendPhoto" for c in bot.api.sent(CLIENT)), "the circle is still shown"
+    assert t(catalogs, "en", "esy.share_yes") not in client.labels()
+    async with bot.services.store.transaction() as work:
+        assert await work.assessments.for_user(user_key(bot.services.secret, "tg", CLIENT)) == []
 
 
 async def test_withdrawing_storage_before_sharing_shares_nothing_and_breaks_nothing(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        client = await linked_client(bot, catalogs)
-        await finish_circle(client, catalogs, instrument)
-        share_question = client.last_question()
-        await client.send("/consent")
-        await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Saving things"})))
-        await client.tap(t(catalogs, "en", "consent.confirm_yes"))
-        await client.tap(t(catalogs, "en", "consent.close"))
-        calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
-        assert t(catalogs, "en", "esy.share_gone") in joined(calls)
-        calls = await client.tap(t(catalogs, "en", "esy.share_yes"), question=share_question)
-        assert t(catalogs, "en", "error.stale") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            client_row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
-            assert client_row is not None and await work.shares.for_client(client_row.id or 0) == []
-    finally:
-        await bot.stop()
+    client = await linked_client(bot, catalogs)
+    await finish_circle(client, catalogs, instrument)
+    share_question = client.last_question()
+    await client.send("/consent")
+    await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Saving things"})))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    await client.tap(t(catalogs, "en", "consent.close"))
+    calls = await client.tap(t(catalogs, "en", "esy.share_yes"))
+    assert t(catalogs, "en", "esy.share_gone") in joined(calls)
+    calls = await client.tap(t(catalogs, "en", "esy.share_yes"), question=share_question)
+    assert t(catalogs, "en", "error.stale") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        client_row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+        assert client_row is not None and await work.shares.for_client(client_row.id or 0) == []
 
 
 async def test_coordinator_removes_a_workers_access_and_renews_invitations(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await linked_client(bot, catalogs)
-        await other_worker(bot)
-        coordinator = bot.user(COORDINATOR, "fi")
-        await coordinator.send("/workers")
-        await coordinator.tap(catalogs.text("fi", Msg("workers.item_linked", {"name": "Aino Virtanen",
-                                                                               "title": "sosiaaliohjaaja"})))
-        await coordinator.tap(t(catalogs, "fi", "workers.remove"))
-        calls = await coordinator.tap(t(catalogs, "fi", "consent.confirm_yes"))
-        assert catalogs.text("fi", Msg("workers.removed", {"name": "Aino Virtanen"})) in joined(calls)
-        calls = await bot.user(WORKER, "fi").send("/clients")
-        assert t(catalogs, "fi", "error.not_available") in joined(calls)
-        async with bot.services.store.transaction() as work:
-            assert await work.contacts.get(user_key(bot.services.secret, "tg", WORKER)) is None
-            assert "staff.removed" in [row.action for row in await work.audit.recent(50)]
-    finally:
-        await bot.stop()
+    await linked_client(bot, catalogs)
+    await other_worker(bot)
+    coordinator = bot.user(COORDINATOR, "fi")
+    await coordinator.send("/workers")
+    await coordinator.tap(catalogs.text("fi", Msg("workers.item_linked", {"name": "Aino Virtanen",
+                                                                           "title": "sosiaaliohjaaja"})))
+    await coordinator.tap(t(catalogs, "fi", "workers.remove"))
+    calls = await coordinator.tap(t(catalogs, "fi", "consent.confirm_yes"))
+    assert catalogs.text("fi", Msg("workers.removed", {"name": "Aino Virtanen"})) in joined(calls)
+    calls = await bot.user(WORKER, "fi").send("/clients")
+    assert t(catalogs, "fi", "error.not_available") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.contacts.get(user_key(bot.services.secret, "tg", WORKER)) is None
+        assert "staff.removed" in [row.action for row in await work.audit.recent(50)]
 
 
 async def test_a_client_who_never_joined_is_deleted_after_the_retention_period(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        await invite_client(bot, catalogs)
-        days = bot.services.settings.invitation_days + bot.services.settings.client_retention_days
-        clock.advance(days=days - 1)
-        await purge_idle(bot.services)
-        worker = bot.user(WORKER, "fi")
-        invited = catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"}))
-        await worker.send("/clients")
-        assert invited in worker.labels()
-        clock.advance(days=2)
-        await purge_idle(bot.services)
-        await worker.send("/clients")
-        assert invited not in worker.labels()
-    finally:
-        await bot.stop()
+    await invite_client(bot, catalogs)
+    days = bot.services.settings.invitation_days + bot.services.settings.client_retention_days
+    clock.advance(days=days - 1)
+    await purge_idle(bot.services)
+    worker = bot.user(WORKER, "fi")
+    invited = catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"}))
+    await worker.send("/clients")
+    assert invited in worker.labels()
+    clock.advance(days=2)
+    await purge_idle(bot.services)
+    await worker.send("/clients")
+    assert invited not in worker.labels()
 
 
 async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what_is_shared(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        from tests.bot.test_identity import invite_worker
+    from tests.bot.test_identity import invite_worker
 
-        payload = await invite_worker(bot, catalogs)
-        await other_worker(bot)
-        worker = bot.user(WORKER, "fi", "Aino")
-        await worker.send(f"/start {payload}")
-        await worker.tap(t(catalogs, "fi", "invite.accept"))
-        await worker.tap(t(catalogs, "fi", "menu.new_client"))
-        await worker.send("Kettu")
-        calls = await worker.tap("Pekka, asumisneuvoja (Asuntola)")  # the pair, from another organisation
-        code = re.search(r"start=([0-9A-Z]+)", joined(calls))
-        assert code
-        client = bot.user(CLIENT, "en")
-        await client.send(f"/start {code.group(1)}")
-        await client.tap(t(catalogs, "en", "invite.go_on"))
-        for answer in ("consent.yes", "consent.no", "consent.yes", "consent.yes"):  # (b) exchange: no
-            await client.tap(t(catalogs, "en", answer))
-        await finish_circle(client, catalogs, instrument)
-        await client.tap(t(catalogs, "en", "esy.share_yes"))
-        async with bot.services.store.transaction() as work:
-            pekka = [c for c in await work.outbox.for_recipient(user_key(bot.services.secret, "tg", OTHER_WORKER))
-                     if c.kind == "notify" and "circle" in json.dumps(c.message)]
-        assert pekka == [], "the pair outside the exchange is not told about the circle"
-        other = bot.user(OTHER_WORKER, "fi")
-        await other.send("/clients")
-        calls = await other.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        assert t(catalogs, "fi", "clients.limited") in joined(calls)
-        assert t(catalogs, "fi", "clients.show_circles") not in other.labels()
-        await worker.send("/clients")
-        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
-    finally:
-        await bot.stop()
+    payload = await invite_worker(bot, catalogs)
+    await other_worker(bot)
+    worker = bot.user(WORKER, "fi", "Aino")
+    await worker.send(f"/start {payload}")
+    await worker.tap(t(catalogs, "fi", "invite.accept"))
+    await worker.tap(t(catalogs, "fi", "menu.new_client"))
+    await worker.send("Kettu")
+    calls = await worker.tap("Pekka, asumisneuvoja (Asuntola)")  # the pair, from another organisation
+    code = re.search(r"start=([0-9A-Z]+)", joined(calls))
+    assert code
+    client = bot.user(CLIENT, "en")
+    await client.send(f"/start {code.group(1)}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    for answer in ("consent.yes", "consent.no", "consent.yes", "consent.yes"):  # (b) exchange: no
+        await client.tap(t(catalogs, "en", answer))
+    await finish_circle(client, catalogs, instrument)
+    await client.tap(t(catalogs, "en", "esy.share_yes"))
+    async with bot.services.store.transaction() as work:
+        pekka = [c for c in await work.outbox.for_recipient(user_key(bot.services.secret, "tg", OTHER_WORKER))
+                 if c.kind == "notify" and "circle" in json.dumps(c.message)]
+    assert pekka == [], "the pair outside the exchange is not told about the circle"
+    other = bot.user(OTHER_WORKER, "fi")
+    await other.send("/clients")
+    calls = await other.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    assert t(catalogs, "fi", "clients.limited") in joined(calls)
+    assert t(catalogs, "fi", "clients.show_circles") not in other.labels()
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
