@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import audit_log, clients, consent, esy, hours, invitation, menu, privacy, relay, staff, workers
+from flows import (
+    audit_log,
+    chat,
+    chat_stats,
+    clients,
+    consent,
+    desk,
+    esy,
+    hours,
+    invitation,
+    menu,
+    privacy,
+    relay,
+    rota,
+    staff,
+    workers,
+)
 from flows.consent_texts import ConsentItem, load_consent_texts
-from flows.crisis import load_crisis
+from flows.crisis import Crisis, load_crisis
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
 from flows.messages import N_
+from flows.quick_replies import load_quick_replies
 from flows.schedule import load_services
+from flows.shifts import ChatSetup
 from flows.spec import FlowSpec
 from storage.ports import Store
 from storage.sqlite import SqliteStore
@@ -47,6 +66,9 @@ class Services:
     secret: str
     instrument: Instrument
     sealer: Sealer
+    chat: ChatSetup
+    # Set after each handled update: the ticker sends what it queued (a chat message) without waiting.
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""
@@ -60,16 +82,25 @@ COMMAND_FLOWS = {
     # Shortcuts to menu entries, for those who type (not in the command menu; refused to those not allowed).
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
     "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
+    "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
 }
+
+
+def chat_setup(settings: Settings) -> ChatSetup:
+    """The chat services (validated) and how workers are shown to young people."""
+    return ChatSetup(load_services(settings.chat_services), settings.chat_show_names)
 
 
 def all_flows(
     instrument: Instrument, secret: str = "local", settings: Settings | None = None,
-    consent_items: tuple[ConsentItem, ...] | None = None,
+    consent_items: tuple[ConsentItem, ...] | None = None, setup: ChatSetup | None = None,
+    crisis: Crisis | None = None,
 ) -> dict[str, FlowSpec]:
     """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
     settings = settings or Settings()
     consent_items = consent_items or load_consent_texts(settings.consent_texts)
+    setup = setup or chat_setup(settings)
+    crisis = crisis or load_crisis(settings.crisis)
     invitations_last = timedelta(days=settings.invitation_days)
     flows = [
         esy.esy_flow(instrument),
@@ -83,13 +114,18 @@ def all_flows(
         relay.relay_flow(),
         audit_log.audit_flow(),
         workers.workers_flow(secret, invitations_last),
-        hours.hours_flow(load_services(settings.chat_services)),
+        hours.hours_flow(setup.services),
+        chat.chat_flow(setup, crisis),
+        desk.desk_flow(setup, load_quick_replies(settings.quick_replies)),
+        rota.rota_flow(setup),
+        chat_stats.stats_flow(setup),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [
-        (esy.NAME, N_("menu.esy")), (relay.NAME, N_("menu.message_workers")), (clients.NAME, N_("menu.clients")),
+        (esy.NAME, N_("menu.esy")), (chat.NAME, N_("menu.chat")), (desk.NAME, N_("menu.desk")),
+        (relay.NAME, N_("menu.message_workers")), (clients.NAME, N_("menu.clients")),
         (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
-        (workers.NAME, N_("menu.workers")),
+        (workers.NAME, N_("menu.workers")), (rota.NAME, N_("menu.rota")), (chat_stats.NAME, N_("menu.stats")),
         (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
     main = menu.menu_flow([(name, label, by_name[name].allowed) for name, label in entries])
@@ -105,15 +141,16 @@ async def bootstrap(
     secret = resolve_secret(settings)
     instrument = load_instrument(settings.esy_instrument)
     consent_items = load_consent_texts(settings.consent_texts)
-    flows = all_flows(instrument, secret, settings, consent_items)  # data files are validated before start
+    setup, crisis = chat_setup(settings), load_crisis(settings.crisis)
+    flows = all_flows(instrument, secret, settings, consent_items, setup, crisis)  # files are validated first
     sealer = Sealer(resolve_data_key(settings))
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],
-                    crisis=load_crisis(settings.crisis))
+                    crisis=crisis)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,
-        instrument=instrument, sealer=sealer,
+        instrument=instrument, sealer=sealer, chat=setup,
     )

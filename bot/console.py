@@ -9,11 +9,11 @@ from typing import TextIO
 
 from bot.bootstrap import Services
 from bot.commands import COMMAND_TEXTS
-from bot.i18n import HELSINKI
+from bot.i18n import HELSINKI, console_link
 from bot.keys import user_key
-from bot.render import Button, DocumentOut, Outgoing, PhotoOut, render
-from bot.ticker import NEEDS_REMINDER_CONSENT, reminders_allowed
-from flows import inputs
+from bot.render import Button, DocumentOut, MediaOut, Outgoing, PhotoOut, render
+from bot.ticker import NEEDS_REMINDER_CONSENT, outgoing_for, reminders_allowed
+from flows import inputs, shifts
 from flows.messages import N_, Msg, load_msg
 
 CHANNEL = "console"
@@ -65,12 +65,20 @@ class Console:
         async with services.store.transaction() as work:
             rows = [row for row in await work.outbox.for_recipient(self.key)
                     if row.status == "pending" and row.due_at <= now]
+            pokes = []
             for row in rows:
                 assert row.id is not None
                 allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, self.key)
-                if allowed:
+                if allowed and row.kind == shifts.POKE:
+                    pokes.append(row)  # shown below, after this transaction: the engine opens its own
+                elif allowed:
                     print(f"\n📨 {services.catalogs.text(self.language, load_msg(row.message))}", file=self.stdout)
+                    if "media" in row.message:
+                        self.say(Msg(N_("console.media")))
                 await work.outbox.finish(row.id, "sent" if allowed else "dropped", now)
+        for row in pokes:
+            for out in await outgoing_for(services, row, self.language, console_link):
+                self.show(out)
 
     def show(self, out: Outgoing) -> None:
         if isinstance(out, DocumentOut):
@@ -86,6 +94,10 @@ class Console:
             path.write_bytes(out.png)
             print(f"\n{out.caption}", file=self.stdout)
             self.say(Msg(N_("console.picture_saved"), {"path": str(path)}))
+            return
+        if isinstance(out, MediaOut):
+            print(f"\n📨 {out.caption}", file=self.stdout)
+            self.say(Msg(N_("console.media")))
             return
         print(f"\n{out.text}", file=self.stdout)
         self.buttons = [button for row in out.buttons for button in row]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 from typing import Any
@@ -110,4 +112,11 @@ def render_document(document: Document, language: str, catalogs: Catalogs, now: 
     if document.kind == "audit":
         lines = [f"{row['at']}  {row['name']}  {row['action']}  {row['subject']}" for row in document.data["rows"]]
         return [("kaari-audit.txt", ("\n".join(lines) + "\n").encode()), ("kaari-audit.json", as_json)]
+    if document.kind == "chat_stats":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(document.data["columns"])
+        for row in document.data["rows"]:
+            writer.writerow(["" if row[column] is None else row[column] for column in document.data["columns"]])
+        return [(f"kaari-chat-stats-{now:%Y-%m-%d}.csv", out.getvalue().encode())]
     return [(f"kaari-{document.kind}.json", as_json)]

@@ -31,7 +31,7 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
             AIORateLimiter(overall_max_rate=overall_per_second, overall_time_period=1, max_retries=max_retries)
             if overall_per_second > 0 else None
         )
-        self._interval = chat_interval
+        self.interval = chat_interval  # seconds between new messages in one private chat
         self._clock = clock
         self._sleep = sleep
         self._next_free: dict[int, float] = {}
@@ -50,7 +50,7 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         if len(self._next_free) > 10_000:  # forget chats whose slots are long past
             self._next_free = {chat: at for chat, at in self._next_free.items() if at > now}
         slot = max(now, self._next_free.get(chat_id, now))
-        self._next_free[chat_id] = slot + self._interval
+        self._next_free[chat_id] = slot + self.interval
         return slot - now
 
     async def process_request(
@@ -64,7 +64,7 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         paced = (
-            self._interval > 0 and endpoint.startswith(PACED_PREFIX) and endpoint not in UNPACED
+            self.interval > 0 and endpoint.startswith(PACED_PREFIX) and endpoint not in UNPACED
             and isinstance(chat_id, int) and chat_id > 0
         )
 

@@ -47,7 +47,16 @@ class DocumentOut:
     caption: str
 
 
-Outgoing = TextOut | PhotoOut | DocumentOut
+@dataclass
+class MediaOut:
+    """A picture or sticker passed on in a chat by the channel's own reference, under a label."""
+
+    kind: str
+    ref: str
+    caption: str
+
+
+Outgoing = TextOut | PhotoOut | DocumentOut | MediaOut
 
 
 def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CirclePicture:

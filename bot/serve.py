@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services
-from bot.telegram_app import TelegramChannel, build_application
+from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import run_ticker
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,8 @@ async def start_channel(services: Services, application: Application[Any, Any, A
         )
     else:
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    username = application.bot.username
-
-    def link(payload: str) -> str:
-        return f"https://t.me/{username}?start={payload}"
-
-    async def send(chat_id: int, text: str) -> object:
-        return await application.bot.send_message(chat_id, text)
-
-    application.bot_data["ticker"] = asyncio.create_task(run_ticker(services, send, link))
+    push, link = pusher(application)
+    application.bot_data["ticker"] = asyncio.create_task(run_ticker(services, push, link))
     log.info("telegram.started mode=%s", settings.mode)
 
 

@@ -35,6 +35,9 @@ class Settings:
     consent_texts: Path | None = None
     chat_services: Path | None = None
     crisis: Path | None = None
+    quick_replies: Path | None = None
+    chat_show_names: bool = True
+    chat_retention_days: int = 7
     invitation_days: int = 7
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
@@ -52,6 +55,17 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[float]
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +99,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         consent_texts=Path(consent) if (consent := env.get("KAARI_CONSENT_TEXTS")) else None,
         chat_services=Path(services) if (services := env.get("KAARI_CHAT_SERVICES")) else None,
         crisis=Path(crisis) if (crisis := env.get("KAARI_CRISIS")) else None,
+        quick_replies=Path(replies) if (replies := env.get("KAARI_QUICK_REPLIES")) else None,
+        chat_show_names=_flag(env, "KAARI_CHAT_SHOW_NAMES", Settings.chat_show_names),
+        chat_retention_days=max(1, int(_number(
+            env, "KAARI_CHAT_RETENTION_DAYS", Settings.chat_retention_days, int))),
         invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),
         anonymous_retention_days=max(1, int(_number(
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -28,11 +29,13 @@ from telegram.request import BaseRequest
 
 from bot.bootstrap import Services
 from bot.commands import COMMAND_TEXTS
+from bot.i18n import LinkFormat
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.render import (
     TELEGRAM_TEXT_LIMIT,
     DocumentOut,
+    MediaOut,
     Outgoing,
     PhotoOut,
     TextOut,
@@ -40,6 +43,7 @@ from bot.render import (
     split_text,
     telegram_length,
 )
+from bot.ticker import Push
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
@@ -98,6 +102,7 @@ class TelegramChannel:
         reply = await self.services.engine.handle(
             self.key_of(update), given, self.language_hint(update), channel=CHANNEL,
             contact=self.services.sealer.seal(chat.id))
+        self.services.wake.set()  # what the update queued for others (a chat message) goes out now
         if before_sending is not None:
             await before_sending(reply)
         username = context.bot.username
@@ -108,22 +113,36 @@ class TelegramChannel:
         outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
         await self.send(context, chat.id, outgoing)
 
-    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
-        """Send every message of a reply. The answer is already saved, so one failed message (a time-out
-        while uploading the circle, say) must not take the rest with it: retry once, then go on."""
+    @staticmethod
+    def calls(bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> list[Callable[[], Awaitable[object]]]:
+        """The Bot API calls that send ``outgoing``, in order."""
         calls: list[Callable[[], Awaitable[object]]] = []
         for out in outgoing:
             if isinstance(out, PhotoOut):
-                calls.append(partial(context.bot.send_photo, chat_id, photo=out.png, caption=out.caption))
-                continue
-            if isinstance(out, DocumentOut):
-                calls.append(partial(context.bot.send_document, chat_id, document=out.content,
+                calls.append(partial(bot.send_photo, chat_id, photo=out.png, caption=out.caption))
+            elif isinstance(out, DocumentOut):
+                calls.append(partial(bot.send_document, chat_id, document=out.content,
                                      filename=out.filename, caption=out.caption or None))
-                continue
-            pieces = split_text(out.text)
-            calls.extend(partial(context.bot.send_message, chat_id, piece) for piece in pieces[:-1])
-            calls.append(partial(context.bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
-        for call in calls:
+            elif isinstance(out, MediaOut) and out.kind == "photo":
+                calls.append(partial(bot.send_photo, chat_id, photo=out.ref, caption=out.caption))
+            elif isinstance(out, MediaOut):  # a sticker has no caption: the label goes first
+                calls.append(partial(bot.send_message, chat_id, out.caption))
+                calls.append(partial(bot.send_sticker, chat_id, sticker=out.ref))
+            else:
+                pieces = split_text(out.text)
+                calls.extend(partial(bot.send_message, chat_id, piece) for piece in pieces[:-1])
+                calls.append(partial(bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
+        return calls
+
+    async def push(self, bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> None:
+        """Send a push (the ticker's): any failure is raised, so that the row is retried or marked failed."""
+        for call in self.calls(bot, chat_id, outgoing):
+            await call()
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
+        """Send every message of a reply. The answer is already saved, so one failed message (a time-out
+        while uploading the circle, say) must not take the rest with it: retry once, then go on."""
+        for call in self.calls(context.bot, chat_id, outgoing):
             for attempt in (1, 2):
                 try:
                     await call()
@@ -153,9 +172,15 @@ class TelegramChannel:
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        kind = next((k for k in ("sticker", "photo", "voice", "video", "document", "location")
-                     if message is not None and getattr(message, k, None)), "other")
-        await self.deliver(update, context, inputs.Unsupported(kind))
+        given: inputs.Input
+        if message is not None and message.photo:  # the largest size; a chat passes it on by its file id
+            given = inputs.Media("photo", message.photo[-1].file_id, message.caption or "")
+        elif message is not None and message.sticker:
+            given = inputs.Media("sticker", message.sticker.file_id)
+        else:
+            given = inputs.Unsupported(next((k for k in ("voice", "video", "document", "location", "animation")
+                                             if message is not None and getattr(message, k, None)), "other"))
+        await self.deliver(update, context, given)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group: point to the private chat, store nothing."""
@@ -213,6 +238,19 @@ class TelegramChannel:
             shown = language or self.services.settings.default_language
             commands = [BotCommand(c, catalogs.text(shown, Msg(COMMAND_TEXTS[c]))) for c in COMMANDS]
             await application.bot.set_my_commands(commands, language_code=language)
+
+
+def pusher(application: Application[Any, Any, Any, Any, Any, Any]) -> tuple[Push, LinkFormat]:
+    """How the ticker sends pushes through ``application``, and how links to the bot are written."""
+    channel: TelegramChannel = application.bot_data["channel"]
+
+    async def push(chat_id: int, outgoing: list[Outgoing]) -> None:
+        await channel.push(application.bot, chat_id, outgoing)
+
+    def link(payload: str) -> str:
+        return f"https://t.me/{application.bot.username}?start={payload}"
+
+    return push, link
 
 
 def build_application(

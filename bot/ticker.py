@@ -8,6 +8,7 @@ pending and sent again: that small window is the only way a message can arrive t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -16,18 +17,21 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.bootstrap import Services
 from bot.i18n import LinkFormat, console_link
+from bot.render import MediaOut, Outgoing, TextOut, render
+from flows import inputs, shifts
 from flows.consent import latest_answers
 from flows.messages import load_msg
 from flows.spec import FORGOTTEN, anonymous_actor
-from storage.ports import UnitOfWork
+from storage.ports import OutboxRow, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+BATCH = 200
 GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)
 
-SendText = Callable[[int, str], Awaitable[object]]
+# Sends one push to a chat; raises Forbidden when the person blocked the bot, TelegramError on other failures.
+Push = Callable[[int, list[Outgoing]], Awaitable[None]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
 NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
 
@@ -41,40 +45,68 @@ async def reminders_allowed(work: UnitOfWork, recipient: str) -> bool:
     return "reminders" in answers and answers["reminders"].answer == "yes"
 
 
-async def deliver_due(services: Services, send: SendText, link: LinkFormat = console_link) -> int:
-    """Send every due outbox row once; returns how many were sent."""
+async def outgoing_for(services: Services, row: OutboxRow, language: str, link: LinkFormat) -> list[Outgoing]:
+    """What an outbox row looks like when sent: a text, a picture or sticker passed on, or (a poke) the
+    recipient's own flow shown where it is now, with its buttons."""
+    if row.kind == shifts.POKE:
+        notice = load_msg(row.message) if row.message else None
+        reply = await services.engine.handle(row.recipient, inputs.Poke(notice))
+        return await render(reply, services.catalogs, services.drawer, link)
+    text = services.catalogs.text(language, load_msg(row.message), link)
+    if "media" in row.message:
+        return [MediaOut(row.message["media"], row.message["ref"], text)]
+    return [TextOut(text)]
+
+
+async def deliver_due(services: Services, push: Push, link: LinkFormat = console_link) -> int:
+    """Send every due outbox row once; returns how many were sent.
+
+    Rows for one person go in order, one after another; different people are served side by side, so one
+    slow or paced chat does not hold up the others.
+    """
     now = services.engine.clock()
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
         rows = await work.outbox.claim_due(now, BATCH)
-    sent = 0
+    by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:
-        assert row.id is not None
-        async with services.store.transaction() as work:
-            contact = await work.contacts.get(row.recipient)
-            user = await work.users.get(row.recipient)
-            allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
-        chat = services.sealer.open(contact.sealed_chat) if contact else None
-        status = "sent"
-        if chat is None or user is None:
-            status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
-        elif not allowed:
-            status = "dropped"  # the client withdrew (or never gave) consent (d) to reminders and check-ins
-        else:
-            text = services.catalogs.text(user.language, load_msg(row.message), link)
-            try:
-                await send(chat, text)
-                sent += 1
-            except Forbidden:
-                status = "failed"  # blocked the bot
-            except TelegramError as error:
-                if row.attempts < GIVE_UP_AFTER:
-                    log.warning("ticker.retry outbox=%d error=%s", row.id, type(error).__name__)
-                    continue  # stays 'sending' and is reclaimed later
-                status = "failed"
-        async with services.store.transaction() as work:
-            await work.outbox.finish(row.id, status, services.engine.clock())
-        log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
+        by_recipient.setdefault(row.recipient, []).append(row)
+
+    async def one_person(queue: list[OutboxRow]) -> int:
+        sent = 0
+        for row in queue:
+            sent += await _deliver(services, push, link, row)
+        return sent
+
+    return sum(await asyncio.gather(*(one_person(queue) for queue in by_recipient.values())))
+
+
+async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow) -> int:
+    assert row.id is not None
+    async with services.store.transaction() as work:
+        contact = await work.contacts.get(row.recipient)
+        user = await work.users.get(row.recipient)
+        allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
+    chat = services.sealer.open(contact.sealed_chat) if contact else None
+    status, sent = "sent", 0
+    if chat is None or user is None:
+        status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
+    elif not allowed:
+        status = "dropped"  # the client withdrew (or never gave) consent (d) to reminders and check-ins
+    else:
+        try:
+            await push(chat, await outgoing_for(services, row, user.language, link))
+            sent = 1
+        except Forbidden:
+            status = "failed"  # blocked the bot
+        except TelegramError as error:
+            if row.attempts < GIVE_UP_AFTER:
+                log.warning("ticker.retry outbox=%d error=%s", row.id, type(error).__name__)
+                return 0  # stays 'sending' and is reclaimed later
+            status = "failed"
+    async with services.store.transaction() as work:
+        await work.outbox.finish(row.id, status, services.engine.clock())
+    log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
 
 
@@ -84,7 +116,9 @@ async def purge_idle(services: Services) -> int:
     - anonymous people (neither staff nor linked clients) not seen for the retention period, with their
       conversation and circles;
     - clients whose work ended longer ago than the client retention period (their consent record too);
-    - wrong-code attempts older than a day, and finished outbox rows older than a week.
+    - wrong-code attempts older than a day, and finished outbox rows older than a week;
+    - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
+      times and ratings stay for the statistics).
     """
     now = services.engine.clock()
     settings = services.settings
@@ -104,9 +138,10 @@ async def purge_idle(services: Services) -> int:
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
-    if deleted or ended or attempts or sent or audited:
-        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d", deleted, len(ended),
-                 attempts, sent, audited)
+        chats = await work.chats.forget_closed(now - timedelta(days=settings.chat_retention_days))
+    if deleted or ended or attempts or sent or audited or chats:
+        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d chats=%d", deleted,
+                 len(ended), attempts, sent, audited, chats)
         await services.store.scrub()
     return deleted
 
@@ -125,15 +160,25 @@ async def never_joined(work: UnitOfWork, cutoff: datetime) -> list[int]:
     return sorted(found)
 
 
-async def run_ticker(services: Services, send: SendText, link: LinkFormat, every: float = 5.0) -> None:
-    """Deliver and purge until cancelled; one failed round is logged, never fatal."""
+async def tick_shifts(services: Services) -> None:
+    """Start and end chat shifts on time (see flows.shifts.tick)."""
+    async with services.store.transaction() as work:
+        await shifts.tick(work, services.chat, services.engine.clock())
+
+
+async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:
+    """Shifts, deliveries and purges until cancelled; one failed round is logged, never fatal. A handled update
+    wakes it early, so that a chat message goes out at once."""
     rounds = 0
     while True:
         try:
-            await deliver_due(services, send, link)
+            await tick_shifts(services)
+            await deliver_due(services, push, link)
             if rounds % 720 == 0:  # about hourly
                 await purge_idle(services)
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
         rounds += 1
-        await asyncio.sleep(every)
+        services.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.wake.wait(), every)

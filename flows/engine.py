@@ -116,6 +116,8 @@ class Engine:
             lock = self._locks[key] = asyncio.Lock()
         async with lock, self.store.transaction() as work:
             now = self.clock()
+            if isinstance(given, inputs.Poke):
+                return await self._poke(work, key, given, now)
             user, is_new = await self._user(work, key, language_hint, now)
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
@@ -126,6 +128,10 @@ class Engine:
             ctx = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
             conv = await self._conversation(ctx, user, reply)
+            # Checked before the flow sees the text, so that a chat can put the person first in the queue.
+            conv.crisis = reply.crisis = (self.crisis is not None and isinstance(given, inputs.Text)
+                                          and self.crisis.matches(given.text))
+            await self._refresh(conv, reply)
             # Rights come first: /forget, /mydata and /consent are never held up by a gate.
             rights = (isinstance(given, inputs.Command) and given.name in RIGHTS) or self.flows[conv.flow].ungated
             gated = None if rights else await self._gate(conv)
@@ -138,10 +144,9 @@ class Engine:
                 await self._enter(conv, gated[0], reply, gated[1])
             else:
                 await self._dispatch(conv, given, user, is_new, reply)
-            if self.crisis is not None and isinstance(given, inputs.Text) and self.crisis.matches(given.text):
+            if self.crisis is not None and reply.crisis:
                 # Signposting first, whatever the flow does with the text; the log names no words.
                 log.warning("engine.crisis user=%s flow=%s", key[:12], conv.flow)
-                reply.crisis = True
                 contacts = Lines(tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail})
                                        for c in self.crisis.contacts))
                 reply.results.insert(0, Say(Msg(N_("crisis.signpost"), {"contacts": contacts})))
@@ -155,6 +160,30 @@ class Engine:
             # Deleted rows can linger in free pages and the write-ahead log: scrub them out now.
             await self.store.scrub()
         return reply
+
+    async def _poke(self, work: UnitOfWork, key: str, poke: inputs.Poke, now: datetime) -> Reply:
+        """Show a person where they are now, after something happened elsewhere; not their own activity,
+        so it neither creates them nor counts as being seen."""
+        user = await work.users.get(key)
+        if user is None:
+            return Reply(self.default_language)
+        who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
+        reply = Reply(user.language)
+        conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
+        await self._refresh(conv, reply)
+        if not any(isinstance(result, Abort) for result in reply.results):
+            reply.results.extend(Say(notice) for notice in (poke.notice,) if notice is not None)
+        self._show(conv, reply)
+        await self._save(conv)
+        return reply
+
+    async def _refresh(self, conv: Conversation, reply: Reply) -> None:
+        """Let the flow catch up with what happened elsewhere since the person last wrote."""
+        spec = self.flows[conv.flow]
+        if spec.refresh is not None and not conv.data.get(_PENDING):
+            await spec.refresh(conv)
+            reply.results.extend(conv.out)
+            conv.out.clear()
 
     async def _gate(self, conv: Conversation) -> tuple[str, dict[str, Any]] | None:
         for gate in self.gates:
@@ -242,7 +271,7 @@ class Engine:
                 Option(HELP, Msg(N_("control.help"))),
             )
         max_length = ask.max_length or (MAX_TEXT if ask.free_text else 0)
-        return Ask(ask.prompt, ask.options, ask.free_text, controls, conv.step, max_length)
+        return Ask(ask.prompt, ask.options, ask.free_text, controls, conv.step, max_length, ask.media, ask.quiet)
 
     def _show(self, conv: Conversation, reply: Reply, *before: Msg) -> None:
         reply.results.extend(Say(msg) for msg in before)
@@ -278,8 +307,14 @@ class Engine:
                 await self._enter(conv, self.commands[name], reply)
             case inputs.Command():
                 self._show(conv, reply, Msg(N_("error.unknown_command")))
-            case inputs.Unsupported():
+            case inputs.Media(kind=kind, ref=ref, caption=caption) if self.view(conv).media:
+                await self._answer(conv, "media", reply, kind=kind, ref=ref, caption=caption.strip()[:MAX_TEXT])
+            case inputs.Unsupported(kind=kind) if self.view(conv).media:
+                await self._answer(conv, "media", reply, kind=kind, ref=None, caption="")
+            case inputs.Unsupported() | inputs.Media():
                 self._show(conv, reply, Msg(N_("error.unsupported")))
+            case inputs.Poke():
+                self._show(conv, reply)
             case inputs.Choice(value=value) if value.startswith(LANGUAGE_PREFIX):
                 code = value.removeprefix(LANGUAGE_PREFIX)
                 if code in LANGUAGES:
@@ -333,6 +368,8 @@ class Engine:
             self._show(conv, reply, Msg(N_("error.not_understood")))
             return
         reply.accepted = trigger == "choose"
+        if ask.quiet and trigger != "choose" and conv.state == snapshot["state"] and conv.switch_to is None:
+            return  # a chat message: passed on; the question and its buttons stand
         conv.step += 1
         if conv.switch_to is not None:
             target, conv.switch_to = conv.switch_to, None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.messages import Msg
+
 
 @dataclass(frozen=True)
 class Start:
@@ -37,9 +39,27 @@ class Command:
 
 @dataclass(frozen=True)
 class Unsupported:
-    """Something the flows cannot read: a sticker, a voice message, a file."""
+    """Something the flows cannot read: a voice message, a video, a file."""
 
     kind: str
 
 
-Input = Start | Choice | Text | Command | Unsupported
+@dataclass(frozen=True)
+class Media:
+    """A picture or a sticker: ``ref`` is the channel's own reference for sending it on (a Telegram file id).
+    Only a question that takes media (a chat) uses it; elsewhere it is answered like `Unsupported`."""
+
+    kind: str  # "photo" or "sticker"
+    ref: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Poke:
+    """Not the person: something happened elsewhere (a worker closed their chat). The engine shows them where
+    they are now, after the flow caught up with it, with ``notice`` first."""
+
+    notice: Msg | None = None
+
+
+Input = Start | Choice | Text | Command | Unsupported | Media | Poke

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows import shifts
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
@@ -119,6 +120,11 @@ def forget_flow() -> FlowSpec:
             await conv.work.clients.delete(client.id)
         else:
             await conv.work.audit.add(AuditRow(conv.now, FORGOTTEN, "privacy.forget", ""))
+        chat = await conv.work.chats.active_for_user(conv.key)
+        if chat is not None and chat.id is not None:
+            # The worker is told the chat ended; what the person wrote in it goes now, not after retention.
+            await shifts.close(conv.work, chat, "forget", conv.now)
+            await conv.work.chats.forget(chat.id)
         await conv.work.audit.relabel(anonymous_actor(conv.key), FORGOTTEN)
         await conv.work.code_attempts.delete_for(conv.key)
         await conv.work.users.delete(conv.key)  # conversation, circles, contact and pushes go with it

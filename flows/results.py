@@ -38,6 +38,11 @@ class Ask:
     # The conversation step this question belongs to; a button from another step is stale.
     step: int = 0
     max_length: int = 0
+    # Pictures, stickers and other non-text messages are passed to the flow (a chat), not refused.
+    media: bool = False
+    # A conversation (a chat): an answer that keeps the state is passed on without showing the question
+    # again, and the question's buttons stay valid.
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ slots, in Europe/Helsinki wall-clock time, correct across the daylight-saving ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -57,9 +57,38 @@ class Service:
         return next(((start, end) for start, end in self.openings(now, now + timedelta(seconds=1))
                      if start <= now < end), None)
 
+    def slot_keys(self, start: datetime) -> tuple[str, ...]:
+        """The rota keys of the slots that open at ``start``: "fri 12:00" for a weekly slot, "2026-12-30 10:00"
+        for an extra one (both, when an extra slot coincides with a weekly one)."""
+        keys = []
+        day = start.astimezone(HELSINKI).date() - timedelta(days=1)  # a spring-forward start may have moved
+        for _ in range(3):
+            if day not in self.closed:
+                keys += [slot_key(slot, weekday=weekday) for weekday, slot in self.weekly
+                         if weekday == day.weekday() and _period(day, slot)[0] == start]
+            keys += [slot_key(slot, day=when) for when, slot in self.extra
+                     if when == day and _period(day, slot)[0] == start]
+            day += timedelta(days=1)
+        return tuple(keys)
+
+    def weekly_keys(self) -> tuple[str, ...]:
+        """Every weekly slot's rota key, Monday first."""
+        return tuple(slot_key(slot, weekday=weekday) for weekday, slot in sorted(
+            self.weekly, key=lambda entry: (entry[0], entry[1].start)))
+
+    def with_changes(self, closed: frozenset[date], extra: tuple[tuple[date, Slot], ...]) -> Service:
+        """This service with closed days and extra slots added (by a coordinator, in Telegram)."""
+        return replace(self, closed=self.closed | closed, extra=self.extra + extra)
+
     def next_openings(self, now: datetime, count: int = 3, horizon_days: int = 60) -> list[tuple[datetime, datetime]]:
         """The next ``count`` open periods from ``now`` (the current one first, if open)."""
         return self.openings(now, now + timedelta(days=horizon_days))[:count]
+
+
+def slot_key(slot: Slot, *, weekday: int | None = None, day: date | None = None) -> str:
+    """How the rota names a slot: "fri 12:00" (weekly) or "2026-12-30 10:00" (an extra slot on a day)."""
+    when = DAYS[weekday] if weekday is not None else (day or date.min).isoformat()
+    return f"{when} {slot.start.strftime('%H:%M')}"
 
 
 def _period(day: date, slot: Slot) -> tuple[datetime, datetime]:

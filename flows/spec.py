@@ -80,6 +80,8 @@ class Conversation:
         # Set when something was deleted: the store scrubs free pages and its log after the commit.
         self.scrub = False
         self.switch_data: dict[str, Any] = {}
+        # The input contained crisis words (signposting is given by the engine; a chat jumps the queue).
+        self.crisis = False
 
     def emit(self, result: Result) -> None:
         """Queue a result for the channel, in order."""
@@ -121,6 +123,9 @@ class FlowSpec:
     ungated: bool = False
     # States reached after something was stored for good: no back over it, no pause or stop controls.
     settled: frozenset[str] = frozenset()
+    # Brings the conversation up to date with what happened elsewhere (a worker took or closed the chat)
+    # before each input is handled; it may move the state.
+    refresh: Hook | None = None
     # Opening the flow again while in it starts it afresh (lists that must be current), instead of
     # showing where the person is (answers in progress).
     reload: bool = False

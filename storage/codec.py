@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 
@@ -27,3 +27,24 @@ def dump_json(value: Any) -> str:
 def load_json(text: str) -> Any:
     """Read data written by `dump_json`."""
     return json.loads(text)
+
+
+def dump_day(value: date) -> str:
+    """Store a calendar day as ISO text; a datetime is a bug (its time and zone would be lost), so refuse it."""
+    if isinstance(value, datetime):
+        raise ValueError("a datetime given to storage as a day; use a date")
+    return value.isoformat()
+
+
+def dump_clock(value: time | None) -> str | None:
+    """Store a wall-clock time as "HH:MM"; seconds or a zone would be lost, so refuse them."""
+    if value is None:
+        return None
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise ValueError("a schedule time is a wall-clock hour and minute, without seconds or zone")
+    return value.strftime("%H:%M")
+
+
+def load_clock(text: str | None) -> time | None:
+    """Read a time written by `dump_clock`."""
+    return None if text is None else time.fromisoformat(text)

@@ -12,22 +12,28 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
-from storage.codec import dump_json, dump_time, load_json, load_time
+from storage.codec import dump_clock, dump_day, dump_json, dump_time, load_clock, load_json, load_time
 from storage.ports import (
     AssessmentRow,
     AuditRow,
+    ChatMessageRow,
+    ChatRow,
     ClientRow,
+    ClosingRow,
     Conflict,
     ConsentRow,
     ContactRow,
     ConversationRow,
+    DutyRow,
     InvitationRow,
     OutboxRow,
     PairRow,
+    RotaRow,
     ShareRow,
+    ShiftRow,
     StaffRow,
     UnitOfWork,
     UnknownRow,
@@ -40,7 +46,8 @@ R = TypeVar("R")
 
 TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
-    "audit_log", "code_attempts", "shares", "contacts", "outbox", "sequences",
+    "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
+    "rota", "closings", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -51,6 +58,7 @@ REFERENCES = (
     ("clients", "user_key", "users", "set null"),
     ("contacts", "user_key", "users", "cascade"),
     ("outbox", "recipient", "users", "cascade"),
+    ("chats", "user_key", "users", "set null"),
     ("clients", "created_by", "staff", "no action"),
     ("pairs", "client_id", "clients", "cascade"),
     ("pairs", "staff_id", "staff", "cascade"),
@@ -60,12 +68,28 @@ REFERENCES = (
     ("consents", "client_id", "clients", "cascade"),
     ("shares", "assessment_id", "assessments", "cascade"),
     ("shares", "client_id", "clients", "cascade"),
+    ("duty", "shift_id", "shifts", "cascade"),
+    ("duty", "staff_id", "staff", "cascade"),
+    ("chats", "staff_id", "staff", "set null"),
+    ("chats", "shift_id", "shifts", "set null"),
+    ("chat_messages", "chat_id", "chats", "cascade"),
+    ("chat_messages", "staff_id", "staff", "set null"),
+    ("rota", "staff_id", "staff", "cascade"),
 )
-UNIQUE = {"staff": ("user_key",), "clients": ("user_key",), "invitations": ("code_hash",)}
-CHECKS = {
+# Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
+UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "staff": (("user_key",),),
+    "clients": (("user_key",),),
+    "invitations": (("code_hash",),),
+    "shifts": (("service", "starts_at"),),
+}
+# Nullable columns allow None, as SQL's CHECK passes on NULL.
+CHECKS: dict[str, dict[str, set[Any]]] = {
     "invitations": {"kind": {"staff", "client"}},
     "consents": {"answer": {"yes", "no", "withdrawn"}},
     "outbox": {"status": {"pending", "sending", "sent", "failed", "dropped"}},
+    "chats": {"status": {"queued", "open", "closed"}, "rating": {None, 1, 2, 3, 4, 5}},
+    "chat_messages": {"sender": {"young", "staff"}},
 }
 
 
@@ -108,11 +132,14 @@ class _Db:
         for column, allowed in CHECKS.get(table, {}).items():
             if fields[column] not in allowed:
                 raise ValueError(f"CHECK constraint failed: {table}.{column}")
-        for column in UNIQUE.get(table, ()):
-            value = fields[column]
+        for columns in UNIQUE.get(table, ()):
+            values = [fields[column] for column in columns]
+            if None in values:
+                continue
             for other, text in self.tables[table].items():
-                if value is not None and other != key and load_json(text)[column] == value:
-                    raise Conflict(f"UNIQUE constraint failed: {table}.{column}")
+                stored = load_json(text)
+                if other != key and [stored[column] for column in columns] == values:
+                    raise Conflict(f"UNIQUE constraint failed: {table}.{', '.join(columns)}")
         for child, column, parent, _ in REFERENCES:
             value = fields.get(column) if child == table else None
             if value is not None and str(value) not in self.tables[parent]:
@@ -131,14 +158,15 @@ class _Db:
         return new_id
 
     def update(self, table: str, row: Any) -> None:
-        """Rewrite the row with ``row.id``; its created_at is set once, by the insert."""
+        """Rewrite the row with ``row.id``; its created_at, if it has one, is set once, by the insert."""
         if row.id is None:
             raise ValueError(f"cannot save a {table} row without an id")
         old = self.tables[table].get(str(row.id))
         if old is None:
             raise UnknownRow(f"no {table} row {row.id}")
         fields = _fields(row)
-        fields["created_at"] = load_json(old)["created_at"]
+        if "created_at" in fields:
+            fields["created_at"] = load_json(old)["created_at"]
         self.put(table, str(row.id), fields)
 
     def delete(self, table: str, key: str) -> None:
@@ -386,6 +414,9 @@ class _Contacts(_Repo):
     async def delete(self, user_key: str) -> None:
         self._db.delete("contacts", user_key)
 
+    async def keys(self) -> list[str]:
+        return sorted(self._db.tables["contacts"])
+
 
 class _Outbox(_Repo):
     async def add(self, row: OutboxRow) -> int:
@@ -437,6 +468,140 @@ class _Outbox(_Repo):
         return len(done)
 
 
+# --- the anonymous chat on shifts (#4) -------------------------------------------------------------
+
+
+def _by_time(rows: list[ChatRow]) -> list[ChatRow]:
+    return sorted(rows, key=lambda row: (row.opened_at, row.id or 0))
+
+
+class _Chats(_Repo):
+    async def add(self, row: ChatRow) -> int:
+        return self._db.insert("chats", _fields(row))
+
+    async def get(self, chat_id: int) -> ChatRow | None:
+        return self._db.get(ChatRow, "chats", str(chat_id))
+
+    async def save(self, row: ChatRow) -> None:
+        self._db.update("chats", row)
+
+    async def active_for_user(self, user_key: str) -> ChatRow | None:
+        rows = [row for row in self._db.rows(ChatRow, "chats")
+                if row.user_key == user_key and row.status in ("queued", "open")]
+        return _by_time(rows)[-1] if rows else None
+
+    async def queued(self, service: str) -> list[ChatRow]:
+        rows = [row for row in self._db.rows(ChatRow, "chats") if row.status == "queued" and row.service == service]
+        return sorted(rows, key=lambda row: (not row.crisis, row.opened_at, row.id or 0))
+
+    async def open_for_staff(self, staff_id: int) -> list[ChatRow]:
+        return _by_time([row for row in self._db.rows(ChatRow, "chats")
+                         if row.status == "open" and row.staff_id == staff_id])
+
+    async def opened_between(self, since: datetime, until: datetime) -> list[ChatRow]:
+        dump_time(since)  # refuse naive times, as SQLite's backend does
+        dump_time(until)
+        return _by_time([row for row in self._db.rows(ChatRow, "chats") if since <= row.opened_at < until])
+
+    async def add_message(self, row: ChatMessageRow) -> int:
+        return self._db.insert("chat_messages", _fields(row))
+
+    async def messages(self, chat_id: int) -> list[ChatMessageRow]:
+        rows = [row for row in self._db.rows(ChatMessageRow, "chat_messages") if row.chat_id == chat_id]
+        return sorted(rows, key=lambda row: (row.at, row.id or 0))
+
+    async def forget_closed(self, before: datetime) -> int:
+        dump_time(before)
+        closed = [chat for chat in self._db.rows(ChatRow, "chats")
+                  if chat.status == "closed" and chat.closed_at is not None and chat.closed_at < before]
+        return sum([await self._forget(chat) for chat in closed])
+
+    async def forget(self, chat_id: int) -> None:
+        chat = self._db.get(ChatRow, "chats", str(chat_id))
+        if chat is not None:
+            await self._forget(chat)
+
+    async def _forget(self, chat: ChatRow) -> bool:
+        """Delete a chat's messages and comment; whether it had any."""
+        texts = await self.messages(chat.id or 0)
+        for message in texts:
+            self._db.delete("chat_messages", str(message.id))
+        if chat.comment is not None:
+            self._db.put("chats", str(chat.id), _fields(replace(chat, comment=None)))
+        return bool(texts) or chat.comment is not None
+
+
+class _Shifts(_Repo):
+    async def get_or_add(self, row: ShiftRow) -> ShiftRow:
+        dump_time(row.starts_at)
+        found = next((shift for shift in self._db.rows(ShiftRow, "shifts")
+                      if shift.service == row.service and shift.starts_at == row.starts_at), None)
+        if found is not None:
+            return found
+        return replace(row, id=self._db.insert("shifts", _fields(row)))
+
+    async def get(self, shift_id: int) -> ShiftRow | None:
+        return self._db.get(ShiftRow, "shifts", str(shift_id))
+
+    async def save(self, row: ShiftRow) -> None:
+        self._db.update("shifts", row)
+
+    async def unfinished(self) -> list[ShiftRow]:
+        rows = [row for row in self._db.rows(ShiftRow, "shifts") if not row.ended]
+        return sorted(rows, key=lambda row: (row.starts_at, row.id or 0))
+
+    async def started_between(self, since: datetime, until: datetime) -> list[ShiftRow]:
+        dump_time(since)  # refuse naive times, as SQLite's backend does
+        dump_time(until)
+        rows = [row for row in self._db.rows(ShiftRow, "shifts") if since <= row.starts_at < until]
+        return sorted(rows, key=lambda row: (row.starts_at, row.id or 0))
+
+    async def duty(self, shift_id: int) -> list[DutyRow]:
+        rows = [row for row in self._db.rows(DutyRow, "duty") if row.shift_id == shift_id]
+        return sorted(rows, key=lambda row: row.staff_id)
+
+    async def set_duty(self, row: DutyRow) -> None:
+        self._db.put("duty", dump_json([row.shift_id, row.staff_id]), _fields(row))
+
+
+
+
+def _closing(text: str) -> ClosingRow:
+    fields = load_json(text)
+    return ClosingRow(
+        id=fields["id"], service=fields["service"], day=date.fromisoformat(fields["day"]), closed=fields["closed"],
+        start=load_clock(fields["start"]),
+        end=load_clock(fields["end"]),
+    )
+
+
+class _Schedules(_Repo):
+    async def rota(self, service: str) -> list[RotaRow]:
+        rows = [row for row in self._db.rows(RotaRow, "rota") if row.service == service]
+        return sorted(rows, key=lambda row: (row.slot, row.staff_id))
+
+    async def add_rota(self, row: RotaRow) -> None:
+        key = dump_json([row.service, row.slot, row.staff_id])
+        if key not in self._db.tables["rota"]:  # ON CONFLICT DO NOTHING
+            self._db.put("rota", key, _fields(row))
+
+    async def remove_rota(self, row: RotaRow) -> None:
+        self._db.delete("rota", dump_json([row.service, row.slot, row.staff_id]))
+
+    async def closings(self, service: str) -> list[ClosingRow]:
+        rows = [_closing(text) for text in self._db.tables["closings"].values()]
+        return sorted((row for row in rows if row.service == service),
+                      key=lambda row: (row.day, row.start is not None, row.start or time.min, row.id or 0))
+
+    async def add_closing(self, row: ClosingRow) -> int:
+        fields = {**asdict(row), "day": dump_day(row.day), "start": dump_clock(row.start),
+                  "end": dump_clock(row.end)}
+        return self._db.insert("closings", fields)
+
+    async def remove_closing(self, closing_id: int) -> None:
+        self._db.delete("closings", str(closing_id))
+
+
 class _Work:
     def __init__(self, tables: Tables) -> None:
         db = _Db(tables)
@@ -452,6 +617,9 @@ class _Work:
         self.shares = _Shares(db)
         self.contacts = _Contacts(db)
         self.outbox = _Outbox(db)
+        self.chats = _Chats(db)
+        self.shifts = _Shifts(db)
+        self.schedules = _Schedules(db)
 
 
 class MemoryStore:

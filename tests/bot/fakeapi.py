@@ -143,6 +143,12 @@ class FakeBotAPI(BaseRequest):
         assert len(params.get("caption", "").encode("utf-16-le")) // 2 <= 1024
         return self._message(params, photo=photo, caption=params.get("caption", ""))
 
+    def api_sendSticker(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert isinstance(params["sticker"], str), "stickers are passed on by file id"
+        sticker = {"file_id": params["sticker"], "file_unique_id": "su", "type": "regular", "width": 512,
+                   "height": 512, "is_animated": False, "is_video": False}
+        return self._message(params, sticker=sticker)
+
     def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         document = {"file_id": "doc-1", "file_unique_id": "d1", "file_name": "file", "file_size": 1}
         return self._message(params, document=document, caption=params.get("caption", ""))

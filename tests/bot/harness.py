@@ -116,6 +116,16 @@ class TgUser:
                    "is_animated": False, "is_video": False}
         return await self.process(self.message_update(sticker=sticker))
 
+    async def send_photo(self, file_id: str = "p1", caption: str | None = None) -> list[Call]:
+        photo = [{"file_id": f"{file_id}-small", "file_unique_id": "ps", "width": 90, "height": 90},
+                 {"file_id": file_id, "file_unique_id": "pl", "width": 800, "height": 800}]
+        extra = {"caption": caption} if caption else {}
+        return await self.process(self.message_update(photo=photo, **extra))
+
+    async def send_voice(self) -> list[Call]:
+        voice = {"file_id": "v1", "file_unique_id": "vu", "duration": 3}
+        return await self.process(self.message_update(voice=voice))
+
     # --- buttons ---------------------------------------------------------------------------------
     def questions(self) -> list[Call]:
         """Messages to this chat that carried buttons, oldest first."""

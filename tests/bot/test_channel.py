@@ -43,8 +43,8 @@ async def test_command_menu_is_set_in_every_language(
         assert set(menus) == {"fi", "sv", "en", None}
         for language in ("fi", "sv", "en"):
             assert [c["command"] for c in menus[language]] == [
-                "start", "help", "language", "cancel", "consent", "mydata", "forget", "hours"]
-            assert menus[language][1]["description"] == catalogs.text(language, Msg("command.help"))
+                "start", "chat", "help", "language", "cancel", "consent", "mydata", "forget", "hours"]
+            assert menus[language][2]["description"] == catalogs.text(language, Msg("command.help"))
         assert menus[None] == menus["fi"]  # Finnish is the default
     finally:
         await stop_channel(bot.application)

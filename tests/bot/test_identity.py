@@ -13,6 +13,7 @@ from bot.admin import add_coordinator
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.telegram_app import pusher
 from bot.ticker import deliver_due, purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
@@ -71,9 +72,9 @@ async def sent_texts(bot: Bot, chat_id: int) -> str:
 
 
 async def deliver(bot: Bot) -> int:
-    async def send(chat_id: int, text: str) -> object:
-        return await bot.application.bot.send_message(chat_id, text)
-    return await deliver_due(bot.services, send)
+    """Send what is due in the outbox, as the ticker does."""
+    push, link = pusher(bot.application)
+    return await deliver_due(bot.services, push, link)
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])

@@ -11,23 +11,34 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import closing
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
+from storage.codec import dump_time
+from storage.memory import REFERENCES as MEMORY_REFERENCES
+from storage.memory import TABLES as MEMORY_TABLES
+from storage.memory import MemoryStore, _Db
 from storage.ports import (
     AssessmentRow,
     AuditRow,
+    ChatMessageRow,
+    ChatRow,
     ClientRow,
+    ClosingRow,
     Conflict,
     ConsentRow,
     ContactRow,
     ConversationRow,
+    DutyRow,
     InvitationRow,
     OutboxRow,
     PairRow,
+    RotaRow,
     ShareRow,
+    ShiftRow,
     StaffRow,
     Store,
     UnitOfWork,
@@ -1370,3 +1381,630 @@ async def test_audit_rows_are_relabelled_and_purged_and_attempts_deleted_per_per
         rows = await work.audit.recent(10)
     assert sorted((row.actor, row.action) for row in rows) == [
         ("staff:1", "client.card.view"), ("user:forgotten", "denied.clients")]
+
+
+# --- the anonymous chat on shifts (#4) ---------------------------------------------------------------
+
+
+def chat_row(user_key: str | None = "u1", opened_at: datetime = T0, service: str = "sekasin", **fields: Any) -> ChatRow:
+    return ChatRow(service=service, opened_at=opened_at, user_key=user_key, **fields)
+
+
+def message_row(chat_id: int, at: datetime = T0, body: str = "moi", **fields: Any) -> ChatMessageRow:
+    return ChatMessageRow(chat_id=chat_id, at=at, sender=fields.pop("sender", "young"),
+                          kind=fields.pop("kind", "text"), body=body, **fields)
+
+
+def shift_row(service: str = "sekasin", starts_at: datetime = T0, hours: int = 2, **fields: Any) -> ShiftRow:
+    return ShiftRow(service=service, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), **fields)
+
+
+async def seed_shift(store: Store, service: str = "sekasin", starts_at: datetime = T0) -> int:
+    async with store.transaction() as work:
+        shift = await work.shifts.get_or_add(shift_row(service, starts_at))
+    assert shift.id is not None
+    return shift.id
+
+
+async def seed_chats(store: Store, *rows: ChatRow) -> list[int]:
+    async with store.transaction() as work:
+        return [await work.chats.add(row) for row in rows]
+
+
+async def delete_row(store: Store, table: str, row_id: int) -> None:
+    """Delete a row the port has no delete for (a worker, a shift, a chat), to check the schema's ON DELETE."""
+    if isinstance(store, SqliteStore):
+        async with store.transaction():
+            assert store._db is not None
+            await store._db.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+    else:
+        assert isinstance(store, MemoryStore)
+        async with store.transaction():
+            pass  # wait for no other transaction, as SQLite would
+        _Db(store.tables).delete(table, str(row_id))
+
+
+async def test_contact_keys_are_every_key_with_a_contact_sorted(store: Store) -> None:
+    await seed_users(store, "u2", "u1", "ü3", "u4")
+    async with store.transaction() as work:
+        assert await work.contacts.keys() == []
+        for key in ("ü3", "u2", "u1"):
+            await work.contacts.save(ContactRow(key, f"sealed-{key}", T0))
+        await work.contacts.save(ContactRow("u2", "sealed-again", T0))
+        assert await work.contacts.keys() == ["u1", "u2", "ü3"]
+        await work.contacts.delete("u2")
+    async with store.transaction() as work:
+        await work.users.delete("u1")
+    async with store.transaction() as work:
+        assert await work.contacts.keys() == ["ü3"]
+
+
+async def test_chats_round_trip_every_field_and_save_rewrites_them(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [aino, bea] = await seed_staff(store, "Aino", "Bea")
+    shift = await seed_shift(store)
+    later = await seed_shift(store, starts_at=T0 + timedelta(days=1))
+    fresh = chat_row(opened_at=T0.astimezone(HELSINKI_WINTER))
+    async with store.transaction() as work:
+        chat_id = await work.chats.add(fresh)
+        anonymous = await work.chats.add(chat_row(None, service="other"))
+    assert fresh.id is None, "add must not mutate its argument"
+    assert anonymous > chat_id
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) == replace(fresh, id=chat_id)
+        assert await work.chats.get(anonymous) == replace(chat_row(None, service="other"), id=anonymous)
+        assert await work.chats.get(anonymous + 100) is None
+    changed = ChatRow(
+        service="toinen", opened_at=T0 + timedelta(minutes=1), user_key="u2", status="closed", crisis=True, left=True,
+        staff_id=bea, shift_id=later, taken_at=T0 + timedelta(minutes=2), closed_at=T0 + timedelta(minutes=30),
+        closed_by="shift_end", rating=5, comment="Kiitos 🙏 " + "ä" * 2000, id=chat_id,
+    )
+    async with store.transaction() as work:
+        await work.chats.save(changed)
+    async with store.transaction() as work:
+        loaded = await work.chats.get(chat_id)
+        assert loaded == changed
+        assert loaded is not None and type(loaded.crisis) is bool and type(loaded.left) is bool
+        await work.chats.save(replace(changed, user_key=None, staff_id=aino, shift_id=shift, rating=None,
+                                      comment=None, closed_by=None, crisis=False, left=False))
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) == replace(changed, user_key=None, staff_id=aino, shift_id=shift,
+                                                        rating=None, comment=None, closed_by=None, crisis=False,
+                                                        left=False)
+        assert await work.chats.get(anonymous) == replace(chat_row(None, service="other"), id=anonymous)
+
+
+async def test_chat_references_and_rules_are_enforced(store: Store) -> None:
+    await seed_users(store, "u1")
+    [worker] = await seed_staff(store, "Aino")
+    shift = await seed_shift(store)
+    [chat_id] = await seed_chats(store, chat_row())
+    refused: list[tuple[type[Exception], Callable[[UnitOfWork], Awaitable[object]]]] = [
+        (UnknownUser, lambda work: work.chats.add(chat_row("ghost"))),
+        (UnknownUser, lambda work: work.chats.add(chat_row("ghost", staff_id=worker + 100))),
+        (UnknownRow, lambda work: work.chats.add(chat_row(staff_id=worker + 100))),
+        (UnknownRow, lambda work: work.chats.add(chat_row(shift_id=shift + 100))),
+        (ValueError, lambda work: work.chats.add(chat_row(status="waiting"))),
+        (ValueError, lambda work: work.chats.add(chat_row(rating=0))),
+        (ValueError, lambda work: work.chats.add(chat_row(rating=6))),
+        (UnknownUser, lambda work: work.chats.save(chat_row("ghost", id=chat_id))),
+        (UnknownRow, lambda work: work.chats.save(chat_row(staff_id=worker + 100, id=chat_id))),
+        (UnknownRow, lambda work: work.chats.save(chat_row(id=chat_id + 100))),
+        (ValueError, lambda work: work.chats.save(chat_row())),
+        (ValueError, lambda work: work.chats.save(chat_row(status="gone", id=chat_id))),
+        (UnknownRow, lambda work: work.chats.add_message(message_row(chat_id + 100))),
+        (UnknownRow, lambda work: work.chats.add_message(message_row(chat_id, staff_id=worker + 100))),
+        (ValueError, lambda work: work.chats.add_message(message_row(chat_id, sender="bot"))),
+    ]
+    for error, attempt in refused:
+        with pytest.raises(error):
+            async with store.transaction() as work:
+                await attempt(work)
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) == replace(chat_row(), id=chat_id)
+        assert await work.chats.opened_between(T0 - timedelta(days=1), T0 + timedelta(days=1)) == [
+            replace(chat_row(), id=chat_id)]
+        assert await work.chats.messages(chat_id) == []
+        await work.chats.add_message(message_row(chat_id, sender="staff", kind="sticker", staff_id=worker))
+        await work.chats.save(chat_row(status="open", staff_id=worker, shift_id=shift, rating=1, id=chat_id))
+
+
+async def test_queued_is_crisis_first_then_oldest_of_that_service(store: Store) -> None:
+    await seed_users(store, "u1")
+    rows = {
+        "newer": chat_row(opened_at=T0 + timedelta(minutes=5)),
+        "crisis-late": chat_row(opened_at=T0 + timedelta(minutes=9), crisis=True),
+        "oldest": chat_row(opened_at=T0 - timedelta(minutes=5), left=True),
+        # One hour earlier in UTC, though its local wall-clock text sorts after T0's.
+        "crisis-early": chat_row(None, opened_at=datetime(2026, 11, 20, 11, 0, tzinfo=HELSINKI_WINTER), crisis=True),
+        "same-time": chat_row(opened_at=T0 + timedelta(minutes=5)),
+        "open": chat_row(opened_at=T0 - timedelta(days=1), status="open"),
+        "closed": chat_row(None, opened_at=T0 - timedelta(days=1), status="closed", crisis=True),
+        "other-service": chat_row(opened_at=T0 - timedelta(days=1), service="other"),
+    }
+    ids = dict(zip(rows, await seed_chats(store, *rows.values()), strict=True))
+    async with store.transaction() as work:
+        queue = await work.chats.queued("sekasin")
+        assert [row.id for row in await work.chats.queued("other")] == [ids["other-service"]]
+        assert await work.chats.queued("nobody") == []
+    assert [row.id for row in queue] == [ids[name] for name in (
+        "crisis-early", "crisis-late", "oldest", "newer", "same-time")]
+    assert queue[2] == replace(rows["oldest"], id=ids["oldest"])
+
+
+async def test_open_for_staff_lists_that_workers_open_chats_oldest_first(store: Store) -> None:
+    await seed_users(store, "u1")
+    [aino, bea] = await seed_staff(store, "Aino", "Bea")
+    rows = {
+        "late": chat_row(opened_at=T0 + timedelta(hours=1), status="open", staff_id=aino),
+        "early": chat_row(opened_at=T0, status="open", staff_id=aino, crisis=True),
+        "same-time": chat_row(opened_at=T0, status="open", staff_id=aino, service="other"),
+        "queued": chat_row(opened_at=T0 - timedelta(hours=1), status="queued", staff_id=aino),
+        "closed": chat_row(None, opened_at=T0 - timedelta(hours=1), status="closed", staff_id=aino),
+        "hers": chat_row(opened_at=T0 - timedelta(hours=1), status="open", staff_id=bea),
+    }
+    ids = dict(zip(rows, await seed_chats(store, *rows.values()), strict=True))
+    async with store.transaction() as work:
+        assert [row.id for row in await work.chats.open_for_staff(aino)] == [ids["early"], ids["same-time"],
+                                                                           ids["late"]]
+        assert await work.chats.open_for_staff(bea) == [replace(rows["hers"], id=ids["hers"])]
+        assert await work.chats.open_for_staff(bea + 100) == []
+
+
+async def test_active_for_user_is_their_newest_queued_or_open_chat(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        assert await work.chats.active_for_user("u1") is None
+    [closed] = await seed_chats(store, chat_row(opened_at=T0 + timedelta(days=1), status="closed"))
+    async with store.transaction() as work:
+        assert await work.chats.active_for_user("u1") is None, "a closed chat is not active"
+    [older, newer, _, theirs] = await seed_chats(
+        store, chat_row(opened_at=T0 - timedelta(hours=1), status="open"), chat_row(opened_at=T0),
+        chat_row(opened_at=T0 - timedelta(hours=2)), chat_row("u2", opened_at=T0 + timedelta(hours=1)))
+    async with store.transaction() as work:
+        assert await work.chats.active_for_user("u1") == replace(chat_row(opened_at=T0), id=newer)
+        assert (await work.chats.active_for_user("u2") or chat_row()).id == theirs
+        await work.chats.save(chat_row(opened_at=T0, status="closed", id=newer))
+        assert (await work.chats.active_for_user("u1") or chat_row()).id == older
+        [same_time] = [await work.chats.add(chat_row(opened_at=T0 - timedelta(hours=1)))]
+        assert (await work.chats.active_for_user("u1") or chat_row()).id == same_time, "ties go to the newest id"
+        assert await work.chats.active_for_user("nobody") is None
+    assert closed < older
+
+
+async def test_opened_between_is_half_open_and_by_opened_at(store: Store) -> None:
+    await seed_users(store, "u1")
+    since, until = T0, T0 + timedelta(days=7)
+    rows = {
+        "last-moment": chat_row(opened_at=until - timedelta(microseconds=1), status="closed"),
+        "at-until": chat_row(opened_at=until),
+        "at-since": chat_row(None, opened_at=since, service="other", left=True),
+        "just-before": chat_row(opened_at=since - timedelta(microseconds=1)),
+        "middle": chat_row(opened_at=(since + timedelta(days=1)).astimezone(HELSINKI_WINTER), status="open"),
+    }
+    ids = dict(zip(rows, await seed_chats(store, *rows.values()), strict=True))
+    async with store.transaction() as work:
+        found = await work.chats.opened_between(since.astimezone(HELSINKI_WINTER), until)
+        assert await work.chats.opened_between(until, since) == []
+    assert [row.id for row in found] == [ids[name] for name in ("at-since", "middle", "last-moment")]
+    assert found[1] == replace(rows["middle"], id=ids["middle"])
+
+
+async def test_messages_round_trip_oldest_first_per_chat(store: Store) -> None:
+    await seed_users(store, "u1")
+    [worker] = await seed_staff(store, "Aino")
+    [chat_id, other] = await seed_chats(store, chat_row(), chat_row())
+    rows = [
+        message_row(chat_id, T0 + timedelta(minutes=2), "Mä en jaksa 😔 " + "x" * 5000),
+        message_row(chat_id, T0, "moi"),
+        message_row(chat_id, T0 + timedelta(minutes=2), "AgADBAAD-file-ref", kind="photo"),
+        message_row(other, T0 - timedelta(minutes=1), "toinen"),
+        message_row(chat_id, (T0 + timedelta(minutes=1)).astimezone(HELSINKI_WINTER), "Hei, täällä Aino",
+                    sender="staff", staff_id=worker),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.chats.add_message(row) for row in rows]
+    assert ids == sorted(set(ids))
+    assert rows[0].id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        assert await work.chats.messages(chat_id) == [replace(rows[i], id=ids[i]) for i in (1, 4, 0, 2)]
+        assert await work.chats.messages(other) == [replace(rows[3], id=ids[3])]
+        assert await work.chats.messages(other + 100) == []
+
+
+async def test_forget_closed_deletes_the_texts_of_chats_closed_before_and_keeps_the_rest(store: Store) -> None:
+    await seed_users(store, "u1")
+    before = T0 + timedelta(days=30)
+    closed: dict[str, Any] = {"status": "closed", "rating": 4}
+    rows = {
+        "texts-and-comment": chat_row(None, closed_at=T0, comment="hyvä", **closed),
+        "comment-only": chat_row(None, closed_at=before - timedelta(microseconds=1), comment="ok", **closed),
+        "texts-only": chat_row(None, closed_at=T0.astimezone(HELSINKI_WINTER), **closed),
+        "nothing-left": chat_row(None, closed_at=T0, **closed),
+        "closed-at-cutoff": chat_row(None, closed_at=before, comment="kept", **closed),
+        "closed-later": chat_row(None, closed_at=before + timedelta(days=1), comment="kept", **closed),
+        "still-open": chat_row(status="open", closed_at=T0, comment="kept"),
+        "queued": chat_row(comment="kept"),
+    }
+    ids = dict(zip(rows, await seed_chats(store, *rows.values()), strict=True))
+    async with store.transaction() as work:
+        for name in ("texts-and-comment", "texts-only", "closed-at-cutoff", "closed-later", "still-open", "queued"):
+            for minutes in range(3):
+                await work.chats.add_message(message_row(ids[name], T0 + timedelta(minutes=minutes), name))
+    async with store.transaction() as work:
+        assert await work.chats.forget_closed(before) == 3
+        assert await work.chats.forget_closed(before) == 0, "nothing left to forget"
+    async with store.transaction() as work:
+        for name, row in rows.items():
+            loaded = await work.chats.get(ids[name])
+            texts = await work.chats.messages(ids[name])
+            if name in ("texts-and-comment", "comment-only", "texts-only", "nothing-left"):
+                assert loaded == replace(row, id=ids[name], comment=None), name
+                assert texts == [], name
+            else:
+                assert loaded == replace(row, id=ids[name]), name
+                assert [text.body for text in texts] == [name] * 3, name
+
+
+async def test_forget_deletes_one_chats_texts_now_whatever_its_status(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker] = await seed_staff(store, "Aino")
+    mine = chat_row(status="open", staff_id=worker, comment="pois", rating=2)
+    [chat_id, theirs, closed_recently] = await seed_chats(
+        store, mine, chat_row("u2", comment="kept"), chat_row(None, status="closed", closed_at=T0, comment="kept"))
+    async with store.transaction() as work:
+        for target in (chat_id, theirs, closed_recently):
+            await work.chats.add_message(message_row(target, body="first"))
+            await work.chats.add_message(message_row(target, body="reply", sender="staff", staff_id=worker))
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            await work.chats.forget(chat_id)
+            assert await work.chats.messages(chat_id) == []
+            raise Boom
+    async with store.transaction() as work:
+        assert len(await work.chats.messages(chat_id)) == 2, "rolled back"
+        await work.chats.forget(chat_id)
+        await work.chats.forget(chat_id)
+        await work.chats.forget(closed_recently + 100)
+    async with store.transaction() as work:
+        assert await work.chats.messages(chat_id) == []
+        assert await work.chats.get(chat_id) == replace(mine, comment=None, id=chat_id), "counts and times stay"
+        for kept in (theirs, closed_recently):
+            assert [row.body for row in await work.chats.messages(kept)] == ["first", "reply"]
+            assert (await work.chats.get(kept) or chat_row()).comment == "kept"
+        assert await work.chats.forget_closed(T0 + timedelta(days=1)) == 1, "only the other closed chat is left"
+
+
+async def test_deleting_a_user_unlinks_their_chats_and_nothing_else(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    [worker] = await seed_staff(store, "Aino")
+    [mine, theirs] = await seed_chats(store, chat_row("u1", status="open", staff_id=worker), chat_row("u2"))
+    async with store.transaction() as work:
+        await work.chats.add_message(message_row(mine))
+    async with store.transaction() as work:
+        await work.users.delete("u1")
+    async with store.transaction() as work:
+        assert await work.chats.get(mine) == replace(chat_row(None, status="open", staff_id=worker), id=mine)
+        assert [row.body for row in await work.chats.messages(mine)] == ["moi"], "texts go by the retention time"
+        assert await work.chats.active_for_user("u1") is None
+        assert await work.chats.get(theirs) == replace(chat_row("u2"), id=theirs)
+        assert (await work.chats.active_for_user("u2") or chat_row()).id == theirs
+
+
+async def test_removing_a_worker_shift_or_chat_follows_the_schema(store: Store) -> None:
+    """The port deletes none of these yet; both backends still keep the same ON DELETE rules."""
+    await seed_users(store, "u1")
+    [gone, stays] = await seed_staff(store, "Aino", "Bea")
+    shift = await seed_shift(store)
+    other_shift = await seed_shift(store, starts_at=T0 + timedelta(days=1))
+    async with store.transaction() as work:
+        chat_id = await work.chats.add(chat_row(status="open", staff_id=gone, shift_id=shift))
+        other_chat = await work.chats.add(chat_row(status="open", staff_id=stays, shift_id=other_shift))
+        by_worker = await work.chats.add_message(message_row(chat_id, sender="staff", staff_id=gone))
+        await work.chats.add_message(message_row(other_chat))
+        for staff_id in (gone, stays):
+            await work.shifts.set_duty(DutyRow(shift, staff_id, True, T0))
+            await work.shifts.set_duty(DutyRow(other_shift, staff_id, True, T0))
+            await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", staff_id))
+    await delete_row(store, "staff", gone)
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) == replace(chat_row(status="open", shift_id=shift), id=chat_id)
+        assert await work.chats.messages(chat_id) == [
+            replace(message_row(chat_id, sender="staff"), id=by_worker)]
+        assert [row.staff_id for row in await work.shifts.duty(shift)] == [stays]
+        assert await work.schedules.rota("sekasin") == [RotaRow("sekasin", "fri 12:00", stays)]
+    await delete_row(store, "shifts", shift)
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) == replace(chat_row(status="open"), id=chat_id)
+        assert await work.shifts.duty(shift) == []
+        assert [row.staff_id for row in await work.shifts.duty(other_shift)] == [stays]
+    await delete_row(store, "chats", chat_id)
+    async with store.transaction() as work:
+        assert await work.chats.get(chat_id) is None
+        assert await work.chats.messages(chat_id) == []
+        assert len(await work.chats.messages(other_chat)) == 1
+        assert (await work.chats.get(other_chat) or chat_row()).shift_id == other_shift
+
+
+async def test_chat_and_shift_writes_are_rolled_back_together(store: Store) -> None:
+    await seed_users(store, "u1")
+    [worker] = await seed_staff(store, "Aino")
+    shift = await seed_shift(store)
+    [chat_id] = await seed_chats(store, chat_row(comment="before"))
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            await work.chats.add(chat_row(opened_at=T0 + timedelta(hours=1)))
+            await work.chats.add_message(message_row(chat_id))
+            await work.chats.save(chat_row(status="open", staff_id=worker, shift_id=shift, id=chat_id))
+            await work.shifts.get_or_add(shift_row(starts_at=T0 + timedelta(days=1)))
+            await work.shifts.save(replace(shift_row(), started=True, ended=True, id=shift))
+            await work.shifts.set_duty(DutyRow(shift, worker, True, T0))
+            await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", worker))
+            await work.schedules.add_closing(ClosingRow("sekasin", date(2026, 12, 24), True))
+            await work.contacts.save(ContactRow("u1", "sealed", T0))
+            assert await work.chats.forget_closed(T0 + timedelta(days=1)) == 0
+            assert len(await work.chats.queued("sekasin")) == 1, "own writes are visible"
+            raise Boom
+    async with store.transaction() as work:
+        assert await work.chats.opened_between(T0 - timedelta(days=1), T0 + timedelta(days=1)) == [
+            replace(chat_row(comment="before"), id=chat_id)]
+        assert await work.chats.messages(chat_id) == []
+        assert await work.shifts.unfinished() == [replace(shift_row(), id=shift)]
+        assert await work.shifts.duty(shift) == []
+        assert await work.schedules.rota("sekasin") == []
+        assert await work.schedules.closings("sekasin") == []
+        assert await work.contacts.keys() == []
+
+
+async def test_get_or_add_keeps_one_shift_per_service_and_start(store: Store) -> None:
+    first = shift_row()
+    async with store.transaction() as work:
+        added = await work.shifts.get_or_add(first)
+        again = await work.shifts.get_or_add(
+            shift_row(starts_at=T0.astimezone(HELSINKI_WINTER), hours=5, started=True, ended=True))
+        other_service = await work.shifts.get_or_add(shift_row("other"))
+        later = await work.shifts.get_or_add(shift_row(starts_at=T0 + timedelta(microseconds=1)))
+    assert first.id is None, "get_or_add must not mutate its argument"
+    assert added == replace(first, id=added.id) and added.id is not None
+    assert again == added, "the stored shift, not the one asked for"
+    assert len({added.id, other_service.id, later.id}) == 3
+    async with store.transaction() as work:
+        assert await work.shifts.get_or_add(shift_row(hours=1)) == added
+        assert await work.shifts.get(added.id) == added
+        assert await work.shifts.get(other_service.id or 0) == replace(shift_row("other"), id=other_service.id)
+        assert await work.shifts.get(added.id + 100) is None
+        assert len(await work.shifts.unfinished()) == 3
+
+
+async def test_saving_a_shift_rewrites_it_and_keeps_the_rules(store: Store) -> None:
+    shift = await seed_shift(store)
+    other = await seed_shift(store, starts_at=T0 + timedelta(days=1))
+    changed = ShiftRow("sekasin", T0 - timedelta(minutes=30), T0 + timedelta(hours=3), started=True, ended=True,
+                       id=shift)
+    async with store.transaction() as work:
+        await work.shifts.save(changed)
+    async with store.transaction() as work:
+        loaded = await work.shifts.get(shift)
+        assert loaded == changed
+        assert loaded is not None and type(loaded.started) is bool and type(loaded.ended) is bool
+        assert await work.shifts.get_or_add(shift_row(starts_at=changed.starts_at)) == changed
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.shifts.save(replace(changed, starts_at=T0 + timedelta(days=1)))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.shifts.save(replace(changed, id=other + 100))
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.shifts.save(shift_row())
+    async with store.transaction() as work:
+        assert await work.shifts.get(shift) == changed
+        assert await work.shifts.get(other) == replace(shift_row(starts_at=T0 + timedelta(days=1)), id=other)
+
+
+async def test_unfinished_and_started_between_are_by_starts_at(store: Store) -> None:
+    rows = {
+        "tomorrow": shift_row(starts_at=T0 + timedelta(days=1)),
+        "ended": shift_row(starts_at=T0 - timedelta(days=1), started=True, ended=True),
+        # One hour earlier in UTC, though its local wall-clock text sorts after T0's.
+        "earlier": shift_row("other", starts_at=datetime(2026, 11, 20, 11, 0, tzinfo=HELSINKI_WINTER)),
+        "now": shift_row(starts_at=T0, started=True),
+        "same-time": shift_row("other", starts_at=T0),
+    }
+    async with store.transaction() as work:
+        ids = {name: (await work.shifts.get_or_add(row)).id for name, row in rows.items()}
+    async with store.transaction() as work:
+        unfinished = await work.shifts.unfinished()
+        between = await work.shifts.started_between(T0 - timedelta(days=1), T0 + timedelta(days=1))
+        assert await work.shifts.started_between(T0, T0) == []
+    assert [row.id for row in unfinished] == [ids[name] for name in ("earlier", "now", "same-time", "tomorrow")]
+    assert unfinished[1] == replace(rows["now"], id=ids["now"])
+    assert [row.id for row in between] == [ids[name] for name in ("ended", "earlier", "now", "same-time")]
+
+
+async def test_duty_is_upserted_and_listed_by_staff_id(store: Store) -> None:
+    [aino, bea, cai] = await seed_staff(store, "Aino", "Bea", "Cai")
+    shift = await seed_shift(store)
+    other = await seed_shift(store, starts_at=T0 + timedelta(days=1))
+    async with store.transaction() as work:
+        assert await work.shifts.duty(shift) == []
+        await work.shifts.set_duty(DutyRow(shift, cai, True, T0))
+        await work.shifts.set_duty(DutyRow(shift, aino, True, T0.astimezone(HELSINKI_WINTER)))
+        await work.shifts.set_duty(DutyRow(other, bea, True, T0))
+    off = DutyRow(shift, cai, False, T0 + timedelta(minutes=10))
+    async with store.transaction() as work:
+        await work.shifts.set_duty(off)
+        await work.shifts.set_duty(DutyRow(shift, bea, False, T0))
+    async with store.transaction() as work:
+        duty = await work.shifts.duty(shift)
+        assert await work.shifts.duty(other) == [DutyRow(other, bea, True, T0)]
+        assert await work.shifts.duty(other + 100) == []
+    assert duty == [DutyRow(shift, aino, True, T0), DutyRow(shift, bea, False, T0), off]
+    assert all(type(row.on) is bool for row in duty)
+    for bad in (DutyRow(shift + 100, aino, True, T0), DutyRow(shift, cai + 100, True, T0)):
+        with pytest.raises(UnknownRow):
+            async with store.transaction() as work:
+                await work.shifts.set_duty(bad)
+    async with store.transaction() as work:
+        assert await work.shifts.duty(shift) == duty
+
+
+async def test_rota_add_is_idempotent_and_listed_by_slot_then_staff(store: Store) -> None:
+    [aino, bea] = await seed_staff(store, "Aino", "Bea")
+    rows = [
+        RotaRow("sekasin", "fri 12:00", bea),
+        RotaRow("sekasin", "2026-12-30 10:00", aino),
+        RotaRow("sekasin", "fri 12:00", aino),
+        RotaRow("sekasin", "mon 18:00", aino),
+        RotaRow("other", "fri 12:00", aino),
+    ]
+    async with store.transaction() as work:
+        for row in rows:
+            await work.schedules.add_rota(row)
+    async with store.transaction() as work:
+        await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", bea))
+        assert await work.schedules.rota("sekasin") == [rows[i] for i in (1, 2, 0, 3)]
+        assert await work.schedules.rota("other") == [rows[4]]
+        assert await work.schedules.rota("nobody") == []
+        await work.schedules.remove_rota(RotaRow("sekasin", "fri 12:00", aino))
+        await work.schedules.remove_rota(RotaRow("sekasin", "fri 12:00", aino))
+        await work.schedules.remove_rota(RotaRow("sekasin", "sun 12:00", bea))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", bea + 100))
+    async with store.transaction() as work:
+        assert await work.schedules.rota("sekasin") == [rows[i] for i in (1, 0, 3)]
+        assert await work.schedules.rota("other") == [rows[4]]
+
+
+async def test_closings_round_trip_by_day_then_start_closed_days_first(store: Store) -> None:
+    christmas = date(2026, 12, 24)
+    rows = [
+        ClosingRow("sekasin", christmas, False, time(18, 0), time(20, 30)),
+        ClosingRow("sekasin", date(2026, 12, 31), False, time(22, 0), time(1, 0)),
+        ClosingRow("sekasin", christmas, False, time(9, 5), time(11, 0)),
+        ClosingRow("sekasin", christmas, True),
+        ClosingRow("other", date(2026, 12, 1), True),
+        ClosingRow("sekasin", date(2026, 12, 6), True),
+        ClosingRow("sekasin", christmas, False, time(0, 0), time(2, 0)),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.schedules.add_closing(row) for row in rows]
+    assert ids == sorted(set(ids))
+    assert rows[0].id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        loaded = await work.schedules.closings("sekasin")
+        assert await work.schedules.closings("other") == [replace(rows[4], id=ids[4])]
+        assert await work.schedules.closings("nobody") == []
+    assert loaded == [replace(rows[i], id=ids[i]) for i in (5, 3, 6, 2, 0, 1)]
+    assert type(loaded[0].day) is date and type(loaded[0].closed) is bool
+    async with store.transaction() as work:
+        await work.schedules.remove_closing(ids[3])
+        await work.schedules.remove_closing(ids[3])
+        await work.schedules.remove_closing(ids[-1] + 100)
+        closed_again = await work.schedules.add_closing(rows[3])
+    assert closed_again > ids[-1]
+    async with store.transaction() as work:
+        # A closed day comes before a slot at midnight of that day, though it was added later.
+        assert [row.id for row in await work.schedules.closings("sekasin")] == [
+            ids[5], closed_again, ids[6], ids[2], ids[0], ids[1]]
+
+
+@pytest.mark.parametrize("bad", [
+    ClosingRow("sekasin", datetime(2026, 12, 24, tzinfo=UTC), True),
+    ClosingRow("sekasin", date(2026, 12, 24), False, time(18, 0, 30), time(20, 0)),
+    ClosingRow("sekasin", date(2026, 12, 24), False, time(18, 0), time(20, 0, 0, 1)),
+    ClosingRow("sekasin", date(2026, 12, 24), False, time(18, 0, tzinfo=UTC), time(20, 0)),
+], ids=["datetime-day", "seconds", "microseconds", "zone"])
+async def test_closings_that_would_lose_information_are_refused(store: Store, bad: ClosingRow) -> None:
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.schedules.add_closing(bad)
+    async with store.transaction() as work:
+        assert await work.schedules.closings("sekasin") == []
+
+
+async def test_naive_times_are_refused_by_the_chat_repositories(store: Store) -> None:
+    naive = datetime(2026, 11, 20, 10, 0)
+    await seed_users(store, "u1")
+    [worker] = await seed_staff(store, "Aino")
+    shift = await seed_shift(store)
+    [chat_id] = await seed_chats(store, chat_row())
+    attempts: list[Callable[[UnitOfWork], Awaitable[object]]] = [
+        lambda work: work.chats.add(chat_row(opened_at=naive)),
+        lambda work: work.chats.save(chat_row(taken_at=naive, id=chat_id)),
+        lambda work: work.chats.opened_between(naive, T0),
+        lambda work: work.chats.opened_between(T0, naive),
+        lambda work: work.chats.add_message(message_row(chat_id, at=naive)),
+        lambda work: work.chats.forget_closed(naive),
+        lambda work: work.shifts.get_or_add(shift_row(starts_at=naive)),
+        lambda work: work.shifts.get_or_add(replace(shift_row(starts_at=T0 + timedelta(days=1)), ends_at=naive)),
+        lambda work: work.shifts.save(replace(shift_row(), ends_at=naive, id=shift)),
+        lambda work: work.shifts.started_between(naive, T0),
+        lambda work: work.shifts.set_duty(DutyRow(shift, worker, True, naive)),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValueError, match="naive"):
+            async with store.transaction() as work:
+                await attempt(work)
+
+
+# --- the memory fake and the schema ------------------------------------------------------------------
+
+
+async def test_memory_fake_keeps_the_foreign_keys_of_the_migrations(sqlite_store: SqliteStore) -> None:
+    """Every table, reference and ON DELETE rule of the SQL schema is emulated by storage.memory."""
+    with closing(sqlite3.connect(sqlite_store.path)) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables -= {"schema_migrations", "sqlite_sequence"}
+        references = {
+            (table, row[3], row[2], row[6].lower())
+            for table in tables for row in db.execute(f"PRAGMA foreign_key_list({table})")
+        }
+    assert tables | {"sequences"} == set(MEMORY_TABLES)
+    assert references == set(MEMORY_REFERENCES)
+
+
+async def test_sqlite_migration_0003_applies_to_a_database_at_0002(tmp_path: Path) -> None:
+    path = tmp_path / "at-0002.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        for number, name, sql in migration_files():
+            if number <= 2:
+                for statement in split_statements(sql):
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (number, name))
+        db.execute("INSERT INTO users (key, language, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+                   ("u1", "fi", dump_time(T0), dump_time(T0)))
+        db.execute("INSERT INTO staff (name, title, organisation, is_coordinator, is_worker, created_at) "
+                   "VALUES ('Aino', 'ohjaaja', 'Org A', 0, 1, ?)", (dump_time(T0),))
+        db.execute("INSERT INTO contacts (user_key, sealed_chat, updated_at) VALUES ('u1', 'sealed', ?)",
+                   (dump_time(T0),))
+    store = SqliteStore(path)
+    try:
+        await store.migrate()
+        async with store.transaction() as work:
+            assert await work.users.get("u1") == user("u1")
+            [worker] = await work.staff.all()
+            assert worker == replace(staff_row(), id=worker.id)
+            assert await work.contacts.keys() == ["u1"]
+            assert worker.id is not None
+            shift = await work.shifts.get_or_add(shift_row())
+            assert shift.id is not None
+            chat_id = await work.chats.add(chat_row(status="open", staff_id=worker.id, shift_id=shift.id))
+            await work.chats.add_message(message_row(chat_id))
+            await work.shifts.set_duty(DutyRow(shift.id, worker.id, True, T0))
+            await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", worker.id))
+            await work.schedules.add_closing(ClosingRow("sekasin", date(2026, 12, 24), True))
+        async with store.transaction() as work:
+            assert (await work.chats.active_for_user("u1") or chat_row()).id == chat_id
+            await work.users.delete("u1")
+        async with store.transaction() as work:
+            assert (await work.chats.get(chat_id) or chat_row()).user_key is None
+    finally:
+        await store.close()
+    with closing(sqlite3.connect(path)) as db:
+        applied = [row[0] for row in db.execute("SELECT number FROM schema_migrations ORDER BY number")]
+    assert applied == [number for number, _, _ in migration_files()]
+    assert 3 in applied

@@ -1,0 +1,251 @@
+"""The young person's side of the anonymous chat: the queue, the talk, out-of-hours messages and the rating.
+
+The chat row is the truth about where the chat is (a worker may take or close it at any moment); the flow's
+`refresh` catches up with it before each input, and a poke from the outbox shows the change at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows import shifts
+from flows.crisis import Crisis
+from flows.guards import chose
+from flows.messages import N_, Lines, Msg, Period
+from flows.results import Ask, Option, Say
+from flows.shifts import ChatSetup
+from flows.spec import Conversation, FlowSpec, Who
+from storage.ports import ChatRow, ContactRow
+
+NAME = "chat"
+VERSION = 1
+MENU = "menu"
+LEAVE, END, SKIP = "leave", "end", "skip"
+RATINGS = ("1", "2", "3", "4", "5")
+RATING_LABELS = {"1": N_("chat.rate_1"), "2": N_("chat.rate_2"), "3": N_("chat.rate_3"), "4": N_("chat.rate_4"),
+                 "5": N_("chat.rate_5")}
+MAX_MESSAGE = 2000
+
+
+def not_staff(who: Who) -> bool:
+    """Workers answer the chat; they do not queue in it (a worker's account is never anonymous here)."""
+    return who.staff is None
+
+
+def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
+    by_id = {service.id: service for service in setup.services}
+
+    async def on_start(conv: Conversation) -> None:
+        active = await conv.work.chats.active_for_user(conv.key)
+        if active is not None:  # a chat or a left message is waiting: back to it
+            await _follow(conv, active)
+            conv.state = "talk"
+        elif len(setup.services) == 1:
+            await _choose(conv, setup.services[0].id)
+        else:
+            conv.state = "service"
+
+    async def _choose(conv: Conversation, service_id: str) -> None:
+        service = by_id[service_id]
+        conv.data["service"] = service_id
+        if await shifts.available(conv.work, service, conv.now):
+            conv.state = "intro"
+            return
+        conv.state = "closed"
+        upcoming = await shifts.next_opening(conv.work, service, conv.now)
+        conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+        conv.data["open_now"] = [other.id for other in setup.services
+                                 if other.id != service_id and await shifts.available(conv.work, other, conv.now)]
+
+    async def _follow(conv: Conversation, chat: ChatRow) -> None:
+        """Keep what the views show in step with the chat row."""
+        conv.data.update(chat=chat.id, service=chat.service, status=chat.status, left=chat.left, who=None)
+        if chat.status == "queued":
+            conv.data["place"] = await shifts.place_in_queue(conv.work, chat)
+            upcoming = await shifts.next_opening(conv.work, by_id[chat.service], conv.now) if (
+                chat.service in by_id) else None
+            conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+        staff = await conv.work.staff.get(chat.staff_id) if chat.staff_id else None
+        if staff is not None:
+            conv.data["who"] = {"title": staff.title, "name": staff.name}
+
+    async def refresh(conv: Conversation) -> None:
+        if conv.state != "talk":
+            return
+        chat = await conv.work.chats.get(conv.data["chat"])
+        if chat is None or chat.status == "closed":
+            # The worker closed it (or the shift did): on to the rating if anyone answered.
+            conv.state = "rate" if chat is not None and chat.taken_at is not None else "ended"
+            conv.data["answered"] = conv.state == "rate"
+        else:
+            await _follow(conv, chat)
+
+    async def choose_service(event: Any) -> None:
+        await _choose(event.model, event.kwargs["value"])
+
+    def chose_service(event: Any) -> bool:
+        return event.kwargs.get("value") in by_id
+
+
+    async def first_message(event: Any) -> None:
+        """The first message opens the chat: in the queue if someone is on duty, else for the next shift."""
+        conv: Conversation = event.model
+        service = by_id[conv.data["service"]]
+        open_now = await shifts.available(conv.work, service, conv.now)
+        chat = ChatRow(service.id, conv.now, conv.key, crisis=conv.crisis, left=not open_now)
+        chat.id = await conv.work.chats.add(chat)
+        if conv.contact and await conv.work.contacts.get(conv.key) is None:
+            # Needed to write back; sealed, and deleted when the chat and what was sent for it are done.
+            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        await _message(conv, chat, event)
+        await _follow(conv, chat)
+        if open_now:
+            conv.emit(Say(Msg(N_("chat.queued"), {"place": conv.data["place"]})))
+        else:
+            conv.emit(Say(_left_notice(conv)))
+
+    async def _message(conv: Conversation, chat: ChatRow, event: Any) -> None:
+        if "text" in event.kwargs:
+            await shifts.young_says(conv.work, chat, conv.now, "text", event.kwargs["text"], conv.crisis)
+            return
+        kind, ref, caption = event.kwargs["kind"], event.kwargs["ref"], event.kwargs.get("caption", "")
+        if ref is None:
+            conv.emit(Say(Msg(N_("chat.cannot_pass"))))
+            return
+        await shifts.young_says(conv.work, chat, conv.now, kind, ref)
+        if caption:
+            await shifts.young_says(conv.work, chat, conv.now, "text", caption, conv.crisis)
+
+    async def talk(event: Any) -> None:
+        conv: Conversation = event.model
+        chat = await conv.work.chats.get(conv.data["chat"])
+        assert chat is not None  # refresh moved on from a closed or missing chat
+        await _message(conv, chat, event)
+
+    async def end(event: Any) -> None:
+        conv: Conversation = event.model
+        chat = await conv.work.chats.get(conv.data["chat"])
+        answered = chat is not None and chat.taken_at is not None
+        if chat is not None and chat.status != "closed":
+            await shifts.close(conv.work, chat, "young", conv.now)
+        conv.data["answered"] = answered
+
+    def answered(event: Any) -> bool:
+        return bool(event.model.data.get("answered"))
+
+    async def rate(event: Any) -> None:
+        conv: Conversation = event.model
+        chat = await conv.work.chats.get(conv.data["chat"])
+        if chat is not None:
+            chat.rating = int(event.kwargs["value"])
+            await conv.work.chats.save(chat)
+
+    def chose_rating(event: Any) -> bool:
+        return event.kwargs.get("value") in RATINGS
+
+    async def comment(event: Any) -> None:
+        conv: Conversation = event.model
+        chat = await conv.work.chats.get(conv.data["chat"])
+        if chat is not None:
+            chat.comment = event.kwargs["text"]
+            await conv.work.chats.save(chat)
+
+    def left_queue(event: Any) -> None:
+        event.model.emit(Say(Msg(N_("chat.left_queue"))))
+
+    def thank(event: Any) -> None:
+        event.model.emit(Say(Msg(N_("chat.thanks"))))
+
+    def _left_notice(conv: Conversation) -> Msg:
+        upcoming = conv.data.get("next")
+        if upcoming:
+            return Msg(N_("chat.left"), {"when": _period(upcoming)})
+        return Msg(N_("chat.left_unknown"))
+
+    # --- views ---
+    def view_service(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("chat.choose_service")), (
+            *(Option(service.id, service.name) for service in setup.services),
+            Option(MENU, Msg(N_("chat.back_to_menu")))))
+
+    def view_intro(conv: Conversation) -> Ask:
+        service = by_id[conv.data["service"]]
+        return Ask(Msg(N_("chat.intro"), {"service": service.name, "opening": service.opening}),
+                   (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE,
+                   media=True)
+
+    def view_closed(conv: Conversation) -> Ask:
+        service = by_id[conv.data["service"]]
+        upcoming = conv.data.get("next")
+        when: Msg | Period = _period(upcoming) if upcoming else Msg(N_("chat.no_opening_soon"))
+        places = tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail}) for c in crisis.contacts)
+        open_now = tuple(Msg(N_("chat.open_now_line"), {"service": by_id[other].name})
+                         for other in conv.data.get("open_now", []) if other in by_id)
+        return Ask(Msg(N_("chat.closed"), {
+            "service": service.name, "when": when, "places": Lines(places),
+            "open_now": Msg(N_("chat.open_now"), {"services": Lines(open_now)}) if open_now else "",
+        }), (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE, media=True)
+
+    def view_talk(conv: Conversation) -> Ask:
+        who = conv.data.get("who")
+        if conv.data.get("status") == "open" and who:
+            prompt = Msg(N_("chat.talking"), {"who": _who(who)})
+        elif conv.data.get("left"):
+            prompt = _left_notice(conv)
+        else:
+            prompt = Msg(N_("chat.waiting"), {"place": conv.data.get("place", 1)})
+        return Ask(prompt, (Option(END, Msg(N_("chat.end"))),), free_text=True, max_length=MAX_MESSAGE,
+                   media=True, quiet=True)
+
+    def _who(who: dict[str, str]) -> Msg:
+        first = who["name"].split()[0] if who["name"].split() else ""
+        if setup.show_names and first:
+            return Msg(N_("chat.worker_named"), {"title": who["title"], "name": first})
+        return Msg(N_("chat.worker_role"), {"title": who["title"]})
+
+    def view_rate(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("chat.rate")), (*(Option(value, Msg(RATING_LABELS[value])) for value in RATINGS),
+                                          Option(SKIP, Msg(N_("chat.skip")))))
+
+    def view_comment(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("chat.comment")), (Option(SKIP, Msg(N_("chat.skip"))),), free_text=True,
+                   max_length=MAX_MESSAGE)
+
+    def view_ended(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("chat.ended_unanswered")), (Option(MENU, Msg(N_("chat.back_to_menu"))),))
+
+    text_or_media = [dict(trigger="text", source="intro", dest="talk", after=[first_message]),
+                     dict(trigger="media", source="intro", dest="talk", after=[first_message]),
+                     dict(trigger="text", source="closed", dest="talk", after=[first_message]),
+                     dict(trigger="media", source="closed", dest="talk", after=[first_message]),
+                     dict(trigger="text", source="talk", dest="talk", after=[talk]),
+                     dict(trigger="media", source="talk", dest="talk", after=[talk])]
+    return FlowSpec(
+        name=NAME, version=VERSION,
+        states=["service", "intro", "closed", "talk", "rate", "comment", "ended", "done", "left_menu"],
+        initial="service",
+        transitions=[
+            dict(trigger="choose", source="service", dest="intro", conditions=[chose_service],
+                 after=[choose_service]),
+            dict(trigger="choose", source=["service", "intro", "closed", "ended"], dest="left_menu",
+                 conditions=[chose(MENU)]),
+            *text_or_media,
+            dict(trigger="choose", source="talk", dest="rate", prepare=[end], conditions=[chose(END), answered]),
+            dict(trigger="choose", source="talk", dest="done", prepare=[end], conditions=[chose(END)],
+                 after=[left_queue]),
+            dict(trigger="choose", source="rate", dest="comment", conditions=[chose_rating], before=[rate]),
+            dict(trigger="choose", source="rate", dest="done", conditions=[chose(SKIP)], after=[thank]),
+            dict(trigger="text", source="comment", dest="done", before=[comment], after=[thank]),
+            dict(trigger="choose", source="comment", dest="done", conditions=[chose(SKIP)], after=[thank]),
+        ],
+        views={"service": view_service, "intro": view_intro, "closed": view_closed, "talk": view_talk,
+               "rate": view_rate, "comment": view_comment, "ended": view_ended},
+        help_key=N_("chat.help"), final=frozenset({"done", "left_menu"}), on_start=on_start, refresh=refresh,
+        controls=False, settled=frozenset({"talk", "rate", "comment", "ended"}), position_keys=("chat",),
+        allowed=not_staff, reload=True,
+    )
+
+
+def _period(value: list[str]) -> Period:
+    return Period(datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]))

@@ -1,0 +1,246 @@
+"""A coordinator's chat schedule in Telegram: who is on which slot, closed days and extra openings.
+
+The weekly slots come from the services file; the rota and the changes for single days are rows, so a
+coordinator can change them without a deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Any
+
+from flows import shifts
+from flows.guards import chose
+from flows.messages import N_, Lines, Msg
+from flows.results import Ask, Option, Say
+from flows.schedule import DAYS, HELSINKI, Service, Slot, slot_key
+from flows.spec import Conversation, FlowSpec, Who
+from storage.ports import AuditRow, ClosingRow, RotaRow
+
+NAME = "rota"
+VERSION = 1
+BACK, DONE, CLOSE_DAY, ADD_SLOT = "back", "done", "close_day", "add_slot"
+DAY_NAMES = {"mon": N_("rota.day_mon"), "tue": N_("rota.day_tue"), "wed": N_("rota.day_wed"),
+             "thu": N_("rota.day_thu"), "fri": N_("rota.day_fri"), "sat": N_("rota.day_sat"), "sun": N_("rota.day_sun")}
+SHOWN_CHANGES = 10
+
+
+def is_coordinator(who: Who) -> bool:
+    return who.is_coordinator
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """ "24.12.2026", "24.12." (this year, or next if it has passed) or "2026-12-24"."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?", text)
+    if not match:
+        return None
+    try:
+        day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
+    except ValueError:
+        return None
+    if match[3] is None and day < today:
+        day = day.replace(year=day.year + 1)
+    return day
+
+
+def parse_times(text: str) -> tuple[time, time] | None:
+    """ "10-12", "10:00-12:30", "10.00–12.00"."""
+    match = re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?\s*[-–]\s*(\d{1,2})(?:[:.](\d{2}))?", text.strip())
+    if not match:
+        return None
+    try:
+        start, end = time(int(match[1]), int(match[2] or 0)), time(int(match[3]) % 24, int(match[4] or 0))
+    except ValueError:
+        return None
+    return (start, end) if start != end else None
+
+
+def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
+    by_id = {service.id: service for service in setup.services}
+
+    async def on_start(conv: Conversation) -> None:
+        if len(setup.services) == 1:
+            conv.data["service"] = setup.services[0].id
+            conv.state = "service"
+            await load(conv)
+
+    async def load(conv: Conversation) -> None:
+        """The service's slots with their workers, and the coming changes."""
+        service = by_id[conv.data["service"]]
+        rota = await conv.work.schedules.rota(service.id)
+        names = {staff.id: staff.name for staff in await conv.work.staff.all() if staff.active and staff.is_worker}
+        today = conv.now.astimezone(HELSINKI).date()
+        changes = [row for row in await conv.work.schedules.closings(service.id) if row.day >= today]
+        slots = [[key, _slot_text(service, key)] for key in service.weekly_keys()]
+        slots += [[slot_key(slot, day=day), f"{day.isoformat()} {slot.start:%H:%M}–{slot.end:%H:%M}"]
+                  for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
+        slots += [[slot_key(Slot(row.start, row.end), day=row.day),
+                   f"{row.day.isoformat()} {row.start:%H:%M}–{row.end:%H:%M}"]
+                  for row in changes if not row.closed and row.start and row.end]
+        conv.data["slots"] = [[key, text, [names[row.staff_id] for row in rota if row.slot == key
+                                           and row.staff_id in names]] for key, text in slots]
+        conv.data["workers"] = [[staff_id, name] for staff_id, name in sorted(names.items(), key=lambda p: p[1])]
+        conv.data["changes"] = [[row.id, row.day.isoformat(), row.closed,
+                                 f"{row.start:%H:%M}–{row.end:%H:%M}" if row.start and row.end else ""]
+                                for row in changes[:SHOWN_CHANGES]]
+
+    def _slot_text(service: Service, key: str) -> str:
+        day, _, start = key.partition(" ")
+        slot = next(slot for weekday, slot in service.weekly
+                    if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)
+        return f"{day} {slot.start:%H:%M}–{slot.end:%H:%M}"
+
+    async def choose_service(event: Any) -> None:
+        event.model.data["service"] = event.kwargs["value"]
+        await load(event.model)
+
+    def chose_service(event: Any) -> bool:
+        return event.kwargs.get("value") in by_id
+
+
+    def chose_slot(event: Any) -> bool:
+        return any(f"slot:{key}" == event.kwargs.get("value") for key, _, _ in event.model.data.get("slots", []))
+
+    async def open_slot(event: Any) -> None:
+        event.model.data["slot"] = event.kwargs["value"][5:]
+
+    def chose_worker(event: Any) -> bool:
+        value = str(event.kwargs.get("value", ""))
+        return value.startswith("w:") and any(str(w[0]) == value[2:] for w in event.model.data.get("workers", []))
+
+    async def toggle(event: Any) -> None:
+        conv: Conversation = event.model
+        row = RotaRow(conv.data["service"], conv.data["slot"], int(event.kwargs["value"][2:]))
+        on = any(existing == row for existing in await conv.work.schedules.rota(row.service))
+        await (conv.work.schedules.remove_rota(row) if on else conv.work.schedules.add_rota(row))
+        await _audit(conv, "rota.remove" if on else "rota.add", f"staff:{row.staff_id}")
+        await load(conv)
+
+    async def _audit(conv: Conversation, action: str, subject: str) -> None:
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+
+    def valid_day(event: Any) -> bool:
+        conv: Conversation = event.model
+        day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        if day is None or day < conv.now.astimezone(HELSINKI).date():
+            conv.emit(Say(Msg(N_("rota.bad_day"))))
+            return False
+        return True
+
+    async def close_day(event: Any) -> None:
+        conv: Conversation = event.model
+        day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        assert day is not None
+        await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, True))
+        await _audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
+        conv.emit(Say(Msg(N_("rota.day_closed"), {"date": day.isoformat()})))
+        await load(conv)
+
+    def valid_extra(event: Any) -> bool:
+        conv: Conversation = event.model
+        day_text, _, times_text = event.kwargs["text"].strip().partition(" ")
+        day = parse_day(day_text, conv.now.astimezone(HELSINKI).date())
+        if day is None or day < conv.now.astimezone(HELSINKI).date() or parse_times(times_text) is None:
+            conv.emit(Say(Msg(N_("rota.bad_slot"))))
+            return False
+        return True
+
+    async def add_extra(event: Any) -> None:
+        conv: Conversation = event.model
+        day_text, _, times_text = event.kwargs["text"].strip().partition(" ")
+        day = parse_day(day_text, conv.now.astimezone(HELSINKI).date())
+        times = parse_times(times_text)
+        assert day is not None and times is not None
+        await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, False, times[0], times[1]))
+        await _audit(conv, "schedule.extra_slot", f"service:{conv.data['service']}")
+        conv.emit(Say(Msg(N_("rota.slot_added"), {
+            "date": day.isoformat(), "times": f"{times[0]:%H:%M}–{times[1]:%H:%M}"})))
+        await load(conv)
+
+    def chose_change(event: Any) -> bool:
+        value = str(event.kwargs.get("value", ""))
+        return value.startswith("x:") and any(str(c[0]) == value[2:] for c in event.model.data.get("changes", []))
+
+    async def remove_change(event: Any) -> None:
+        conv: Conversation = event.model
+        await conv.work.schedules.remove_closing(int(event.kwargs["value"][2:]))
+        await _audit(conv, "schedule.change_removed", f"service:{conv.data['service']}")
+        conv.emit(Say(Msg(N_("rota.change_removed"))))
+        await load(conv)
+
+    # --- views ---
+    def view_services(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("rota.choose_service")), (
+            *(Option(service.id, service.name) for service in setup.services), Option(DONE, Msg(N_("rota.done")))))
+
+    def _slot_label(text: str) -> Msg | str:
+        day, _, rest = text.partition(" ")
+        return Msg(N_("rota.slot_weekly"), {"day": Msg(DAY_NAMES[day]), "times": rest.split(" ")[-1]}) if (
+            day in DAY_NAMES) else text
+
+    def view_service(conv: Conversation) -> Ask:
+        service = by_id[conv.data["service"]]
+        lines = tuple(Msg(N_("rota.slot_line"), {
+            "slot": _slot_label(text), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
+            for key, text, workers in conv.data["slots"])
+        changes = tuple(Msg(N_("rota.change_closed"), {"date": day}) if closed else Msg(
+            N_("rota.change_extra"), {"date": day, "times": times}) for _, day, closed, times in conv.data["changes"])
+        options = [Option(f"slot:{key}", Msg(N_("rota.edit_slot"), {"slot": _slot_label(text)}))
+                   for key, text, _ in conv.data["slots"]]
+        options += [Option(CLOSE_DAY, Msg(N_("rota.close_day"))), Option(ADD_SLOT, Msg(N_("rota.add_slot")))]
+        options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {"date": day, "times": times}))
+                    for change_id, day, _, times in conv.data["changes"]]
+        options.append(Option(BACK if len(setup.services) > 1 else DONE, Msg(N_("rota.back") if len(
+            setup.services) > 1 else N_("rota.done"))))
+        return Ask(Msg(N_("rota.service"), {
+            "service": service.name, "slots": Lines(lines) if lines else Msg(N_("rota.no_slots")),
+            "changes": Lines(changes) if changes else Msg(N_("rota.no_changes"))}), tuple(options))
+
+    def view_slot(conv: Conversation) -> Ask:
+        key = conv.data["slot"]
+        text = next((text for k, text, _ in conv.data["slots"] if k == key), key)
+        on: list[str] = next((workers for k, _, workers in conv.data["slots"] if k == key), [])
+        options = [Option(f"w:{staff_id}", Msg(N_("rota.worker_on") if name in on else N_("rota.worker_off"),
+                                               {"name": name})) for staff_id, name in conv.data["workers"]]
+        return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": _slot_label(text)}),
+                   (*options, Option(BACK, Msg(N_("rota.back")))))
+
+    def view_close_day(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("rota.ask_day")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
+
+    def view_add_slot(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("rota.ask_slot")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
+
+    return FlowSpec(
+        name=NAME, version=VERSION,
+        states=["services", "service", "slot", "close_day", "add_slot", "done"], initial="services",
+        transitions=[
+            dict(trigger="choose", source="services", dest="service", conditions=[chose_service],
+                 after=[choose_service]),
+            dict(trigger="choose", source=["services", "service"], dest="done", conditions=[chose(DONE)]),
+            dict(trigger="choose", source="service", dest="services", conditions=[chose(BACK)]),
+            dict(trigger="choose", source="service", dest="slot", conditions=[chose_slot], after=[open_slot]),
+            dict(trigger="choose", source="service", dest="close_day", conditions=[chose(CLOSE_DAY)]),
+            dict(trigger="choose", source="service", dest="add_slot", conditions=[chose(ADD_SLOT)]),
+            dict(trigger="choose", source="service", dest="service", conditions=[chose_change],
+                 after=[remove_change]),
+            dict(trigger="choose", source="slot", dest="slot", conditions=[chose_worker], after=[toggle]),
+            dict(trigger="choose", source=["slot", "close_day", "add_slot"], dest="service",
+                 conditions=[chose(BACK)]),
+            dict(trigger="text", source="close_day", dest="service", conditions=[valid_day], after=[close_day]),
+            dict(trigger="text", source="close_day", dest="close_day"),
+            dict(trigger="text", source="add_slot", dest="service", conditions=[valid_extra], after=[add_extra]),
+            dict(trigger="text", source="add_slot", dest="add_slot"),
+        ],
+        views={"services": view_services, "service": view_service, "slot": view_slot, "close_day": view_close_day,
+               "add_slot": view_add_slot},
+        help_key=N_("rota.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_coordinator,
+        position_keys=("service", "slot"), reload=True, controls=False,
+    )
+

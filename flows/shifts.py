@@ -1,0 +1,312 @@
+"""The anonymous chat on shifts: who is on duty, the queue, the chats, and what a shift's start and end bring.
+
+Plain logic over the storage port, shared by the young person's chat, the worker's desk and the ticker.
+Everything sent to another person is an outbox row, so it survives a restart and keeps its order; a
+"poke" row makes the engine show that person where they are now (a worker took or closed their chat).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flows.messages import N_, LocalText, Msg, Period, dump_msg
+from flows.schedule import Service, Slot
+from storage.ports import ChatMessageRow, ChatRow, DutyRow, OutboxRow, ShiftRow, StaffRow, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# An open chat is closed this long after its shift ended, if its worker has not closed or handed it over.
+GRACE = timedelta(minutes=30)
+# Outbox kinds: a plain message, a picture or sticker passed on, and a poke that re-shows the recipient's flow.
+PUSH, MEDIA, POKE = "chat", "chat_media", "poke"
+
+
+@dataclass(frozen=True)
+class ChatSetup:
+    """The chat services and how workers are shown to young people."""
+
+    services: tuple[Service, ...]
+    show_names: bool = True
+
+    def get(self, service_id: str) -> Service | None:
+        return next((service for service in self.services if service.id == service_id), None)
+
+    def name(self, service_id: str) -> LocalText | str:
+        service = self.get(service_id)
+        return service.name if service else service_id
+
+
+# --- schedules and duty ------------------------------------------------------------------------------
+
+
+async def schedule_of(work: UnitOfWork, service: Service) -> Service:
+    """The service's schedule with the closed days and extra slots coordinators added in Telegram."""
+    changes = await work.schedules.closings(service.id)
+    return service.with_changes(
+        frozenset(row.day for row in changes if row.closed),
+        tuple((row.day, Slot(row.start, row.end)) for row in changes
+              if not row.closed and row.start is not None and row.end is not None),
+    )
+
+
+async def current_shift(work: UnitOfWork, service: Service, now: datetime) -> ShiftRow | None:
+    """The shift of the opening ``now`` falls in (recorded on first sight, with the rota's workers on duty)."""
+    schedule = await schedule_of(work, service)
+    period = schedule.open_at(now)
+    if period is None:
+        return None
+    shift = await work.shifts.get_or_add(ShiftRow(service.id, period[0], period[1]))
+    if not shift.started:
+        assert shift.id is not None
+        keys = set(schedule.slot_keys(period[0]))
+        marked = {row.staff_id for row in await work.shifts.duty(shift.id)}
+        for row in await work.schedules.rota(service.id):
+            if row.slot in keys and row.staff_id not in marked:  # a worker who went off by hand stays off
+                await work.shifts.set_duty(DutyRow(shift.id, row.staff_id, True, now))
+                marked.add(row.staff_id)
+    return shift
+
+
+async def on_duty(work: UnitOfWork, shift: ShiftRow) -> list[StaffRow]:
+    """The workers on duty in ``shift`` (whose access has not been removed)."""
+    assert shift.id is not None
+    found = []
+    for row in await work.shifts.duty(shift.id):
+        staff = await work.staff.get(row.staff_id)
+        if row.on and staff is not None and staff.active and staff.is_worker:
+            found.append(staff)
+    return found
+
+
+async def next_opening(work: UnitOfWork, service: Service, now: datetime) -> Period | None:
+    upcoming = (await schedule_of(work, service)).next_openings(now, 1)
+    return Period(*upcoming[0]) if upcoming else None
+
+
+async def available(work: UnitOfWork, service: Service, now: datetime) -> bool:
+    """Open now, with at least one worker on duty."""
+    shift = await current_shift(work, service, now)
+    return shift is not None and bool(await on_duty(work, shift))
+
+
+async def my_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: datetime) -> list[ShiftRow]:
+    """The current shifts this worker is on duty in."""
+    found = []
+    for service in setup.services:
+        shift = await current_shift(work, service, now)
+        if shift is not None and shift.id is not None and any(
+                row.staff_id == staff_id and row.on for row in await work.shifts.duty(shift.id)):
+            found.append(shift)
+    return found
+
+
+# --- pushes --------------------------------------------------------------------------------------------
+
+
+async def push(work: UnitOfWork, recipient: str, message: Msg, now: datetime) -> None:
+    await work.outbox.add(OutboxRow(recipient, PUSH, dump_msg(message), now))
+
+
+async def poke(work: UnitOfWork, recipient: str, notice: Msg | None, now: datetime) -> None:
+    """Show ``recipient`` where they are now (their flow catches up first), with ``notice`` before it."""
+    await work.outbox.add(OutboxRow(recipient, POKE, dump_msg(notice) if notice else {}, now))
+
+
+async def push_media(work: UnitOfWork, recipient: str, label: Msg, kind: str, ref: str, now: datetime) -> None:
+    await work.outbox.add(OutboxRow(recipient, MEDIA, {**dump_msg(label), "media": kind, "ref": ref}, now))
+
+
+def worker_label(staff: StaffRow, show_names: bool) -> Msg:
+    """How a young person sees a worker: role and first name, or the role only."""
+    first = staff.name.split()[0] if staff.name.split() else ""
+    if show_names and first:
+        return Msg(N_("chat.worker_named"), {"title": staff.title, "name": first})
+    return Msg(N_("chat.worker_role"), {"title": staff.title})
+
+
+def chat_label(chat: ChatRow) -> Msg:
+    """How a worker sees a chat among several: its number, with a flag when crisis words were written."""
+    return Msg(N_("chat.label_crisis") if chat.crisis else N_("chat.label"), {"number": chat.id or 0})
+
+
+# --- chats ---------------------------------------------------------------------------------------------
+
+
+async def place_in_queue(work: UnitOfWork, chat: ChatRow) -> int:
+    queue = await work.chats.queued(chat.service)
+    return next((index for index, row in enumerate(queue, start=1) if row.id == chat.id), len(queue) + 1)
+
+
+async def young_says(work: UnitOfWork, chat: ChatRow, now: datetime, kind: str, body: str,
+                     crisis: bool = False) -> None:
+    """Keep the young person's message and pass it to their worker, if a worker has the chat."""
+    assert chat.id is not None
+    await work.chats.add_message(ChatMessageRow(chat.id, now, "young", kind, body))
+    if crisis and not chat.crisis:
+        chat.crisis = True  # first in the queue, and flagged for the worker
+        await work.chats.save(chat)
+    staff = await work.staff.get(chat.staff_id) if chat.status == "open" and chat.staff_id else None
+    if staff is None or staff.user_key is None:
+        return
+    label = chat_label(chat)
+    if kind == "text":
+        await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now)
+    else:
+        await push_media(work, staff.user_key, label, kind, body, now)
+
+
+async def worker_says(work: UnitOfWork, staff: StaffRow, chat: ChatRow, now: datetime, kind: str,
+                      body: str | LocalText, show_names: bool) -> None:
+    """Keep the worker's message and pass it to the young person (a quick reply in their own language)."""
+    assert chat.id is not None
+    if chat.user_key is None:
+        return
+    who = worker_label(staff, show_names)
+    if kind == "text":
+        if isinstance(body, LocalText):  # kept as the young person saw it
+            young = await work.users.get(chat.user_key)
+            kept = body.get(young.language if young else "fi")
+        else:
+            kept = body
+        await work.chats.add_message(ChatMessageRow(chat.id, now, "staff", kind, kept, staff.id))
+        await push(work, chat.user_key, Msg(N_("chat.from_worker"), {"who": who, "text": body}), now)
+    else:
+        assert isinstance(body, str)
+        await work.chats.add_message(ChatMessageRow(chat.id, now, "staff", kind, body, staff.id))
+        await push_media(work, chat.user_key, who, kind, body, now)
+
+
+async def take(work: UnitOfWork, staff: StaffRow, chat: ChatRow, shift: ShiftRow, now: datetime,
+               show_names: bool) -> None:
+    chat.status, chat.staff_id, chat.shift_id, chat.taken_at = "open", staff.id, shift.id, now
+    await work.chats.save(chat)
+    if chat.user_key is not None:
+        await poke(work, chat.user_key, Msg(N_("chat.taken"), {"who": worker_label(staff, show_names)}), now)
+    log.info("chat.taken chat=%s staff=%s", chat.id, staff.id)
+
+
+async def hand_over(work: UnitOfWork, chat: ChatRow, giver: StaffRow, taker: StaffRow, now: datetime,
+                    show_names: bool) -> None:
+    """Another worker on duty continues the chat; both sides are told."""
+    chat.staff_id = taker.id
+    await work.chats.save(chat)
+    if taker.user_key:
+        await push(work, taker.user_key, Msg(N_("chat.handed_to_you"), {
+            "chat": chat_label(chat), "from": giver.name}), now)
+    if chat.user_key is not None:
+        await poke(work, chat.user_key, Msg(N_("chat.transferred"), {"who": worker_label(taker, show_names)}), now)
+    log.info("chat.transferred chat=%s from=%s to=%s", chat.id, giver.id, taker.id)
+
+
+async def back_to_queue(work: UnitOfWork, chat: ChatRow, next_time: Period | None, now: datetime) -> None:
+    """The chat waits for the next shift (its worker's shift ended); the young person is told when."""
+    chat.status, chat.staff_id, chat.left = "queued", None, True
+    await work.chats.save(chat)
+    if chat.user_key is not None:
+        await poke(work, chat.user_key, _next_shift_notice(next_time), now)
+
+
+def _next_shift_notice(next_time: Period | None) -> Msg:
+    if next_time is None:
+        return Msg(N_("chat.waits_next_shift_unknown"))
+    return Msg(N_("chat.waits_next_shift"), {"when": next_time})
+
+
+async def close(work: UnitOfWork, chat: ChatRow, by: str, now: datetime) -> None:
+    """End the chat. The young person is unlinked from it at once: counts, times and the rating stay,
+    the texts go after the retention time. Whoever did not close it is told."""
+    young, staff_id = chat.user_key, chat.staff_id
+    chat.status, chat.closed_at, chat.closed_by, chat.user_key = "closed", now, by, None
+    await work.chats.save(chat)
+    staff = await work.staff.get(staff_id) if staff_id else None
+    if by != "staff" and staff is not None and staff.user_key and chat.taken_at is not None:
+        key = N_("chat.closed_by_young") if by in ("young", "forget") else N_("chat.closed_at_shift_end")
+        await push(work, staff.user_key, Msg(key, {"chat": chat_label(chat)}), now)
+    if by != "young" and by != "forget" and young is not None:
+        key = N_("chat.closed_by_worker") if by == "staff" else N_("chat.closed_by_shift")
+        await poke(work, young, Msg(key), now)
+    log.info("chat.closed chat=%s by=%s", chat.id, by)
+
+
+# --- the ticker's part ---------------------------------------------------------------------------------
+
+
+async def tick(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
+    """Start and end shifts, and let go of what an ended chat no longer needs. Run every ticker round."""
+    for service in setup.services:
+        shift = await current_shift(work, service, now)
+        if shift is not None and not shift.started:
+            await _start(work, service, shift, now)
+    for shift in await work.shifts.unfinished():
+        ended = setup.get(shift.service)
+        if shift.ends_at <= now and ended is not None:
+            await _end(work, ended, shift, now)
+    await _overdue(work, setup, now)
+    await _release_contacts(work, now)
+
+
+async def _start(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetime) -> None:
+    shift.started = True
+    await work.shifts.save(shift)
+    waiting = len(await work.chats.queued(service.id))
+    for staff in await on_duty(work, shift):
+        if staff.user_key:
+            await push(work, staff.user_key, Msg(N_("shift.started"), {
+                "service": service.name, "when": Period(shift.starts_at, shift.ends_at), "waiting": waiting}), now)
+    log.info("shift.started service=%s shift=%s waiting=%d", service.id, shift.id, waiting)
+
+
+async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetime) -> None:
+    shift.started = shift.ended = True
+    await work.shifts.save(shift)
+    if shift.ends_at + GRACE < now:
+        # The bot was down over the whole end of the shift: nobody to tell now, the overdue pass closes.
+        log.info("shift.ended service=%s shift=%s late=1", service.id, shift.id)
+        return
+    following = await current_shift(work, service, now)  # a shift that starts as this one ends
+    next_time = await next_opening(work, service, now)
+    if following is None:
+        for chat in await work.chats.queued(service.id):
+            if not chat.left:
+                # Nobody got to it: it waits for the next shift, and the young person knows when.
+                chat.left = True
+                await work.chats.save(chat)
+                if chat.user_key is not None:
+                    await poke(work, chat.user_key, _next_shift_notice(next_time), now)
+    for staff in await on_duty(work, shift):
+        if staff.id is None:
+            continue
+        mine = [chat for chat in await work.chats.open_for_staff(staff.id) if chat.shift_id == shift.id]
+        for chat in mine:
+            if chat.user_key is not None:
+                await push(work, chat.user_key, Msg(N_("chat.shift_ending")), now)
+        if staff.user_key:
+            message = Msg(N_("shift.ended_open"), {"service": service.name, "count": len(mine)}) if mine else Msg(
+                N_("shift.ended"), {"service": service.name})
+            await (poke(work, staff.user_key, message, now) if mine else push(work, staff.user_key, message, now))
+    log.info("shift.ended service=%s shift=%s", service.id, shift.id)
+
+
+async def _overdue(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
+    """Open chats of shifts that ended longer than the grace time ago are closed, both sides told."""
+    for staff in await work.staff.all():
+        for chat in await work.chats.open_for_staff(staff.id or 0):
+            shift = await work.shifts.get(chat.shift_id) if chat.shift_id else None
+            if shift is not None and shift.ends_at + GRACE <= now:
+                await close(work, chat, "shift_end", now)
+
+
+async def _release_contacts(work: UnitOfWork, now: datetime) -> None:
+    """An anonymous person's chat id is kept only while a chat or left message of theirs is active, and
+    until what was queued for them is sent."""
+    for key in await work.contacts.keys():
+        if await work.staff.by_user(key) is not None or await work.clients.by_user(key) is not None:
+            continue
+        if await work.chats.active_for_user(key) is not None:
+            continue
+        if any(row.status in ("pending", "sending") for row in await work.outbox.for_recipient(key)):
+            continue
+        await work.contacts.delete(key)
+        log.info("chat.contact_released user=%s", key[:12])

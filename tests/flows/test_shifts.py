@@ -1,0 +1,195 @@
+"""Shifts as plain logic over the memory store: duty from the rota, changes made in Telegram, the start and end
+of a shift (also on a daylight-saving night), the queue order, and the statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from flows import chat_stats, shifts
+from flows.messages import load_msg
+from flows.rota import parse_day, parse_times
+from flows.schedule import parse_services
+from storage.memory import MemoryStore
+from storage.ports import (
+    ChatRow,
+    ClosingRow,
+    ContactRow,
+    DutyRow,
+    OutboxRow,
+    RotaRow,
+    StaffRow,
+    UnitOfWork,
+    UserRow,
+)
+
+SERVICES = """
+[[services]]
+id = "sw"
+name = { fi = "Chat", sv = "Chatt", en = "Chat" }
+opening = { fi = "Sosiaalityöntekijä vastaa.", sv = "En socialarbetare svarar.", en = "A social worker answers." }
+slots = [
+    { day = "fri", start = "12:00", end = "14:00" },
+    { day = "sun", start = "02:30", end = "04:30" },
+]
+"""
+FRIDAY_NOON = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # 12:00 in Helsinki (winter time)
+
+
+@pytest.fixture
+def setup() -> shifts.ChatSetup:
+    return shifts.ChatSetup(parse_services(SERVICES, "test"))
+
+
+async def add_worker(work: UnitOfWork, name: str, key: str) -> StaffRow:
+    await work.users.save(UserRow(key, "fi", FRIDAY_NOON, FRIDAY_NOON))
+    staff = StaffRow(name, "sosiaaliohjaaja", "Oulunkaari", False, True, FRIDAY_NOON, key)
+    staff.id = await work.staff.add(staff)
+    return staff
+
+
+def kinds(rows: list[OutboxRow]) -> list[str]:
+    return [load_msg(row.message).key for row in rows if row.message]
+
+
+async def test_rota_workers_are_on_duty_and_one_who_went_off_stays_off(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    service = setup.services[0]
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino Virtanen", "w1")
+        bea = await add_worker(work, "Bea", "w2")
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", bea.id or 0))
+        assert await shifts.current_shift(work, service, FRIDAY_NOON - timedelta(minutes=1)) is None
+        shift = await shifts.current_shift(work, service, FRIDAY_NOON)
+        assert shift is not None and shift.id is not None
+        assert [s.name for s in await shifts.on_duty(work, shift)] == ["Aino Virtanen", "Bea"]
+        await work.shifts.set_duty(DutyRow(shift.id, bea.id or 0, False, FRIDAY_NOON))
+        again = await shifts.current_shift(work, service, FRIDAY_NOON + timedelta(minutes=5))
+        assert again is not None and again.id == shift.id
+        assert [s.name for s in await shifts.on_duty(work, again)] == ["Aino Virtanen"]
+        assert await shifts.available(work, service, FRIDAY_NOON)
+
+
+async def test_a_closed_day_and_an_extra_slot_from_telegram_change_the_schedule(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    service = setup.services[0]
+    async with store.transaction() as work:
+        await work.schedules.add_closing(ClosingRow("sw", date(2026, 11, 20), True))
+        await work.schedules.add_closing(ClosingRow("sw", date(2026, 11, 21), False, time(10), time(11)))
+        assert await shifts.current_shift(work, service, FRIDAY_NOON) is None
+        saturday = datetime(2026, 11, 21, 8, 30, tzinfo=UTC)  # 10:30 in Helsinki
+        shift = await shifts.current_shift(work, service, saturday)
+        assert shift is not None and shift.starts_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+        schedule = await shifts.schedule_of(work, service)
+        assert schedule.slot_keys(shift.starts_at) == ("2026-11-21 10:00",)
+
+
+async def test_a_slot_on_the_spring_daylight_saving_night_finds_its_rota(setup: shifts.ChatSetup) -> None:
+    """Sunday 28 March 2027: 03:00 becomes 04:00. The 02:30-04:30 slot starts at 02:30 EET (00:30 UTC) and
+    ends at 04:30 EEST (01:30 UTC): one hour long, and the rota of 'sun 02:30' is on duty."""
+    store = MemoryStore()
+    service = setup.services[0]
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await work.schedules.add_rota(RotaRow("sw", "sun 02:30", aino.id or 0))
+        inside = datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+        shift = await shifts.current_shift(work, service, inside)
+        assert shift is not None
+        assert (shift.starts_at, shift.ends_at) == (datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
+                                                    datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
+        assert [s.name for s in await shifts.on_duty(work, shift)] == ["Aino"]
+        assert await shifts.current_shift(work, service, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)) is None
+
+
+async def test_tick_tells_the_shift_start_and_end_and_closes_overdue_chats(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        await work.users.save(UserRow("late", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        waiting = ChatRow("sw", FRIDAY_NOON - timedelta(hours=20), "young", left=True)
+        waiting.id = await work.chats.add(waiting)
+        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert kinds(await work.outbox.for_recipient("w1")) == ["shift.started"]
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(minutes=1))  # told once
+        assert len(await work.outbox.for_recipient("w1")) == 1
+        shift = await shifts.current_shift(work, setup.services[0], FRIDAY_NOON)
+        assert shift is not None
+        await shifts.take(work, aino, waiting, shift, FRIDAY_NOON, True)
+        late = ChatRow("sw", FRIDAY_NOON + timedelta(minutes=100), "late")
+        late.id = await work.chats.add(late)
+
+        end = FRIDAY_NOON + timedelta(hours=2)
+        await shifts.tick(work, setup, end)
+        assert kinds(await work.outbox.for_recipient("w1"))[-1] == "shift.ended_open"
+        assert kinds(await work.outbox.for_recipient("young"))[-1] == "chat.shift_ending"
+        assert kinds(await work.outbox.for_recipient("late"))[-1] == "chat.waits_next_shift"
+        still = await work.chats.get(late.id)
+        assert still is not None and still.left and still.status == "queued"
+        assert (await work.chats.get(waiting.id or 0)).status == "open"  # type: ignore[union-attr]
+
+        await shifts.tick(work, setup, end + shifts.GRACE)
+        closed = await work.chats.get(waiting.id or 0)
+        assert closed is not None and closed.status == "closed" and closed.closed_by == "shift_end"
+        assert closed.user_key is None, "a closed chat is not linked to anyone"
+        assert kinds(await work.outbox.for_recipient("young"))[-1] == "chat.closed_by_shift"
+
+
+async def test_an_anonymous_contact_is_released_when_the_chat_is_done(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    async with store.transaction() as work:
+        staff = await add_worker(work, "Aino", "w1")
+        await work.contacts.save(ContactRow("w1", "sealed-w", FRIDAY_NOON))
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        await work.contacts.save(ContactRow("young", "sealed-y", FRIDAY_NOON))
+        chat = ChatRow("sw", FRIDAY_NOON, "young")
+        chat.id = await work.chats.add(chat)
+        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert await work.contacts.get("young") is not None, "kept while the chat is active"
+        chat.staff_id, chat.taken_at = staff.id, FRIDAY_NOON
+        await shifts.close(work, chat, "staff", FRIDAY_NOON)
+        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert await work.contacts.get("young") is not None, "kept until the closing message is sent"
+        for row in await work.outbox.for_recipient("young"):
+            await work.outbox.finish(row.id or 0, "sent", FRIDAY_NOON)
+        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert await work.contacts.get("young") is None
+        assert await work.contacts.get("w1") is not None, "staff contacts are not the chat's to release"
+
+
+def test_percentiles_and_figures() -> None:
+    assert chat_stats.percentile([], 50) is None
+    assert chat_stats.percentile([5.0], 90) == 5.0
+    values = [float(n) for n in range(1, 11)]
+    assert chat_stats.percentile(values, 50) == 5.0
+    assert chat_stats.percentile(values, 90) == 9.0
+    t0 = FRIDAY_NOON
+    chats = [
+        ChatRow("sw", t0, None, status="closed", taken_at=t0 + timedelta(minutes=2), rating=5),
+        ChatRow("sw", t0, None, status="closed", taken_at=t0 + timedelta(minutes=10), rating=3, crisis=True),
+        ChatRow("sw", t0 - timedelta(days=1), None, status="closed", left=True, taken_at=t0, rating=4),
+        ChatRow("sw", t0, None, status="closed"),
+        ChatRow("sw", t0, "y", status="queued"),
+    ]
+    figures = chat_stats.summary(chats)
+    assert figures == {"answered": 3, "left_answered": 1, "unanswered": 1, "waiting": 1, "wait_p50_min": 2.0,
+                       "wait_p90_min": 10.0, "crisis": 1, "ratings": 3, "rating_avg": 4.0}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("24.12.2026", date(2026, 12, 24)), ("2026-12-24", date(2026, 12, 24)), ("24.12.", date(2026, 12, 24)),
+    ("1.1.", date(2027, 1, 1)), ("31.2.2027", None), ("huomenna", None), ("", None),
+])
+def test_dates_typed_by_a_coordinator(text: str, expected: date | None) -> None:
+    assert parse_day(text, date(2026, 11, 25)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("10-12", (time(10), time(12))), ("10:00–12:30", (time(10), time(12, 30))), ("22.00-1.00", (time(22), time(1))),
+    ("10-10", None), ("25-26", None), ("kymmenestä", None),
+])
+def test_times_typed_by_a_coordinator(text: str, expected: tuple[time, time] | None) -> None:
+    assert parse_times(text) == expected
