@@ -34,6 +34,7 @@ STUCK_AFTER = timedelta(minutes=5)
 Push = Callable[[int, list[Outgoing]], Awaitable[None]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
 NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
+CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
 
 
 async def reminders_allowed(work: UnitOfWork, recipient: str) -> bool:
@@ -106,6 +107,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             status = "failed"
     async with services.store.transaction() as work:
         await work.outbox.finish(row.id, status, services.engine.clock())
+        if row.kind in CHAT_KINDS:
+            # The last message of a finished anonymous chat is out: its chat id is no longer needed.
+            await shifts.release_contact(work, row.recipient)
     log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
 
@@ -118,14 +122,15 @@ async def purge_idle(services: Services) -> int:
     - clients whose work ended longer ago than the client retention period (their consent record too);
     - wrong-code attempts older than a day, and finished outbox rows older than a week;
     - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
-      times and ratings stay for the statistics).
+      times and ratings stay for the statistics), and chat ids of anonymous people no chat needs any more.
     """
     now = services.engine.clock()
     settings = services.settings
     deleted = 0
     async with services.store.transaction() as work:
         for key in await work.users.idle_since(now - timedelta(days=settings.anonymous_retention_days)):
-            if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None:
+            if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None and (
+                    await work.chats.active_for_user(key) is None):  # a left message still waits for an answer
                 await work.audit.relabel(anonymous_actor(key), FORGOTTEN)
                 await work.code_attempts.delete_for(key)
                 await work.users.delete(key)
@@ -139,9 +144,10 @@ async def purge_idle(services: Services) -> int:
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
         chats = await work.chats.forget_closed(now - timedelta(days=settings.chat_retention_days))
-    if deleted or ended or attempts or sent or audited or chats:
-        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d chats=%d", deleted,
-                 len(ended), attempts, sent, audited, chats)
+        released = await shifts.release_contacts(work)
+    if deleted or ended or attempts or sent or audited or chats or released:
+        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d chats=%d contacts=%d",
+                 deleted, len(ended), attempts, sent, audited, chats, released)
         await services.store.scrub()
     return deleted
 

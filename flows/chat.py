@@ -25,7 +25,7 @@ LEAVE, END, SKIP = "leave", "end", "skip"
 RATINGS = ("1", "2", "3", "4", "5")
 RATING_LABELS = {"1": N_("chat.rate_1"), "2": N_("chat.rate_2"), "3": N_("chat.rate_3"), "4": N_("chat.rate_4"),
                  "5": N_("chat.rate_5")}
-MAX_MESSAGE = 2000
+MAX_MESSAGE = 4000  # Telegram's own limit is 4096; the worker's label goes on top
 
 
 def not_staff(who: Who) -> bool:
@@ -60,8 +60,10 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
 
     async def _follow(conv: Conversation, chat: ChatRow) -> None:
         """Keep what the views show in step with the chat row."""
-        conv.data.update(chat=chat.id, service=chat.service, status=chat.status, left=chat.left, who=None)
+        conv.data.update(chat=chat.id, service=chat.service, status=chat.status, who=None)
         if chat.status == "queued":
+            conv.data["open"] = chat.service in by_id and await shifts.available(
+                conv.work, by_id[chat.service], conv.now)
             conv.data["place"] = await shifts.place_in_queue(conv.work, chat)
             upcoming = await shifts.next_opening(conv.work, by_id[chat.service], conv.now) if (
                 chat.service in by_id) else None
@@ -99,23 +101,30 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
             # Needed to write back; sealed, and deleted when the chat and what was sent for it are done.
             await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
         await _message(conv, chat, event)
-        await _follow(conv, chat)
+        await _follow(conv, chat)  # the talk view says where the message is: in the queue, or kept
         if open_now:
-            conv.emit(Say(Msg(N_("chat.queued"), {"place": conv.data["place"]})))
-        else:
-            conv.emit(Say(_left_notice(conv)))
+            await shifts.tell_queue(conv.work, service, chat, conv.now)
 
     async def _message(conv: Conversation, chat: ChatRow, event: Any) -> None:
         if "text" in event.kwargs:
-            await shifts.young_says(conv.work, chat, conv.now, "text", event.kwargs["text"], conv.crisis)
+            if not await shifts.young_says(conv.work, chat, conv.now, "text", event.kwargs["text"], conv.crisis):
+                await _requeued(conv, chat)
             return
         kind, ref, caption = event.kwargs["kind"], event.kwargs["ref"], event.kwargs.get("caption", "")
         if ref is None:
             conv.emit(Say(Msg(N_("chat.cannot_pass"))))
             return
-        await shifts.young_says(conv.work, chat, conv.now, kind, ref)
+        passed = await shifts.young_says(conv.work, chat, conv.now, kind, ref)
         if caption:
-            await shifts.young_says(conv.work, chat, conv.now, "text", caption, conv.crisis)
+            passed = await shifts.young_says(conv.work, chat, conv.now, "text", caption, conv.crisis) and passed
+        if not passed:
+            await _requeued(conv, chat)
+
+    async def _requeued(conv: Conversation, chat: ChatRow) -> None:
+        conv.emit(Say(Msg(N_("chat.requeued"))))
+        await _follow(conv, chat)
+        if chat.service in by_id:
+            await shifts.tell_queue(conv.work, by_id[chat.service], chat, conv.now)
 
     async def talk(event: Any) -> None:
         conv: Conversation = event.model
@@ -164,6 +173,10 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         return Msg(N_("chat.left_unknown"))
 
     # --- views ---
+    def known_service(conv: Conversation) -> bool:
+        """A conversation about a service that was removed from the services file starts afresh."""
+        return conv.state == "talk" or "service" not in conv.data or conv.data["service"] in by_id
+
     def view_service(conv: Conversation) -> Ask:
         return Ask(Msg(N_("chat.choose_service")), (
             *(Option(service.id, service.name) for service in setup.services),
@@ -191,7 +204,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         who = conv.data.get("who")
         if conv.data.get("status") == "open" and who:
             prompt = Msg(N_("chat.talking"), {"who": _who(who)})
-        elif conv.data.get("left"):
+        elif not conv.data.get("open"):
             prompt = _left_notice(conv)
         else:
             prompt = Msg(N_("chat.waiting"), {"place": conv.data.get("place", 1)})
@@ -243,7 +256,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
                "rate": view_rate, "comment": view_comment, "ended": view_ended},
         help_key=N_("chat.help"), final=frozenset({"done", "left_menu"}), on_start=on_start, refresh=refresh,
         controls=False, settled=frozenset({"talk", "rate", "comment", "ended"}), position_keys=("chat",),
-        allowed=not_staff, reload=True,
+        allowed=not_staff, reload=True, resumable=True, still_valid=known_service,
     )
 
 

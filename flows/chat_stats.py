@@ -66,13 +66,15 @@ def _round(value: float | None) -> float | None:
 
 
 def shift_rows(shift_list: list[ShiftRow], chats: list[ChatRow], workers: dict[int, int]) -> list[dict[str, Any]]:
-    """One row per shift: the chats it answered, and the chats opened in it that nobody answered."""
+    """One row per shift: the chats it answered, and as unanswered the chats opened during it that no worker
+    had taken by its end (they may have been answered by a later shift, which counts them as answered)."""
     rows = []
     for shift in shift_list:
-        mine = [chat for chat in chats if chat.shift_id == shift.id or (
-            chat.shift_id is None and chat.service == shift.service and shift.starts_at <= chat.opened_at
-            < shift.ends_at)]
-        figures = summary(mine)
+        answered = [chat for chat in chats if chat.shift_id == shift.id]
+        missed = [chat for chat in chats if chat.service == shift.service
+                  and shift.starts_at <= chat.opened_at < shift.ends_at
+                  and (chat.taken_at is None or chat.taken_at >= shift.ends_at)]
+        figures = {**summary(answered), "unanswered": len(missed)}
         rows.append({
             "service": shift.service,
             "shift_start": shift.starts_at.astimezone(HELSINKI).isoformat(timespec="minutes"),

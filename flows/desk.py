@@ -26,7 +26,7 @@ MENU, TAKE, OFF, REFRESH, DESK = "menu", "take", "off", "refresh", "desk"
 QUICK, TRANSFER, NEXT_SHIFT, OFFER, CLOSE, YES, NO = "quick", "transfer", "next", "offer", "close", "yes", "no"
 TRANSCRIPT_LINES = 8
 NEXT_SHIFTS = 3
-MAX_MESSAGE = 2000
+MAX_MESSAGE = 4000  # Telegram's own limit is 4096; the chat's label goes on top
 
 
 def is_worker(who: Who) -> bool:
@@ -86,10 +86,13 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         await load(conv)
 
     async def _others(conv: Conversation, chat: ChatRow) -> None:
-        """Who else is on duty in this chat's shift (to hand it over to), and whether that shift has ended."""
+        """Who else is on duty now in this chat's service (to hand it over to), and whether the chat's own
+        shift has ended (then it can also wait for the next shift)."""
         shift = await conv.work.shifts.get(chat.shift_id) if chat.shift_id else None
-        others = [] if shift is None or shift.ends_at <= conv.now else [
-            {"id": staff.id, "name": staff.name} for staff in await shifts.on_duty(conv.work, shift)
+        service = setup.get(chat.service)
+        current = await shifts.current_shift(conv.work, service, conv.now) if service else None
+        others = [] if current is None else [
+            {"id": staff.id, "name": staff.name} for staff in await shifts.on_duty(conv.work, current)
             if staff.id != me(conv).id]
         conv.data.update(others=others, ended=shift is not None and shift.ends_at <= conv.now,
                          crisis=chat.crisis)
@@ -125,11 +128,11 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             return
         chat, shift = min(queue, key=lambda pair: (not pair[0].crisis, pair[0].opened_at, pair[0].id or 0))
         await shifts.take(conv.work, staff, chat, shift, conv.now, setup.show_names)
-        await show_chat(conv, chat, TRANSCRIPT_LINES * 4)
+        await show_chat(conv, chat, TRANSCRIPT_LINES * 8)
         assert chat.id is not None
         if staff.user_key:  # pictures and stickers sent while waiting are passed on now
             for message in await conv.work.chats.messages(chat.id):
-                if message.kind != "text":
+                if message.kind != "text" and message.sender == "young":
                     await shifts.push_media(conv.work, staff.user_key, shifts.chat_label(chat), message.kind,
                                             message.body, conv.now)
 
@@ -187,6 +190,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None  # refresh left the chat if it was not
+        conv.data["sent"] = True  # the answer names the chat it went to: several may be open
         if "text" in event.kwargs:
             await shifts.worker_says(conv.work, me(conv), chat, conv.now, "text", event.kwargs["text"],
                                      setup.show_names)
@@ -221,6 +225,10 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         chat = await my_chat(conv)
         taker = await conv.work.staff.get(int(event.kwargs["value"][3:]))
         assert chat is not None and taker is not None
+        service = setup.get(chat.service)
+        current = await shifts.current_shift(conv.work, service, conv.now) if service else None
+        if current is not None:
+            chat.shift_id = current.id  # the taker's shift answers it from now on (the next one, at a change)
         await shifts.hand_over(conv.work, chat, me(conv), taker, conv.now, setup.show_names)
         conv.emit(Say(Msg(N_("desk.transferred"), {"chat": shifts.chat_label(chat), "to": taker.name})))
         await load(conv)
@@ -294,8 +302,11 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
                     Option(DESK, Msg(N_("desk.back")))]
         label = Msg(N_("chat.label_crisis") if conv.data.get("crisis") else N_("chat.label"),
                     {"number": conv.data["chat"]})
-        return Ask(Msg(N_("desk.talk"), {"chat": label}), tuple(options), free_text=True, max_length=MAX_MESSAGE,
-                   media=True, quiet=True)
+        prompt = N_("desk.sent") if conv.data.get("sent") else N_("desk.talk")
+        return Ask(Msg(prompt, {"chat": label}), tuple(options), free_text=True, max_length=MAX_MESSAGE, media=True)
+
+    def not_sent(event: Any) -> None:
+        event.model.data.pop("sent", None)
 
     def view_quick(conv: Conversation) -> Ask:
         return Ask(Msg(N_("desk.choose_quick")), (*(Option(reply.id, reply.title) for reply in replies),
@@ -312,7 +323,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
 
     chat_states = ["talk", "quick", "transfer", "confirm_close"]
     return FlowSpec(
-        name=NAME, version=VERSION, states=["desk", *chat_states, "left"], initial="desk",
+        name=NAME, version=VERSION, states=["desk", {"name": "talk", "on_exit": [not_sent]}, *chat_states[1:], "left"],
+        initial="desk",
         transitions=[
             dict(trigger="choose", source="desk", dest="talk", conditions=[chose_take], after=[take_next]),
             dict(trigger="choose", source="desk", dest="talk", conditions=[chose_chat], after=[open_chat]),
@@ -338,5 +350,6 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         views={"desk": view_desk, "talk": view_talk, "quick": view_quick, "transfer": view_transfer,
                "confirm_close": view_confirm},
         help_key=N_("desk.help"), final=frozenset({"left"}), on_start=load, refresh=refresh, allowed=is_worker,
+        resumable=True,
         controls=False, settled=frozenset({"desk", *chat_states}), position_keys=("chat",), reload=True,
     )

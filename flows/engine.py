@@ -129,8 +129,9 @@ class Engine:
             reply = Reply(user.language)
             conv = await self._conversation(ctx, user, reply)
             # Checked before the flow sees the text, so that a chat can put the person first in the queue.
-            conv.crisis = reply.crisis = (self.crisis is not None and isinstance(given, inputs.Text)
-                                          and self.crisis.matches(given.text))
+            written = given.text if isinstance(given, inputs.Text) else (
+                given.caption if isinstance(given, inputs.Media) else "")
+            conv.crisis = reply.crisis = self.crisis is not None and bool(written) and self.crisis.matches(written)
             await self._refresh(conv, reply)
             # Rights come first: /forget, /mydata and /consent are never held up by a gate.
             rights = (isinstance(given, inputs.Command) and given.name in RIGHTS) or self.flows[conv.flow].ungated
@@ -408,7 +409,7 @@ class Engine:
             self._show(conv, reply)
             return
         start = dict(data or {})
-        if conv.flow not in (self.menu, flow) and self.flows[conv.flow].controls:
+        if conv.flow not in (self.menu, flow) and (self.flows[conv.flow].controls or self.flows[conv.flow].resumable):
             start[_RETURN] = {"flow": conv.flow, "state": conv.state, "version": conv.version,
                               "data": {k: v for k, v in conv.data.items() if k != _PENDING}}
         elif _RETURN in conv.data and conv.flow == flow:
@@ -429,7 +430,9 @@ class Engine:
             if (spec.allowed is None or spec.allowed(conv.who)) and (
                     spec.still_valid is None or spec.still_valid(conv)):
                 conv.step += 1
-                self._show(conv, reply, Msg(N_("flow.resume")))
+                reply.results.append(Say(Msg(N_("flow.resume"))))
+                await self._refresh(conv, reply)  # the chat may have moved on meanwhile
+                self._show(conv, reply)
                 return
             conv.flow, conv.state, conv.version, conv.data = resumed
         await self._switch(conv, self.menu, reply)

@@ -241,6 +241,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         views={"services": view_services, "service": view_service, "slot": view_slot, "close_day": view_close_day,
                "add_slot": view_add_slot},
         help_key=N_("rota.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_coordinator,
+        still_valid=lambda conv: "service" not in conv.data or conv.data["service"] in by_id,
         position_keys=("service", "slot"), reload=True, controls=False,
     )
 

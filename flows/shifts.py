@@ -75,13 +75,17 @@ async def on_duty(work: UnitOfWork, shift: ShiftRow) -> list[StaffRow]:
     found = []
     for row in await work.shifts.duty(shift.id):
         staff = await work.staff.get(row.staff_id)
-        if row.on and staff is not None and staff.active and staff.is_worker:
+        # A worker who never opened the bot (or was removed) cannot be written to: not on duty.
+        if row.on and staff is not None and staff.active and staff.is_worker and staff.user_key:
             found.append(staff)
     return found
 
 
 async def next_opening(work: UnitOfWork, service: Service, now: datetime) -> Period | None:
-    upcoming = (await schedule_of(work, service)).next_openings(now, 1)
+    """The next opening that starts after ``now`` (the current one, open but unstaffed or ending, does not
+    help someone who is waiting)."""
+    upcoming = [(start, end) for start, end in (await schedule_of(work, service)).next_openings(now, 2)
+                if start > now]
     return Period(*upcoming[0]) if upcoming else None
 
 
@@ -140,21 +144,51 @@ async def place_in_queue(work: UnitOfWork, chat: ChatRow) -> int:
 
 
 async def young_says(work: UnitOfWork, chat: ChatRow, now: datetime, kind: str, body: str,
-                     crisis: bool = False) -> None:
-    """Keep the young person's message and pass it to their worker, if a worker has the chat."""
+                     crisis: bool = False) -> bool:
+    """Keep the young person's message and pass it to their worker, if a worker has the chat. False when the
+    worker can no longer be reached: the chat is back in the queue (first, having waited longest)."""
     assert chat.id is not None
     await work.chats.add_message(ChatMessageRow(chat.id, now, "young", kind, body))
     if crisis and not chat.crisis:
         chat.crisis = True  # first in the queue, and flagged for the worker
         await work.chats.save(chat)
-    staff = await work.staff.get(chat.staff_id) if chat.status == "open" and chat.staff_id else None
-    if staff is None or staff.user_key is None:
-        return
+    if chat.status != "open":
+        return True
+    staff = await work.staff.get(chat.staff_id) if chat.staff_id else None
+    if staff is None or not staff.active or staff.user_key is None:
+        chat.status, chat.staff_id = "queued", None
+        await work.chats.save(chat)
+        log.info("chat.requeued chat=%s reason=unreachable", chat.id)
+        return False
     label = chat_label(chat)
     if kind == "text":
         await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now)
     else:
         await push_media(work, staff.user_key, label, kind, body, now)
+    return True
+
+
+async def tell_queue(work: UnitOfWork, service: Service, chat: ChatRow, now: datetime) -> None:
+    """Workers on duty learn at once that someone is waiting (their desk is shown again, with the queue)."""
+    shift = await current_shift(work, service, now)
+    if shift is None:
+        return
+    waiting = len(await work.chats.queued(service.id))
+    key = N_("desk.new_crisis_in_queue") if chat.crisis else N_("desk.new_in_queue")
+    for staff in await on_duty(work, shift):
+        if staff.user_key and staff.id != chat.staff_id:
+            await poke(work, staff.user_key, Msg(key, {"service": service.name, "waiting": waiting}), now)
+
+
+async def requeue_for_staff(work: UnitOfWork, staff_id: int, now: datetime) -> int:
+    """A worker's access was removed: their open chats go back to the queue and the young people are told."""
+    chats = await work.chats.open_for_staff(staff_id)
+    for chat in chats:
+        chat.status, chat.staff_id = "queued", None
+        await work.chats.save(chat)
+        if chat.user_key is not None:
+            await poke(work, chat.user_key, Msg(N_("chat.requeued")), now)
+    return len(chats)
 
 
 async def worker_says(work: UnitOfWork, staff: StaffRow, chat: ChatRow, now: datetime, kind: str,
@@ -234,7 +268,7 @@ async def close(work: UnitOfWork, chat: ChatRow, by: str, now: datetime) -> None
 
 
 async def tick(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
-    """Start and end shifts, and let go of what an ended chat no longer needs. Run every ticker round."""
+    """Start and end shifts on time, and close chats left open too long after theirs. Run every ticker round."""
     for service in setup.services:
         shift = await current_shift(work, service, now)
         if shift is not None and not shift.started:
@@ -244,7 +278,6 @@ async def tick(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
         if shift.ends_at <= now and ended is not None:
             await _end(work, ended, shift, now)
     await _overdue(work, setup, now)
-    await _release_contacts(work, now)
 
 
 async def _start(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetime) -> None:
@@ -261,30 +294,36 @@ async def _start(work: UnitOfWork, service: Service, shift: ShiftRow, now: datet
 async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetime) -> None:
     shift.started = shift.ended = True
     await work.shifts.save(shift)
+    following = await current_shift(work, service, now)  # a shift that starts as this one ends
+    staffed = following is not None and bool(await on_duty(work, following))
+    if not staffed:
+        next_time = await next_opening(work, service, now)
+        for chat in await work.chats.queued(service.id):
+            if chat.opened_at < shift.ends_at and chat.user_key is not None:
+                # Nobody got to it: it waits for the next shift, and the young person knows when.
+                await poke(work, chat.user_key, _next_shift_notice(next_time), now)
     if shift.ends_at + GRACE < now:
-        # The bot was down over the whole end of the shift: nobody to tell now, the overdue pass closes.
+        # The bot was down over the end of the shift: the workers have gone; the overdue pass closes.
         log.info("shift.ended service=%s shift=%s late=1", service.id, shift.id)
         return
-    following = await current_shift(work, service, now)  # a shift that starts as this one ends
-    next_time = await next_opening(work, service, now)
-    if following is None:
-        for chat in await work.chats.queued(service.id):
-            if not chat.left:
-                # Nobody got to it: it waits for the next shift, and the young person knows when.
-                chat.left = True
-                await work.chats.save(chat)
-                if chat.user_key is not None:
-                    await poke(work, chat.user_key, _next_shift_notice(next_time), now)
+    waiting = len(await work.chats.queued(service.id))
+    carried_to = {staff.id for staff in await on_duty(work, following)} if following is not None else set()
     for staff in await on_duty(work, shift):
         if staff.id is None:
             continue
         mine = [chat for chat in await work.chats.open_for_staff(staff.id) if chat.shift_id == shift.id]
+        if staff.id in carried_to and following is not None:
+            for chat in mine:  # on duty in the next shift too: the chats simply go on
+                chat.shift_id = following.id
+                await work.chats.save(chat)
+            continue
         for chat in mine:
             if chat.user_key is not None:
                 await push(work, chat.user_key, Msg(N_("chat.shift_ending")), now)
         if staff.user_key:
-            message = Msg(N_("shift.ended_open"), {"service": service.name, "count": len(mine)}) if mine else Msg(
-                N_("shift.ended"), {"service": service.name})
+            message = Msg(N_("shift.ended_open"), {"service": service.name, "count": len(mine),
+                                                   "waiting": waiting}) if mine else Msg(
+                N_("shift.ended"), {"service": service.name, "waiting": waiting})
             await (poke(work, staff.user_key, message, now) if mine else push(work, staff.user_key, message, now))
     log.info("shift.ended service=%s shift=%s", service.id, shift.id)
 
@@ -298,15 +337,22 @@ async def _overdue(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
                 await close(work, chat, "shift_end", now)
 
 
-async def _release_contacts(work: UnitOfWork, now: datetime) -> None:
-    """An anonymous person's chat id is kept only while a chat or left message of theirs is active, and
-    until what was queued for them is sent."""
-    for key in await work.contacts.keys():
-        if await work.staff.by_user(key) is not None or await work.clients.by_user(key) is not None:
-            continue
-        if await work.chats.active_for_user(key) is not None:
-            continue
-        if any(row.status in ("pending", "sending") for row in await work.outbox.for_recipient(key)):
-            continue
-        await work.contacts.delete(key)
-        log.info("chat.contact_released user=%s", key[:12])
+async def release_contact(work: UnitOfWork, key: str) -> bool:
+    """Delete an anonymous person's chat id once no chat or left message of theirs is active and nothing
+    queued for them is left to send. Staff and clients keep theirs (it is not the chat's)."""
+    if await work.staff.by_user(key) is not None or await work.clients.by_user(key) is not None:
+        return False
+    if await work.chats.active_for_user(key) is not None:
+        return False
+    if any(row.status in ("pending", "sending") for row in await work.outbox.for_recipient(key)):
+        return False
+    if await work.contacts.get(key) is None:
+        return False
+    await work.contacts.delete(key)
+    log.info("chat.contact_released user=%s", key[:12])
+    return True
+
+
+async def release_contacts(work: UnitOfWork) -> int:
+    """The sweep behind `release_contact` (the ticker also releases right after a last message is sent)."""
+    return sum([await release_contact(work, key) for key in await work.contacts.keys()])

@@ -126,6 +126,9 @@ class FlowSpec:
     # Brings the conversation up to date with what happened elsewhere (a worker took or closed the chat)
     # before each input is handled; it may move the state.
     refresh: Hook | None = None
+    # A command used in this flow (/hours, /consent) comes back to it afterwards, even without the generic
+    # controls (a chat in progress); flows with controls always come back.
+    resumable: bool = False
     # Opening the flow again while in it starts it afresh (lists that must be current), instead of
     # showing where the person is (answers in progress).
     reload: bool = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flows import shifts
 from flows.guards import chose, value
 from flows.messages import N_, Msg, dump_msg
 from flows.notify import workers_of
@@ -119,6 +120,7 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         await conv.work.staff.save(staff)
         await revoke_all(conv)
         await hand_over(conv, staff)
+        await shifts.requeue_for_staff(conv.work, staff.id or 0, conv.now)  # their open chats: next worker
         await audit(conv, "staff.removed")
         conv.emit(Say(Msg(N_("workers.removed"), {"name": staff.name})))
         await load_card(conv, conv.data["staff"])

@@ -103,3 +103,34 @@ async def test_a_worker_and_a_client_in_two_terminals(
         assert "Hello from Kettu" in worker_out.getvalue()
     finally:
         await services.store.close()
+
+
+async def test_the_young_persons_chat_in_a_terminal(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """`kaari chat`: with nobody on duty the chat offers to leave a message; a worker in another terminal goes
+    on duty by hand, takes it and answers; the young person sees the answer when they are back."""
+    from bot.admin import add_coordinator
+
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        young_out = io.StringIO()
+        await Console(services, young_out, tmp_path, "nuori").run(
+            io.StringIO("/chat\n1\nCan I apply for housing allowance afterwards? 🏠\n"), "en")
+        assert "112" in young_out.getvalue() and "Tue 24 Nov" in young_out.getvalue()
+        assert "Thanks, your message is saved" in young_out.getvalue()
+
+        await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa Koski",
+                              title="social counsellor", organisation="Oulunkaari", also_worker=True)
+        worker_out = io.StringIO()
+        await Console(services, worker_out, tmp_path, "kaisa").run(
+            io.StringIO("/desk\n1\n1\nYes, for up to three months back.\n"), "en")
+        assert "Can I apply for housing allowance afterwards? 🏠" in worker_out.getvalue()
+
+        young_out = io.StringIO()
+        await Console(services, young_out, tmp_path, "nuori").run(io.StringIO(""), "en")
+        shown = young_out.getvalue()
+        assert "Kaisa (social counsellor) is here" in shown
+        assert "Yes, for up to three months back." in shown
+    finally:
+        await services.store.close()

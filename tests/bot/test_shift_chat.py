@@ -15,7 +15,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.ticker import purge_idle, tick_shifts
-from flows.messages import Msg
+from flows.messages import Msg, Period
 from flows.quick_replies import load_quick_replies
 from flows.schedule import load_services
 from storage.ports import RotaRow, StaffRow, UserRow
@@ -76,18 +76,24 @@ async def test_a_shift_with_two_workers_and_three_young_people(
     intro = str(y1.last_question().params["text"])
     assert SERVICE.opening.fi in intro and catalogs.text("fi", Msg("chat.back_to_menu")) in y1.labels()
     calls = await y1.send("Hei, kysyisin asumistuesta")
-    assert catalogs.text("fi", Msg("chat.queued", {"place": 1})) in joined(calls)
+    assert catalogs.text("fi", Msg("chat.waiting", {"place": 1})) in joined(calls)
     await open_chat(y2, catalogs)
     calls = await y2.send("Moi")
-    assert catalogs.text("fi", Msg("chat.queued", {"place": 2})) in joined(calls)
+    assert catalogs.text("fi", Msg("chat.waiting", {"place": 2})) in joined(calls)
     await open_chat(y3, catalogs)
     calls = await y3.send("I want to die")
     assert joined(calls).startswith(catalogs.text("en", Msg("crisis.signpost", {"contacts": ""})).split("\n")[0])
-    assert catalogs.text("en", Msg("chat.queued", {"place": 1})) in joined(calls), "a crisis goes first"
+    assert catalogs.text("en", Msg("chat.waiting", {"place": 1})) in joined(calls), "a crisis goes first"
 
     # The shift starts: both workers are told how many are waiting.
+    mark = len(bot.api.calls)
     await flush(bot)
-    assert "3" in texts_to(bot, W1) and SERVICE.name.fi in texts_to(bot, W1)
+    for worker in (W1, W2):
+        assert catalogs.text("fi", Msg("shift.started", {
+            "service": SERVICE.name, "when": Period(clock.now, clock.now + timedelta(hours=2)), "waiting": 3,
+        })) in texts_to(bot, worker, mark)
+        assert catalogs.text("fi", Msg("desk.new_crisis_in_queue", {"service": SERVICE.name, "waiting": 3})) in (
+            texts_to(bot, worker, mark)), "on duty from the rota: told of each new chat, the crisis flagged"
 
     # Aino takes the first chat: the crisis one, with everything written so far.
     await aino.send("/desk")
@@ -106,20 +112,28 @@ async def test_a_shift_with_two_workers_and_three_young_people(
     calls = await bea.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 2})))
     assert "Hei, kysyisin asumistuesta" in joined(calls)
 
-    # Relay both ways, silently for the writer; pictures and stickers too, other things politely refused.
+    # Relay both ways: silently for the young person, with a short "sent to Chat 3" for the worker, who may
+    # have several chats open; pictures and stickers too, other things politely refused.
     mark = len(bot.api.calls)
     assert await y3.send("thanks for answering") == [], "a chat message gets no reply of its own"
-    assert await aino.send("Hei! Olen tässä. Miten voin auttaa?") == []
+    calls = await aino.send("Hei! Olen tässä. Miten voin auttaa?")
+    assert joined(calls) == catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label_crisis", {"number": 3})}))
     await y3.send_photo("photo-from-y3", caption="this is my letter")
+    await y3.send_sticker()
     calls = await y3.send_voice()
     assert catalogs.text("en", Msg("chat.cannot_pass")) in joined(calls)
+    await aino.send_sticker()
+    mark_pushes = len(bot.api.calls)
     await flush(bot)
-    to_aino = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == W1]
+    to_aino = [c for c in bot.api.calls[mark_pushes:] if c.params.get("chat_id") == W1]
     assert "thanks for answering" in str(to_aino[0].params["text"])
     assert label(catalogs, "chat.label_crisis", 3) in str(to_aino[0].params["text"])
-    assert [c.method for c in to_aino] == ["sendMessage", "sendPhoto", "sendMessage"]
+    assert [c.method for c in to_aino] == ["sendMessage", "sendPhoto", "sendMessage", "sendMessage", "sendSticker"]
     assert to_aino[1].params["photo"] == "photo-from-y3" and "this is my letter" in str(to_aino[2].params["text"])
-    assert "Aino (sosiaaliohjaaja):\nHei! Olen tässä." in texts_to(bot, Y3, mark), "role and first name"
+    assert to_aino[4].params["sticker"] == "s1"
+    to_y3 = [c for c in bot.api.calls[mark_pushes:] if c.params.get("chat_id") == Y3]
+    assert "Aino (sosiaaliohjaaja):\nHei! Olen tässä." in str(to_y3[0].params["text"]), "role and first name"
+    assert [c.method for c in to_y3] == ["sendMessage", "sendMessage", "sendSticker"]
 
     # A quick reply arrives in the young person's own language.
     await aino.tap(catalogs.text("fi", Msg("desk.quick")))
@@ -163,9 +177,9 @@ async def test_a_shift_with_two_workers_and_three_young_people(
     mark = len(bot.api.calls)
     await flush(bot)
     assert catalogs.text("fi", Msg("chat.shift_ending")) in texts_to(bot, Y1, mark)
-    assert catalogs.text("fi", Msg("shift.ended_open", {"service": SERVICE.name, "count": 1})) in texts_to(
-        bot, W2, mark)
-    assert catalogs.text("fi", Msg("desk.next_shift")) not in bea.labels()  # the desk first; the chat is there
+    assert catalogs.text("fi", Msg("shift.ended_open", {"service": SERVICE.name, "count": 1, "waiting": 0})) in (
+        texts_to(bot, W2, mark))
+    assert label(catalogs, "chat.label", 1) in bea.labels(), "the poke shows the desk with the open chat"
     await bea.tap(label(catalogs, "chat.label", 1))
     await bea.tap(catalogs.text("fi", Msg("desk.next_shift")))
     mark = len(bot.api.calls)

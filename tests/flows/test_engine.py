@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any, Protocol, cast
 
 import pytest
@@ -791,3 +792,24 @@ async def test_every_id_a_full_tour_emits_is_in_every_catalog(
         "error.unknown_command", "error.unsupported",
     } <= emitted
     assert len(await stored_assessments(memory_store)) == 2
+
+
+async def test_a_poke_shows_where_a_person_is_without_counting_as_their_visit(
+    engine: Engine, memory_store: MemoryStore, clock: Clock,
+) -> None:
+    assert (await engine.handle("nobody-yet", inputs.Poke(Msg("chat.taken")))).results == []
+    async with memory_store.transaction() as work:
+        assert await work.users.get("nobody-yet") is None, "a poke creates nobody"
+    await engine.handle(KEY, inputs.Start(), "en")
+    clock.advance(hours=3)
+    reply = await engine.handle(KEY, inputs.Poke(Msg("chat.closed_by_worker")))
+    assert said(reply) == ["chat.closed_by_worker"] and question(reply).options
+    async with memory_store.transaction() as work:
+        person = await work.users.get(KEY)
+        assert person is not None and person.last_seen_at == clock.now - timedelta(hours=3)
+
+
+async def test_a_picture_where_none_is_asked_for_is_answered_like_a_voice_message(engine: Engine) -> None:
+    await engine.handle(KEY, inputs.Start(), "en")
+    reply = await engine.handle(KEY, inputs.Media("photo", "file-1", "hello"))
+    assert said(reply) == ["error.unsupported"]

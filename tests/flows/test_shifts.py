@@ -128,7 +128,7 @@ async def test_tick_tells_the_shift_start_and_end_and_closes_overdue_chats(setup
         assert kinds(await work.outbox.for_recipient("young"))[-1] == "chat.shift_ending"
         assert kinds(await work.outbox.for_recipient("late"))[-1] == "chat.waits_next_shift"
         still = await work.chats.get(late.id)
-        assert still is not None and still.left and still.status == "queued"
+        assert still is not None and still.status == "queued" and not still.left, "left is for out-of-hours only"
         assert (await work.chats.get(waiting.id or 0)).status == "open"  # type: ignore[union-attr]
 
         await shifts.tick(work, setup, end + shifts.GRACE)
@@ -147,15 +147,15 @@ async def test_an_anonymous_contact_is_released_when_the_chat_is_done(setup: shi
         await work.contacts.save(ContactRow("young", "sealed-y", FRIDAY_NOON))
         chat = ChatRow("sw", FRIDAY_NOON, "young")
         chat.id = await work.chats.add(chat)
-        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert await shifts.release_contacts(work) == 0
         assert await work.contacts.get("young") is not None, "kept while the chat is active"
         chat.staff_id, chat.taken_at = staff.id, FRIDAY_NOON
         await shifts.close(work, chat, "staff", FRIDAY_NOON)
-        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert not await shifts.release_contact(work, "young")
         assert await work.contacts.get("young") is not None, "kept until the closing message is sent"
         for row in await work.outbox.for_recipient("young"):
             await work.outbox.finish(row.id or 0, "sent", FRIDAY_NOON)
-        await shifts.tick(work, setup, FRIDAY_NOON)
+        assert await shifts.release_contacts(work) == 1
         assert await work.contacts.get("young") is None
         assert await work.contacts.get("w1") is not None, "staff contacts are not the chat's to release"
 
@@ -193,3 +193,67 @@ def test_dates_typed_by_a_coordinator(text: str, expected: date | None) -> None:
 ])
 def test_times_typed_by_a_coordinator(text: str, expected: tuple[time, time] | None) -> None:
     assert parse_times(text) == expected
+
+
+BACK_TO_BACK = SERVICES + """
+[[services]]
+id = "late"
+name = { fi = "Ilta", sv = "Kväll", en = "Evening" }
+opening = { fi = "Ohjaaja vastaa.", sv = "En handledare svarar.", en = "A counsellor answers." }
+slots = [{ day = "fri", start = "12:00", end = "14:00" }, { day = "fri", start = "14:00", end = "16:00" }]
+"""
+
+
+async def test_back_to_back_shifts_carry_a_worker_s_open_chats_on() -> None:
+    setup = shifts.ChatSetup(parse_services(BACK_TO_BACK, "test"))
+    service = setup.get("late")
+    assert service is not None
+    store = MemoryStore()
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        for slot in ("fri 12:00", "fri 14:00"):
+            await work.schedules.add_rota(RotaRow("late", slot, aino.id or 0))
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        chat = ChatRow("late", FRIDAY_NOON, "young")
+        chat.id = await work.chats.add(chat)
+        first = await shifts.current_shift(work, service, FRIDAY_NOON)
+        assert first is not None
+        await shifts.take(work, aino, chat, first, FRIDAY_NOON, True)
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2))
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2) + shifts.GRACE)
+        going = await work.chats.get(chat.id)
+        assert going is not None and going.status == "open", "on duty in the next shift: the chat goes on"
+        assert going.shift_id != first.id
+        assert "chat.shift_ending" not in kinds(await work.outbox.for_recipient("young"))
+
+
+async def test_queued_people_are_told_even_when_the_bot_was_down_over_the_shift_end(
+    setup: shifts.ChatSetup,
+) -> None:
+    store = MemoryStore()
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        await shifts.tick(work, setup, FRIDAY_NOON)
+        await work.chats.add(ChatRow("sw", FRIDAY_NOON + timedelta(minutes=30), "young"))
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=5))  # back up long after 14:00
+        assert kinds(await work.outbox.for_recipient("young")) == ["chat.waits_next_shift"]
+        assert kinds(await work.outbox.for_recipient("w1")) == ["shift.started"], "the workers have gone home"
+
+
+def test_a_shift_counts_as_unanswered_what_it_left_waiting() -> None:
+    from storage.ports import ShiftRow
+
+    t0 = FRIDAY_NOON
+    first = ShiftRow("sw", t0, t0 + timedelta(hours=2), True, True, id=1)
+    second = ShiftRow("sw", t0 + timedelta(days=4), t0 + timedelta(days=4, hours=2), True, True, id=2)
+    chats = [
+        ChatRow("sw", t0, None, status="closed", shift_id=1, taken_at=t0 + timedelta(minutes=6)),
+        ChatRow("sw", t0 + timedelta(minutes=90), None, status="closed", shift_id=2,
+                taken_at=t0 + timedelta(days=4)),  # waited over to the next shift
+        ChatRow("sw", t0 + timedelta(minutes=100), None, status="closed"),  # gave up
+    ]
+    rows = chat_stats.shift_rows([first, second], chats, {1: 2, 2: 1})
+    assert [(r["answered"], r["unanswered"], r["workers"]) for r in rows] == [(1, 2, 2), (1, 0, 1)]
+    assert rows[0]["wait_p50_min"] == 6.0 and rows[1]["wait_p50_min"] == (4 * 24 * 60 - 90)

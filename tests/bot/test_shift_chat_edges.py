@@ -1,0 +1,231 @@
+"""The shift chat when things go sideways, through the real Application: a command or a restart mid-chat, bad
+input, stale buttons, a worker removed or never linked, /forget mid-chat, going on and off duty by hand,
+the offer of identified work, and the coordinator's statistics with their CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from flows.messages import Msg
+from storage.ports import StaffRow
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, label, open_chat, texts_to
+from tests.conftest import Clock
+
+
+async def chatting(bot: Bot, clock: Clock, catalogs: Catalogs, language: str = "fi") -> tuple[TgUser, TgUser]:
+    """Aino has taken Y1's chat."""
+    aino, _ = await add_workers(bot, clock)
+    young = bot.user(Y1, language, "A")
+    await open_chat(young, catalogs)
+    await young.send("Hei")
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await flush(bot)
+    return aino, young
+
+
+async def test_a_command_mid_chat_comes_back_to_the_chat(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    _, young = await chatting(bot, clock, catalogs)
+    await young.send("/hours")
+    assert catalogs.text("fi", Msg("chat.end")) in young.labels(), "back in the chat after /hours"
+    mark = len(bot.api.calls)
+    assert await young.send("vielä yksi kysymys") == []
+    await flush(bot)
+    assert "vielä yksi kysymys" in texts_to(bot, W1, mark)
+    calls = await young.send("/nonsense")
+    assert catalogs.text("fi", Msg("error.unknown_command")) in joined(calls)
+    assert catalogs.text("fi", Msg("chat.end")) in young.labels()
+
+
+async def test_bad_input_in_the_chat_and_at_the_desk(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    aino, young = await chatting(bot, clock, catalogs)
+    calls = await young.send("x" * 4001)
+    assert catalogs.text("fi", Msg("error.too_long", {"max": 4000, "length": 4001})) in joined(calls)
+    assert await young.send("ok " * 1300 + "🙂" * 50) == []
+    mark = len(bot.api.calls)
+    await flush(bot)
+    pieces = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == W1]
+    assert len(pieces) == 1 and "🙂" in str(pieces[0].params["text"]), "long but allowed: passed on whole"
+    end_button = young.last_question()
+
+    # The worker closes; the young person's old "End the chat" button and typed text get clear answers.
+    await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    await aino.tap(label(catalogs, "chat.label", 1))
+    await aino.tap(catalogs.text("fi", Msg("desk.close")))
+    calls = await aino.send("oho")
+    assert catalogs.text("fi", Msg("error.use_buttons")) in joined(calls)
+    await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
+    calls = await young.tap(catalogs.text("fi", Msg("chat.end")), end_button)
+    assert catalogs.text("fi", Msg("error.stale")) in joined(calls)
+    assert catalogs.text("fi", Msg("chat.rate_5")) in young.labels()
+    calls = await young.send("viisi")
+    assert catalogs.text("fi", Msg("error.use_buttons")) in joined(calls)
+    await young.tap(catalogs.text("fi", Msg("chat.skip")))
+
+    # An old chat button at the desk: the chat is gone, the desk says so.
+    old = next(q for q in reversed(aino.questions()) if label(catalogs, "chat.label", 1) in aino.labels(q))
+    calls = await aino.tap(label(catalogs, "chat.label", 1), old)
+    assert catalogs.text("fi", Msg("error.stale")) in joined(calls)
+
+
+async def test_a_restart_mid_chat_loses_nothing(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        aino, young = await chatting(bot, clock, catalogs)
+    finally:
+        await bot.stop()
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        young = bot.user(Y1, "fi", "A")
+        aino = bot.user(W1, "fi", "Aino")
+        assert await young.send("oletko vielä siellä?") == []
+        assert joined(await aino.send("Olen!")) != ""
+        mark = len(bot.api.calls)
+        await flush(bot)
+        assert "oletko vielä siellä?" in texts_to(bot, W1, mark) and "Olen!" in texts_to(bot, Y1, mark)
+    finally:
+        await bot.stop()
+
+
+async def test_a_removed_worker_s_chat_goes_back_to_the_queue(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    from bot.admin import add_coordinator
+
+    await chatting(bot, clock, catalogs)
+    await add_coordinator(bot.services, telegram_id=555000999, console_user=None, name="Kaisa",
+                          title="koordinaattori", organisation="Oulunkaari", also_worker=False)
+    kaisa = bot.user(555000999, "fi", "Kaisa")
+    await kaisa.send("/workers")
+    await kaisa.tap(next(b for b in kaisa.labels() if "Aino" in b))
+    await kaisa.tap(catalogs.text("fi", Msg("workers.remove")))
+    await kaisa.tap(catalogs.text("fi", Msg("consent.confirm_yes")))
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert catalogs.text("fi", Msg("chat.requeued")) in texts_to(bot, Y1, mark)
+    bea = bot.user(W2, "fi", "Bea")
+    await bea.send("/desk")
+    calls = await bea.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    assert "Hei" in joined(calls)
+
+
+async def test_a_worker_who_never_opened_the_bot_does_not_open_the_chat(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    from storage.ports import RotaRow
+
+    async with bot.services.store.transaction() as work:
+        staff_id = await work.staff.add(StaffRow("Cecilia", "ohjaaja", "Oulunkaari", False, True, clock.now))
+        await work.schedules.add_rota(RotaRow(SERVICE.id, "fri 12:00", staff_id))
+    young = bot.user(Y1, "fi", "A")
+    await open_chat(young, catalogs)
+    assert "112" in str(young.last_question().params["text"]), "nobody can answer: the closed view"
+
+
+async def test_forget_mid_chat_ends_it_and_erases_what_was_written(
+    bot: Bot, clock: Clock, catalogs: Catalogs, tmp_path: Path,
+) -> None:
+    _, young = await chatting(bot, clock, catalogs)
+    await young.send("salaisuus 12345")
+    await flush(bot)  # it reached the worker (their copy is theirs); Kaari's copy goes with /forget
+    await young.send("/forget")
+    await young.tap(catalogs.text("fi", Msg("forget.yes")))
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert catalogs.text("fi", Msg("chat.closed_by_young", {"chat": Msg("chat.label", {"number": 1})})) in (
+        texts_to(bot, W1, mark))
+    async with bot.services.store.transaction() as work:
+        assert await work.chats.messages(1) == []
+        chat = await work.chats.get(1)
+        assert chat is not None and chat.status == "closed" and chat.user_key is None
+    db = tmp_path / "k.sqlite3"
+    wal = db.with_name(db.name + "-wal")
+    assert b"salaisuus 12345" not in db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_on_and_off_duty_by_hand_and_the_offer_of_identified_work(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    aino, _ = await add_workers(bot, clock, rota=False)
+    young = bot.user(Y1, "en", "A")
+    await open_chat(young, catalogs)
+    assert "112" in str(young.last_question().params["text"]), "nobody on duty yet"
+    await young.tap(catalogs.text("en", Msg("chat.back_to_menu")))
+    await aino.send("/desk")
+    calls = await aino.tap(catalogs.text("fi", Msg("desk.go_on", {"service": SERVICE.name})))
+    assert catalogs.text("fi", Msg("desk.go_off")) in aino.labels()
+    await open_chat(young, catalogs)
+    assert SERVICE.opening.en in str(young.last_question().params["text"])
+    mark = len(bot.api.calls)
+    await young.send("I need help with my own case")
+    await flush(bot)
+    assert catalogs.text("fi", Msg("desk.new_in_queue", {"service": SERVICE.name, "waiting": 1})) in texts_to(
+        bot, W1, mark), "a worker on duty hears of a new chat at once"
+    assert texts_to(bot, W2, mark) == "", "one not on duty does not"
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    calls = await aino.tap(catalogs.text("fi", Msg("desk.go_off")))
+    assert catalogs.text("fi", Msg("desk.close_first")) in joined(calls)
+    await aino.tap(label(catalogs, "chat.label", 1))
+    calls = await aino.tap(catalogs.text("fi", Msg("desk.offer")))
+    assert catalogs.text("fi", Msg("desk.offer_sent")) in joined(calls)
+    mark = len(bot.api.calls)
+    await flush(bot)
+    offer = texts_to(bot, Y1, mark)
+    assert "won't be linked to you" in offer and "Aino (sosiaaliohjaaja)" in offer
+    await aino.tap(catalogs.text("fi", Msg("desk.close")))
+    await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
+    calls = await aino.tap(catalogs.text("fi", Msg("desk.go_off")))
+    assert catalogs.text("fi", Msg("desk.now_off")) in joined(calls)
+    assert catalogs.text("fi", Msg("desk.go_on", {"service": SERVICE.name})) in aino.labels()
+    await flush(bot)
+    await young.tap(catalogs.text("en", Msg("chat.skip")))
+    await open_chat(young, catalogs)
+    assert "112" in str(young.last_question().params["text"]), "off duty: closed again"
+
+
+async def test_statistics_and_their_csv(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    from bot.admin import add_coordinator
+
+    aino, _ = await add_workers(bot, clock)
+    first, second = bot.user(Y1, "fi", "A"), bot.user(Y2, "fi", "B")
+    for young in (first, second):
+        await open_chat(young, catalogs)
+        await young.send("Hei")
+    clock.advance(minutes=4)
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 2})))
+    await aino.tap(catalogs.text("fi", Msg("desk.close")))
+    await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
+    await flush(bot)
+    await first.tap(catalogs.text("fi", Msg("chat.rate_4")))
+    await first.tap(catalogs.text("fi", Msg("chat.skip")))
+    await second.tap(catalogs.text("fi", Msg("chat.end")))
+
+    await add_coordinator(bot.services, telegram_id=555000999, console_user=None, name="Kaisa",
+                          title="koordinaattori", organisation="Oulunkaari", also_worker=False)
+    kaisa = bot.user(555000999, "fi", "Kaisa")
+    calls = await kaisa.send("/stats")
+    summary = joined(calls)
+    assert "4 min" in summary or "4,0 min" in summary
+    document = next(c for c in calls if c.method == "sendDocument")
+    rows = list(csv.DictReader(io.StringIO(document.files["document"].decode())))
+    social = [row for row in rows if row["service"] == SERVICE.id]
+    assert len(social) == 1
+    assert social[0]["answered"] == "1" and social[0]["unanswered"] == "1"
+    assert social[0]["wait_p50_min"] == "4.0" and social[0]["rating_avg"] == "4.0" and social[0]["workers"] == "2"
+    assert "Hei" not in document.files["document"].decode()
+
+    young = bot.user(Y1, "fi", "A")
+    calls = await young.send("/stats")
+    assert catalogs.text("fi", Msg("error.not_available")) in joined(calls)
+    assert user_key(bot.services.secret, "tg", Y1) not in summary
