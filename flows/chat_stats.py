@@ -89,9 +89,13 @@ def stats_flow(setup: shifts.ChatSetup) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
         since = conv.now - timedelta(days=DAYS)
         chats = await conv.work.chats.opened_between(since, conv.now + timedelta(seconds=1))
-        shift_list = [shift for shift in await conv.work.shifts.started_between(since, conv.now)]
+        shift_list = await conv.work.shifts.started_between(since, conv.now)
         workers = {shift.id or 0: sum(1 for row in await conv.work.shifts.duty(shift.id or 0) if row.on)
                    for shift in shift_list}
+        # An opening nobody was on duty in, and nobody wrote in, was not a shift.
+        shift_list = [shift for shift in shift_list if workers[shift.id or 0] or any(
+            chat.shift_id == shift.id or (chat.service == shift.service and shift.starts_at <= chat.opened_at
+                                          < shift.ends_at) for chat in chats)]
         blocks = []
         for service in setup.services:
             figures = summary([chat for chat in chats if chat.service == service.id])

@@ -16,11 +16,22 @@ from flows.messages import N_, Lines, Msg
 from flows.results import Ask, Option, Say
 from flows.schedule import DAYS, HELSINKI, Service, Slot, slot_key
 from flows.spec import Conversation, FlowSpec, Who
-from storage.ports import AuditRow, ClosingRow, RotaRow
+from storage.ports import AuditRow, ClosingRow, RotaRow, WeeklyRow
 
 NAME = "rota"
 VERSION = 1
-BACK, DONE, CLOSE_DAY, ADD_SLOT = "back", "done", "close_day", "add_slot"
+BACK, DONE, CLOSE_DAY, ADD_SLOT, ADD_WEEKLY, DROP_WEEKLY = (
+    "back", "done", "close_day", "add_slot", "add_weekly", "drop_weekly")
+# Weekday names a coordinator may type, in Finnish, Swedish and English (short and long).
+WEEKDAY_WORDS = {
+    "mon": ("ma", "maanantai", "mån", "måndag", "mon", "monday"),
+    "tue": ("ti", "tiistai", "tis", "tisdag", "tue", "tuesday"),
+    "wed": ("ke", "keskiviikko", "ons", "onsdag", "wed", "wednesday"),
+    "thu": ("to", "torstai", "tor", "torsdag", "thu", "thursday"),
+    "fri": ("pe", "perjantai", "fre", "fredag", "fri", "friday"),
+    "sat": ("la", "lauantai", "lör", "lördag", "sat", "saturday"),
+    "sun": ("su", "sunnuntai", "sön", "söndag", "sun", "sunday"),
+}
 DAY_NAMES = {"mon": N_("rota.day_mon"), "tue": N_("rota.day_tue"), "wed": N_("rota.day_wed"),
              "thu": N_("rota.day_thu"), "fri": N_("rota.day_fri"), "sat": N_("rota.day_sat"), "sun": N_("rota.day_sun")}
 SHOWN_CHANGES = 10
@@ -47,6 +58,19 @@ def parse_day(text: str, today: date) -> date | None:
     if match[3] is None and day < today:
         day = day.replace(year=day.year + 1)
     return day
+
+
+def parse_weekday(text: str) -> str | None:
+    """ "to", "tors", "torstai", "tor", "Thursday" ... -> "thu"."""
+    word = text.strip().lower().rstrip(".")
+    return next((day for day, words in WEEKDAY_WORDS.items() if word in words), None)
+
+
+def parse_weekly(text: str) -> tuple[str, time, time] | None:
+    """ "to 12-14", "Thursday 12:00–14:00" -> ("thu", 12:00, 14:00)."""
+    day_text, _, times_text = text.strip().partition(" ")
+    day, times = parse_weekday(day_text), parse_times(times_text)
+    return (day, *times) if day and times else None
 
 
 def parse_times(text: str) -> tuple[time, time] | None:
@@ -77,7 +101,8 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         names = {staff.id: staff.name for staff in await conv.work.staff.all() if staff.active and staff.is_worker}
         today = conv.now.astimezone(HELSINKI).date()
         changes = [row for row in await conv.work.schedules.closings(service.id) if row.day >= today]
-        slots = [[key, _slot_text(service, key)] for key in service.weekly_keys()]
+        merged = await shifts.schedule_of(conv.work, service)
+        slots = [[key, _slot_text(merged, key)] for key in merged.weekly_keys()]
         slots += [[slot_key(slot, day=day), f"{day.isoformat()} {slot.start:%H:%M}–{slot.end:%H:%M}"]
                   for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
         slots += [[slot_key(Slot(row.start, row.end), day=row.day),
@@ -167,6 +192,45 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         value = str(event.kwargs.get("value", ""))
         return value.startswith("x:") and any(str(c[0]) == value[2:] for c in event.model.data.get("changes", []))
 
+    def valid_weekly(event: Any) -> bool:
+        if parse_weekly(event.kwargs["text"]) is None:
+            event.model.emit(Say(Msg(N_("rota.bad_weekly"))))
+            return False
+        return True
+
+    async def add_weekly(event: Any) -> None:
+        conv: Conversation = event.model
+        parsed = parse_weekly(event.kwargs["text"])
+        assert parsed is not None
+        day, start, end = parsed
+        await conv.work.schedules.add_weekly(WeeklyRow(conv.data["service"], day, start, end))
+        await _audit(conv, "schedule.weekly_added", f"service:{conv.data['service']}")
+        conv.emit(Say(Msg(N_("rota.weekly_added"), {"slot": Msg(N_("rota.slot_weekly"), {
+            "day": Msg(DAY_NAMES[day]), "times": f"{start:%H:%M}–{end:%H:%M}"})})))
+        await load(conv)
+
+    def weekly_slot(event: Any) -> bool:
+        return str(event.model.data.get("slot", "")).partition(" ")[0] in DAY_NAMES
+
+    async def drop_weekly(event: Any) -> None:
+        """Off the weekly schedule: a slot added in Telegram is deleted, one from the file switched off."""
+        conv: Conversation = event.model
+        service_id = conv.data["service"]
+        day, _, start_text = conv.data["slot"].partition(" ")
+        start = time.fromisoformat(start_text)
+        added = [row for row in await conv.work.schedules.weekly(service_id)
+                 if not row.removed and row.day == day and row.start == start]
+        if added:
+            for row in added:
+                await conv.work.schedules.remove_weekly(row.id or 0)
+        else:
+            slot = next(slot for weekday, slot in by_id[service_id].weekly
+                        if DAYS[weekday] == day and slot.start == start)
+            await conv.work.schedules.add_weekly(WeeklyRow(service_id, day, slot.start, slot.end, removed=True))
+        await _audit(conv, "schedule.weekly_removed", f"service:{service_id}")
+        conv.emit(Say(Msg(N_("rota.weekly_removed"))))
+        await load(conv)
+
     async def remove_change(event: Any) -> None:
         conv: Conversation = event.model
         await conv.work.schedules.remove_closing(int(event.kwargs["value"][2:]))
@@ -193,7 +257,8 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
             N_("rota.change_extra"), {"date": day, "times": times}) for _, day, closed, times in conv.data["changes"])
         options = [Option(f"slot:{key}", Msg(N_("rota.edit_slot"), {"slot": _slot_label(text)}))
                    for key, text, _ in conv.data["slots"]]
-        options += [Option(CLOSE_DAY, Msg(N_("rota.close_day"))), Option(ADD_SLOT, Msg(N_("rota.add_slot")))]
+        options += [Option(ADD_WEEKLY, Msg(N_("rota.add_weekly"))), Option(CLOSE_DAY, Msg(N_("rota.close_day"))),
+                    Option(ADD_SLOT, Msg(N_("rota.add_slot")))]
         options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {"date": day, "times": times}))
                     for change_id, day, _, times in conv.data["changes"]]
         options.append(Option(BACK if len(setup.services) > 1 else DONE, Msg(N_("rota.back") if len(
@@ -208,8 +273,13 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         on: list[str] = next((workers for k, _, workers in conv.data["slots"] if k == key), [])
         options = [Option(f"w:{staff_id}", Msg(N_("rota.worker_on") if name in on else N_("rota.worker_off"),
                                                {"name": name})) for staff_id, name in conv.data["workers"]]
+        if key.partition(" ")[0] in DAY_NAMES:
+            options.append(Option(DROP_WEEKLY, Msg(N_("rota.drop_weekly"))))
         return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": _slot_label(text)}),
                    (*options, Option(BACK, Msg(N_("rota.back")))))
+
+    def view_add_weekly(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("rota.ask_weekly")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
 
     def view_close_day(conv: Conversation) -> Ask:
         return Ask(Msg(N_("rota.ask_day")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
@@ -219,7 +289,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
 
     return FlowSpec(
         name=NAME, version=VERSION,
-        states=["services", "service", "slot", "close_day", "add_slot", "done"], initial="services",
+        states=["services", "service", "slot", "close_day", "add_slot", "add_weekly", "done"], initial="services",
         transitions=[
             dict(trigger="choose", source="services", dest="service", conditions=[chose_service],
                  after=[choose_service]),
@@ -228,10 +298,15 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
             dict(trigger="choose", source="service", dest="slot", conditions=[chose_slot], after=[open_slot]),
             dict(trigger="choose", source="service", dest="close_day", conditions=[chose(CLOSE_DAY)]),
             dict(trigger="choose", source="service", dest="add_slot", conditions=[chose(ADD_SLOT)]),
+            dict(trigger="choose", source="service", dest="add_weekly", conditions=[chose(ADD_WEEKLY)]),
+            dict(trigger="text", source="add_weekly", dest="service", conditions=[valid_weekly], after=[add_weekly]),
+            dict(trigger="text", source="add_weekly", dest="add_weekly"),
+            dict(trigger="choose", source="slot", dest="service", conditions=[chose(DROP_WEEKLY), weekly_slot],
+                 after=[drop_weekly]),
             dict(trigger="choose", source="service", dest="service", conditions=[chose_change],
                  after=[remove_change]),
             dict(trigger="choose", source="slot", dest="slot", conditions=[chose_worker], after=[toggle]),
-            dict(trigger="choose", source=["slot", "close_day", "add_slot"], dest="service",
+            dict(trigger="choose", source=["slot", "close_day", "add_slot", "add_weekly"], dest="service",
                  conditions=[chose(BACK)]),
             dict(trigger="text", source="close_day", dest="service", conditions=[valid_day], after=[close_day]),
             dict(trigger="text", source="close_day", dest="close_day"),
@@ -239,7 +314,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
             dict(trigger="text", source="add_slot", dest="add_slot"),
         ],
         views={"services": view_services, "service": view_service, "slot": view_slot, "close_day": view_close_day,
-               "add_slot": view_add_slot},
+               "add_slot": view_add_slot, "add_weekly": view_add_weekly},
         help_key=N_("rota.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_coordinator,
         still_valid=lambda conv: "service" not in conv.data or conv.data["service"] in by_id,
         position_keys=("service", "slot"), reload=True, controls=False,

@@ -76,9 +76,14 @@ class Service:
         return tuple(slot_key(slot, weekday=weekday) for weekday, slot in sorted(
             self.weekly, key=lambda entry: (entry[0], entry[1].start)))
 
-    def with_changes(self, closed: frozenset[date], extra: tuple[tuple[date, Slot], ...]) -> Service:
-        """This service with closed days and extra slots added (by a coordinator, in Telegram)."""
-        return replace(self, closed=self.closed | closed, extra=self.extra + extra)
+    def with_changes(
+        self, closed: frozenset[date], extra: tuple[tuple[date, Slot], ...],
+        weekly: tuple[tuple[int, Slot], ...] = (), dropped: frozenset[tuple[int, time]] = frozenset(),
+    ) -> Service:
+        """This service with a coordinator's changes made in Telegram: closed days, extra slots, new weekly
+        slots, and weekly slots of the file switched off (by weekday and start)."""
+        kept = tuple((day, slot) for day, slot in self.weekly if (day, slot.start) not in dropped)
+        return replace(self, closed=self.closed | closed, extra=self.extra + extra, weekly=kept + weekly)
 
     def next_openings(self, now: datetime, count: int = 3, horizon_days: int = 60) -> list[tuple[datetime, datetime]]:
         """The next ``count`` open periods from ``now`` (the current one first, if open)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flows.messages import N_, LocalText, Msg, Period, dump_msg
-from flows.schedule import Service, Slot
+from flows.schedule import DAYS, Service, Slot
 from storage.ports import ChatMessageRow, ChatRow, DutyRow, OutboxRow, ShiftRow, StaffRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,15 @@ class ChatSetup:
 
 
 async def schedule_of(work: UnitOfWork, service: Service) -> Service:
-    """The service's schedule with the closed days and extra slots coordinators added in Telegram."""
+    """The service's schedule with the changes coordinators made in Telegram (days and weekly slots)."""
     changes = await work.schedules.closings(service.id)
+    weekly = await work.schedules.weekly(service.id)
     return service.with_changes(
         frozenset(row.day for row in changes if row.closed),
         tuple((row.day, Slot(row.start, row.end)) for row in changes
               if not row.closed and row.start is not None and row.end is not None),
+        tuple((DAYS.index(row.day), Slot(row.start, row.end)) for row in weekly if not row.removed),
+        frozenset((DAYS.index(row.day), row.start) for row in weekly if row.removed),
     )
 
 

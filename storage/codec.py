@@ -29,6 +29,9 @@ def load_json(text: str) -> Any:
     return json.loads(text)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 def dump_day(value: date) -> str:
     """Store a calendar day as ISO text; a datetime is a bug (its time and zone would be lost), so refuse it."""
     if isinstance(value, datetime):

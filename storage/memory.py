@@ -15,7 +15,7 @@ from dataclasses import asdict, replace
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
-from storage.codec import dump_clock, dump_day, dump_json, dump_time, load_clock, load_json, load_time
+from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_json, dump_time, load_clock, load_json, load_time
 from storage.ports import (
     AssessmentRow,
     AuditRow,
@@ -39,6 +39,7 @@ from storage.ports import (
     UnknownRow,
     UnknownUser,
     UserRow,
+    WeeklyRow,
 )
 
 Tables = dict[str, dict[str, str]]
@@ -47,7 +48,7 @@ R = TypeVar("R")
 TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
-    "rota", "closings", "sequences",
+    "rota", "closings", "weekly_slots", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -566,6 +567,13 @@ class _Shifts(_Repo):
 
 
 
+def _weekly(text: str) -> WeeklyRow:
+    fields = load_json(text)
+    return WeeklyRow(id=fields["id"], service=fields["service"], day=fields["day"],
+                     start=time.fromisoformat(fields["start"]), end=time.fromisoformat(fields["end"]),
+                     removed=fields["removed"])
+
+
 def _closing(text: str) -> ClosingRow:
     fields = load_json(text)
     return ClosingRow(
@@ -600,6 +608,20 @@ class _Schedules(_Repo):
 
     async def remove_closing(self, closing_id: int) -> None:
         self._db.delete("closings", str(closing_id))
+
+    async def weekly(self, service: str) -> list[WeeklyRow]:
+        rows = [_weekly(text) for text in self._db.tables["weekly_slots"].values()]
+        return sorted((row for row in rows if row.service == service),
+                      key=lambda row: (WEEKDAYS.index(row.day), row.start, row.id or 0))
+
+    async def add_weekly(self, row: WeeklyRow) -> int:
+        if row.day not in WEEKDAYS:
+            raise ValueError(f"not a weekday: {row.day!r}")  # as the CHECK in SQLite
+        fields = {**asdict(row), "start": dump_clock(row.start), "end": dump_clock(row.end)}
+        return self._db.insert("weekly_slots", fields)
+
+    async def remove_weekly(self, weekly_id: int) -> None:
+        self._db.delete("weekly_slots", str(weekly_id))
 
 
 class _Work:

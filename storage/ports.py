@@ -350,6 +350,19 @@ class ClosingRow:
     id: int | None = None
 
 
+@dataclass
+class WeeklyRow:
+    """A change to a service's weekly slots made in Telegram: a new weekly slot, or (``removed``) one of the
+    services file's slots switched off. ``day`` is "mon".."sun"; times are Helsinki wall-clock times."""
+
+    service: str
+    day: str
+    start: time
+    end: time
+    removed: bool = False
+    id: int | None = None
+
+
 class Chats(Protocol):
     async def add(self, row: ChatRow) -> int: ...
     async def get(self, chat_id: int) -> ChatRow | None: ...
@@ -381,6 +394,9 @@ class Schedules(Protocol):
     async def closings(self, service: str) -> list[ClosingRow]: ...  # by day, then start
     async def add_closing(self, row: ClosingRow) -> int: ...
     async def remove_closing(self, closing_id: int) -> None: ...
+    async def weekly(self, service: str) -> list[WeeklyRow]: ...  # by day (Monday first), then start
+    async def add_weekly(self, row: WeeklyRow) -> int: ...
+    async def remove_weekly(self, weekly_id: int) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -8,14 +8,14 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from storage.codec import dump_clock, dump_day, dump_json, dump_time, load_clock, load_json, load_time
+from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_json, dump_time, load_clock, load_json, load_time
 from storage.ports import (
     AssessmentRow,
     AuditRow,
@@ -39,6 +39,7 @@ from storage.ports import (
     UnknownRow,
     UnknownUser,
     UserRow,
+    WeeklyRow,
 )
 
 log = logging.getLogger(__name__)
@@ -801,6 +802,25 @@ class _Schedules(_Repo):
 
     async def remove_closing(self, closing_id: int) -> None:
         await self._db.execute("DELETE FROM closings WHERE id = ?", (closing_id,))
+
+    async def weekly(self, service: str) -> list[WeeklyRow]:
+        rows = await self._all(
+            "SELECT id, service, day, start_time, end_time, removed FROM weekly_slots WHERE service = ? "
+            "ORDER BY instr('montuewedthufrisatsun', day), start_time, id", (service,),
+        )
+        return [WeeklyRow(id=row[0], service=row[1], day=row[2], start=time.fromisoformat(row[3]),
+                          end=time.fromisoformat(row[4]), removed=bool(row[5])) for row in rows]
+
+    async def add_weekly(self, row: WeeklyRow) -> int:
+        if row.day not in WEEKDAYS:
+            raise ValueError(f"not a weekday: {row.day!r}")
+        return await self._insert(
+            "INSERT INTO weekly_slots (service, day, start_time, end_time, removed) VALUES (?, ?, ?, ?, ?)",
+            (row.service, row.day, dump_clock(row.start), dump_clock(row.end), int(row.removed)),
+        )
+
+    async def remove_weekly(self, weekly_id: int) -> None:
+        await self._db.execute("DELETE FROM weekly_slots WHERE id = ?", (weekly_id,))
 
 
 class _Work:

@@ -15,6 +15,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.ticker import purge_idle, tick_shifts
+from flows import shifts
 from flows.messages import Msg, Period
 from flows.quick_replies import load_quick_replies
 from flows.schedule import load_services
@@ -305,9 +306,30 @@ async def test_the_rota_closed_days_and_extra_openings_are_set_in_telegram(
     await young2.send("/chat")
     await young2.tap(SERVICE.name.fi)
     assert SERVICE.opening.fi in str(young2.last_question().params["text"])
+
+    # The weekly schedule itself: Friday's slot off, a Thursday slot on, with Aino on it.
+    clock.now = clock.now.replace(day=20, hour=9, minute=0)
+    await kaisa.send("/rota")
+    await kaisa.tap(SERVICE.name.fi)
+    await kaisa.tap(friday)
+    calls = await kaisa.tap(catalogs.text("fi", Msg("rota.drop_weekly")))
+    assert catalogs.text("fi", Msg("rota.weekly_removed")) in joined(calls)
+    assert friday not in kaisa.labels()
+    await kaisa.tap(catalogs.text("fi", Msg("rota.add_weekly")))
+    calls = await kaisa.send("torstaina kahdelta")
+    assert catalogs.text("fi", Msg("rota.bad_weekly")) in joined(calls)
+    await kaisa.send("to 12-14")
+    thursday = catalogs.text("fi", Msg("rota.edit_slot", {"slot": Msg("rota.slot_weekly", {
+        "day": Msg("rota.day_thu"), "times": "12:00–14:00"})}))
+    await kaisa.tap(thursday)
+    await kaisa.tap(catalogs.text("fi", Msg("rota.worker_off", {"name": "Aino Virtanen"})))
     async with bot.services.store.transaction() as work:
-        actions = [row.action for row in await work.audit.recent(20)]
-    assert "schedule.extra_slot" in actions and "rota.add" in actions and "schedule.closed_day" in actions
+        shift = await shifts.current_shift(work, SERVICE, clock.now.replace(day=26, hour=10, minute=30))
+        assert shift is not None and [s.name for s in await shifts.on_duty(work, shift)] == ["Aino Virtanen"]
+        assert await shifts.current_shift(work, SERVICE, clock.now.replace(day=27, hour=10, minute=30)) is None
+        actions = [row.action for row in await work.audit.recent(30)]
+    assert {"schedule.extra_slot", "rota.add", "schedule.closed_day", "schedule.weekly_removed",
+            "schedule.weekly_added"} <= set(actions)
 
 
 async def test_ten_chats_at_once_stay_in_order_and_paced(

@@ -9,7 +9,7 @@ import pytest
 
 from flows import chat_stats, shifts
 from flows.messages import load_msg
-from flows.rota import parse_day, parse_times
+from flows.rota import parse_day, parse_times, parse_weekly
 from flows.schedule import parse_services
 from storage.memory import MemoryStore
 from storage.ports import (
@@ -257,3 +257,12 @@ def test_a_shift_counts_as_unanswered_what_it_left_waiting() -> None:
     rows = chat_stats.shift_rows([first, second], chats, {1: 2, 2: 1})
     assert [(r["answered"], r["unanswered"], r["workers"]) for r in rows] == [(1, 2, 2), (1, 0, 1)]
     assert rows[0]["wait_p50_min"] == 6.0 and rows[1]["wait_p50_min"] == (4 * 24 * 60 - 90)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("to 12-14", ("thu", time(12), time(14))), ("Torstai 12:00–14:00", ("thu", time(12), time(14))),
+    ("sön 22-1", ("sun", time(22), time(1))), ("Friday 9.30-11", ("fri", time(9, 30), time(11))),
+    ("to", None), ("huomenna 12-14", None), ("pe 12-12", None),
+])
+def test_weekly_slots_typed_by_a_coordinator(text: str, expected: tuple[str, time, time] | None) -> None:
+    assert parse_weekly(text) == expected

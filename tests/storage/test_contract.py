@@ -45,6 +45,7 @@ from storage.ports import (
     UnknownRow,
     UnknownUser,
     UserRow,
+    WeeklyRow,
 )
 from storage.sqlite import SqliteStore, migration_files, split_statements
 
@@ -1922,6 +1923,40 @@ async def test_closings_that_would_lose_information_are_refused(store: Store, ba
             await work.schedules.add_closing(bad)
     async with store.transaction() as work:
         assert await work.schedules.closings("sekasin") == []
+
+
+async def test_weekly_slot_changes_round_trip_monday_first(store: Store) -> None:
+    rows = [
+        WeeklyRow("sekasin", "sun", time(22, 0), time(1, 0)),
+        WeeklyRow("sekasin", "mon", time(12, 0), time(14, 0), removed=True),
+        WeeklyRow("other", "tue", time(9, 0), time(10, 0)),
+        WeeklyRow("sekasin", "thu", time(18, 0), time(20, 0)),
+        WeeklyRow("sekasin", "mon", time(8, 30), time(9, 0)),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.schedules.add_weekly(row) for row in rows]
+    assert rows[0].id is None, "add must not mutate its argument"
+    async with store.transaction() as work:
+        loaded = await work.schedules.weekly("sekasin")
+        assert await work.schedules.weekly("other") == [replace(rows[2], id=ids[2])]
+    assert loaded == [replace(rows[i], id=ids[i]) for i in (4, 1, 3, 0)]
+    assert type(loaded[1].removed) is bool
+    async with store.transaction() as work:
+        await work.schedules.remove_weekly(ids[1])
+        await work.schedules.remove_weekly(ids[1])
+        assert [row.id for row in await work.schedules.weekly("sekasin")] == [ids[4], ids[3], ids[0]]
+
+
+@pytest.mark.parametrize("bad", [
+    WeeklyRow("sekasin", "monday", time(12, 0), time(14, 0)),
+    WeeklyRow("sekasin", "mon", time(12, 0, 30), time(14, 0)),
+], ids=["day-name", "seconds"])
+async def test_weekly_slots_that_would_lose_information_are_refused(store: Store, bad: WeeklyRow) -> None:
+    with pytest.raises((ValueError, sqlite3.IntegrityError)):
+        async with store.transaction() as work:
+            await work.schedules.add_weekly(bad)
+    async with store.transaction() as work:
+        assert await work.schedules.weekly("sekasin") == []
 
 
 async def test_naive_times_are_refused_by_the_chat_repositories(store: Store) -> None:
