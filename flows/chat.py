@@ -89,6 +89,12 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
     def chose_service(event: Any) -> bool:
         return event.kwargs.get("value") in by_id
 
+    def passable(event: Any) -> bool:
+        """Text, or a picture or sticker: something that can reach a worker (a voice message cannot)."""
+        return "text" in event.kwargs or event.kwargs.get("ref") is not None
+
+    def cannot_pass(event: Any) -> None:
+        event.model.emit(Say(Msg(N_("chat.cannot_pass"))))
 
     async def first_message(event: Any) -> None:
         """The first message opens the chat: in the queue if someone is on duty, else for the next shift."""
@@ -228,12 +234,13 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
     def view_ended(conv: Conversation) -> Ask:
         return Ask(Msg(N_("chat.ended_unanswered")), (Option(MENU, Msg(N_("chat.back_to_menu"))),))
 
-    text_or_media = [dict(trigger="text", source="intro", dest="talk", after=[first_message]),
-                     dict(trigger="media", source="intro", dest="talk", after=[first_message]),
-                     dict(trigger="text", source="closed", dest="talk", after=[first_message]),
-                     dict(trigger="media", source="closed", dest="talk", after=[first_message]),
-                     dict(trigger="text", source="talk", dest="talk", after=[talk]),
-                     dict(trigger="media", source="talk", dest="talk", after=[talk])]
+    text_or_media: list[dict[str, Any]] = [
+        dict(trigger=trigger, source=["intro", "closed"], dest="talk", conditions=[passable], after=[first_message])
+        for trigger in ("text", "media")]
+    text_or_media += [dict(trigger="media", source="intro", dest="intro", after=[cannot_pass]),
+                      dict(trigger="media", source="closed", dest="closed", after=[cannot_pass]),
+                      dict(trigger="text", source="talk", dest="talk", after=[talk]),
+                      dict(trigger="media", source="talk", dest="talk", after=[talk])]
     return FlowSpec(
         name=NAME, version=VERSION,
         states=["service", "intro", "closed", "talk", "rate", "comment", "ended", "done", "left_menu"],

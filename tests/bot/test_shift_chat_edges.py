@@ -229,3 +229,16 @@ async def test_statistics_and_their_csv(bot: Bot, clock: Clock, catalogs: Catalo
     calls = await young.send("/stats")
     assert catalogs.text("fi", Msg("error.not_available")) in joined(calls)
     assert user_key(bot.services.secret, "tg", Y1) not in summary
+
+
+async def test_a_voice_message_does_not_open_a_chat(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    await add_workers(bot, clock)
+    young = bot.user(Y1, "fi", "A")
+    await open_chat(young, catalogs)
+    calls = await young.send_voice()
+    assert catalogs.text("fi", Msg("chat.cannot_pass")) in joined(calls)
+    assert SERVICE.opening.fi in str(young.last_question().params["text"]), "still at the opening text"
+    async with bot.services.store.transaction() as work:
+        assert await work.chats.queued(SERVICE.id) == []
+    calls = await young.send_sticker()
+    assert catalogs.text("fi", Msg("chat.waiting", {"place": 1})) in joined(calls), "a sticker is a message"
