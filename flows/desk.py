@@ -18,6 +18,7 @@ from flows.results import Ask, Option, Say
 from flows.schedule import HELSINKI
 from flows.shifts import ChatSetup
 from flows.spec import Conversation, FlowSpec, Who
+from flows.staff import NEW_CLIENT
 from storage.ports import ChatRow, DutyRow, StaffRow
 
 NAME = "desk"
@@ -254,6 +255,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             await shifts.push(conv.work, chat.user_key, Msg(N_("chat.offer_identified"), {
                 "who": shifts.worker_label(me(conv), setup.show_names)}), conv.now)
         conv.emit(Say(Msg(N_("desk.offer_sent"))))
+        # Straight on to the invitation (a nickname, a pair worker); then back to this chat to send the link.
+        conv.switch_to = NEW_CLIENT
 
     async def close(event: Any) -> None:
         conv: Conversation = event.model

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from bot.drawing import ProcessDrawer
@@ -178,10 +179,22 @@ async def test_on_and_off_duty_by_hand_and_the_offer_of_identified_work(
     await aino.tap(label(catalogs, "chat.label", 1))
     calls = await aino.tap(catalogs.text("fi", Msg("desk.offer")))
     assert catalogs.text("fi", Msg("desk.offer_sent")) in joined(calls)
+    assert catalogs.text("fi", Msg("staff.ask_nickname")) in joined(calls), "straight on to the invitation"
     mark = len(bot.api.calls)
     await flush(bot)
     offer = texts_to(bot, Y1, mark)
     assert "won't be linked to you" in offer and "Aino (sosiaaliohjaaja)" in offer
+    await aino.send("Nuori")
+    calls = await aino.tap(catalogs.text("fi", Msg("staff.no_pair")))
+    link = re.search(r"https://t\.me/kaari_test_bot\?start=[0-9A-Z]+", joined(calls))
+    assert link and catalogs.text("fi", Msg("flow.resume")) in joined(calls), "back in the chat"
+    assert catalogs.text("fi", Msg("desk.close")) in aino.labels()
+    await aino.send(link.group(0))
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert link.group(0) in texts_to(bot, Y1, mark)
+    async with bot.services.store.transaction() as work:
+        assert await work.clients.by_user(user_key(bot.services.secret, "tg", Y1)) is None, "nothing linked yet"
     await aino.tap(catalogs.text("fi", Msg("desk.close")))
     await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
     calls = await aino.tap(catalogs.text("fi", Msg("desk.go_off")))
