@@ -19,9 +19,16 @@ from flows.messages import N_, Msg, load_msg
 CHANNEL = "console"
 
 
-def parse_line(line: str, buttons: list[Button]) -> inputs.Input | None:
-    """What a typed line means: a command, the number of an option, or text. None means quit."""
+def parse_line(line: str, buttons: list[Button], chat: bool = False) -> inputs.Input | None:
+    """What a typed line means: a command, the number of an option, or text. None means quit. In a chat a
+    number is a message ("2 times a week"): options are chosen as #1, #2..."""
     text = line.strip()
+    if chat:
+        if text.startswith("#") and text[1:].isdigit() and 1 <= int(text[1:]) <= len(buttons):
+            button = buttons[int(text[1:]) - 1]
+            return inputs.Choice(button.step, button.value)
+        if not text.startswith("/"):
+            return inputs.Text(line.rstrip("\n"))
     if text.startswith("/"):
         name = text.split()[0].lstrip("/").lower()
         if name in ("quit", "exit"):
@@ -45,6 +52,7 @@ class Console:
         self.out_dir = out_dir
         self.key = user_key(services.secret, CHANNEL, user)
         self.buttons: list[Button] = []
+        self.chat = False
         self.language = services.settings.default_language
 
     def say(self, message: Msg) -> None:
@@ -101,9 +109,12 @@ class Console:
             return
         print(f"\n{out.text}", file=self.stdout)
         self.buttons = [button for row in out.buttons for button in row]
+        self.chat = out.chat
         for number, button in enumerate(self.buttons, start=1):
-            print(f"  {number}) {button.label}", file=self.stdout)
-        if self.buttons:
+            print(f"  {'#' if out.chat else ''}{number}) {button.label}", file=self.stdout)
+        if out.chat:
+            self.say(Msg(N_("console.type_chat")))
+        elif self.buttons:
             self.say(Msg(N_("console.type_answer") if out.free_text else N_("console.type_number")))
         self.stdout.flush()
 
@@ -117,9 +128,12 @@ class Console:
             line = await loop.run_in_executor(None, stdin.readline)
             if not line:
                 break
+            # The line means what it meant on the screen the person saw; then what others sent meanwhile (a
+            # worker's answer) is shown before it is handled, so nobody answers blind.
+            given = parse_line(line, self.buttons, self.chat) if line.strip() else inputs.Text("")
+            await self.inbox()
             if not line.strip():
-                continue
-            given = parse_line(line, self.buttons)
+                continue  # an empty line just looks for new messages
             if given is None:
                 break
             await self.handle(given)

@@ -32,6 +32,8 @@ class TextOut:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     free_text: bool = False
+    # A conversation (a chat): typed text, numbers included, is a message; options are chosen another way.
+    chat: bool = False
 
 
 @dataclass
@@ -97,7 +99,7 @@ async def render(
                 rows = [[Button(text(o.label), o.value, result.step)] for o in result.options]
                 controls = [Button(text(o.label), o.value, result.step) for o in result.controls]
                 rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
-                out.append(TextOut("\n\n".join(pending), rows, result.free_text))
+                out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet))
                 pending.clear()
             case Photo(circle=circle, caption=caption):
                 flush()

@@ -27,8 +27,12 @@ from storage.ports import OutboxRow, UnitOfWork
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# Rows of one person per round: their chat is paced at one message a second, and a round waits for its
+# slowest person, so a burst of stickers to one worker cannot hold up everyone else for long.
+PER_PERSON = 3
 GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)
+PURGE_EVERY = timedelta(hours=1)
 
 # Sends one push to a chat; raises Forbidden when the person blocked the bot, TelegramError on other failures.
 Push = Callable[[int, list[Outgoing]], Awaitable[None]]
@@ -60,15 +64,27 @@ async def outgoing_for(services: Services, row: OutboxRow, language: str, link: 
 
 
 async def deliver_due(services: Services, push: Push, link: LinkFormat = console_link) -> int:
-    """Send every due outbox row once; returns how many were sent.
+    """One round: claim due outbox rows (a few per person) and send each once; returns how many were sent."""
+    return (await _round(services, push, link))[1]
 
-    Rows for one person go in order, one after another; different people are served side by side, so one
-    slow or paced chat does not hold up the others.
-    """
+
+async def deliver_all(services: Services, push: Push, link: LinkFormat = console_link) -> int:
+    """Rounds until nothing due is left; returns how many were sent."""
+    total = 0
+    while True:
+        claimed, sent = await _round(services, push, link)
+        total += sent
+        if not claimed:
+            return total
+
+
+async def _round(services: Services, push: Push, link: LinkFormat) -> tuple[int, int]:
+    """Rows for one person go in order, one after another; different people are served side by side, so one
+    slow or paced chat does not hold up the others. Returns (claimed, sent)."""
     now = services.engine.clock()
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
-        rows = await work.outbox.claim_due(now, BATCH)
+        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON)
     by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:
         by_recipient.setdefault(row.recipient, []).append(row)
@@ -79,7 +95,7 @@ async def deliver_due(services: Services, push: Push, link: LinkFormat = console
             sent += await _deliver(services, push, link, row)
         return sent
 
-    return sum(await asyncio.gather(*(one_person(queue) for queue in by_recipient.values())))
+    return len(rows), sum(await asyncio.gather(*(one_person(queue) for queue in by_recipient.values())))
 
 
 async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow) -> int:
@@ -122,7 +138,8 @@ async def purge_idle(services: Services) -> int:
     - clients whose work ended longer ago than the client retention period (their consent record too);
     - wrong-code attempts older than a day, and finished outbox rows older than a week;
     - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
-      times and ratings stay for the statistics), and chat ids of anonymous people no chat needs any more.
+      times and ratings stay for the statistics), and chat ids of anonymous people no chat needs any more;
+    - chats nobody took within the anonymous retention period (closed, the young person told).
     """
     now = services.engine.clock()
     settings = services.settings
@@ -143,11 +160,12 @@ async def purge_idle(services: Services) -> int:
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
+        expired = await shifts.expire_waiting(work, now - timedelta(days=settings.anonymous_retention_days), now)
         chats = await work.chats.forget_closed(now - timedelta(days=settings.chat_retention_days))
         released = await shifts.release_contacts(work)
-    if deleted or ended or attempts or sent or audited or chats or released:
-        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d chats=%d contacts=%d",
-                 deleted, len(ended), attempts, sent, audited, chats, released)
+    if deleted or ended or attempts or sent or audited or chats or released or expired:
+        log.info("ticker.purged people=%d clients=%d attempts=%d outbox=%d audit=%d chats=%d contacts=%d "
+                 "expired=%d", deleted, len(ended), attempts, sent, audited, chats, released, expired)
         await services.store.scrub()
     return deleted
 
@@ -175,16 +193,20 @@ async def tick_shifts(services: Services) -> None:
 async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:
     """Shifts, deliveries and purges until cancelled; one failed round is logged, never fatal. A handled update
     wakes it early, so that a chat message goes out at once."""
-    rounds = 0
+    purged: datetime | None = None
     while True:
+        services.wake.clear()  # before the round: a wake during it means another round at once
+        claimed = 0
         try:
             await tick_shifts(services)
-            await deliver_due(services, push, link)
-            if rounds % 720 == 0:  # about hourly
+            claimed, _ = await _round(services, push, link)
+            now = services.engine.clock()
+            if purged is None or now - purged >= PURGE_EVERY:
                 await purge_idle(services)
+                purged = now
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
-        rounds += 1
-        services.wake.clear()
+        if claimed:
+            continue  # more may be waiting (only a few rows per person go in one round)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(services.wake.wait(), every)

@@ -77,9 +77,12 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
             return
         chat = await conv.work.chats.get(conv.data["chat"])
         if chat is None or chat.status == "closed":
-            # The worker closed it (or the shift did): on to the rating if anyone answered.
+            # The worker closed it (or the shift did): on to the rating if anyone answered. Someone who wrote
+            # before the notice reached them learns that it was not passed on.
             conv.state = "rate" if chat is not None and chat.taken_at is not None else "ended"
             conv.data["answered"] = conv.state == "rate"
+            if not conv.poked:
+                conv.emit(Say(Msg(N_("chat.has_ended"))))
         else:
             await _follow(conv, chat)
 
@@ -112,6 +115,13 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
             await shifts.tell_queue(conv.work, service, chat, conv.now)
 
     async def _message(conv: Conversation, chat: ChatRow, event: Any) -> None:
+        flagged = chat.crisis
+        await _pass_on(conv, chat, event)
+        if chat.crisis and not flagged and chat.status == "queued" and chat.service in by_id:
+            # Crisis words while waiting: first in the queue now, and the workers on duty hear of it.
+            await shifts.tell_queue(conv.work, by_id[chat.service], chat, conv.now)
+
+    async def _pass_on(conv: Conversation, chat: ChatRow, event: Any) -> None:
         if "text" in event.kwargs:
             if not await shifts.young_says(conv.work, chat, conv.now, "text", event.kwargs["text"], conv.crisis):
                 await _requeued(conv, chat)

@@ -132,7 +132,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         await show_chat(conv, chat, TRANSCRIPT_LINES * 8)
         assert chat.id is not None
         if staff.user_key:  # pictures and stickers sent while waiting are passed on now
-            for message in await conv.work.chats.messages(chat.id):
+            for message in (await conv.work.chats.messages(chat.id))[-TRANSCRIPT_LINES * 8:]:
                 if message.kind != "text" and message.sender == "young":
                     await shifts.push_media(conv.work, staff.user_key, shifts.chat_label(chat), message.kind,
                                             message.body, conv.now)
@@ -191,7 +191,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None  # refresh left the chat if it was not
-        conv.data["sent"] = True  # the answer names the chat it went to: several may be open
+        if event.kwargs.get("ref", "") is not None:
+            conv.data["sent"] = True  # the answer names the chat it went to: several may be open
         if "text" in event.kwargs:
             await shifts.worker_says(conv.work, me(conv), chat, conv.now, "text", event.kwargs["text"],
                                      setup.show_names)

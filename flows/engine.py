@@ -171,6 +171,7 @@ class Engine:
         who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
         reply = Reply(user.language)
         conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
+        conv.poked = True
         await self._refresh(conv, reply)
         if not any(isinstance(result, Abort) for result in reply.results):
             reply.results.extend(Say(notice) for notice in (poke.notice,) if notice is not None)

@@ -118,8 +118,13 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
     def _slot_text(service: Service, key: str) -> str:
         day, _, start = key.partition(" ")
         slot = next(slot for weekday, slot in service.weekly
-                    if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)
+                    if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)  # the key came from this list
         return f"{day} {slot.start:%H:%M}–{slot.end:%H:%M}"
+
+    async def refresh(conv: Conversation) -> None:
+        """Another coordinator may have changed the schedule since this one's screen was drawn."""
+        if "service" in conv.data and conv.data["service"] in by_id and conv.state != "services":
+            await load(conv)
 
     async def choose_service(event: Any) -> None:
         event.model.data["service"] = event.kwargs["value"]
@@ -224,8 +229,12 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
             for row in added:
                 await conv.work.schedules.remove_weekly(row.id or 0)
         else:
-            slot = next(slot for weekday, slot in by_id[service_id].weekly
-                        if DAYS[weekday] == day and slot.start == start)
+            slot = next((slot for weekday, slot in (await shifts.schedule_of(conv.work, by_id[service_id])).weekly
+                         if DAYS[weekday] == day and slot.start == start), None)
+            if slot is None:  # another coordinator took it off meanwhile
+                conv.emit(Say(Msg(N_("rota.changed"))))
+                await load(conv)
+                return
             await conv.work.schedules.add_weekly(WeeklyRow(service_id, day, slot.start, slot.end, removed=True))
         await _audit(conv, "schedule.weekly_removed", f"service:{service_id}")
         conv.emit(Say(Msg(N_("rota.weekly_removed"))))
@@ -316,7 +325,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         views={"services": view_services, "service": view_service, "slot": view_slot, "close_day": view_close_day,
                "add_slot": view_add_slot, "add_weekly": view_add_weekly},
         help_key=N_("rota.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_coordinator,
-        still_valid=lambda conv: "service" not in conv.data or conv.data["service"] in by_id,
+        still_valid=lambda conv: "service" not in conv.data or conv.data["service"] in by_id, refresh=refresh,
         position_keys=("service", "slot"), reload=True, controls=False,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flows.messages import N_, LocalText, Msg, Period, dump_msg
 from flows.schedule import DAYS, Service, Slot
@@ -183,6 +183,19 @@ async def tell_queue(work: UnitOfWork, service: Service, chat: ChatRow, now: dat
             await poke(work, staff.user_key, Msg(key, {"service": service.name, "waiting": waiting}), now)
 
 
+async def expire_waiting(work: UnitOfWork, before: datetime, now: datetime) -> int:
+    """Chats nobody took since ``before`` (a left message for a service that stopped, say) are closed, so
+    their texts and the person's chat id do not stay for ever; the young person is told."""
+    expired = [chat for chat in await work.chats.opened_between(datetime.min.replace(tzinfo=UTC), before)
+               if chat.status == "queued"]
+    for chat in expired:
+        young = chat.user_key
+        await close(work, chat, "expired", now)
+        if young is not None:
+            await poke(work, young, Msg(N_("chat.expired")), now)
+    return len(expired)
+
+
 async def requeue_for_staff(work: UnitOfWork, staff_id: int, now: datetime) -> int:
     """A worker's access was removed: their open chats go back to the queue and the young people are told."""
     chats = await work.chats.open_for_staff(staff_id)
@@ -261,10 +274,11 @@ async def close(work: UnitOfWork, chat: ChatRow, by: str, now: datetime) -> None
     if by != "staff" and staff is not None and staff.user_key and chat.taken_at is not None:
         key = N_("chat.closed_by_young") if by in ("young", "forget") else N_("chat.closed_at_shift_end")
         await push(work, staff.user_key, Msg(key, {"chat": chat_label(chat)}), now)
-    if by != "young" and by != "forget" and young is not None:
+    if by in ("staff", "shift_end") and young is not None:
         key = N_("chat.closed_by_worker") if by == "staff" else N_("chat.closed_by_shift")
         await poke(work, young, Msg(key), now)
-    log.info("chat.closed chat=%s by=%s", chat.id, by)
+    # No chat id here: next to the update's own log line it would tie the person back to the chat.
+    log.info("chat.closed by=%s", by)
 
 
 # --- the ticker's part ---------------------------------------------------------------------------------
@@ -332,12 +346,17 @@ async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetim
 
 
 async def _overdue(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
-    """Open chats of shifts that ended longer than the grace time ago are closed, both sides told."""
+    """Open chats whose shift ended, and where nobody has written for the grace time, are closed with both
+    sides told. A crisis-flagged chat is never closed by the clock: only its worker closes it."""
     for staff in await work.staff.all():
         for chat in await work.chats.open_for_staff(staff.id or 0):
             shift = await work.shifts.get(chat.shift_id) if chat.shift_id else None
-            if shift is not None and shift.ends_at + GRACE <= now:
-                await close(work, chat, "shift_end", now)
+            if chat.crisis or shift is None or shift.ends_at + GRACE > now:
+                continue
+            messages = await work.chats.messages(chat.id or 0)
+            if messages and messages[-1].at + GRACE > now:
+                continue  # still talking
+            await close(work, chat, "shift_end", now)
 
 
 async def release_contact(work: UnitOfWork, key: str) -> bool:

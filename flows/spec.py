@@ -80,6 +80,8 @@ class Conversation:
         # Set when something was deleted: the store scrubs free pages and its log after the commit.
         self.scrub = False
         self.switch_data: dict[str, Any] = {}
+        # Shown because something happened elsewhere (a poke), not because the person wrote.
+        self.poked = False
         # The input contained crisis words (signposting is given by the engine; a chat jumps the queue).
         self.crisis = False
 

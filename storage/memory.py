@@ -426,12 +426,19 @@ class _Outbox(_Repo):
     def _sorted(self, rows: list[OutboxRow]) -> list[OutboxRow]:
         return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
 
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
-        if limit < 0:
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
+        if limit < 0 or (per_recipient is not None and per_recipient < 0):
             raise ValueError("limit must not be negative")
         dump_time(now)
         rows = self._db.rows(OutboxRow, "outbox")
-        due = self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now])[:limit]
+        taken: dict[str, int] = {}
+        due = []
+        for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):
+            if taken.get(row.recipient, 0) >= (limit if per_recipient is None else per_recipient):
+                continue
+            taken[row.recipient] = taken.get(row.recipient, 0) + 1
+            due.append(row)
+        due = due[:limit]
         claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1) for row in due]
         for row in claimed:
             self._db.put("outbox", str(row.id), _fields(row))

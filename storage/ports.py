@@ -254,7 +254,9 @@ class Contacts(Protocol):
 
 class Outbox(Protocol):
     async def add(self, row: OutboxRow) -> int: ...
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...  # pending & due -> sending
+    # Pending & due -> sending, oldest first, at most ``per_recipient`` rows of one recipient (so that one
+    # busy chat, paced at one message a second, cannot hold up a whole round).
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]: ...
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...  # and empties the message
     async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
     async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...

@@ -534,14 +534,16 @@ class _Outbox(_Repo):
             row.recipient,
         )
 
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
         """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
-        if limit < 0:  # SQLite reads a negative LIMIT as "no limit"
+        if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         rows = await self._all(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND due_at <= ? "
-            "ORDER BY due_at, id LIMIT ?",
-            (dump_time(now), limit),
+            f"SELECT {_OUTBOX_COLUMNS} FROM ("
+            f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY due_at, id) AS nth"
+            "   FROM outbox WHERE status = 'pending' AND due_at <= ?"
+            ") WHERE nth <= ? ORDER BY due_at, id LIMIT ?",
+            (dump_time(now), limit if per_recipient is None else per_recipient, limit),
         )
         claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
         await self._db.executemany(

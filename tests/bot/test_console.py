@@ -134,3 +134,11 @@ async def test_the_young_persons_chat_in_a_terminal(
         assert "Yes, for up to three months back." in shown
     finally:
         await services.store.close()
+
+
+def test_in_a_chat_numbers_are_messages_and_options_take_a_hash() -> None:
+    buttons = [Button("End", "end", 4)]
+    assert parse_line("2", buttons, chat=True) == inputs.Text("2")
+    assert parse_line("#1", buttons, chat=True) == inputs.Choice(4, "end")
+    assert parse_line("#7", buttons, chat=True) == inputs.Text("#7")
+    assert parse_line("/hours", buttons, chat=True) == inputs.Command("hours")

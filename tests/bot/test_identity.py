@@ -14,7 +14,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.telegram_app import pusher
-from bot.ticker import deliver_due, purge_idle
+from bot.ticker import deliver_all, purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
@@ -74,7 +74,7 @@ async def sent_texts(bot: Bot, chat_id: int) -> str:
 async def deliver(bot: Bot) -> int:
     """Send what is due in the outbox, as the ticker does."""
     push, link = pusher(bot.application)
-    return await deliver_due(bot.services, push, link)
+    return await deliver_all(bot.services, push, link)
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])

@@ -255,3 +255,93 @@ async def test_a_voice_message_does_not_open_a_chat(bot: Bot, clock: Clock, cata
         assert await work.chats.queued(SERVICE.id) == []
     calls = await young.send_sticker()
     assert catalogs.text("fi", Msg("chat.waiting", {"place": 1})) in joined(calls), "a sticker is a message"
+
+
+async def test_crisis_words_while_waiting_are_announced_to_the_workers(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    await add_workers(bot, clock)
+    first, second = bot.user(Y1, "fi", "A"), bot.user(Y2, "fi", "B")
+    for young in (first, second):
+        await open_chat(young, catalogs)
+        await young.send("moi")
+    mark = len(bot.api.calls)
+    calls = await second.send("en jaksa elää enää")
+    assert "112" in joined(calls)
+    await flush(bot)
+    assert catalogs.text("fi", Msg("desk.new_crisis_in_queue", {"service": SERVICE.name, "waiting": 2})) in (
+        texts_to(bot, W1, mark))
+    aino = bot.user(W1, "fi", "Aino")
+    await aino.send("/desk")
+    calls = await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 2})))
+    assert "en jaksa elää enää" in joined(calls), "the crisis chat is taken first"
+
+
+async def test_writing_after_the_worker_closed_says_it_did_not_reach_them(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    aino, young = await chatting(bot, clock, catalogs)
+    await aino.tap(catalogs.text("fi", Msg("desk.close")))
+    await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
+    calls = await young.send("odota, vielä yksi asia")  # before the notice reached them
+    assert catalogs.text("fi", Msg("chat.has_ended")) in joined(calls)
+    assert catalogs.text("fi", Msg("chat.rate_5")) in young.labels()
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert catalogs.text("fi", Msg("chat.has_ended")) not in texts_to(bot, Y1, mark), "the poke says it once"
+
+
+async def test_a_refused_voice_message_is_not_reported_as_sent(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    aino, _ = await chatting(bot, clock, catalogs)
+    calls = await aino.send_voice()
+    assert catalogs.text("fi", Msg("chat.cannot_pass")) in joined(calls)
+    assert "✓" not in joined(calls)
+
+
+async def test_two_coordinators_changing_the_schedule_at_once(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    from bot.admin import add_coordinator
+
+    for telegram_id, name in ((555000991, "Kaisa"), (555000992, "Kalle")):
+        await add_coordinator(bot.services, telegram_id=telegram_id, console_user=None, name=name,
+                              title="koordinaattori", organisation="Oulunkaari", also_worker=False)
+    kaisa, kalle = bot.user(555000991, "fi", "Kaisa"), bot.user(555000992, "fi", "Kalle")
+    wednesday = catalogs.text("fi", Msg("rota.edit_slot", {"slot": Msg("rota.slot_weekly", {
+        "day": Msg("rota.day_wed"), "times": "10:00–12:00"})}))
+    await kaisa.send("/rota")
+    await kaisa.tap(SERVICE.name.fi)
+    await kaisa.tap(catalogs.text("fi", Msg("rota.add_weekly")))
+    await kaisa.send("ke 10-12")
+    await kalle.send("/rota")
+    await kalle.tap(SERVICE.name.fi)
+    await kalle.tap(wednesday)
+    await kaisa.tap(wednesday)
+    await kaisa.tap(catalogs.text("fi", Msg("rota.drop_weekly")))
+    calls = await kalle.tap(catalogs.text("fi", Msg("rota.drop_weekly")))
+    assert catalogs.text("fi", Msg("rota.changed")) in joined(calls)
+    assert wednesday not in kalle.labels()
+
+
+async def test_a_burst_to_one_worker_does_not_hold_up_another_chat(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    from bot.telegram_app import pusher
+    from bot.ticker import PER_PERSON, deliver_due
+
+    aino, bea = await add_workers(bot, clock)
+    first, second = bot.user(Y1, "fi", "A"), bot.user(Y2, "fi", "B")
+    for young, worker in ((first, aino), (second, bea)):
+        await open_chat(young, catalogs)
+        await young.send("hei")
+        await worker.send("/desk")
+        await worker.tap(next(label for label in worker.labels() if "➡️" in label))
+    await flush(bot)
+    for _ in range(10):
+        await first.send_sticker()
+    await second.send("kysymys")
+    mark = len(bot.api.calls)
+    push, link = pusher(bot.application)
+    await deliver_due(bot.services, push, link)  # one round
+    assert "kysymys" in texts_to(bot, W2, mark), "the other chat's message went in the first round"
+    assert len([c for c in bot.api.calls[mark:] if c.method == "sendSticker"]) == PER_PERSON
+    await flush(bot)
+    assert len([c for c in bot.api.calls[mark:] if c.method == "sendSticker"]) == 10, "the rest follow, in order"

@@ -266,3 +266,46 @@ def test_a_shift_counts_as_unanswered_what_it_left_waiting() -> None:
 ])
 def test_weekly_slots_typed_by_a_coordinator(text: str, expected: tuple[str, time, time] | None) -> None:
     assert parse_weekly(text) == expected
+
+
+async def test_the_clock_never_closes_a_crisis_chat_or_one_still_talking(setup: shifts.ChatSetup) -> None:
+    from storage.ports import ChatMessageRow
+
+    store = MemoryStore()
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        shift = await shifts.current_shift(work, setup.services[0], FRIDAY_NOON)
+        assert shift is not None
+        chats = []
+        for key, crisis in (("calm", False), ("crisis", True), ("talking", False)):
+            await work.users.save(UserRow(key, "fi", FRIDAY_NOON, FRIDAY_NOON))
+            chat = ChatRow("sw", FRIDAY_NOON, key, crisis=crisis)
+            chat.id = await work.chats.add(chat)
+            await shifts.take(work, aino, chat, shift, FRIDAY_NOON, True)
+            chats.append(chat)
+        late = FRIDAY_NOON + timedelta(hours=2) + shifts.GRACE
+        await work.chats.add_message(ChatMessageRow(chats[2].id or 0, late - timedelta(minutes=1), "young", "text",
+                                                    "still here"))
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2))
+        await shifts.tick(work, setup, late)
+        statuses = [(await work.chats.get(chat.id or 0)).status for chat in chats]  # type: ignore[union-attr]
+        assert statuses == ["closed", "open", "open"]
+        await shifts.tick(work, setup, late + shifts.GRACE)
+        statuses = [(await work.chats.get(chat.id or 0)).status for chat in chats]  # type: ignore[union-attr]
+        assert statuses == ["closed", "open", "closed"], "only its worker closes a crisis chat"
+
+
+async def test_waiting_chats_nobody_took_expire(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    async with store.transaction() as work:
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        old = ChatRow("gone-service", FRIDAY_NOON - timedelta(days=40), "young", left=True)
+        old.id = await work.chats.add(old)
+        fresh = ChatRow("sw", FRIDAY_NOON - timedelta(days=2), "young", left=True)
+        fresh.id = await work.chats.add(fresh)
+        assert await shifts.expire_waiting(work, FRIDAY_NOON - timedelta(days=30), FRIDAY_NOON) == 1
+        gone = await work.chats.get(old.id)
+        assert gone is not None and gone.status == "closed" and gone.closed_by == "expired" and gone.user_key is None
+        assert kinds(await work.outbox.for_recipient("young")) == ["chat.expired"]
+        assert (await work.chats.get(fresh.id)).status == "queued"  # type: ignore[union-attr]

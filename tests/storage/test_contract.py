@@ -1116,6 +1116,24 @@ async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store:
     assert [row.kind for row in later] == ["future"]
 
 
+async def test_claim_due_takes_at_most_so_many_rows_of_one_recipient(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        for n in range(5):
+            await work.outbox.add(OutboxRow("u1", f"a{n}", {}, T0))
+        await work.outbox.add(OutboxRow("u2", "b0", {}, T0 + timedelta(seconds=1)))
+    async with store.transaction() as work:
+        first = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
+        second = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
+        third = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=1, per_recipient=2)
+    assert [row.kind for row in first] == ["a0", "a1", "b0"]
+    assert [row.kind for row in second] == ["a2", "a3"]
+    assert [row.kind for row in third] == ["a4"]
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.outbox.claim_due(T0, limit=1, per_recipient=-1)
+
+
 async def test_claim_due_with_zero_limit_claims_nothing(store: Store) -> None:
     await seed_users(store, "u1")
     async with store.transaction() as work:
