@@ -4,6 +4,8 @@
    1, 50 and 200 simulated users, against a bare PTB echo bot on the same fake Bot API.
 2. Circle drawing time, in-process and through the process pool, and the latency of other people's small
    updates while circles are drawn in the pool or in a thread (why the pool exists).
+3. The anonymous chat's relay through the outbox: rows/s of ``deliver_due`` with many chats open, and with
+   per-chat pacing on, the gaps, order and duplicates in each Telegram chat (bench/relay.py).
 
 Not a test: it asserts nothing about speed, it prints a Markdown report. docs/benchmarks.md explains it.
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import math
 import os
 import platform
 import random
@@ -39,6 +40,8 @@ from telegram.ext import (
     filters,
 )
 
+from bench.relay import relay
+from bench.stats import ms, percentile
 from bot.bootstrap import bootstrap
 from bot.circle import CirclePicture, draw_circle
 from bot.drawing import Drawer, ProcessDrawer
@@ -70,11 +73,16 @@ class Plan:
     draws: int  # timed draws per drawing measurement
     busy_users: int  # users sending small updates while circles are drawn
     busy_per_user: int
+    relay_chats: int  # anonymous chats open at once in the relay section
+    relay_messages: int  # messages each way per chat (twice: unpaced, then paced)
     think: float = 0.1  # seconds each of them pauses between updates, so the bot is not saturated
 
 
-FULL = Plan(per_user=30, user_counts=(1, 50, 200), draws=20, busy_users=20, busy_per_user=30)
-QUICK = Plan(per_user=10, user_counts=(1, 50, 200), draws=5, busy_users=20, busy_per_user=10)
+FULL = Plan(per_user=30, user_counts=(1, 50, 200), draws=20, busy_users=20, busy_per_user=30,
+            relay_chats=50, relay_messages=10)
+QUICK = Plan(per_user=10, user_counts=(1, 50, 200), draws=5, busy_users=20, busy_per_user=10,
+             relay_chats=10, relay_messages=3)
+SECTIONS = ("throughput", "drawing", "relay")
 
 
 # --- instruments ------------------------------------------------------------------------------------
@@ -136,12 +144,6 @@ class Load:
 
     def p(self, q: float) -> float:
         return percentile(self.latencies, q)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
 
 
 # --- simulated people ---------------------------------------------------------------------------------
@@ -346,10 +348,6 @@ async def load_while_drawing(db_path: Path, drawing: Drawer | None, idle: Drawer
 
 
 # --- report -------------------------------------------------------------------------------------------------
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
 def machine() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (f"{cores} cores ({platform.processor() or platform.machine()}), "
@@ -414,14 +412,19 @@ async def drawing(plan: Plan, directory: Path, drawer: Drawer, catalogs: Catalog
     return lines
 
 
-async def run(plan: Plan) -> str:
+async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
     catalogs = Catalogs()
     drawer = ProcessDrawer(1)
     try:
         with tempfile.TemporaryDirectory(prefix="kaari-bench-") as tmp:
-            lines = [f"Machine: {machine()}", ""]
-            lines += await throughput(plan, Path(tmp), drawer, catalogs)
-            lines += [""] + await drawing(plan, Path(tmp), drawer, catalogs)
+            lines = [f"Machine: {machine()}"]
+            if "throughput" in sections:
+                lines += [""] + await throughput(plan, Path(tmp), drawer, catalogs)
+            if "drawing" in sections:
+                lines += [""] + await drawing(plan, Path(tmp), drawer, catalogs)
+            if "relay" in sections:
+                lines += [""] + await relay(plan.relay_chats, plan.relay_messages, Path(tmp) / "relay.sqlite3",
+                                            drawer, catalogs)
     finally:
         await drawer.close()
     return "\n".join(lines)
@@ -429,10 +432,12 @@ async def run(plan: Plan) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer updates and draws (< 30 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer updates, draws and chats (< 30 s)")
+    parser.add_argument("--only", choices=SECTIONS, action="append",
+                        help="run only this section (may be given more than once)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    report = asyncio.run(run(QUICK if args.quick else FULL))
+    report = asyncio.run(run(QUICK if args.quick else FULL, tuple(args.only or SECTIONS)))
     print(report)
     print(f"\n_{'Quick' if args.quick else 'Full'} run, {time.perf_counter() - started:.0f} s in all._")
     sys.stdout.flush()

@@ -35,6 +35,9 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         self._clock = clock
         self._sleep = sleep
         self._next_free: dict[int, float] = {}
+        # When each chat's last message actually left: a send the event loop woke late must not let the
+        # next one follow it sooner than the interval.
+        self._last_sent: dict[int, float] = {}
 
     async def initialize(self) -> None:
         if self._overall is not None:
@@ -49,6 +52,7 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         now = self._clock()
         if len(self._next_free) > 10_000:  # forget chats whose slots are long past
             self._next_free = {chat: at for chat, at in self._next_free.items() if at > now}
+            self._last_sent = {chat: at for chat, at in self._last_sent.items() if at + self.interval > now}
         slot = max(now, self._next_free.get(chat_id, now))
         self._next_free[chat_id] = slot + self.interval
         return slot - now
@@ -76,6 +80,10 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
                 wait = self.reserve(chat_id)
                 if wait > 0:
                     await self._sleep(wait)
+                late = self._last_sent.get(chat_id, float("-inf")) + self.interval - self._clock()
+                if late > 0:
+                    await self._sleep(late)
+                self._last_sent[chat_id] = self._clock()
             return await callback(*call_args, **call_kwargs)
 
         if self._overall is None:

@@ -89,3 +89,20 @@ async def test_real_application_spaces_messages_in_one_chat(
             assert all(b - a >= 1.0 for a, b in itertools.pairwise(times)), times
     finally:
         await bot.stop()
+
+
+async def test_a_send_woken_late_does_not_let_the_next_follow_too_soon() -> None:
+    """The event loop may wake a paced send late; the next message still keeps the interval after it."""
+    time = FakeTime()
+    late = [0.6]
+
+    async def sleep_late(seconds: float) -> None:
+        time.sleeps.append(seconds)
+        time.now += seconds + (late.pop() if late else 0.0)
+
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=sleep_late)
+    log: list[tuple[str, int, float]] = []
+    for _ in range(3):
+        await limiter.process_request(sent, (log, "sendMessage", 5, time), {}, "sendMessage", {"chat_id": 5}, None)
+    at = [when for _, _, when in log]
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(at)), at
