@@ -22,8 +22,11 @@ from flows import (
     esy,
     hours,
     invitation,
+    meeting,
     menu,
+    preparation,
     privacy,
+    promises,
     relay,
     rota,
     staff,
@@ -35,6 +38,7 @@ from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
 from flows.messages import N_
 from flows.quick_replies import load_quick_replies
+from flows.reminders import parse_offsets, parse_quiet_hours
 from flows.schedule import load_services
 from flows.shifts import ChatSetup
 from flows.spec import FlowSpec
@@ -83,6 +87,7 @@ COMMAND_FLOWS = {
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
     "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
     "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
+    "prepare": preparation.NAME, "promises": promises.NAME,
 }
 
 
@@ -119,16 +124,24 @@ def all_flows(
         desk.desk_flow(setup, load_quick_replies(settings.quick_replies)),
         rota.rota_flow(setup),
         chat_stats.stats_flow(setup),
+        preparation.preparation_flow(),
+        meeting.meeting_flow(parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)),
+        promises.promises_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [
         (esy.NAME, N_("menu.esy")), (chat.NAME, N_("menu.chat")), (desk.NAME, N_("menu.desk")),
-        (relay.NAME, N_("menu.message_workers")), (clients.NAME, N_("menu.clients")),
+        (preparation.NAME, N_("menu.prepare")), (promises.NAME, N_("menu.promises")),
+        (relay.NAME, N_("menu.message_workers")),
+        (clients.NAME, N_("menu.clients")),
         (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
         (workers.NAME, N_("menu.workers")), (rota.NAME, N_("menu.rota")), (chat_stats.NAME, N_("menu.stats")),
         (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
-    main = menu.menu_flow([(name, label, by_name[name].allowed) for name, label in entries])
+    # In the menu, a flow shows to those who may open it; the preparation only to clients (a worker opens a
+    # client's preparation from the client's card).
+    shown = {preparation.NAME: preparation.is_client}
+    main = menu.menu_flow([(name, label, shown.get(name, by_name[name].allowed)) for name, label in entries])
     return {main.name: main, **by_name}
 
 

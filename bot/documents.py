@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.i18n import Catalogs
 from flows.engine import LANGUAGE_NAMES
-from flows.messages import N_, Lines, Msg, Param
+from flows.messages import N_, Lines, Msg, Param, When
+from flows.preparation import ENV_TITLE, WORD_TITLE, WORDS
 from flows.results import Document
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
@@ -70,10 +72,60 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
         "wishes": Lines(tuple(f"{area}: {wish}" for area, wish in row["wishes"].items()), "; ") or "-",
     }) for row in data["assessments"])
     parts.append(t(N_("mydata.assessments"), count=len(assessments), lines=Lines(assessments)))
+    preparation = (client or {}).get("meeting_preparation")
+    if preparation:
+        parts.append(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation))))
     if data.get("in_progress"):
         parts.append(t(N_("mydata.in_progress")))
     parts.append(t(N_("mydata.json_note")))
     return "\n\n".join(parts) + "\n"
+
+
+def preparation_lines(draft: dict[str, Any]) -> tuple[Msg, ...]:
+    """A meeting preparation as readable lines, under the titles the person saw while writing it."""
+    lines = [Msg(N_("mydata.preparation_line"), {"title": Msg(WORD_TITLE[word]), "text": draft[word]})
+             for word in WORDS if draft.get(word)]
+    lines += [Msg(N_("prep.person"), {"name": person["name"], "relation": person.get("relation", ""),
+                                      "env": Msg(ENV_TITLE.get(person.get("env", ""), ENV_TITLE["services"]))})
+              for person in draft.get("people", [])]
+    lines += [Msg(N_("mydata.preparation_line"), {"title": Msg(N_("prep.title_topics")), "text": topic})
+              for topic in draft.get("topics", [])]
+    return tuple(lines)
+
+
+def meeting_ics(data: dict[str, Any]) -> str:
+    """A calendar invitation with the time, the place and who invites: no client data (it may be forwarded
+    and synced to calendars)."""
+    start = datetime.fromisoformat(data["starts_at"]).astimezone(UTC)
+    stamp = datetime.fromisoformat(data["generated_at"]).astimezone(UTC)
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kaari//network meeting//EN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:{hashlib.sha256((data['starts_at'] + data['place']).encode()).hexdigest()[:24]}@kaari",
+        f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}", f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+        f"DTEND:{start + timedelta(minutes=90):%Y%m%dT%H%M%SZ}",
+        "SUMMARY:Neuvonpito / Nätverksmöte / Network meeting",
+        f"LOCATION:{escape(data['place'])}", f"DESCRIPTION:{escape(data['organiser'])}",
+        "END:VEVENT", "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _memo_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
+    """The memo for the worker's own client system: who was there, the promises, what comes next."""
+    def t(key: str, **params: Param) -> str:
+        return catalogs.text(language, Msg(key, params))
+
+    people = Lines(tuple(f"• {name} ({relation or role})" + ("" if reachable else " *") for name, role, relation,
+                         reachable in data["participants"]))
+    promises = Lines(tuple(f"• {who}: {text} ({due})" for who, text, due in data["promises"])) or "-"
+    nxt: Param = When(datetime.fromisoformat(data["next_at"])) if data["next_at"] else (
+        _time(f"{data['ended_on']}T12:00:00+00:00") if data["ended_on"] else "-")
+    return t(N_("memo.text"), client=data["client"], held=_time(data["held_at"]), place=data["place"],
+             people=people, promises=promises, next=nxt) + "\n"
 
 
 def _safe(name: str) -> str:
@@ -112,6 +164,11 @@ def render_document(document: Document, language: str, catalogs: Catalogs, now: 
     if document.kind == "audit":
         lines = [f"{row['at']}  {row['name']}  {row['action']}  {row['subject']}" for row in document.data["rows"]]
         return [("kaari-audit.txt", ("\n".join(lines) + "\n").encode()), ("kaari-audit.json", as_json)]
+    if document.kind == "meeting_ics":
+        return [("kaari-meeting.ics", meeting_ics(document.data).encode())]
+    if document.kind == "meeting_memo":
+        name = f"kaari-memo-{_safe(document.data['client'])}"
+        return [(f"{name}.txt", _memo_text(document.data, language, catalogs).encode()), (f"{name}.json", as_json)]
     if document.kind == "chat_stats":
         out = io.StringIO()
         writer = csv.writer(out)

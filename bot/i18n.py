@@ -18,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from flows.messages import LANGUAGES, N_, DeepLink, Lines, LocalText, Msg, Number, Param, Period
+from flows.messages import LANGUAGES, N_, DeepLink, Lines, LocalText, Msg, Number, Param, Period, When
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,11 @@ class Catalogs:
                 return self.text(language, Msg(N_("time.period"), {
                     "day": str(day), "start": _clock(begin, language, locale), "end": _clock(finish, language, locale),
                 }), link)
+            case When(at=at):
+                moment = at.astimezone(HELSINKI)
+                day = format_date(moment, format=DAY_FORMATS.get(language, "EEE d.M."), locale=locale)
+                return self.text(language, Msg(N_("time.moment"), {
+                    "day": str(day), "time": _clock(moment, language, locale)}), link)
             case Number(value=number, decimals=decimals, signed=signed):
                 pattern = "0." + "0" * decimals if decimals else "0"
                 if signed:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.reminders import parse_offsets, parse_quiet_hours
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -38,6 +40,8 @@ class Settings:
     quick_replies: Path | None = None
     chat_show_names: bool = True
     chat_retention_days: int = 7
+    reminders_before: str = "2d,2h"
+    quiet_hours: str = "21-08"
     invitation_days: int = 7
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
@@ -55,6 +59,15 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[float]
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _checked(env: Mapping[str, str], name: str, default: str, parse: Callable[[str], object]) -> str:
+    raw = env.get(name, "").strip() or default
+    try:
+        parse(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from error
+    return raw
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -103,6 +116,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         chat_show_names=_flag(env, "KAARI_CHAT_SHOW_NAMES", Settings.chat_show_names),
         chat_retention_days=max(1, int(_number(
             env, "KAARI_CHAT_RETENTION_DAYS", Settings.chat_retention_days, int))),
+        reminders_before=_checked(env, "KAARI_REMINDERS_BEFORE", Settings.reminders_before, parse_offsets),
+        quiet_hours=_checked(env, "KAARI_QUIET_HOURS", Settings.quiet_hours, parse_quiet_hours),
         invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),
         anonymous_retention_days=max(1, int(_number(
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),

@@ -106,7 +106,12 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
     chat = services.sealer.open(contact.sealed_chat) if contact else None
     status, sent = "sent", 0
-    if chat is None or user is None:
+    until = row.message.get("until")
+    if until and datetime.fromisoformat(until) <= services.engine.clock():
+        # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
+        status = "dropped"
+        log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
+    elif chat is None or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
     elif not allowed:
         status = "dropped"  # the client withdrew (or never gave) consent (d) to reminders and check-ins

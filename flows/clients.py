@@ -13,8 +13,10 @@ from flows.consent_texts import ConsentItem
 from flows.esy import circle_of
 from flows.guards import chose, value
 from flows.instrument import Instrument
+from flows.meeting import NAME as MEETINGS
 from flows.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.notify import staff_line, workers_of
+from flows.preparation import NAME as PREPARATION
 from flows.results import Ask, Document, Option, Photo, Say
 from flows.spec import Conversation, FlowSpec
 from flows.staff import cancel_open, is_open, is_worker, issue_invitation
@@ -23,7 +25,8 @@ from storage.ports import AuditRow, ClientRow, OutboxRow
 NAME = "clients"
 VERSION = 1
 CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
-CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT = "circles", "invite", "revoke", "message", "export"
+CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, PREPARE, MEETING = (
+    "circles", "invite", "revoke", "message", "export", "prepare", "meeting")
 CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
                   "withdrawn": N_("clients.consent_withdrawn")}
 
@@ -80,6 +83,7 @@ def clients_flow(
         invitations = await conv.work.invitations.for_client(client_id)
         conv.data["card"] = {
             "nickname": client.nickname, "status": status_of(client), "limited": limited,
+            "responsible": i_am_responsible,
             "consents": {item: row.answer for item, row in answers.items()},
             "last_seen": last_seen, "workers": workers,
             "shared": shared,
@@ -109,6 +113,9 @@ def clients_flow(
             options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
         if card["status"] == "linked":
             options.append(Option(MESSAGE, Msg(N_("clients.message"))))
+        if card["status"] == "linked" and card.get("responsible"):
+            options.append(Option(PREPARE, Msg(N_("clients.prepare"))))
+            options.append(Option(MEETING, Msg(N_("clients.meeting"))))
         if card["status"] == "invited":
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
         if card["open_invitations"]:
@@ -121,6 +128,16 @@ def clients_flow(
     def view_message(conv: Conversation) -> Ask:
         return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}),
                    (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True)
+
+    def prepare(event: Any) -> None:
+        """The meeting preparation, with this client: their draft, which either of them can continue."""
+        conv: Conversation = event.model
+        conv.switch_to, conv.switch_data = PREPARATION, {"client_id": conv.data["client"]}
+
+    def meeting(event: Any) -> None:
+        """The client's network meetings: set one up, record the promises, the memo."""
+        conv: Conversation = event.model
+        conv.switch_to, conv.switch_data = MEETINGS, {"client_id": conv.data["client"]}
 
     # --- guards -----------------------------------------------------------------------------------
     async def chose_client(event: Any) -> bool:
@@ -220,13 +237,15 @@ def clients_flow(
             dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPORT)], before=[export]),
             dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(PREPARE)], after=[prepare]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(MEETING)], after=[meeting]),
             dict(trigger="text", source="message", dest="card", before=[send_message]),
             dict(trigger="choose", source="message", dest="card", conditions=[chose(BACK_TO_CARD)]),
         ],
         views={"list": view_list, "card": view_card, "message": view_message},
         help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
         controls=False,  # browsing, with its own "Back" and "Close"
-        reload=True,
+        reload=True, resumable=True,  # back to the card after the meeting preparation
     )
 
 

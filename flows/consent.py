@@ -157,6 +157,7 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         if item == "storage":
             # What Kaari kept for the work goes now; the consent record itself stays as the proof.
             deleted = await conv.work.assessments.delete_for_user(conv.key)
+            await conv.work.preparations.delete(client_of(conv).id or 0)
             conv.emit(Say(Msg(N_("consent.storage_deleted"), {"count": deleted})))
         else:
             await end_work(conv)
@@ -167,8 +168,9 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         client.user_key, client.ended_at = None, conv.now
         await conv.work.clients.save(client)
         await conv.work.contacts.delete(conv.key)
-        # Circles were stored for this work (consent c); with the work they go too.
+        # Circles and the meeting preparation were stored for this work (consent c); with the work they go too.
         await conv.work.assessments.delete_for_user(conv.key)
+        await conv.work.preparations.delete(client.id or 0)
         conv.scrub = True
         conv.who = Who(conv.who.staff, None)
         conv.emit(Say(Msg(N_("consent.work_ended"))))

@@ -61,6 +61,13 @@ class Period:
 
 
 @dataclass(frozen=True)
+class When:
+    """A moment (a meeting's start), shown as a Helsinki weekday, date and time, e.g. "pe 27.11. klo 14"."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Msg:
     """A catalog id and its named placeholders; a channel turns it into text."""
 
@@ -69,7 +76,7 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | datetime
+Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | datetime
 
 
 def dump_msg(message: Msg) -> dict[str, Any]:
@@ -100,6 +107,8 @@ def _dump(value: Param) -> Any:
             return {"link": payload}
         case Period(start=start, end=end):
             return {"period": [start.isoformat(), end.isoformat()]}
+        case When(at=at):
+            return {"when": at.isoformat()}
         case datetime():
             return {"time": value.isoformat()}
     raise TypeError(f"cannot store a {type(value).__name__} in a message")
@@ -119,6 +128,8 @@ def _load(value: Any) -> Param:
         return Lines(tuple(_load(item) for item in value["lines"]), value["separator"])
     if "link" in value:
         return DeepLink(value["link"])
+    if "when" in value:
+        return When(datetime.fromisoformat(value["when"]))
     if "period" in value:
         return Period(datetime.fromisoformat(value["period"][0]), datetime.fromisoformat(value["period"][1]))
     return datetime.fromisoformat(value["time"])

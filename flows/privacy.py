@@ -65,6 +65,8 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
                 await work.consents.for_client(client.id)).items()},
             "shared_assessments": [row.assessment_id for row in await work.shares.for_client(client.id)],
             "viewed_by": viewed,
+            "meeting_preparation": preparation.data if (preparation := await work.preparations.get(client.id))
+            else None,
         }
     return data
 

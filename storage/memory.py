@@ -29,8 +29,12 @@ from storage.ports import (
     ConversationRow,
     DutyRow,
     InvitationRow,
+    MeetingRow,
     OutboxRow,
     PairRow,
+    ParticipantRow,
+    PreparationRow,
+    PromiseRow,
     RotaRow,
     ShareRow,
     ShiftRow,
@@ -48,7 +52,7 @@ R = TypeVar("R")
 TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
-    "rota", "closings", "weekly_slots", "sequences",
+    "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -60,6 +64,7 @@ REFERENCES = (
     ("contacts", "user_key", "users", "cascade"),
     ("outbox", "recipient", "users", "cascade"),
     ("chats", "user_key", "users", "set null"),
+    ("participants", "user_key", "users", "set null"),
     ("clients", "created_by", "staff", "no action"),
     ("pairs", "client_id", "clients", "cascade"),
     ("pairs", "staff_id", "staff", "cascade"),
@@ -69,6 +74,7 @@ REFERENCES = (
     ("consents", "client_id", "clients", "cascade"),
     ("shares", "assessment_id", "assessments", "cascade"),
     ("shares", "client_id", "clients", "cascade"),
+    ("preparations", "client_id", "clients", "cascade"),
     ("duty", "shift_id", "shifts", "cascade"),
     ("duty", "staff_id", "staff", "cascade"),
     ("chats", "staff_id", "staff", "set null"),
@@ -76,6 +82,13 @@ REFERENCES = (
     ("chat_messages", "chat_id", "chats", "cascade"),
     ("chat_messages", "staff_id", "staff", "set null"),
     ("rota", "staff_id", "staff", "cascade"),
+    ("meetings", "client_id", "clients", "cascade"),
+    ("meetings", "created_by", "staff", "no action"),
+    ("meetings", "follows", "meetings", "set null"),
+    ("participants", "meeting_id", "meetings", "cascade"),
+    ("participants", "staff_id", "staff", "set null"),
+    ("promises", "meeting_id", "meetings", "cascade"),
+    ("promises", "participant_id", "participants", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -91,6 +104,10 @@ CHECKS: dict[str, dict[str, set[Any]]] = {
     "outbox": {"status": {"pending", "sending", "sent", "failed", "dropped"}},
     "chats": {"status": {"queued", "open", "closed"}, "rating": {None, 1, 2, 3, 4, 5}},
     "chat_messages": {"sender": {"young", "staff"}},
+    "meetings": {"status": {"planned", "held", "cancelled"},
+                 "place_kind": {"home", "school", "office", "outdoors", "online", "hybrid"}},
+    "participants": {"role": {"client", "worker", "other"}},
+    "promises": {"status": {"open", "done", "help"}},
 }
 
 
@@ -98,12 +115,19 @@ def _is_time(name: str) -> bool:
     return name == "at" or name.endswith("_at")
 
 
+def _is_day(name: str) -> bool:
+    """A calendar day (a promise's ``due``, a meeting's ``ended_on``), stored as an ISO date."""
+    return name == "due" or name.endswith("_on")
+
+
 def _fields(row: Any) -> dict[str, Any]:
-    """A row as JSON-safe fields, times as UTC text (naive times refused, as in SQLite)."""
+    """A row as JSON-safe fields, times as UTC text (naive times refused, as in SQLite), days as ISO dates."""
     fields = asdict(row)
     for name, value in fields.items():
         if _is_time(name) and value is not None:
             fields[name] = dump_time(value)
+        elif _is_day(name) and value is not None:
+            fields[name] = dump_day(value)
     return fields
 
 
@@ -112,6 +136,8 @@ def _load(cls: type[R], text: str) -> R:
     for name, value in fields.items():
         if _is_time(name) and value is not None:
             fields[name] = load_time(value)
+        elif _is_day(name) and value is not None:
+            fields[name] = date.fromisoformat(value)
     return cls(**fields)
 
 
@@ -405,6 +431,58 @@ class _Shares(_Repo):
         return sorted(rows, key=lambda row: (row.shared_at, row.assessment_id))
 
 
+class _Preparations(_Repo):
+    async def get(self, client_id: int) -> PreparationRow | None:
+        return self._db.get(PreparationRow, "preparations", str(client_id))
+
+    async def save(self, row: PreparationRow) -> None:
+        self._db.put("preparations", str(row.client_id), _fields(row))
+
+    async def delete(self, client_id: int) -> None:
+        self._db.delete("preparations", str(client_id))
+
+
+# --- network meetings (#5) -----------------------------------------------------------------------------
+
+
+class _Meetings(_Repo):
+    async def add(self, row: MeetingRow) -> int:
+        return self._db.insert("meetings", _fields(row))
+
+    async def get(self, meeting_id: int) -> MeetingRow | None:
+        return self._db.get(MeetingRow, "meetings", str(meeting_id))
+
+    async def save(self, row: MeetingRow) -> None:
+        self._db.update("meetings", row)
+
+    async def for_client(self, client_id: int) -> list[MeetingRow]:
+        rows = [row for row in self._db.rows(MeetingRow, "meetings") if row.client_id == client_id]
+        return sorted(rows, key=lambda row: (row.starts_at, row.id or 0))
+
+    async def add_participant(self, row: ParticipantRow) -> int:
+        return self._db.insert("participants", _fields(row))
+
+    async def participants(self, meeting_id: int) -> list[ParticipantRow]:
+        rows = [row for row in self._db.rows(ParticipantRow, "participants") if row.meeting_id == meeting_id]
+        return sorted(rows, key=lambda row: row.id or 0)
+
+    async def save_participant(self, row: ParticipantRow) -> None:
+        self._db.update("participants", row)
+
+    async def add_promise(self, row: PromiseRow) -> int:
+        return self._db.insert("promises", _fields(row))
+
+    async def promise(self, promise_id: int) -> PromiseRow | None:
+        return self._db.get(PromiseRow, "promises", str(promise_id))
+
+    async def promises(self, meeting_id: int) -> list[PromiseRow]:
+        rows = [row for row in self._db.rows(PromiseRow, "promises") if row.meeting_id == meeting_id]
+        return sorted(rows, key=lambda row: (row.due, row.id or 0))
+
+    async def save_promise(self, row: PromiseRow) -> None:
+        self._db.update("promises", row)
+
+
 class _Contacts(_Repo):
     async def get(self, user_key: str) -> ContactRow | None:
         return self._db.get(ContactRow, "contacts", user_key)
@@ -649,6 +727,8 @@ class _Work:
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)
+        self.preparations = _Preparations(db)
+        self.meetings = _Meetings(db)
 
 
 class MemoryStore:

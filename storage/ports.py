@@ -60,7 +60,8 @@ class AssessmentRow:
 class Users(Protocol):
     async def get(self, key: str) -> UserRow | None: ...
     async def save(self, row: UserRow) -> None: ...
-    async def delete(self, key: str) -> None: ...  # cascades to conversations, assessments, contacts, outbox
+    # Cascades to conversations, assessments, contacts and outbox; unlinks staff, clients, chats, participants.
+    async def delete(self, key: str) -> None: ...
     async def idle_since(self, before: datetime) -> list[str]: ...  # keys not seen since, oldest first
 
 
@@ -181,7 +182,8 @@ class Clients(Protocol):
     async def get(self, client_id: int) -> ClientRow | None: ...
     async def by_user(self, user_key: str) -> ClientRow | None: ...
     async def save(self, row: ClientRow) -> None: ...
-    async def delete(self, client_id: int) -> None: ...  # cascades to pairs, consents, shares, invitations
+    # Cascades to pairs, consents, shares, invitations, the preparation and the meetings with their promises.
+    async def delete(self, client_id: int) -> None: ...
     async def for_staff(self, staff_id: int) -> list[ClientRow]: ...  # clients this worker is paired with
     async def ended_before(self, before: datetime) -> list[int]: ...  # ids of clients whose work ended then
     async def pairs(self, client_id: int) -> list[PairRow]: ...
@@ -365,6 +367,89 @@ class WeeklyRow:
     id: int | None = None
 
 
+# --- network meetings (#5) -----------------------------------------------------------------------------
+
+
+@dataclass
+class PreparationRow:
+    """A client's preparation for their next network meeting: a versioned draft in plain data (their own
+    words, their people, topics), written by the client or their responsible worker."""
+
+    client_id: int
+    data: dict[str, Any]
+    version: int
+    updated_at: datetime
+    updated_by: str  # "client:5", "staff:3"
+
+
+class Preparations(Protocol):
+    async def get(self, client_id: int) -> PreparationRow | None: ...
+    async def save(self, row: PreparationRow) -> None: ...  # insert or replace; UnknownRow for a missing client
+    async def delete(self, client_id: int) -> None: ...
+
+
+@dataclass
+class MeetingRow:
+    """A network meeting of a client's work: where and when, and how its record was finished (a follow-up
+    date, or an end date that closed the work)."""
+
+    client_id: int
+    created_by: int  # the staff id of the worker who set it up
+    created_at: datetime
+    starts_at: datetime
+    place_kind: str  # "home", "school", "office", "outdoors", "online", "hybrid"
+    place: str  # an address or a description; the link for online and hybrid meetings
+    status: str = "planned"  # planned -> held | cancelled
+    follows: int | None = None  # the meeting this one follows up
+    next_at: datetime | None = None  # the follow-up meeting agreed when the record was finished
+    ended_on: date | None = None  # or the end date, when the record closed the work
+    id: int | None = None
+
+
+@dataclass
+class ParticipantRow:
+    """Someone at a meeting: the client, a worker, or another person (with or without Telegram)."""
+
+    meeting_id: int
+    name: str
+    role: str  # "client", "worker", "other"
+    relation: str = ""
+    language: str = "fi"
+    staff_id: int | None = None
+    user_key: str | None = None  # who they are in Kaari, once linked (a client, a worker, a joined participant)
+    reachable: bool = True  # False once a push to them failed because they blocked the bot
+    id: int | None = None
+
+
+@dataclass
+class PromiseRow:
+    """ "I promise to ..." by one participant, with a due date; everyone marks their own."""
+
+    meeting_id: int
+    participant_id: int
+    text: str
+    due: date
+    created_at: datetime
+    status: str = "open"  # open -> done | help (and back to open)
+    note: str = ""
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+class Meetings(Protocol):
+    async def add(self, row: MeetingRow) -> int: ...
+    async def get(self, meeting_id: int) -> MeetingRow | None: ...
+    async def save(self, row: MeetingRow) -> None: ...  # UnknownRow for an unknown id
+    async def for_client(self, client_id: int) -> list[MeetingRow]: ...  # by starts_at, then id
+    async def add_participant(self, row: ParticipantRow) -> int: ...
+    async def participants(self, meeting_id: int) -> list[ParticipantRow]: ...  # by id
+    async def save_participant(self, row: ParticipantRow) -> None: ...
+    async def add_promise(self, row: PromiseRow) -> int: ...
+    async def promise(self, promise_id: int) -> PromiseRow | None: ...
+    async def promises(self, meeting_id: int) -> list[PromiseRow]: ...  # by due, then id
+    async def save_promise(self, row: PromiseRow) -> None: ...
+
+
 class Chats(Protocol):
     async def add(self, row: ChatRow) -> int: ...
     async def get(self, chat_id: int) -> ChatRow | None: ...
@@ -434,6 +519,10 @@ class UnitOfWork(Protocol):
     def shifts(self) -> Shifts: ...
     @property
     def schedules(self) -> Schedules: ...
+    @property
+    def preparations(self) -> Preparations: ...
+    @property
+    def meetings(self) -> Meetings: ...
 
 
 class Store(Protocol):

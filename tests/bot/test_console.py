@@ -142,3 +142,27 @@ def test_in_a_chat_numbers_are_messages_and_options_take_a_hash() -> None:
     assert parse_line("#1", buttons, chat=True) == inputs.Choice(4, "end")
     assert parse_line("#7", buttons, chat=True) == inputs.Text("#7")
     assert parse_line("/hours", buttons, chat=True) == inputs.Command("hours")
+
+
+async def test_the_meeting_preparation_in_a_terminal(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """A linked client prepares their network meeting in `kaari chat`: what works, a person, done."""
+    from bot.admin import add_coordinator
+
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa", title="ohjaaja",
+                              organisation="Oulunkaari", also_worker=True)
+        worker_out = io.StringIO()
+        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO("/newclient\nKettu\n"), "en")
+        code = re.search(r"/start ([0-9A-Z]{12})", worker_out.getvalue())
+        assert code, worker_out.getvalue()
+        answers = (f"/start {code.group(1)}\n1\n1\n1\n1\n1\n/prepare\n1\nMy dog and my guitar\n"
+                   "4\n1\nSanna\nsister\n1\n040 123\n3\n9\n")
+        client_out = io.StringIO()
+        await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")
+        shown = client_out.getvalue()
+        assert "Sanna (sister)" in shown and "Saved. Your worker can see your preparation" in shown
+    finally:
+        await services.store.close()

@@ -34,8 +34,12 @@ from storage.ports import (
     ConversationRow,
     DutyRow,
     InvitationRow,
+    MeetingRow,
     OutboxRow,
     PairRow,
+    ParticipantRow,
+    PreparationRow,
+    PromiseRow,
     RotaRow,
     ShareRow,
     ShiftRow,
@@ -1943,6 +1947,39 @@ async def test_closings_that_would_lose_information_are_refused(store: Store, ba
         assert await work.schedules.closings("sekasin") == []
 
 
+async def test_a_preparation_is_one_draft_per_client_replaced_and_deleted_with_the_client(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client_id = await seed_client(store, "Kettu", worker)
+    draft = PreparationRow(client_id, {"works": "äiti auttaa 🙂", "people": [{"name": "Mummo"}]}, 1, T0,
+                           f"client:{client_id}")
+    async with store.transaction() as work:
+        assert await work.preparations.get(client_id) is None
+        await work.preparations.save(draft)
+    async with store.transaction() as work:
+        assert await work.preparations.get(client_id) == draft
+        await work.preparations.save(replace(draft, data={"works": "koira"}, updated_at=T0 + timedelta(hours=1),
+                                             updated_by=f"staff:{worker}"))
+    async with store.transaction() as work:
+        loaded = await work.preparations.get(client_id)
+        assert loaded is not None and loaded.data == {"works": "koira"} and loaded.updated_by == f"staff:{worker}"
+        await work.clients.delete(client_id)
+    async with store.transaction() as work:
+        assert await work.preparations.get(client_id) is None, "it goes with the client"
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.preparations.save(replace(draft, client_id=client_id + 100))
+    async with store.transaction() as work:
+        other = await seed_client_in(work, worker)
+        await work.preparations.save(replace(draft, client_id=other))
+        await work.preparations.delete(other)
+        await work.preparations.delete(other)
+        assert await work.preparations.get(other) is None
+
+
+async def seed_client_in(work: UnitOfWork, worker: int) -> int:
+    return await work.clients.add(client_row("Orava", worker))
+
+
 async def test_weekly_slot_changes_round_trip_monday_first(store: Store) -> None:
     rows = [
         WeeklyRow("sekasin", "sun", time(22, 0), time(1, 0)),
@@ -2002,6 +2039,370 @@ async def test_naive_times_are_refused_by_the_chat_repositories(store: Store) ->
                 await attempt(work)
 
 
+# --- network meetings (#5): meetings, participants, promises -------------------------------------------
+
+FRIDAY = date(2026, 12, 4)
+
+
+def meeting_row(client_id: int, created_by: int, starts_at: datetime = T0 + timedelta(days=7),
+                **fields: Any) -> MeetingRow:
+    return MeetingRow(client_id=client_id, created_by=created_by, created_at=fields.pop("created_at", T0),
+                      starts_at=starts_at, place_kind=fields.pop("place_kind", "office"),
+                      place=fields.pop("place", "Kirkkokatu 1"), **fields)
+
+
+def participant_row(meeting_id: int, name: str = "Mummo", role: str = "other", **fields: Any) -> ParticipantRow:
+    return ParticipantRow(meeting_id=meeting_id, name=name, role=role, **fields)
+
+
+def promise_row(meeting_id: int, participant_id: int, due: date = FRIDAY, text: str = "Soitan koululle 📞",
+                **fields: Any) -> PromiseRow:
+    return PromiseRow(meeting_id=meeting_id, participant_id=participant_id, text=text, due=due,
+                      created_at=fields.pop("created_at", T0), **fields)
+
+
+async def seed_meeting(store: Store) -> tuple[int, int, int]:
+    """A worker, a client of theirs and a meeting of that client: (worker, client, meeting)."""
+    [worker] = await seed_staff(store, "Aino")
+    client_id = await seed_client(store, "Kettu", worker)
+    async with store.transaction() as work:
+        meeting_id = await work.meetings.add(meeting_row(client_id, worker))
+    return worker, client_id, meeting_id
+
+
+async def test_meetings_round_trip_every_field_and_save_keeps_created_at(store: Store) -> None:
+    [aino, bea] = await seed_staff(store, "Aino", "Bea")
+    client_id = await seed_client(store, "Kettu", aino, bea)
+    other_client = await seed_client(store, "Susi", aino)
+    fresh = meeting_row(client_id, aino, starts_at=T0.astimezone(HELSINKI_WINTER))
+    async with store.transaction() as work:
+        first = await work.meetings.add(fresh)
+        second = await work.meetings.add(meeting_row(client_id, bea, place_kind="online", place="https://meet/x"))
+    assert fresh.id is None, "add must not mutate its argument"
+    assert second > first
+    async with store.transaction() as work:
+        loaded = await work.meetings.get(first)
+        assert await work.meetings.get(second + 100) is None
+    assert loaded == replace(fresh, id=first)
+    assert loaded is not None and loaded.starts_at.utcoffset() == timedelta(0)
+    assert loaded.status == "planned" and loaded.follows is None and loaded.ended_on is None
+    changed = MeetingRow(
+        client_id=other_client, created_by=bea, created_at=T0 + timedelta(days=30), starts_at=T0 + timedelta(hours=3),
+        place_kind="hybrid", place="Koulu, luokka 3 + https://meet/y 🙂", status="held", follows=second,
+        next_at=T0 + timedelta(days=21), ended_on=date(2027, 1, 31), id=first,
+    )
+    async with store.transaction() as work:
+        await work.meetings.save(changed)
+    async with store.transaction() as work:
+        loaded = await work.meetings.get(first)
+    assert loaded == replace(changed, created_at=T0), "created_at is set once, by add"
+    assert loaded is not None and type(loaded.ended_on) is date, "a day comes back as a date, not a datetime"
+    assert loaded.next_at is not None and loaded.next_at.utcoffset() == timedelta(0)
+    async with store.transaction() as work:
+        await work.meetings.save(replace(changed, status="cancelled", follows=None, next_at=None, ended_on=None))
+    async with store.transaction() as work:
+        assert await work.meetings.get(first) == replace(changed, created_at=T0, status="cancelled", follows=None,
+                                                         next_at=None, ended_on=None)
+        assert await work.meetings.get(second) == replace(
+            meeting_row(client_id, bea, place_kind="online", place="https://meet/x"), id=second)
+
+
+async def test_for_client_is_that_clients_meetings_by_starts_at_then_id(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client_id = await seed_client(store, "Kettu", worker)
+    other = await seed_client(store, "Susi", worker)
+    rows = {
+        "later": meeting_row(client_id, worker, starts_at=T0 + timedelta(days=14)),
+        "tie-first": meeting_row(client_id, worker, starts_at=T0 + timedelta(days=7)),
+        # One hour earlier in UTC, though its local wall-clock text sorts after T0's.
+        "earlier": meeting_row(client_id, worker, starts_at=datetime(2026, 11, 20, 11, 0, tzinfo=HELSINKI_WINTER)),
+        "tie-second": meeting_row(client_id, worker, starts_at=T0 + timedelta(days=7)),
+        "other client": meeting_row(other, worker, starts_at=T0),
+    }
+    async with store.transaction() as work:
+        ids = {name: await work.meetings.add(row) for name, row in rows.items()}
+    async with store.transaction() as work:
+        mine = await work.meetings.for_client(client_id)
+        assert [row.id for row in await work.meetings.for_client(other)] == [ids["other client"]]
+        assert await work.meetings.for_client(other + 100) == []
+    assert mine == [replace(rows[name], id=ids[name]) for name in ("earlier", "tie-first", "tie-second", "later")]
+
+
+async def test_participants_round_trip_by_id_and_save_rewrites_them(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        other_meeting = await work.meetings.add(meeting_row(client_id, worker))
+    rows = [
+        participant_row(meeting_id, "Kettu", "client", user_key="u1"),
+        participant_row(meeting_id, "Aino", "worker", staff_id=worker, language="sv"),
+        participant_row(meeting_id, "Anna", "other", relation="äiti", language="en", reachable=False),
+        participant_row(other_meeting, "Opettaja"),
+    ]
+    async with store.transaction() as work:
+        ids = [await work.meetings.add_participant(row) for row in rows]
+    assert rows[0].id is None, "add_participant must not mutate its argument"
+    assert ids == sorted(ids)
+    async with store.transaction() as work:
+        loaded = await work.meetings.participants(meeting_id)
+        assert await work.meetings.participants(other_meeting) == [replace(rows[3], id=ids[3])]
+        assert await work.meetings.participants(other_meeting + 100) == []
+    assert loaded == [replace(row, id=row_id) for row, row_id in zip(rows[:3], ids[:3], strict=True)]
+    assert type(loaded[2].reachable) is bool and loaded[2].reachable is False
+    changed = ParticipantRow(meeting_id=other_meeting, name="Anna K.", role="client", relation="sisko",
+                             language="fi", staff_id=worker, user_key="u2", reachable=False, id=ids[0])
+    async with store.transaction() as work:
+        await work.meetings.save_participant(changed)
+    async with store.transaction() as work:
+        assert [row.id for row in await work.meetings.participants(meeting_id)] == ids[1:3]
+        assert await work.meetings.participants(other_meeting) == [changed, replace(rows[3], id=ids[3])], "by id"
+        await work.meetings.save_participant(replace(changed, staff_id=None, user_key=None, reachable=True))
+    async with store.transaction() as work:
+        assert (await work.meetings.participants(other_meeting))[0] == replace(
+            changed, staff_id=None, user_key=None, reachable=True)
+
+
+async def test_promises_round_trip_by_due_then_id_with_days_as_dates(store: Store) -> None:
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        other_meeting = await work.meetings.add(meeting_row(client_id, worker))
+        mummo = await work.meetings.add_participant(participant_row(meeting_id))
+        kettu = await work.meetings.add_participant(participant_row(meeting_id, "Kettu", "client"))
+        elsewhere = await work.meetings.add_participant(participant_row(other_meeting))
+    rows = {
+        "later": promise_row(meeting_id, mummo, due=date(2027, 1, 15)),
+        "tie-first": promise_row(meeting_id, kettu, text="Menen kouluun joka päivä"),
+        "sooner": promise_row(meeting_id, mummo, due=date(2026, 11, 30), text="x" * 3000),
+        "tie-second": promise_row(meeting_id, mummo, status="help", note="en ehtinyt"),
+        "other meeting": promise_row(other_meeting, elsewhere, due=date(2026, 11, 1)),
+    }
+    async with store.transaction() as work:
+        ids = {name: await work.meetings.add_promise(row) for name, row in rows.items()}
+    assert rows["later"].id is None, "add_promise must not mutate its argument"
+    async with store.transaction() as work:
+        loaded = await work.meetings.promises(meeting_id)
+        assert await work.meetings.promises(other_meeting) == [replace(rows["other meeting"], id=ids["other meeting"])]
+        assert await work.meetings.promise(ids["sooner"]) == replace(rows["sooner"], id=ids["sooner"])
+        assert await work.meetings.promise(max(ids.values()) + 100) is None
+    assert loaded == [replace(rows[name], id=ids[name]) for name in ("sooner", "tie-first", "tie-second", "later")]
+    assert all(type(row.due) is date for row in loaded), "a day comes back as a date, not a datetime"
+    changed = PromiseRow(meeting_id=meeting_id, participant_id=kettu, text="Soitan itse", due=date(2026, 12, 24),
+                         created_at=T0 + timedelta(days=9), status="done", note="tehty! 🎉",
+                         updated_at=T0.astimezone(HELSINKI_WINTER) + timedelta(days=2), id=ids["later"])
+    async with store.transaction() as work:
+        await work.meetings.save_promise(changed)
+    async with store.transaction() as work:
+        loaded_one = await work.meetings.promise(ids["later"])
+        assert [row.id for row in await work.meetings.promises(meeting_id)] == [
+            ids["sooner"], ids["tie-first"], ids["tie-second"], ids["later"]]
+        await work.meetings.save_promise(replace(changed, status="open", note="", updated_at=None))
+    assert loaded_one == replace(changed, created_at=T0), "created_at is set once, by add_promise"
+    assert loaded_one is not None and loaded_one.updated_at is not None
+    assert loaded_one.updated_at.utcoffset() == timedelta(0) and type(loaded_one.due) is date
+    async with store.transaction() as work:
+        assert await work.meetings.promise(ids["later"]) == replace(changed, created_at=T0, status="open", note="",
+                                                                    updated_at=None)
+
+
+async def test_meeting_references_and_rules_are_enforced(store: Store) -> None:
+    await seed_users(store, "u1")
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        person = await work.meetings.add_participant(participant_row(meeting_id))
+        promise_id = await work.meetings.add_promise(promise_row(meeting_id, person))
+    meeting = replace(meeting_row(client_id, worker), id=meeting_id)
+    participant = replace(participant_row(meeting_id), id=person)
+    promise = replace(promise_row(meeting_id, person), id=promise_id)
+    missing = max(worker, client_id, meeting_id, person, promise_id) + 100
+    refused: list[tuple[type[Exception], Callable[[UnitOfWork], Awaitable[object]]]] = [
+        (UnknownRow, lambda work: work.meetings.add(meeting_row(missing, worker))),
+        (UnknownRow, lambda work: work.meetings.add(meeting_row(client_id, missing))),
+        (UnknownRow, lambda work: work.meetings.add(meeting_row(client_id, worker, follows=missing))),
+        (ValueError, lambda work: work.meetings.add(meeting_row(client_id, worker, status="postponed"))),
+        (ValueError, lambda work: work.meetings.add(meeting_row(client_id, worker, place_kind="phone"))),
+        (ValueError, lambda work: work.meetings.add(meeting_row(client_id, worker, ended_on=T0))),
+        (UnknownRow, lambda work: work.meetings.save(replace(meeting, client_id=missing))),
+        (UnknownRow, lambda work: work.meetings.save(replace(meeting, created_by=missing))),
+        (UnknownRow, lambda work: work.meetings.save(replace(meeting, follows=missing))),
+        (UnknownRow, lambda work: work.meetings.save(replace(meeting, id=missing))),
+        (ValueError, lambda work: work.meetings.save(replace(meeting, id=None))),
+        (ValueError, lambda work: work.meetings.save(replace(meeting, status="done"))),
+        (ValueError, lambda work: work.meetings.save(replace(meeting, place_kind="Home"))),
+        (ValueError, lambda work: work.meetings.save(replace(meeting, ended_on=T0))),
+        (UnknownRow, lambda work: work.meetings.add_participant(participant_row(missing))),
+        (UnknownRow, lambda work: work.meetings.add_participant(participant_row(meeting_id, staff_id=missing))),
+        (UnknownUser, lambda work: work.meetings.add_participant(participant_row(meeting_id, user_key="ghost"))),
+        # user references are reported first, in both backends
+        (UnknownUser, lambda work: work.meetings.add_participant(participant_row(missing, user_key="ghost"))),
+        (ValueError, lambda work: work.meetings.add_participant(participant_row(meeting_id, role="parent"))),
+        (UnknownRow, lambda work: work.meetings.save_participant(replace(participant, meeting_id=missing))),
+        (UnknownRow, lambda work: work.meetings.save_participant(replace(participant, staff_id=missing))),
+        (UnknownUser, lambda work: work.meetings.save_participant(replace(participant, user_key="ghost"))),
+        (UnknownRow, lambda work: work.meetings.save_participant(replace(participant, id=missing))),
+        (ValueError, lambda work: work.meetings.save_participant(replace(participant, id=None))),
+        (ValueError, lambda work: work.meetings.save_participant(replace(participant, role="boss"))),
+        (UnknownRow, lambda work: work.meetings.add_promise(promise_row(missing, person))),
+        (UnknownRow, lambda work: work.meetings.add_promise(promise_row(meeting_id, missing))),
+        (ValueError, lambda work: work.meetings.add_promise(promise_row(meeting_id, person, status="late"))),
+        (ValueError, lambda work: work.meetings.add_promise(promise_row(meeting_id, person, due=T0))),
+        (UnknownRow, lambda work: work.meetings.save_promise(replace(promise, meeting_id=missing))),
+        (UnknownRow, lambda work: work.meetings.save_promise(replace(promise, participant_id=missing))),
+        (UnknownRow, lambda work: work.meetings.save_promise(replace(promise, id=missing))),
+        (ValueError, lambda work: work.meetings.save_promise(replace(promise, id=None))),
+        (ValueError, lambda work: work.meetings.save_promise(replace(promise, status="cancelled"))),
+        (ValueError, lambda work: work.meetings.save_promise(replace(promise, due=T0))),
+    ]
+    for error, attempt in refused:
+        with pytest.raises(error):
+            async with store.transaction() as work:
+                await attempt(work)
+    async with store.transaction() as work:
+        assert await work.meetings.for_client(client_id) == [meeting]
+        assert await work.meetings.participants(meeting_id) == [participant]
+        assert await work.meetings.promises(meeting_id) == [promise]
+        # and every value the CHECKs allow is accepted
+        for kind in ("home", "school", "office", "outdoors", "online", "hybrid"):
+            for status in ("planned", "held", "cancelled"):
+                await work.meetings.save(replace(meeting, place_kind=kind, status=status, follows=meeting_id))
+        for role in ("client", "worker", "other"):
+            await work.meetings.save_participant(replace(participant, role=role, user_key="u1", staff_id=worker))
+        for status in ("open", "done", "help"):
+            await work.meetings.save_promise(replace(promise, status=status))
+
+
+async def test_naive_times_are_refused_by_the_meeting_repositories(store: Store) -> None:
+    naive = datetime(2026, 11, 20, 10, 0)
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        person = await work.meetings.add_participant(participant_row(meeting_id))
+        promise_id = await work.meetings.add_promise(promise_row(meeting_id, person))
+    attempts: list[Callable[[UnitOfWork], Awaitable[object]]] = [
+        lambda work: work.meetings.add(meeting_row(client_id, worker, created_at=naive)),
+        lambda work: work.meetings.add(meeting_row(client_id, worker, starts_at=naive)),
+        lambda work: work.meetings.add(meeting_row(client_id, worker, next_at=naive)),
+        lambda work: work.meetings.save(meeting_row(client_id, worker, starts_at=naive, id=meeting_id)),
+        lambda work: work.meetings.save(meeting_row(client_id, worker, next_at=naive, id=meeting_id)),
+        lambda work: work.meetings.add_promise(promise_row(meeting_id, person, created_at=naive)),
+        lambda work: work.meetings.add_promise(promise_row(meeting_id, person, updated_at=naive)),
+        lambda work: work.meetings.save_promise(promise_row(meeting_id, person, updated_at=naive, id=promise_id)),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValueError, match="naive"):
+            async with store.transaction() as work:
+                await attempt(work)
+
+
+async def test_deleting_a_client_removes_their_meetings_participants_and_promises(store: Store) -> None:
+    await seed_users(store, "u1")
+    [worker] = await seed_staff(store, "Aino")
+    gone = await seed_client(store, "Kettu", worker)
+    kept = await seed_client(store, "Susi", worker)
+    meetings: dict[int, list[int]] = {}
+    async with store.transaction() as work:
+        for client_id in (gone, kept):
+            first = await work.meetings.add(meeting_row(client_id, worker))
+            follow_up = await work.meetings.add(meeting_row(client_id, worker, follows=first))
+            meetings[client_id] = [first, follow_up]
+            for meeting_id in (first, follow_up):
+                person = await work.meetings.add_participant(participant_row(meeting_id, user_key="u1"))
+                await work.meetings.add_participant(participant_row(meeting_id, "Aino", "worker", staff_id=worker))
+                await work.meetings.add_promise(promise_row(meeting_id, person))
+    async with store.transaction() as work:
+        await work.clients.delete(gone)
+    async with store.transaction() as work:
+        assert await work.meetings.for_client(gone) == []
+        for meeting_id in meetings[gone]:
+            assert await work.meetings.get(meeting_id) is None
+            assert await work.meetings.participants(meeting_id) == []
+            assert await work.meetings.promises(meeting_id) == []
+        assert [row.id for row in await work.meetings.for_client(kept)] == meetings[kept]
+        assert (await work.meetings.get(meetings[kept][1]) or meeting_row(0, 0)).follows == meetings[kept][0]
+        for meeting_id in meetings[kept]:
+            assert len(await work.meetings.participants(meeting_id)) == 2
+            assert len(await work.meetings.promises(meeting_id)) == 1
+        assert await work.users.get("u1") == user("u1")
+        assert [row.id for row in await work.staff.all()] == [worker]
+
+
+async def test_deleting_a_user_unlinks_their_participations_and_keeps_the_record(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    worker, _, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        mine = await work.meetings.add_participant(participant_row(meeting_id, "Kettu", "client", user_key="u1"))
+        theirs = await work.meetings.add_participant(participant_row(meeting_id, "Aino", "worker", user_key="u2",
+                                                                     staff_id=worker))
+        promise_id = await work.meetings.add_promise(promise_row(meeting_id, mine))
+    async with store.transaction() as work:
+        await work.users.delete("u1")
+    async with store.transaction() as work:
+        assert await work.meetings.participants(meeting_id) == [
+            replace(participant_row(meeting_id, "Kettu", "client"), id=mine),
+            replace(participant_row(meeting_id, "Aino", "worker", user_key="u2", staff_id=worker), id=theirs),
+        ]
+        assert await work.meetings.promise(promise_id) == replace(promise_row(meeting_id, mine), id=promise_id)
+
+
+async def test_removing_a_meeting_participant_or_worker_follows_the_schema(store: Store) -> None:
+    """The port deletes none of these; both backends still keep the same ON DELETE rules."""
+    [creator, helper] = await seed_staff(store, "Aino", "Bea")
+    client_id = await seed_client(store, "Kettu", creator, helper)
+    async with store.transaction() as work:
+        first = await work.meetings.add(meeting_row(client_id, creator))
+        follow_up = await work.meetings.add(meeting_row(client_id, creator, follows=first))
+        gone_person = await work.meetings.add_participant(participant_row(first))
+        await work.meetings.add_promise(promise_row(first, gone_person))
+        person = await work.meetings.add_participant(participant_row(follow_up, "Mummo"))
+        helping = await work.meetings.add_participant(participant_row(follow_up, "Bea", "worker", staff_id=helper))
+        leaving = await work.meetings.add_promise(promise_row(follow_up, person))
+        staying = await work.meetings.add_promise(promise_row(follow_up, helping))
+    await delete_row(store, "meetings", first)
+    async with store.transaction() as work:
+        assert await work.meetings.get(first) is None
+        assert await work.meetings.participants(first) == []
+        assert await work.meetings.promises(first) == []
+        assert await work.meetings.get(follow_up) == replace(meeting_row(client_id, creator), id=follow_up)
+    await delete_row(store, "participants", person)
+    async with store.transaction() as work:
+        assert [row.id for row in await work.meetings.participants(follow_up)] == [helping]
+        assert await work.meetings.promise(leaving) is None
+        assert [row.id for row in await work.meetings.promises(follow_up)] == [staying]
+    await delete_row(store, "staff", helper)
+    async with store.transaction() as work:
+        assert await work.meetings.participants(follow_up) == [
+            replace(participant_row(follow_up, "Bea", "worker"), id=helping)], "stays in the record, by name"
+        assert [row.id for row in await work.meetings.promises(follow_up)] == [staying]
+    with pytest.raises((Conflict, sqlite3.IntegrityError)):
+        await delete_row(store, "staff", creator)  # who set up a meeting stays on record
+    async with store.transaction() as work:
+        assert (await work.meetings.get(follow_up) or meeting_row(0, 0)).created_by == creator
+
+
+async def test_meeting_writes_are_rolled_back_together(store: Store) -> None:
+    await seed_users(store, "u1")
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        person = await work.meetings.add_participant(participant_row(meeting_id))
+        promise_id = await work.meetings.add_promise(promise_row(meeting_id, person))
+    before = (replace(meeting_row(client_id, worker), id=meeting_id), replace(participant_row(meeting_id), id=person),
+              replace(promise_row(meeting_id, person), id=promise_id))
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            other = await work.meetings.add(meeting_row(client_id, worker, starts_at=T0))
+            await work.meetings.save(replace(before[0], status="held", ended_on=FRIDAY, follows=other))
+            newcomer = await work.meetings.add_participant(participant_row(meeting_id, "Kettu", "client"))
+            await work.meetings.save_participant(replace(before[1], user_key="u1", reachable=False))
+            await work.meetings.add_promise(promise_row(meeting_id, newcomer))
+            await work.meetings.save_promise(replace(before[2], status="done", updated_at=T0))
+            assert len(await work.meetings.for_client(client_id)) == 2, "own writes are visible"
+            assert len(await work.meetings.promises(meeting_id)) == 2
+            raise Boom
+    async with store.transaction() as work:
+        assert await work.meetings.for_client(client_id) == [before[0]]
+        assert await work.meetings.participants(meeting_id) == [before[1]]
+        assert await work.meetings.promises(meeting_id) == [before[2]]
+        assert await work.meetings.get(meeting_id + 1) is None
+
+
 # --- the memory fake and the schema ------------------------------------------------------------------
 
 
@@ -2050,14 +2451,24 @@ async def test_sqlite_migration_0003_applies_to_a_database_at_0002(tmp_path: Pat
             await work.shifts.set_duty(DutyRow(shift.id, worker.id, True, T0))
             await work.schedules.add_rota(RotaRow("sekasin", "fri 12:00", worker.id))
             await work.schedules.add_closing(ClosingRow("sekasin", date(2026, 12, 24), True))
+            client_id = await work.clients.add(client_row(created_by=worker.id))
+            meeting_id = await work.meetings.add(meeting_row(client_id, worker.id, ended_on=FRIDAY))
+            person = await work.meetings.add_participant(participant_row(meeting_id, "Kettu", "client", user_key="u1"))
+            promise_id = await work.meetings.add_promise(promise_row(meeting_id, person))
         async with store.transaction() as work:
             assert (await work.chats.active_for_user("u1") or chat_row()).id == chat_id
+            assert (await work.meetings.promise(promise_id) or promise_row(0, 0)).due == FRIDAY
             await work.users.delete("u1")
         async with store.transaction() as work:
             assert (await work.chats.get(chat_id) or chat_row()).user_key is None
+            assert [row.user_key for row in await work.meetings.participants(meeting_id)] == [None]
+            await work.clients.delete(client_id)
+        async with store.transaction() as work:
+            assert await work.meetings.get(meeting_id) is None
+            assert await work.meetings.promise(promise_id) is None
     finally:
         await store.close()
     with closing(sqlite3.connect(path)) as db:
         applied = [row[0] for row in db.execute("SELECT number FROM schema_migrations ORDER BY number")]
     assert applied == [number for number, _, _ in migration_files()]
-    assert 3 in applied
+    assert {3, 6} <= set(applied)

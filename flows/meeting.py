@@ -1,0 +1,425 @@
+"""A network meeting, on the responsible worker's side: set it up, record the promises, and finish the record
+with the next meeting (or the end of the work). The memo goes to everyone reachable, in their own language.
+
+Reminders and check-ins are outbox rows with a due time and a "useful until"; consent (d) is checked when they
+are sent, and a person who blocked the bot is marked unreachable then.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flows.guards import chose, value
+from flows.messages import N_, Lines, Msg, When, dump_msg
+from flows.preparation import responsible_client
+from flows.reminders import QuietHours, checkin_time, meeting_reminders
+from flows.results import Ask, Document, Option, Say
+from flows.rota import parse_day
+from flows.schedule import HELSINKI
+from flows.spec import Conversation, FlowSpec, Who
+from storage.ports import AuditRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
+
+NAME = "meeting"
+VERSION = 1
+PLACES = ("home", "school", "office", "outdoors", "online", "hybrid")
+PLACE_TITLE = {"home": N_("meeting.place_home"), "school": N_("meeting.place_school"),
+               "office": N_("meeting.place_office"), "outdoors": N_("meeting.place_outdoors"),
+               "online": N_("meeting.place_online"), "hybrid": N_("meeting.place_hybrid")}
+BACK, PLAN, RECORD, CANCEL_MEETING, FINISH, NEXT, END, YES, NO = (
+    "back", "plan", "record", "cancel_meeting", "finish", "next", "end", "yes", "no")
+FIRST_WITHIN = timedelta(days=7)
+MAX_TEXT = 500
+REMINDER, CHECKIN = "reminder", "checkin"
+
+
+def is_worker(who: Who) -> bool:
+    return who.is_worker
+
+
+def parse_when(text: str, today: date) -> datetime | None:
+    """ "27.11. 14:00", "27.11.2026 14.30", "2026-11-27 14:00" -> a Helsinki time (this year, or next if passed)."""
+    match = re.fullmatch(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})?\s+(?:klo\s+|kl\.?\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*",
+                         text)
+    iso = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*", text)
+    try:
+        if match:
+            day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
+            if match[3] is None and day < today:
+                day = day.replace(year=day.year + 1)
+            clock = time(int(match[4]), int(match[5] or 0))
+        elif iso:
+            day, clock = date(int(iso[1]), int(iso[2]), int(iso[3])), time(int(iso[4]), int(iso[5]))
+        else:
+            return None
+    except ValueError:
+        return None
+    return datetime.combine(day, clock, tzinfo=HELSINKI)
+
+
+def parse_due(text: str, today: date) -> date | None:
+    """ "4.12.", "4.12.2026" or "2026-12-04", from today on."""
+    return parse_day(text, today)
+
+
+def parse_end(text: str, today: date) -> date | None:
+    """An end date, which may be today or already past ("4.12." is this year's)."""
+    day = parse_day(text, date(today.year, 1, 1))
+    return day if day is not None and day <= today + timedelta(days=365) else None
+
+
+def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
+    async def on_start(conv: Conversation) -> None:
+        client_id = await responsible_client(conv, conv.data.get("client_id"))
+        if client_id is None:
+            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = "left"
+            return
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.view",
+                                           f"client:{client_id}"))
+        await load(conv)
+
+    async def load(conv: Conversation) -> None:
+        client_id = conv.data["client_id"]
+        client = await conv.work.clients.get(client_id)
+        meetings = await conv.work.meetings.for_client(client_id)
+        planned = [row for row in meetings if row.status == "planned"]
+        current = planned[-1] if planned else None
+        conv.data["nickname"] = client.nickname if client else "?"
+        conv.data["ended"] = any(row.ended_on for row in meetings)
+        conv.data["meeting"] = None
+        if current is not None and current.id is not None:
+            people = await conv.work.meetings.participants(current.id)
+            promises = await conv.work.meetings.promises(current.id)
+            conv.data["meeting"] = {
+                "id": current.id, "at": current.starts_at.isoformat(), "kind": current.place_kind,
+                "place": current.place, "people": [[p.id, p.name, p.role] for p in people],
+                "promises": [[p.participant_id, p.text, p.due.isoformat()] for p in promises],
+            }
+        previous = [row for row in meetings if row.status == "held"]
+        conv.data["previous"] = None
+        if previous and previous[-1].id is not None:
+            conv.data["previous"] = [[p.text, p.status] for p in await conv.work.meetings.promises(previous[-1].id)]
+
+    async def refresh(conv: Conversation) -> None:
+        if "client_id" in conv.data and conv.state != "left":
+            await load(conv)
+
+    # --- planning ---
+    def valid_when(event: Any) -> bool:
+        conv: Conversation = event.model
+        when = parse_when(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        if when is None or when <= conv.now:
+            conv.emit(Say(Msg(N_("meeting.bad_when"))))
+            return False
+        conv.data["when"] = when.isoformat()
+        return True
+
+    def chose_place(event: Any) -> bool:
+        return value(event) in PLACES
+
+    def place_kind(event: Any) -> None:
+        event.model.data["kind"] = value(event)
+
+    async def create(event: Any) -> None:
+        """The meeting, with the client and this worker on it, and the people the client chose to invite."""
+        conv: Conversation = event.model
+        staff = conv.who.staff
+        client = await conv.work.clients.get(conv.data["client_id"])
+        assert staff is not None and staff.id is not None and client is not None and client.id is not None
+        starts = datetime.fromisoformat(conv.data["when"])
+        meeting = MeetingRow(client.id, staff.id, conv.now, starts, conv.data["kind"], event.kwargs["text"],
+                             follows=conv.data.get("follows"))
+        meeting.id = await conv.work.meetings.add(meeting)
+        await _participants(conv, meeting.id, client.nickname, client.user_key)
+        await _remind(conv, meeting)
+        conv.emit(Say(Msg(N_("meeting.planned"), {"when": When(starts), "place": _place(meeting.place_kind,
+                                                                                        meeting.place)})))
+        conv.emit(Document("meeting_ics", {"starts_at": starts.isoformat(), "place": meeting.place,
+                                          "organiser": staff.name, "generated_at": conv.now.isoformat()},
+                           Msg(N_("meeting.ics_caption"))))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.planned",
+                                           f"client:{client.id}"))
+        await load(conv)
+
+    async def _participants(conv: Conversation, meeting_id: int, nickname: str, client_key: str | None) -> None:
+        staff = conv.who.staff
+        assert staff is not None
+        client_user = await conv.work.users.get(client_key) if client_key else None
+        await conv.work.meetings.add_participant(ParticipantRow(
+            meeting_id, nickname, "client", language=client_user.language if client_user else "fi",
+            user_key=client_key))
+        me = await conv.work.users.get(conv.key)
+        await conv.work.meetings.add_participant(ParticipantRow(
+            meeting_id, staff.name, "worker", relation=staff.title, language=me.language if me else "fi",
+            staff_id=staff.id, user_key=conv.key))
+        draft = await conv.work.preparations.get(conv.data["client_id"])
+        for person in (draft.data.get("people", []) if draft else []):
+            if person.get("invite"):  # reached through the worker until they join with their own link
+                await conv.work.meetings.add_participant(ParticipantRow(
+                    meeting_id, person["name"], "other", relation=person.get("relation", ""), reachable=False))
+
+    async def _remind(conv: Conversation, meeting: MeetingRow) -> None:
+        """Reminders before the meeting for everyone Kaari can write to (the client only with consent (d),
+        which the ticker checks when it sends)."""
+        assert meeting.id is not None
+        message = {**dump_msg(Msg(N_("meeting.reminder"), {
+            "when": When(meeting.starts_at), "place": _place(meeting.place_kind, meeting.place)})),
+            "until": meeting.starts_at.isoformat()}
+        for person in await conv.work.meetings.participants(meeting.id):
+            if person.user_key:
+                for due in meeting_reminders(meeting.starts_at, conv.now, before, quiet):
+                    await conv.work.outbox.add(OutboxRow(person.user_key, REMINDER, message, due))
+
+    async def cancel_meeting(event: Any) -> None:
+        conv: Conversation = event.model
+        meeting = await conv.work.meetings.get(conv.data["meeting"]["id"])
+        assert meeting is not None
+        meeting.status = "cancelled"
+        await conv.work.meetings.save(meeting)
+        for person in await conv.work.meetings.participants(meeting.id or 0):
+            if person.user_key and person.user_key != conv.key:
+                await conv.work.outbox.add(OutboxRow(person.user_key, "notify", dump_msg(Msg(
+                    N_("meeting.cancelled_notice"), {"when": When(meeting.starts_at)})), conv.now))
+        conv.emit(Say(Msg(N_("meeting.cancelled"))))
+        await load(conv)
+
+    # --- the record ---
+    def chose_person(event: Any) -> bool:
+        meeting = event.model.data.get("meeting") or {}
+        return value(event).startswith("p:") and any(str(p[0]) == value(event)[2:] for p in meeting.get("people", []))
+
+    def open_person(event: Any) -> None:
+        event.model.data["person"] = int(value(event)[2:])
+
+    def promise_text(event: Any) -> None:
+        event.model.data["promise"] = event.kwargs["text"]
+
+    def valid_due(event: Any) -> bool:
+        conv: Conversation = event.model
+        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        if due is None or due < conv.now.astimezone(HELSINKI).date():
+            conv.emit(Say(Msg(N_("meeting.bad_due"))))
+            return False
+        return True
+
+    async def add_promise(event: Any) -> None:
+        conv: Conversation = event.model
+        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        assert due is not None
+        await conv.work.meetings.add_promise(PromiseRow(conv.data["meeting"]["id"], conv.data.pop("person"),
+                                                        conv.data.pop("promise"), due, conv.now))
+        conv.emit(Say(Msg(N_("meeting.promise_added"))))
+        await load(conv)
+
+    def valid_next(event: Any) -> bool:
+        conv: Conversation = event.model
+        when = parse_when(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        if when is None or when <= datetime.fromisoformat(conv.data["meeting"]["at"]):
+            conv.emit(Say(Msg(N_("meeting.bad_next"))))
+            return False
+        conv.data["next"] = when.isoformat()
+        return True
+
+    def valid_end(event: Any) -> bool:
+        conv: Conversation = event.model
+        day = parse_end(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        if day is None:
+            conv.emit(Say(Msg(N_("meeting.bad_end"))))
+            return False
+        conv.data["end"] = day.isoformat()
+        return True
+
+    async def finish(event: Any) -> None:
+        """The record is finished only with the next meeting's date or the work's end date (as in Neppi)."""
+        conv: Conversation = event.model
+        meeting = await conv.work.meetings.get(conv.data["meeting"]["id"])
+        assert meeting is not None and meeting.id is not None
+        meeting.status = "held"
+        if conv.data.get("next"):
+            meeting.next_at = datetime.fromisoformat(conv.data.pop("next"))
+        else:
+            meeting.ended_on = date.fromisoformat(conv.data.pop("end"))
+        await conv.work.meetings.save(meeting)
+        people = await conv.work.meetings.participants(meeting.id)
+        promises = await conv.work.meetings.promises(meeting.id)
+        memo = _memo(meeting, people, promises)
+        for person in people:
+            if person.user_key and person.user_key != conv.key:
+                await conv.work.outbox.add(OutboxRow(person.user_key, "memo", dump_msg(memo), conv.now))
+        for promise in promises:
+            owner = next((p for p in people if p.id == promise.participant_id), None)
+            at = checkin_time(promise.due, conv.now, quiet)
+            if owner is not None and owner.user_key and at is not None:
+                await conv.work.outbox.add(OutboxRow(owner.user_key, CHECKIN, {**dump_msg(Msg(
+                    N_("meeting.checkin"), {"promise": promise.text, "due": _day(promise.due)})),
+                    "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat()},
+                    at))
+        if meeting.next_at is not None:
+            follow_up = MeetingRow(meeting.client_id, meeting.created_by, conv.now, meeting.next_at,
+                                   meeting.place_kind, meeting.place, follows=meeting.id)
+            follow_up.id = await conv.work.meetings.add(follow_up)
+            for person in people:
+                await conv.work.meetings.add_participant(ParticipantRow(
+                    follow_up.id, person.name, person.role, person.relation, person.language, person.staff_id,
+                    person.user_key, person.reachable))
+            await _remind(conv, follow_up)
+        conv.emit(Say(memo))
+        conv.emit(Document("meeting_memo", {
+            "client": conv.data["nickname"], "held_at": meeting.starts_at.isoformat(),
+            "place": meeting.place, "participants": [[p.name, p.role, p.relation, p.reachable] for p in people],
+            "promises": [[next((p.name for p in people if p.id == promise.participant_id), "?"), promise.text,
+                          promise.due.isoformat()] for promise in promises],
+            "next_at": meeting.next_at.isoformat() if meeting.next_at else None,
+            "ended_on": meeting.ended_on.isoformat() if meeting.ended_on else None,
+            "generated_at": conv.now.isoformat()}, Msg(N_("meeting.memo_caption"))))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.recorded",
+                                           f"client:{meeting.client_id}"))
+        await load(conv)
+
+    def _memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow]) -> Msg:
+        names = {person.id: person.name for person in people}
+        lines = tuple(Msg(N_("meeting.memo_promise"), {"who": names.get(p.participant_id, "?"), "promise": p.text,
+                                                       "due": _day(p.due)}) for p in promises)
+        nxt = Msg(N_("meeting.memo_next"), {"when": When(meeting.next_at)}) if meeting.next_at else Msg(
+            N_("meeting.memo_ended"), {"date": _day(meeting.ended_on or meeting.starts_at.date())})
+        return Msg(N_("meeting.memo"), {
+            "when": When(meeting.starts_at), "people": ", ".join(person.name for person in people),
+            "promises": Lines(lines) if lines else Msg(N_("meeting.no_promises")), "next": nxt})
+
+    # --- views ---
+    def _previous(conv: Conversation) -> Msg | str:
+        """The last meeting's promises with their status: the follow-up starts from them."""
+        previous = conv.data.get("previous")
+        return Msg(N_("meeting.previous"), {"promises": Lines(tuple(
+            Msg(N_("meeting.previous_line"), {"promise": text, "status": Msg(STATUS_TITLE[status])})
+            for text, status in previous))}) if previous else ""
+
+    def _overview(conv: Conversation) -> Msg:
+        meeting = conv.data["meeting"]
+        names = {p[0]: p[1] for p in meeting["people"]}
+        promises = tuple(Msg(N_("meeting.memo_promise"), {"who": names.get(owner, "?"), "promise": text,
+                                                          "due": _day(date.fromisoformat(due))})
+                         for owner, text, due in meeting["promises"])
+        return Msg(N_("meeting.overview"), {
+            "client": conv.data["nickname"], "when": When(datetime.fromisoformat(meeting["at"])),
+            "place": _place(meeting["kind"], meeting["place"]), "people": ", ".join(p[1] for p in meeting["people"]),
+            "promises": Lines(promises) if promises else Msg(N_("meeting.no_promises")),
+            "previous": _previous(conv)})
+
+    def view_overview(conv: Conversation) -> Ask:
+        if conv.data["meeting"] is None:
+            suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
+            options = () if conv.data.get("ended") else (Option(PLAN, Msg(N_("meeting.plan"))),)
+            return Ask(Msg(N_("meeting.none"), {"client": conv.data["nickname"], "before": _day(suggest),
+                                                "previous": _previous(conv)}),
+                       (*options, Option(BACK, Msg(N_("meeting.back")))))
+        return Ask(_overview(conv), (Option(RECORD, Msg(N_("meeting.record"))),
+                                     Option(CANCEL_MEETING, Msg(N_("meeting.cancel"))),
+                                     Option(BACK, Msg(N_("meeting.back")))))
+
+    def view_when(conv: Conversation) -> Ask:
+        suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
+        return Ask(Msg(N_("meeting.ask_when"), {"before": _day(suggest)}), (Option(BACK, Msg(N_("meeting.back"))),),
+                   free_text=True, max_length=40)
+
+    def view_kind(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_kind")), tuple(Option(kind, Msg(PLACE_TITLE[kind])) for kind in PLACES))
+
+    def view_place(conv: Conversation) -> Ask:
+        key = N_("meeting.ask_link") if conv.data.get("kind") in ("online", "hybrid") else N_("meeting.ask_place")
+        return Ask(Msg(key), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True, max_length=300)
+
+    def view_record(conv: Conversation) -> Ask:
+        meeting = conv.data["meeting"]
+        options = [Option(f"p:{pid}", Msg(N_("meeting.promise_by"), {"name": name})) for pid, name, _ in
+                   meeting["people"]]
+        options += [Option(FINISH, Msg(N_("meeting.finish"))), Option(BACK, Msg(N_("meeting.back")))]
+        return Ask(_overview(conv), tuple(options))
+
+    def view_promise(conv: Conversation) -> Ask:
+        name = next((p[1] for p in conv.data["meeting"]["people"] if p[0] == conv.data.get("person")), "?")
+        return Ask(Msg(N_("meeting.ask_promise"), {"name": name}), (Option(BACK, Msg(N_("meeting.back"))),),
+                   free_text=True, max_length=MAX_TEXT)
+
+    def view_due(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_due")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
+                   max_length=40)
+
+    def view_finish(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_finish")), (Option(NEXT, Msg(N_("meeting.set_next"))),
+                                                   Option(END, Msg(N_("meeting.end_work"))),
+                                                   Option(BACK, Msg(N_("meeting.back")))), free_text=True,
+                   max_length=40)
+
+    def view_next(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_next")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
+                   max_length=40)
+
+    def view_end(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_end")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
+                   max_length=40)
+
+    def view_confirm_cancel(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.confirm_cancel")), (Option(YES, Msg(N_("meeting.cancel_yes"))),
+                                                       Option(NO, Msg(N_("meeting.cancel_no")))))
+
+    def no_next_yet(event: Any) -> None:
+        event.model.emit(Say(Msg(N_("meeting.need_next"))))
+
+    return FlowSpec(
+        name=NAME, version=VERSION,
+        states=["overview", "when", "kind", "place", "record", "promise", "due", "finish", "next", "end",
+                "confirm_cancel", "left"],
+        initial="overview",
+        transitions=[
+            dict(trigger="choose", source="overview", dest="left", conditions=[chose(BACK)]),
+            dict(trigger="choose", source="overview", dest="when", conditions=[chose(PLAN)]),
+            dict(trigger="text", source="when", dest="kind", conditions=[valid_when]),
+            dict(trigger="text", source="when", dest="when"),
+            dict(trigger="choose", source=["when", "place"], dest="overview", conditions=[chose(BACK)]),
+            dict(trigger="choose", source="kind", dest="place", conditions=[chose_place], after=[place_kind]),
+            dict(trigger="text", source="place", dest="overview", after=[create]),
+            dict(trigger="choose", source="overview", dest="record", conditions=[chose(RECORD)]),
+            dict(trigger="choose", source="overview", dest="confirm_cancel", conditions=[chose(CANCEL_MEETING)]),
+            dict(trigger="choose", source="confirm_cancel", dest="overview", conditions=[chose(YES)],
+                 after=[cancel_meeting]),
+            dict(trigger="choose", source="confirm_cancel", dest="overview", conditions=[chose(NO)]),
+            dict(trigger="choose", source="record", dest="promise", conditions=[chose_person], after=[open_person]),
+            dict(trigger="choose", source="record", dest="overview", conditions=[chose(BACK)]),
+            dict(trigger="text", source="promise", dest="due", after=[promise_text]),
+            dict(trigger="choose", source=["promise", "due"], dest="record", conditions=[chose(BACK)]),
+            dict(trigger="text", source="due", dest="record", conditions=[valid_due], after=[add_promise]),
+            dict(trigger="text", source="due", dest="due"),
+            dict(trigger="choose", source="record", dest="finish", conditions=[chose(FINISH)]),
+            dict(trigger="choose", source="finish", dest="next", conditions=[chose(NEXT)]),
+            dict(trigger="choose", source="finish", dest="end", conditions=[chose(END)]),
+            dict(trigger="choose", source="finish", dest="record", conditions=[chose(BACK)]),
+            dict(trigger="text", source="finish", dest="overview", conditions=[valid_next], after=[finish]),
+            dict(trigger="text", source="finish", dest="finish", after=[no_next_yet]),
+            dict(trigger="text", source="next", dest="overview", conditions=[valid_next], after=[finish]),
+            dict(trigger="text", source="next", dest="next"),
+            dict(trigger="text", source="end", dest="overview", conditions=[valid_end], after=[finish]),
+            dict(trigger="text", source="end", dest="end"),
+            dict(trigger="choose", source=["next", "end"], dest="finish", conditions=[chose(BACK)]),
+        ],
+        views={"overview": view_overview, "when": view_when, "kind": view_kind, "place": view_place,
+               "record": view_record, "promise": view_promise, "due": view_due, "finish": view_finish,
+               "next": view_next, "end": view_end, "confirm_cancel": view_confirm_cancel},
+        help_key=N_("meeting.help"), final=frozenset({"left"}), on_start=on_start, refresh=refresh,
+        allowed=is_worker, controls=False, resumable=True, reload=True,
+    )
+
+
+STATUS_TITLE = {"open": N_("meeting.status_open"), "done": N_("meeting.status_done"),
+                "help": N_("meeting.status_help")}
+
+
+def _place(kind: str, place: str) -> Msg:
+    return Msg(N_("meeting.place"), {"kind": Msg(PLACE_TITLE.get(kind, PLACE_TITLE["office"])), "place": place})
+
+
+def _day(day: date) -> datetime:
+    """A date as a message parameter (shown as a date in the reader's language)."""
+    return datetime.combine(day, time(12), tzinfo=HELSINKI)

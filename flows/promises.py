@@ -1,0 +1,130 @@
+"""My promises: everyone at a network meeting marks their own promises done (with a short note) or asks for
+help; the young person sees the others' promises too, and the next meeting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from flows.guards import chose, value
+from flows.messages import N_, Lines, Msg, When
+from flows.notify import notify_staff
+from flows.results import Ask, Option, Say
+from flows.schedule import HELSINKI
+from flows.spec import Conversation, FlowSpec, Who
+
+NAME = "promises"
+VERSION = 1
+BACK, SKIP = "back", "skip"
+STATUS_MARK = {"open": "▫️", "done": "✅", "help": "🆘"}
+
+
+def is_client(who: Who) -> bool:
+    return who.is_client
+
+
+def promises_flow() -> FlowSpec:
+    async def load(conv: Conversation) -> None:
+        client = conv.who.client
+        assert client is not None and client.id is not None
+        meetings = await conv.work.meetings.for_client(client.id)
+        held = [row for row in meetings if row.status == "held"]
+        planned = [row for row in meetings if row.status == "planned"]
+        conv.data["next"] = planned[-1].starts_at.isoformat() if planned else None
+        conv.data["items"] = []
+        if held and held[-1].id is not None:
+            people = {p.id: p for p in await conv.work.meetings.participants(held[-1].id)}
+            for promise in await conv.work.meetings.promises(held[-1].id):
+                owner = people.get(promise.participant_id)
+                mine = owner is not None and owner.role == "client"
+                conv.data["items"].append([promise.id, owner.name if owner else "?", promise.text,
+                                           promise.due.isoformat(), promise.status, mine])
+
+    async def refresh(conv: Conversation) -> None:
+        if conv.who.is_client:
+            await load(conv)
+
+    def chose_mine(event: Any) -> bool:
+        conv: Conversation = event.model
+        wanted = value(event).partition(":")
+        return wanted[0] in ("done", "help", "open") and any(
+            str(item[0]) == wanted[2] and item[5] for item in conv.data.get("items", []))
+
+    async def mark(event: Any) -> None:
+        conv: Conversation = event.model
+        status, _, promise_id = value(event).partition(":")
+        promise = await conv.work.meetings.promise(int(promise_id))
+        client = conv.who.client
+        assert promise is not None and client is not None
+        promise.status, promise.updated_at = status, conv.now
+        await conv.work.meetings.save_promise(promise)
+        if status == "help":
+            # The responsible worker is told which promise needs help; the young person is told they were.
+            await notify_staff(conv, client, Msg(N_("notify.promise_help"), {
+                "client": client.nickname, "promise": promise.text}), only_responsible=True)
+            conv.emit(Say(Msg(N_("promises.help_sent"))))
+        elif status == "done":
+            conv.data["noting"] = promise.id
+            conv.emit(Say(Msg(N_("promises.well_done"))))
+        await load(conv)
+
+    async def note(event: Any) -> None:
+        conv: Conversation = event.model
+        promise = await conv.work.meetings.promise(conv.data.pop("noting"))
+        if promise is not None and "text" in event.kwargs:
+            promise.note = event.kwargs["text"]
+            await conv.work.meetings.save_promise(promise)
+            conv.emit(Say(Msg(N_("promises.note_saved"))))
+        await load(conv)
+
+    def skip_note(event: Any) -> None:
+        event.model.data.pop("noting", None)
+
+    def view_list(conv: Conversation) -> Ask:
+        items = conv.data.get("items", [])
+        lines = tuple(Msg(N_("promises.line"), {"mark": STATUS_MARK.get(status, "▫️"), "who": who, "promise": text,
+                                                "due": _day(date.fromisoformat(due))})
+                      for _, who, text, due, status, _ in items)
+        nxt = conv.data.get("next")
+        next_text = Msg(N_("promises.next"), {"when": When(datetime.fromisoformat(nxt))}) if nxt else ""
+        options = []
+        for promise_id, _, text, _, status, mine in items:
+            if not mine:
+                continue
+            if status != "done":
+                options.append(Option(f"done:{promise_id}", Msg(N_("promises.mark_done"), {"promise": text[:30]})))
+            if status == "open":
+                options.append(Option(f"help:{promise_id}", Msg(N_("promises.mark_help"), {"promise": text[:30]})))
+            if status != "open":
+                options.append(Option(f"open:{promise_id}", Msg(N_("promises.mark_open"), {"promise": text[:30]})))
+        options.append(Option(BACK, Msg(N_("promises.back"))))
+        if not items:
+            return Ask(Msg(N_("promises.none"), {"next": next_text}), tuple(options))
+        return Ask(Msg(N_("promises.list"), {"promises": Lines(lines), "next": next_text}), tuple(options))
+
+    def view_note(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("promises.ask_note")), (Option(SKIP, Msg(N_("promises.skip"))),), free_text=True,
+                   max_length=300)
+
+    return FlowSpec(
+        name=NAME, version=VERSION, states=["list", "note", "left"], initial="list",
+        transitions=[
+            dict(trigger="choose", source="list", dest="note", conditions=[chose_mine, noting_after_done],
+                 after=[mark]),
+            dict(trigger="choose", source="list", dest="list", conditions=[chose_mine], after=[mark]),
+            dict(trigger="choose", source="list", dest="left", conditions=[chose(BACK)]),
+            dict(trigger="text", source="note", dest="list", after=[note]),
+            dict(trigger="choose", source="note", dest="list", conditions=[chose(SKIP)], after=[skip_note]),
+        ],
+        views={"list": view_list, "note": view_note}, help_key=N_("promises.help"), final=frozenset({"left"}),
+        on_start=load, refresh=refresh, allowed=is_client, controls=False, reload=True, resumable=True,
+    )
+
+
+def noting_after_done(event: Any) -> bool:
+    """Marking a promise done asks for a short note (optional)."""
+    return value(event).startswith("done:")
+
+
+def _day(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=HELSINKI)

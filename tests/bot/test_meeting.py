@@ -1,0 +1,129 @@
+"""A network meeting through the real Application on a controlled clock: the worker sets it up (a calendar
+file with no client data), reminders go out before it (a missed one is dropped once the meeting has begun),
+promises are recorded, the record cannot be finished without the next meeting or an end date, the memo reaches
+the young person in their language, check-ins are queued, and the follow-up starts from the promises."""
+
+from __future__ import annotations
+
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from flows.messages import Msg
+from flows.schedule import HELSINKI
+from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
+from tests.bot.test_preparation import en
+from tests.bot.test_rights import linked_client
+from tests.conftest import Clock
+
+
+async def open_meetings(bot: Bot, catalogs: Catalogs) -> TgUser:
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.meeting"))
+    return worker
+
+
+async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    client = await linked_client(bot, catalogs)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_people"))
+    await client.tap(en(catalogs, "prep.add_person"))
+    for answer in ("Sanna", "sister"):
+        await client.send(answer)
+    await client.tap(en(catalogs, "prep.env_home"))
+    await client.tap(en(catalogs, "prep.skip"))
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_invite"))
+    await client.tap(en(catalogs, "prep.not_invited", name="Sanna"))
+
+    worker = await open_meetings(bot, catalogs)
+    assert "Kettu" in str(worker.last_question().params["text"])
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    calls = await worker.send("ensi perjantaina")
+    assert t(catalogs, "fi", "meeting.bad_when") in joined(calls)
+    await worker.send("27.11. 14:00")
+    await worker.tap(t(catalogs, "fi", "meeting.place_home"))
+    calls = await worker.send("Koulukatu 1")
+    assert "pe 27.11. klo 14" in joined(calls)
+    ics = next(c for c in calls if c.method == "sendDocument").files["document"].decode()
+    assert "DTSTART:20261127T120000Z" in ics and "Koulukatu 1" in ics and "Kettu" not in ics
+    assert "Kettu, Aino Virtanen, Sanna" in str(worker.last_question().params["text"])
+
+    # Reminders: two days and two hours before, to the client and the worker.
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    async with bot.services.store.transaction() as work:
+        due = sorted(row.due_at.astimezone(HELSINKI).strftime("%a %H:%M")
+                     for row in await work.outbox.for_recipient(key) if row.kind == "reminder")
+    assert due == ["Fri 12:00", "Wed 14:00"]
+    clock.now = clock.now.replace(day=25, hour=12, minute=1)  # Wednesday 14:01 in Helsinki
+    await deliver(bot)
+    assert "Reminder: network meeting Fri 27 Nov, 14:00" in await sent_texts(bot, CLIENT)
+    clock.now = clock.now.replace(day=27, hour=12, minute=30)  # the bot was down over Friday's 12:00 one
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))], "dropped late"
+
+    # The record: promises, then the next meeting is required.
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.record"))
+    for name, promise, due_text in (("Kettu", "Call the housing office", "4.12."),
+                                     ("Aino Virtanen", "Book a time at Kela", "1.12.")):
+        await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": name})))
+        await worker.send(promise)
+        calls = await worker.send(due_text)
+        assert t(catalogs, "fi", "meeting.promise_added") in joined(calls)
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    calls = await worker.send("no idea yet")
+    assert t(catalogs, "fi", "meeting.need_next") in joined(calls)
+    await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+    calls = await worker.send("18.12. 14:00")
+    text = joined(calls)
+    assert "Kettu: Call the housing office" in text and "pe 18.12. klo 14" in text
+    memo_files = [c for c in calls if c.method == "sendDocument"]
+    memo_text = memo_files[0].files["document"].decode()
+    assert "Sanna" in memo_text and "pe 18.12. klo 14" in memo_text
+
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    memo = "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT)
+    assert "Memo of the network meeting" in memo and "Next meeting: Fri 18 Dec, 14:00" in memo
+    async with bot.services.store.transaction() as work:
+        checkins = [row for row in await work.outbox.for_recipient(key) if row.kind == "checkin"]
+        assert [row.due_at.astimezone(HELSINKI).strftime("%d.%m. %H:%M") for row in checkins] == ["03.12. 17:00"]
+
+    # The follow-up starts from the promises, with their status.
+    calls = await worker.send("/start")
+    worker = await open_meetings(bot, catalogs)
+    overview = str(worker.last_question().params["text"])
+    assert "pe 18.12. klo 14" in overview and "Call the housing office" in overview
+    assert t(catalogs, "fi", "meeting.status_open") in overview
+
+    # The young person marks their own promise done with a note, and asks for help with nothing else.
+    calls = await client.send("/promises")
+    listing = str(client.last_question().params["text"])
+    assert "Kettu: Call the housing office" in listing and "Aino Virtanen: Book a time at Kela" in listing
+    own = [label for label in client.labels() if "housing" in label]
+    assert own and not [label for label in client.labels() if "Kela" in label], "only their own to mark"
+    await client.tap(en(catalogs, "promises.mark_done", promise="Call the housing office"))
+    calls = await client.send("They will call me back on Monday")
+    assert en(catalogs, "promises.note_saved") in joined(calls)
+    assert "✅ Kettu: Call the housing office" in str(client.last_question().params["text"])
+    await client.tap(en(catalogs, "promises.mark_open", promise="Call the housing office"))
+    await client.tap(en(catalogs, "promises.mark_help", promise="Call the housing office"))
+    await deliver(bot)
+    help_notice = Msg("notify.promise_help", {"client": "Kettu", "promise": "Call the housing office"})
+    assert catalogs.text("fi", help_notice) in await sent_texts(bot, WORKER)
+    worker = await open_meetings(bot, catalogs)
+    assert t(catalogs, "fi", "meeting.status_help") in str(worker.last_question().params["text"])
+
+
+async def test_a_worker_who_is_not_responsible_cannot_open_the_meetings(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    calls = await client.send("/promises")
+    assert en(catalogs, "promises.none", next="").strip() in joined(calls)
+    stranger = bot.user(123123123, "fi")
+    calls = await stranger.send("/promises")
+    assert t(catalogs, "fi", "error.not_available") in joined(calls)

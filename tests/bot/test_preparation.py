@@ -1,0 +1,141 @@
+"""Preparing a network meeting through the real Application: the young person's own words, their people,
+whom to invite, topics and "if I can't say it"; the responsible worker continues the same draft; consent (c)
+decides whether it is stored at all, and /mydata, withdrawing consent and /forget treat it like the rest."""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from flows.messages import Msg
+from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
+from tests.bot.test_rights import item_label, linked_client
+from tests.conftest import Clock
+
+
+def en(catalogs: Catalogs, key: str, **params: object) -> str:
+    return catalogs.text("en", Msg(key, params))  # type: ignore[arg-type]
+
+
+async def prepare_alone(client: TgUser, catalogs: Catalogs) -> None:
+    await client.send("/start")
+    await client.tap(en(catalogs, "menu.prepare"))
+    await client.tap(en(catalogs, "prep.title_works"))
+    await client.send("My sister and I go running on Sundays 🏃")
+    await client.tap(en(catalogs, "prep.title_now"))
+    await client.send("Rent is late and I sleep badly.")
+    await client.tap(en(catalogs, "prep.title_better"))
+    await client.send("I'd have a plan for the rent.")
+    await client.tap(en(catalogs, "prep.title_people"))
+    for name, relation, env, contact in (("Sanna", "sister", "prep.env_home", "040 123"),
+                                         ("Mr Koski", "teacher", "prep.env_school_work", None)):
+        await client.tap(en(catalogs, "prep.add_person"))
+        await client.send(name)
+        await client.send(relation)
+        await client.tap(en(catalogs, env))
+        if contact:
+            await client.send(contact)
+        else:
+            await client.tap(en(catalogs, "prep.skip"))
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_invite"))
+    await client.tap(en(catalogs, "prep.not_invited", name="Sanna"))
+    await client.tap(en(catalogs, "prep.title_goal"))
+    await client.send("I want to keep my flat.")
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_topics"))
+    await client.tap(en(catalogs, "prep.add_topic"))
+    await client.send("The rent")
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_stuck"))
+    await client.tap(en(catalogs, "prep.stuck_say_for_me"))
+
+
+async def test_a_young_person_prepares_and_the_worker_continues_the_same_draft(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    await prepare_alone(client, catalogs)
+    hub = str(client.last_question().params["text"])
+    assert hub.count("✅") == 7, hub
+    calls = await client.tap(en(catalogs, "prep.show_course"))
+    assert en(catalogs, "prep.course") in joined(calls)
+    calls = await client.tap(en(catalogs, "prep.done"))
+    assert en(catalogs, "prep.done_client") in joined(calls)
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.preparation_updated", {"client": "Kettu"})) in await sent_texts(
+        bot, WORKER)
+
+    # The responsible worker opens it from the client's card, reads it and adds a topic with the client.
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    calls = await worker.tap(t(catalogs, "fi", "clients.prepare"))
+    assert str(worker.last_question().params["text"]).count("✅") == 7
+    await worker.tap(t(catalogs, "fi", "prep.title_now"))
+    assert "Rent is late and I sleep badly." in str(worker.last_question().params["text"])
+    await worker.tap(t(catalogs, "fi", "prep.keep"))
+    await worker.tap(t(catalogs, "fi", "prep.title_topics"))
+    await worker.tap(t(catalogs, "fi", "prep.add_topic"))
+    await worker.send("Sleep")
+    await worker.tap(t(catalogs, "fi", "prep.back"))
+    calls = await worker.tap(t(catalogs, "fi", "prep.done"))
+    assert t(catalogs, "fi", "flow.resume") in joined(calls), "back to the client's card"
+    assert t(catalogs, "fi", "clients.prepare") in worker.labels()
+
+    # The young person sees the worker's topic.
+    await client.send("/prepare")
+    calls = await client.tap(en(catalogs, "prep.title_topics"))
+    assert "• The rent\n• Sleep" in str(client.last_question().params["text"])
+
+    # It is theirs: in /mydata, and gone when they withdraw storage.
+    calls = await client.send("/mydata")
+    documents = [c for c in calls if c.method == "sendDocument"]
+    data = json.loads(documents[1].files["document"])
+    assert data["client"]["meeting_preparation"]["goal_note"] == "I want to keep my flat."
+    readable = documents[0].files["document"].decode()
+    assert "Rent is late and I sleep badly." in readable and "Sanna (sister)" in readable
+    async with bot.services.store.transaction() as work:
+        audited = [row.action for row in await work.audit.recent(50)]
+    assert "client.preparation.view" in audited
+
+
+async def test_withdrawing_storage_deletes_the_draft_and_nothing_more_is_kept(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_works"))
+    await client.send("Music")
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    async with bot.services.store.transaction() as work:
+        me = await work.clients.by_user(key)
+        assert me is not None and me.id is not None
+        assert await work.preparations.get(me.id) is not None
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    async with bot.services.store.transaction() as work:
+        assert await work.preparations.get(me.id) is None
+    calls = await client.send("/prepare")
+    assert en(catalogs, "prep.needs_storage") in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert await work.preparations.get(me.id) is None
+
+
+async def test_bad_input_in_the_preparation(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    client = await linked_client(bot, catalogs)
+    await client.send("/prepare")
+    calls = await client.send("hello?")
+    assert en(catalogs, "error.use_buttons") in joined(calls)
+    await client.tap(en(catalogs, "prep.title_works"))
+    calls = await client.send("x" * 1001)
+    assert en(catalogs, "error.too_long", max=1000, length=1001) in joined(calls)
+    await client.send("/hours")  # a command in the middle comes back here
+    assert en(catalogs, "prep.back") in client.labels()
+    await client.send("Walking the dog 🐕")
+    calls = await client.send_sticker()
+    assert en(catalogs, "error.unsupported") in joined(calls)
+    assert str(client.last_question().params["text"]).count("✅") == 1
