@@ -106,10 +106,12 @@ def all_flows(
     consent_items = consent_items or load_consent_texts(settings.consent_texts)
     setup = setup or chat_setup(settings)
     crisis = crisis or load_crisis(settings.crisis)
+    reminders_before, quiet_hours = parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)
     invitations_last = timedelta(days=settings.invitation_days)
     flows = [
         esy.esy_flow(instrument),
-        invitation.invitation_flow(secret, consent_items, settings.client_retention_days),
+        invitation.invitation_flow(secret, consent_items, settings.client_retention_days, reminders_before,
+                                   quiet_hours),
         staff.new_client_flow(secret, invitations_last),
         staff.new_worker_flow(secret, invitations_last),
         consent.consent_flow(consent_items, settings.client_retention_days),
@@ -125,7 +127,7 @@ def all_flows(
         rota.rota_flow(setup),
         chat_stats.stats_flow(setup),
         preparation.preparation_flow(),
-        meeting.meeting_flow(parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)),
+        meeting.meeting_flow(reminders_before, quiet_hours, secret),
         promises.promises_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}

@@ -20,7 +20,7 @@ from bot.i18n import LinkFormat, console_link
 from bot.render import MediaOut, Outgoing, TextOut, render
 from flows import inputs, shifts
 from flows.consent import latest_answers
-from flows.messages import load_msg
+from flows.messages import N_, Msg, dump_msg, load_msg
 from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -39,15 +39,33 @@ Push = Callable[[int, list[Outgoing]], Awaitable[None]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
 NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
 CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
+MEETING_KINDS = frozenset({"reminder", "checkin", "memo"})
 
 
 async def reminders_allowed(work: UnitOfWork, recipient: str) -> bool:
-    """Consent (d) in force for this recipient, if they are a client; staff get their reminders."""
+    """Consent (d) in force for this recipient, if they are a client; staff and meeting participants get theirs."""
     client = await work.clients.by_user(recipient)
     if client is None or client.id is None:
-        return await work.staff.by_user(recipient) is not None
+        # Staff, and people who joined a meeting by link (joining is asking for its reminders).
+        return await work.staff.by_user(recipient) is not None or bool(await work.meetings.participations(recipient))
     answers = latest_answers(await work.consents.for_client(client.id))
     return "reminders" in answers and answers["reminders"].answer == "yes"
+
+
+async def unreachable(work: UnitOfWork, recipient: str, now: datetime) -> None:
+    """A meeting participant blocked the bot: marked unreachable, and the worker who set up the meeting is
+    told once, so that they can reach them another way."""
+    for person in await work.meetings.participations(recipient):
+        if not person.reachable:
+            continue
+        person.reachable = False
+        await work.meetings.save_participant(person)
+        meeting = await work.meetings.get(person.meeting_id)
+        staff = await work.staff.get(meeting.created_by) if meeting else None
+        if staff is not None and staff.user_key and staff.user_key != recipient:
+            await work.outbox.add(OutboxRow(staff.user_key, "notify", dump_msg(Msg(
+                N_("notify.participant_unreachable"), {"name": person.name})), now))
+        log.info("ticker.unreachable participant=%s", person.id)
 
 
 async def outgoing_for(services: Services, row: OutboxRow, language: str, link: LinkFormat) -> list[Outgoing]:
@@ -105,7 +123,7 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         user = await work.users.get(row.recipient)
         allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
     chat = services.sealer.open(contact.sealed_chat) if contact else None
-    status, sent = "sent", 0
+    status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
     if until and datetime.fromisoformat(until) <= services.engine.clock():
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
@@ -120,7 +138,7 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             await push(chat, await outgoing_for(services, row, user.language, link))
             sent = 1
         except Forbidden:
-            status = "failed"  # blocked the bot
+            status, blocked = "failed", True  # blocked the bot
         except TelegramError as error:
             if row.attempts < GIVE_UP_AFTER:
                 log.warning("ticker.retry outbox=%d error=%s", row.id, type(error).__name__)
@@ -128,6 +146,8 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             status = "failed"
     async with services.store.transaction() as work:
         await work.outbox.finish(row.id, status, services.engine.clock())
+        if status == "failed" and blocked and row.kind in MEETING_KINDS:
+            await unreachable(work, row.recipient, services.engine.clock())
         if row.kind in CHAT_KINDS:
             # The last message of a finished anonymous chat is out: its chat id is no longer needed.
             await shifts.release_contact(work, row.recipient)

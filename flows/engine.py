@@ -121,9 +121,10 @@ class Engine:
             user, is_new = await self._user(work, key, language_hint, now)
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
-            who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
-            if contact and (who.staff or who.is_client) and await work.contacts.get(key) is None:
-                # Staff and linked clients are written to later (notifications, workers' messages).
+            who = Who(await work.staff.by_user(key), await work.clients.by_user(key),
+                      bool(await work.meetings.participations(key)))
+            if contact and (who.staff or who.is_client or who.participant) and await work.contacts.get(key) is None:
+                # Staff, linked clients and meeting participants are written to later (notifications, reminders).
                 await work.contacts.save(ContactRow(key, contact, now))
             ctx = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
@@ -168,7 +169,8 @@ class Engine:
         user = await work.users.get(key)
         if user is None:
             return Reply(self.default_language)
-        who = Who(await work.staff.by_user(key), await work.clients.by_user(key))
+        who = Who(await work.staff.by_user(key), await work.clients.by_user(key),
+                  bool(await work.meetings.participations(key)))
         reply = Reply(user.language)
         conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
         conv.poked = True

@@ -6,14 +6,17 @@ get the same answer (no hint whether a code exists), and wrong codes are limited
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.codes import code_hash
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import chose
-from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
+from flows.meeting import place_text as meeting_place
+from flows.meeting import remind
+from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg, When
 from flows.notify import notify_staff, worker_lines
+from flows.reminders import DEFAULT_BEFORE, QuietHours
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
 from flows.staff import is_open
@@ -24,10 +27,15 @@ VERSION = 1
 ATTEMPTS = 5
 ATTEMPT_WINDOW = timedelta(minutes=10)
 YES, NO, LATER = "yes", "no", "later"
+QUIET = QuietHours()
 
 
-def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
-    """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts."""
+def invitation_flow(
+    secret: str, items: tuple[ConsentItem, ...], retention_days: int,
+    before: tuple[timedelta, ...] = DEFAULT_BEFORE, quiet: QuietHours = QUIET,
+) -> FlowSpec:
+    """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts. A code may also
+    be a network meeting participant's one-time join code (``before`` and ``quiet`` time their reminders)."""
 
     async def audit(conv: Conversation, action: str, subject: str = "") -> None:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
@@ -40,6 +48,8 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             conv.emit(Say(Msg(N_("invite.locked"), {"minutes": int(ATTEMPT_WINDOW.total_seconds() // 60)})))
             return None
         row = await work.invitations.by_hash(code_hash(secret, code))
+        if row is None and await joinable(conv, code):
+            return None
         if row is None or not is_open(row, conv.now):
             await work.code_attempts.add(conv.key, conv.now)
             await audit(conv, "invitation.wrong_code")
@@ -59,6 +69,20 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         conv.data.update(invitation=row.id, answers={}, item=0, offer=await offer(conv, row))
         return row
 
+    async def joinable(conv: Conversation, code: str) -> bool:
+        """A participant's join code for a meeting still to come: the offer names the meeting, nothing else."""
+        person = await conv.work.meetings.participant_by_join(code_hash(secret, code))
+        meeting = await conv.work.meetings.get(person.meeting_id) if person else None
+        if person is None or meeting is None or meeting.status != "planned" or (
+                person.join_expires_at is not None and person.join_expires_at <= conv.now):
+            return False
+        inviter = await conv.work.staff.get(meeting.created_by)
+        await audit(conv, "meeting.join_opened", f"meeting:{meeting.id}")
+        conv.data.update(participant=person.id, offer={
+            "name": person.name, "inviter": inviter.name if inviter else "", "at": meeting.starts_at.isoformat(),
+            "kind": meeting.place_kind, "place": meeting.place})
+        return True
+
     async def offer(conv: Conversation, row: InvitationRow) -> dict[str, Any]:
         """Who invites: shown before anything is linked, loaded once when the code is accepted."""
         if row.kind == "staff":
@@ -74,13 +98,16 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         if payload is None:
             return
         row = await check(conv, str(payload))
-        conv.state = "refused" if row is None else f"{row.kind}_offer"
+        conv.state = "meeting_offer" if "participant" in conv.data else "refused" if row is None else (
+            f"{row.kind}_offer")
 
     async def check_typed(event: Any) -> None:
         conv: Conversation = event.model
         row = await check(conv, event.kwargs["text"])
         if row is not None:
             await conv.trigger(f"found_{row.kind}")
+        elif "participant" in conv.data:
+            await conv.trigger("found_meeting")
 
     async def invitation(conv: Conversation) -> InvitationRow:
         row = await conv.work.invitations.get(conv.data["invitation"])
@@ -100,6 +127,13 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
     def view_client(conv: Conversation) -> Ask:
         prompt = Msg(N_("invite.client_offer"), {"workers": Lines(tuple(conv.data["offer"]["workers"]))})
         return Ask(prompt, (Option(YES, Msg(N_("invite.go_on"))), Option(LATER, Msg(N_("invite.later")))))
+
+    def view_meeting(conv: Conversation) -> Ask:
+        offer = conv.data["offer"]
+        prompt = Msg(N_("invite.meeting_offer"), {
+            "name": offer["name"], "inviter": offer["inviter"], "when": When(datetime.fromisoformat(offer["at"])),
+            "place": meeting_place(offer["kind"], offer["place"])})
+        return Ask(prompt, (Option(YES, Msg(N_("invite.meeting_join"))), Option(NO, Msg(N_("invite.decline")))))
 
     def view_consent(conv: Conversation) -> Ask:
         item = items[conv.data["item"]]
@@ -158,6 +192,26 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
         await audit(conv, "staff.linked", f"staff:{staff.id}")
         conv.emit(Say(Msg(N_("invite.staff_welcome"), {"name": staff.name})))
 
+    async def join_meeting(event: Any) -> None:
+        """The join code is used up: this person is now the participant (reminders, the memo, their promises)."""
+        conv: Conversation = event.model
+        person = await conv.work.meetings.participant(conv.data["participant"])
+        meeting = await conv.work.meetings.get(person.meeting_id) if person else None
+        if person is None or meeting is None or person.join_hash is None or meeting.status != "planned":
+            await audit(conv, "meeting.join_gone")
+            conv.emit(Say(Msg(N_("invite.gone"))))
+            return
+        user = await conv.work.users.get(conv.key)
+        person.user_key, person.join_hash, person.join_expires_at = conv.key, None, None
+        person.reachable, person.language = True, user.language if user else person.language
+        await conv.work.meetings.save_participant(person)
+        if conv.contact and await conv.work.contacts.get(conv.key) is None:
+            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        await remind(conv, meeting, conv.key, before, quiet)
+        conv.who = Who(conv.who.staff, conv.who.client, True)
+        await audit(conv, "meeting.joined", f"meeting:{meeting.id}")
+        conv.emit(Say(Msg(N_("invite.meeting_joined"), {"when": When(meeting.starts_at)})))
+
     async def staff_declined(event: Any) -> None:
         conv: Conversation = event.model
         await audit(conv, "staff.declined", f"invitation:{conv.data['invitation']}")
@@ -210,13 +264,17 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
     return FlowSpec(
         name=NAME,
         version=VERSION,
-        states=["ask_code", "staff_offer", "client_offer", "consent",
+        states=["ask_code", "staff_offer", "client_offer", "meeting_offer", "consent",
                 "staff_done", "client_done", "refused", "closed"],
         initial="ask_code",
         transitions=[
             dict(trigger="text", source="ask_code", dest=None, after=[check_typed]),
             dict(trigger="found_staff", source="ask_code", dest="staff_offer"),
             dict(trigger="found_client", source="ask_code", dest="client_offer"),
+            dict(trigger="found_meeting", source="ask_code", dest="meeting_offer"),
+            dict(trigger="choose", source="meeting_offer", dest="closed", conditions=[chose(YES)],
+                 before=[join_meeting]),
+            dict(trigger="choose", source="meeting_offer", dest="closed", conditions=[chose(NO)]),
             dict(trigger="choose", source="staff_offer", dest="staff_done", conditions=[chose(YES)],
                  before=[link_staff]),
             dict(trigger="choose", source="staff_offer", dest="closed", conditions=[chose(NO)],
@@ -231,7 +289,7 @@ def invitation_flow(secret: str, items: tuple[ConsentItem, ...], retention_days:
             dict(trigger="choose", source="consent", dest="client_done", before=[record_answer, link_client]),
         ],
         views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client,
-               "consent": view_consent},
+               "meeting_offer": view_meeting, "consent": view_consent},
         help_key=N_("invite.help"),
         final=frozenset({"staff_done", "client_done", "refused", "closed"}),
         on_start=on_start,

@@ -11,8 +11,9 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flows.codes import code_hash, link_payload, new_code
 from flows.guards import chose, value
-from flows.messages import N_, Lines, Msg, When, dump_msg
+from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client
 from flows.reminders import QuietHours, checkin_time, meeting_reminders
 from flows.results import Ask, Document, Option, Say
@@ -27,8 +28,8 @@ PLACES = ("home", "school", "office", "outdoors", "online", "hybrid")
 PLACE_TITLE = {"home": N_("meeting.place_home"), "school": N_("meeting.place_school"),
                "office": N_("meeting.place_office"), "outdoors": N_("meeting.place_outdoors"),
                "online": N_("meeting.place_online"), "hybrid": N_("meeting.place_hybrid")}
-BACK, PLAN, RECORD, CANCEL_MEETING, FINISH, NEXT, END, YES, NO = (
-    "back", "plan", "record", "cancel_meeting", "finish", "next", "end", "yes", "no")
+BACK, PLAN, RECORD, CANCEL_MEETING, FINISH, NEXT, END, YES, NO, LINKS, ADD_PERSON = (
+    "back", "plan", "record", "cancel_meeting", "finish", "next", "end", "yes", "no", "links", "add_person")
 FIRST_WITHIN = timedelta(days=7)
 MAX_TEXT = 500
 REMINDER, CHECKIN = "reminder", "checkin"
@@ -69,7 +70,17 @@ def parse_end(text: str, today: date) -> date | None:
     return day if day is not None and day <= today + timedelta(days=365) else None
 
 
-def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
+async def remind(conv: Conversation, meeting: MeetingRow, recipient: str, before: tuple[timedelta, ...],
+                 quiet: QuietHours) -> None:
+    """Reminders of ``meeting`` for one person, useful until it begins."""
+    message = {**dump_msg(Msg(N_("meeting.reminder"), {
+        "when": When(meeting.starts_at), "place": place_text(meeting.place_kind, meeting.place)})),
+        "until": meeting.starts_at.isoformat()}
+    for due in meeting_reminders(meeting.starts_at, conv.now, before, quiet):
+        await conv.work.outbox.add(OutboxRow(recipient, REMINDER, message, due))
+
+
+def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
         client_id = await responsible_client(conv, conv.data.get("client_id"))
         if client_id is None:
@@ -95,6 +106,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
             conv.data["meeting"] = {
                 "id": current.id, "at": current.starts_at.isoformat(), "kind": current.place_kind,
                 "place": current.place, "people": [[p.id, p.name, p.role] for p in people],
+                "unlinked": [p.id for p in people if p.role == "other" and p.user_key is None],
                 "promises": [[p.participant_id, p.text, p.due.isoformat()] for p in promises],
             }
         previous = [row for row in meetings if row.status == "held"]
@@ -134,7 +146,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
         meeting.id = await conv.work.meetings.add(meeting)
         await _participants(conv, meeting.id, client.nickname, client.user_key)
         await _remind(conv, meeting)
-        conv.emit(Say(Msg(N_("meeting.planned"), {"when": When(starts), "place": _place(meeting.place_kind,
+        conv.emit(Say(Msg(N_("meeting.planned"), {"when": When(starts), "place": place_text(meeting.place_kind,
                                                                                         meeting.place)})))
         conv.emit(Document("meeting_ics", {"starts_at": starts.isoformat(), "place": meeting.place,
                                           "organiser": staff.name, "generated_at": conv.now.isoformat()},
@@ -164,13 +176,9 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
         """Reminders before the meeting for everyone Kaari can write to (the client only with consent (d),
         which the ticker checks when it sends)."""
         assert meeting.id is not None
-        message = {**dump_msg(Msg(N_("meeting.reminder"), {
-            "when": When(meeting.starts_at), "place": _place(meeting.place_kind, meeting.place)})),
-            "until": meeting.starts_at.isoformat()}
         for person in await conv.work.meetings.participants(meeting.id):
             if person.user_key:
-                for due in meeting_reminders(meeting.starts_at, conv.now, before, quiet):
-                    await conv.work.outbox.add(OutboxRow(person.user_key, REMINDER, message, due))
+                await remind(conv, meeting, person.user_key, before, quiet)
 
     async def cancel_meeting(event: Any) -> None:
         conv: Conversation = event.model
@@ -304,7 +312,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
                          for owner, text, due in meeting["promises"])
         return Msg(N_("meeting.overview"), {
             "client": conv.data["nickname"], "when": When(datetime.fromisoformat(meeting["at"])),
-            "place": _place(meeting["kind"], meeting["place"]), "people": ", ".join(p[1] for p in meeting["people"]),
+            "place": place_text(meeting["kind"], meeting["place"]),
+            "people": ", ".join(p[1] for p in meeting["people"]),
             "promises": Lines(promises) if promises else Msg(N_("meeting.no_promises")),
             "previous": _previous(conv)})
 
@@ -315,9 +324,15 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
             return Ask(Msg(N_("meeting.none"), {"client": conv.data["nickname"], "before": _day(suggest),
                                                 "previous": _previous(conv)}),
                        (*options, Option(BACK, Msg(N_("meeting.back")))))
-        return Ask(_overview(conv), (Option(RECORD, Msg(N_("meeting.record"))),
+        links = (Option(LINKS, Msg(N_("meeting.links"))),) if conv.data["meeting"].get("unlinked") else ()
+        return Ask(_overview(conv), (Option(RECORD, Msg(N_("meeting.record"))), *links,
+                                     Option(ADD_PERSON, Msg(N_("meeting.add_person"))),
                                      Option(CANCEL_MEETING, Msg(N_("meeting.cancel"))),
                                      Option(BACK, Msg(N_("meeting.back")))))
+
+    def view_add_person(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_person")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
+                   max_length=60)
 
     def view_when(conv: Conversation) -> Ask:
         suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
@@ -365,13 +380,39 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
         return Ask(Msg(N_("meeting.confirm_cancel")), (Option(YES, Msg(N_("meeting.cancel_yes"))),
                                                        Option(NO, Msg(N_("meeting.cancel_no")))))
 
+    async def links(event: Any) -> None:
+        """A one-time link for each participant not yet in Kaari: the worker passes it on. Joining shows them
+        this meeting's memo and their own promises, and sends them reminders; nothing about the client."""
+        conv: Conversation = event.model
+        meeting = await conv.work.meetings.get(conv.data["meeting"]["id"])
+        assert meeting is not None and meeting.id is not None
+        lines = []
+        for person in await conv.work.meetings.participants(meeting.id):
+            if person.role != "other" or person.user_key is not None:
+                continue
+            code = new_code()
+            person.join_hash, person.join_expires_at = code_hash(secret, code), meeting.starts_at + timedelta(days=1)
+            await conv.work.meetings.save_participant(person)
+            lines.append(Msg(N_("meeting.link_line"), {"name": person.name, "code": code,
+                                                       "link": DeepLink(link_payload(code))}))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.links",
+                                           f"client:{meeting.client_id}"))
+        conv.emit(Say(Msg(N_("meeting.links_made"), {"links": Lines(tuple(lines), "\n\n")})))
+
+    async def add_person(event: Any) -> None:
+        conv: Conversation = event.model
+        await conv.work.meetings.add_participant(ParticipantRow(conv.data["meeting"]["id"], event.kwargs["text"],
+                                                                "other", reachable=False))
+        conv.emit(Say(Msg(N_("meeting.person_added"), {"name": event.kwargs["text"]})))
+        await load(conv)
+
     def no_next_yet(event: Any) -> None:
         event.model.emit(Say(Msg(N_("meeting.need_next"))))
 
     return FlowSpec(
         name=NAME, version=VERSION,
         states=["overview", "when", "kind", "place", "record", "promise", "due", "finish", "next", "end",
-                "confirm_cancel", "left"],
+                "confirm_cancel", "add_person", "left"],
         initial="overview",
         transitions=[
             dict(trigger="choose", source="overview", dest="left", conditions=[chose(BACK)]),
@@ -382,6 +423,10 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
             dict(trigger="choose", source="kind", dest="place", conditions=[chose_place], after=[place_kind]),
             dict(trigger="text", source="place", dest="overview", after=[create]),
             dict(trigger="choose", source="overview", dest="record", conditions=[chose(RECORD)]),
+            dict(trigger="choose", source="overview", dest="overview", conditions=[chose(LINKS)], after=[links]),
+            dict(trigger="choose", source="overview", dest="add_person", conditions=[chose(ADD_PERSON)]),
+            dict(trigger="text", source="add_person", dest="overview", after=[add_person]),
+            dict(trigger="choose", source="add_person", dest="overview", conditions=[chose(BACK)]),
             dict(trigger="choose", source="overview", dest="confirm_cancel", conditions=[chose(CANCEL_MEETING)]),
             dict(trigger="choose", source="confirm_cancel", dest="overview", conditions=[chose(YES)],
                  after=[cancel_meeting]),
@@ -406,7 +451,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours) -> FlowSpec:
         ],
         views={"overview": view_overview, "when": view_when, "kind": view_kind, "place": view_place,
                "record": view_record, "promise": view_promise, "due": view_due, "finish": view_finish,
-               "next": view_next, "end": view_end, "confirm_cancel": view_confirm_cancel},
+               "next": view_next, "end": view_end, "confirm_cancel": view_confirm_cancel,
+               "add_person": view_add_person},
         help_key=N_("meeting.help"), final=frozenset({"left"}), on_start=on_start, refresh=refresh,
         allowed=is_worker, controls=False, resumable=True, reload=True,
     )
@@ -416,7 +462,7 @@ STATUS_TITLE = {"open": N_("meeting.status_open"), "done": N_("meeting.status_do
                 "help": N_("meeting.status_help")}
 
 
-def _place(kind: str, place: str) -> Msg:
+def place_text(kind: str, place: str) -> Msg:
     return Msg(N_("meeting.place"), {"kind": Msg(PLACE_TITLE.get(kind, PLACE_TITLE["office"])), "place": place})
 
 

@@ -7,11 +7,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flows.guards import chose, value
-from flows.messages import N_, Lines, Msg, When
+from flows.messages import N_, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
 from flows.results import Ask, Option, Say
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
+from storage.ports import OutboxRow
 
 NAME = "promises"
 VERSION = 1
@@ -19,29 +20,35 @@ BACK, SKIP = "back", "skip"
 STATUS_MARK = {"open": "▫️", "done": "✅", "help": "🆘"}
 
 
-def is_client(who: Who) -> bool:
-    return who.is_client
+def may_see(who: Who) -> bool:
+    """A client, or someone who joined a network meeting with a one-time link."""
+    return who.is_client or who.participant
 
 
 def promises_flow() -> FlowSpec:
     async def load(conv: Conversation) -> None:
         client = conv.who.client
-        assert client is not None and client.id is not None
-        meetings = await conv.work.meetings.for_client(client.id)
+        if conv.who.is_client and client is not None and client.id is not None:
+            meetings = await conv.work.meetings.for_client(client.id)
+        else:  # a participant sees only the meetings they were invited to
+            found = [await conv.work.meetings.get(p.meeting_id) for p in await conv.work.meetings.participations(
+                conv.key)]
+            meetings = sorted((row for row in found if row is not None), key=lambda row: (row.starts_at, row.id or 0))
         held = [row for row in meetings if row.status == "held"]
         planned = [row for row in meetings if row.status == "planned"]
+        conv.data["meeting"] = held[-1].id if held else None
         conv.data["next"] = planned[-1].starts_at.isoformat() if planned else None
         conv.data["items"] = []
         if held and held[-1].id is not None:
             people = {p.id: p for p in await conv.work.meetings.participants(held[-1].id)}
             for promise in await conv.work.meetings.promises(held[-1].id):
                 owner = people.get(promise.participant_id)
-                mine = owner is not None and owner.role == "client"
+                mine = owner is not None and owner.user_key == conv.key
                 conv.data["items"].append([promise.id, owner.name if owner else "?", promise.text,
                                            promise.due.isoformat(), promise.status, mine])
 
     async def refresh(conv: Conversation) -> None:
-        if conv.who.is_client:
+        if may_see(conv.who):
             await load(conv)
 
     def chose_mine(event: Any) -> bool:
@@ -54,14 +61,17 @@ def promises_flow() -> FlowSpec:
         conv: Conversation = event.model
         status, _, promise_id = value(event).partition(":")
         promise = await conv.work.meetings.promise(int(promise_id))
-        client = conv.who.client
-        assert promise is not None and client is not None
+        assert promise is not None
         promise.status, promise.updated_at = status, conv.now
         await conv.work.meetings.save_promise(promise)
         if status == "help":
-            # The responsible worker is told which promise needs help; the young person is told they were.
-            await notify_staff(conv, client, Msg(N_("notify.promise_help"), {
-                "client": client.nickname, "promise": promise.text}), only_responsible=True)
+            # The responsible worker is told which promise needs help; the person is told they were.
+            client = conv.who.client
+            if conv.who.is_client and client is not None:
+                await notify_staff(conv, client, Msg(N_("notify.promise_help"), {
+                    "client": client.nickname, "promise": promise.text}), only_responsible=True)
+            else:
+                await _tell_organiser(conv, promise.meeting_id, promise.participant_id, promise.text)
             conv.emit(Say(Msg(N_("promises.help_sent"))))
         elif status == "done":
             conv.data["noting"] = promise.id
@@ -76,6 +86,14 @@ def promises_flow() -> FlowSpec:
             await conv.work.meetings.save_promise(promise)
             conv.emit(Say(Msg(N_("promises.note_saved"))))
         await load(conv)
+
+    async def _tell_organiser(conv: Conversation, meeting_id: int, participant_id: int, text: str) -> None:
+        meeting = await conv.work.meetings.get(meeting_id)
+        person = await conv.work.meetings.participant(participant_id)
+        staff = await conv.work.staff.get(meeting.created_by) if meeting else None
+        if staff is not None and staff.user_key and person is not None:
+            await conv.work.outbox.add(OutboxRow(staff.user_key, "notify", dump_msg(Msg(
+                N_("notify.promise_help"), {"client": person.name, "promise": text})), conv.now))
 
     def skip_note(event: Any) -> None:
         event.model.data.pop("noting", None)
@@ -117,7 +135,7 @@ def promises_flow() -> FlowSpec:
             dict(trigger="choose", source="note", dest="list", conditions=[chose(SKIP)], after=[skip_note]),
         ],
         views={"list": view_list, "note": view_note}, help_key=N_("promises.help"), final=frozenset({"left"}),
-        on_start=load, refresh=refresh, allowed=is_client, controls=False, reload=True, resumable=True,
+        on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
     )
 
 

@@ -26,6 +26,8 @@ class Who:
 
     staff: StaffRow | None = None
     client: ClientRow | None = None
+    # Joined a network meeting with a one-time link: sees that meeting's memo and their own promises.
+    participant: bool = False
 
     @property
     def is_worker(self) -> bool:

@@ -96,6 +96,7 @@ UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "clients": (("user_key",),),
     "invitations": (("code_hash",),),
     "shifts": (("service", "starts_at"),),
+    "participants": (("join_hash",),),
 }
 # Nullable columns allow None, as SQL's CHECK passes on NULL.
 CHECKS: dict[str, dict[str, set[Any]]] = {
@@ -468,6 +469,16 @@ class _Meetings(_Repo):
 
     async def save_participant(self, row: ParticipantRow) -> None:
         self._db.update("participants", row)
+
+    async def participant(self, participant_id: int) -> ParticipantRow | None:
+        return self._db.get(ParticipantRow, "participants", str(participant_id))
+
+    async def participant_by_join(self, join_hash: str) -> ParticipantRow | None:
+        return next((row for row in self._db.rows(ParticipantRow, "participants") if row.join_hash == join_hash), None)
+
+    async def participations(self, user_key: str) -> list[ParticipantRow]:
+        rows = [row for row in self._db.rows(ParticipantRow, "participants") if row.user_key == user_key]
+        return sorted(rows, key=lambda row: row.id or 0)
 
     async def add_promise(self, row: PromiseRow) -> int:
         return self._db.insert("promises", _fields(row))

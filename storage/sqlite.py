@@ -539,13 +539,14 @@ def _meeting(row: aiosqlite.Row) -> MeetingRow:
     )
 
 
-_PARTICIPANT_COLUMNS = "id, meeting_id, name, role, relation, language, staff_id, user_key, reachable"
+_PARTICIPANT_COLUMNS = (
+    "id, meeting_id, name, role, relation, language, staff_id, user_key, reachable, join_hash, join_expires_at")
 
 
 def _participant(row: aiosqlite.Row) -> ParticipantRow:
     return ParticipantRow(
         id=row[0], meeting_id=row[1], name=row[2], role=row[3], relation=row[4], language=row[5], staff_id=row[6],
-        user_key=row[7], reachable=bool(row[8]),
+        user_key=row[7], reachable=bool(row[8]), join_hash=row[9], join_expires_at=_time(row[10]),
     )
 
 
@@ -589,10 +590,10 @@ class _Meetings(_Repo):
 
     async def add_participant(self, row: ParticipantRow) -> int:
         return await self._insert(
-            "INSERT INTO participants (meeting_id, name, role, relation, language, staff_id, user_key, reachable) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO participants (meeting_id, name, role, relation, language, staff_id, user_key, reachable, "
+            "join_hash, join_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.meeting_id, row.name, row.role, row.relation, row.language, row.staff_id, row.user_key,
-             int(row.reachable)),
+             int(row.reachable), row.join_hash, _dump(row.join_expires_at)),
             row.user_key,
         )
 
@@ -606,11 +607,25 @@ class _Meetings(_Repo):
         """Rewrite every field but id."""
         await self._update(
             "UPDATE participants SET meeting_id = ?, name = ?, role = ?, relation = ?, language = ?, staff_id = ?, "
-            "user_key = ?, reachable = ? WHERE id = ?",
+            "user_key = ?, reachable = ?, join_hash = ?, join_expires_at = ? WHERE id = ?",
             (row.meeting_id, row.name, row.role, row.relation, row.language, row.staff_id, row.user_key,
-             int(row.reachable), row.id),
+             int(row.reachable), row.join_hash, _dump(row.join_expires_at), row.id),
             row.user_key,
         )
+
+    async def participant(self, participant_id: int) -> ParticipantRow | None:
+        row = await self._one(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id = ?", (participant_id,))
+        return _participant(row) if row else None
+
+    async def participant_by_join(self, join_hash: str) -> ParticipantRow | None:
+        row = await self._one(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE join_hash = ?", (join_hash,))
+        return _participant(row) if row else None
+
+    async def participations(self, user_key: str) -> list[ParticipantRow]:
+        rows = await self._all(
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE user_key = ? ORDER BY id", (user_key,)
+        )
+        return [_participant(row) for row in rows]
 
     async def add_promise(self, row: PromiseRow) -> int:
         return await self._insert(

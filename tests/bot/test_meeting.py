@@ -127,3 +127,78 @@ async def test_a_worker_who_is_not_responsible_cannot_open_the_meetings(
     stranger = bot.user(123123123, "fi")
     calls = await stranger.send("/promises")
     assert t(catalogs, "fi", "error.not_available") in joined(calls)
+
+
+async def test_three_participants_one_joins_by_link_one_without_telegram_one_blocks(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    import re
+
+    client = await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    await worker.send("27.11. 14:00")
+    await worker.tap(t(catalogs, "fi", "meeting.place_office"))
+    await worker.send("Sosiaalitoimisto, Kirkkokatu 1")
+    for name in ("Sanna", "Mr Koski"):
+        await worker.tap(t(catalogs, "fi", "meeting.add_person"))
+        await worker.send(name)
+    calls = await worker.tap(t(catalogs, "fi", "meeting.links"))
+    links = dict(re.findall(r"^(Sanna|Mr Koski): (https://t\.me/kaari_test_bot\?start=[0-9A-Z]+)", joined(calls), re.M))
+    assert set(links) == {"Sanna", "Mr Koski"}
+
+    # Sanna joins with her link; the link works once.
+    sanna = bot.user(700000777, "sv", "Sanna")
+    calls = await sanna.send(f"/start {links['Sanna'].rsplit('=', 1)[1]}")
+    offer = joined(calls)
+    assert "Aino Virtanen" in offer and "Kettu" not in offer, "the offer names the meeting, not the client"
+    calls = await sanna.tap(catalogs.text("sv", Msg("invite.meeting_join")))
+    assert "fre 27.11. kl. 14" in joined(calls)
+    stranger = bot.user(700000778, "fi", "Joku")
+    calls = await stranger.send(f"/start {links['Sanna'].rsplit('=', 1)[1]}")
+    assert t(catalogs, "fi", "invite.invalid") in joined(calls)
+
+    # Sanna blocks the bot: at the first reminder she is marked unreachable and the worker is told.
+    bot.api.blocked_chats.add(700000777)
+    clock.now = clock.now.replace(day=25, hour=12, minute=1)
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.participant_unreachable", {"name": "Sanna"})) in await sent_texts(
+        bot, WORKER)
+    assert "Reminder" in await sent_texts(bot, CLIENT)
+
+    # The record: a promise by Mr Koski (no Telegram) is in the memo the worker files; the young person gets it.
+    clock.now = clock.now.replace(day=27, hour=13, minute=30)
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.record"))
+    await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": "Mr Koski"})))
+    await worker.send("Phone the school nurse")
+    await worker.send("2.12.")
+    await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": "Sanna"})))
+    await worker.send("Lend Kettu my bike")
+    await worker.send("1.12.")
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    await worker.tap(t(catalogs, "fi", "meeting.end_work"))
+    calls = await worker.send("27.11.2026")
+    memo_file = next(c for c in calls if c.method == "sendDocument").files["document"].decode()
+    assert "Mr Koski" in memo_file and "Phone the school nurse" in memo_file and "*" in memo_file
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert "The work ends on" in "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:]
+                                           if c.params.get("chat_id") == CLIENT)
+    worker = await open_meetings(bot, catalogs)
+    assert t(catalogs, "fi", "meeting.plan") not in worker.labels(), "the work has ended"
+
+    # Sanna (unblocked again) sees the memo's promises and marks only her own.
+    bot.api.blocked_chats.discard(700000777)
+    await sanna.send("/promises")
+    listing = str(sanna.last_question().params["text"])
+    assert "Sanna: Lend Kettu my bike" in listing and "Mr Koski: Phone the school nurse" in listing
+    assert [label for label in sanna.labels() if "bike" in label] and not [
+        label for label in sanna.labels() if "nurse" in label]
+    await sanna.tap(catalogs.text("sv", Msg("promises.mark_help", {"promise": "Lend Kettu my bike"})))
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.promise_help", {"client": "Sanna", "promise": "Lend Kettu my bike"})) in (
+        await sent_texts(bot, WORKER))
+    calls = await sanna.send("/clients")
+    assert catalogs.text("sv", Msg("error.not_available")) in joined(calls), "a participant sees nothing else"
+    _ = client

@@ -2128,6 +2128,35 @@ async def test_for_client_is_that_clients_meetings_by_starts_at_then_id(store: S
     assert mine == [replace(rows[name], id=ids[name]) for name in ("earlier", "tie-first", "tie-second", "later")]
 
 
+async def test_a_participant_is_found_by_their_join_code_once_and_by_their_key(store: Store) -> None:
+    await seed_users(store, "u1")
+    _, _, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        first = await work.meetings.add_participant(participant_row(
+            meeting_id, "Sanna", join_hash="h1", join_expires_at=T0 + timedelta(days=7)))
+        second = await work.meetings.add_participant(participant_row(meeting_id, "Pekka"))
+        third = await work.meetings.add_participant(participant_row(meeting_id, "Liisa"))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.meetings.add_participant(participant_row(meeting_id, "Copy", join_hash="h1"))
+    async with store.transaction() as work:
+        found = await work.meetings.participant_by_join("h1")
+        assert found is not None and found.id == first and found.join_expires_at == T0 + timedelta(days=7)
+        assert await work.meetings.participant_by_join("h2") is None
+        assert (await work.meetings.participant(second)) is not None
+        assert await work.meetings.participant(third + 100) is None
+        found.user_key, found.join_hash, found.join_expires_at = "u1", None, None
+        await work.meetings.save_participant(found)
+        other = await work.meetings.participant(third)
+        assert other is not None
+        other.user_key = "u1"
+        await work.meetings.save_participant(other)
+    async with store.transaction() as work:
+        assert await work.meetings.participant_by_join("h1") is None, "a used code is gone"
+        assert [row.id for row in await work.meetings.participations("u1")] == [first, third]
+        assert await work.meetings.participations("nobody") == []
+
+
 async def test_participants_round_trip_by_id_and_save_rewrites_them(store: Store) -> None:
     await seed_users(store, "u1", "u2")
     worker, client_id, meeting_id = await seed_meeting(store)
