@@ -20,6 +20,7 @@ from flows import (
     consent,
     desk,
     esy,
+    feedback,
     hours,
     invitation,
     meeting,
@@ -87,7 +88,7 @@ COMMAND_FLOWS = {
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
     "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
     "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
-    "prepare": preparation.NAME, "promises": promises.NAME,
+    "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME,
 }
 
 
@@ -129,6 +130,7 @@ def all_flows(
         preparation.preparation_flow(),
         meeting.meeting_flow(reminders_before, quiet_hours, secret),
         promises.promises_flow(),
+        feedback.feedback_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}
     entries = [

@@ -148,6 +148,13 @@ def _export_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
         t(N_("mydata.consents"), lines=Lines(consent_lines(data["consents"], language))),
         t(N_("export.circles"), count=len(circles), lines=Lines(circles)),
     ]
+    evaluation = data.get("evaluation")
+    if evaluation:
+        feedback = evaluation["feedback"].get("answers", {})
+        parts.append(t(N_("export.evaluation"), reflection=Lines(tuple(
+            f"• {question}: {answer}" for question, answer in evaluation["reflection"].items())) or "-",
+            feedback=", ".join(f"{statement} {score}/5" for statement, score in feedback.items()) or "-",
+            comment=evaluation["feedback"].get("comment") or "-"))
     return "\n\n".join(parts) + "\n"
 
 

@@ -220,8 +220,12 @@ def clients_flow(
             if row is not None:
                 circles.append({"completed_at": row.completed_at.isoformat(), "area_scores": row.area_scores,
                                 "wishes": row.wishes})
-        data = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
-                "exported_at": conv.now.isoformat(), "consents": consents, "shared_circles": circles}
+        data: dict[str, Any] = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
+                                "exported_at": conv.now.isoformat(), "consents": consents, "shared_circles": circles}
+        evaluation = await conv.work.evaluations.get(client_id)
+        if evaluation is not None and conv.data["card"].get("responsible"):
+            # The end of the work: the pair's reflection and the client's feedback, for the worker's own system.
+            data["evaluation"] = {"reflection": evaluation.reflection, "feedback": evaluation.feedback}
         await audit(conv, "client.export")
         conv.emit(Document("client_export", data, Msg(N_("clients.export_caption"))))
 

@@ -20,7 +20,7 @@ from flows.results import Ask, Document, Option, Say
 from flows.rota import parse_day
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
-from storage.ports import AuditRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
+from storage.ports import AuditRow, EvaluationRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
 
 NAME = "meeting"
 VERSION = 1
@@ -33,6 +33,11 @@ BACK, PLAN, RECORD, CANCEL_MEETING, FINISH, NEXT, END, YES, NO, LINKS, ADD_PERSO
 FIRST_WITHIN = timedelta(days=7)
 MAX_TEXT = 500
 REMINDER, CHECKIN = "reminder", "checkin"
+SKIP = "skip"
+# The worker pair's reflection when the work ends.
+REFLECTION = ("succeeded", "hard", "learned", "develop")
+REFLECTION_TEXT = {"succeeded": N_("meeting.reflect_succeeded"), "hard": N_("meeting.reflect_hard"),
+                   "learned": N_("meeting.reflect_learned"), "develop": N_("meeting.reflect_develop")}
 
 
 def is_worker(who: Who) -> bool:
@@ -264,6 +269,12 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                     N_("meeting.checkin"), {"promise": promise.text, "due": _day(promise.due)})),
                     "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat()},
                     at))
+        if meeting.ended_on is not None:
+            client = await conv.work.clients.get(meeting.client_id)
+            if client is not None and client.user_key:
+                # The client is asked how the work went (their own words, on the pilots' five-step scale).
+                await conv.work.outbox.add(OutboxRow(client.user_key, "notify", dump_msg(Msg(
+                    N_("meeting.feedback_invite"))), conv.now))
         if meeting.next_at is not None:
             follow_up = MeetingRow(meeting.client_id, meeting.created_by, conv.now, meeting.next_at,
                                    meeting.place_kind, meeting.place, follows=meeting.id)
@@ -406,13 +417,42 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         conv.emit(Say(Msg(N_("meeting.person_added"), {"name": event.kwargs["text"]})))
         await load(conv)
 
+    # --- the end of the work: the pair's closing reflection ---
+    def start_reflection(event: Any) -> None:
+        event.model.data["reflect"] = 0
+
+    def more_reflection(event: Any) -> bool:
+        return bool(event.model.data.get("reflect", 0) + 1 < len(REFLECTION))
+
+    async def reflect(event: Any) -> None:
+        conv: Conversation = event.model
+        index = conv.data["reflect"]
+        client_id = conv.data["client_id"]
+        old = await conv.work.evaluations.get(client_id)
+        reflection = dict(old.reflection) if old else {}
+        if "text" in event.kwargs:
+            reflection[REFLECTION[index]] = event.kwargs["text"]
+        await conv.work.evaluations.save(EvaluationRow(client_id, reflection, old.feedback if old else {},
+                                                       conv.now))
+        conv.data["reflect"] = index + 1
+
+    def reflected(event: Any) -> None:
+        event.model.data.pop("reflect", None)
+        event.model.emit(Say(Msg(N_("meeting.reflection_saved"))))
+
+    def view_reflect(conv: Conversation) -> Ask:
+        question = REFLECTION[conv.data.get("reflect", 0)]
+        return Ask(Msg(N_("meeting.reflect"), {"number": conv.data.get("reflect", 0) + 1, "total": len(REFLECTION),
+                                               "question": Msg(REFLECTION_TEXT[question])}),
+                   (Option(SKIP, Msg(N_("meeting.skip"))),), free_text=True, max_length=MAX_TEXT * 2)
+
     def no_next_yet(event: Any) -> None:
         event.model.emit(Say(Msg(N_("meeting.need_next"))))
 
     return FlowSpec(
         name=NAME, version=VERSION,
         states=["overview", "when", "kind", "place", "record", "promise", "due", "finish", "next", "end",
-                "confirm_cancel", "add_person", "left"],
+                "confirm_cancel", "add_person", "reflect", "left"],
         initial="overview",
         transitions=[
             dict(trigger="choose", source="overview", dest="left", conditions=[chose(BACK)]),
@@ -445,14 +485,21 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             dict(trigger="text", source="finish", dest="finish", after=[no_next_yet]),
             dict(trigger="text", source="next", dest="overview", conditions=[valid_next], after=[finish]),
             dict(trigger="text", source="next", dest="next"),
-            dict(trigger="text", source="end", dest="overview", conditions=[valid_end], after=[finish]),
+            dict(trigger="text", source="end", dest="reflect", conditions=[valid_end],
+                 after=[finish, start_reflection]),
+            dict(trigger="text", source="reflect", dest="reflect", conditions=[more_reflection], before=[reflect]),
+            dict(trigger="text", source="reflect", dest="overview", before=[reflect], after=[reflected]),
+            dict(trigger="choose", source="reflect", dest="reflect", conditions=[chose(SKIP), more_reflection],
+                 before=[reflect]),
+            dict(trigger="choose", source="reflect", dest="overview", conditions=[chose(SKIP)], before=[reflect],
+                 after=[reflected]),
             dict(trigger="text", source="end", dest="end"),
             dict(trigger="choose", source=["next", "end"], dest="finish", conditions=[chose(BACK)]),
         ],
         views={"overview": view_overview, "when": view_when, "kind": view_kind, "place": view_place,
                "record": view_record, "promise": view_promise, "due": view_due, "finish": view_finish,
                "next": view_next, "end": view_end, "confirm_cancel": view_confirm_cancel,
-               "add_person": view_add_person},
+               "add_person": view_add_person, "reflect": view_reflect},
         help_key=N_("meeting.help"), final=frozenset({"left"}), on_start=on_start, refresh=refresh,
         allowed=is_worker, controls=False, resumable=True, reload=True,
     )

@@ -67,6 +67,12 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
             "viewed_by": viewed,
             "meeting_preparation": preparation.data if (preparation := await work.preparations.get(client.id))
             else None,
+            "meetings": [{"at": row.starts_at.isoformat(), "status": row.status, "place": row.place,
+                          "promises": [{"text": p.text, "due": p.due.isoformat(), "status": p.status}
+                                       for p in await work.meetings.promises(row.id or 0)]}
+                         for row in await work.meetings.for_client(client.id)],
+            "evaluation": {"reflection": evaluation.reflection, "feedback": evaluation.feedback}
+            if (evaluation := await work.evaluations.get(client.id)) else None,
         }
     return data
 

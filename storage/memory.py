@@ -28,6 +28,7 @@ from storage.ports import (
     ContactRow,
     ConversationRow,
     DutyRow,
+    EvaluationRow,
     InvitationRow,
     MeetingRow,
     OutboxRow,
@@ -52,7 +53,8 @@ R = TypeVar("R")
 TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
-    "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "sequences",
+    "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
+    "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -75,6 +77,7 @@ REFERENCES = (
     ("shares", "assessment_id", "assessments", "cascade"),
     ("shares", "client_id", "clients", "cascade"),
     ("preparations", "client_id", "clients", "cascade"),
+    ("evaluations", "client_id", "clients", "cascade"),
     ("duty", "shift_id", "shifts", "cascade"),
     ("duty", "staff_id", "staff", "cascade"),
     ("chats", "staff_id", "staff", "set null"),
@@ -494,6 +497,14 @@ class _Meetings(_Repo):
         self._db.update("promises", row)
 
 
+class _Evaluations(_Repo):
+    async def get(self, client_id: int) -> EvaluationRow | None:
+        return self._db.get(EvaluationRow, "evaluations", str(client_id))
+
+    async def save(self, row: EvaluationRow) -> None:
+        self._db.put("evaluations", str(row.client_id), _fields(row))
+
+
 class _Contacts(_Repo):
     async def get(self, user_key: str) -> ContactRow | None:
         return self._db.get(ContactRow, "contacts", user_key)
@@ -739,6 +750,7 @@ class _Work:
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)
         self.preparations = _Preparations(db)
+        self.evaluations = _Evaluations(db)
         self.meetings = _Meetings(db)
 
 

@@ -438,6 +438,21 @@ class PromiseRow:
     id: int | None = None
 
 
+@dataclass
+class EvaluationRow:
+    """At the end of the work: the worker pair's closing reflection and the client's feedback (plain data)."""
+
+    client_id: int
+    reflection: dict[str, Any]
+    feedback: dict[str, Any]
+    updated_at: datetime
+
+
+class Evaluations(Protocol):
+    async def get(self, client_id: int) -> EvaluationRow | None: ...
+    async def save(self, row: EvaluationRow) -> None: ...  # insert or replace; UnknownRow for a missing client
+
+
 class Meetings(Protocol):
     async def add(self, row: MeetingRow) -> int: ...
     async def get(self, meeting_id: int) -> MeetingRow | None: ...
@@ -528,6 +543,8 @@ class UnitOfWork(Protocol):
     def preparations(self) -> Preparations: ...
     @property
     def meetings(self) -> Meetings: ...
+    @property
+    def evaluations(self) -> Evaluations: ...
 
 
 class Store(Protocol):

@@ -28,6 +28,7 @@ from storage.ports import (
     ContactRow,
     ConversationRow,
     DutyRow,
+    EvaluationRow,
     InvitationRow,
     MeetingRow,
     OutboxRow,
@@ -655,6 +656,23 @@ class _Meetings(_Repo):
         )
 
 
+class _Evaluations(_Repo):
+    async def get(self, client_id: int) -> EvaluationRow | None:
+        row = await self._one(
+            "SELECT client_id, reflection, feedback, updated_at FROM evaluations WHERE client_id = ?", (client_id,)
+        )
+        return EvaluationRow(row[0], load_json(row[1]), load_json(row[2]), load_time(row[3])) if row else None
+
+    async def save(self, row: EvaluationRow) -> None:
+        async with _constraints(self._db):
+            await self._db.execute(
+                "INSERT INTO evaluations (client_id, reflection, feedback, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (client_id) DO UPDATE SET reflection = excluded.reflection, "
+                "feedback = excluded.feedback, updated_at = excluded.updated_at",
+                (row.client_id, dump_json(row.reflection), dump_json(row.feedback), dump_time(row.updated_at)),
+            )
+
+
 class _Contacts(_Repo):
     async def get(self, user_key: str) -> ContactRow | None:
         row = await self._one(
@@ -1007,6 +1025,7 @@ class _Work:
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)
         self.preparations = _Preparations(db)
+        self.evaluations = _Evaluations(db)
         self.meetings = _Meetings(db)
 
 

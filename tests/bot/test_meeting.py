@@ -181,10 +181,38 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     calls = await worker.send("27.11.2026")
     memo_file = next(c for c in calls if c.method == "sendDocument").files["document"].decode()
     assert "Mr Koski" in memo_file and "Phone the school nurse" in memo_file and "*" in memo_file
+
+    # The pair's closing reflection: four questions, any of them skipped.
+    assert t(catalogs, "fi", "meeting.reflect_succeeded") in str(worker.last_question().params["text"])
+    await worker.send("Asunto säilyi.")
+    await worker.tap(t(catalogs, "fi", "meeting.skip"))
+    await worker.send("Sovitaan aikataulut heti.")
+    calls = await worker.send("Enemmän ulkona tapaamisia.")
+    assert t(catalogs, "fi", "meeting.reflection_saved") in joined(calls)
+
     mark = len(bot.api.calls)
     await deliver(bot)
-    assert "The work ends on" in "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:]
-                                           if c.params.get("chat_id") == CLIENT)
+    to_client = "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:]
+                          if c.params.get("chat_id") == CLIENT)
+    assert "The work ends on" in to_client and "/feedback" in to_client
+
+    # The young person's feedback, on the five-step scale.
+    await client.send("/feedback")
+    for answer in ("feedback.very_well", "feedback.well", "feedback.skip", "feedback.very_well",
+                   "feedback.somewhat", "feedback.well"):
+        await client.tap(en(catalogs, answer))
+    calls = await client.send("Thanks for listening")
+    assert en(catalogs, "feedback.thanks") in joined(calls)
+    await deliver(bot)
+    assert catalogs.text("fi", Msg("notify.feedback_given", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    async with bot.services.store.transaction() as work:
+        me = await work.clients.by_user(key)
+        evaluation = await work.evaluations.get(me.id if me and me.id else 0)
+    assert evaluation is not None
+    assert evaluation.feedback["answers"] == {"listened": 5, "valued": 4, "strengths": 5, "change": 3, "goals": 4}
+    assert evaluation.reflection == {"succeeded": "Asunto säilyi.", "learned": "Sovitaan aikataulut heti.",
+                                     "develop": "Enemmän ulkona tapaamisia."}
     worker = await open_meetings(bot, catalogs)
     assert t(catalogs, "fi", "meeting.plan") not in worker.labels(), "the work has ended"
 
