@@ -5,11 +5,14 @@ the young person in their language, check-ins are queued, and the follow-up star
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.messages import Msg
 from flows.schedule import HELSINKI
-from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_preparation import en
 from tests.bot.test_rights import linked_client
@@ -230,3 +233,54 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     calls = await sanna.send("/clients")
     assert catalogs.text("sv", Msg("error.not_available")) in joined(calls), "a participant sees nothing else"
     _ = client
+
+
+async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """Reminders are rows: a restart loses none and sends none twice; a kill after claiming (before Telegram
+    answered) is sent again after the stuck time, once."""
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        await linked_client(bot, catalogs)
+        worker = await open_meetings(bot, catalogs)
+        await worker.tap(t(catalogs, "fi", "meeting.plan"))
+        await worker.send("27.11. 14:00")
+        await worker.tap(t(catalogs, "fi", "meeting.place_outdoors"))
+        await worker.send("Kuusiston laavu")
+        await deliver(bot)
+        # Wednesday 14:01: the first reminder is due. The ticker claims it and is killed before sending.
+        clock.now = clock.now.replace(day=25, hour=12, minute=1)
+        async with bot.services.store.transaction() as work:
+            claimed = await work.outbox.claim_due(clock.now, 50)
+        assert {row.kind for row in claimed} == {"reminder"}
+    finally:
+        await bot.stop()  # the kill: nothing was sent, nothing finished
+
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        mark = len(bot.api.calls)
+        await deliver(bot)
+        assert not bot.api.calls[mark:], "claimed rows wait for the stuck time: no double while one may be in flight"
+        clock.advance(minutes=6)
+        await deliver(bot)
+        reminders = [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
+                     or "Muistutus" in str(c.params.get("text", ""))]
+        assert sorted(c.params["chat_id"] for c in reminders) == sorted([CLIENT, WORKER]), "once each"
+    finally:
+        await bot.stop()
+
+    bot = await start_bot(settings, clock, catalogs, drawer)  # a normal restart: nothing is sent again
+    try:
+        mark = len(bot.api.calls)
+        await deliver(bot)
+        assert not [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
+                    or "Muistutus" in str(c.params.get("text", ""))]
+        clock.now = clock.now.replace(day=27, hour=10, minute=5)  # Friday 12:05: the two-hour reminder
+        await deliver(bot)
+        reminders = [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
+                     or "Muistutus" in str(c.params.get("text", ""))]
+        assert [c.params["chat_id"] for c in reminders] == [CLIENT, WORKER], "client first, then the worker"
+    finally:
+        await bot.stop()
