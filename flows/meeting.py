@@ -115,6 +115,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                 "promises": [[p.participant_id, p.text, p.due.isoformat()] for p in promises],
             }
         previous = [row for row in meetings if row.status == "held"]
+        conv.data["history"] = [[row.starts_at.isoformat(), row.status] for row in meetings]
         conv.data["previous"] = None
         if previous and previous[-1].id is not None:
             conv.data["previous"] = [[p.text, p.status] for p in await conv.work.meetings.promises(previous[-1].id)]
@@ -257,7 +258,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         await conv.work.meetings.save(meeting)
         people = await conv.work.meetings.participants(meeting.id)
         promises = await conv.work.meetings.promises(meeting.id)
-        memo = _memo(meeting, people, promises)
+        draft = await conv.work.preparations.get(meeting.client_id)
+        memo = _memo(meeting, people, promises, list(draft.data.get("topics", [])) if draft else [])
         for person in people:
             if person.user_key and person.user_key != conv.key:
                 await conv.work.outbox.add(OutboxRow(person.user_key, "memo", dump_msg(memo), conv.now))
@@ -297,7 +299,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                                            f"client:{meeting.client_id}"))
         await load(conv)
 
-    def _memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow]) -> Msg:
+    def _memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow], topics: list[str],
+              ) -> Msg:
         names = {person.id: person.name for person in people}
         lines = tuple(Msg(N_("meeting.memo_promise"), {"who": names.get(p.participant_id, "?"), "promise": p.text,
                                                        "due": _day(p.due)}) for p in promises)
@@ -305,15 +308,22 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             N_("meeting.memo_ended"), {"date": _day(meeting.ended_on or meeting.starts_at.date())})
         return Msg(N_("meeting.memo"), {
             "when": When(meeting.starts_at), "people": ", ".join(person.name for person in people),
-            "promises": Lines(lines) if lines else Msg(N_("meeting.no_promises")), "next": nxt})
+            "promises": Lines(lines) if lines else Msg(N_("meeting.no_promises")), "next": nxt,
+            "topics": Lines(tuple(f"• {topic}" for topic in topics)) if topics else "-"})
 
     # --- views ---
-    def _previous(conv: Conversation) -> Msg | str:
-        """The last meeting's promises with their status: the follow-up starts from them."""
+    def _previous(conv: Conversation) -> Lines:
+        """The meetings so far, and the last one's promises with their status: the follow-up starts from them."""
         previous = conv.data.get("previous")
-        return Msg(N_("meeting.previous"), {"promises": Lines(tuple(
-            Msg(N_("meeting.previous_line"), {"promise": text, "status": Msg(STATUS_TITLE[status])})
-            for text, status in previous))}) if previous else ""
+        parts: list[Msg] = []
+        held = [When(datetime.fromisoformat(at)) for at, status in conv.data.get("history", []) if status == "held"]
+        if held:
+            parts.append(Msg(N_("meeting.history"), {"dates": Lines(tuple(held), ", ")}))
+        if previous:
+            parts.append(Msg(N_("meeting.previous"), {"promises": Lines(tuple(
+                Msg(N_("meeting.previous_line"), {"promise": text, "status": Msg(STATUS_TITLE[status])})
+                for text, status in previous))}))
+        return Lines(tuple(parts), "\n\n")
 
     def _overview(conv: Conversation) -> Msg:
         meeting = conv.data["meeting"]

@@ -39,6 +39,10 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     await client.tap(en(catalogs, "prep.back"))
     await client.tap(en(catalogs, "prep.title_invite"))
     await client.tap(en(catalogs, "prep.not_invited", name="Sanna"))
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_topics"))
+    await client.tap(en(catalogs, "prep.add_topic"))
+    await client.send("My rent")
 
     worker = await open_meetings(bot, catalogs)
     assert "Kettu" in str(worker.last_question().params["text"])
@@ -91,6 +95,7 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     await deliver(bot)
     memo = "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT)
     assert "Memo of the network meeting" in memo and "Next meeting: Fri 18 Dec, 14:00" in memo
+    assert "Topics:\n• My rent" in memo, "the young person's topics are in the memo"
     async with bot.services.store.transaction() as work:
         checkins = [row for row in await work.outbox.for_recipient(key) if row.kind == "checkin"]
         assert [row.due_at.astimezone(HELSINKI).strftime("%d.%m. %H:%M") for row in checkins] == ["03.12. 17:00"]
@@ -101,6 +106,7 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     overview = str(worker.last_question().params["text"])
     assert "pe 18.12. klo 14" in overview and "Call the housing office" in overview
     assert t(catalogs, "fi", "meeting.status_open") in overview
+    assert catalogs.text("fi", Msg("meeting.history", {"dates": "pe 27.11. klo 14"})) in overview
 
     # The young person marks their own promise done with a note, and asks for help with nothing else.
     calls = await client.send("/promises")
