@@ -6,6 +6,8 @@
    updates while circles are drawn in the pool or in a thread (why the pool exists).
 3. The anonymous chat's relay through the outbox: rows/s of ``deliver_due`` with many chats open, and with
    per-chat pacing on, the gaps, order and duplicates in each Telegram chat (bench/relay.py).
+4. Meeting reminders due at once: ``deliver_all``'s send rate against the bot-wide cap, the most sends in
+   any 1 s window, and duplicates, missing and unsent rows (bench/reminders.py).
 
 Not a test: it asserts nothing about speed, it prints a Markdown report. docs/benchmarks.md explains it.
 """
@@ -41,6 +43,7 @@ from telegram.ext import (
 )
 
 from bench.relay import relay
+from bench.reminders import FULL_CASES, QUICK_CASES, Case, reminders
 from bench.stats import ms, percentile
 from bot.bootstrap import bootstrap
 from bot.circle import CirclePicture, draw_circle
@@ -75,14 +78,15 @@ class Plan:
     busy_per_user: int
     relay_chats: int  # anonymous chats open at once in the relay section
     relay_messages: int  # messages each way per chat (twice: unpaced, then paced)
+    reminder_cases: tuple[Case, ...]  # (recipients, reminders each, bot-wide cap) of the reminders section
     think: float = 0.1  # seconds each of them pauses between updates, so the bot is not saturated
 
 
 FULL = Plan(per_user=30, user_counts=(1, 50, 200), draws=20, busy_users=20, busy_per_user=30,
-            relay_chats=50, relay_messages=10)
+            relay_chats=50, relay_messages=10, reminder_cases=FULL_CASES)
 QUICK = Plan(per_user=10, user_counts=(1, 50, 200), draws=5, busy_users=20, busy_per_user=10,
-             relay_chats=10, relay_messages=3)
-SECTIONS = ("throughput", "drawing", "relay")
+             relay_chats=10, relay_messages=3, reminder_cases=QUICK_CASES)
+SECTIONS = ("throughput", "drawing", "relay", "reminders")
 
 
 # --- instruments ------------------------------------------------------------------------------------
@@ -425,6 +429,8 @@ async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
             if "relay" in sections:
                 lines += [""] + await relay(plan.relay_chats, plan.relay_messages, Path(tmp) / "relay.sqlite3",
                                             drawer, catalogs)
+            if "reminders" in sections:
+                lines += [""] + await reminders(plan.reminder_cases, Path(tmp), drawer, catalogs)
     finally:
         await drawer.close()
     return "\n".join(lines)
@@ -432,7 +438,7 @@ async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer updates, draws and chats (< 30 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer updates, draws, chats and reminders (about 35 s)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only this section (may be given more than once)")
     args = parser.parse_args(argv)

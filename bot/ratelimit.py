@@ -15,6 +15,15 @@ PACED_PREFIX = "send"
 UNPACED = frozenset({"sendChatAction"})
 
 
+def overall_bucket(per_second: float) -> tuple[float, float]:
+    """The bot-wide leaky bucket as (capacity, seconds to refill it), so that no window of one second ever
+    holds more than ``per_second`` sends: a bucket of C refilled at r lets C + r through in a second after idle.
+    A tenth of the cap as the burst keeps the sustained rate at 90 % of it. (Below 2/s the one-send minimum
+    burst cannot fit: the refill stays at half the cap, so that sending never stops.)"""
+    burst = max(1.0, per_second / 10)
+    return burst, burst / max(per_second - burst, per_second / 2)
+
+
 class ChatPacedRateLimiter(BaseRateLimiter[int]):
     """AIORateLimiter for the bot-wide limit, plus at most one new message per ``chat_interval`` per chat.
 
@@ -27,10 +36,11 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._overall = (
-            AIORateLimiter(overall_max_rate=overall_per_second, overall_time_period=1, max_retries=max_retries)
-            if overall_per_second > 0 else None
-        )
+        self._overall = None
+        if overall_per_second > 0:
+            burst, period = overall_bucket(overall_per_second)
+            self._overall = AIORateLimiter(overall_max_rate=burst, overall_time_period=period,
+                                           max_retries=max_retries)
         self.interval = chat_interval  # seconds between new messages in one private chat
         self._clock = clock
         self._sleep = sleep

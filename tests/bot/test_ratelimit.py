@@ -106,3 +106,13 @@ async def test_a_send_woken_late_does_not_let_the_next_follow_too_soon() -> None
         await limiter.process_request(sent, (log, "sendMessage", 5, time), {}, "sendMessage", {"chat_id": 5}, None)
     at = [when for _, _, when in log]
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(at)), at
+
+
+def test_the_bot_wide_bucket_never_lets_a_second_hold_more_than_the_cap() -> None:
+    from bot.ratelimit import overall_bucket
+
+    for cap in (2.0, 5.0, 30.0, 200.0):
+        burst, period = overall_bucket(cap)
+        refill_per_second = burst / period
+        assert burst + refill_per_second <= cap + 1e-9, cap  # the full bucket plus a second of refill
+        assert refill_per_second >= 0.5 * cap, "still most of the cap, sustained"
