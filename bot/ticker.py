@@ -71,9 +71,9 @@ async def unreachable(work: UnitOfWork, recipient: str, now: datetime) -> None:
 async def outgoing_for(services: Services, row: OutboxRow, language: str, link: LinkFormat) -> list[Outgoing]:
     """What an outbox row looks like when sent: a text, a picture or sticker passed on, or (a poke) the
     recipient's own flow shown where it is now, with its buttons."""
-    if row.kind == shifts.POKE:
-        notice = load_msg(row.message) if row.message else None
-        reply = await services.engine.handle(row.recipient, inputs.Poke(notice))
+    if row.kind == shifts.POKE or "flow" in row.message:
+        notice = load_msg(row.message) if row.message.get("key") else None
+        reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")))
         return await render(reply, services.catalogs, services.drawer, link)
     text = services.catalogs.text(language, load_msg(row.message), link)
     if "media" in row.message:

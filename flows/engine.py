@@ -177,7 +177,11 @@ class Engine:
         await self._refresh(conv, reply)
         if not any(isinstance(result, Abort) for result in reply.results):
             reply.results.extend(Say(notice) for notice in (poke.notice,) if notice is not None)
-        self._show(conv, reply)
+        spec = self.flows.get(poke.flow or "")
+        if spec is not None and conv.flow != poke.flow and (spec.allowed is None or spec.allowed(conv.who)):
+            await self._enter(conv, spec.name, reply)
+        else:
+            self._show(conv, reply)
         await self._save(conv)
         return reply
 

@@ -60,6 +60,9 @@ class Poke:
     they are now, after the flow caught up with it, with ``notice`` first."""
 
     notice: Msg | None = None
+    # A flow to open for them (a check-in opens "My promises" with its buttons), if they may; the flow in
+    # hand waits and resumes afterwards.
+    flow: str | None = None
 
 
 Input = Start | Choice | Text | Command | Unsupported | Media | Poke

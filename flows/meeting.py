@@ -15,6 +15,7 @@ from flows.codes import code_hash, link_payload, new_code
 from flows.guards import chose, value
 from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client
+from flows.promises import NAME as PROMISES
 from flows.reminders import QuietHours, checkin_time, meeting_reminders
 from flows.results import Ask, Document, Option, Say
 from flows.rota import parse_day
@@ -267,10 +268,11 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             owner = next((p for p in people if p.id == promise.participant_id), None)
             at = checkin_time(promise.due, conv.now, quiet)
             if owner is not None and owner.user_key and at is not None:
+                # Opens "My promises" for them, with its Done / Need help buttons.
                 await conv.work.outbox.add(OutboxRow(owner.user_key, CHECKIN, {**dump_msg(Msg(
                     N_("meeting.checkin"), {"promise": promise.text, "due": _day(promise.due)})),
-                    "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat()},
-                    at))
+                    "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat(),
+                    "flow": PROMISES}, at))
         if meeting.ended_on is not None:
             client = await conv.work.clients.get(meeting.client_id)
             if client is not None and client.user_key:

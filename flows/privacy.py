@@ -41,6 +41,15 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
         "messages_waiting": len([row for row in await work.outbox.for_recipient(conv.key)
                                  if row.status == "pending"]),
     }
+    joined = await work.meetings.participations(conv.key)
+    if joined and not conv.who.is_client:
+        # Someone who joined a network meeting by link: what Kaari keeps about them there.
+        data["meetings_joined"] = [
+            {"meeting_at": meeting.starts_at.isoformat() if (meeting := await work.meetings.get(p.meeting_id))
+             else None, "name": p.name, "promises": [
+                 {"text": promise.text, "due": promise.due.isoformat(), "status": promise.status}
+                 for promise in await work.meetings.promises(p.meeting_id) if promise.participant_id == p.id]}
+            for p in joined]
     staff = conv.who.staff
     if staff is not None:
         data["staff"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation}

@@ -5,6 +5,7 @@ the young person in their language, check-ins are queued, and the follow-up star
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.drawing import ProcessDrawer
@@ -107,6 +108,14 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     assert "pe 18.12. klo 14" in overview and "Call the housing office" in overview
     assert t(catalogs, "fi", "meeting.status_open") in overview
     assert catalogs.text("fi", Msg("meeting.history", {"dates": "pe 27.11. klo 14"})) in overview
+
+    # The check-in the evening before the promise is due opens "My promises" with its buttons.
+    clock.now = clock.now.replace(month=12, day=3, hour=15, minute=1)
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    checkin = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
+    assert 'Did you manage this: "Call the housing office"' in str(checkin[0].params["text"])
+    assert en(catalogs, "promises.mark_done", promise="Call the housing office") in client.labels()
 
     # The young person marks their own promise done with a note, and asks for help with nothing else.
     calls = await client.send("/promises")
@@ -238,6 +247,11 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
         await sent_texts(bot, WORKER))
     calls = await sanna.send("/clients")
     assert catalogs.text("sv", Msg("error.not_available")) in joined(calls), "a participant sees nothing else"
+    calls = await sanna.send("/mydata")
+    documents = [c for c in calls if c.method == "sendDocument"]
+    data = json.loads(documents[1].files["document"])
+    assert data["meetings_joined"][0]["promises"] == [{"text": "Lend Kettu my bike", "due": "2026-12-01",
+                                                       "status": "help"}]
     _ = client
 
 
