@@ -122,6 +122,10 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         contact = await work.contacts.get(row.recipient)
         user = await work.users.get(row.recipient)
         allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
+        if "meeting" in row.message:
+            # A reminder of a meeting that was cancelled, held early or deleted meanwhile is not sent.
+            meeting = await work.meetings.get(int(row.message["meeting"]))
+            allowed = allowed and meeting is not None and meeting.status == "planned"
     chat = services.sealer.open(contact.sealed_chat) if contact else None
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")

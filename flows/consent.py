@@ -157,7 +157,11 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         if item == "storage":
             # What Kaari kept for the work goes now; the consent record itself stays as the proof.
             deleted = await conv.work.assessments.delete_for_user(conv.key)
-            await conv.work.preparations.delete(client_of(conv).id or 0)
+            client_id = client_of(conv).id or 0
+            # Circles, the meeting preparation, meeting notes, promises and the closing evaluation (item c).
+            await conv.work.preparations.delete(client_id)
+            await conv.work.meetings.delete_for_client(client_id)
+            await conv.work.evaluations.delete(client_id)
             conv.emit(Say(Msg(N_("consent.storage_deleted"), {"count": deleted})))
         else:
             await end_work(conv)
@@ -171,9 +175,23 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         # Circles and the meeting preparation were stored for this work (consent c); with the work they go too.
         await conv.work.assessments.delete_for_user(conv.key)
         await conv.work.preparations.delete(client.id or 0)
+        await stop_meetings(conv, client.id or 0)
         conv.scrub = True
         conv.who = Who(conv.who.staff, None)
         conv.emit(Say(Msg(N_("consent.work_ended"))))
+
+    async def stop_meetings(conv: Conversation, client_id: int) -> None:
+        """The work ended: coming meetings are cancelled (their reminders are then not sent), links not yet
+        used stop working, and the former client is no longer a participant anywhere."""
+        for meeting in await conv.work.meetings.for_client(client_id):
+            if meeting.status == "planned":
+                meeting.status = "cancelled"
+                await conv.work.meetings.save(meeting)
+            for person in await conv.work.meetings.participants(meeting.id or 0):
+                if person.user_key == conv.key or person.join_hash is not None:
+                    person.user_key = None if person.user_key == conv.key else person.user_key
+                    person.join_hash = person.join_expires_at = None
+                    await conv.work.meetings.save_participant(person)
 
     def cancel_confirm(event: Any) -> None:
         event.model.data.pop("confirming", None)

@@ -79,6 +79,18 @@ def language_question(step: int) -> Ask:
     return Ask(Msg(N_("language.choose")), options, step=step)
 
 
+def _waiting_for(chain: dict[str, Any] | None, flow: str) -> dict[str, Any] | None:
+    """If ``flow`` waits somewhere in the return chain, what it would return to ({} for nothing); else None."""
+    depth = 0
+    while chain is not None and depth < HISTORY_LIMIT:
+        data = chain.get("data", {})
+        if chain.get("flow") == flow:
+            return dict(data.get(_RETURN) or {})
+        chain = data.get(_RETURN)
+        depth += 1
+    return None
+
+
 class Engine:
     """Runs flows for people; `handle` is the only way in."""
 
@@ -133,11 +145,13 @@ class Engine:
             written = given.text if isinstance(given, inputs.Text) else (
                 given.caption if isinstance(given, inputs.Media) else "")
             conv.crisis = reply.crisis = self.crisis is not None and bool(written) and self.crisis.matches(written)
-            await self._refresh(conv, reply)
+            ended = await self._refresh(conv, reply)
             # Rights come first: /forget, /mydata and /consent are never held up by a gate.
             rights = (isinstance(given, inputs.Command) and given.name in RIGHTS) or self.flows[conv.flow].ungated
             gated = None if rights else await self._gate(conv)
-            if any(isinstance(result, Abort) for result in reply.results):
+            if ended and not isinstance(given, inputs.Command | inputs.Start):
+                pass  # the flow ended under them (its client is gone) and they were told: the input was for it
+            elif any(isinstance(result, Abort) for result in reply.results):
                 # The stored conversation could not go on: whatever was sent belonged to it, so only
                 # the fresh start is shown (no "that question has passed", no "let's continue").
                 self._show(conv, reply)
@@ -174,9 +188,12 @@ class Engine:
         reply = Reply(user.language)
         conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
         conv.poked = True
-        await self._refresh(conv, reply)
+        ended = await self._refresh(conv, reply)
         if not any(isinstance(result, Abort) for result in reply.results):
             reply.results.extend(Say(notice) for notice in (poke.notice,) if notice is not None)
+        if ended:
+            await self._save(conv)
+            return reply
         spec = self.flows.get(poke.flow or "")
         if spec is not None and conv.flow != poke.flow and (spec.allowed is None or spec.allowed(conv.who)):
             await self._enter(conv, spec.name, reply)
@@ -185,13 +202,19 @@ class Engine:
         await self._save(conv)
         return reply
 
-    async def _refresh(self, conv: Conversation, reply: Reply) -> None:
-        """Let the flow catch up with what happened elsewhere since the person last wrote."""
+    async def _refresh(self, conv: Conversation, reply: Reply) -> bool:
+        """Let the flow catch up with what happened elsewhere since the person last wrote. True when that
+        ended the flow (the client it was about is gone): the person is back where it was opened from."""
         spec = self.flows[conv.flow]
-        if spec.refresh is not None and not conv.data.get(_PENDING):
-            await spec.refresh(conv)
-            reply.results.extend(conv.out)
-            conv.out.clear()
+        if spec.refresh is None or conv.data.get(_PENDING):
+            return False
+        await spec.refresh(conv)
+        reply.results.extend(conv.out)
+        conv.out.clear()
+        if conv.state in spec.final:
+            await self._finish(conv, reply)
+            return True
+        return False
 
     async def _gate(self, conv: Conversation) -> tuple[str, dict[str, Any]] | None:
         for gate in self.gates:
@@ -416,7 +439,14 @@ class Engine:
             self._show(conv, reply)
             return
         start = dict(data or {})
-        if conv.flow not in (self.menu, flow) and (self.flows[conv.flow].controls or self.flows[conv.flow].resumable):
+        waiting = _waiting_for(conv.data.get(_RETURN), flow)
+        if waiting is not None:
+            # The flow is already waiting further back (meeting -> card -> meeting ...): going round again
+            # returns to where it would have, instead of stacking copies of copies.
+            if waiting:
+                start[_RETURN] = waiting
+        elif conv.flow not in (self.menu, flow) and (
+                self.flows[conv.flow].controls or self.flows[conv.flow].resumable):
             start[_RETURN] = {"flow": conv.flow, "state": conv.state, "version": conv.version,
                               "data": {k: v for k, v in conv.data.items() if k != _PENDING}}
         elif _RETURN in conv.data and conv.flow == flow:
@@ -438,8 +468,8 @@ class Engine:
                     spec.still_valid is None or spec.still_valid(conv)):
                 conv.step += 1
                 reply.results.append(Say(Msg(N_("flow.resume"))))
-                await self._refresh(conv, reply)  # the chat may have moved on meanwhile
-                self._show(conv, reply)
+                if not await self._refresh(conv, reply):  # the chat may have moved on meanwhile
+                    self._show(conv, reply)
                 return
             conv.flow, conv.state, conv.version, conv.data = resumed
         await self._switch(conv, self.menu, reply)

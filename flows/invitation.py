@@ -197,9 +197,14 @@ def invitation_flow(
         conv: Conversation = event.model
         person = await conv.work.meetings.participant(conv.data["participant"])
         meeting = await conv.work.meetings.get(person.meeting_id) if person else None
-        if person is None or meeting is None or person.join_hash is None or meeting.status != "planned":
+        if person is None or meeting is None or person.join_hash is None or meeting.status != "planned" or (
+                person.join_expires_at is not None and person.join_expires_at <= conv.now):
             await audit(conv, "meeting.join_gone")
             conv.emit(Say(Msg(N_("invite.gone"))))
+            return
+        if any(other.user_key == conv.key for other in await conv.work.meetings.participants(meeting.id or 0)):
+            # The client or a worker of this meeting: the link is for someone else, and stays unused.
+            conv.emit(Say(Msg(N_("invite.meeting_already"))))
             return
         user = await conv.work.users.get(conv.key)
         person.user_key, person.join_hash, person.join_expires_at = conv.key, None, None

@@ -14,7 +14,7 @@ from typing import Any
 from flows.codes import code_hash, link_payload, new_code
 from flows.guards import chose, value
 from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
-from flows.preparation import responsible_client
+from flows.preparation import responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
 from flows.reminders import QuietHours, checkin_time, meeting_reminders
 from flows.results import Ask, Document, Option, Say
@@ -45,6 +45,9 @@ def is_worker(who: Who) -> bool:
     return who.is_worker
 
 
+ROLL_OVER = timedelta(days=60)  # "3.1." typed in December means next January; "19.11." on the 20th is a mistake
+
+
 def parse_when(text: str, today: date) -> datetime | None:
     """ "27.11. 14:00", "27.11.2026 14.30", "2026-11-27 14:00" -> a Helsinki time (this year, or next if passed)."""
     match = re.fullmatch(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})?\s+(?:klo\s+|kl\.?\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*",
@@ -53,7 +56,7 @@ def parse_when(text: str, today: date) -> datetime | None:
     try:
         if match:
             day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
-            if match[3] is None and day < today:
+            if match[3] is None and day < today - ROLL_OVER:
                 day = day.replace(year=day.year + 1)
             clock = time(int(match[4]), int(match[5] or 0))
         elif iso:
@@ -66,8 +69,8 @@ def parse_when(text: str, today: date) -> datetime | None:
 
 
 def parse_due(text: str, today: date) -> date | None:
-    """ "4.12.", "4.12.2026" or "2026-12-04", from today on."""
-    return parse_day(text, today)
+    """ "4.12.", "4.12.2026" or "2026-12-04" (a date just past stays in this year, and is refused later)."""
+    return parse_day(text, today - ROLL_OVER)
 
 
 def parse_end(text: str, today: date) -> date | None:
@@ -81,7 +84,7 @@ async def remind(conv: Conversation, meeting: MeetingRow, recipient: str, before
     """Reminders of ``meeting`` for one person, useful until it begins."""
     message = {**dump_msg(Msg(N_("meeting.reminder"), {
         "when": When(meeting.starts_at), "place": place_text(meeting.place_kind, meeting.place)})),
-        "until": meeting.starts_at.isoformat()}
+        "until": meeting.starts_at.isoformat(), "meeting": meeting.id}
     for due in meeting_reminders(meeting.starts_at, conv.now, before, quiet):
         await conv.work.outbox.add(OutboxRow(recipient, REMINDER, message, due))
 
@@ -91,6 +94,11 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         client_id = await responsible_client(conv, conv.data.get("client_id"))
         if client_id is None:
             conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = "left"
+            return
+        if not await storage_allowed(conv, client_id):
+            # Meeting notes and promises are stored things: consent (c).
+            conv.emit(Say(Msg(N_("prep.needs_storage_worker"))))
             conv.state = "left"
             return
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.view",
@@ -122,8 +130,17 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             conv.data["previous"] = [[p.text, p.status] for p in await conv.work.meetings.promises(previous[-1].id)]
 
     async def refresh(conv: Conversation) -> None:
-        if "client_id" in conv.data and conv.state != "left":
-            await load(conv)
+        """Things change under the worker: the client may have ended the work, withdrawn consent (c) or
+        been forgotten. Then the meeting screens end here, keeping nothing of the client."""
+        if "client_id" not in conv.data or conv.state == "left":
+            return
+        client_id = conv.data["client_id"]
+        if await responsible_client(conv, client_id) is None or not await storage_allowed(conv, client_id):
+            conv.data.clear()
+            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = "left"
+            return
+        await load(conv)
 
     # --- planning ---
     def valid_when(event: Any) -> bool:
@@ -261,9 +278,12 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         promises = await conv.work.meetings.promises(meeting.id)
         draft = await conv.work.preparations.get(meeting.client_id)
         memo = _memo(meeting, people, promises, list(draft.data.get("topics", [])) if draft else [])
+        # The young person's topics are theirs: only the client's and the worker's copies carry them.
+        shared = _memo(meeting, people, promises, [])
         for person in people:
             if person.user_key and person.user_key != conv.key:
-                await conv.work.outbox.add(OutboxRow(person.user_key, "memo", dump_msg(memo), conv.now))
+                copy = memo if person.role in ("client", "worker") else shared
+                await conv.work.outbox.add(OutboxRow(person.user_key, "memo", dump_msg(copy), conv.now))
         for promise in promises:
             owner = next((p for p in people if p.id == promise.participant_id), None)
             at = checkin_time(promise.due, conv.now, quiet)
@@ -412,6 +432,10 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         lines = []
         for person in await conv.work.meetings.participants(meeting.id):
             if person.role != "other" or person.user_key is not None:
+                continue
+            if person.join_hash is not None and (person.join_expires_at is None or person.join_expires_at > conv.now):
+                # A link already handed out keeps working: only the names are listed again.
+                lines.append(Msg(N_("meeting.link_given"), {"name": person.name}))
                 continue
             code = new_code()
             person.join_hash, person.join_expires_at = code_hash(secret, code), meeting.starts_at + timedelta(days=1)

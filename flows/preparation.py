@@ -46,6 +46,12 @@ def is_client(who: Who) -> bool:
     return who.is_client
 
 
+async def storage_allowed(conv: Conversation, client_id: int) -> bool:
+    """Consent (c): the client allowed Kaari to store their circles, meeting notes and promises."""
+    answers = latest_answers(await conv.work.consents.for_client(client_id))
+    return "storage" in answers and answers["storage"].answer == "yes"
+
+
 async def responsible_client(conv: Conversation, wanted: Any) -> int | None:
     """``wanted`` if this person is that client's responsible worker and the work goes on, else None: only the
     responsible worker prepares and records the meetings."""
@@ -71,8 +77,7 @@ def preparation_flow() -> FlowSpec:
             conv.emit(Say(Msg(N_("error.not_available"))))
             conv.state = DONE
             return
-        answers = latest_answers(await conv.work.consents.for_client(client_id))
-        if "storage" not in answers or answers["storage"].answer != "yes":
+        if not await storage_allowed(conv, client_id):
             # The draft is stored, so it needs consent (c); the person is told how to give it.
             key = N_("prep.needs_storage") if conv.who.is_client else N_("prep.needs_storage_worker")
             conv.emit(Say(Msg(key)))
@@ -95,9 +100,17 @@ def preparation_flow() -> FlowSpec:
         conv.data["by"] = row.updated_by if row else ""
 
     async def refresh(conv: Conversation) -> None:
-        """The other side may have written meanwhile: always show and change the stored draft."""
-        if "client_id" in conv.data:
-            await load(conv)
+        """The other side may have written meanwhile: always show and change the stored draft. If the work
+        ended, the client left or storing was withdrawn meanwhile, the preparation ends here."""
+        if "client_id" not in conv.data or conv.state == DONE:
+            return
+        if await _client_of(conv) != conv.data["client_id"] or not await storage_allowed(
+                conv, conv.data["client_id"]):
+            conv.data.clear()
+            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = DONE
+            return
+        await load(conv)
 
     async def store(conv: Conversation) -> None:
         await conv.work.preparations.save(PreparationRow(

@@ -473,6 +473,12 @@ class _Meetings(_Repo):
     async def save_participant(self, row: ParticipantRow) -> None:
         self._db.update("participants", row)
 
+    async def delete_for_client(self, client_id: int) -> int:
+        doomed = [row.id for row in self._db.rows(MeetingRow, "meetings") if row.client_id == client_id]
+        for meeting_id in doomed:
+            self._db.delete("meetings", str(meeting_id))
+        return len(doomed)
+
     async def participant(self, participant_id: int) -> ParticipantRow | None:
         return self._db.get(ParticipantRow, "participants", str(participant_id))
 
@@ -503,6 +509,9 @@ class _Evaluations(_Repo):
 
     async def save(self, row: EvaluationRow) -> None:
         self._db.put("evaluations", str(row.client_id), _fields(row))
+
+    async def delete(self, client_id: int) -> None:
+        self._db.delete("evaluations", str(client_id))
 
 
 class _Contacts(_Repo):

@@ -451,6 +451,7 @@ class EvaluationRow:
 class Evaluations(Protocol):
     async def get(self, client_id: int) -> EvaluationRow | None: ...
     async def save(self, row: EvaluationRow) -> None: ...  # insert or replace; UnknownRow for a missing client
+    async def delete(self, client_id: int) -> None: ...
 
 
 class Meetings(Protocol):
@@ -468,6 +469,7 @@ class Meetings(Protocol):
     async def promise(self, promise_id: int) -> PromiseRow | None: ...
     async def promises(self, meeting_id: int) -> list[PromiseRow]: ...  # by due, then id
     async def save_promise(self, row: PromiseRow) -> None: ...
+    async def delete_for_client(self, client_id: int) -> int: ...  # with participants and promises; how many
 
 
 class Chats(Protocol):

@@ -614,6 +614,10 @@ class _Meetings(_Repo):
             row.user_key,
         )
 
+    async def delete_for_client(self, client_id: int) -> int:
+        async with self._db.execute("DELETE FROM meetings WHERE client_id = ?", (client_id,)) as cursor:
+            return cursor.rowcount
+
     async def participant(self, participant_id: int) -> ParticipantRow | None:
         row = await self._one(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id = ?", (participant_id,))
         return _participant(row) if row else None
@@ -671,6 +675,9 @@ class _Evaluations(_Repo):
                 "feedback = excluded.feedback, updated_at = excluded.updated_at",
                 (row.client_id, dump_json(row.reflection), dump_json(row.feedback), dump_time(row.updated_at)),
             )
+
+    async def delete(self, client_id: int) -> None:
+        await self._db.execute("DELETE FROM evaluations WHERE client_id = ?", (client_id,))
 
 
 class _Contacts(_Repo):

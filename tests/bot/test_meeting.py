@@ -304,3 +304,95 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
         assert [c.params["chat_id"] for c in reminders] == [CLIENT, WORKER], "client first, then the worker"
     finally:
         await bot.stop()
+
+
+async def plan(worker: TgUser, catalogs: Catalogs, when: str = "27.11. 14:00") -> None:
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    await worker.send(when)
+    await worker.tap(t(catalogs, "fi", "meeting.place_office"))
+    await worker.send("Kirkkokatu 1")
+
+
+async def test_after_review_links_dates_cancelling_topics_and_cycles(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    import re
+
+    client = await linked_client(bot, catalogs)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_topics"))
+    await client.tap(en(catalogs, "prep.add_topic"))
+    await client.send("Something Sanna must not hear")
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    calls = await worker.send("19.11. 14:00")  # yesterday: a mistake, not next year
+    assert t(catalogs, "fi", "meeting.bad_when") in joined(calls)
+    await worker.tap(t(catalogs, "fi", "meeting.back"))
+    await plan(worker, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.add_person"))
+    await worker.send("Sanna")
+    calls = await worker.tap(t(catalogs, "fi", "meeting.links"))
+    first = re.search(r"start=([0-9A-Z]+)", joined(calls))
+    assert first
+    await worker.tap(t(catalogs, "fi", "meeting.add_person"))
+    await worker.send("Mr Koski")
+    calls = await worker.tap(t(catalogs, "fi", "meeting.links"))
+    assert catalogs.text("fi", Msg("meeting.link_given", {"name": "Sanna"})) in joined(calls)
+    calls = await client.send(f"/start {first.group(1)}")
+    assert en(catalogs, "invite.meeting_join") in client.labels()
+    calls = await client.tap(en(catalogs, "invite.meeting_join"))
+    assert en(catalogs, "invite.meeting_already") in joined(calls), "not for the client"
+    sanna = bot.user(700000777, "fi", "Sanna")
+    await sanna.send(f"/start {first.group(1)}")
+    calls = await sanna.tap(t(catalogs, "fi", "invite.meeting_join"))
+    assert "pe 27.11. klo 14" in joined(calls), "the first link still works"
+
+    # Going round card -> meeting -> /clients -> card -> meeting does not pile up saved conversations.
+    for _ in range(8):
+        await worker.send("/clients")
+        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        await worker.tap(t(catalogs, "fi", "clients.meeting"))
+    async with bot.services.store.transaction() as work:
+        row = await work.conversations.get(user_key(bot.services.secret, "tg", WORKER))
+    assert row is not None and len(json.dumps(row.data)) < 20_000
+
+    # The memo: Sanna's copy has no topics; the client's has them.
+    await worker.tap(t(catalogs, "fi", "meeting.record"))
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+    await worker.send("4.12. 14:00")
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    to = {chat: "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:]
+                          if c.params.get("chat_id") == chat) for chat in (CLIENT, 700000777)}
+    assert "Something Sanna must not hear" in to[CLIENT] and "Something Sanna must not hear" not in to[700000777]
+
+    # Cancelling the follow-up: nobody is reminded of it.
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.cancel"))
+    await worker.tap(t(catalogs, "fi", "meeting.cancel_yes"))
+    clock.now = clock.now.replace(month=12, day=4, hour=10, minute=30)
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if "Muistutus" in str(c.params.get("text", ""))
+                or "Reminder" in str(c.params.get("text", ""))]
+
+
+async def test_withdrawing_consent_stops_the_meetings(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    from tests.bot.test_rights import item_label
+
+    client = await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await plan(worker, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.record"))  # the worker is in the middle of the record
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    calls = await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": "Kettu"})))
+    assert t(catalogs, "fi", "error.not_available") in joined(calls)
+    assert "Kettu" not in str(worker.last_question().params["text"])
+    clock.now = clock.now.replace(day=25, hour=12, minute=1)
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if "Muistutus" in str(c.params.get("text", ""))
+                or "Reminder" in str(c.params.get("text", ""))], "the meeting was cancelled with the work"

@@ -33,6 +33,7 @@ from storage.ports import (
     ContactRow,
     ConversationRow,
     DutyRow,
+    EvaluationRow,
     InvitationRow,
     MeetingRow,
     OutboxRow,
@@ -1974,6 +1975,44 @@ async def test_a_preparation_is_one_draft_per_client_replaced_and_deleted_with_t
         await work.preparations.delete(other)
         await work.preparations.delete(other)
         assert await work.preparations.get(other) is None
+
+
+async def test_an_evaluation_is_one_per_client_replaced_and_deleted_with_the_client(store: Store) -> None:
+    [worker] = await seed_staff(store, "Aino")
+    client_id = await seed_client(store, "Kettu", worker)
+    row = EvaluationRow(client_id, {"succeeded": "Asunto säilyi 🏠"}, {}, T0)
+    async with store.transaction() as work:
+        assert await work.evaluations.get(client_id) is None
+        await work.evaluations.save(row)
+        await work.evaluations.save(replace(row, feedback={"listened": 1}, updated_at=T0 + timedelta(days=1)))
+    async with store.transaction() as work:
+        assert await work.evaluations.get(client_id) == replace(row, feedback={"listened": 1},
+                                                                 updated_at=T0 + timedelta(days=1))
+        await work.clients.delete(client_id)
+    async with store.transaction() as work:
+        assert await work.evaluations.get(client_id) is None
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.evaluations.save(row)
+
+
+async def test_a_clients_meetings_and_evaluation_can_be_deleted_without_the_client(store: Store) -> None:
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        other = await work.meetings.add(meeting_row(client_id, worker, follows=meeting_id))
+        person = await work.meetings.add_participant(participant_row(other, "Sanna"))
+        await work.meetings.add_promise(promise_row(other, person))
+        await work.evaluations.save(EvaluationRow(client_id, {"learned": "x"}, {}, T0))
+    async with store.transaction() as work:
+        assert await work.meetings.delete_for_client(client_id) == 2
+        assert await work.meetings.delete_for_client(client_id) == 0
+        await work.evaluations.delete(client_id)
+        await work.evaluations.delete(client_id)
+    async with store.transaction() as work:
+        assert await work.meetings.for_client(client_id) == []
+        assert await work.meetings.participants(other) == [] and await work.meetings.promises(other) == []
+        assert await work.evaluations.get(client_id) is None
+        assert await work.clients.get(client_id) is not None
 
 
 async def seed_client_in(work: UnitOfWork, worker: int) -> int:
