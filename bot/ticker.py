@@ -21,6 +21,7 @@ from bot.render import MediaOut, Outgoing, TextOut, render
 from flows import inputs, shifts
 from flows.consent import latest_answers
 from flows.messages import N_, Msg, dump_msg, load_msg
+from flows.reminders import parse_quiet_hours
 from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -33,6 +34,7 @@ PER_PERSON = 3
 GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)
 PURGE_EVERY = timedelta(hours=1)
+QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the meeting is at least this after
 
 # Sends one push to a chat; raises Forbidden when the person blocked the bot, TelegramError on other failures.
 Push = Callable[[int, list[Outgoing]], Awaitable[None]]
@@ -129,10 +131,19 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
     chat = services.sealer.open(contact.sealed_chat) if contact else None
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
-    if until and datetime.fromisoformat(until) <= services.engine.clock():
+    now = services.engine.clock()
+    quiet = parse_quiet_hours(services.settings.quiet_hours)
+    if until and datetime.fromisoformat(until) <= now:
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
         status = "dropped"
         log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
+    elif row.kind in NEEDS_REMINDER_CONSENT and quiet.contains(now) and (
+            not until or quiet.next_end(now) < datetime.fromisoformat(until) - QUIET_MARGIN):
+        # Late (the bot was down) and now in quiet hours: it waits for the morning, unless the meeting is closer.
+        status = "dropped"
+        async with services.store.transaction() as work:
+            await work.outbox.add(OutboxRow(row.recipient, row.kind, row.message, quiet.next_end(now)))
+        log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
     elif chat is None or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
     elif not allowed:

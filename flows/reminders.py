@@ -58,8 +58,9 @@ def meeting_reminders(
     once if the meeting has not begun.
     """
     found: list[datetime] = []
+    local = starts_at.astimezone(HELSINKI)  # "two days before" keeps the wall-clock time over a DST change
     for ahead in sorted(before, reverse=True):
-        due = starts_at - ahead
+        due = local - ahead
         if quiet.contains(due):
             morning = quiet.next_end(due)
             due = morning if morning < starts_at - timedelta(minutes=30) else quiet.last_start(due) - timedelta(

@@ -396,3 +396,18 @@ async def test_withdrawing_consent_stops_the_meetings(bot: Bot, clock: Clock, ca
     await deliver(bot)
     assert not [c for c in bot.api.calls[mark:] if "Muistutus" in str(c.params.get("text", ""))
                 or "Reminder" in str(c.params.get("text", ""))], "the meeting was cancelled with the work"
+
+
+async def test_a_late_reminder_waits_for_the_morning(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await plan(worker, catalogs)
+    await deliver(bot)
+    clock.now = clock.now.replace(day=25, hour=21, minute=30)  # 23:30 in Helsinki: the bot was down since 14:00
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT], "not in quiet hours"
+    clock.now = clock.now.replace(day=26, hour=6, minute=1)  # Thursday 08:01
+    await deliver(bot)
+    reminders = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
+    assert len(reminders) == 1 and "Reminder" in str(reminders[0].params["text"])

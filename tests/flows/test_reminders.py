@@ -74,3 +74,10 @@ def test_offsets(text: str, expected: tuple[timedelta, ...]) -> None:
 def test_bad_offsets_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_offsets(text)
+
+
+def test_a_meeting_time_read_back_in_utc_still_keeps_wall_clock_reminders() -> None:
+    """Stored times come back in UTC; the day-based reminder still lands at the same local time."""
+    meeting = datetime(2026, 3, 30, 14, 0, tzinfo=HELSINKI).astimezone(UTC)  # the Monday after the change
+    reminders = meeting_reminders(meeting, datetime(2026, 3, 20, tzinfo=UTC))
+    assert [at.astimezone(HELSINKI).strftime("%d %H:%M") for at in reminders] == ["28 14:00", "30 12:00"]
