@@ -3,20 +3,22 @@ help; the young person sees the others' promises too, and the next meeting."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flows.guards import chose, value
 from flows.messages import N_, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
 from flows.results import Ask, Option, Say
+from flows.rota import parse_day
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
-from storage.ports import OutboxRow
+from storage.ports import OutboxRow, PromiseRow
 
 NAME = "promises"
 VERSION = 1
-BACK, SKIP = "back", "skip"
+BACK, SKIP, ADD = "back", "skip", "add"
+RECORD_FROM = timedelta(hours=1)
 STATUS_MARK = {"open": "▫️", "done": "✅", "help": "🆘"}
 
 
@@ -37,6 +39,13 @@ def promises_flow() -> FlowSpec:
         held = [row for row in meetings if row.status == "held"]
         planned = [row for row in meetings if row.status == "planned"]
         conv.data["meeting"] = held[-1].id if held else None
+        # During the meeting (from an hour before): everyone can write down their own promise.
+        conv.data["recording"] = None
+        for row in planned:
+            if row.id is not None and row.starts_at - RECORD_FROM <= conv.now:
+                me = next((p for p in await conv.work.meetings.participants(row.id) if p.user_key == conv.key), None)
+                if me is not None:
+                    conv.data["recording"] = [row.id, me.id]
         conv.data["next"] = planned[-1].starts_at.isoformat() if planned else None
         conv.data["items"] = []
         if held and held[-1].id is not None:
@@ -115,18 +124,58 @@ def promises_flow() -> FlowSpec:
                 options.append(Option(f"help:{promise_id}", Msg(N_("promises.mark_help"), {"promise": text[:30]})))
             if status != "open":
                 options.append(Option(f"open:{promise_id}", Msg(N_("promises.mark_open"), {"promise": text[:30]})))
+        if conv.data.get("recording"):
+            options.insert(0, Option(ADD, Msg(N_("promises.add"))))
         options.append(Option(BACK, Msg(N_("promises.back"))))
         if not items:
             return Ask(Msg(N_("promises.none"), {"next": next_text}), tuple(options))
         return Ask(Msg(N_("promises.list"), {"promises": Lines(lines), "next": next_text}), tuple(options))
+
+    def recording(event: Any) -> bool:
+        return bool(event.model.data.get("recording"))
+
+    def promise_text(event: Any) -> None:
+        event.model.data["promise"] = event.kwargs["text"]
+
+    def valid_due(event: Any) -> bool:
+        conv: Conversation = event.model
+        today = conv.now.astimezone(HELSINKI).date()
+        due = parse_due(event.kwargs["text"], today)
+        if due is None or due < today:
+            conv.emit(Say(Msg(N_("meeting.bad_due"))))
+            return False
+        return True
+
+    async def add_promise(event: Any) -> None:
+        conv: Conversation = event.model
+        meeting_id, participant_id = conv.data["recording"]
+        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        assert due is not None
+        await conv.work.meetings.add_promise(PromiseRow(meeting_id, participant_id, conv.data.pop("promise"), due,
+                                                        conv.now))
+        conv.emit(Say(Msg(N_("meeting.promise_added"))))
+        await load(conv)
+
+    def view_promise(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("promises.ask_promise")), (Option(BACK, Msg(N_("promises.back"))),), free_text=True,
+                   max_length=500)
+
+    def view_due(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("meeting.ask_due")), (Option(BACK, Msg(N_("promises.back"))),), free_text=True,
+                   max_length=40)
 
     def view_note(conv: Conversation) -> Ask:
         return Ask(Msg(N_("promises.ask_note")), (Option(SKIP, Msg(N_("promises.skip"))),), free_text=True,
                    max_length=300)
 
     return FlowSpec(
-        name=NAME, version=VERSION, states=["list", "note", "left"], initial="list",
+        name=NAME, version=VERSION, states=["list", "note", "promise", "due", "left"], initial="list",
         transitions=[
+            dict(trigger="choose", source="list", dest="promise", conditions=[chose(ADD), recording]),
+            dict(trigger="text", source="promise", dest="due", after=[promise_text]),
+            dict(trigger="text", source="due", dest="list", conditions=[valid_due], after=[add_promise]),
+            dict(trigger="text", source="due", dest="due"),
+            dict(trigger="choose", source=["promise", "due"], dest="list", conditions=[chose(BACK)]),
             dict(trigger="choose", source="list", dest="note", conditions=[chose_mine, noting_after_done],
                  after=[mark]),
             dict(trigger="choose", source="list", dest="list", conditions=[chose_mine], after=[mark]),
@@ -134,9 +183,15 @@ def promises_flow() -> FlowSpec:
             dict(trigger="text", source="note", dest="list", after=[note]),
             dict(trigger="choose", source="note", dest="list", conditions=[chose(SKIP)], after=[skip_note]),
         ],
-        views={"list": view_list, "note": view_note}, help_key=N_("promises.help"), final=frozenset({"left"}),
+        views={"list": view_list, "note": view_note, "promise": view_promise, "due": view_due},
+        help_key=N_("promises.help"), final=frozenset({"left"}),
         on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
     )
+
+
+def parse_due(text: str, today: date) -> date | None:
+    """A due date typed as 4.12. or 4.12.2026 (one just past is refused, not moved to next year)."""
+    return parse_day(text, today - timedelta(days=60))
 
 
 def noting_after_done(event: Any) -> bool:

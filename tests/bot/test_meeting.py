@@ -411,3 +411,23 @@ async def test_a_late_reminder_waits_for_the_morning(bot: Bot, clock: Clock, cat
     await deliver(bot)
     reminders = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
     assert len(reminders) == 1 and "Reminder" in str(reminders[0].params["text"])
+
+
+async def test_participants_write_their_own_promises_during_the_meeting(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await plan(worker, catalogs)
+    await client.send("/promises")
+    assert en(catalogs, "promises.add") not in client.labels(), "not before the meeting"
+    clock.now = clock.now.replace(day=27, hour=12, minute=10)  # 14:10 in Helsinki: the meeting is on
+    await client.send("/promises")
+    await client.tap(en(catalogs, "promises.add"))
+    await client.send("Book the dentist 🦷")
+    calls = await client.send("20.11.")
+    assert en(catalogs, "meeting.bad_due") in joined(calls), "a date already past"
+    calls = await client.send("30.11.")
+    assert en(catalogs, "meeting.promise_added") in joined(calls)
+    worker = await open_meetings(bot, catalogs)
+    assert "Kettu: Book the dentist 🦷" in str(worker.last_question().params["text"])
