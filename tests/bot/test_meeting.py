@@ -431,3 +431,80 @@ async def test_participants_write_their_own_promises_during_the_meeting(
     assert en(catalogs, "meeting.promise_added") in joined(calls)
     worker = await open_meetings(bot, catalogs)
     assert "Kettu: Book the dentist 🦷" in str(worker.last_question().params["text"])
+
+
+async def test_the_whole_cycle_with_three_participants_and_a_restart(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """Preparation -> meeting -> promises -> check-in -> reminders -> follow-up review -> end, with Sanna (joins
+    by link), Mr Koski (no Telegram) and Pekka (joins, then blocks the bot), and a restart in the middle."""
+    import re
+
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        client = await linked_client(bot, catalogs)
+        await client.send("/prepare")
+        await client.tap(en(catalogs, "prep.title_works"))
+        await client.send("Music keeps me going")
+        await client.tap(en(catalogs, "prep.done"))
+        worker = await open_meetings(bot, catalogs)
+        await plan(worker, catalogs)
+        for name in ("Sanna", "Mr Koski", "Pekka"):
+            await worker.tap(t(catalogs, "fi", "meeting.add_person"))
+            await worker.send(name)
+        calls = await worker.tap(t(catalogs, "fi", "meeting.links"))
+        links = dict(re.findall(r"^(Sanna|Pekka|Mr Koski): https://t\.me/kaari_test_bot\?start=([0-9A-Z]+)",
+                                joined(calls), re.M))
+        for telegram_id, name in ((700000777, "Sanna"), (700000888, "Pekka")):
+            person = bot.user(telegram_id, "fi", name)
+            await person.send(f"/start {links[name]}")
+            await person.tap(t(catalogs, "fi", "invite.meeting_join"))
+    finally:
+        await bot.stop()
+
+    bot = await start_bot(settings, clock, catalogs, drawer)  # restarted between setting up and the reminders
+    try:
+        client = bot.user(CLIENT, "en", "Kettu")
+        bot.api.blocked_chats.add(700000888)
+        clock.now = clock.now.replace(day=25, hour=12, minute=1)
+        await deliver(bot)
+        for chat in (CLIENT, 700000777):
+            assert "pe 27.11. klo 14" in await sent_texts(bot, chat) or "Fri 27 Nov" in await sent_texts(bot, chat)
+        assert catalogs.text("fi", Msg("notify.participant_unreachable", {"name": "Pekka"})) in await sent_texts(
+            bot, WORKER)
+
+        clock.now = clock.now.replace(day=27, hour=13, minute=0)
+        worker = await open_meetings(bot, catalogs)
+        await worker.tap(t(catalogs, "fi", "meeting.record"))
+        for name, promise, due in (("Kettu", "Call the housing office", "4.12."), ("Sanna", "Lend my bike", "1.12."),
+                                   ("Mr Koski", "Phone the nurse", "2.12.")):
+            await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": name})))
+            await worker.send(promise)
+            await worker.send(due)
+        await worker.tap(t(catalogs, "fi", "meeting.finish"))
+        await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+        await worker.send("11.12. 14:00")
+        await deliver(bot)
+        assert "Lend my bike" in await sent_texts(bot, 700000777), "Sanna gets the memo"
+
+        clock.now = clock.now.replace(month=12, day=3, hour=15, minute=1)  # check-in for the client's promise
+        await deliver(bot)
+        await client.tap(en(catalogs, "promises.mark_done", promise="Call the housing office"))
+        await client.tap(en(catalogs, "promises.skip"))
+
+        clock.now = clock.now.replace(day=11, hour=11, minute=0)  # the follow-up, starting from the promises
+        worker = await open_meetings(bot, catalogs)
+        review = str(worker.last_question().params["text"])
+        assert "Call the housing office – " + t(catalogs, "fi", "meeting.status_done") in review
+        assert "Phone the nurse – " + t(catalogs, "fi", "meeting.status_open") in review
+        await worker.tap(t(catalogs, "fi", "meeting.record"))
+        await worker.tap(t(catalogs, "fi", "meeting.finish"))
+        await worker.tap(t(catalogs, "fi", "meeting.end_work"))
+        await worker.send("11.12.2026")
+        for _ in range(4):
+            await worker.tap(t(catalogs, "fi", "meeting.skip"))
+        await deliver(bot)
+        assert "/feedback" in await sent_texts(bot, CLIENT)
+    finally:
+        await bot.stop()
