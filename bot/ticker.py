@@ -128,6 +128,10 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             # A reminder of a meeting that was cancelled, held early or deleted meanwhile is not sent.
             meeting = await work.meetings.get(int(row.message["meeting"]))
             allowed = allowed and meeting is not None and meeting.status == "planned"
+        if "promise" in row.message:
+            # A check-in for a promise deleted (consent c withdrawn) or already marked done is not sent.
+            promise = await work.meetings.promise(int(row.message["promise"]))
+            allowed = allowed and promise is not None and promise.status != "done"
     chat = services.sealer.open(contact.sealed_chat) if contact else None
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
@@ -137,17 +141,19 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
         status = "dropped"
         log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
-    elif row.kind in NEEDS_REMINDER_CONSENT and quiet.contains(now) and (
-            not until or quiet.next_end(now) < datetime.fromisoformat(until) - QUIET_MARGIN):
-        # Late (the bot was down) and now in quiet hours: it waits for the morning, unless the meeting is closer.
-        status = "dropped"
-        async with services.store.transaction() as work:
-            await work.outbox.add(OutboxRow(row.recipient, row.kind, row.message, quiet.next_end(now)))
-        log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
     elif chat is None or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
     elif not allowed:
-        status = "dropped"  # the client withdrew (or never gave) consent (d) to reminders and check-ins
+        status = "dropped"  # no consent (d), or the meeting or promise it was about is gone
+    elif row.kind in NEEDS_REMINDER_CONSENT and quiet.contains(now) and (
+            not until or quiet.next_end(now) < datetime.fromisoformat(until) - QUIET_MARGIN):
+        # Late (the bot was down) and now in quiet hours: it waits for the morning, unless the meeting is
+        # closer. The copy and the finish commit together, so a crash cannot leave both.
+        async with services.store.transaction() as work:
+            await work.outbox.add(OutboxRow(row.recipient, row.kind, row.message, quiet.next_end(now)))
+            await work.outbox.finish(row.id, "dropped", now)
+        log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
+        return 0
     else:
         try:
             await push(chat, await outgoing_for(services, row, user.language, link))

@@ -53,7 +53,7 @@ def clients_flow(
     def status_of(row: ClientRow) -> str:
         return "ended" if row.ended_at else "linked" if row.user_key else "invited"
 
-    async def load_card(conv: Conversation, client_id: int) -> None:
+    async def load_card(conv: Conversation, client_id: int, look: bool = True) -> None:
         """Read the card for this worker's client (refusing anyone else's) and note the look."""
         client = next((row for row in await mine(conv) if row.id == client_id), None)
         if client is None:
@@ -64,7 +64,8 @@ def clients_flow(
             # The client ended the work: the worker keeps only the fact, not their information.
             conv.data["card"] = {"nickname": client.nickname, "status": "ended", "consents": {}, "last_seen": None,
                                  "workers": [], "shared": [], "open_invitations": 0}
-            await audit(conv, "client.card.view")
+            if look:
+                await audit(conv, "client.card.view")
             return
         answers = latest_answers(await conv.work.consents.for_client(client_id))
         last_seen = None
@@ -89,7 +90,8 @@ def clients_flow(
             "shared": shared,
             "open_invitations": sum(1 for row in invitations if is_open(row, conv.now)),
         }
-        await audit(conv, "client.card.view")
+        if look:
+            await audit(conv, "client.card.view")
 
     # --- views ------------------------------------------------------------------------------------
     def view_list(conv: Conversation) -> Ask:
@@ -128,6 +130,14 @@ def clients_flow(
     def view_message(conv: Conversation) -> Ask:
         return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}),
                    (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True)
+
+    async def refresh(conv: Conversation) -> None:
+        """Coming back to the card (after the meeting screens, say): it shows the client as they are now."""
+        if conv.state == "card" and isinstance(conv.data.get("client"), int):
+            await load_card(conv, conv.data["client"], look=False)
+            if "client" not in conv.data:
+                await load_list(conv)
+                conv.state = "list"
 
     def prepare(event: Any) -> None:
         """The meeting preparation, with this client: their draft, which either of them can continue."""
@@ -250,6 +260,7 @@ def clients_flow(
         help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
         controls=False,  # browsing, with its own "Back" and "Close"
         reload=True, resumable=True,  # back to the card after the meeting preparation
+        refresh=refresh,
     )
 
 

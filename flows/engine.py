@@ -79,16 +79,18 @@ def language_question(step: int) -> Ask:
     return Ask(Msg(N_("language.choose")), options, step=step)
 
 
-def _waiting_for(chain: dict[str, Any] | None, flow: str) -> dict[str, Any] | None:
-    """If ``flow`` waits somewhere in the return chain, what it would return to ({} for nothing); else None."""
-    depth = 0
-    while chain is not None and depth < HISTORY_LIMIT:
-        data = chain.get("data", {})
-        if chain.get("flow") == flow:
-            return dict(data.get(_RETURN) or {})
-        chain = data.get(_RETURN)
-        depth += 1
-    return None
+def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[str, Any] | None:
+    """The return chain with ``flow``'s waiting copy taken out (what it would have returned to takes its place)."""
+    if not chain or depth > HISTORY_LIMIT:
+        return None
+    data = dict(chain.get("data", {}))
+    if chain.get("flow") == flow:
+        return _without(data.get(_RETURN), flow, depth + 1)
+    inner = _without(data.get(_RETURN), flow, depth + 1)
+    data.pop(_RETURN, None)
+    if inner:
+        data[_RETURN] = inner
+    return {**chain, "data": data}
 
 
 class Engine:
@@ -195,7 +197,11 @@ class Engine:
             await self._save(conv)
             return reply
         spec = self.flows.get(poke.flow or "")
-        if spec is not None and conv.flow != poke.flow and (spec.allowed is None or spec.allowed(conv.who)):
+        here = self.flows[conv.flow]
+        # Only where it interrupts nothing in hand: the menu, or a flow that can be paused and resumed (not a
+        # live chat, a consent question or a confirmation); elsewhere the notice alone is shown.
+        free = conv.flow == self.menu or (here.controls and conv.state not in here.settled)
+        if spec is not None and free and conv.flow != poke.flow and (spec.allowed is None or spec.allowed(conv.who)):
             await self._enter(conv, spec.name, reply)
         else:
             self._show(conv, reply)
@@ -208,10 +214,13 @@ class Engine:
         spec = self.flows[conv.flow]
         if spec.refresh is None or conv.data.get(_PENDING):
             return False
+        waiting = conv.data.get(_RETURN)
         await spec.refresh(conv)
         reply.results.extend(conv.out)
         conv.out.clear()
         if conv.state in spec.final:
+            if waiting and _RETURN not in conv.data:
+                conv.data[_RETURN] = waiting  # a flow that cleared its data still returns where it came from
             await self._finish(conv, reply)
             return True
         return False
@@ -439,18 +448,17 @@ class Engine:
             self._show(conv, reply)
             return
         start = dict(data or {})
-        waiting = _waiting_for(conv.data.get(_RETURN), flow)
-        if waiting is not None:
-            # The flow is already waiting further back (meeting -> card -> meeting ...): going round again
-            # returns to where it would have, instead of stacking copies of copies.
-            if waiting:
-                start[_RETURN] = waiting
-        elif conv.flow not in (self.menu, flow) and (
+        # A flow waits at most once in the chain: going round (meeting -> card -> meeting ...) takes its old
+        # copy out instead of stacking copies of copies, and nothing else in the chain is lost.
+        behind = _without(conv.data.get(_RETURN), flow)
+        if conv.flow not in (self.menu, flow) and (
                 self.flows[conv.flow].controls or self.flows[conv.flow].resumable):
-            start[_RETURN] = {"flow": conv.flow, "state": conv.state, "version": conv.version,
-                              "data": {k: v for k, v in conv.data.items() if k != _PENDING}}
-        elif _RETURN in conv.data and conv.flow == flow:
-            start[_RETURN] = conv.data[_RETURN]
+            here = {k: v for k, v in conv.data.items() if k not in (_PENDING, _RETURN)}
+            if behind:
+                here[_RETURN] = behind
+            start[_RETURN] = {"flow": conv.flow, "state": conv.state, "version": conv.version, "data": here}
+        elif behind:
+            start[_RETURN] = behind
         await self._switch(conv, flow, reply, start)
 
     async def _finish(self, conv: Conversation, reply: Reply) -> None:

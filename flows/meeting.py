@@ -292,7 +292,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                 await conv.work.outbox.add(OutboxRow(owner.user_key, CHECKIN, {**dump_msg(Msg(
                     N_("meeting.checkin"), {"promise": promise.text, "due": _day(promise.due)})),
                     "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat(),
-                    "flow": PROMISES}, at))
+                    "flow": PROMISES, "promise": promise.id}, at))
         if meeting.ended_on is not None:
             client = await conv.work.clients.get(meeting.client_id)
             if client is not None and client.user_key:

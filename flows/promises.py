@@ -134,6 +134,11 @@ def promises_flow() -> FlowSpec:
     def recording(event: Any) -> bool:
         return bool(event.model.data.get("recording"))
 
+    def meeting_over(event: Any) -> None:
+        """The meeting was recorded or cancelled while they were writing: nothing is added to it."""
+        event.model.data.pop("promise", None)
+        event.model.emit(Say(Msg(N_("promises.meeting_over"))))
+
     def promise_text(event: Any) -> None:
         event.model.data["promise"] = event.kwargs["text"]
 
@@ -173,6 +178,7 @@ def promises_flow() -> FlowSpec:
         transitions=[
             dict(trigger="choose", source="list", dest="promise", conditions=[chose(ADD), recording]),
             dict(trigger="text", source="promise", dest="due", after=[promise_text]),
+            dict(trigger="text", source=["promise", "due"], dest="list", unless=[recording], after=[meeting_over]),
             dict(trigger="text", source="due", dest="list", conditions=[valid_due], after=[add_promise]),
             dict(trigger="text", source="due", dest="due"),
             dict(trigger="choose", source=["promise", "due"], dest="list", conditions=[chose(BACK)]),

@@ -84,7 +84,13 @@ def checkin_time(due: date, now: datetime, quiet: QuietHours = QuietHours()) -> 
 def parse_quiet_hours(text: str) -> QuietHours:
     """ "21-08" or "21:30-07:00"."""
     start_text, _, end_text = text.replace("–", "-").partition("-")
-    return QuietHours(_clock(start_text), _clock(end_text))
+    try:
+        quiet = QuietHours(_clock(start_text), _clock(end_text))
+    except ValueError as error:
+        raise ValueError(f"not quiet hours: {text!r} (use e.g. 21-08)") from error
+    if quiet.start == quiet.end:
+        raise ValueError(f"quiet hours must not start and end at the same time: {text!r}")
+    return quiet
 
 
 def _clock(text: str) -> time:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -109,7 +111,10 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     assert t(catalogs, "fi", "meeting.status_open") in overview
     assert catalogs.text("fi", Msg("meeting.history", {"dates": "pe 27.11. klo 14"})) in overview
 
-    # The check-in the evening before the promise is due opens "My promises" with its buttons.
+    # The check-in the evening before the promise is due opens "My promises" with its buttons (the young
+    # person is in the menu: nothing in hand is interrupted).
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.done"))
     clock.now = clock.now.replace(month=12, day=3, hour=15, minute=1)
     mark = len(bot.api.calls)
     await deliver(bot)
@@ -390,7 +395,9 @@ async def test_withdrawing_consent_stops_the_meetings(bot: Bot, clock: Clock, ca
     await client.tap(t(catalogs, "en", "consent.confirm_yes"))
     calls = await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": "Kettu"})))
     assert t(catalogs, "fi", "error.not_available") in joined(calls)
-    assert "Kettu" not in str(worker.last_question().params["text"])
+    card = str(worker.last_question().params["text"])
+    assert t(catalogs, "fi", "clients.status_ended") in card, "back on the card, which shows the work ended"
+    assert t(catalogs, "fi", "clients.meeting") not in worker.labels()
     clock.now = clock.now.replace(day=25, hour=12, minute=1)
     mark = len(bot.api.calls)
     await deliver(bot)
@@ -508,3 +515,60 @@ async def test_the_whole_cycle_with_three_participants_and_a_restart(
         assert "/feedback" in await sent_texts(bot, CLIENT)
     finally:
         await bot.stop()
+
+
+async def test_check_ins_never_break_into_a_chat_and_skip_what_is_gone(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    from tests.bot.test_rights import item_label
+
+    client = await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await plan(worker, catalogs)
+    clock.now = clock.now.replace(day=27, hour=12, minute=10)
+    await client.send("/promises")
+    await client.tap(en(catalogs, "promises.add"))
+    await client.send("Book the dentist")
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.record"))
+    for name, promise, due in (("Kettu", "Call the housing office", "4.12."), ("Kettu", "Walk daily", "5.12.")):
+        await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": name})))
+        await worker.send(promise)
+        await worker.send(due)
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+    await worker.send("18.12. 14:00")
+    calls = await client.send("30.11.")  # the meeting was recorded while they were writing
+    assert en(catalogs, "promises.meeting_over") in joined(calls)
+
+    # In a chat (a message left for the next shift) when the check-in comes: the notice only; the chat goes
+    # on, and from /promises back to it.
+    clock.now = clock.now.replace(month=12, day=3, hour=15, minute=1)
+    await client.send("/chat")
+    await client.tap(next(label for label in client.labels() if "social" in label.lower()))
+    await client.send("hello")
+    await deliver(bot)
+    assert 'Did you manage this: "Call the housing office"' in await sent_texts(bot, CLIENT)
+    assert en(catalogs, "chat.end") in client.labels(), "still in the chat"
+    await client.send("/promises")
+    await client.tap(en(catalogs, "promises.back"))
+    assert en(catalogs, "chat.end") in client.labels(), "back to the chat, not the menu"
+
+    # Storage (c) withdrawn: the next check-in has nothing to ask about and is not sent.
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    clock.now = clock.now.replace(day=4, hour=15, minute=1)
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if "Walk daily" in str(c.params.get("text", ""))]
+
+
+def test_quiet_hours_that_never_end_are_refused() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError):
+        load_settings({"KAARI_QUIET_HOURS": "08-08"})
+    with pytest.raises(SettingsError):
+        load_settings({"KAARI_QUIET_HOURS": "late"})
+    assert load_settings({"KAARI_QUIET_HOURS": "22-07"}).quiet_hours == "22-07"
