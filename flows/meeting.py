@@ -16,9 +16,8 @@ from flows.guards import chose, value
 from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
-from flows.reminders import QuietHours, checkin_time, meeting_reminders
+from flows.reminders import ROLL_OVER, QuietHours, checkin_time, meeting_reminders, parse_day, parse_due
 from flows.results import Ask, Document, Option, Say
-from flows.rota import parse_day
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, EvaluationRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
@@ -45,9 +44,6 @@ def is_worker(who: Who) -> bool:
     return who.is_worker
 
 
-ROLL_OVER = timedelta(days=60)  # "3.1." typed in December means next January; "19.11." on the 20th is a mistake
-
-
 def parse_when(text: str, today: date) -> datetime | None:
     """ "27.11. 14:00", "27.11.2026 14.30", "2026-11-27 14:00" -> a Helsinki time (this year, or next if passed)."""
     match = re.fullmatch(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})?\s+(?:klo\s+|kl\.?\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*",
@@ -66,11 +62,6 @@ def parse_when(text: str, today: date) -> datetime | None:
     except ValueError:
         return None
     return datetime.combine(day, clock, tzinfo=HELSINKI)
-
-
-def parse_due(text: str, today: date) -> date | None:
-    """ "4.12.", "4.12.2026" or "2026-12-04" (a date just past stays in this year, and is refused later)."""
-    return parse_day(text, today - ROLL_OVER)
 
 
 def parse_end(text: str, today: date) -> date | None:

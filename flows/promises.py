@@ -9,8 +9,8 @@ from typing import Any
 from flows.guards import chose, value
 from flows.messages import N_, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
+from flows.reminders import parse_due
 from flows.results import Ask, Option, Say
-from flows.rota import parse_day
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import OutboxRow, PromiseRow
@@ -193,11 +193,6 @@ def promises_flow() -> FlowSpec:
         help_key=N_("promises.help"), final=frozenset({"left"}),
         on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
     )
-
-
-def parse_due(text: str, today: date) -> date | None:
-    """A due date typed as 4.12. or 4.12.2026 (one just past is refused, not moved to next year)."""
-    return parse_day(text, today - timedelta(days=60))
 
 
 def noting_after_done(event: Any) -> bool:

@@ -6,6 +6,7 @@ and a "useful until" (a reminder for a meeting that has begun is dropped, not se
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -79,6 +80,34 @@ def checkin_time(due: date, now: datetime, quiet: QuietHours = QuietHours()) -> 
         if at > now and not quiet.contains(at):
             return at
     return None
+
+
+ROLL_OVER = timedelta(days=60)  # "3.1." typed in December means next January; "19.11." on the 20th is a mistake
+
+
+def parse_due(text: str, today: date) -> date | None:
+    """A due date as people type it: "4.12.", "4.12.2026" or "2026-12-04". A day-and-month just past stays in
+    this year (and is refused as past by the caller) rather than silently moving to next year."""
+    return parse_day(text, today - ROLL_OVER)
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """ "24.12.2026", "24.12." (this year, or next if it has passed) or "2026-12-24"."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?", text)
+    if not match:
+        return None
+    try:
+        day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
+    except ValueError:
+        return None
+    if match[3] is None and day < today:
+        day = day.replace(year=day.year + 1)
+    return day
 
 
 def parse_quiet_hours(text: str) -> QuietHours:

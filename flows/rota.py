@@ -7,12 +7,13 @@ coordinator can change them without a deployment.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from flows import shifts
 from flows.guards import chose
 from flows.messages import N_, Lines, Msg
+from flows.reminders import parse_day
 from flows.results import Ask, Option, Say
 from flows.schedule import DAYS, HELSINKI, Service, Slot, slot_key
 from flows.spec import Conversation, FlowSpec, Who
@@ -39,25 +40,6 @@ SHOWN_CHANGES = 10
 
 def is_coordinator(who: Who) -> bool:
     return who.is_coordinator
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """ "24.12.2026", "24.12." (this year, or next if it has passed) or "2026-12-24"."""
-    text = text.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?", text)
-    if not match:
-        return None
-    try:
-        day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
-    except ValueError:
-        return None
-    if match[3] is None and day < today:
-        day = day.replace(year=day.year + 1)
-    return day
 
 
 def parse_weekday(text: str) -> str | None:

@@ -9,7 +9,8 @@ import pytest
 
 from flows import chat_stats, shifts
 from flows.messages import load_msg
-from flows.rota import parse_day, parse_times, parse_weekly
+from flows.reminders import parse_day
+from flows.rota import parse_times, parse_weekly
 from flows.schedule import parse_services
 from storage.memory import MemoryStore
 from storage.ports import (
