@@ -19,6 +19,7 @@ NAME = "promises"
 VERSION = 1
 BACK, SKIP, ADD = "back", "skip", "add"
 RECORD_FROM = timedelta(hours=1)
+RECORD_UNTIL = timedelta(hours=12)  # a meeting nobody recorded does not take promises for ever
 STATUS_MARK = {"open": "▫️", "done": "✅", "help": "🆘"}
 
 
@@ -39,10 +40,10 @@ def promises_flow() -> FlowSpec:
         held = [row for row in meetings if row.status == "held"]
         planned = [row for row in meetings if row.status == "planned"]
         conv.data["meeting"] = held[-1].id if held else None
-        # During the meeting (from an hour before): everyone can write down their own promise.
+        # During the meeting (from an hour before to the evening): everyone can write down their own promise.
         conv.data["recording"] = None
         for row in planned:
-            if row.id is not None and row.starts_at - RECORD_FROM <= conv.now:
+            if row.id is not None and row.starts_at - RECORD_FROM <= conv.now < row.starts_at + RECORD_UNTIL:
                 me = next((p for p in await conv.work.meetings.participants(row.id) if p.user_key == conv.key), None)
                 if me is not None:
                     conv.data["recording"] = [row.id, me.id]

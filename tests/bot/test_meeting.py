@@ -438,6 +438,9 @@ async def test_participants_write_their_own_promises_during_the_meeting(
     assert en(catalogs, "meeting.promise_added") in joined(calls)
     worker = await open_meetings(bot, catalogs)
     assert "Kettu: Book the dentist 🦷" in str(worker.last_question().params["text"])
+    clock.now = clock.now.replace(day=28, hour=8)  # the next morning, the meeting still not recorded
+    await client.send("/promises")
+    assert en(catalogs, "promises.add") not in client.labels(), "not long after the meeting"
 
 
 async def test_the_whole_cycle_with_three_participants_and_a_restart(
