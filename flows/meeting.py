@@ -112,6 +112,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                 "id": current.id, "at": current.starts_at.isoformat(), "kind": current.place_kind,
                 "place": current.place, "people": [[p.id, p.name, p.role] for p in people],
                 "unlinked": [p.id for p in people if p.role == "other" and p.user_key is None],
+                "given": [[p.id, p.name] for p in people if p.role == "other" and p.user_key is None
+                          and p.join_hash is not None],
                 "promises": [[p.participant_id, p.text, p.due.isoformat()] for p in promises],
             }
         previous = [row for row in meetings if row.status == "held"]
@@ -358,7 +360,10 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             return Ask(Msg(N_("meeting.none"), {"client": conv.data["nickname"], "before": _day(suggest),
                                                 "previous": _previous(conv)}),
                        (*options, Option(BACK, Msg(N_("meeting.back")))))
-        links = (Option(LINKS, Msg(N_("meeting.links"))),) if conv.data["meeting"].get("unlinked") else ()
+        links: tuple[Option, ...] = (Option(LINKS, Msg(N_("meeting.links"))),) if conv.data["meeting"].get(
+            "unlinked") else ()
+        links += tuple(Option(f"relink:{pid}", Msg(N_("meeting.relink"), {"name": name}))
+                       for pid, name in conv.data["meeting"].get("given", []))
         return Ask(_overview(conv), (Option(RECORD, Msg(N_("meeting.record"))), *links,
                                      Option(ADD_PERSON, Msg(N_("meeting.add_person"))),
                                      Option(CANCEL_MEETING, Msg(N_("meeting.cancel"))),
@@ -436,6 +441,27 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.links",
                                            f"client:{meeting.client_id}"))
         conv.emit(Say(Msg(N_("meeting.links_made"), {"links": Lines(tuple(lines), "\n\n")})))
+        await load(conv)
+
+    def chose_relink(event: Any) -> bool:
+        meeting = event.model.data.get("meeting") or {}
+        return value(event).startswith("relink:") and any(
+            str(pid) == value(event)[7:] for pid, _ in meeting.get("given", []))
+
+    async def relink(event: Any) -> None:
+        """A new link for someone who lost theirs: the old one stops working at once."""
+        conv: Conversation = event.model
+        person = await conv.work.meetings.participant(int(value(event)[7:]))
+        meeting = await conv.work.meetings.get(conv.data["meeting"]["id"])
+        assert person is not None and meeting is not None
+        code = new_code()
+        person.join_hash, person.join_expires_at = code_hash(secret, code), meeting.starts_at + timedelta(days=1)
+        await conv.work.meetings.save_participant(person)
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.links",
+                                           f"client:{meeting.client_id}"))
+        conv.emit(Say(Msg(N_("meeting.links_made"), {"links": Msg(N_("meeting.link_line"), {
+            "name": person.name, "code": code, "link": DeepLink(link_payload(code))})})))
+        await load(conv)
 
     async def add_person(event: Any) -> None:
         conv: Conversation = event.model
@@ -491,6 +517,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             dict(trigger="text", source="place", dest="overview", after=[create]),
             dict(trigger="choose", source="overview", dest="record", conditions=[chose(RECORD)]),
             dict(trigger="choose", source="overview", dest="overview", conditions=[chose(LINKS)], after=[links]),
+            dict(trigger="choose", source="overview", dest="overview", conditions=[chose_relink], after=[relink]),
             dict(trigger="choose", source="overview", dest="add_person", conditions=[chose(ADD_PERSON)]),
             dict(trigger="text", source="add_person", dest="overview", after=[add_person]),
             dict(trigger="choose", source="add_person", dest="overview", conditions=[chose(BACK)]),

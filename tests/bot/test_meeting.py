@@ -343,6 +343,15 @@ async def test_after_review_links_dates_cancelling_topics_and_cycles(
     await worker.send("Mr Koski")
     calls = await worker.tap(t(catalogs, "fi", "meeting.links"))
     assert catalogs.text("fi", Msg("meeting.link_given", {"name": "Sanna"})) in joined(calls)
+    # Mr Koski lost his link: a new one, and the old one stops working.
+    koski_old = re.search(r"Mr Koski: https://t\.me/kaari_test_bot\?start=([0-9A-Z]+)", joined(calls))
+    assert koski_old
+    calls = await worker.tap(catalogs.text("fi", Msg("meeting.relink", {"name": "Mr Koski"})))
+    koski_new = re.search(r"start=([0-9A-Z]+)", joined(calls))
+    assert koski_new and koski_new.group(1) != koski_old.group(1)
+    koski = bot.user(700000999, "fi", "Koski")
+    calls = await koski.send(f"/start {koski_old.group(1)}")
+    assert t(catalogs, "fi", "invite.invalid") in joined(calls)
     calls = await client.send(f"/start {first.group(1)}")
     assert en(catalogs, "invite.meeting_join") in client.labels()
     calls = await client.tap(en(catalogs, "invite.meeting_join"))
