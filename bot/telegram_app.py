@@ -167,8 +167,13 @@ class TelegramChannel:
         await self.deliver(update, context, inputs.Command(name, known=name in COMMANDS))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await self.deliver(update, context, inputs.Text(update.effective_message.text or ""))
+        message = update.effective_message
+        assert message is not None
+        replied = message.reply_to_message
+        # A swipe-reply to one of the bot's messages: its first line says what it was about ("Chat #12").
+        about = (replied.text or replied.caption or "").split("\n", 1)[0][:100] if (
+            replied is not None and replied.from_user is not None and replied.from_user.is_bot) else ""
+        await self.deliver(update, context, inputs.Text(message.text or "", about))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

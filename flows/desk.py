@@ -7,6 +7,7 @@ arrive as pushes labelled with the chat's number.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -189,6 +190,16 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
     # --- chat actions ---
     async def say(event: Any) -> None:
         conv: Conversation = event.model
+        replied = re.search(r"#(\d+)", event.kwargs.get("reply_to", ""))
+        if replied and int(replied[1]) != conv.data.get("chat"):
+            # A swipe-reply to a message labelled "Chat #14" answers that chat, whichever one is open.
+            current = conv.data["chat"]
+            conv.data["chat"] = int(replied[1])
+            target = await my_chat(conv)
+            if target is None:  # not theirs, or closed: the message goes to the chat that is open
+                conv.data["chat"] = current
+            else:
+                await _others(conv, target)
         chat = await my_chat(conv)
         assert chat is not None  # refresh left the chat if it was not
         if event.kwargs.get("ref", "") is not None:

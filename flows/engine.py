@@ -369,10 +369,10 @@ class Engine:
                 await self._control(conv, value, reply)
             case inputs.Choice(value=value):
                 await self._answer(conv, "choose", reply, value=value)
-            case inputs.Text(text=text):
-                await self._text(conv, text.strip(), reply)
+            case inputs.Text(text=text, reply_to=reply_to):
+                await self._text(conv, text.strip(), reply, reply_to)
 
-    async def _text(self, conv: Conversation, text: str, reply: Reply) -> None:
+    async def _text(self, conv: Conversation, text: str, reply: Reply, reply_to: str = "") -> None:
         ask = self.view(conv)
         if not ask.free_text:
             self._show(conv, reply, Msg(N_("error.use_buttons")))
@@ -381,7 +381,7 @@ class Engine:
         elif len(text) > ask.max_length:
             self._show(conv, reply, Msg(N_("error.too_long"), {"max": ask.max_length, "length": len(text)}))
         else:
-            await self._answer(conv, "text", reply, text=text)
+            await self._answer(conv, "text", reply, text=text, reply_to=reply_to)
 
     async def _answer(self, conv: Conversation, trigger: str, reply: Reply, **given: Any) -> None:
         ask = self.view(conv)

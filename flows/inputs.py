@@ -24,9 +24,10 @@ class Choice:
 
 @dataclass(frozen=True)
 class Text:
-    """Typed text."""
+    """Typed text; ``reply_to`` is the start of the bot's message it answers (a swipe-reply), if any."""
 
     text: str
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)

@@ -107,9 +107,11 @@ class TgUser:
             assert not self.bot.errors, f"an update failed: {self.bot.errors!r}"
         return self.api.calls[before:]
 
-    async def send(self, text: str) -> list[Call]:
-        """Type and send a message; returns the Bot API calls it caused."""
-        return await self.process(self.message_update(text))
+    async def send(self, text: str, reply_to: Call | None = None) -> list[Call]:
+        """Type and send a message (a swipe-reply to one of the bot's messages with ``reply_to``); returns the
+        Bot API calls it caused."""
+        extra = {"reply_to_message": dict(reply_to.result)} if reply_to is not None else {}
+        return await self.process(self.message_update(text, **extra))
 
     async def send_sticker(self) -> list[Call]:
         sticker = {"file_id": "s1", "file_unique_id": "su1", "type": "regular", "width": 512, "height": 512,

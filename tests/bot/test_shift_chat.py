@@ -368,7 +368,7 @@ async def test_ten_chats_at_once_stay_in_order_and_paced(
                 [f"w{number}-{r}"] for r in range(3)]
             gaps = [b.at - a.at for a, b in itertools.pairwise(mine)]
             assert all(gap >= interval * 0.9 for gap in gaps), gaps
-        to_aino = [c for c in sent if c.params["chat_id"] == W1 and re.match(r"Chat \d+:\n", str(c.params["text"]))]
+        to_aino = [c for c in sent if c.params["chat_id"] == W1 and re.match(r"Chat #\d+:\n", str(c.params["text"]))]
         for number in range(1, 11):
             seen = [m for c in to_aino for m in re.findall(rf"\by{number}-\d", str(c.params["text"]))]
             assert seen == [f"y{number}-{r}" for r in range(3)]

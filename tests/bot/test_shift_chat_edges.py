@@ -345,3 +345,25 @@ async def test_a_burst_to_one_worker_does_not_hold_up_another_chat(
     assert len([c for c in bot.api.calls[mark:] if c.method == "sendSticker"]) == PER_PERSON
     await flush(bot)
     assert len([c for c in bot.api.calls[mark:] if c.method == "sendSticker"]) == 10, "the rest follow, in order"
+
+
+async def test_a_swipe_reply_answers_the_chat_it_replies_to(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    aino, _ = await add_workers(bot, clock)
+    first, second = bot.user(Y1, "fi", "A"), bot.user(Y2, "fi", "B")
+    for young in (first, second):
+        await open_chat(young, catalogs)
+        await young.send("hei")
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 2})))
+    await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await flush(bot)  # Aino is now in chat #2
+    await first.send("kysymys ykköseltä")
+    await flush(bot)
+    pushed = next(c for c in reversed(bot.api.calls) if c.params.get("chat_id") == W1
+                  and "kysymys ykköseltä" in str(c.params.get("text", "")))
+    calls = await aino.send("vastaus ykköselle", reply_to=pushed)
+    assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 1})})) in joined(calls)
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert "vastaus ykköselle" in texts_to(bot, Y1, mark) and texts_to(bot, Y2, mark) == ""
