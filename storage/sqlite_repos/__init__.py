@@ -1,0 +1,1 @@
+"""The aiosqlite repositories, one module per area; ``storage.sqlite`` gathers them into a unit of work."""

@@ -1,0 +1,80 @@
+"""The outbox: messages due to be sent, claimed by the ticker exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import aiosqlite
+
+from storage.codec import dump_json, dump_time, load_json, load_time
+from storage.ports import OutboxRow
+from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+
+_OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at"
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row[0], recipient=row[1], kind=row[2], message=load_json(row[3]), due_at=load_time(row[4]),
+        status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]),
+    )
+
+
+class _Outbox(_Repo):
+    async def add(self, row: OutboxRow) -> int:
+        return await self._insert(
+            "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.recipient, row.kind, dump_json(row.message), dump_time(row.due_at), row.status, row.attempts,
+             _dump(row.claimed_at), _dump(row.done_at)),
+            row.recipient,
+        )
+
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
+        """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
+        if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
+            raise ValueError("limit must not be negative")
+        rows = await self._all(
+            f"SELECT {_OUTBOX_COLUMNS} FROM ("
+            f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY due_at, id) AS nth"
+            "   FROM outbox WHERE status = 'pending' AND due_at <= ?"
+            ") WHERE nth <= ? ORDER BY due_at, id LIMIT ?",
+            (dump_time(now), limit if per_recipient is None else per_recipient, limit),
+        )
+        claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
+        await self._db.executemany(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
+            [(dump_time(now), row.id) for row in claimed],
+        )
+        return claimed
+
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
+        """Mark a row done and forget what it said; a row gone meanwhile (its recipient was deleted) stays gone."""
+        async with _constraints(self._db):
+            await self._db.execute(
+                "UPDATE outbox SET status = ?, done_at = ?, message = '{}' WHERE id = ?",
+                (status, dump_time(at), outbox_id),
+            )
+
+    async def reclaim(self, claimed_before: datetime) -> int:
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
+            (dump_time(claimed_before),),
+        )
+        return cursor.rowcount
+
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]:
+        rows = await self._all(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE recipient = ? ORDER BY due_at, id", (recipient,)
+        )
+        return [_outbox(row) for row in rows]
+
+    async def delete_for_recipient(self, recipient: str) -> None:
+        await self._db.execute("DELETE FROM outbox WHERE recipient = ?", (recipient,))
+
+    async def purge_done(self, before: datetime) -> int:
+        cursor = await self._db.execute(
+            "DELETE FROM outbox WHERE status IN ('sent', 'failed', 'dropped') AND done_at < ?", (dump_time(before),)
+        )
+        return cursor.rowcount
