@@ -1,0 +1,67 @@
+"""The outbox: messages due to be sent, claimed by the ticker exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from storage.codec import dump_time
+from storage.memory_repos.base import _fields, _Repo
+from storage.ports import OutboxRow
+
+
+class _Outbox(_Repo):
+    async def add(self, row: OutboxRow) -> int:
+        return self._db.insert("outbox", _fields(row))
+
+    def _sorted(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
+
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
+        if limit < 0 or (per_recipient is not None and per_recipient < 0):
+            raise ValueError("limit must not be negative")
+        dump_time(now)
+        rows = self._db.rows(OutboxRow, "outbox")
+        taken: dict[str, int] = {}
+        due = []
+        for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):
+            if taken.get(row.recipient, 0) >= (limit if per_recipient is None else per_recipient):
+                continue
+            taken[row.recipient] = taken.get(row.recipient, 0) + 1
+            due.append(row)
+        due = due[:limit]
+        claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1) for row in due]
+        for row in claimed:
+            self._db.put("outbox", str(row.id), _fields(row))
+        return claimed
+
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
+        dump_time(at)
+        row = self._db.get(OutboxRow, "outbox", str(outbox_id))
+        if row is not None:  # gone (its recipient was deleted meanwhile): nothing left to mark
+            self._db.put("outbox", str(outbox_id), _fields(replace(row, status=status, done_at=at, message={})))
+
+    async def reclaim(self, claimed_before: datetime) -> int:
+        dump_time(claimed_before)
+        stale = [
+            row for row in self._db.rows(OutboxRow, "outbox")
+            if row.status == "sending" and row.claimed_at is not None and row.claimed_at < claimed_before
+        ]
+        for row in stale:
+            self._db.put("outbox", str(row.id), _fields(replace(row, status="pending")))
+        return len(stale)
+
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]:
+        return self._sorted([row for row in self._db.rows(OutboxRow, "outbox") if row.recipient == recipient])
+
+    async def delete_for_recipient(self, recipient: str) -> None:
+        for row in await self.for_recipient(recipient):
+            self._db.delete("outbox", str(row.id))
+
+    async def purge_done(self, before: datetime) -> int:
+        dump_time(before)
+        done = [row for row in self._db.rows(OutboxRow, "outbox")
+                if row.status in ("sent", "failed", "dropped") and row.done_at is not None and row.done_at < before]
+        for row in done:
+            self._db.delete("outbox", str(row.id))
+        return len(done)
