@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.consent import latest_answers
+from flows.consent import end_client_work, latest_answers
 from flows.consent_texts import ConsentItem
 from flows.esy import circle_of
 from flows.guards import chose, value
@@ -25,8 +25,8 @@ from storage.ports import AuditRow, ClientRow, OutboxRow
 NAME = "clients"
 VERSION = 1
 CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
-CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, PREPARE, MEETING = (
-    "circles", "invite", "revoke", "message", "export", "prepare", "meeting")
+CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, PREPARE, MEETING, END, YES, NO = (
+    "circles", "invite", "revoke", "message", "export", "prepare", "meeting", "end", "yes", "no")
 CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
                   "withdrawn": N_("clients.consent_withdrawn")}
 
@@ -118,6 +118,7 @@ def clients_flow(
         if card["status"] == "linked" and card.get("responsible"):
             options.append(Option(PREPARE, Msg(N_("clients.prepare"))))
             options.append(Option(MEETING, Msg(N_("clients.meeting"))))
+            options.append(Option(END, Msg(N_("clients.end_work"))))
         if card["status"] == "invited":
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
         if card["open_invitations"]:
@@ -138,6 +139,33 @@ def clients_flow(
             if "client" not in conv.data:
                 await load_list(conv)
                 conv.state = "list"
+
+    def view_confirm_end(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("clients.confirm_end"), {"nickname": conv.data["card"]["nickname"]}),
+                   (Option(YES, Msg(N_("clients.end_yes"))), Option(NO, Msg(N_("clients.end_no")))))
+
+    async def end_work(event: Any) -> None:
+        """The responsible worker ends the work: the client is told, and everything kept for the work goes as
+        when the client ends it themselves (the record stays for the retention period)."""
+        conv: Conversation = event.model
+        client = await current(conv)
+        staff = conv.who.staff
+        if client is None or client.ended_at or staff is None or not conv.data["card"].get("responsible"):
+            conv.emit(Say(Msg(N_("clients.no_access"))))
+            return
+        key = client.user_key
+        for member, _ in await workers_of(conv.work, client.id or 0):
+            if member.id != staff.id and member.user_key:
+                await conv.work.outbox.add(OutboxRow(member.user_key, "notify", dump_msg(Msg(
+                    N_("notify.work_ended_by_pair"), {"client": client.nickname, "worker": staff.name})), conv.now))
+        await end_client_work(conv.work, client, conv.now, keep_contact=True)
+        if key:  # after what was queued for the work is gone: the goodbye is the last thing they get
+            await conv.work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg(
+                N_("notify.work_ended_by_worker"), {"worker": staff.name})), conv.now))
+        await audit(conv, "client.work_ended")
+        conv.scrub = True
+        conv.emit(Say(Msg(N_("clients.work_ended"), {"nickname": client.nickname})))
+        await load_card(conv, client.id or 0, look=False)
 
     def prepare(event: Any) -> None:
         """The meeting preparation, with this client: their draft, which either of them can continue."""
@@ -240,7 +268,7 @@ def clients_flow(
         conv.emit(Document("client_export", data, Msg(N_("clients.export_caption"))))
 
     return FlowSpec(
-        name=NAME, version=VERSION, states=["list", "card", "message", "closed"], initial="list",
+        name=NAME, version=VERSION, states=["list", "card", "message", "confirm_end", "closed"], initial="list",
         transitions=[
             dict(trigger="choose", source="list", dest="closed", conditions=[chose(CLOSE)]),
             dict(trigger="choose", source="list", dest="card", conditions=[chose_client]),
@@ -253,10 +281,13 @@ def clients_flow(
             dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(PREPARE)], after=[prepare]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(MEETING)], after=[meeting]),
+            dict(trigger="choose", source="card", dest="confirm_end", conditions=[chose(END)]),
+            dict(trigger="choose", source="confirm_end", dest="card", conditions=[chose(YES)], after=[end_work]),
+            dict(trigger="choose", source="confirm_end", dest="card", conditions=[chose(NO)]),
             dict(trigger="text", source="message", dest="card", before=[send_message]),
             dict(trigger="choose", source="message", dest="card", conditions=[chose(BACK_TO_CARD)]),
         ],
-        views={"list": view_list, "card": view_card, "message": view_message},
+        views={"list": view_list, "card": view_card, "message": view_message, "confirm_end": view_confirm_end},
         help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
         controls=False,  # browsing, with its own "Back" and "Close"
         reload=True, resumable=True,  # back to the card after the meeting preparation

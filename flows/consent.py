@@ -6,6 +6,7 @@ kept after a confirmation; withdrawing reminders stops pushes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
@@ -14,7 +15,7 @@ from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, worker_lines
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Gate, Who
-from storage.ports import AuditRow, ClientRow, ConsentRow
+from storage.ports import AuditRow, ClientRow, ConsentRow, UnitOfWork
 
 NAME = "consent"
 VERSION = 1
@@ -51,6 +52,33 @@ def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:
         return (NAME, {"update": True}) if outdated(items, answers) else None
 
     return gate
+
+
+async def end_client_work(work: UnitOfWork, client: ClientRow, now: datetime, keep_contact: bool = False) -> None:
+    """The work with a client ends (the client withdrew consent (a), or the responsible worker ended it): the
+    link and the chat id go, the circles and the meeting preparation kept for the work are deleted, coming
+    meetings are cancelled (their reminders are then not sent), unused join links stop working, and the former
+    client is no longer a participant anywhere. The record itself stays for the stated retention period.
+    ``keep_contact``: a goodbye is still queued for them; the chat id goes once it is sent (the hourly sweep
+    releases chat ids nothing needs)."""
+    key = client.user_key
+    client.user_key, client.ended_at = None, now
+    await work.clients.save(client)
+    if key is not None:
+        await work.outbox.delete_for_recipient(key)  # reminders, check-ins and messages for the work
+        if not keep_contact:
+            await work.contacts.delete(key)
+        await work.assessments.delete_for_user(key)
+    await work.preparations.delete(client.id or 0)
+    for meeting in await work.meetings.for_client(client.id or 0):
+        if meeting.status == "planned":
+            meeting.status = "cancelled"
+            await work.meetings.save(meeting)
+        for person in await work.meetings.participants(meeting.id or 0):
+            if (key is not None and person.user_key == key) or person.join_hash is not None:
+                person.user_key = None if person.user_key == key else person.user_key
+                person.join_hash = person.join_expires_at = None
+                await work.meetings.save_participant(person)
 
 
 def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
@@ -169,29 +197,10 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
     async def end_work(conv: Conversation) -> None:
         client = client_of(conv)
         await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
-        client.user_key, client.ended_at = None, conv.now
-        await conv.work.clients.save(client)
-        await conv.work.contacts.delete(conv.key)
-        # Circles and the meeting preparation were stored for this work (consent c); with the work they go too.
-        await conv.work.assessments.delete_for_user(conv.key)
-        await conv.work.preparations.delete(client.id or 0)
-        await stop_meetings(conv, client.id or 0)
+        await end_client_work(conv.work, client, conv.now)
         conv.scrub = True
         conv.who = Who(conv.who.staff, None)
         conv.emit(Say(Msg(N_("consent.work_ended"))))
-
-    async def stop_meetings(conv: Conversation, client_id: int) -> None:
-        """The work ended: coming meetings are cancelled (their reminders are then not sent), links not yet
-        used stop working, and the former client is no longer a participant anywhere."""
-        for meeting in await conv.work.meetings.for_client(client_id):
-            if meeting.status == "planned":
-                meeting.status = "cancelled"
-                await conv.work.meetings.save(meeting)
-            for person in await conv.work.meetings.participants(meeting.id or 0):
-                if person.user_key == conv.key or person.join_hash is not None:
-                    person.user_key = None if person.user_key == conv.key else person.user_key
-                    person.join_hash = person.join_expires_at = None
-                    await conv.work.meetings.save_participant(person)
 
     def cancel_confirm(event: Any) -> None:
         event.model.data.pop("confirming", None)

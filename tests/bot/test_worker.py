@@ -324,3 +324,47 @@ async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what
     await worker.send("/clients")
     await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
     assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
+
+
+async def test_the_responsible_worker_ends_the_work(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    """The client is told (their chat id kept only until that is sent), unlinked, and their circles and
+    preparation deleted; coming meetings are cancelled; the pair worker is told; the card shows the end."""
+    client = await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    await client.send("/prepare")
+    await client.tap(catalogs.text("en", Msg("prep.title_works")))
+    await client.send("Football")
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.meeting"))
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    await worker.send("27.11. 14:00")
+    await worker.tap(t(catalogs, "fi", "meeting.place_home"))
+    await worker.send("Kotona")
+    await worker.tap(t(catalogs, "fi", "meeting.back"))
+    await worker.tap(t(catalogs, "fi", "clients.end_work"))
+    calls = await worker.tap(t(catalogs, "fi", "clients.end_no"))
+    assert t(catalogs, "fi", "clients.end_work") in worker.labels(), "nothing happened"
+    await worker.tap(t(catalogs, "fi", "clients.end_work"))
+    calls = await worker.tap(t(catalogs, "fi", "clients.end_yes"))
+    assert catalogs.text("fi", Msg("clients.work_ended", {"nickname": "Kettu"})) in joined(calls)
+    assert t(catalogs, "fi", "clients.status_ended") in joined(calls)
+    await deliver(bot)
+    assert catalogs.text("en", Msg("notify.work_ended_by_worker", {"worker": "Aino Virtanen"})) in (
+        await sent_texts(bot, CLIENT))
+    async with bot.services.store.transaction() as work:
+        row = await work.clients.by_user(key)
+        assert row is None, "unlinked"
+        client_rows = [c for s in await work.staff.all() for c in await work.clients.for_staff(s.id or 0)]
+        ended = next(c for c in client_rows if c.nickname == "Kettu")
+        assert ended.ended_at == clock.now
+        assert await work.preparations.get(ended.id or 0) is None
+        assert [m.status for m in await work.meetings.for_client(ended.id or 0)] == ["cancelled"]
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        assert await work.contacts.get(key) is None, "the chat id goes once the goodbye is sent"
+    await client.send("/start")
+    assert t(catalogs, "en", "menu.prepare") not in client.labels(), "no longer a client"
+    calls = await client.send("/prepare")
+    assert t(catalogs, "en", "error.not_available") in joined(calls)
