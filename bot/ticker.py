@@ -21,7 +21,7 @@ from bot.render import MediaOut, Outgoing, TextOut, render
 from flows import inputs, shifts
 from flows.consent import latest_answers
 from flows.messages import N_, Msg, dump_msg, load_msg
-from flows.reminders import parse_quiet_hours
+from flows.reminders import QuietHours, parse_quiet_hours
 from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -105,6 +105,7 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> tuple[int,
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
         rows = await work.outbox.claim_due(now, BATCH, PER_PERSON)
+    quiet = parse_quiet_hours(services.settings.quiet_hours)  # validated at start-up; read once a round
     by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:
         by_recipient.setdefault(row.recipient, []).append(row)
@@ -112,13 +113,13 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> tuple[int,
     async def one_person(queue: list[OutboxRow]) -> int:
         sent = 0
         for row in queue:
-            sent += await _deliver(services, push, link, row)
+            sent += await _deliver(services, push, link, row, quiet)
         return sent
 
     return len(rows), sum(await asyncio.gather(*(one_person(queue) for queue in by_recipient.values())))
 
 
-async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow) -> int:
+async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow, quiet: QuietHours) -> int:
     assert row.id is not None
     async with services.store.transaction() as work:
         contact = await work.contacts.get(row.recipient)
@@ -136,7 +137,6 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
     now = services.engine.clock()
-    quiet = parse_quiet_hours(services.settings.quiet_hours)
     if until and datetime.fromisoformat(until) <= now:
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
         status = "dropped"

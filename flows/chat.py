@@ -228,10 +228,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
                    media=True, quiet=True)
 
     def _who(who: dict[str, str]) -> Msg:
-        first = who["name"].split()[0] if who["name"].split() else ""
-        if setup.show_names and first:
-            return Msg(N_("chat.worker_named"), {"title": who["title"], "name": first})
-        return Msg(N_("chat.worker_role"), {"title": who["title"]})
+        return shifts.label_of(who["title"], who["name"], setup.show_names)
 
     def view_rate(conv: Conversation) -> Ask:
         return Ask(Msg(N_("chat.rate")), (*(Option(value, Msg(RATING_LABELS[value])) for value in RATINGS),

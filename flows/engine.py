@@ -79,6 +79,12 @@ def language_question(step: int) -> Ask:
     return Ask(Msg(N_("language.choose")), options, step=step)
 
 
+async def _who(work: UnitOfWork, key: str) -> Who:
+    """Who the person behind ``key`` is now: staff, a linked client, a meeting participant, or anonymous."""
+    return Who(await work.staff.by_user(key), await work.clients.by_user(key),
+               bool(await work.meetings.participations(key)))
+
+
 def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[str, Any] | None:
     """The return chain with ``flow``'s waiting copy taken out (what it would have returned to takes its place)."""
     if not chain or depth > HISTORY_LIMIT:
@@ -135,8 +141,7 @@ class Engine:
             user, is_new = await self._user(work, key, language_hint, now)
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
-            who = Who(await work.staff.by_user(key), await work.clients.by_user(key),
-                      bool(await work.meetings.participations(key)))
+            who = await _who(work, key)
             if contact and (who.staff or who.is_client or who.participant) and await work.contacts.get(key) is None:
                 # Staff, linked clients and meeting participants are written to later (notifications, reminders).
                 await work.contacts.save(ContactRow(key, contact, now))
@@ -185,8 +190,7 @@ class Engine:
         user = await work.users.get(key)
         if user is None:
             return Reply(self.default_language)
-        who = Who(await work.staff.by_user(key), await work.clients.by_user(key),
-                  bool(await work.meetings.participations(key)))
+        who = await _who(work, key)
         reply = Reply(user.language)
         conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
         conv.poked = True

@@ -16,7 +16,8 @@ from flows.guards import chose, value
 from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
-from flows.reminders import ROLL_OVER, QuietHours, checkin_time, meeting_reminders, parse_day, parse_due
+from flows.promises import valid_due
+from flows.reminders import ROLL_OVER, QuietHours, as_day, checkin_time, due_from, meeting_reminders, parse_day
 from flows.results import Ask, Document, Option, Say
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
@@ -221,18 +222,10 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
     def promise_text(event: Any) -> None:
         event.model.data["promise"] = event.kwargs["text"]
 
-    def valid_due(event: Any) -> bool:
-        conv: Conversation = event.model
-        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
-        if due is None or due < conv.now.astimezone(HELSINKI).date():
-            conv.emit(Say(Msg(N_("meeting.bad_due"))))
-            return False
-        return True
-
     async def add_promise(event: Any) -> None:
         conv: Conversation = event.model
-        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
-        assert due is not None
+        due = due_from(event.kwargs["text"], conv.now)
+        assert due is not None  # valid_due said so
         await conv.work.meetings.add_promise(PromiseRow(conv.data["meeting"]["id"], conv.data.pop("person"),
                                                         conv.data.pop("promise"), due, conv.now))
         conv.emit(Say(Msg(N_("meeting.promise_added"))))
@@ -283,7 +276,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             if owner is not None and owner.user_key and at is not None:
                 # Opens "My promises" for them, with its Done / Need help buttons.
                 await conv.work.outbox.add(OutboxRow(owner.user_key, CHECKIN, {**dump_msg(Msg(
-                    N_("meeting.checkin"), {"promise": promise.text, "due": _day(promise.due)})),
+                    N_("meeting.checkin"), {"promise": promise.text, "due": as_day(promise.due)})),
                     "until": datetime.combine(promise.due + timedelta(days=1), time(0), tzinfo=HELSINKI).isoformat(),
                     "flow": PROMISES, "promise": promise.id}, at))
         if meeting.ended_on is not None:
@@ -318,9 +311,9 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
               ) -> Msg:
         names = {person.id: person.name for person in people}
         lines = tuple(Msg(N_("meeting.memo_promise"), {"who": names.get(p.participant_id, "?"), "promise": p.text,
-                                                       "due": _day(p.due)}) for p in promises)
+                                                       "due": as_day(p.due)}) for p in promises)
         nxt = Msg(N_("meeting.memo_next"), {"when": When(meeting.next_at)}) if meeting.next_at else Msg(
-            N_("meeting.memo_ended"), {"date": _day(meeting.ended_on or meeting.starts_at.date())})
+            N_("meeting.memo_ended"), {"date": as_day(meeting.ended_on or meeting.starts_at.date())})
         return Msg(N_("meeting.memo"), {
             "when": When(meeting.starts_at), "people": ", ".join(person.name for person in people),
             "promises": Lines(lines) if lines else Msg(N_("meeting.no_promises")), "next": nxt,
@@ -344,7 +337,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         meeting = conv.data["meeting"]
         names = {p[0]: p[1] for p in meeting["people"]}
         promises = tuple(Msg(N_("meeting.memo_promise"), {"who": names.get(owner, "?"), "promise": text,
-                                                          "due": _day(date.fromisoformat(due))})
+                                                          "due": as_day(date.fromisoformat(due))})
                          for owner, text, due in meeting["promises"])
         return Msg(N_("meeting.overview"), {
             "client": conv.data["nickname"], "when": When(datetime.fromisoformat(meeting["at"])),
@@ -357,7 +350,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         if conv.data["meeting"] is None:
             suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
             options = () if conv.data.get("ended") else (Option(PLAN, Msg(N_("meeting.plan"))),)
-            return Ask(Msg(N_("meeting.none"), {"client": conv.data["nickname"], "before": _day(suggest),
+            return Ask(Msg(N_("meeting.none"), {"client": conv.data["nickname"], "before": as_day(suggest),
                                                 "previous": _previous(conv)}),
                        (*options, Option(BACK, Msg(N_("meeting.back")))))
         links: tuple[Option, ...] = (Option(LINKS, Msg(N_("meeting.links"))),) if conv.data["meeting"].get(
@@ -375,7 +368,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
 
     def view_when(conv: Conversation) -> Ask:
         suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
-        return Ask(Msg(N_("meeting.ask_when"), {"before": _day(suggest)}), (Option(BACK, Msg(N_("meeting.back"))),),
+        return Ask(Msg(N_("meeting.ask_when"), {"before": as_day(suggest)}), (Option(BACK, Msg(N_("meeting.back"))),),
                    free_text=True, max_length=40)
 
     def view_kind(conv: Conversation) -> Ask:
@@ -566,7 +559,3 @@ STATUS_TITLE = {"open": N_("meeting.status_open"), "done": N_("meeting.status_do
 def place_text(kind: str, place: str) -> Msg:
     return Msg(N_("meeting.place"), {"kind": Msg(PLACE_TITLE.get(kind, PLACE_TITLE["office"])), "place": place})
 
-
-def _day(day: date) -> datetime:
-    """A date as a message parameter (shown as a date in the reader's language)."""
-    return datetime.combine(day, time(12), tzinfo=HELSINKI)

@@ -3,15 +3,14 @@ help; the young person sees the others' promises too, and the next meeting."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.guards import chose, value
 from flows.messages import N_, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
-from flows.reminders import parse_due
+from flows.reminders import as_day, due_from
 from flows.results import Ask, Option, Say
-from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import OutboxRow, PromiseRow
 
@@ -111,7 +110,7 @@ def promises_flow() -> FlowSpec:
     def view_list(conv: Conversation) -> Ask:
         items = conv.data.get("items", [])
         lines = tuple(Msg(N_("promises.line"), {"mark": STATUS_MARK.get(status, "▫️"), "who": who, "promise": text,
-                                                "due": _day(date.fromisoformat(due))})
+                                                "due": as_day(date.fromisoformat(due))})
                       for _, who, text, due, status, _ in items)
         nxt = conv.data.get("next")
         next_text = Msg(N_("promises.next"), {"when": When(datetime.fromisoformat(nxt))}) if nxt else ""
@@ -143,20 +142,11 @@ def promises_flow() -> FlowSpec:
     def promise_text(event: Any) -> None:
         event.model.data["promise"] = event.kwargs["text"]
 
-    def valid_due(event: Any) -> bool:
-        conv: Conversation = event.model
-        today = conv.now.astimezone(HELSINKI).date()
-        due = parse_due(event.kwargs["text"], today)
-        if due is None or due < today:
-            conv.emit(Say(Msg(N_("meeting.bad_due"))))
-            return False
-        return True
-
     async def add_promise(event: Any) -> None:
         conv: Conversation = event.model
         meeting_id, participant_id = conv.data["recording"]
-        due = parse_due(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
-        assert due is not None
+        due = due_from(event.kwargs["text"], conv.now)
+        assert due is not None  # valid_due said so
         await conv.work.meetings.add_promise(PromiseRow(meeting_id, participant_id, conv.data.pop("promise"), due,
                                                         conv.now))
         conv.emit(Say(Msg(N_("meeting.promise_added"))))
@@ -196,10 +186,15 @@ def promises_flow() -> FlowSpec:
     )
 
 
+def valid_due(event: Any) -> bool:
+    """A due date typed for a promise: from today on (shared by the meeting record and My promises)."""
+    if due_from(event.kwargs["text"], event.model.now) is None:
+        event.model.emit(Say(Msg(N_("meeting.bad_due"))))
+        return False
+    return True
+
+
 def noting_after_done(event: Any) -> bool:
     """Marking a promise done asks for a short note (optional)."""
     return value(event).startswith("done:")
 
-
-def _day(day: date) -> datetime:
-    return datetime.combine(day, time(12), tzinfo=HELSINKI)

@@ -110,6 +110,18 @@ def parse_day(text: str, today: date) -> date | None:
     return day
 
 
+def due_from(text: str, now: datetime) -> date | None:
+    """A typed due date from today on, or None (unreadable, or already past)."""
+    today = now.astimezone(HELSINKI).date()
+    due = parse_due(text, today)
+    return due if due is not None and due >= today else None
+
+
+def as_day(day: date) -> datetime:
+    """A calendar day as a message parameter (shown as a date in the reader's language)."""
+    return datetime.combine(day, time(12), tzinfo=HELSINKI)
+
+
 def parse_quiet_hours(text: str) -> QuietHours:
     """ "21-08" or "21:30-07:00"."""
     start_text, _, end_text = text.replace("–", "-").partition("-")

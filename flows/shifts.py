@@ -127,10 +127,14 @@ async def push_media(work: UnitOfWork, recipient: str, label: Msg, kind: str, re
 
 def worker_label(staff: StaffRow, show_names: bool) -> Msg:
     """How a young person sees a worker: role and first name, or the role only."""
-    first = staff.name.split()[0] if staff.name.split() else ""
+    return label_of(staff.title, staff.name, show_names)
+
+
+def label_of(title: str, name: str, show_names: bool) -> Msg:
+    first = name.split()[0] if name.split() else ""
     if show_names and first:
-        return Msg(N_("chat.worker_named"), {"title": staff.title, "name": first})
-    return Msg(N_("chat.worker_role"), {"title": staff.title})
+        return Msg(N_("chat.worker_named"), {"title": title, "name": first})
+    return Msg(N_("chat.worker_role"), {"title": title})
 
 
 def chat_label(chat: ChatRow) -> Msg:

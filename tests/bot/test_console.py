@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.bootstrap import bootstrap
+from bot.bootstrap import Services, bootstrap
 from bot.console import Console, parse_line
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
@@ -57,6 +57,19 @@ async def test_console_completes_an_assessment(
     assert "Bye for now" in text
 
 
+async def console_invitation(services: Services, folder: Path) -> str:
+    """Kaisa (coordinator and worker, at a terminal) adds the client Kettu; returns the invitation code."""
+    from bot.admin import add_coordinator
+
+    await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa", title="ohjaaja",
+                          organisation="Oulunkaari", also_worker=True)
+    worker_out = io.StringIO()
+    await Console(services, worker_out, folder, "kaisa").run(io.StringIO("/newclient\nKettu\n"), "en")
+    code = re.search(r"/start ([0-9A-Z]{12})", worker_out.getvalue())
+    assert code, worker_out.getvalue()
+    return code.group(1)
+
+
 def saved_pictures(folder: Path) -> int:
     """How many circle PNGs the console saved in ``folder``."""
     pictures = list(folder.glob("kaari-circle-*.png"))
@@ -84,18 +97,12 @@ async def test_a_worker_and_a_client_in_two_terminals(
 ) -> None:
     """The identified flows work in `kaari chat` too: a coordinator-worker invites, the client joins,
     and a message left for the other terminal is shown there."""
-    from bot.admin import add_coordinator
 
     services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
     try:
-        await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa", title="ohjaaja",
-                              organisation="Oulunkaari", also_worker=True)
-        worker_out = io.StringIO()
-        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO("/newclient\nKettu\n"), "en")
-        code = re.search(r"/start ([0-9A-Z]{12})", worker_out.getvalue())
-        assert code, worker_out.getvalue()
+        code = await console_invitation(services, tmp_path)
         client_out = io.StringIO()
-        answers = f"/start {code.group(1)}\n1\n1\n1\n1\n1\n/write\nHello from Kettu\n"
+        answers = f"/start {code}\n1\n1\n1\n1\n1\n/write\nHello from Kettu\n"
         await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")
         assert "Kaisa, ohjaaja (Oulunkaari)" in client_out.getvalue()
         worker_out = io.StringIO()
@@ -148,17 +155,11 @@ async def test_the_meeting_preparation_in_a_terminal(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
     """A linked client prepares their network meeting in `kaari chat`: what works, a person, done."""
-    from bot.admin import add_coordinator
 
     services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
     try:
-        await add_coordinator(services, telegram_id=None, console_user="kaisa", name="Kaisa", title="ohjaaja",
-                              organisation="Oulunkaari", also_worker=True)
-        worker_out = io.StringIO()
-        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO("/newclient\nKettu\n"), "en")
-        code = re.search(r"/start ([0-9A-Z]{12})", worker_out.getvalue())
-        assert code, worker_out.getvalue()
-        answers = (f"/start {code.group(1)}\n1\n1\n1\n1\n1\n/prepare\n1\nMy dog and my guitar\n"
+        code = await console_invitation(services, tmp_path)
+        answers = (f"/start {code}\n1\n1\n1\n1\n1\n/prepare\n1\nMy dog and my guitar\n"
                    "4\n1\nSanna\nsister\n1\n040 123\n3\n9\n")
         client_out = io.StringIO()
         await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")
