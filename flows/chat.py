@@ -68,6 +68,10 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
             upcoming = await shifts.next_opening(conv.work, by_id[chat.service], conv.now) if (
                 chat.service in by_id) else None
             conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+            # Told from elsewhere (the last worker went off, the shift ended): what now and where to turn.
+            conv.data["help_now"] = conv.poked and not conv.data["open"]
+            conv.data["open_now"] = [other.id for other in setup.services if conv.data["help_now"] and (
+                other.id != chat.service and await shifts.available(conv.work, other, conv.now))]
         staff = await conv.work.staff.get(chat.staff_id) if chat.staff_id else None
         if staff is not None:
             conv.data["who"] = {"title": staff.title, "name": staff.name}
@@ -154,6 +158,9 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         answered = chat is not None and chat.taken_at is not None
         if chat is not None and chat.status != "closed":
             await shifts.close(conv.work, chat, "young", conv.now)
+        # The replies from here on answer the person's own taps: their sealed chat id is not needed for them.
+        # It goes now, or (a worker's last message still to send) right after the ticker has sent that.
+        await shifts.release_contact(conv.work, conv.key)
         conv.data["answered"] = answered
 
     def answered(event: Any) -> bool:
@@ -204,22 +211,30 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
                    (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE,
                    media=True)
 
-    def view_closed(conv: Conversation) -> Ask:
+    def out_of_hours(conv: Conversation, key: str) -> Msg:
+        """The next opening, where to turn now and what else is open: before a first message out of hours
+        (``chat.closed``), and to someone waiting when nobody is on duty any more (``chat.nobody_on_duty``)."""
         service = by_id[conv.data["service"]]
         upcoming = conv.data.get("next")
         when: Msg | Period = _period(upcoming) if upcoming else Msg(N_("chat.no_opening_soon"))
         places = tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail}) for c in crisis.contacts)
         open_now = tuple(Msg(N_("chat.open_now_line"), {"service": by_id[other].name})
                          for other in conv.data.get("open_now", []) if other in by_id)
-        return Ask(Msg(N_("chat.closed"), {
+        return Msg(key, {
             "service": service.name, "when": when, "places": Lines(places),
             "open_now": Msg(N_("chat.open_now"), {"services": Lines(open_now)}) if open_now else "",
-        }), (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE, media=True)
+        })
+
+    def view_closed(conv: Conversation) -> Ask:
+        return Ask(out_of_hours(conv, N_("chat.closed")), (Option(MENU, Msg(N_("chat.back_to_menu"))),),
+                   free_text=True, max_length=MAX_MESSAGE, media=True)
 
     def view_talk(conv: Conversation) -> Ask:
         who = conv.data.get("who")
         if conv.data.get("status") == "open" and who:
             prompt = Msg(N_("chat.talking"), {"who": _who(who)})
+        elif not conv.data.get("open") and conv.data.get("help_now"):
+            prompt = out_of_hours(conv, N_("chat.nobody_on_duty"))
         elif not conv.data.get("open"):
             prompt = _left_notice(conv)
         else:

@@ -57,7 +57,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             shift = await work.shifts.get(chat.shift_id) if chat.shift_id else None
             mine.append({"id": chat.id, "crisis": chat.crisis, "ended": shift is not None and shift.ends_at <= now})
         conv.data["desk"] = {"on": sorted(on_services), "waiting": waiting, "join": can_join, "mine": mine,
-                             "next": [] if on else await _my_next(conv, staff)}
+                             "next": [] if on else await _my_next(conv, staff),
+                             "alone": await shifts.waiting_alone(work, setup, staff.id, now)}
 
     async def _my_next(conv: Conversation, staff: StaffRow) -> list[list[str]]:
         found: list[tuple[datetime, datetime, str]] = []
@@ -77,7 +78,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         return chat
 
     async def refresh(conv: Conversation) -> None:
-        if conv.state != "desk":
+        if conv.state not in ("desk", "confirm_off"):  # the others are about one chat, which may have gone
             chat = await my_chat(conv)
             if chat is None:
                 conv.emit(Say(Msg(N_("desk.chat_gone"), {"chat": Msg(N_("chat.label"), {
@@ -173,14 +174,22 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
                 shift.starts_at, shift.ends_at)})))
         await load(conv)
 
+    def leaves_waiting(event: Any) -> bool:
+        """Going off would leave people in the queue with nobody on duty: the worker confirms first."""
+        desk = event.model.data["desk"]
+        return not desk["mine"] and bool(desk.get("alone"))
+
     async def go_off(event: Any) -> None:
         conv: Conversation = event.model
         staff = me(conv)
         if conv.data["desk"]["mine"]:
             conv.emit(Say(Msg(N_("desk.close_first"))))
         else:
+            was = await shifts.staffed_services(conv.work, setup, conv.now)
             for shift in await shifts.my_shifts(conv.work, setup, staff.id or 0, conv.now):
                 await conv.work.shifts.set_duty(DutyRow(shift.id or 0, staff.id or 0, False, conv.now))
+            # The last one off: those waiting learn at once when the next shift is and where to turn now.
+            await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
             conv.emit(Say(Msg(N_("desk.now_off"))))
         await load(conv)
 
@@ -332,19 +341,27 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             *(Option(f"to:{other['id']}", Msg(N_("desk.worker"), {"name": other["name"]}))
               for other in conv.data.get("others", [])), Option(DESK, Msg(N_("desk.back_to_chat")))))
 
+    def view_confirm_off(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("desk.confirm_off"), {"waiting": conv.data["desk"].get("alone", 0)}), (
+            Option(YES, Msg(N_("desk.off_yes"))), Option(NO, Msg(N_("desk.off_no")))))
+
     def view_confirm(conv: Conversation) -> Ask:
         return Ask(Msg(N_("desk.confirm_close"), {"chat": Msg(N_("chat.label"), {"number": conv.data["chat"]})}), (
             Option(YES, Msg(N_("desk.close_yes"))), Option(NO, Msg(N_("desk.close_no")))))
 
     chat_states = ["talk", "quick", "transfer", "confirm_close"]
     return FlowSpec(
-        name=NAME, version=VERSION, states=["desk", {"name": "talk", "on_exit": [not_sent]}, *chat_states[1:], "left"],
+        name=NAME, version=VERSION,
+        states=["desk", {"name": "talk", "on_exit": [not_sent]}, *chat_states[1:], "confirm_off", "left"],
         initial="desk",
         transitions=[
             dict(trigger="choose", source="desk", dest="talk", conditions=[chose_take], after=[take_next]),
             dict(trigger="choose", source="desk", dest="talk", conditions=[chose_chat], after=[open_chat]),
             dict(trigger="choose", source="desk", dest="desk", conditions=[chose_on], after=[go_on]),
+            dict(trigger="choose", source="desk", dest="confirm_off", conditions=[chose(OFF), leaves_waiting]),
             dict(trigger="choose", source="desk", dest="desk", conditions=[chose(OFF)], after=[go_off]),
+            dict(trigger="choose", source="confirm_off", dest="desk", conditions=[chose(YES)], after=[go_off]),
+            dict(trigger="choose", source="confirm_off", dest="desk", conditions=[chose(NO)], after=[reload]),
             dict(trigger="choose", source="desk", dest="desk", conditions=[chose(REFRESH)], after=[reload]),
             dict(trigger="choose", source="desk", dest="left", conditions=[chose(MENU)]),
             dict(trigger="text", source="talk", dest="talk", after=[say]),
@@ -363,8 +380,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             dict(trigger="choose", source="confirm_close", dest="talk", conditions=[chose(NO)]),
         ],
         views={"desk": view_desk, "talk": view_talk, "quick": view_quick, "transfer": view_transfer,
-               "confirm_close": view_confirm},
+               "confirm_close": view_confirm, "confirm_off": view_confirm_off},
         help_key=N_("desk.help"), final=frozenset({"left"}), on_start=load, refresh=refresh, allowed=is_worker,
         resumable=True,
-        controls=False, settled=frozenset({"desk", *chat_states}), position_keys=("chat",), reload=True,
+        controls=False, settled=frozenset({"desk", "confirm_off", *chat_states}), position_keys=("chat",), reload=True,
     )

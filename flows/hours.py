@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flows import shifts
 from flows.messages import N_, Lines, Msg, Period
 from flows.results import Say
-from flows.schedule import Service
+from flows.shifts import ChatSetup
 from flows.spec import Conversation, FlowSpec
 
 NAME = "hours"
@@ -12,15 +13,21 @@ VERSION = 1
 SHOWN = 3
 
 
-def hours_flow(services: tuple[Service, ...]) -> FlowSpec:
+def hours_flow(setup: ChatSetup) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
+        # The same schedule and duty /chat and the desk go by: the file with the coordinators' changes, and
+        # "open now" only while someone is on duty to answer.
         blocks = []
-        for service in services:
-            now_open = service.open_at(conv.now)
-            upcoming = service.next_openings(conv.now, SHOWN)
+        for service in setup.services:
+            schedule = await shifts.schedule_of(conv.work, service)
+            answering = await shifts.available(conv.work, service, conv.now)
+            scheduled = schedule.open_at(conv.now) is not None
+            upcoming = [(start, end) for start, end in schedule.next_openings(conv.now, SHOWN + 1)
+                        if answering or start > conv.now][:SHOWN]  # unstaffed: the running slot helps nobody
             lines = Lines(tuple(Period(start, end) for start, end in upcoming)) if upcoming else Msg(
                 N_("hours.none_soon"))
-            key = N_("hours.service_open") if now_open else N_("hours.service")
+            key = N_("hours.service_open") if answering else (
+                N_("hours.service_unstaffed") if scheduled else N_("hours.service"))
             blocks.append(Msg(key, {"name": service.name, "opening": service.opening, "slots": lines}))
         conv.emit(Say(Msg(N_("hours.list"), {"services": Lines(tuple(blocks), "\n\n")})))
         conv.state = "closed"

@@ -130,8 +130,12 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         conv: Conversation = event.model
         row = RotaRow(conv.data["service"], conv.data["slot"], int(event.kwargs["value"][2:]))
         on = any(existing == row for existing in await conv.work.schedules.rota(row.service))
+        was = await shifts.staffed_services(conv.work, setup, conv.now)
         await (conv.work.schedules.remove_rota(row) if on else conv.work.schedules.add_rota(row))
         await _audit(conv, "rota.remove" if on else "rota.add", f"staff:{row.staff_id}")
+        # The slot may be the one running now: duty follows the rota at once, not only at the next shift.
+        await shifts.follow_rota(conv.work, by_id[row.service], row.slot, row.staff_id, not on, conv.now)
+        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
         await load(conv)
 
     async def _audit(conv: Conversation, action: str, subject: str) -> None:
@@ -149,7 +153,9 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         conv: Conversation = event.model
         day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         assert day is not None
+        was = await shifts.staffed_services(conv.work, setup, conv.now)
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, True))
+        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)  # today closed while someone waits
         await _audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.day_closed"), {"date": day.isoformat()})))
         await load(conv)
@@ -205,6 +211,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         service_id = conv.data["service"]
         day, _, start_text = conv.data["slot"].partition(" ")
         start = time.fromisoformat(start_text)
+        was = await shifts.staffed_services(conv.work, setup, conv.now)
         added = [row for row in await conv.work.schedules.weekly(service_id)
                  if not row.removed and row.day == day and row.start == start]
         if added:
@@ -219,13 +226,16 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
                 return
             await conv.work.schedules.add_weekly(WeeklyRow(service_id, day, slot.start, slot.end, removed=True))
         await _audit(conv, "schedule.weekly_removed", f"service:{service_id}")
+        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
         conv.emit(Say(Msg(N_("rota.weekly_removed"))))
         await load(conv)
 
     async def remove_change(event: Any) -> None:
         conv: Conversation = event.model
+        was = await shifts.staffed_services(conv.work, setup, conv.now)
         await conv.work.schedules.remove_closing(int(event.kwargs["value"][2:]))
         await _audit(conv, "schedule.change_removed", f"service:{conv.data['service']}")
+        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
         conv.emit(Say(Msg(N_("rota.change_removed"))))
         await load(conv)
 

@@ -98,6 +98,61 @@ async def available(work: UnitOfWork, service: Service, now: datetime) -> bool:
     return shift is not None and bool(await on_duty(work, shift))
 
 
+async def staffed_services(work: UnitOfWork, setup: ChatSetup, now: datetime) -> set[str]:
+    """The services someone can answer in now: the one test behind /hours, /chat and the desk."""
+    return {service.id for service in setup.services if await available(work, service, now)}
+
+
+async def follow_rota(work: UnitOfWork, service: Service, slot: str, staff_id: int, added: bool,
+                      now: datetime) -> None:
+    """A coordinator put a worker on a slot, or took them off it: if that slot is running now, duty follows at
+    once and the worker is told. One taken off keeps duty while they still have open chats (nobody is left
+    mid-sentence); they go off by hand when those are done."""
+    shift = await current_shift(work, service, now)
+    if shift is None or shift.id is None or slot not in (await schedule_of(work, service)).slot_keys(
+            shift.starts_at):
+        return
+    staff = await work.staff.get(staff_id)
+    if staff is None:
+        return
+    when = Period(shift.starts_at, shift.ends_at)
+    if added:
+        await work.shifts.set_duty(DutyRow(shift.id, staff_id, True, now))
+        waiting = len(await work.chats.queued(service.id))
+        message = Msg(N_("shift.started"), {"service": service.name, "when": when, "waiting": waiting})
+    elif any(chat.shift_id == shift.id for chat in await work.chats.open_for_staff(staff_id)):
+        message = Msg(N_("shift.off_rota_chats_open"), {"service": service.name})
+    else:
+        await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
+        message = Msg(N_("shift.off_rota"), {"service": service.name})
+    if staff.user_key and staff.active:
+        await poke(work, staff.user_key, message, now)  # their desk, if open, shows the change too
+    log.info("shift.rota_followed service=%s shift=%s staff=%s on=%d", service.id, shift.id, staff_id, added)
+
+
+async def tell_if_unstaffed(work: UnitOfWork, setup: ChatSetup, was: set[str], now: datetime) -> int:
+    """After a change in duty (going off, a rota edit, a worker removed): in every service that had someone on
+    duty and has nobody now, each waiting young person is shown at once what happens now (their flow shows
+    the next opening and where to turn). Returns how many were told."""
+    told = 0
+    for service_id in sorted(was - await staffed_services(work, setup, now)):
+        waiting = [chat.user_key for chat in await work.chats.queued(service_id) if chat.user_key is not None]
+        for key in waiting:
+            await poke(work, key, None, now)
+        told += len(waiting)
+        log.info("shift.unstaffed service=%s waiting=%d", service_id, len(waiting))
+    return told
+
+
+async def waiting_alone(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: datetime) -> int:
+    """How many wait in the services where this worker is the only one on duty (they would be left alone)."""
+    waiting = 0
+    for shift in await my_shifts(work, setup, staff_id, now):
+        if [staff.id for staff in await on_duty(work, shift)] == [staff_id]:
+            waiting += len(await work.chats.queued(shift.service))
+    return waiting
+
+
 async def my_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: datetime) -> list[ShiftRow]:
     """The current shifts this worker is on duty in."""
     found = []

@@ -27,7 +27,7 @@ def status_of(staff: StaffRow) -> str:
     return "inactive" if not staff.active else "linked" if staff.user_key else "invited"
 
 
-def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> FlowSpec:
 
     async def audit(conv: Conversation, action: str) -> None:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"staff:{conv.data['staff']}"))
@@ -116,11 +116,15 @@ def workers_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         if staff.user_key:
             await conv.work.contacts.delete(staff.user_key)
             await conv.work.outbox.delete_for_recipient(staff.user_key)
+        was = await shifts.staffed_services(conv.work, setup, conv.now)
         staff.user_key, staff.active = None, False
         await conv.work.staff.save(staff)
         await revoke_all(conv)
         await hand_over(conv, staff)
-        await shifts.requeue_for_staff(conv.work, staff.id or 0, conv.now)  # their open chats: next worker
+        # Those already waiting hear if nobody is left on duty; the removed worker's own chats go back to the
+        # queue with a notice of their own, shown with the same view.
+        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
+        await shifts.requeue_for_staff(conv.work, staff.id or 0, conv.now)
         await audit(conv, "staff.removed")
         conv.emit(Say(Msg(N_("workers.removed"), {"name": staff.name})))
         await load_card(conv, conv.data["staff"])

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.i18n import Catalogs
+from bot.keys import user_key
+from storage.ports import RotaRow, StaffRow, UserRow
 from tests.bot.harness import Bot, joined
 from tests.conftest import Clock
 
@@ -22,6 +24,11 @@ async def test_hours_in_every_language(
     bot: Bot, language: str, clock: Clock, catalogs: Catalogs,
 ) -> None:
     clock.now = datetime(2026, 11, 25, 13, 30, tzinfo=UTC)  # Wednesday 15:30 in Helsinki: housing is open
+    async with bot.services.store.transaction() as work:  # ...with a housing counsellor on the rota
+        key = user_key(bot.services.secret, "tg", 555000111)
+        await work.users.save(UserRow(key, "fi", clock.now, clock.now))
+        staff_id = await work.staff.add(StaffRow("Hanna", "asumisneuvoja", "Oulunkaari", False, True, clock.now, key))
+        await work.schedules.add_rota(RotaRow("housing", "wed 15:00", staff_id))
     user = bot.user(language=language)
     await user.send("/start")
     calls = await user.send("/hours")

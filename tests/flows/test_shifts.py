@@ -310,3 +310,33 @@ async def test_waiting_chats_nobody_took_expire(setup: shifts.ChatSetup) -> None
         assert gone is not None and gone.status == "closed" and gone.closed_by == "expired" and gone.user_key is None
         assert kinds(await work.outbox.for_recipient("young")) == ["chat.expired"]
         assert (await work.chats.get(fresh.id)).status == "queued"  # type: ignore[union-attr]
+
+
+async def test_the_rota_on_the_running_slot_moves_duty_and_the_waiting_hear_when_nobody_is_left(
+    setup: shifts.ChatSetup,
+) -> None:
+    store = MemoryStore()
+    service = setup.services[0]
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await shifts.tick(work, setup, FRIDAY_NOON)  # the shift has started, with nobody on it
+        assert not await shifts.available(work, service, FRIDAY_NOON)
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        assert not await shifts.available(work, service, FRIDAY_NOON), "the rota alone does not change a started shift"
+        await shifts.follow_rota(work, service, "fri 12:00", aino.id or 0, True, FRIDAY_NOON)
+        assert await shifts.available(work, service, FRIDAY_NOON)
+        assert kinds(await work.outbox.for_recipient("w1"))[-1] == "shift.started"
+        await shifts.follow_rota(work, service, "sun 02:30", aino.id or 0, False, FRIDAY_NOON)
+        assert await shifts.available(work, service, FRIDAY_NOON), "another slot than the running one: no change"
+
+        await work.users.save(UserRow("young", "fi", FRIDAY_NOON, FRIDAY_NOON))
+        waiting = ChatRow("sw", FRIDAY_NOON, "young")
+        waiting.id = await work.chats.add(waiting)
+        assert await shifts.waiting_alone(work, setup, aino.id or 0, FRIDAY_NOON) == 1
+        was = await shifts.staffed_services(work, setup, FRIDAY_NOON)
+        assert await shifts.tell_if_unstaffed(work, setup, was, FRIDAY_NOON) == 0, "still staffed: nobody told"
+        await work.schedules.remove_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        await shifts.follow_rota(work, service, "fri 12:00", aino.id or 0, False, FRIDAY_NOON)
+        assert kinds(await work.outbox.for_recipient("w1"))[-1] == "shift.off_rota"
+        assert await shifts.tell_if_unstaffed(work, setup, was, FRIDAY_NOON) == 1
+        assert [row.kind for row in await work.outbox.for_recipient("young")] == [shifts.POKE]
