@@ -67,8 +67,9 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             if not keys:
                 continue
             schedule = await shifts.schedule_of(conv.work, service)
+            # Shifts that start later: a running one is joined with its own button, not "next".
             found += [(start, end, service.id) for start, end in schedule.next_openings(conv.now, 20)
-                      if keys & set(schedule.slot_keys(start))]
+                      if start > conv.now and keys & set(schedule.slot_keys(start))]
         return [[start.isoformat(), end.isoformat(), service] for start, end, service in sorted(found)[:NEXT_SHIFTS]]
 
     async def my_chat(conv: Conversation) -> ChatRow | None:

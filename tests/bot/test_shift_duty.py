@@ -151,6 +151,9 @@ async def test_the_last_worker_going_off_is_warned_and_the_waiting_are_told(
     await aino.tap(catalogs.text("fi", Msg("desk.go_off")))
     calls = await aino.tap(catalogs.text("fi", Msg("desk.off_yes")))
     assert catalogs.text("fi", Msg("desk.now_off")) in joined(calls)
+    assert "ti 24.11. klo 12–14" in joined(calls) and "pe 20.11." not in joined(calls), (
+        "her next shift is a later one: the running one has its own 'go on duty' button")
+    assert catalogs.text("fi", Msg("desk.go_on", {"service": SERVICE.name})) in aino.labels()
 
     # The young person is told at once: the next opening, where to turn now, their message kept.
     mark = len(bot.api.calls)
