@@ -125,7 +125,7 @@ async def follow_rota(work: UnitOfWork, service: Service, slot: str, staff_id: i
     else:
         await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
         message = Msg(N_("shift.off_rota"), {"service": service.name})
-    if staff.user_key and staff.active:
+    if staff.user_key and staff.active and (shift.started or not added):  # else the shift's start tells them
         await poke(work, staff.user_key, message, now)  # their desk, if open, shows the change too
     log.info("shift.rota_followed service=%s shift=%s staff=%s on=%d", service.id, shift.id, staff_id, added)
 

@@ -340,3 +340,14 @@ async def test_the_rota_on_the_running_slot_moves_duty_and_the_waiting_hear_when
         assert kinds(await work.outbox.for_recipient("w1"))[-1] == "shift.off_rota"
         assert await shifts.tell_if_unstaffed(work, setup, was, FRIDAY_NOON) == 1
         assert [row.kind for row in await work.outbox.for_recipient("young")] == [shifts.POKE]
+
+
+async def test_put_on_the_running_slot_before_its_start_is_told_once(setup: shifts.ChatSetup) -> None:
+    store = MemoryStore()
+    service = setup.services[0]
+    async with store.transaction() as work:
+        aino = await add_worker(work, "Aino", "w1")
+        await work.schedules.add_rota(RotaRow("sw", "fri 12:00", aino.id or 0))
+        await shifts.follow_rota(work, service, "fri 12:00", aino.id or 0, True, FRIDAY_NOON)
+        await shifts.tick(work, setup, FRIDAY_NOON)  # the ticker starts the shift and tells its workers
+        assert kinds(await work.outbox.for_recipient("w1")) == ["shift.started"]
