@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.bootstrap import Services
 from bot.telegram_app import TelegramChannel, build_application, pusher
-from bot.ticker import run_ticker
+from bot.ticker import reclaim_at_start, run_ticker
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 async def start_channel(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Start receiving. Pending updates are never dropped: an answer sent during a restart is an answer."""
     channel: TelegramChannel = application.bot_data["channel"]
+    await reclaim_at_start(services)  # rows a crash left 'sending' go out again, first in their queues
     await application.initialize()
     await channel.set_commands(application)
     await application.start()

@@ -1,8 +1,14 @@
 """The ticker: sends due outbox rows (claimed exactly once) and deletes what is kept too long.
 
 A row is claimed (pending -> sending) in one transaction, sent, then finished in another. A crash between
-Telegram's acknowledgement and the finishing commit leaves it 'sending'; at start those are put back to
-pending and sent again: that small window is the only way a message can arrive twice.
+Telegram's acknowledgement and the finishing commit leaves it 'sending'; at start (``reclaim_at_start``) those
+are put back to pending and sent again: that small window is the only way a message can arrive twice.
+
+Order and retry: one recipient's rows go one after another. A transient failure (a time-out, 5xx, 429) puts
+the row back to pending, due again after 1, 2, 4, 8 s (or Telegram's retry_after, if longer); until then
+none of that recipient's later rows is claimed, so nothing overtakes it. After GIVE_UP_AFTER attempts it is
+marked failed. Fairness: each round takes a few rows per recipient, every recipient's first before anyone's
+second, one recipient's chats taking turns and a crisis chat's rows first (see Outbox.claim_due).
 """
 
 from __future__ import annotations
@@ -10,10 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.bootstrap import Services
 from bot.i18n import LinkFormat, console_link
@@ -32,7 +41,7 @@ BATCH = 200
 # slowest person, so a burst of stickers to one worker cannot hold up everyone else for long.
 PER_PERSON = 3
 GIVE_UP_AFTER = 5
-STUCK_AFTER = timedelta(minutes=5)
+STUCK_AFTER = timedelta(minutes=5)  # a safety net only: a failed send is put back at once, a crash at start
 PURGE_EVERY = timedelta(hours=1)
 QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the meeting is at least this after
 
@@ -83,24 +92,51 @@ async def outgoing_for(services: Services, row: OutboxRow, language: str, link: 
     return [TextOut(text)]
 
 
+async def reclaim_at_start(services: Services) -> int:
+    """Put every row left 'sending' by a crash back to pending (call once at start, before anything is sent);
+    returns how many. Any outbox's rows: the ticker's, and replies queued by the channel."""
+    async with services.store.transaction() as work:
+        count = await work.outbox.reclaim(datetime.max.replace(tzinfo=UTC))
+    if count:
+        log.warning("ticker.reclaimed count=%d", count)
+    return count
+
+
+def retry_delay(attempts: int, error: TelegramError) -> float:
+    """Seconds until the next attempt after ``attempts`` tries: 1, 2, 4, 8 ..., or Telegram's retry_after."""
+    delay = float(2 ** max(attempts - 1, 0))
+    if isinstance(error, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 warns that the int becomes a timedelta: both are read
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            after = error.retry_after
+        delay = max(delay, after.total_seconds() if isinstance(after, timedelta) else float(after))
+    return delay
+
+
+class Round(NamedTuple):
+    claimed: int
+    sent: int
+    retry_in: float | None  # seconds until the soonest retry this round scheduled
+
+
 async def deliver_due(services: Services, push: Push, link: LinkFormat = console_link) -> int:
     """One round: claim due outbox rows (a few per person) and send each once; returns how many were sent."""
-    return (await _round(services, push, link))[1]
+    return (await _round(services, push, link)).sent
 
 
 async def deliver_all(services: Services, push: Push, link: LinkFormat = console_link) -> int:
     """Rounds until nothing due is left; returns how many were sent."""
     total = 0
     while True:
-        claimed, sent = await _round(services, push, link)
-        total += sent
-        if not claimed:
+        done = await _round(services, push, link)
+        total += done.sent
+        if not done.claimed:
             return total
 
 
-async def _round(services: Services, push: Push, link: LinkFormat) -> tuple[int, int]:
+async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     """Rows for one person go in order, one after another; different people are served side by side, so one
-    slow or paced chat does not hold up the others. Returns (claimed, sent)."""
+    slow or paced chat does not hold up the others."""
     now = services.engine.clock()
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
@@ -110,16 +146,27 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> tuple[int,
     for row in rows:
         by_recipient.setdefault(row.recipient, []).append(row)
 
-    async def one_person(queue: list[OutboxRow]) -> int:
+    async def one_person(queue: list[OutboxRow]) -> tuple[int, float | None]:
         sent = 0
-        for row in queue:
-            sent += await _deliver(services, push, link, row, quiet)
-        return sent
+        for index, row in enumerate(queue):
+            done = await _deliver(services, push, link, row, quiet)
+            if isinstance(done, float):  # to be retried: the rest wait for it, unsent and uncounted
+                async with services.store.transaction() as work:
+                    for later in queue[index + 1:]:
+                        assert later.id is not None
+                        await work.outbox.retry(later.id, later.due_at, later.attempts - 1)
+                return sent, done
+            sent += done
+        return sent, None
 
-    return len(rows), sum(await asyncio.gather(*(one_person(queue) for queue in by_recipient.values())))
+    results = await asyncio.gather(*(one_person(queue) for queue in by_recipient.values()))
+    retries = [retry_in for _, retry_in in results if retry_in is not None]
+    return Round(len(rows), sum(sent for sent, _ in results), min(retries, default=None))
 
 
-async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow, quiet: QuietHours) -> int:
+async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow,
+                   quiet: QuietHours) -> int | float:
+    """1 when sent, 0 when finished otherwise, or the seconds until a retry (a float) after a transient error."""
     assert row.id is not None
     async with services.store.transaction() as work:
         contact = await work.contacts.get(row.recipient)
@@ -162,8 +209,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             status, blocked = "failed", True  # blocked the bot
         except TelegramError as error:
             if row.attempts < GIVE_UP_AFTER:
-                log.warning("ticker.retry outbox=%d error=%s", row.id, type(error).__name__)
-                return 0  # stays 'sending' and is reclaimed later
+                return await _retry_later(services, row, error)
+            log.warning("ticker.gave_up outbox=%d attempts=%d error=%s", row.id, row.attempts,
+                        type(error).__name__)
             status = "failed"
     async with services.store.transaction() as work:
         await work.outbox.finish(row.id, status, services.engine.clock())
@@ -174,6 +222,17 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             await shifts.release_contact(work, row.recipient)
     log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
+
+
+async def _retry_later(services: Services, row: OutboxRow, error: TelegramError) -> float:
+    """Back to pending, due again after the backoff; returns the delay."""
+    assert row.id is not None
+    delay = retry_delay(row.attempts, error)
+    async with services.store.transaction() as work:
+        await work.outbox.retry(row.id, services.engine.clock() + timedelta(seconds=delay), row.attempts)
+    log.warning("ticker.retry outbox=%d attempt=%d in=%.0fs error=%s", row.id, row.attempts, delay,
+                type(error).__name__)
+    return delay
 
 
 async def purge_idle(services: Services) -> int:
@@ -242,17 +301,17 @@ async def run_ticker(services: Services, push: Push, link: LinkFormat, every: fl
     purged: datetime | None = None
     while True:
         services.wake.clear()  # before the round: a wake during it means another round at once
-        claimed = 0
+        claimed, retry_in = 0, None
         try:
             await tick_shifts(services)
-            claimed, _ = await _round(services, push, link)
+            claimed, _, retry_in = await _round(services, push, link)
             now = services.engine.clock()
             if purged is None or now - purged >= PURGE_EVERY:
                 await purge_idle(services)
                 purged = now
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
-        if claimed:
+        if claimed and retry_in is None:
             continue  # more may be waiting (only a few rows per person go in one round)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(services.wake.wait(), every)
+        with contextlib.suppress(TimeoutError):  # a retry is due within seconds, not at the next tick
+            await asyncio.wait_for(services.wake.wait(), every if retry_in is None else min(every, retry_in))

@@ -167,8 +167,10 @@ async def my_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: date
 # --- pushes --------------------------------------------------------------------------------------------
 
 
-async def push(work: UnitOfWork, recipient: str, message: Msg, now: datetime) -> None:
-    await work.outbox.add(OutboxRow(recipient, PUSH, dump_msg(message), now))
+async def push(work: UnitOfWork, recipient: str, message: Msg, now: datetime, chat: ChatRow | None = None) -> None:
+    """Queue ``message`` for ``recipient``; a chat's messages keep to the chat's own lane (see chat_lane)."""
+    lane, priority = chat_lane(chat)
+    await work.outbox.add(OutboxRow(recipient, PUSH, dump_msg(message), now, lane=lane, priority=priority))
 
 
 async def poke(work: UnitOfWork, recipient: str, notice: Msg | None, now: datetime) -> None:
@@ -176,8 +178,19 @@ async def poke(work: UnitOfWork, recipient: str, notice: Msg | None, now: dateti
     await work.outbox.add(OutboxRow(recipient, POKE, dump_msg(notice) if notice else {}, now))
 
 
-async def push_media(work: UnitOfWork, recipient: str, label: Msg, kind: str, ref: str, now: datetime) -> None:
-    await work.outbox.add(OutboxRow(recipient, MEDIA, {**dump_msg(label), "media": kind, "ref": ref}, now))
+async def push_media(work: UnitOfWork, recipient: str, label: Msg, kind: str, ref: str, now: datetime,
+                     chat: ChatRow | None = None) -> None:
+    lane, priority = chat_lane(chat)
+    await work.outbox.add(OutboxRow(recipient, MEDIA, {**dump_msg(label), "media": kind, "ref": ref}, now,
+                                    lane=lane, priority=priority))
+
+
+def chat_lane(chat: ChatRow | None) -> tuple[str, int]:
+    """The outbox lane and priority of a chat's messages: a worker with several chats gets them in turns, not
+    sixty from one chat before one from another, and a crisis-flagged chat's messages go first."""
+    if chat is None or chat.id is None:
+        return "", 0
+    return f"chat:{chat.id}", 1 if chat.crisis else 0
 
 
 def worker_label(staff: StaffRow, show_names: bool) -> Msg:
@@ -224,9 +237,9 @@ async def young_says(work: UnitOfWork, chat: ChatRow, now: datetime, kind: str, 
         return False
     label = chat_label(chat)
     if kind == "text":
-        await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now)
+        await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now, chat)
     else:
-        await push_media(work, staff.user_key, label, kind, body, now)
+        await push_media(work, staff.user_key, label, kind, body, now, chat)
     return True
 
 
@@ -280,11 +293,11 @@ async def worker_says(work: UnitOfWork, staff: StaffRow, chat: ChatRow, now: dat
         else:
             kept = body
         await work.chats.add_message(ChatMessageRow(chat.id, now, "staff", kind, kept, staff.id))
-        await push(work, chat.user_key, Msg(N_("chat.from_worker"), {"who": who, "text": body}), now)
+        await push(work, chat.user_key, Msg(N_("chat.from_worker"), {"who": who, "text": body}), now, chat)
     else:
         assert isinstance(body, str)
         await work.chats.add_message(ChatMessageRow(chat.id, now, "staff", kind, body, staff.id))
-        await push_media(work, chat.user_key, who, kind, body, now)
+        await push_media(work, chat.user_key, who, kind, body, now, chat)
 
 
 async def take(work: UnitOfWork, staff: StaffRow, chat: ChatRow, shift: ShiftRow, now: datetime,

@@ -233,7 +233,9 @@ class OutboxRow:
     """A message to push to a person at ``due_at`` (now, or later for reminders): time is data.
 
     ``message`` is a serialised catalog message (flows.messages.dump_msg). Status goes
-    pending -> sending (claimed) -> sent | failed | dropped.
+    pending -> sending (claimed) -> sent | failed | dropped; a transient failure puts it back to pending,
+    due again a few seconds later (``retry``). ``lane`` names the conversation it belongs to (one chat),
+    so that one recipient's conversations take turns; ``priority`` 1 (a crisis chat) goes first.
     """
 
     recipient: str
@@ -245,6 +247,8 @@ class OutboxRow:
     claimed_at: datetime | None = None
     done_at: datetime | None = None
     id: int | None = None
+    lane: str = ""
+    priority: int = 0
 
 
 class Contacts(Protocol):
@@ -256,9 +260,14 @@ class Contacts(Protocol):
 
 class Outbox(Protocol):
     async def add(self, row: OutboxRow) -> int: ...
-    # Pending & due -> sending, oldest first, at most ``per_recipient`` rows of one recipient (so that one
-    # busy chat, paced at one message a second, cannot hold up a whole round).
+    # Pending & due -> sending, at most ``per_recipient`` rows of one recipient (so that one busy chat, paced
+    # at one message a second, cannot hold up a whole round). Fair and in order: higher priority first, then
+    # rows being retried, then one recipient's lanes take turns (each lane oldest first), and the batch
+    # takes every recipient's first row before anyone's second. A recipient with a row waiting to be retried
+    # (pending, attempted, not yet due again) gets nothing, so that no later row overtakes it.
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]: ...
+    # A claimed row back to pending, due at ``due_at`` with ``attempts`` (after a transient send failure).
+    async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None: ...
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...  # and empties the message
     async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
     async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...

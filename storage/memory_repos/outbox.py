@@ -22,14 +22,20 @@ class _Outbox(_Repo):
             raise ValueError("limit must not be negative")
         dump_time(now)
         rows = self._db.rows(OutboxRow, "outbox")
-        taken: dict[str, int] = {}
-        due = []
+        waiting = {row.recipient for row in rows if row.status == "pending" and row.attempts and row.due_at > now}
+        turns: dict[tuple[str, str], int] = {}
+        queues: dict[str, list[tuple[tuple[int, int, int, datetime, int], OutboxRow]]] = {}
         for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):
-            if taken.get(row.recipient, 0) >= (limit if per_recipient is None else per_recipient):
+            if row.recipient in waiting:
                 continue
-            taken[row.recipient] = taken.get(row.recipient, 0) + 1
-            due.append(row)
-        due = due[:limit]
+            turn = turns[row.recipient, row.lane] = turns.get((row.recipient, row.lane), 0) + 1
+            order = (-row.priority, 0 if row.attempts else 1, turn, row.due_at, row.id or 0)
+            queues.setdefault(row.recipient, []).append((order, row))
+        most = limit if per_recipient is None else per_recipient
+        ranked = [(row.priority, nth, row.due_at, row.id or 0, row) for queue in queues.values()
+                  for nth, (_, row) in enumerate(sorted(queue, key=lambda pair: pair[0])[:most], start=1)]
+        ranked.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+        due = [item[4] for item in ranked[:limit]]
         claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1) for row in due]
         for row in claimed:
             self._db.put("outbox", str(row.id), _fields(row))
@@ -40,6 +46,13 @@ class _Outbox(_Repo):
         row = self._db.get(OutboxRow, "outbox", str(outbox_id))
         if row is not None:  # gone (its recipient was deleted meanwhile): nothing left to mark
             self._db.put("outbox", str(outbox_id), _fields(replace(row, status=status, done_at=at, message={})))
+
+    async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None:
+        dump_time(due_at)
+        row = self._db.get(OutboxRow, "outbox", str(outbox_id))
+        if row is not None and row.status == "sending":
+            self._db.put("outbox", str(outbox_id), _fields(replace(row, status="pending", due_at=due_at,
+                                                                     attempts=attempts)))
 
     async def reclaim(self, claimed_before: datetime) -> int:
         dump_time(claimed_before)

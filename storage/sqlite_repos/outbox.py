@@ -11,23 +11,36 @@ from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports import OutboxRow
 from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
-_OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at"
+_OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority"
+# One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports): ``nth`` is a row's
+# place in its recipient's queue, ``turn`` its place in its lane (the lanes take turns).
+_CLAIM = (
+    f"SELECT {_OUTBOX_COLUMNS} FROM ("
+    f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient"
+    "     ORDER BY priority DESC, attempts > 0 DESC, turn, due_at, id) AS nth FROM ("
+    f"    SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient, lane ORDER BY due_at, id) AS turn"
+    "     FROM outbox WHERE status = 'pending' AND due_at <= ? AND recipient NOT IN ("
+    "       SELECT recipient FROM outbox WHERE status = 'pending' AND attempts > 0 AND due_at > ?)"
+    "  )"
+    ") WHERE nth <= ? ORDER BY priority DESC, nth, due_at, id LIMIT ?"
+)
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         id=row[0], recipient=row[1], kind=row[2], message=load_json(row[3]), due_at=load_time(row[4]),
-        status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]),
+        status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]), lane=row[9],
+        priority=row[10],
     )
 
 
 class _Outbox(_Repo):
     async def add(self, row: OutboxRow) -> int:
         return await self._insert(
-            "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, "
+            "priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.recipient, row.kind, dump_json(row.message), dump_time(row.due_at), row.status, row.attempts,
-             _dump(row.claimed_at), _dump(row.done_at)),
+             _dump(row.claimed_at), _dump(row.done_at), row.lane, row.priority),
             row.recipient,
         )
 
@@ -35,13 +48,8 @@ class _Outbox(_Repo):
         """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
-        rows = await self._all(
-            f"SELECT {_OUTBOX_COLUMNS} FROM ("
-            f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY due_at, id) AS nth"
-            "   FROM outbox WHERE status = 'pending' AND due_at <= ?"
-            ") WHERE nth <= ? ORDER BY due_at, id LIMIT ?",
-            (dump_time(now), limit if per_recipient is None else per_recipient, limit),
-        )
+        at = dump_time(now)
+        rows = await self._all(_CLAIM, (at, at, limit if per_recipient is None else per_recipient, limit))
         claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
         await self._db.executemany(
             "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
@@ -56,6 +64,12 @@ class _Outbox(_Repo):
                 "UPDATE outbox SET status = ?, done_at = ?, message = '{}' WHERE id = ?",
                 (status, dump_time(at), outbox_id),
             )
+
+    async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'pending', due_at = ?, attempts = ? WHERE id = ? AND status = 'sending'",
+            (dump_time(due_at), attempts, outbox_id),
+        )
 
     async def reclaim(self, claimed_before: datetime) -> int:
         cursor = await self._db.execute(

@@ -1,8 +1,9 @@
 """An in-process fake Bot API: the `BaseRequest` seam PTB's own tests use.
 
 It answers with valid Telegram JSON, records every call, and fails loudly on a method it does not know.
-It can also hold updates for `getUpdates` (to test polling after a restart) and simulate a user who
-blocked the bot.
+It can also hold updates for `getUpdates` (to test polling after a restart), simulate a user who
+blocked the bot, and fail chosen calls as Telegram does at times (`fail`: 5xx, 429 with retry_after, a
+time-out). ``Call.at`` is when the fake received a call (monotonic), for tests that measure pacing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000001
@@ -31,8 +33,9 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes]
-    at: float
+    at: float  # time.monotonic() when the fake received it
     result: Any = None
+    fault: str = ""  # how the fake failed it (see FakeBotAPI.fail), "" when answered
 
 
 class FakeBotAPI(BaseRequest):
@@ -46,6 +49,7 @@ class FakeBotAPI(BaseRequest):
         self.next_message_id = 1000
         self.webhook: dict[str, Any] = {}
         self._update_event: asyncio.Event | None = None
+        self.faults: list[tuple[str, int | None, str]] = []
 
     # --- BaseRequest -------------------------------------------------------------------------------
     @property
@@ -81,12 +85,32 @@ class FakeBotAPI(BaseRequest):
         chat_id = params.get("chat_id")
         if isinstance(chat_id, int) and chat_id in self.blocked_chats:
             return self._error(403, "Forbidden: bot was blocked by the user")
+        fault = next((f for f in self.faults if f[0] == api_method and f[1] in (None, chat_id)), None)
+        if fault is not None:
+            self.faults.remove(fault)
+            call.fault = fault[2]
+            return self._fault(fault[2])
         call.result = await handler(params) if api_method == "getUpdates" else handler(params)
         return 200, json.dumps({"ok": True, "result": call.result}).encode()
 
     @staticmethod
     def _error(code: int, description: str) -> tuple[int, bytes]:
         return code, json.dumps({"ok": False, "error_code": code, "description": description}).encode()
+
+    def fail(self, method: str, *answers: str, chat_id: int | None = None) -> None:
+        """The next calls of ``method`` (to ``chat_id``, or any chat) fail, one answer each, in turn: "5xx" (502
+        Bad Gateway), "429" (Too Many Requests, retry_after 3) or "timeout"."""
+        assert all(answer in ("5xx", "429", "timeout") for answer in answers), answers
+        self.faults.extend((method, chat_id, answer) for answer in answers)
+
+    def _fault(self, answer: str) -> tuple[int, bytes]:
+        if answer == "timeout":
+            raise TimedOut("fake time-out")
+        if answer == "429":
+            body = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+                    "parameters": {"retry_after": 3}}
+            return 429, json.dumps(body).encode()
+        return self._error(502, "Bad Gateway")
 
     # --- helpers -----------------------------------------------------------------------------------
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:

@@ -1131,12 +1131,54 @@ async def test_claim_due_takes_at_most_so_many_rows_of_one_recipient(store: Stor
         first = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
         second = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
         third = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=1, per_recipient=2)
-    assert [row.kind for row in first] == ["a0", "a1", "b0"]
+    assert [row.kind for row in first] == ["a0", "b0", "a1"], "every recipient's first row before anyone's second"
     assert [row.kind for row in second] == ["a2", "a3"]
     assert [row.kind for row in third] == ["a4"]
     with pytest.raises(ValueError):
         async with store.transaction() as work:
             await work.outbox.claim_due(T0, limit=1, per_recipient=-1)
+
+
+async def test_claim_due_lets_lanes_take_turns_and_a_crisis_lane_go_first(store: Store) -> None:
+    """A worker gets 5 rows from one chat, then 1 from another and 1 from a crisis chat: the crisis row first,
+    then the chats take turns, each in its own order; the lane and priority are stored."""
+    await seed_users(store, "w", "u2")
+    async with store.transaction() as work:
+        for n in range(5):
+            await work.outbox.add(OutboxRow("w", f"a{n}", {}, T0, lane="chat:1"))
+        await work.outbox.add(OutboxRow("w", "b0", {}, T0 + timedelta(seconds=1), lane="chat:2"))
+        await work.outbox.add(OutboxRow("w", "c0", {}, T0 + timedelta(seconds=2), lane="chat:3", priority=1))
+        await work.outbox.add(OutboxRow("u2", "other", {}, T0 + timedelta(seconds=3)))
+    now = T0 + timedelta(minutes=1)
+    async with store.transaction() as work:
+        first = await work.outbox.claim_due(now, limit=10, per_recipient=4)
+        rest = await work.outbox.claim_due(now, limit=10, per_recipient=4)
+    assert [row.kind for row in first] == ["c0", "other", "a0", "b0", "a1"]
+    assert (first[0].lane, first[0].priority, first[2].lane, first[2].priority) == ("chat:3", 1, "chat:1", 0)
+    assert [row.kind for row in rest] == ["a2", "a3", "a4"]
+
+
+async def test_a_row_waiting_for_its_retry_holds_back_its_recipient_only(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    async with store.transaction() as work:
+        failed = await work.outbox.add(OutboxRow("u1", "first", {}, T0))
+        await work.outbox.add(OutboxRow("u1", "second", {}, T0 + timedelta(seconds=1)))
+        await work.outbox.add(OutboxRow("u2", "other", {}, T0 + timedelta(seconds=1)))
+    async with store.transaction() as work:
+        assert [row.kind for row in await work.outbox.claim_due(T0, limit=10)] == ["first"]
+        await work.outbox.retry(failed, T0 + timedelta(seconds=4), 1)
+        await work.outbox.retry(9999, T0, 1)  # gone meanwhile: nothing to put back
+    async with store.transaction() as work:
+        held = await work.outbox.claim_due(T0 + timedelta(seconds=3), limit=10)
+        again = await work.outbox.claim_due(T0 + timedelta(seconds=4), limit=10)
+        [stored] = [row for row in await work.outbox.for_recipient("u1") if row.id == failed]
+    assert [row.kind for row in held] == ["other"], "the second row does not overtake the first"
+    assert [(row.kind, row.attempts) for row in again] == [("first", 2), ("second", 1)]
+    assert (stored.due_at, stored.status) == (T0 + timedelta(seconds=4), "sending")
+    async with store.transaction() as work:
+        await work.outbox.finish(failed, "sent", T0)
+        await work.outbox.retry(failed, T0, 1)  # only a claimed row goes back
+        assert [row.status for row in await work.outbox.for_recipient("u1") if row.id == failed] == ["sent"]
 
 
 async def test_claim_due_with_zero_limit_claims_nothing(store: Store) -> None:

@@ -1,0 +1,125 @@
+"""The outbox through the real Application on the fake Bot API: after a transient send error a person's rows
+stay in order and the failed one is retried within seconds (then given up), rows a crash left 'sending' go
+out at start, one worker's chats take turns and a crisis chat goes first."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from bot.serve import start_channel, stop_channel
+from bot.telegram_app import pusher
+from bot.ticker import GIVE_UP_AFTER, deliver_due
+from flows.messages import Msg
+from storage.ports import OutboxRow
+from tests.bot.harness import Bot, TgUser
+from tests.bot.test_restart import wait_for
+from tests.bot.test_shift_chat import W1, add_workers, flush, open_chat
+from tests.conftest import Clock
+
+
+async def round_(bot: Bot) -> int:
+    push, link = pusher(bot.application)
+    return await deliver_due(bot.services, push, link)
+
+
+def relayed(bot: Bot, since: int = 0) -> list[str]:
+    """The young people's words that reached the worker, in the order the fake received them."""
+    return [m for c in bot.api.calls[since:] if c.method == "sendMessage" and c.params["chat_id"] == W1
+            and not c.fault for m in re.findall(r"\bm\d+-\d+\b", str(c.params["text"]))]
+
+
+async def chats_with_aino(bot: Bot, clock: Clock, catalogs: Catalogs, count: int) -> tuple[TgUser, list[TgUser]]:
+    """Aino on duty with ``count`` young people's chats taken, everything so far delivered."""
+    aino, _ = await add_workers(bot, clock)
+    young = [bot.user(710000000 + n, "fi", f"Y{n}") for n in range(count)]
+    for person in young:
+        await open_chat(person, catalogs)
+        await person.send("alku")
+    await aino.send("/desk")
+    for remaining in range(count, 0, -1):
+        await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": remaining})))
+        await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    await flush(bot)
+    return aino, young
+
+
+# PTB 22 warns, while building a RetryAfter, that its retry_after becomes a timedelta (the ticker reads both).
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
+@pytest.mark.parametrize(("answer", "wait"), [("5xx", 1.0), ("timeout", 1.0), ("429", 3.0)])
+async def test_a_failed_send_is_retried_within_seconds_and_nothing_overtakes_it(
+    bot: Bot, clock: Clock, catalogs: Catalogs, answer: str, wait: float,
+) -> None:
+    _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
+    bot.api.fail("sendMessage", answer, chat_id=W1)
+    mark = len(bot.api.calls)
+    for n in range(3):
+        await young.send(f"m0-{n}")
+    await round_(bot)
+    assert relayed(bot, mark) == [], "the later messages wait for the failed one"
+    assert [c.fault for c in bot.api.calls[mark:] if c.params.get("chat_id") == W1] == [answer]
+    clock.advance(seconds=wait - 0.1)
+    await round_(bot)
+    assert relayed(bot, mark) == [], "backing off (Telegram's retry_after for a 429)"
+    clock.advance(seconds=0.1)
+    await round_(bot)
+    assert relayed(bot, mark) == ["m0-0", "m0-1", "m0-2"], "seconds late, not minutes, and in order"
+
+
+async def test_a_send_that_keeps_failing_is_given_up_and_the_next_goes(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
+    bot.api.fail("sendMessage", *["5xx"] * GIVE_UP_AFTER, chat_id=W1)
+    mark = len(bot.api.calls)
+    await young.send("m0-0")
+    await young.send("m0-1")
+    waits = []
+    for _ in range(GIVE_UP_AFTER - 1):
+        await round_(bot)
+        [row] = [row for row in await outbox_of(bot, W1) if row.status == "pending" and row.attempts]
+        waits.append((row.due_at - clock.now).total_seconds())
+        clock.advance(seconds=waits[-1])
+    assert waits == [1.0, 2.0, 4.0, 8.0] and relayed(bot, mark) == []
+    await round_(bot)
+    assert relayed(bot, mark) == ["m0-1"], "the one given up does not hold up the rest for ever"
+    assert [row.status for row in await outbox_of(bot, W1)].count("failed") == 1
+
+
+async def outbox_of(bot: Bot, telegram_id: int) -> list[OutboxRow]:
+    async with bot.services.store.transaction() as work:
+        return await work.outbox.for_recipient(user_key(bot.services.secret, "tg", telegram_id))
+
+
+async def test_rows_a_crash_left_sending_go_out_at_start(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
+    mark = len(bot.api.calls)
+    await young.send("m0-0")
+    async with bot.services.store.transaction() as work:  # claimed, then the process died before sending
+        assert len(await work.outbox.claim_due(clock.now, 10)) == 1
+    await start_channel(bot.services, bot.application)
+    try:
+        await wait_for(lambda: relayed(bot, mark) == ["m0-0"], bot.api, limit=3.0)
+    finally:
+        await stop_channel(bot.application)
+
+
+async def test_a_workers_chats_take_turns_and_a_crisis_chat_goes_first(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """One young person floods the worker; another's message still goes in the first round, and a third, who
+    wrote crisis words, goes before both."""
+    _, (flooder, other, crisis) = await chats_with_aino(bot, clock, catalogs, 3)
+    mark = len(bot.api.calls)
+    for n in range(20):
+        await flooder.send(f"m0-{n}")
+    await other.send("m1-0")
+    await crisis.send("m2-0 I want to die")
+    await round_(bot)
+    assert relayed(bot, mark) == ["m2-0", "m0-0", "m1-0"], "one round: the crisis chat first, then turns"
+    await round_(bot)
+    assert relayed(bot, mark)[3:] == ["m0-1", "m0-2", "m0-3"]
