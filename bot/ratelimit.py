@@ -1,18 +1,32 @@
-"""Telegram's flood limits: about 30 messages/s per bot (PTB's AIORateLimiter) and 1 message/s per
-private chat, which AIORateLimiter does not pace, so this adds it."""
+"""Telegram's flood limits: about 30 messages/s per bot (PTB's AIORateLimiter) and about 1 message/s per
+private chat (with short bursts allowed), which AIORateLimiter does not pace, so this adds it.
+
+Guarantees, with the defaults (``overall_per_second=30``, ``chat_interval=1``, ``chat_burst=3``):
+
+- A private chat is a token bucket: ``chat_burst`` new messages go at once after a quiet moment (the reply to
+  a person's own tap or message does not wait), then one per ``chat_interval``; in any ``t`` seconds a chat
+  gets at most ``chat_burst + t / chat_interval`` new messages, measured when they leave, so an event loop
+  that wakes a send late cannot bunch the next ones. Pushes and replies share the bucket.
+- One chat's messages leave in the order they were sent (a FIFO lock per chat around the wait).
+- No window of one second holds more than ``overall_per_second`` requests bot-wide (``overall_bucket``).
+- ``answerCallbackQuery`` is never paced (it only stops a button's spinner, and must come quickly); edits
+  (``editMessage*``), chat actions and groups are not paced per chat, only bot-wide.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-# Methods that put a new message into a chat; edits and callback answers are not paced.
+# Methods that put a new message into a chat; edits and callback answers are not paced per chat.
 PACED_PREFIX = "send"
 UNPACED = frozenset({"sendChatAction"})
+NEVER_PACED = frozenset({"answerCallbackQuery"})  # not even bot-wide
 
 
 def overall_bucket(per_second: float) -> tuple[float, float]:
@@ -24,30 +38,33 @@ def overall_bucket(per_second: float) -> tuple[float, float]:
     return burst, burst / max(per_second - burst, per_second / 2)
 
 
-class ChatPacedRateLimiter(BaseRateLimiter[int]):
-    """AIORateLimiter for the bot-wide limit, plus at most one new message per ``chat_interval`` per chat.
+@dataclass
+class _Chat:
+    """One private chat's bucket: ``tokens`` as of ``at`` (monotonic seconds)."""
 
-    Each send reserves the next free slot for its chat before it waits, so concurrent sends to one chat
-    queue up in order instead of racing.
-    """
+    tokens: float
+    at: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class ChatPacedRateLimiter(BaseRateLimiter[int]):
+    """AIORateLimiter for the bot-wide limit, plus a token bucket per private chat (see the module)."""
 
     def __init__(
         self, overall_per_second: float = 30.0, chat_interval: float = 1.0, max_retries: int = 2,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, chat_burst: int = 3,
     ) -> None:
         self._overall = None
         if overall_per_second > 0:
             burst, period = overall_bucket(overall_per_second)
             self._overall = AIORateLimiter(overall_max_rate=burst, overall_time_period=period,
                                            max_retries=max_retries)
-        self.interval = chat_interval  # seconds between new messages in one private chat
+        self.interval = chat_interval  # seconds per new message in one private chat, sustained
+        self.burst = max(1, chat_burst)  # new messages at once after a quiet moment
         self._clock = clock
         self._sleep = sleep
-        self._next_free: dict[int, float] = {}
-        # When each chat's last message actually left: a send the event loop woke late must not let the
-        # next one follow it sooner than the interval.
-        self._last_sent: dict[int, float] = {}
+        self._chats: dict[int, _Chat] = {}
 
     async def initialize(self) -> None:
         if self._overall is not None:
@@ -57,15 +74,23 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         if self._overall is not None:
             await self._overall.shutdown()
 
-    def reserve(self, chat_id: int) -> float:
-        """Reserve this chat's next slot; return how long to wait for it."""
+    def _bucket(self, chat_id: int) -> _Chat:
         now = self._clock()
-        if len(self._next_free) > 10_000:  # forget chats whose slots are long past
-            self._next_free = {chat: at for chat, at in self._next_free.items() if at > now}
-            self._last_sent = {chat: at for chat, at in self._last_sent.items() if at + self.interval > now}
-        slot = max(now, self._next_free.get(chat_id, now))
-        self._next_free[chat_id] = slot + self.interval
-        return slot - now
+        if len(self._chats) > 10_000:  # forget chats whose buckets are full again and nobody waits on
+            self._chats = {chat: state for chat, state in self._chats.items()
+                           if state.lock.locked() or self._tokens(state, now) < self.burst}
+        return self._chats.setdefault(chat_id, _Chat(float(self.burst), now))
+
+    def _tokens(self, state: _Chat, now: float) -> float:
+        return min(float(self.burst), state.tokens + (now - state.at) / self.interval)
+
+    async def take(self, chat_id: int) -> None:
+        """Wait until this chat may get a new message, in the order the sends came, and take its token."""
+        state = self._bucket(chat_id)
+        async with state.lock:
+            while (tokens := self._tokens(state, self._clock())) < 1:
+                await self._sleep((1 - tokens) * self.interval)
+            state.tokens, state.at = tokens - 1, self._clock()
 
     async def process_request(
         self,
@@ -83,19 +108,13 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         )
 
         async def send(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
-            # Paced last, right before the request, so the bot-wide limiter's waiting cannot bunch
-            # one chat's messages together again.
+            # Paced last, right before the request (no await in between), so the bot-wide limiter's waiting
+            # cannot bunch one chat's messages together again.
             if paced:
                 assert isinstance(chat_id, int)
-                wait = self.reserve(chat_id)
-                if wait > 0:
-                    await self._sleep(wait)
-                late = self._last_sent.get(chat_id, float("-inf")) + self.interval - self._clock()
-                if late > 0:
-                    await self._sleep(late)
-                self._last_sent[chat_id] = self._clock()
+                await self.take(chat_id)
             return await callback(*call_args, **call_kwargs)
 
-        if self._overall is None:
+        if self._overall is None or endpoint in NEVER_PACED:
             return await send(*args, **kwargs)
         return await self._overall.process_request(send, args, kwargs, endpoint, data, rate_limit_args)

@@ -270,7 +270,8 @@ def build_application(
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .rate_limiter(rate_limiter or ChatPacedRateLimiter(settings.rate_per_second, settings.chat_interval))
+        .rate_limiter(rate_limiter or ChatPacedRateLimiter(settings.rate_per_second, settings.chat_interval,
+                                                           chat_burst=settings.chat_burst))
         .concurrent_updates(True)
     )
     if request is not None:

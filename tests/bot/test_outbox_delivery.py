@@ -5,7 +5,6 @@ out at start, one worker's chats take turns and a crisis chat goes first."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 

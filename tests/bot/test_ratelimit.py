@@ -1,4 +1,5 @@
-"""Pacing: never more than one new message per interval in a private chat, in order; edits are not paced."""
+"""Pacing: a few new messages at once in a private chat, then one per interval, in order; edits and callback
+answers are not paced. Measured where the fake Bot API received each message, not where the limiter meant to."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.ratelimit import ChatPacedRateLimiter
-from tests.bot.harness import bot_settings, start_bot
+from tests.bot.fakeapi import Call, FakeBotAPI
+from tests.bot.harness import TgUser, bot_settings, start_bot
 from tests.conftest import Clock
 
 
@@ -36,7 +38,8 @@ async def sent(log: list[tuple[str, int, float]], endpoint: str, chat: int, time
 
 async def test_one_message_per_second_per_private_chat_with_fake_time() -> None:
     time = FakeTime()
-    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep)
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep,
+                                   chat_burst=1)
     log: list[tuple[str, int, float]] = []
 
     async def send(endpoint: str, chat: int) -> Any:
@@ -53,42 +56,61 @@ async def test_one_message_per_second_per_private_chat_with_fake_time() -> None:
     assert time.sleeps == [1.0, 1.0]
 
 
-async def test_concurrent_sends_to_one_chat_keep_order_and_spacing() -> None:
+async def test_a_burst_goes_at_once_then_one_per_interval_with_fake_time() -> None:
     time = FakeTime()
-    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep)
-    waits = [limiter.reserve(7) for _ in range(10)]
-    assert waits == [float(i) for i in range(10)]
-    assert limiter.reserve(8) == 0.0
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep,
+                                   chat_burst=3)
+    log: list[tuple[str, int, float]] = []
+    for _ in range(5):
+        await limiter.process_request(sent, (log, "sendMessage", 1, time), {}, "sendMessage", {"chat_id": 1}, None)
+    assert [at - 100.0 for _, _, at in log] == [0.0, 0.0, 0.0, 1.0, 2.0]
+    time.now += 1.5  # a quiet moment refills the bucket, a token and a half of it
+    for _ in range(2):
+        await limiter.process_request(sent, (log, "sendMessage", 1, time), {}, "sendMessage", {"chat_id": 1}, None)
+    assert [at - 100.0 for _, _, at in log[5:]] == [3.5, 4.0]
 
 
-async def test_real_application_spaces_messages_in_one_chat(
+def received(api: FakeBotAPI, chat_id: int) -> list[float]:
+    """When the fake Bot API received each new message to ``chat_id`` (its own monotonic clock)."""
+    return [c.at for c in api.calls if c.method.startswith("send") and c.params.get("chat_id") == chat_id]
+
+
+async def test_real_application_paces_each_chat_as_the_fake_receives_it(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
-    """Ten people at once, three messages each, through the real Application: each chat's messages leave
-    in order, one interval apart (on a fake clock, so the test measures pacing, not the machine)."""
-    time = FakeTime()
-    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=time.sleep)
-    released: dict[int, list[float]] = {}
-    reserve = limiter.reserve
-
-    def spy(chat_id: int) -> float:
-        wait = reserve(chat_id)
-        released.setdefault(chat_id, []).append(time.now + wait)
-        return wait
-
-    limiter.reserve = spy  # type: ignore[method-assign]
+    """Five people, five /help and a tap each, on real time with a short interval: each chat gets its burst at
+    once, then one message per interval as the fake Bot API receives them, in order; callback answers are not
+    held up behind a chat's queue."""
+    interval, burst = 0.15, 2
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=interval, chat_burst=burst)
     bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer, rate_limiter=limiter)
-    users = [bot.user(1000 + i, "en") for i in range(10)]
+    users = [bot.user(1000 + i, "en") for i in range(5)]
     try:
-        for _ in range(3):
-            await asyncio.gather(*(user.send("/help") for user in users))
-        for user in users:
-            sent = [c for c in bot.api.calls if c.method == "sendMessage" and c.params["chat_id"] == user.id]
-            assert len(sent) == 3
-            times = released[user.id]
-            assert all(b - a >= 1.0 for a, b in itertools.pairwise(times)), times
+        await asyncio.gather(*(user.send("/start") for user in users))
+        await asyncio.sleep(interval * burst)  # the buckets fill again
+        questions = [user.last_question() for user in users]
+        for user, question in zip(users, questions, strict=True):
+            bot.api.calls.clear()
+            started = asyncio.get_running_loop().time()  # time.monotonic(), as Call.at
+            helps = (user.send("/help") for _ in range(5))
+            await asyncio.gather(*helps, answer_soon(user, question, started, interval))
+            at = received(bot.api, user.id)
+            assert len(at) == 6, "five /help answers and the answer to the tap"
+            assert at[burst - 1] - at[0] < interval / 2, "the burst goes at once"
+            # In any stretch of n messages after the burst, at least (n - burst) intervals (a little jitter).
+            for first in range(len(at)):
+                for last in range(first + burst, len(at)):
+                    assert at[last] - at[first] >= (last - first - burst + 1) * interval * 0.95, at
     finally:
         await bot.stop()
+
+
+async def answer_soon(user: TgUser, question: Call, started: float, interval: float) -> None:
+    """A button tapped while the chat's messages wait: its answerCallbackQuery goes at once."""
+    await asyncio.sleep(0)
+    await user.tap_data("0|x", question)
+    answers = [c for c in user.api.calls if c.method == "answerCallbackQuery"]
+    assert answers and answers[-1].at - started < interval, "a callback answer never waits"
 
 
 async def test_a_send_woken_late_does_not_let_the_next_follow_too_soon() -> None:
@@ -100,7 +122,8 @@ async def test_a_send_woken_late_does_not_let_the_next_follow_too_soon() -> None
         time.sleeps.append(seconds)
         time.now += seconds + (late.pop() if late else 0.0)
 
-    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=sleep_late)
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=1.0, clock=time, sleep=sleep_late,
+                                   chat_burst=1)
     log: list[tuple[str, int, float]] = []
     for _ in range(3):
         await limiter.process_request(sent, (log, "sendMessage", 5, time), {}, "sendMessage", {"chat_id": 5}, None)

@@ -340,7 +340,7 @@ async def test_ten_chats_at_once_stay_in_order_and_paced(
     times. Every chat gets its messages in order, spaced by the per-chat interval (measured where the fake API
     receives them, so a little scheduling jitter after the limiter is allowed)."""
     interval = 0.05
-    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=0)  # paced only where measured
+    limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=0, chat_burst=1)  # paced where measured
     bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer, rate_limiter=limiter)
     try:
         aino, _ = await add_workers(bot, clock)
