@@ -29,6 +29,7 @@ from telegram.request import BaseRequest
 
 from bot.bootstrap import Services
 from bot.commands import COMMAND_TEXTS
+from bot.flood import FloodGate
 from bot.i18n import LinkFormat
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
@@ -77,6 +78,10 @@ class TelegramChannel:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        settings, crisis = services.settings, services.engine.crisis
+        self.flood = FloodGate(settings.flood_burst, settings.flood_per_second,
+                               lambda: services.engine.clock().timestamp(),
+                               crisis.matches if crisis is not None else lambda text: False)
 
     def key_of(self, update: Update) -> str:
         assert update.effective_user is not None
@@ -99,8 +104,15 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None or update.effective_user is None:
             return
+        key, chat_id = self.key_of(update), chat.id
+
+        async def tell(note: Msg) -> None:
+            await self.send(context, chat_id, [TextOut(self.services.catalogs.text(self.known_language(update), note))])
+
+        if not await self.flood.admit(key, given, tell):  # too fast: told, never silently dropped
+            return
         reply = await self.services.engine.handle(
-            self.key_of(update), given, self.language_hint(update), channel=CHANNEL,
+            key, given, self.language_hint(update), channel=CHANNEL,
             contact=self.services.sealer.seal(chat.id))
         self.services.wake.set()  # what the update queued for others (a chat message) goes out now
         if before_sending is not None:

@@ -26,10 +26,10 @@ _message_ids = itertools.count(1)
 
 
 def bot_settings(db_path: Path, **changes: Any) -> Settings:
-    """Settings for tests: no real token, no pacing waits (pacing has its own tests)."""
+    """Settings for tests: no real token, no pacing waits and no flood limit (each has its own tests)."""
     values: dict[str, Any] = dict(
         telegram_token="123456:TEST-TOKEN", db_path=db_path, secret="test-secret",
-        rate_per_second=0.0, chat_interval=0.0,
+        rate_per_second=0.0, chat_interval=0.0, flood_burst=0,
     )
     values.update(changes)
     return Settings(**values)

@@ -5,9 +5,11 @@ out at start, one worker's chats take turns and a crisis chat goes first."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
+from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.serve import start_channel, stop_channel
@@ -15,7 +17,8 @@ from bot.telegram_app import pusher
 from bot.ticker import GIVE_UP_AFTER, deliver_due
 from flows.messages import Msg
 from storage.ports import OutboxRow
-from tests.bot.harness import Bot, TgUser
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, texts
+from tests.bot.test_identity import deliver
 from tests.bot.test_restart import wait_for
 from tests.bot.test_shift_chat import W1, add_workers, flush, open_chat
 from tests.conftest import Clock
@@ -122,3 +125,35 @@ async def test_a_workers_chats_take_turns_and_a_crisis_chat_goes_first(
     assert relayed(bot, mark) == ["m2-0", "m0-0", "m1-0"], "one round: the crisis chat first, then turns"
     await round_(bot)
     assert relayed(bot, mark)[3:] == ["m0-1", "m0-2", "m0-3"]
+
+
+async def test_sixty_messages_at_once_are_limited_with_a_note_and_hold_nobody_up(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """The flood limit (burst 10, then 1/s): the 11th message gets one polite note, the rest nothing (the note
+    said so) and are not passed on; crisis words always are; another young person's chat goes on at once, and
+    after a few quiet seconds the first one is heard again."""
+    settings = bot_settings(tmp_path / "k.sqlite3", flood_burst=10, flood_per_second=1.0)
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        _, (flooder, other) = await chats_with_aino(bot, clock, catalogs, 2)
+        clock.advance(seconds=20)  # the buckets fill again after opening the chats
+        mark = len(bot.api.calls)
+        replies = [await flooder.send(f"m0-{n}") for n in range(60)]
+        note = catalogs.text("fi", Msg("error.too_fast"))
+        assert [texts(calls) for calls in replies[:10]] == [[]] * 10, "a chat message gets no reply of its own"
+        assert texts(replies[10]) == [note]
+        assert all(calls == [] for calls in replies[11:])
+        help_first = catalogs.text("fi", Msg("crisis.signpost", {"contacts": ""})).split("\n")[0]
+        assert joined(await flooder.send("m0-11 I want to die")).startswith(help_first), "crisis words go through"
+        await other.send("m1-0")
+        await deliver(bot)
+        # The crisis message first (its chat is flagged now), then the two chats in turns.
+        assert relayed(bot, mark) == ["m0-11", "m0-0", "m1-0"] + [f"m0-{n}" for n in range(1, 10)]
+        clock.advance(seconds=3)
+        mark = len(bot.api.calls)
+        assert texts(await flooder.send("m0-70")) == []
+        await deliver(bot)
+        assert relayed(bot, mark) == ["m0-70"]
+    finally:
+        await bot.stop()
