@@ -79,14 +79,17 @@ class Plan:
     relay_chats: int  # anonymous chats open at once in the relay section
     relay_messages: int  # messages each way per chat (twice: unpaced, then paced)
     reminder_cases: tuple[Case, ...]  # (recipients, reminders each, bot-wide cap) of the reminders section
+    walk_taps: int = 34  # updates of one person walking ESY with the default limits (pacing section)
+    reading: float = 1.0  # seconds they read each question before tapping
+    crowd: tuple[int, int] = (200, 2)  # people at once, and updates each, under the bot-wide cap
     think: float = 0.1  # seconds each of them pauses between updates, so the bot is not saturated
 
 
 FULL = Plan(per_user=30, user_counts=(1, 50, 200), draws=20, busy_users=20, busy_per_user=30,
             relay_chats=50, relay_messages=10, reminder_cases=FULL_CASES)
 QUICK = Plan(per_user=10, user_counts=(1, 50, 200), draws=5, busy_users=20, busy_per_user=10,
-             relay_chats=10, relay_messages=3, reminder_cases=QUICK_CASES)
-SECTIONS = ("throughput", "drawing", "relay", "reminders")
+             relay_chats=10, relay_messages=3, reminder_cases=QUICK_CASES, walk_taps=12)
+SECTIONS = ("throughput", "drawing", "relay", "reminders", "pacing")
 
 
 # --- instruments ------------------------------------------------------------------------------------
@@ -236,7 +239,7 @@ class KaariUnderTest:
 
     def __init__(self, db_path: Path, drawer: Drawer, catalogs: Catalogs) -> None:
         self.settings = Settings(telegram_token=TOKEN, db_path=db_path, secret="bench-secret",
-                                 rate_per_second=0.0, chat_interval=0.0)
+                                 rate_per_second=0.0, chat_interval=0.0, flood_burst=0)
         self.drawer, self.catalogs = drawer, catalogs
         self.api = RecordingAPI()
         self.errors = 0
@@ -431,6 +434,10 @@ async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
                                             drawer, catalogs)
             if "reminders" in sections:
                 lines += [""] + await reminders(plan.reminder_cases, Path(tmp), drawer, catalogs)
+            if "pacing" in sections:
+                from bench.pacing import pacing  # it builds on this module's fake and script
+
+                lines += [""] + await pacing(plan.walk_taps, plan.reading, *plan.crowd, drawer, catalogs)
     finally:
         await drawer.close()
     return "\n".join(lines)
