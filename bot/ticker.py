@@ -297,21 +297,27 @@ async def tick_shifts(services: Services) -> None:
 
 async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:
     """Shifts, deliveries and purges until cancelled; one failed round is logged, never fatal. A handled update
-    wakes it early, so that a chat message goes out at once."""
+    wakes it early, so that a chat message goes out at once; a send to retry wakes it when it is due."""
     purged: datetime | None = None
+    loop = asyncio.get_running_loop()
+    retry_at = float("inf")  # loop time of the soonest retry scheduled and not yet waited for
     while True:
         services.wake.clear()  # before the round: a wake during it means another round at once
-        claimed, retry_in = 0, None
+        claimed = 0
         try:
             await tick_shifts(services)
             claimed, _, retry_in = await _round(services, push, link)
+            if retry_in is not None:  # a little after it is due, so that the round finds it due
+                retry_at = min(retry_at, loop.time() + retry_in + 0.05)
             now = services.engine.clock()
             if purged is None or now - purged >= PURGE_EVERY:
                 await purge_idle(services)
                 purged = now
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
-        if claimed and retry_in is None:
+        if claimed:
             continue  # more may be waiting (only a few rows per person go in one round)
-        with contextlib.suppress(TimeoutError):  # a retry is due within seconds, not at the next tick
-            await asyncio.wait_for(services.wake.wait(), every if retry_in is None else min(every, retry_in))
+        if retry_at <= loop.time():
+            retry_at = float("inf")  # the round just run came after it
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.wake.wait(), min(every, max(retry_at - loop.time(), 0.0)))

@@ -4,6 +4,7 @@ out at start, one worker's chats take turns and a crisis chat goes first."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -157,3 +158,24 @@ async def test_sixty_messages_at_once_are_limited_with_a_note_and_hold_nobody_up
         assert relayed(bot, mark) == ["m0-70"]
     finally:
         await bot.stop()
+
+
+async def test_the_running_ticker_retries_when_due_not_at_its_next_tick(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """A failed send is retried about a second later by the running ticker, even when another update woke it
+    meanwhile (a round with nothing to send must not push the retry back to the 5 s tick)."""
+    _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
+    bot.api.fail("sendMessage", "5xx", chat_id=W1)
+    mark = len(bot.api.calls)
+    await start_channel(bot.services, bot.application)
+    try:
+        await young.send("m0-0")
+        await wait_for(lambda: any(c.fault for c in bot.api.calls[mark:]), bot.api, limit=3.0)
+        await asyncio.sleep(0.1)
+        await bot.user(720000000, "fi").send("/help")  # wakes the ticker: a round with nothing due
+        await asyncio.sleep(0.3)  # that round runs before the retry is due
+        clock.advance(seconds=1)
+        await wait_for(lambda: relayed(bot, mark) == ["m0-0"], bot.api, limit=2.5)
+    finally:
+        await stop_channel(bot.application)
