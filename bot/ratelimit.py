@@ -9,8 +9,9 @@ Guarantees, with the defaults (``overall_per_second=30``, ``chat_interval=1``, `
   that wakes a send late cannot bunch the next ones. Pushes and replies share the bucket.
 - One chat's messages leave in the order they were sent (a FIFO lock per chat around the wait).
 - No window of one second holds more than ``overall_per_second`` requests bot-wide (``overall_bucket``).
-- ``answerCallbackQuery`` is never paced (it only stops a button's spinner, and must come quickly); edits
-  (``editMessage*``), chat actions and groups are not paced per chat, only bot-wide.
+- ``answerCallbackQuery`` is never paced (it only stops a button's spinner, and must come quickly): it names
+  no chat, and AIORateLimiter counts only requests to a chat. Edits (``editMessage*``), chat actions and
+  groups are not paced per chat, only bot-wide.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 # Methods that put a new message into a chat; edits and callback answers are not paced per chat.
 PACED_PREFIX = "send"
 UNPACED = frozenset({"sendChatAction"})
-NEVER_PACED = frozenset({"answerCallbackQuery"})  # not even bot-wide
 
 
 def overall_bucket(per_second: float) -> tuple[float, float]:
@@ -115,6 +115,6 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
                 await self.take(chat_id)
             return await callback(*call_args, **call_kwargs)
 
-        if self._overall is None or endpoint in NEVER_PACED:
+        if self._overall is None:
             return await send(*args, **kwargs)
         return await self._overall.process_request(send, args, kwargs, endpoint, data, rate_limit_args)

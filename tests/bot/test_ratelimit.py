@@ -139,3 +139,25 @@ def test_the_bot_wide_bucket_never_lets_a_second_hold_more_than_the_cap() -> Non
         refill_per_second = burst / period
         assert burst + refill_per_second <= cap + 1e-9, cap  # the full bucket plus a second of refill
         assert refill_per_second >= 0.5 * cap, "still most of the cap, sustained"
+
+
+async def test_callback_answers_are_not_held_by_the_bot_wide_limit() -> None:
+    """With the bot-wide bucket spent, a button's answer still goes at once; an edit (to a chat) waits for it."""
+    limiter = ChatPacedRateLimiter(overall_per_second=2.0, chat_interval=0)
+    await limiter.initialize()
+    loop = asyncio.get_running_loop()
+    at: dict[str, list[float]] = {}
+
+    async def call(endpoint: str) -> bool:
+        at.setdefault(endpoint, []).append(loop.time())
+        return True
+
+    try:
+        started = loop.time()
+        for endpoint in ("editMessageText", "editMessageText", "answerCallbackQuery", "answerCallbackQuery"):
+            data = {"callback_query_id": "1"} if endpoint.startswith("answer") else {"chat_id": 5, "message_id": 1}
+            await limiter.process_request(call, (endpoint,), {}, endpoint, data, None)
+        assert max(at["answerCallbackQuery"]) - max(at["editMessageText"]) < 0.1, at
+        assert max(at["editMessageText"]) - started >= 0.4, "the second edit waited for the bot-wide bucket"
+    finally:
+        await limiter.shutdown()
