@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.flood import NOTE, NOTE_EVERY, FloodGate
 from flows import inputs
 
@@ -33,3 +35,16 @@ def test_a_burst_then_one_a_second_with_a_note_now_and_then() -> None:
 def test_a_burst_of_zero_is_no_limit() -> None:
     gate = FloodGate(0, 1.0, Seconds())
     assert all(gate.check("a", inputs.Text("x")) == (True, None) for _ in range(100))
+
+
+def test_the_limits_are_read_from_the_environment() -> None:
+    from bot.settings import Settings, SettingsError, load_settings
+
+    default = load_settings({})
+    assert (default.chat_burst, default.flood_burst, default.flood_per_second) == (3, 10, 1.0)
+    changed = load_settings({"KAARI_CHAT_BURST": "4", "KAARI_FLOOD_BURST": "0", "KAARI_FLOOD_PER_SECOND": "0.5"})
+    assert (changed.chat_burst, changed.flood_burst, changed.flood_per_second) == (4, 0, 0.5)
+    assert load_settings({"KAARI_CHAT_BURST": "0"}).chat_burst == 1, "at least one message goes at once"
+    with pytest.raises(SettingsError, match="KAARI_FLOOD_BURST"):
+        load_settings({"KAARI_FLOOD_BURST": "-1"})
+    assert Settings().flood_burst == default.flood_burst
