@@ -33,7 +33,7 @@ class Settings:
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
     flood_burst: int = 10  # messages a person may send at once before the flood limit (0: no limit)
-    flood_per_second: float = 1.0  # then this many a second
+    flood_per_second: float = 2.0  # then this many a second (a quick tapper walking ESY never meets it)
     draw_workers: int = 1
     log_level: str = "INFO"
     data_key: str = ""

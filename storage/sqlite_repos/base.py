@@ -51,13 +51,14 @@ class _Repo:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    # One hop to aiosqlite's thread per query: a cursor's execute, fetch and close are three, and under load
+    # the hops, not SQLite, were most of an update's cost (docs/benchmarks.md).
     async def _one(self, sql: str, params: Sequence[Any]) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = list(await self._db.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any]) -> Iterable[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchall()
+        return await self._db.execute_fetchall(sql, params)
 
     async def _insert(self, sql: str, params: Sequence[Any], *user_keys: str | None) -> int:
         async with _constraints(self._db, *user_keys):

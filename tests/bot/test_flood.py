@@ -41,7 +41,7 @@ def test_the_limits_are_read_from_the_environment() -> None:
     from bot.settings import Settings, SettingsError, load_settings
 
     default = load_settings({})
-    assert (default.chat_burst, default.flood_burst, default.flood_per_second) == (3, 10, 1.0)
+    assert (default.chat_burst, default.flood_burst, default.flood_per_second) == (3, 10, 2.0)
     changed = load_settings({"KAARI_CHAT_BURST": "4", "KAARI_FLOOD_BURST": "0", "KAARI_FLOOD_PER_SECOND": "0.5"})
     assert (changed.chat_burst, changed.flood_burst, changed.flood_per_second) == (4, 0, 0.5)
     assert load_settings({"KAARI_CHAT_BURST": "0"}).chat_burst == 1, "at least one message goes at once"
