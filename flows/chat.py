@@ -209,7 +209,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         service = by_id[conv.data["service"]]
         return Ask(Msg(N_("chat.intro"), {"service": service.name, "opening": service.opening}),
                    (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE,
-                   media=True)
+                   media=True, passes_on=True)
 
     def out_of_hours(conv: Conversation, key: str) -> Msg:
         """The next opening, where to turn now and what else is open: before a first message out of hours
@@ -217,17 +217,16 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         service = by_id[conv.data["service"]]
         upcoming = conv.data.get("next")
         when: Msg | Period = _period(upcoming) if upcoming else Msg(N_("chat.no_opening_soon"))
-        places = tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail}) for c in crisis.contacts)
         open_now = tuple(Msg(N_("chat.open_now_line"), {"service": by_id[other].name})
                          for other in conv.data.get("open_now", []) if other in by_id)
         return Msg(key, {
-            "service": service.name, "when": when, "places": Lines(places),
+            "service": service.name, "when": when, "places": crisis.help((), conv.language),
             "open_now": Msg(N_("chat.open_now"), {"services": Lines(open_now)}) if open_now else "",
         })
 
     def view_closed(conv: Conversation) -> Ask:
         return Ask(out_of_hours(conv, N_("chat.closed")), (Option(MENU, Msg(N_("chat.back_to_menu"))),),
-                   free_text=True, max_length=MAX_MESSAGE, media=True)
+                   free_text=True, max_length=MAX_MESSAGE, media=True, passes_on=True)
 
     def view_talk(conv: Conversation) -> Ask:
         who = conv.data.get("who")
@@ -240,7 +239,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         else:
             prompt = Msg(N_("chat.waiting"), {"place": conv.data.get("place", 1)})
         return Ask(prompt, (Option(END, Msg(N_("chat.end"))),), free_text=True, max_length=MAX_MESSAGE,
-                   media=True, quiet=True)
+                   media=True, quiet=True, passes_on=True)
 
     def _who(who: dict[str, str]) -> Msg:
         return shifts.label_of(who["title"], who["name"], setup.show_names)

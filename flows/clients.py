@@ -130,7 +130,8 @@ def clients_flow(
 
     def view_message(conv: Conversation) -> Ask:
         return Ask(Msg(N_("clients.ask_message"), {"nickname": conv.data["card"]["nickname"]}),
-                   (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True)
+                   (Option(BACK_TO_CARD, Msg(N_("clients.cancel_message"))),), free_text=True,
+                   passes_on=True)
 
     async def refresh(conv: Conversation) -> None:
         """Coming back to the card (after the meeting screens, say): it shows the client as they are now."""

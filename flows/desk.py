@@ -328,7 +328,8 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         label = Msg(N_("chat.label_crisis") if conv.data.get("crisis") else N_("chat.label"),
                     {"number": conv.data["chat"]})
         prompt = N_("desk.sent") if conv.data.get("sent") else N_("desk.talk")
-        return Ask(Msg(prompt, {"chat": label}), tuple(options), free_text=True, max_length=MAX_MESSAGE, media=True)
+        return Ask(Msg(prompt, {"chat": label}), tuple(options), free_text=True, max_length=MAX_MESSAGE, media=True,
+                   passes_on=True)
 
     def not_sent(event: Any) -> None:
         event.model.data.pop("sent", None)

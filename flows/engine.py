@@ -19,7 +19,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from flows import inputs
 from flows.crisis import Crisis
-from flows.messages import LANGUAGES, N_, Lines, Msg
+from flows.messages import LANGUAGES, N_, Msg
 from flows.results import (
     BACK,
     CANCEL,
@@ -46,6 +46,8 @@ MAX_TEXT = 1000
 _PENDING = "_pending"
 _HISTORY = "_history"
 _RETURN = "_return"
+# The step whose question last had crisis words held back as its answer.
+_HELD = "_crisis_held"
 RIGHTS = frozenset({"forget", "mydata", "consent"})
 
 
@@ -151,7 +153,8 @@ class Engine:
             # Checked before the flow sees the text, so that a chat can put the person first in the queue.
             written = given.text if isinstance(given, inputs.Text) else (
                 given.caption if isinstance(given, inputs.Media) else "")
-            conv.crisis = reply.crisis = self.crisis is not None and bool(written) and self.crisis.matches(written)
+            categories = self.crisis.matching(written) if self.crisis is not None and written else ()
+            conv.crisis = reply.crisis = bool(categories)
             ended = await self._refresh(conv, reply)
             # Rights come first: /forget, /mydata and /consent are never held up by a gate.
             rights = (isinstance(given, inputs.Command) and given.name in RIGHTS) or self.flows[conv.flow].ungated
@@ -167,11 +170,11 @@ class Engine:
                 await self._enter(conv, gated[0], reply, gated[1])
             else:
                 await self._dispatch(conv, given, user, is_new, reply)
-            if self.crisis is not None and reply.crisis:
-                # Signposting first, whatever the flow does with the text; the log names no words.
-                log.warning("engine.crisis user=%s flow=%s", key[:12], conv.flow)
-                contacts = Lines(tuple(Msg(N_("crisis.contact"), {"name": c.name, "detail": c.detail})
-                                       for c in self.crisis.contacts))
+            if self.crisis is not None and categories:
+                # The help that fits the words comes first, whatever the flow does with the text; the log
+                # names categories, never words.
+                log.warning("engine.crisis user=%s flow=%s categories=%s", key[:12], conv.flow, ",".join(categories))
+                contacts = self.crisis.help(categories, user.language)
                 reply.results.insert(0, Say(Msg(N_("crisis.signpost"), {"contacts": contacts})))
             reply.language = user.language
             if not conv.erased:
@@ -315,7 +318,8 @@ class Engine:
                 Option(HELP, Msg(N_("control.help"))),
             )
         max_length = ask.max_length or (MAX_TEXT if ask.free_text else 0)
-        return Ask(ask.prompt, ask.options, ask.free_text, controls, conv.step, max_length, ask.media, ask.quiet)
+        return Ask(ask.prompt, ask.options, ask.free_text, controls, conv.step, max_length, ask.media, ask.quiet,
+                   ask.passes_on)
 
     def _show(self, conv: Conversation, reply: Reply, *before: Msg) -> None:
         reply.results.extend(Say(msg) for msg in before)
@@ -384,8 +388,25 @@ class Engine:
             self._show(conv, reply, Msg(N_("error.empty")))
         elif len(text) > ask.max_length:
             self._show(conv, reply, Msg(N_("error.too_long"), {"max": ask.max_length, "length": len(text)}))
+        elif self._hold_back(conv, ask):
+            # Crisis words as an answer (a wish, a comment): the help comes first and nothing is saved; the
+            # same question again, so they can answer when they want to.
+            self._show(conv, reply, Msg(N_("crisis.not_saved")))
         else:
             await self._answer(conv, "text", reply, text=text, reply_to=reply_to)
+
+    @staticmethod
+    def _hold_back(conv: Conversation, ask: Ask) -> bool:
+        """Whether typed crisis words must not be taken as this question's answer. Not where the text is passed
+        on to a person (a chat: a worker must see it), not from staff (they write records about others),
+        and only once per question: given again after the help, it is what the person means to answer."""
+        if not conv.crisis or ask.passes_on or conv.who.staff is not None:
+            conv.data.pop(_HELD, None)
+            return False
+        if conv.data.pop(_HELD, None) == conv.step:
+            return False
+        conv.data[_HELD] = conv.step
+        return True
 
     async def _answer(self, conv: Conversation, trigger: str, reply: Reply, **given: Any) -> None:
         ask = self.view(conv)

@@ -20,7 +20,7 @@ def is_client(who: Who) -> bool:
 
 def relay_flow() -> FlowSpec:
     def view_write(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("relay.ask")), free_text=True)
+        return Ask(Msg(N_("relay.ask")), free_text=True, passes_on=True)
 
     async def send(event: Any) -> None:
         conv: Conversation = event.model

@@ -43,6 +43,9 @@ class Ask:
     # A conversation (a chat): an answer that keeps the state is passed on without showing the question
     # again, and the question's buttons stay valid.
     quiet: bool = False
+    # Typed text here is a message passed on to a person (a chat, a note to a worker): crisis words in it are
+    # its content and go on with it. Elsewhere such an answer is held back once and the question asked again.
+    passes_on: bool = False
 
 
 @dataclass(frozen=True)

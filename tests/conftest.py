@@ -74,3 +74,20 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await store.migrate()
     yield store
     await store.close()
+
+
+# Hit and false-alarm rates of the crisis corpus, per language, shown at the end of every run.
+CRISIS_RATES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def crisis_rates() -> dict[str, str]:
+    return CRISIS_RATES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the crisis corpus's rates, so a drop is seen even while the suite is green."""
+    if CRISIS_RATES:
+        terminalreporter.section("crisis corpus")
+        for language, line in sorted(CRISIS_RATES.items()):
+            terminalreporter.write_line(f"{language}: {line}")
