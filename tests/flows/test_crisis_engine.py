@@ -17,6 +17,7 @@ from flows.messages import Lines, Msg
 from flows.results import Ask, Say
 from flows.spec import Conversation, FlowSpec
 from storage.memory import MemoryStore
+from storage.ports import StaffRow, UserRow
 from tests.conftest import Clock
 from tests.flows.test_engine import Catalog, Chat, question, said, stored_conversation, wish_of_first_area
 
@@ -96,3 +97,14 @@ async def test_swedish_help_for_suicidal_words_lists_the_swedish_line_and_112_fi
     engine = Engine(memory_store, {"menu": passing_flow(True)}, clock, crisis=load_crisis())
     reply = await engine.handle("k", inputs.Text("jag vill dö"), "sv")
     assert numbers(reply.results[0])[:3] == ["112", "09 2525 0111", "09 2525 0112"]
+
+
+async def test_a_workers_record_with_crisis_words_is_kept_at_once(memory_store: MemoryStore, clock: Clock) -> None:
+    """Staff write about others (a meeting memo, a note): the help is shown, the text is not held back."""
+    async with memory_store.transaction() as work:
+        await work.users.save(UserRow("w", "fi", clock(), clock()))
+        await work.staff.add(StaffRow("Aino", "sosiaaliohjaaja", "Kaari", False, True, clock(), user_key="w"))
+    engine = Engine(memory_store, {"menu": passing_flow(False)}, clock, crisis=load_crisis())
+    reply = await engine.handle("w", inputs.Text("asiakas kertoi että isä lyö"), "fi")
+    assert reply.crisis and said(reply) == ["crisis.signpost"]
+    assert (await stored_conversation(memory_store, "w")).data["got"] == ["asiakas kertoi että isä lyö"]
