@@ -96,7 +96,7 @@ async def test_swedish_help_for_suicidal_words_lists_the_swedish_line_and_112_fi
 ) -> None:
     engine = Engine(memory_store, {"menu": passing_flow(True)}, clock, crisis=load_crisis())
     reply = await engine.handle("k", inputs.Text("jag vill dö"), "sv")
-    assert numbers(reply.results[0])[:3] == ["112", "09 2525 0111", "09 2525 0112"]
+    assert numbers(reply.results[0])[:3] == ["112", "09 2525 0112", "09 2525 0111"]
 
 
 async def test_a_workers_record_with_crisis_words_is_kept_at_once(memory_store: MemoryStore, clock: Clock) -> None:
