@@ -1,16 +1,28 @@
-"""A started Kaari on the fake Bot API, stopped after the test."""
+"""A started Kaari on the fake Bot API, stopped after the test; every fake Bot API checked at the end."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from tests.bot import fakeapi
 from tests.bot.harness import Bot, bot_settings, start_bot
 from tests.conftest import Clock
+
+
+@pytest.fixture(autouse=True)
+def strict_fake_api() -> Iterator[None]:
+    """Fail the test if any fake Bot API it created was called as Telegram would refuse (the bot itself
+    only logs such an error, so without this a refused message would pass unseen)."""
+    fakeapi.LIVE.clear()
+    yield
+    apis, fakeapi.LIVE[:] = list(fakeapi.LIVE), []
+    for api in apis:
+        api.check()
 
 
 @pytest.fixture

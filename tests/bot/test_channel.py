@@ -17,7 +17,7 @@ from bot.keys import user_key
 from bot.serve import start_channel, stop_channel
 from flows.instrument import Instrument
 from flows.messages import Msg
-from tests.bot.fakeapi import Call, FakeBotAPI, UnknownMethod
+from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, bot_settings, joined, start_bot
 from tests.conftest import Clock
 
@@ -95,13 +95,6 @@ async def test_an_unexpected_error_gets_a_polite_localized_answer(
     calls = await user.send("hello there")
     assert [type(error) for error in bot.errors] == [RuntimeError]
     assert joined(calls) == catalogs.text("en", Msg("error.internal"))
-
-
-async def test_the_fake_api_fails_on_unknown_methods() -> None:
-    api = FakeBotAPI()
-    with pytest.raises(UnknownMethod):
-        await api.do_request("https://api.telegram.org/bot1:x/sendTelepathy", "POST")
-    assert api.calls[-1].method == "sendTelepathy"
 
 
 def free_port() -> int:
