@@ -27,6 +27,7 @@ from tests.conftest import Clock
 ROLES = ("anonymous", "client", "client_work_only", "ended_client", "participant", "responsible", "pair",
          "unrelated", "coordinator", "removed")
 TG = {role: 555000100 + number for number, role in enumerate(ROLES)}
+STAFF = ROLES[5:]  # in this order: ids are stable
 CLIENTS = {"client", "client_work_only"}
 WORKERS = {"responsible", "pair", "unrelated"}
 EVERYONE = set(ROLES)
@@ -76,7 +77,7 @@ async def seed(bot: Bot, clock: Clock) -> World:
             await work.users.save(UserRow(keys[role], "en", now, now))
         staff = {role: await work.staff.add(StaffRow(
             role.title(), "ohjaaja", "Oulunkaari", role == "coordinator", role != "coordinator", now,
-            keys[role], active=role != "removed")) for role in (*WORKERS, "coordinator", "removed")}
+            keys[role], active=role != "removed")) for role in STAFF}
         clients = {}
         for role, consents in (("client", ("work", "exchange", "storage", "reminders")),
                                ("client_work_only", ("work",)), ("ended_client", ("work", "exchange"))):
