@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+import string
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +20,7 @@ from bot.i18n import Catalogs
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
+from flows.messages import LANGUAGES
 from storage.ports import Store
 from tests.bot.fakeapi import Call, FakeBotAPI
 
@@ -171,3 +174,20 @@ def texts(calls: list[Call]) -> list[str]:
 
 def joined(calls: list[Call]) -> str:
     return "\n".join(texts(calls))
+
+
+def catalog_pattern(catalogs: Catalogs, key: str, language: str) -> re.Pattern[str]:
+    """A regex for the catalog text ``key`` in ``language`` with any value in its placeholders."""
+    parsed = list(string.Formatter().parse(catalogs.messages[language][key]))
+    # A placeholder that ends the text takes the rest of it; others take as little as they can.
+    parts = [re.escape(literal) + (("(.+)" if index == len(parsed) - 1 else "(.+?)") if name else "")
+             for index, (literal, name, _, _) in enumerate(parsed)]
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def said(catalogs: Catalogs, key: str, text: str | Call, languages: tuple[str, ...] = LANGUAGES) -> bool:
+    """Whether ``text`` (or a sent call's text) contains the catalog text ``key`` in one of ``languages``,
+    whatever its placeholders hold: tests assert on catalog ids, not on English words."""
+    if isinstance(text, Call):
+        text = str(text.params.get("text") or text.params.get("caption") or "")
+    return any(catalog_pattern(catalogs, key, language).search(text) for language in languages)

@@ -17,7 +17,7 @@ from bot.i18n import Catalogs
 from flows.messages import Msg
 from tests.bot import fakeapi
 from tests.bot.fakeapi import FakeBotAPI, UnknownMethod, Violation
-from tests.bot.harness import Bot, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_rights import linked_client
 from tests.conftest import Clock
 
@@ -196,3 +196,12 @@ async def test_an_export_document_keeps_its_file_name(bot: Bot, catalogs: Catalo
     assert documents and all(d.file_names["document"] == d.result["document"]["file_name"] for d in documents)
     assert all(d.file_names["document"].endswith((".json", ".txt", ".csv", ".pdf")) for d in documents)
     assert joined(calls)
+
+
+def test_said_finds_a_catalog_text_whatever_its_placeholders_and_language(catalogs: Catalogs) -> None:
+    fi = catalogs.text("fi", Msg("meeting.memo_next", {"when": "pe 18.12. klo 14"}))
+    assert said(catalogs, "meeting.memo_next", f"Muistio\n{fi}\nKiitos")
+    assert not said(catalogs, "meeting.memo_next", fi, ("en",))
+    assert not said(catalogs, "meeting.memo_ended", fi)
+    pattern = catalog_pattern(catalogs, "meeting.memo_next", "en")
+    assert pattern.fullmatch("Next meeting: Fri 18 Dec, 14:00.") and not pattern.fullmatch("Next meeting.")

@@ -15,7 +15,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.messages import Msg
 from flows.schedule import HELSINKI
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_preparation import en
 from tests.bot.test_rights import linked_client
@@ -68,11 +68,12 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     assert due == ["Fri 12:00", "Wed 14:00"]
     clock.now = clock.now.replace(day=25, hour=12, minute=1)  # Wednesday 14:01 in Helsinki
     await deliver(bot)
-    assert "Reminder: network meeting Fri 27 Nov, 14:00" in await sent_texts(bot, CLIENT)
+    reminded = await sent_texts(bot, CLIENT)
+    assert said(catalogs, "meeting.reminder", reminded) and "Fri 27 Nov, 14:00" in reminded
     clock.now = clock.now.replace(day=27, hour=12, minute=30)  # the bot was down over Friday's 12:00 one
     mark = len(bot.api.calls)
     await deliver(bot)
-    assert not [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))], "dropped late"
+    assert not [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)], "dropped late"
 
     # The record: promises, then the next meeting is required.
     worker = await open_meetings(bot, catalogs)
@@ -97,7 +98,8 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     mark = len(bot.api.calls)
     await deliver(bot)
     memo = "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT)
-    assert "Memo of the network meeting" in memo and "Next meeting: Fri 18 Dec, 14:00" in memo
+    assert said(catalogs, "meeting.memo", memo) and "Fri 18 Dec, 14:00" in memo
+    assert said(catalogs, "meeting.memo_next", memo)
     assert "Topics:\n• My rent" in memo, "the young person's topics are in the memo"
     async with bot.services.store.transaction() as work:
         checkins = [row for row in await work.outbox.for_recipient(key) if row.kind == "checkin"]
@@ -119,7 +121,8 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     mark = len(bot.api.calls)
     await deliver(bot)
     checkin = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
-    assert 'Did you manage this: "Call the housing office"' in str(checkin[0].params["text"])
+    checkin_text = catalog_pattern(catalogs, "meeting.checkin", "en").search(str(checkin[0].params["text"]))
+    assert checkin_text and checkin_text.group(1) == "Call the housing office"
     assert en(catalogs, "promises.mark_done", promise="Call the housing office") in client.labels()
 
     # The young person marks their own promise done with a note, and asks for help with nothing else.
@@ -187,7 +190,7 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     await deliver(bot)
     assert catalogs.text("fi", Msg("notify.participant_unreachable", {"name": "Sanna"})) in await sent_texts(
         bot, WORKER)
-    assert "Reminder" in await sent_texts(bot, CLIENT)
+    assert said(catalogs, "meeting.reminder", await sent_texts(bot, CLIENT))
 
     # The record: a promise by Mr Koski (no Telegram) is in the memo the worker files; the young person gets it.
     clock.now = clock.now.replace(day=27, hour=13, minute=30)
@@ -217,7 +220,7 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     await deliver(bot)
     to_client = "\n".join(str(c.params.get("text", "")) for c in bot.api.calls[mark:]
                           if c.params.get("chat_id") == CLIENT)
-    assert "The work ends on" in to_client and "/feedback" in to_client
+    assert said(catalogs, "meeting.memo_ended", to_client) and "/feedback" in to_client
 
     # The young person's feedback, on the five-step scale.
     await client.send("/feedback")
@@ -290,8 +293,7 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
         assert not bot.api.calls[mark:], "claimed rows wait for the stuck time: no double while one may be in flight"
         clock.advance(minutes=6)
         await deliver(bot)
-        reminders = [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
-                     or "Muistutus" in str(c.params.get("text", ""))]
+        reminders = [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)]
         assert sorted(c.params["chat_id"] for c in reminders) == sorted([CLIENT, WORKER]), "once each"
     finally:
         await bot.stop()
@@ -300,12 +302,10 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
     try:
         mark = len(bot.api.calls)
         await deliver(bot)
-        assert not [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
-                    or "Muistutus" in str(c.params.get("text", ""))]
+        assert not [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)]
         clock.now = clock.now.replace(day=27, hour=10, minute=5)  # Friday 12:05: the two-hour reminder
         await deliver(bot)
-        reminders = [c for c in bot.api.calls[mark:] if "Reminder" in str(c.params.get("text", ""))
-                     or "Muistutus" in str(c.params.get("text", ""))]
+        reminders = [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)]
         assert [c.params["chat_id"] for c in reminders] == [CLIENT, WORKER], "client first, then the worker"
     finally:
         await bot.stop()
@@ -388,8 +388,7 @@ async def test_after_review_links_dates_cancelling_topics_and_cycles(
     clock.now = clock.now.replace(month=12, day=4, hour=10, minute=30)
     mark = len(bot.api.calls)
     await deliver(bot)
-    assert not [c for c in bot.api.calls[mark:] if "Muistutus" in str(c.params.get("text", ""))
-                or "Reminder" in str(c.params.get("text", ""))]
+    assert not [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)]
 
 
 async def test_withdrawing_consent_stops_the_meetings(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
@@ -410,8 +409,8 @@ async def test_withdrawing_consent_stops_the_meetings(bot: Bot, clock: Clock, ca
     clock.now = clock.now.replace(day=25, hour=12, minute=1)
     mark = len(bot.api.calls)
     await deliver(bot)
-    assert not [c for c in bot.api.calls[mark:] if "Muistutus" in str(c.params.get("text", ""))
-                or "Reminder" in str(c.params.get("text", ""))], "the meeting was cancelled with the work"
+    assert not [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)], (
+        "the meeting was cancelled with the work")
 
 
 async def test_a_late_reminder_waits_for_the_morning(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
@@ -426,7 +425,7 @@ async def test_a_late_reminder_waits_for_the_morning(bot: Bot, clock: Clock, cat
     clock.now = clock.now.replace(day=26, hour=6, minute=1)  # Thursday 08:01
     await deliver(bot)
     reminders = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
-    assert len(reminders) == 1 and "Reminder" in str(reminders[0].params["text"])
+    assert len(reminders) == 1 and said(catalogs, "meeting.reminder", reminders[0])
 
 
 async def test_participants_write_their_own_promises_during_the_meeting(
@@ -560,7 +559,8 @@ async def test_check_ins_never_break_into_a_chat_and_skip_what_is_gone(
     await client.tap(next(label for label in client.labels() if "social" in label.lower()))
     await client.send("hello")
     await deliver(bot)
-    assert 'Did you manage this: "Call the housing office"' in await sent_texts(bot, CLIENT)
+    checkin_text = catalog_pattern(catalogs, "meeting.checkin", "en").search(await sent_texts(bot, CLIENT))
+    assert checkin_text and checkin_text.group(1) == "Call the housing office"
     assert en(catalogs, "chat.end") in client.labels(), "still in the chat"
     await client.send("/promises")
     await client.tap(en(catalogs, "promises.back"))
