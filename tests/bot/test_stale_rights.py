@@ -129,3 +129,58 @@ async def test_a_staff_account_cannot_open_a_client_invitation(world: World, cat
         assert staff is not None and staff.id is not None
         kettu = [c for c in await work.clients.for_staff(staff.id) if c.nickname == "Kettu"]
         assert len(kettu) == 1 and kettu[0].user_key is None
+
+
+def en(catalogs: Catalogs, key: str, **params: str | int) -> str:
+    return catalogs.text("en", Msg(key, params))
+
+
+async def test_renewing_and_revoking_a_worker_invitation(world: World, catalogs: Catalogs) -> None:
+    coordinator = world.bot.user(TG["coordinator"], "en", "Coordinator")
+    await coordinator.send("/newworker")
+    await coordinator.send("Aino Virtanen")
+    await coordinator.send("sosiaaliohjaaja")
+    first = LINK.search(joined(await coordinator.tap(en(catalogs, "staff.role_worker"))))
+    assert first
+    await coordinator.send("/workers")
+    await coordinator.tap(en(catalogs, "workers.item_invited", name="Aino Virtanen", title="sosiaaliohjaaja"))
+    renewed = LINK.search(joined(await coordinator.tap(en(catalogs, "clients.new_invitation"))))
+    assert renewed and renewed.group(1) != first.group(1)
+    card = coordinator.last_question()
+    calls = await world.bot.user(555000900, "en").send(f"/start {first.group(1)}")
+    assert en(catalogs, "invite.invalid") in joined(calls), "the renewed code replaced the first"
+    calls = await coordinator.tap(en(catalogs, "clients.revoke"), question=card)
+    assert en(catalogs, "clients.revoked") in joined(calls)
+    assert en(catalogs, "clients.revoke") not in coordinator.labels(), "nothing open is left to revoke"
+    calls = await world.bot.user(555000901, "en").send(f"/start {renewed.group(1)}")
+    assert en(catalogs, "invite.invalid") in joined(calls), "revoking ended the renewed code"
+    async with world.bot.services.store.transaction() as work:
+        aino = next(s for s in await work.staff.all() if s.name == "Aino Virtanen")
+        assert aino.user_key is None
+
+
+async def test_removing_the_responsible_worker_hands_the_clients_to_the_pair(
+    world: World, catalogs: Catalogs,
+) -> None:
+    coordinator = world.bot.user(TG["coordinator"], "en", "Coordinator")
+    await coordinator.send("/workers")
+    await coordinator.tap(en(catalogs, "workers.item_linked", name="Responsible", title="ohjaaja"))
+    await coordinator.tap(en(catalogs, "workers.remove"))
+    calls = await coordinator.tap(en(catalogs, "consent.confirm_yes"))
+    assert en(catalogs, "workers.removed", name="Responsible") in joined(calls)
+    async with world.bot.services.store.transaction() as work:
+        pair = await work.staff.by_user(world.keys["pair"])
+        assert pair is not None
+        for role in ("client", "client_work_only"):
+            client = await work.clients.by_user(world.keys[role])
+            assert client is not None and client.id is not None
+            responsible = [p.staff_id for p in await work.clients.pairs(client.id) if p.responsible]
+            assert pair.id in responsible, role
+            told = [row.message for row in await work.outbox.for_recipient(world.keys[role])]
+            assert any(m.get("key") == "notify.worker_left" for m in told), role
+    # The pair worker now has what the responsible one had: preparing, meetings and ending the work.
+    worker, card = await open_card(world, catalogs, "pair")
+    assert {en(catalogs, "clients.prepare"), en(catalogs, "clients.meeting"),
+            en(catalogs, "clients.end_work")} <= set(worker.labels(card))
+    assert en(catalogs, "error.not_available") in joined(await world.bot.user(
+        TG["responsible"], "en").send("/clients")), "the removed worker sees no client"
