@@ -181,3 +181,15 @@ async def test_the_menu_offers_what_the_role_may_open_and_nothing_else_can_be_ta
         else:  # a forged button for an entry this role is not offered is an old question, nothing opens
             assert catalogs.text("en", Msg("error.stale")) in joined(calls), f"{role} forged menu {flow}"
             assert await conversation_flow(running, role) == "menu"
+
+
+@pytest.mark.parametrize(("role", "stored"), [("client", True), ("client_work_only", False)])
+async def test_the_preparation_needs_consent_c(running: World, catalogs: Catalogs, role: str, stored: bool) -> None:
+    """Consent (c), storing: without it the preparation tells the client how to give it and stores nothing."""
+    user = running.bot.user(TG[role], "en", role.title())
+    calls = await user.send("/prepare")
+    assert (catalogs.text("en", Msg("prep.needs_storage")) in joined(calls)) is not stored, joined(calls)
+    async with running.bot.services.store.transaction() as work:
+        client = await work.clients.by_user(running.keys[role])
+        assert client is not None and client.id is not None
+        assert await work.preparations.get(client.id) is None  # opening stores nothing yet
