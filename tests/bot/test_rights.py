@@ -13,7 +13,7 @@ from bot.keys import user_key
 from bot.ticker import purge_idle
 from flows.messages import Msg, dump_msg
 from storage.ports import AssessmentRow, AuditRow, OutboxRow
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
 from tests.conftest import Clock
 
@@ -46,11 +46,11 @@ async def test_consent_overview_withdraw_and_give_again(
     key = user_key(bot.services.secret, "tg", CLIENT)
     await add_circle(bot, key, clock)
     calls = await client.send("/consent")
-    assert "✅ Reminders: yes" in joined(calls)
+    assert item_label(catalogs, "consent.status_yes", "Reminders") in joined(calls)
     calls = await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
-    assert "⬜ Reminders: withdrawn" in joined(calls)
+    assert item_label(catalogs, "consent.status_withdrawn", "Reminders") in joined(calls)
     calls = await client.tap(item_label(catalogs, "consent.give_item", "Reminders"))
-    assert "✅ Reminders: yes" in joined(calls)
+    assert item_label(catalogs, "consent.status_yes", "Reminders") in joined(calls)
     # Withdrawing storage asks first, then deletes the circles.
     await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
     calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
@@ -140,8 +140,11 @@ async def test_mydata_sends_everything_including_who_looked(
     assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
     readable = documents[0].files["document"].decode()
     data = json.loads(documents[1].files["document"])
-    assert "Kettu" in readable and "Aino Virtanen" in readable and "looked at your card" in readable
-    assert "Reminders \u2013 yes" in readable and "client.card.view" not in readable
+    assert "Kettu" in readable and "Aino Virtanen" in readable and t(catalogs, "en", "mydata.action_card") in readable
+    consent_lines = catalog_pattern(catalogs, "mydata.consent_line", "en").findall(readable)
+    answers = [(item, answer) for _, item, answer, _ in consent_lines]
+    assert ("Reminders", t(catalogs, "en", "mydata.answer_yes")) in answers
+    assert "client.card.view" not in readable
     assert data["client"]["nickname"] == "Kettu"
     assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
                                                    "reminders": "yes"}
