@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -493,6 +494,9 @@ class Chats(Protocol):
     async def messages(self, chat_id: int) -> list[ChatMessageRow]: ...  # oldest first
     async def forget_closed(self, before: datetime) -> int: ...  # messages and comment of chats closed before
     async def forget(self, chat_id: int) -> None: ...  # this chat's messages and comment, now (after /forget)
+    # The bot sent these messages (their channel ids) about this chat to the person: a swipe-reply finds it.
+    async def remember_sent(self, user_key: str, chat_id: int, message_ids: Sequence[int]) -> None: ...
+    async def sent_about(self, user_key: str, message_id: int) -> int | None: ...  # the chat, if remembered
 
 
 class Shifts(Protocol):

@@ -20,7 +20,7 @@ TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
-    "sequences",
+    "chat_sent", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -33,6 +33,7 @@ REFERENCES = (
     ("outbox", "recipient", "users", "cascade"),
     ("chats", "user_key", "users", "set null"),
     ("participants", "user_key", "users", "set null"),
+    ("chat_sent", "user_key", "users", "cascade"),
     ("clients", "created_by", "staff", "no action"),
     ("pairs", "client_id", "clients", "cascade"),
     ("pairs", "staff_id", "staff", "cascade"),
@@ -50,6 +51,7 @@ REFERENCES = (
     ("chats", "shift_id", "shifts", "set null"),
     ("chat_messages", "chat_id", "chats", "cascade"),
     ("chat_messages", "staff_id", "staff", "set null"),
+    ("chat_sent", "chat_id", "chats", "cascade"),
     ("rota", "staff_id", "staff", "cascade"),
     ("meetings", "client_id", "clients", "cascade"),
     ("meetings", "created_by", "staff", "no action"),

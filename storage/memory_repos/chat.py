@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime, time
 
@@ -53,12 +54,29 @@ class _Chats(_Repo):
         dump_time(before)
         closed = [chat for chat in self._db.rows(ChatRow, "chats")
                   if chat.status == "closed" and chat.closed_at is not None and chat.closed_at < before]
+        for chat in closed:
+            self._unsend(chat.id or 0)
         return sum([await self._forget(chat) for chat in closed])
 
     async def forget(self, chat_id: int) -> None:
         chat = self._db.get(ChatRow, "chats", str(chat_id))
         if chat is not None:
             await self._forget(chat)
+            self._unsend(chat_id)
+
+    def _unsend(self, chat_id: int) -> None:
+        for key, text in list(self._db.tables["chat_sent"].items()):
+            if load_json(text)["chat_id"] == chat_id:
+                del self._db.tables["chat_sent"][key]
+
+    async def remember_sent(self, user_key: str, chat_id: int, message_ids: Sequence[int]) -> None:
+        for message_id in message_ids:
+            self._db.put("chat_sent", dump_json([user_key, message_id]),
+                         {"user_key": user_key, "message_id": message_id, "chat_id": chat_id})
+
+    async def sent_about(self, user_key: str, message_id: int) -> int | None:
+        text = self._db.tables["chat_sent"].get(dump_json([user_key, message_id]))
+        return int(load_json(text)["chat_id"]) if text is not None else None
 
     async def _forget(self, chat: ChatRow) -> bool:
         """Delete a chat's messages and comment; whether it had any."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
@@ -117,12 +118,28 @@ class _Chats(_Repo):
         ids = [row[0] for row in await self._all(f"SELECT id FROM chats WHERE {_FORGETTABLE}", params)]
         await self._db.executemany("DELETE FROM chat_messages WHERE chat_id = ?", [(chat_id,) for chat_id in ids])
         await self._db.executemany("UPDATE chats SET comment = NULL WHERE id = ?", [(chat_id,) for chat_id in ids])
+        await self._db.execute("DELETE FROM chat_sent WHERE chat_id IN (SELECT id FROM chats WHERE status = 'closed' "
+                               "AND closed_at < ?)", params)
         return len(ids)
 
     async def forget(self, chat_id: int) -> None:
         """Delete this chat's texts now, whatever its status (the person asked to be forgotten)."""
         await self._db.execute("DELETE FROM chat_messages WHERE chat_id = ?", (chat_id,))
         await self._db.execute("UPDATE chats SET comment = NULL WHERE id = ?", (chat_id,))
+        await self._db.execute("DELETE FROM chat_sent WHERE chat_id = ?", (chat_id,))
+
+    async def remember_sent(self, user_key: str, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Which chat these sent messages were about (a later send with the same id replaces it)."""
+        async with _constraints(self._db, user_key):
+            await self._db.executemany(
+                "INSERT OR REPLACE INTO chat_sent (user_key, message_id, chat_id) VALUES (?, ?, ?)",
+                [(user_key, message_id, chat_id) for message_id in message_ids])
+
+    async def sent_about(self, user_key: str, message_id: int) -> int | None:
+        """The chat a message sent to this person was about, if it is remembered."""
+        rows = await self._all("SELECT chat_id FROM chat_sent WHERE user_key = ? AND message_id = ?",
+                               (user_key, message_id))
+        return int(rows[0][0]) if rows else None
 
 
 _SHIFT_COLUMNS = "id, service, starts_at, ends_at, started, ended"

@@ -1741,6 +1741,43 @@ async def test_forget_deletes_one_chats_texts_now_whatever_its_status(store: Sto
         assert await work.chats.forget_closed(T0 + timedelta(days=1)) == 1, "only the other closed chat is left"
 
 
+async def test_sent_messages_find_their_chat_per_person_until_the_texts_are_forgotten(store: Store) -> None:
+    await seed_users(store, "w1", "w2", "u1")
+    closed: dict[str, Any] = {"status": "closed", "rating": 4}
+    [one, two, old, recent] = await seed_chats(
+        store, chat_row("u1", status="open"), chat_row(None, status="open"), chat_row(None, closed_at=T0, **closed),
+        chat_row(None, closed_at=T0 + timedelta(days=40), **closed))
+    async with store.transaction() as work:
+        await work.chats.remember_sent("w1", one, [11, 12])
+        await work.chats.remember_sent("w1", two, [13])
+        await work.chats.remember_sent("w2", two, [11])
+        await work.chats.remember_sent("w1", old, [5])
+        await work.chats.remember_sent("w1", recent, [6])
+        await work.chats.remember_sent("w1", two, [])
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            await work.chats.remember_sent("w1", two, [99])
+            raise Boom
+    async with store.transaction() as work:
+        assert [await work.chats.sent_about("w1", m) for m in (11, 12, 13, 5, 6, 99, 14)] == [
+            one, one, two, old, recent, None, None]
+        assert await work.chats.sent_about("w2", 11) == two, "message ids count per person"
+        assert await work.chats.sent_about("u1", 11) is None
+        await work.chats.remember_sent("w1", two, [12])  # the same id again: the latest send wins
+        assert await work.chats.sent_about("w1", 12) == two
+        with pytest.raises(UnknownUser):
+            await work.chats.remember_sent("nobody", one, [1])
+    async with store.transaction() as work:
+        await work.chats.forget(two)
+        assert await work.chats.forget_closed(T0 + timedelta(days=30)) == 0, "no texts, but the ids go too"
+    async with store.transaction() as work:
+        assert [await work.chats.sent_about("w1", m) for m in (11, 12, 13, 5, 6)] == [one, None, None, None, recent]
+        assert await work.chats.sent_about("w2", 11) is None
+        await work.users.delete("w1")
+    async with store.transaction() as work:
+        assert await work.chats.sent_about("w1", 11) is None, "deleted with the person"
+
+
 async def test_deleting_a_user_unlinks_their_chats_and_nothing_else(store: Store) -> None:
     await seed_users(store, "u1", "u2")
     [worker] = await seed_staff(store, "Aino")
