@@ -34,6 +34,7 @@ class TextOut:
     free_text: bool = False
     # A conversation (a chat): typed text, numbers included, is a message; options are chosen another way.
     chat: bool = False
+    about: int | None = None  # the chat it belongs to (see flows.results.Ask.about)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class MediaOut:
     kind: str
     ref: str
     caption: str
+    about: int | None = None  # the chat it was passed on from
 
 
 Outgoing = TextOut | PhotoOut | DocumentOut | MediaOut
@@ -84,22 +86,32 @@ async def render(
 
     out: list[Outgoing] = []
     pending: list[str] = []
+    # The chats the pending texts belong to. A notice belongs to none and does not change what the message is
+    # about; a message joined from texts about two chats belongs to neither.
+    abouts: list[int | None] = []
+
+    def about() -> int | None:
+        found = set(abouts) - {None}
+        abouts.clear()
+        return found.pop() if len(found) == 1 else None
 
     def flush() -> None:
         if pending:
-            out.append(TextOut("\n\n".join(pending)))
+            out.append(TextOut("\n\n".join(pending), about=about()))
             pending.clear()
 
     for result in reply.results:
         match result:
             case Say(msg=msg):
                 pending.append(text(msg))
+                abouts.append(result.about)
             case Ask():
                 pending.append(text(result.prompt))
+                abouts.append(result.about)
                 rows = [[Button(text(o.label), o.value, result.step)] for o in result.options]
                 controls = [Button(text(o.label), o.value, result.step) for o in result.controls]
                 rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
-                out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet))
+                out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet, about()))
                 pending.clear()
             case Photo(circle=circle, caption=caption):
                 flush()
@@ -108,6 +120,7 @@ async def render(
                 except Exception as error:  # the answers are saved; say so instead of failing the reply
                     log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
                     pending.append(text(Msg(N_("esy.circle.failed"))))
+                    abouts.append(None)
                 else:
                     out.append(PhotoOut(png, text(caption)))
             case Document(caption=caption):
@@ -120,8 +133,10 @@ async def render(
             case Done(msg=msg):
                 if msg is not None:
                     pending.append(text(msg))
+                    abouts.append(None)
             case Abort(reason=reason):
                 pending.append(text(Msg(reason)))
+                abouts.append(None)
     flush()
     return out
 

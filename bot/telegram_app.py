@@ -44,7 +44,7 @@ from bot.render import (
     split_text,
     telegram_length,
 )
-from bot.ticker import Push
+from bot.ticker import Push, Sent, remember_sent
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = tuple(COMMAND_TEXTS)
 CHANNEL = "tg"
+Call = Callable[[], Awaitable[object]]
 
 
 def callback_data(step: int, value: str) -> str:
@@ -123,50 +124,61 @@ class TelegramChannel:
             return f"https://t.me/{username}?start={payload}"
 
         outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
-        await self.send(context, chat.id, outgoing)
+        await remember_sent(self.services, self.key_of(update), await self.send(context, chat.id, outgoing))
 
     @staticmethod
-    def calls(bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> list[Callable[[], Awaitable[object]]]:
-        """The Bot API calls that send ``outgoing``, in order."""
-        calls: list[Callable[[], Awaitable[object]]] = []
-        for out in outgoing:
-            if isinstance(out, PhotoOut):
-                calls.append(partial(bot.send_photo, chat_id, photo=out.png, caption=out.caption))
-            elif isinstance(out, DocumentOut):
-                calls.append(partial(bot.send_document, chat_id, document=out.content,
-                                     filename=out.filename, caption=out.caption or None))
-            elif isinstance(out, MediaOut) and out.kind == "photo":
-                calls.append(partial(bot.send_photo, chat_id, photo=out.ref, caption=out.caption))
-            elif isinstance(out, MediaOut):  # a sticker has no caption: the label goes first
-                calls.append(partial(bot.send_message, chat_id, out.caption))
-                calls.append(partial(bot.send_sticker, chat_id, sticker=out.ref))
-            else:
-                pieces = split_text(out.text)
-                calls.extend(partial(bot.send_message, chat_id, piece) for piece in pieces[:-1])
-                calls.append(partial(bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
+    def calls(bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> list[tuple[Call, int | None]]:
+        """The Bot API calls that send ``outgoing``, in order, each with the chat its message is about."""
+        return [(call, out.about if isinstance(out, TextOut | MediaOut) else None)
+                for out in outgoing for call in TelegramChannel._calls(bot, chat_id, out)]
+
+    @staticmethod
+    def _calls(bot: Bot, chat_id: int, out: Outgoing) -> list[Call]:
+        """The Bot API calls that send one message (a long text goes in pieces)."""
+        calls: list[Call] = []
+        if isinstance(out, PhotoOut):
+            calls.append(partial(bot.send_photo, chat_id, photo=out.png, caption=out.caption))
+        elif isinstance(out, DocumentOut):
+            calls.append(partial(bot.send_document, chat_id, document=out.content,
+                                 filename=out.filename, caption=out.caption or None))
+        elif isinstance(out, MediaOut) and out.kind == "photo":
+            calls.append(partial(bot.send_photo, chat_id, photo=out.ref, caption=out.caption))
+        elif isinstance(out, MediaOut):  # a sticker has no caption: the label goes first
+            calls.append(partial(bot.send_message, chat_id, out.caption))
+            calls.append(partial(bot.send_sticker, chat_id, sticker=out.ref))
+        else:
+            pieces = split_text(out.text)
+            calls.extend(partial(bot.send_message, chat_id, piece) for piece in pieces[:-1])
+            calls.append(partial(bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
         return calls
 
-    async def push(self, bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> None:
-        """Send a push (the ticker's): any failure is raised, so that the row is retried or marked failed."""
-        for call in self.calls(bot, chat_id, outgoing):
-            await call()
+    async def push(self, bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> Sent:
+        """Send a push (the ticker's): any failure is raised, so that the row is retried or marked failed.
+        Returns the messages sent about a chat (see `bot.ticker.remember_sent`)."""
+        sent: Sent = []
+        for call, about in self.calls(bot, chat_id, outgoing):
+            _note(sent, about, await call())
+        return sent
 
-    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> None:
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> Sent:
         """Send every message of a reply. The answer is already saved, so one failed message (a time-out
-        while uploading the circle, say) must not take the rest with it: retry once, then go on."""
-        for call in self.calls(context.bot, chat_id, outgoing):
+        while uploading the circle, say) must not take the rest with it: retry once, then go on. Returns the
+        messages sent about a chat, as `push` does."""
+        sent: Sent = []
+        for call, about in self.calls(context.bot, chat_id, outgoing):
             for attempt in (1, 2):
                 try:
-                    await call()
+                    _note(sent, about, await call())
                     break
                 except Forbidden:
                     log.info("telegram.blocked")  # the person blocked the bot: nothing more to send
-                    return
+                    return sent
                 except (TimedOut, NetworkError) as error:
                     log.warning("telegram.send_failed attempt=%d error=%s", attempt, type(error).__name__)
                 except TelegramError as error:
                     log.error("telegram.send_failed error=%s", type(error).__name__)
                     break
+        return sent
 
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,10 +194,11 @@ class TelegramChannel:
         message = update.effective_message
         assert message is not None
         replied = message.reply_to_message
-        # A swipe-reply to one of the bot's messages: its first line says what it was about ("Chat #12").
-        about = (replied.text or replied.caption or "").split("\n", 1)[0][:100] if (
-            replied is not None and replied.from_user is not None and replied.from_user.is_bot) else ""
-        await self.deliver(update, context, inputs.Text(message.text or "", about))
+        # A swipe-reply to one of the bot's messages: only its id is passed on; what it was about is what the
+        # bot recorded when sending it, never its text (that may be a young person's words).
+        reply_to = replied.message_id if (
+            replied is not None and replied.from_user is not None and replied.from_user.is_bot) else None
+        await self.deliver(update, context, inputs.Text(message.text or "", reply_to))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -257,12 +270,18 @@ class TelegramChannel:
             await application.bot.set_my_commands(commands, language_code=language)
 
 
+def _note(sent: Sent, about: int | None, result: object) -> None:
+    """Keep the id of a message sent about a chat."""
+    if about is not None and isinstance(result, Message):
+        sent.append((about, result.message_id))
+
+
 def pusher(application: Application[Any, Any, Any, Any, Any, Any]) -> tuple[Push, LinkFormat]:
     """How the ticker sends pushes through ``application``, and how links to the bot are written."""
     channel: TelegramChannel = application.bot_data["channel"]
 
-    async def push(chat_id: int, outgoing: list[Outgoing]) -> None:
-        await channel.push(application.bot, chat_id, outgoing)
+    async def push(chat_id: int, outgoing: list[Outgoing]) -> Sent:
+        return await channel.push(application.bot, chat_id, outgoing)
 
     def link(payload: str) -> str:
         return f"https://t.me/{application.bot.username}?start={payload}"

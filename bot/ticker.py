@@ -46,7 +46,9 @@ PURGE_EVERY = timedelta(hours=1)
 QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the meeting is at least this after
 
 # Sends one push to a chat; raises Forbidden when the person blocked the bot, TelegramError on other failures.
-Push = Callable[[int, list[Outgoing]], Awaitable[None]]
+# Returns what was sent about a chat: (chat, the channel's message id) for `remember_sent`.
+Sent = list[tuple[int, int]]
+Push = Callable[[int, list[Outgoing]], Awaitable[Sent]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
 NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
 CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
@@ -87,9 +89,23 @@ async def outgoing_for(services: Services, row: OutboxRow, language: str, link: 
         reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")))
         return await render(reply, services.catalogs, services.drawer, link)
     text = services.catalogs.text(language, load_msg(row.message), link)
+    about = row.message.get("about")  # the chat a message to a worker belongs to
     if "media" in row.message:
-        return [MediaOut(row.message["media"], row.message["ref"], text)]
-    return [TextOut(text)]
+        return [MediaOut(row.message["media"], row.message["ref"], text, about)]
+    return [TextOut(text, about=about)]
+
+
+async def remember_sent(services: Services, recipient: str, sent: Sent) -> None:
+    """Record which chat each message sent to ``recipient`` was about, so that their swipe-reply to it reaches
+    that chat. Every way a message reaches a person (a push, a direct reply) goes through here."""
+    if not sent:
+        return
+    by_chat: dict[int, list[int]] = {}
+    for chat, message_id in sent:
+        by_chat.setdefault(chat, []).append(message_id)
+    async with services.store.transaction() as work:
+        for chat, message_ids in by_chat.items():
+            await work.chats.remember_sent(recipient, chat, message_ids)
 
 
 async def reclaim_at_start(services: Services) -> int:
@@ -203,7 +219,8 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         return 0
     else:
         try:
-            await push(chat, await outgoing_for(services, row, user.language, link))
+            await remember_sent(services, row.recipient, await push(
+                chat, await outgoing_for(services, row, user.language, link)))
             sent = 1
         except Forbidden:
             status, blocked = "failed", True  # blocked the bot

@@ -7,7 +7,6 @@ arrive as pushes labelled with the chat's number.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -115,7 +114,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             shown.append(Msg(key, {"time": at, "text": body}))
         conv.emit(Say(Msg(N_("desk.transcript"), {
             "chat": shifts.chat_label(chat), "service": setup.name(chat.service),
-            "lines": Lines(tuple(shown)) if shown else Msg(N_("desk.no_messages"))})))
+            "lines": Lines(tuple(shown)) if shown else Msg(N_("desk.no_messages"))}), about=chat.id))
 
     # --- desk actions ---
     async def take_next(event: Any) -> None:
@@ -138,7 +137,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
             for message in (await conv.work.chats.messages(chat.id))[-TRANSCRIPT_LINES * 8:]:
                 if message.kind != "text" and message.sender == "young":
                     await shifts.push_media(conv.work, staff.user_key, shifts.chat_label(chat), message.kind,
-                                            message.body, conv.now)
+                                            message.body, conv.now, about=chat.id)
 
     def chose_take(event: Any) -> bool:
         return bool(event.kwargs.get("value") == TAKE)
@@ -200,11 +199,15 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
     # --- chat actions ---
     async def say(event: Any) -> None:
         conv: Conversation = event.model
-        replied = re.search(r"#(\d+)", event.kwargs.get("reply_to", ""))
-        if replied and int(replied[1]) != conv.data.get("chat"):
-            # A swipe-reply to a message labelled "Chat #14" answers that chat, whichever one is open.
+        reply_to = event.kwargs.get("reply_to")
+        staff_key = me(conv).user_key
+        # A swipe-reply answers the chat the replied-to message was sent about, whichever one is open. Only
+        # what the bot recorded when it sent that message counts: its text may be the young person's words.
+        replied = await conv.work.chats.sent_about(staff_key, reply_to) if (
+            reply_to is not None and staff_key) else None
+        if replied is not None and replied != conv.data.get("chat"):
             current = conv.data["chat"]
-            conv.data["chat"] = int(replied[1])
+            conv.data["chat"] = replied
             target = await my_chat(conv)
             if target is None:  # not theirs, or closed: the message goes to the chat that is open
                 conv.data["chat"] = current
@@ -329,7 +332,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
                     {"number": conv.data["chat"]})
         prompt = N_("desk.sent") if conv.data.get("sent") else N_("desk.talk")
         return Ask(Msg(prompt, {"chat": label}), tuple(options), free_text=True, max_length=MAX_MESSAGE, media=True,
-                   passes_on=True)
+                   passes_on=True, about=conv.data["chat"])
 
     def not_sent(event: Any) -> None:
         event.model.data.pop("sent", None)

@@ -380,7 +380,7 @@ class Engine:
             case inputs.Text(text=text, reply_to=reply_to):
                 await self._text(conv, text.strip(), reply, reply_to)
 
-    async def _text(self, conv: Conversation, text: str, reply: Reply, reply_to: str = "") -> None:
+    async def _text(self, conv: Conversation, text: str, reply: Reply, reply_to: int | None = None) -> None:
         ask = self.view(conv)
         if not ask.free_text:
             self._show(conv, reply, Msg(N_("error.use_buttons")))

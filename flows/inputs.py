@@ -24,10 +24,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class Text:
-    """Typed text; ``reply_to`` is the start of the bot's message it answers (a swipe-reply), if any."""
+    """Typed text; ``reply_to`` is the channel's id of the bot's message it answers (a swipe-reply), if any:
+    only what the bot itself recorded about that message counts, never the message's text."""
 
     text: str
-    reply_to: str = ""
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)

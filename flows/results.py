@@ -46,13 +46,16 @@ class Ask:
     # Typed text here is a message passed on to a person (a chat, a note to a worker): crisis words in it are
     # its content and go on with it. Elsewhere such an answer is held back once and the question asked again.
     passes_on: bool = False
+    # The chat this message belongs to: the channel remembers it, so a swipe-reply to it reaches that chat.
+    about: int | None = None
 
 
 @dataclass(frozen=True)
 class Say:
-    """A message that needs no answer."""
+    """A message that needs no answer; ``about`` as in `Ask`."""
 
     msg: Msg
+    about: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flows.messages import N_, LocalText, Msg, Period, dump_msg
 from flows.schedule import DAYS, Service, Slot
@@ -167,10 +168,18 @@ async def my_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: date
 # --- pushes --------------------------------------------------------------------------------------------
 
 
-async def push(work: UnitOfWork, recipient: str, message: Msg, now: datetime, chat: ChatRow | None = None) -> None:
-    """Queue ``message`` for ``recipient``; a chat's messages keep to the chat's own lane (see chat_lane)."""
+async def push(work: UnitOfWork, recipient: str, message: Msg, now: datetime, chat: ChatRow | None = None,
+               about: int | None = None) -> None:
+    """Queue ``message`` for ``recipient``; a chat's messages keep to the chat's own lane (see chat_lane).
+    ``about`` is the chat a message to a worker belongs to, for their swipe-reply (never set for a young
+    person: their chat is not linked to them once it closes)."""
     lane, priority = chat_lane(chat)
-    await work.outbox.add(OutboxRow(recipient, PUSH, dump_msg(message), now, lane=lane, priority=priority))
+    await work.outbox.add(OutboxRow(recipient, PUSH, _about(dump_msg(message), about), now, lane=lane,
+                                    priority=priority))
+
+
+def _about(message: dict[str, Any], about: int | None) -> dict[str, Any]:
+    return message if about is None else {**message, "about": about}
 
 
 async def poke(work: UnitOfWork, recipient: str, notice: Msg | None, now: datetime) -> None:
@@ -179,10 +188,11 @@ async def poke(work: UnitOfWork, recipient: str, notice: Msg | None, now: dateti
 
 
 async def push_media(work: UnitOfWork, recipient: str, label: Msg, kind: str, ref: str, now: datetime,
-                     chat: ChatRow | None = None) -> None:
+                     chat: ChatRow | None = None, about: int | None = None) -> None:
+    """Queue a picture or sticker passed on under ``label``; ``chat`` and ``about`` as in `push`."""
     lane, priority = chat_lane(chat)
-    await work.outbox.add(OutboxRow(recipient, MEDIA, {**dump_msg(label), "media": kind, "ref": ref}, now,
-                                    lane=lane, priority=priority))
+    message = {**dump_msg(label), "media": kind, "ref": ref}
+    await work.outbox.add(OutboxRow(recipient, MEDIA, _about(message, about), now, lane=lane, priority=priority))
 
 
 def chat_lane(chat: ChatRow | None) -> tuple[str, int]:
@@ -237,9 +247,10 @@ async def young_says(work: UnitOfWork, chat: ChatRow, now: datetime, kind: str, 
         return False
     label = chat_label(chat)
     if kind == "text":
-        await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now, chat)
+        await push(work, staff.user_key, Msg(N_("chat.to_worker"), {"chat": label, "text": body}), now, chat,
+                   chat.id)
     else:
-        await push_media(work, staff.user_key, label, kind, body, now, chat)
+        await push_media(work, staff.user_key, label, kind, body, now, chat, chat.id)
     return True
 
 
@@ -316,7 +327,7 @@ async def hand_over(work: UnitOfWork, chat: ChatRow, giver: StaffRow, taker: Sta
     await work.chats.save(chat)
     if taker.user_key:
         await push(work, taker.user_key, Msg(N_("chat.handed_to_you"), {
-            "chat": chat_label(chat), "from": giver.name}), now)
+            "chat": chat_label(chat), "from": giver.name}), now, about=chat.id)
     if chat.user_key is not None:
         await poke(work, chat.user_key, Msg(N_("chat.transferred"), {"who": worker_label(taker, show_names)}), now)
     log.info("chat.transferred chat=%s from=%s to=%s", chat.id, giver.id, taker.id)

@@ -137,8 +137,8 @@ class _Chats(_Repo):
 
     async def sent_about(self, user_key: str, message_id: int) -> int | None:
         """The chat a message sent to this person was about, if it is remembered."""
-        rows = await self._all("SELECT chat_id FROM chat_sent WHERE user_key = ? AND message_id = ?",
-                               (user_key, message_id))
+        rows = list(await self._all("SELECT chat_id FROM chat_sent WHERE user_key = ? AND message_id = ?",
+                                    (user_key, message_id)))
         return int(rows[0][0]) if rows else None
 
 

@@ -14,6 +14,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.messages import Msg
 from storage.ports import StaffRow
+from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.bot.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, label, open_chat, texts_to
 from tests.conftest import Clock
@@ -367,3 +368,69 @@ async def test_a_swipe_reply_answers_the_chat_it_replies_to(bot: Bot, clock: Clo
     mark = len(bot.api.calls)
     await flush(bot)
     assert "vastaus ykköselle" in texts_to(bot, Y1, mark) and texts_to(bot, Y2, mark) == ""
+
+
+async def two_chats_with_aino(bot: Bot, clock: Clock, catalogs: Catalogs, second_says: list[str]) -> tuple[
+        TgUser, TgUser, TgUser, list[Call]]:
+    """Two young people write; Aino takes chat #1, then chat #2 (whose transcript is returned, as sent)."""
+    aino, _ = await add_workers(bot, clock)
+    first, second = bot.user(Y1, "fi", "A"), bot.user(Y2, "fi", "B")
+    await open_chat(first, catalogs)
+    await first.send("hei")
+    await open_chat(second, catalogs)
+    for text in second_says:
+        await second.send(text)
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 2})))
+    await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    transcript = await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await flush(bot)
+    return aino, first, second, [c for c in transcript if c.method == "sendMessage" and c.params["chat_id"] == W1]
+
+
+async def test_a_young_persons_words_that_look_like_a_chat_label_do_not_route_a_transcript_reply(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """The attack of #9: chat #2's long messages split the transcript so that a piece starts with "#1"; the
+    worker's swipe-reply to that piece still answers chat #2, from the message id the bot recorded."""
+    bait = "#1 " + "sano tämä ykköselle " * 140
+    aino, _, _, transcript = await two_chats_with_aino(bot, clock, catalogs, ["alku " * 500, bait])
+    assert len(transcript) >= 2
+    piece = next(c for c in transcript if "#1" in str(c.params["text"]).split("\n", 1)[0])
+    calls = await aino.send("vastaus kakkoselle", reply_to=piece)
+    assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 2})})) in joined(calls)
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert "vastaus kakkoselle" in texts_to(bot, Y2, mark) and texts_to(bot, Y1, mark) == ""
+
+
+async def test_a_swipe_reply_to_a_pushed_piece_answers_the_chat_it_came_from_not_the_label_in_it(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """The same through the ticker's pushes: chat #2's long message arrives in pieces while chat #1 is open."""
+    aino, _, second, _ = await two_chats_with_aino(bot, clock, catalogs, ["hei"])
+    await aino.tap(catalogs.text("fi", Msg("desk.back")))
+    await aino.tap(catalogs.text("fi", Msg("chat.label", {"number": 1})))  # chat #1 is open now
+    # Emoji count twice towards Telegram's limit: within the chat's own limit, but sent in two pieces.
+    await second.send("😀" * 1500 + "\n\n#1 " + "sano tämä ykköselle " * 60)
+    await flush(bot)
+    pushed = [c for c in bot.api.calls if c.params.get("chat_id") == W1 and "sano tämä" in str(c.params.get("text"))]
+    assert str(pushed[-1].params["text"]).startswith("#1 ")
+    calls = await aino.send("vastaus kakkoselle", reply_to=pushed[-1])
+    assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 2})})) in joined(calls)
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert "vastaus kakkoselle" in texts_to(bot, Y2, mark) and texts_to(bot, Y1, mark) == ""
+
+
+async def test_a_swipe_reply_to_a_message_the_bot_did_not_record_goes_to_the_open_chat(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """Swipe-replying to an old menu message (nothing recorded about it) answers the chat that is open."""
+    aino, _, _, _ = await two_chats_with_aino(bot, clock, catalogs, ["hei"])
+    start = next(c for c in bot.api.calls if c.params.get("chat_id") == W1 and c.method == "sendMessage")
+    calls = await aino.send("vastaus", reply_to=start)
+    assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 2})})) in joined(calls)
+    mark = len(bot.api.calls)
+    await flush(bot)
+    assert "vastaus" in texts_to(bot, Y2, mark) and texts_to(bot, Y1, mark) == ""
