@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -15,6 +16,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import (
     Application,
@@ -60,9 +62,23 @@ def callback_data(step: int, value: str) -> str:
     return f"{step}|{value}"
 
 
+# A step is a few ASCII digits: str.isdigit also takes "²" (int() refuses it) and other scripts' digits.
+_STEP = re.compile(r"[0-9]{1,18}")
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's own limit
+
+
 def parse_callback(data: str) -> inputs.Choice | None:
-    step, _, value = data.partition("|")
-    return inputs.Choice(int(step), value) if step.isdigit() and value else None
+    """The tapped option in a button's data, or None for anything Kaari did not write (a stale button's path)."""
+    step, separator, value = data.partition("|")
+    if not separator or not value or not _STEP.fullmatch(step) or len(data.encode()) > CALLBACK_DATA_LIMIT:
+        return None
+    return inputs.Choice(int(step), value)
+
+
+def is_private(update: Update) -> bool:
+    """The update comes from the person's own private chat with the bot (not a group, a channel, or nowhere)."""
+    chat, user = update.effective_chat, update.effective_user
+    return chat is not None and user is not None and chat.type == ChatType.PRIVATE and chat.id == user.id
 
 
 def keyboard(out: TextOut) -> InlineKeyboardMarkup | None:
@@ -103,7 +119,8 @@ class TelegramChannel:
         before_sending: Callable[[Reply], Awaitable[None]] | None = None,
     ) -> None:
         chat = update.effective_chat
-        if chat is None or update.effective_user is None:
+        if chat is None or not is_private(update):  # the handlers let only private chats through; never a group
+            log.warning("telegram.not_private update=%s", update.update_id)
             return
         key, chat_id = self.key_of(update), chat.id
 
@@ -221,10 +238,17 @@ class TelegramChannel:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
+        # A button in a group (or one without a chat) is never the person's own conversation: the engine never
+        # sees it and nothing is stored; only the tapper sees the answer, the group gets nothing.
+        private = is_private(update)
+        notice = None if private else self.services.catalogs.text(
+            self.known_language(update), Msg(N_("error.private_only")))
         try:
-            await query.answer()  # stops the spinner; a query older than Telegram keeps is still an answer
+            await query.answer(notice, show_alert=not private)  # also stops the spinner
         except TelegramError as error:
             log.info("telegram.answer_failed reason=%s", type(error).__name__)
+        if not private:
+            return
         data = query.data or ""
 
         async def close(reply: Reply) -> None:

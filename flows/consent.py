@@ -34,6 +34,12 @@ def latest_answers(rows: list[ConsentRow]) -> dict[str, ConsentRow]:
     return answers
 
 
+async def exchange_allowed(work: UnitOfWork, client_id: int) -> bool:
+    """Consent (b) in force: what the client shares may reach every worker of the pair, not only the responsible."""
+    answers = latest_answers(await work.consents.for_client(client_id))
+    return "exchange" in answers and answers["exchange"].answer == "yes"
+
+
 def outdated(items: tuple[ConsentItem, ...], answers: dict[str, ConsentRow]) -> list[str]:
     """Items the person allowed whose text changed since (a "no" is not asked again: that would nag)."""
     return [item.id for item in items

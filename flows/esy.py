@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.consent import latest_answers
+from flows.consent import exchange_allowed, latest_answers
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
 from flows.notify import notify_staff, worker_lines
@@ -132,10 +132,8 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
                                            f"client:{client.id}"))
-        answers = latest_answers(await conv.work.consents.for_client(client.id))
-        exchange = "exchange" in answers and answers["exchange"].answer == "yes"
         await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
-                           only_responsible=not exchange)
+                           only_responsible=not await exchange_allowed(conv.work, client.id))
         conv.emit(Say(Msg(N_("esy.shared"))))
 
     return FlowSpec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.consent import exchange_allowed
 from flows.messages import N_, Msg
 from flows.notify import notify_staff
 from flows.results import Ask, Say
@@ -26,8 +27,10 @@ def relay_flow() -> FlowSpec:
         conv: Conversation = event.model
         client = conv.who.client
         assert client is not None and client.id is not None
+        # Without consent (b) nothing the client shares goes beyond the responsible worker (as with circles).
         sent = await notify_staff(conv, client, Msg(N_("relay.from_client"), {
-            "client": client.nickname, "text": event.kwargs["text"]}), kind="client_message")
+            "client": client.nickname, "text": event.kwargs["text"]}), kind="client_message",
+            only_responsible=not await exchange_allowed(conv.work, client.id))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.message_sent",
                                            f"client:{client.id}"))
         conv.emit(Say(Msg(N_("relay.sent") if sent else N_("relay.nobody"))))

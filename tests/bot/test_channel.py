@@ -191,3 +191,61 @@ async def test_a_dead_drawing_worker_is_replaced(catalogs: Catalogs) -> None:
         assert (await drawer.draw(picture))[:4] == b"\x89PNG"
     finally:
         drawer.shutdown()
+
+
+@pytest.mark.parametrize("data", [
+    "²|x", "¹|menu.esy", "\u0661|menu.esy", "1²|x", " 1|x", "-1|x", "+1|x", "1_0|x", "1234567890123456789|x",
+    "|x", "1|", "1", "", "1|" + "x" * 63, "1|" + "ä" * 40,
+])
+async def test_callback_data_kaari_did_not_write_is_a_stale_button_not_an_error(
+    bot: Bot, catalogs: Catalogs, data: str,
+) -> None:
+    user = bot.user(language="en")
+    await user.send("/start")
+    question = user.last_question()
+    calls = await user.tap_data(data, question)  # the harness fails the test on any error in a handler
+    assert catalogs.text("en", Msg("error.stale")) in joined(calls)
+    assert catalogs.text("en", Msg("error.internal")) not in joined(calls)
+    shown = user.last_question()
+    assert user.labels(shown) and (await user.tap(user.labels(shown)[0], question=shown))  # the flow goes on
+
+
+def test_callback_data_is_parsed_strictly() -> None:
+    from bot.telegram_app import callback_data, parse_callback
+    from flows.inputs import Choice
+
+    assert parse_callback(callback_data(12, "menu.esy")) == Choice(12, "menu.esy")
+    assert parse_callback("179516880012345678|a|b") == Choice(179516880012345678, "a|b")
+    assert parse_callback("1|" + "x" * 62) == Choice(1, "x" * 62), "64 bytes is Telegram's limit, still fine"
+    for bad in ("²|x", "1|" + "x" * 63, "1|", "0x1|x", "1e3|x", "\u0661|x"):
+        assert parse_callback(bad) is None, bad
+
+
+async def test_buttons_from_a_group_are_refused_privately_and_nothing_is_stored(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """A (forged) button in a group, from a worker who has never written to the bot in private: only the tapper
+    is told to use a private chat; the group gets nothing and its chat id is never stored as a contact."""
+    from storage.ports import StaffRow, UserRow
+
+    worker = bot.user(555000999, "sv", "Aino")
+    key = user_key(bot.services.secret, "tg", worker.id)
+    async with bot.services.store.transaction() as work:
+        await work.users.save(UserRow(key, "sv", clock.now, clock.now))
+        await work.staff.add(StaffRow("Aino Virtanen", "socialhandledare", "Oulunkaari", False, True, clock.now, key))
+    group = {"id": -100777, "type": "supergroup", "title": "Kaverit"}
+    for number, data in enumerate(("0|menu.clients", "1|card:1", "0|ctl:help", "5|x")):
+        message = {"message_id": 7, "date": 0, "chat": group, "text": "Kaari",
+                   "from": {"id": 123456, "is_bot": True, "first_name": "Kaari"}}
+        calls = await worker.process({"update_id": 990000 + number, "callback_query": {
+            "id": f"q{number}", "from": worker.user_json(), "chat_instance": "ci", "data": data, "message": message}})
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+        assert calls[0].params["text"] == catalogs.text("sv", Msg("error.private_only"))
+        assert calls[0].params["show_alert"] is True
+    async with bot.services.store.transaction() as work:
+        assert await work.contacts.get(key) is None
+        assert await work.users.get(user_key(bot.services.secret, "tg", -100777)) is None
+    await worker.send("/start")  # in private the worker is served, and that chat becomes the contact
+    async with bot.services.store.transaction() as work:
+        contact = await work.contacts.get(key)
+        assert contact is not None and bot.services.sealer.open(contact.sealed_chat) == worker.id

@@ -324,6 +324,13 @@ async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what
     await worker.send("/clients")
     await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
     assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
+    await client.send("/write")  # nor do they get the client's messages (#9), though Pekka can be reached
+    calls = await client.send("Only for Aino")
+    assert t(catalogs, "en", "relay.sent") in joined(calls)
+    await deliver(bot)
+    assert "Only for Aino" in await sent_texts(bot, WORKER)
+    assert "Only for Aino" not in await sent_texts(bot, OTHER_WORKER)
+    assert await sent_texts(bot, OTHER_WORKER), "Pekka has a chat with the bot: he was left out on purpose"
 
 
 async def test_the_responsible_worker_ends_the_work(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
