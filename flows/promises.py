@@ -1,5 +1,6 @@
 """My promises: everyone at a network meeting marks their own promises done (with a short note) or asks for
-help; the young person sees the others' promises too, and the next meeting."""
+help; the young person sees the others' promises too, and the next meeting. Other participants see only their
+own (the memo has the rest of what they need)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def promises_flow() -> FlowSpec:
             for promise in await conv.work.meetings.promises(held[-1].id):
                 owner = people.get(promise.participant_id)
                 mine = owner is not None and owner.user_key == conv.key
+                if not mine and not conv.who.is_client:
+                    continue  # a participant sees their own promises; the young person's are the young person's
                 conv.data["items"].append([promise.id, owner.name if owner else "?", promise.text,
                                            promise.due.isoformat(), promise.status, mine])
 
