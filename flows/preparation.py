@@ -19,8 +19,10 @@ from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, PreparationRow
 
 NAME = "prepare"
-VERSION = 1
-DRAFT_VERSION = 1
+VERSION = 2
+# 2: every person and topic has a stable id, used in buttons (a list position changes when the other side
+# removes something).
+DRAFT_VERSION = 2
 MAX_TEXT = 1000
 MAX_NAME = 60
 MAX_PEOPLE = 20
@@ -67,7 +69,30 @@ async def responsible_client(conv: Conversation, wanted: Any) -> int | None:
 
 
 def empty_draft() -> dict[str, Any]:
-    return {"works": "", "now": "", "better": "", "people": [], "goal_note": "", "topics": [], "if_stuck": ""}
+    return {"works": "", "now": "", "better": "", "people": [], "goal_note": "", "topics": [], "if_stuck": "",
+            "topic_ids": [], "next_id": 0}
+
+
+def with_ids(draft: dict[str, Any]) -> dict[str, Any]:
+    """A draft whose people and topics all have ids (``topic_ids`` runs beside ``topics``, which stay plain
+    texts for the meeting's memo). A version 1 draft's ids are its positions, so buttons already on screen
+    still mean what they showed."""
+    draft = {**empty_draft(), **draft}
+    people = [dict(person) for person in draft["people"]]
+    for index, person in enumerate(people):
+        person.setdefault("id", index)
+    ids = list(draft["topic_ids"])
+    if len(ids) != len(draft["topics"]):
+        ids = list(range(len(draft["topics"])))
+    used = [person["id"] for person in people] + ids
+    return {**draft, "people": people, "topic_ids": ids, "next_id": max([draft["next_id"], *(i + 1 for i in used)])}
+
+
+def migrate(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Version 1 conversations go on where they were; their draft gets ids (and is read again anyway)."""
+    if version != 1:
+        return None
+    return state, {**data, "draft": with_ids(data["draft"])} if "draft" in data else data
 
 
 def preparation_flow() -> FlowSpec:
@@ -96,7 +121,7 @@ def preparation_flow() -> FlowSpec:
 
     async def load(conv: Conversation) -> None:
         row = await conv.work.preparations.get(conv.data["client_id"])
-        conv.data["draft"] = {**empty_draft(), **(row.data if row else {})}
+        conv.data["draft"] = with_ids(row.data if row else {})
         conv.data["by"] = row.updated_by if row else ""
 
     async def refresh(conv: Conversation) -> None:
@@ -153,34 +178,46 @@ def preparation_flow() -> FlowSpec:
     def person_env(event: Any) -> None:
         event.model.data["person"]["env"] = value(event)
 
+    def new_id(conv: Conversation) -> int:
+        draft = conv.data["draft"]
+        draft["next_id"] += 1
+        return int(draft["next_id"]) - 1
+
+    def person_at(conv: Conversation, wanted: str) -> int | None:
+        """The list position of the person with this id now, if they are still there."""
+        return next((index for index, person in enumerate(conv.data["draft"]["people"])
+                     if str(person["id"]) == wanted), None)
+
+    def topic_at(conv: Conversation, wanted: str) -> int | None:
+        return next((index for index, id_ in enumerate(conv.data["draft"]["topic_ids"]) if str(id_) == wanted), None)
+
     async def person_contact(event: Any) -> None:
         conv: Conversation = event.model
         person = {**conv.data.pop("person"), "contact": event.kwargs.get("text", "")[:MAX_NAME * 2],
-                  "invite": False}
+                  "invite": False, "id": new_id(conv)}
         conv.data["draft"]["people"].append(person)
         await store(conv)
         conv.emit(Say(Msg(N_("prep.person_added"), {"name": person["name"]})))
 
     def chose_remove_person(event: Any) -> bool:
-        index = value(event).removeprefix("del:")
-        return value(event).startswith("del:") and index.isdigit() and int(index) < len(
-            event.model.data["draft"]["people"])
+        return value(event).startswith("del:") and person_at(event.model, value(event)[4:]) is not None
 
     async def remove_person(event: Any) -> None:
         conv: Conversation = event.model
-        removed = conv.data["draft"]["people"].pop(int(value(event).removeprefix("del:")))
+        removed = conv.data["draft"]["people"].pop(person_at(conv, value(event)[4:]) or 0)
         await store(conv)
         conv.emit(Say(Msg(N_("prep.person_removed"), {"name": removed["name"]})))
 
     def chose_invite(event: Any) -> bool:
-        index = value(event).removeprefix("inv:")
-        return value(event).startswith("inv:") and index.isdigit() and int(index) < len(
-            event.model.data["draft"]["people"])
+        wanted, _, invite = value(event).removeprefix("inv:").partition(":")
+        return value(event).startswith("inv:") and invite in ("0", "1") and person_at(event.model, wanted) is not None
 
     async def toggle_invite(event: Any) -> None:
+        """The button says what it does (invite, or not): a tap after the other side changed it does no more."""
         conv: Conversation = event.model
-        person = conv.data["draft"]["people"][int(value(event).removeprefix("inv:"))]
-        person["invite"] = not person.get("invite")
+        wanted, _, invite = value(event).removeprefix("inv:").partition(":")
+        person = conv.data["draft"]["people"][person_at(conv, wanted) or 0]
+        person["invite"] = invite == "1"
         await store(conv)
 
     def room_for_topics(event: Any) -> bool:
@@ -192,17 +229,18 @@ def preparation_flow() -> FlowSpec:
     async def add_topic(event: Any) -> None:
         conv: Conversation = event.model
         conv.data["draft"]["topics"].append(event.kwargs["text"])
+        conv.data["draft"]["topic_ids"].append(new_id(conv))
         await store(conv)
         conv.emit(Say(Msg(N_("prep.saved"))))
 
     def chose_remove_topic(event: Any) -> bool:
-        index = value(event).removeprefix("del:")
-        return value(event).startswith("del:") and index.isdigit() and int(index) < len(
-            event.model.data["draft"]["topics"])
+        return value(event).startswith("del:") and topic_at(event.model, value(event)[4:]) is not None
 
     async def remove_topic(event: Any) -> None:
         conv: Conversation = event.model
-        conv.data["draft"]["topics"].pop(int(value(event).removeprefix("del:")))
+        at = topic_at(conv, value(event)[4:]) or 0
+        conv.data["draft"]["topics"].pop(at)
+        conv.data["draft"]["topic_ids"].pop(at)
         await store(conv)
 
     def chose_stuck(event: Any) -> bool:
@@ -265,8 +303,8 @@ def preparation_flow() -> FlowSpec:
         people = conv.data["draft"]["people"]
         listed = Lines(tuple(_person(person) for person in people)) if people else Msg(N_("prep.no_people"))
         options = (Option(ADD, Msg(N_("prep.add_person"))),
-                   *(Option(f"del:{i}", Msg(N_("prep.remove"), {"what": person["name"]}))
-                     for i, person in enumerate(people)),
+                   *(Option(f"del:{person['id']}", Msg(N_("prep.remove"), {"what": person["name"]}))
+                     for person in people),
                    Option(BACK, Msg(N_("prep.back"))))
         return Ask(Msg(N_("prep.people"), {"people": listed}), options)
 
@@ -288,9 +326,9 @@ def preparation_flow() -> FlowSpec:
 
     def view_invite(conv: Conversation) -> Ask:
         draft = conv.data["draft"]
-        options = [Option(f"inv:{i}", Msg(N_("prep.invited") if person.get("invite") else N_("prep.not_invited"),
-                                          {"name": person["name"]}))
-                   for i, person in enumerate(draft["people"])]
+        options = [Option(f"inv:{person['id']}:{0 if person.get('invite') else 1}", Msg(
+            N_("prep.invited") if person.get("invite") else N_("prep.not_invited"), {"name": person["name"]}))
+                   for person in draft["people"]]
         options += [Option("goal", Msg(N_("prep.title_goal"))), Option(BACK, Msg(N_("prep.back")))]
         goal = Msg(N_("prep.current"), {"text": draft["goal_note"]}) if draft["goal_note"] else ""
         key = N_("prep.invite") if draft["people"] else N_("prep.invite_nobody")
@@ -304,8 +342,8 @@ def preparation_flow() -> FlowSpec:
         topics = conv.data["draft"]["topics"]
         listed = Lines(tuple(f"• {topic}" for topic in topics)) if topics else Msg(N_("prep.no_topics"))
         options = (Option(ADD, Msg(N_("prep.add_topic"))),
-                   *(Option(f"del:{i}", Msg(N_("prep.remove"), {"what": topic[:30]}))
-                     for i, topic in enumerate(topics)),
+                   *(Option(f"del:{id_}", Msg(N_("prep.remove"), {"what": topic[:30]}))
+                     for id_, topic in zip(conv.data["draft"]["topic_ids"], topics, strict=True)),
                    Option(BACK, Msg(N_("prep.back"))))
         return Ask(Msg(N_("prep.topics"), {"topics": listed}), options)
 
@@ -366,6 +404,6 @@ def preparation_flow() -> FlowSpec:
                "person_contact": view_person_contact, "invite": view_invite, "goal": view_goal,
                "topics": view_topics, "topic": view_topic, "stuck": view_stuck},
         help_key=N_("prep.help"), final=frozenset({DONE}), on_start=on_start, refresh=refresh,
-        allowed=may_prepare, reload=True, resumable=True,
+        allowed=may_prepare, reload=True, resumable=True, migrate=migrate,
         controls=False,  # its own Back and Done: every answer is stored at once, so there is nothing to undo
     )

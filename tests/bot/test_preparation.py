@@ -139,3 +139,52 @@ async def test_bad_input_in_the_preparation(bot: Bot, clock: Clock, catalogs: Ca
     calls = await client.send_sticker()
     assert en(catalogs, "error.unsupported") in joined(calls)
     assert str(client.last_question().params["text"]).count("✅") == 1
+
+
+async def test_a_tap_on_a_list_the_other_side_changed_never_hits_someone_else(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """#9: buttons carry ids, not positions. The worker removes Sanna and a topic while the young person looks
+    at the lists: their taps still mean who and what they showed, and a tap on what is gone is refused with the
+    fresh list."""
+    client = await linked_client(bot, catalogs)
+    await prepare_alone(client, catalogs)  # Sanna (invited) and Mr Koski; the topic "The rent"
+    await client.tap(en(catalogs, "prep.title_people"))
+    await client.tap(en(catalogs, "prep.add_person"))
+    for answer in ("Mummo", "grandmother"):
+        await client.send(answer)
+    await client.tap(en(catalogs, "prep.env_home"))
+    await client.tap(en(catalogs, "prep.skip"))
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_topics"))
+    for topic in ("Sleep", "Money"):
+        await client.tap(en(catalogs, "prep.add_topic"))
+        await client.send(topic)
+    topics = client.last_question()
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.prepare"))
+    await worker.tap(t(catalogs, "fi", "prep.title_topics"))
+    await worker.tap(catalogs.text("fi", Msg("prep.remove", {"what": "The rent"})))
+    calls = await client.tap(en(catalogs, "prep.remove", what="Sleep"), question=topics)
+    listing = str(client.last_question().params["text"])
+    assert "• Money" in listing and "Sleep" not in listing, "Sleep went, not Money"
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_invite"))
+    invite = client.last_question()
+    await worker.tap(t(catalogs, "fi", "prep.back"))
+    await worker.tap(t(catalogs, "fi", "prep.title_people"))
+    await worker.tap(catalogs.text("fi", Msg("prep.remove", {"what": "Sanna"})))
+    await client.tap(en(catalogs, "prep.not_invited", name="Mr Koski"), question=invite)
+    labels = client.labels()
+    assert en(catalogs, "prep.invited", name="Mr Koski") in labels
+    assert en(catalogs, "prep.not_invited", name="Mummo") in labels, "Mummo was not invited behind their back"
+    calls = await client.tap(en(catalogs, "prep.invited", name="Sanna"), question=invite)  # she is gone
+    assert en(catalogs, "error.stale") in joined(calls)
+    assert not [label for label in client.labels() if "Sanna" in label]
+    async with bot.services.store.transaction() as work:
+        me = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+        draft = await work.preparations.get(me.id if me and me.id else 0)
+    assert draft is not None and draft.data["topics"] == ["Money"]
+    assert [(p["name"], p["invite"]) for p in draft.data["people"]] == [("Mr Koski", True), ("Mummo", False)]
