@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.datafile import DataFileError
 from flows.diagram import flow_diagram
 from flows.instrument import load_instrument
+from storage.ports import StoreUnavailable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             if not settings.secret:
                 raise SettingsError("KAARI_SECRET is not set: use a long random value and keep it apart from "
                                     "the database (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+            check_secret(settings.secret)
             if not settings.data_key:
                 raise SettingsError("KAARI_DATA_KEY is not set: it encrypts stored chat ids; make one with "
                                     "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
@@ -126,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "admin":
             if args.telegram_id is not None and not settings.secret:
                 raise SettingsError("KAARI_SECRET is not set: use the same value as `kaari run`")
+            if settings.secret:
+                check_secret(settings.secret)
             _setup_logging(settings, quiet=True)
             return asyncio.run(_add_coordinator(settings, args))
         elif args.command == "check-instrument":
@@ -136,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, DataFileError) as error:
         print(f"kaari: {error}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:
+        print(f"kaari: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

@@ -134,6 +134,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+MIN_SECRET_LENGTH = 32
+
+
+def check_secret(secret: str) -> None:
+    """Refuse a guessable KAARI_SECRET: it keys every person's hash and every invitation code."""
+    if len(secret) < MIN_SECRET_LENGTH or any(char.isspace() for char in secret):
+        raise SettingsError(f"KAARI_SECRET is too weak: use at least {MIN_SECRET_LENGTH} characters without spaces "
+                            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+
+
 def _kept_key(settings: Settings, suffix: str, make: Callable[[], str]) -> str:
     """A key generated once and kept beside the database (mode 600): for `kaari chat` on a laptop only;
     `kaari run` requires keys from the environment, kept apart from the data."""
@@ -141,10 +151,13 @@ def _kept_key(settings: Settings, suffix: str, make: Callable[[], str]) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     value = make()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value + "\n")
+    except OSError as error:
+        raise SettingsError(f"cannot keep a local key beside the database: {path}: {error.strerror}") from error
     return value
 
 

@@ -17,6 +17,10 @@ class UnknownRow(LookupError):
     """A row refers to another row (staff, client, assessment) the store does not have, or saves one it lacks."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or read (corrupt, read-only, missing folder); the message names the file."""
+
+
 class Conflict(ValueError):
     """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
 

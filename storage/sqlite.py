@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.ports import UnitOfWork
+from storage.ports import StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
@@ -83,11 +83,16 @@ class SqliteStore:
     async def _connect(self) -> aiosqlite.Connection:
         if self._db is None:
             db = await aiosqlite.connect(self.path, isolation_level=None)
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            # Deleted content is overwritten, not left in free pages (privacy: /forget means gone).
-            await db.execute("PRAGMA secure_delete = ON")
-            await db.execute("PRAGMA busy_timeout = 5000")
+            try:
+                await db.execute("PRAGMA journal_mode = WAL")
+                await db.execute("PRAGMA foreign_keys = ON")
+                # Deleted content is overwritten, not left in free pages (privacy: /forget means gone).
+                await db.execute("PRAGMA secure_delete = ON")
+                await db.execute("PRAGMA busy_timeout = 5000")
+            except BaseException:
+                # aiosqlite's thread is not a daemon: left open, it keeps a failed process alive forever.
+                await db.close()
+                raise
             self._db = db
         return self._db
 
@@ -104,7 +109,21 @@ class SqliteStore:
             await db.execute("COMMIT")
 
     async def migrate(self) -> None:
-        """Apply every numbered migration not yet applied, each in its own transaction."""
+        """Apply every numbered migration not yet applied; a file that cannot be opened raises StoreUnavailable."""
+        try:
+            # Probe synchronously first (once, at start-up): when aiosqlite's own connect fails, its thread
+            # finishes only after the event loop has closed and dies with a traceback of its own.
+            probe = sqlite3.connect(self.path)
+            try:
+                probe.execute("PRAGMA schema_version")
+            finally:
+                probe.close()
+            await self._migrate()
+        except sqlite3.Error as error:
+            await self.close()
+            raise StoreUnavailable(f"cannot use the database {self.path}: {error}") from error
+
+    async def _migrate(self) -> None:
         async with self._lock:
             db = await self._connect()
             await db.execute(

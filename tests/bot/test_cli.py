@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.cli import main
+
+STRONG_SECRET = "a-long-test-secret-of-at-least-32-chars"
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +33,7 @@ def test_run_with_an_unreachable_api_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
-    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_SECRET", STRONG_SECRET)
     monkeypatch.setenv("KAARI_DATA_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("KAARI_TELEGRAM_API_URL", "http://127.0.0.1:9/bot")
     assert main(["run"]) == 1
@@ -49,7 +54,7 @@ def test_a_webhook_without_its_secret_token_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
-    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_SECRET", STRONG_SECRET)
     monkeypatch.setenv("KAARI_DATA_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("KAARI_MODE", "webhook")
     monkeypatch.setenv("KAARI_WEBHOOK_URL", "https://kaari.example/telegram")
@@ -59,7 +64,7 @@ def test_a_webhook_without_its_secret_token_is_refused(
 
 def test_run_needs_a_data_key(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
-    monkeypatch.setenv("KAARI_SECRET", "a-long-test-secret")
+    monkeypatch.setenv("KAARI_SECRET", STRONG_SECRET)
     assert main(["run"]) == 2
     assert "KAARI_DATA_KEY is not set" in capsys.readouterr().err
 
@@ -86,3 +91,59 @@ def test_a_broken_instrument_setting_stops_chat_with_its_name(
     monkeypatch.setenv("KAARI_ESY_INSTRUMENT", str(tmp_path / "missing.toml"))
     assert main(["chat"]) == 2
     assert "missing.toml: cannot be read" in capsys.readouterr().err
+
+
+def _kaari(args: list[str], db: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
+    env.update({"KAARI_DB_PATH": db, "KAARI_TELEGRAM_TOKEN": "1:x", "KAARI_SECRET": STRONG_SECRET,
+                "KAARI_DATA_KEY": Fernet.generate_key().decode(),
+                "KAARI_TELEGRAM_API_URL": "http://127.0.0.1:9/bot", **extra})
+    kaari = Path(sys.executable).with_name("kaari")
+    # The timeout is the point: before, a failed start left aiosqlite's thread running and the process hung.
+    return subprocess.run([str(kaari), *args], input="", capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=60, check=False)
+
+
+COMMANDS = [["run"], ["chat"], ["admin", "add-coordinator", "5", "--name", "Aino", "--org", "Oulunkaari"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["run", "chat", "admin"])
+def test_a_corrupt_database_stops_with_one_line(tmp_path: Path, command: list[str]) -> None:
+    db = tmp_path / "kaari.sqlite3"
+    db.write_bytes(b"this is not a database, just garbage bytes " * 200)
+    result = _kaari(command, str(db), tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"kaari: cannot use the database {db}: file is not a database"]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["run", "chat", "admin"])
+def test_a_database_in_a_read_only_place_stops_with_one_line(tmp_path: Path, command: list[str]) -> None:
+    # Tests run as root, which writes through chmod; /proc refuses new files even to root.
+    db = "/proc/kaari.sqlite3"
+    result = _kaari(command, db, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"kaari: cannot use the database {db}: unable to open database file"]
+
+
+@pytest.mark.parametrize("secret", ["short-secret", "a long secret with spaces in it, 40+ chars"])
+@pytest.mark.parametrize("command", [["run"], ["admin", "add-coordinator", "5", "--name", "A", "--org", "O"]],
+                         ids=["run", "admin"])
+def test_a_weak_secret_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str], secret: str,
+) -> None:
+    monkeypatch.setenv("KAARI_TELEGRAM_TOKEN", "1:x")
+    monkeypatch.setenv("KAARI_SECRET", secret)
+    monkeypatch.setenv("KAARI_DATA_KEY", Fernet.generate_key().decode())
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kaari: KAARI_SECRET is too weak") and err.count("\n") == 1
+    assert secret not in err
+
+
+def test_chat_in_a_read_only_place_without_keys_says_so(tmp_path: Path) -> None:
+    result = _kaari(["chat"], "/proc/kaari.sqlite3", tmp_path, KAARI_SECRET="", KAARI_DATA_KEY="")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "kaari: cannot keep a local key beside the database: /proc/kaari.sqlite3.secret: No such file or directory"]
