@@ -1,10 +1,10 @@
-"""Set-up tasks from the command line: the first coordinator is created here, nowhere else."""
+"""Set-up tasks from the command line: the first coordinator is created here, nowhere else; keys rotate here."""
 
 from __future__ import annotations
 
 from bot.bootstrap import Services
 from bot.keys import user_key
-from storage.ports import AuditRow, StaffRow, UserRow
+from storage.ports import AuditRow, ContactRow, StaffRow, UserRow
 
 
 async def add_coordinator(
@@ -29,3 +29,21 @@ async def add_coordinator(
         await work.audit.add(AuditRow(now, "admin", "staff.coordinator_added", f"staff:{staff_id}"))
     assert staff_id is not None
     return staff_id
+
+
+async def rotate_key(services: Services) -> tuple[int, int]:
+    """Re-seal every stored chat address with the first data key; returns (re-sealed, left unopened)."""
+    resealed = unopened = 0
+    now = services.engine.clock()
+    # One transaction: a crash leaves every address as it was, each still opened by the old key.
+    async with services.store.transaction() as work:
+        for key in await work.contacts.keys():
+            row = await work.contacts.get(key)
+            fresh = services.sealer.reseal(row.sealed_chat) if row else None
+            if row is None or fresh is None:
+                unopened += row is not None
+                continue
+            await work.contacts.save(ContactRow(key, fresh, row.updated_at))
+            resealed += 1
+        await work.audit.add(AuditRow(now, "admin", "admin.key_rotated", f"contacts:{resealed}"))
+    return resealed, unopened

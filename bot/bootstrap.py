@@ -165,7 +165,7 @@ async def bootstrap(
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],
-                    crisis=crisis)
+                    crisis=crisis, same_contact=sealer.same)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,

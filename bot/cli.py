@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--title", default="coordinator")
     coordinator.add_argument("--org", required=True, help="their organisation")
     coordinator.add_argument("--also-worker", action="store_true", help="they also work with clients")
+    admin_commands.add_parser(
+        "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     return parser
 
 
@@ -72,6 +74,22 @@ async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.close()
     print(f"{args.name} is now a coordinator (staff {staff_id}). Their Kaari menu shows the coordinator tools.")
+    return 0
+
+
+async def _rotate_key(settings: Settings) -> int:
+    from bot.admin import rotate_key
+
+    services = await bootstrap(settings)
+    try:
+        resealed, unopened = await rotate_key(services)
+    finally:
+        await services.close()
+    print(f"Re-sealed {resealed} chat ids with the first KAARI_DATA_KEY key.")
+    if unopened:
+        # Their owners' next message refreshes them; until then pushes to them cannot be delivered.
+        print(f"{unopened} could not be opened with any given key; keep the old key in KAARI_DATA_KEY.")
+        return 1
     return 0
 
 
@@ -126,6 +144,15 @@ def main(argv: list[str] | None = None) -> int:
                 (args.out / f"{name}.md").write_text(flow_diagram(spec), encoding="utf-8")
                 print(args.out / f"{name}.md")
         elif args.command == "admin":
+            if args.admin_command == "rotate-key":
+                if not settings.data_key:
+                    raise SettingsError("KAARI_DATA_KEY is not set: give the new key first, then the old ones "
+                                        "(KAARI_DATA_KEY=new,old)")
+                if not settings.secret:
+                    raise SettingsError("KAARI_SECRET is not set: use the same value as `kaari run`")
+                check_secret(settings.secret)
+                _setup_logging(settings, quiet=True)
+                return asyncio.run(_rotate_key(settings))
             if args.telegram_id is not None and not settings.secret:
                 raise SettingsError("KAARI_SECRET is not set: use the same value as `kaari run`")
             if settings.secret:

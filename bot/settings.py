@@ -167,13 +167,17 @@ def resolve_secret(settings: Settings) -> str:
 
 
 def resolve_data_key(settings: Settings) -> str:
-    """The key that encrypts stored chat ids: KAARI_DATA_KEY (a Fernet key), or a kept local one."""
+    """The keys that encrypt stored chat ids: KAARI_DATA_KEY (``new,old,...`` Fernet keys), or a kept local one."""
     from cryptography.fernet import Fernet
 
-    key = settings.data_key or _kept_key(settings, ".datakey", lambda: Fernet.generate_key().decode())
-    try:
-        Fernet(key.encode())
-    except ValueError as error:
-        raise SettingsError("KAARI_DATA_KEY is not a valid key: it must be 32 url-safe base64-encoded bytes "
-                            "(make one with Fernet.generate_key())") from error
-    return key
+    value = settings.data_key or _kept_key(settings, ".datakey", lambda: Fernet.generate_key().decode())
+    keys = [part.strip() for part in value.split(",")]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError as error:
+            # The position, never the key: this line ends up in logs.
+            where = f"key {position} of {len(keys)}" if len(keys) > 1 else "key"
+            raise SettingsError(f"KAARI_DATA_KEY {where} is not a valid key: it must be 32 url-safe "
+                                "base64-encoded bytes (make one with Fernet.generate_key())") from error
+    return value

@@ -206,6 +206,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
     elif chat is None or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
+        if contact is not None and chat is None:
+            # Sealed with a key no longer in KAARI_DATA_KEY: refreshed at the person's next message.
+            log.warning("ticker.unopened outbox=%d kind=%s count=%d", row.id, row.kind, services.sealer.unopened)
     elif not allowed:
         status = "dropped"  # no consent (d), or the meeting or promise it was about is gone
     elif row.kind in NEEDS_REMINDER_CONSENT and quiet.contains(now) and (

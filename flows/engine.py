@@ -108,8 +108,11 @@ class Engine:
         self, store: Store, flows: Mapping[str, FlowSpec], clock: Callable[[], datetime],
         *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
         deep_link: str | None = None, gates: Sequence[Gate] = (), crisis: Crisis | None = None,
+        same_contact: Callable[[str, str], bool] = lambda stored, fresh: True,
     ) -> None:
         self.store = store
+        # Whether a stored sealed address still reaches the chat an input came from (the channel knows the keys).
+        self.same_contact = same_contact
         self.flows = dict(flows)
         self.clock = clock
         self.menu = menu
@@ -144,9 +147,12 @@ class Engine:
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
             who = await _who(work, key)
-            if contact and (who.staff or who.is_client or who.participant) and await work.contacts.get(key) is None:
-                # Staff, linked clients and meeting participants are written to later (notifications, reminders).
-                await work.contacts.save(ContactRow(key, contact, now))
+            if contact and (who.staff or who.is_client or who.participant):
+                # Staff, linked clients and meeting participants are written to later (notifications, reminders);
+                # a stored address that no longer opens (a rotated key) or is another chat is refreshed.
+                stored = await work.contacts.get(key)
+                if stored is None or not self.same_contact(stored.sealed_chat, contact):
+                    await work.contacts.save(ContactRow(key, contact, now))
             ctx = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
             conv = await self._conversation(ctx, user, reply)

@@ -93,7 +93,7 @@ def test_a_broken_instrument_setting_stops_chat_with_its_name(
     assert "missing.toml: cannot be read" in capsys.readouterr().err
 
 
-def _kaari(args: list[str], db: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+def kaari_process(args: list[str], db: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
     env.update({"KAARI_DB_PATH": db, "KAARI_TELEGRAM_TOKEN": "1:x", "KAARI_SECRET": STRONG_SECRET,
                 "KAARI_DATA_KEY": Fernet.generate_key().decode(),
@@ -111,7 +111,7 @@ COMMANDS = [["run"], ["chat"], ["admin", "add-coordinator", "5", "--name", "Aino
 def test_a_corrupt_database_stops_with_one_line(tmp_path: Path, command: list[str]) -> None:
     db = tmp_path / "kaari.sqlite3"
     db.write_bytes(b"this is not a database, just garbage bytes " * 200)
-    result = _kaari(command, str(db), tmp_path)
+    result = kaari_process(command, str(db), tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"kaari: cannot use the database {db}: file is not a database"]
@@ -121,7 +121,7 @@ def test_a_corrupt_database_stops_with_one_line(tmp_path: Path, command: list[st
 def test_a_database_in_a_read_only_place_stops_with_one_line(tmp_path: Path, command: list[str]) -> None:
     # Tests run as root, which writes through chmod; /proc refuses new files even to root.
     db = "/proc/kaari.sqlite3"
-    result = _kaari(command, db, tmp_path)
+    result = kaari_process(command, db, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"kaari: cannot use the database {db}: unable to open database file"]
@@ -143,7 +143,7 @@ def test_a_weak_secret_is_refused_without_showing_it(
 
 
 def test_chat_in_a_read_only_place_without_keys_says_so(tmp_path: Path) -> None:
-    result = _kaari(["chat"], "/proc/kaari.sqlite3", tmp_path, KAARI_SECRET="", KAARI_DATA_KEY="")
+    result = kaari_process(["chat"], "/proc/kaari.sqlite3", tmp_path, KAARI_SECRET="", KAARI_DATA_KEY="")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "kaari: cannot keep a local key beside the database: /proc/kaari.sqlite3.secret: No such file or directory"]
