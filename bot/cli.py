@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.datafile import DataFileError
@@ -44,13 +45,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(settings: Settings, quiet: bool) -> None:
+def _setup_logging(settings: Settings, quiet: bool, to_file: Path | None = None) -> None:
+    handler = logging.FileHandler(to_file, encoding="utf-8", delay=True) if to_file else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logs.install([handler])  # on the handler, not a logger: every record passes it, whichever logger wrote it
     logging.basicConfig(
-        level=logging.WARNING if quiet else getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+        level=logging.WARNING if quiet else getattr(logging, settings.log_level, logging.INFO), handlers=[handler])
     quiet_chatty_loggers()
     logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
+def _console_logging(settings: Settings) -> None:
+    """`kaari chat` is someone's conversation: log lines go to a file beside the database, never into it."""
+    path = settings.db_path.with_name(settings.db_path.name + ".log")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+    except OSError:
+        # No place for a log file (the database's own error follows): only errors, on stderr.
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+        logs.install([handler])
+        logging.basicConfig(level=logging.ERROR, handlers=[handler])
+        quiet_chatty_loggers()
+        return
+    _setup_logging(settings, quiet=True, to_file=path)
 
 
 async def _chat(settings: Settings, language: str | None, user: str) -> None:
@@ -120,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 settings = Settings(**{**settings.__dict__, "db_path": args.db})
             if args.lang:
                 settings = Settings(**{**settings.__dict__, "default_language": args.lang})
-            _setup_logging(settings, quiet=True)
+            _console_logging(settings)
             asyncio.run(_chat(settings, args.lang, args.user))
         elif args.command == "run":
             if not settings.telegram_token:

@@ -168,3 +168,18 @@ async def test_the_meeting_preparation_in_a_terminal(
         assert "Sanna (sister)" in shown and "Saved. Your worker can see your preparation" in shown
     finally:
         await services.store.close()
+
+
+def test_kaari_chat_prints_no_log_line_into_the_conversation(tmp_path: Path) -> None:
+    """A crisis message is logged (engine.crisis) into a file beside the database, not into the terminal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
+    kaari = Path(sys.executable).with_name("kaari")
+    result = subprocess.run(
+        [str(kaari), "chat", "--lang", "en"], input="3\nI want to kill myself\n", capture_output=True, text=True,
+        cwd=tmp_path, env=env, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "112" in result.stdout, "the signposting is shown"
+    for stream in (result.stdout, result.stderr):
+        assert "engine.crisis" not in stream and "WARNING" not in stream
+    assert "engine.crisis" in (tmp_path / "kaari.sqlite3.log").read_text(encoding="utf-8")
