@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
+
+from flows.reminders import too_far
+from flows.results import Say
 
 Guard = Callable[[Any], bool]
 
@@ -19,3 +23,11 @@ def chose(expected: str) -> Guard:
         return value(event) == expected
     guard.__name__ = f"chose_{expected}"
     return guard
+
+
+def near_enough(conv: Any, day: date) -> bool:
+    """A typed date within the planning horizon; beyond it the person is told the last allowed day."""
+    answer = too_far(day, conv.now)
+    if answer is not None:
+        conv.emit(Say(answer))
+    return answer is None

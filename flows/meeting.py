@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flows.codes import code_hash, link_payload, new_code
-from flows.guards import chose, value
+from flows.guards import chose, near_enough, value
 from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
@@ -143,6 +143,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         if when is None or when <= conv.now:
             conv.emit(Say(Msg(N_("meeting.bad_when"))))
             return False
+        if not near_enough(conv, when.date()):
+            return False
         conv.data["when"] = when.isoformat()
         return True
 
@@ -236,6 +238,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         when = parse_when(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         if when is None or when <= datetime.fromisoformat(conv.data["meeting"]["at"]):
             conv.emit(Say(Msg(N_("meeting.bad_next"))))
+            return False
+        if not near_enough(conv, when.date()):
             return False
         conv.data["next"] = when.isoformat()
         return True

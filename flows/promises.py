@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.guards import chose, value
+from flows.guards import chose, near_enough, value
 from flows.messages import N_, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
 from flows.reminders import as_day, due_from
@@ -191,10 +191,11 @@ def promises_flow() -> FlowSpec:
 
 def valid_due(event: Any) -> bool:
     """A due date typed for a promise: from today on (shared by the meeting record and My promises)."""
-    if due_from(event.kwargs["text"], event.model.now) is None:
+    due = due_from(event.kwargs["text"], event.model.now)
+    if due is None:
         event.model.emit(Say(Msg(N_("meeting.bad_due"))))
         return False
-    return True
+    return near_enough(event.model, due)
 
 
 def noting_after_done(event: Any) -> bool:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flows.messages import N_, Msg
 from flows.schedule import HELSINKI
 
 DEFAULT_BEFORE = (timedelta(days=2), timedelta(hours=2))
@@ -115,6 +116,17 @@ def due_from(text: str, now: datetime) -> date | None:
     today = now.astimezone(HELSINKI).date()
     due = parse_due(text, today)
     return due if due is not None and due >= today else None
+
+
+# How far ahead a typed date may be: beyond it nothing is planned, and a year like 9999 would overflow the
+# reminder arithmetic (and let one participant's promise block the worker's record).
+HORIZON = timedelta(days=730)
+
+
+def too_far(day: date, now: datetime) -> Msg | None:
+    """The answer to a typed date beyond the horizon (it names the last allowed day), or None if it is within."""
+    last = now.astimezone(HELSINKI).date() + HORIZON
+    return Msg(N_("date.too_far"), {"last": as_day(last)}) if day > last else None
 
 
 def as_day(day: date) -> datetime:

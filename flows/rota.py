@@ -11,7 +11,7 @@ from datetime import time
 from typing import Any
 
 from flows import shifts
-from flows.guards import chose
+from flows.guards import chose, near_enough
 from flows.messages import N_, Lines, Msg
 from flows.reminders import parse_day
 from flows.results import Ask, Option, Say
@@ -147,7 +147,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         if day is None or day < conv.now.astimezone(HELSINKI).date():
             conv.emit(Say(Msg(N_("rota.bad_day"))))
             return False
-        return True
+        return near_enough(conv, day)
 
     async def close_day(event: Any) -> None:
         conv: Conversation = event.model
@@ -167,7 +167,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         if day is None or day < conv.now.astimezone(HELSINKI).date() or parse_times(times_text) is None:
             conv.emit(Say(Msg(N_("rota.bad_slot"))))
             return False
-        return True
+        return near_enough(conv, day)
 
     async def add_extra(event: Any) -> None:
         conv: Conversation = event.model

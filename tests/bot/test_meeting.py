@@ -20,6 +20,7 @@ from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_preparation import en
 from tests.bot.test_rights import linked_client
 from tests.conftest import Clock
+from tests.flows.test_horizon import far_off
 
 
 async def open_meetings(bot: Bot, catalogs: Catalogs) -> TgUser:
@@ -52,6 +53,8 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     await worker.tap(t(catalogs, "fi", "meeting.plan"))
     calls = await worker.send("ensi perjantaina")
     assert t(catalogs, "fi", "meeting.bad_when") in joined(calls)
+    calls = await worker.send("31.12.9999 23:30")
+    assert catalogs.text("fi", far_off(clock)) in joined(calls), "no OverflowError: the last day is named"
     await worker.send("27.11. 14:00")
     await worker.tap(t(catalogs, "fi", "meeting.place_home"))
     calls = await worker.send("Koulukatu 1")
@@ -449,6 +452,8 @@ async def test_participants_write_their_own_promises_during_the_meeting(
     await client.send("Book the dentist 🦷")
     calls = await client.send("20.11.")
     assert en(catalogs, "meeting.bad_due") in joined(calls), "a date already past"
+    calls = await client.send("31.12.9999")
+    assert catalogs.text("en", far_off(clock)) in joined(calls), "a participant cannot block the record"
     calls = await client.send("30.11.")
     assert en(catalogs, "meeting.promise_added") in joined(calls)
     worker = await open_meetings(bot, catalogs)

@@ -23,6 +23,7 @@ from storage.ports import RotaRow, StaffRow, UserRow
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.bot.test_identity import deliver
 from tests.conftest import Clock
+from tests.flows.test_horizon import far_off
 
 W1, W2 = 555000111, 555000222
 Y1, Y2, Y3 = 700000001, 700000002, 700000003
@@ -289,6 +290,8 @@ async def test_the_rota_closed_days_and_extra_openings_are_set_in_telegram(
     await kaisa.tap(catalogs.text("fi", Msg("rota.close_day")))
     calls = await kaisa.send("tomorrow")
     assert catalogs.text("fi", Msg("rota.bad_day")) in joined(calls)
+    calls = await kaisa.send("31.12.9999")
+    assert catalogs.text("fi", far_off(clock)) in joined(calls), "beyond two years: the last day is named"
     await kaisa.send("20.11.2026")
     young2 = bot.user(Y2, "fi", "B")
     await open_chat(young2, catalogs)
@@ -296,6 +299,8 @@ async def test_the_rota_closed_days_and_extra_openings_are_set_in_telegram(
 
     # An extra opening on Saturday 10-12, with Aino on it.
     await kaisa.tap(catalogs.text("fi", Msg("rota.add_slot")))
+    calls = await kaisa.send("31.12.9999 10-12")
+    assert catalogs.text("fi", far_off(clock)) in joined(calls)
     calls = await kaisa.send("21.11. 10-12")
     assert catalogs.text("fi", Msg("rota.slot_added", {"date": "2026-11-21", "times": "10:00–12:00"})) in joined(
         calls)
