@@ -112,7 +112,8 @@ def all_flows(
     flows = [
         esy.esy_flow(instrument),
         invitation.invitation_flow(secret, consent_items, settings.client_retention_days, reminders_before,
-                                   quiet_hours),
+                                   quiet_hours, settings.code_guess_limit,
+                                   timedelta(minutes=settings.code_guess_minutes)),
         staff.new_client_flow(secret, invitations_last),
         staff.new_worker_flow(secret, invitations_last),
         consent.consent_flow(consent_items, settings.client_retention_days),

@@ -49,6 +49,8 @@ class Settings:
     anonymous_retention_days: int = 30
     client_retention_days: int = 90
     audit_retention_days: int = 730
+    code_guess_limit: int = 50
+    code_guess_minutes: int = 10
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
@@ -131,6 +133,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
         audit_retention_days=max(1, int(_number(
             env, "KAARI_AUDIT_RETENTION_DAYS", Settings.audit_retention_days, int))),
+        code_guess_limit=max(1, int(_number(env, "KAARI_CODE_GUESS_LIMIT", Settings.code_guess_limit, int))),
+        code_guess_minutes=max(1, int(_number(
+            env, "KAARI_CODE_GUESS_MINUTES", Settings.code_guess_minutes, int))),
     )
 
 

@@ -14,18 +14,21 @@ from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import chose
 from flows.meeting import place_text as meeting_place
 from flows.meeting import remind
-from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg, When
+from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg, When, dump_msg
 from flows.notify import notify_staff, worker_lines
 from flows.reminders import DEFAULT_BEFORE, QuietHours
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
 from flows.staff import is_open
-from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow
+from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow
 
 NAME = "invitation"
 VERSION = 1
 ATTEMPTS = 5
 ATTEMPT_WINDOW = timedelta(minutes=10)
+# Bot-wide: many ids guessing together (100 ids made 500 guesses in 3.7 s) get past the per-person limit.
+GUESS_LIMIT = 50
+GUESS_WINDOW = timedelta(minutes=10)
 YES, NO, LATER = "yes", "no", "later"
 QUIET = QuietHours()
 
@@ -33,9 +36,12 @@ QUIET = QuietHours()
 def invitation_flow(
     secret: str, items: tuple[ConsentItem, ...], retention_days: int,
     before: tuple[timedelta, ...] = DEFAULT_BEFORE, quiet: QuietHours = QUIET,
+    guess_limit: int = GUESS_LIMIT, guess_window: timedelta = GUESS_WINDOW,
 ) -> FlowSpec:
     """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts. A code may also
-    be a network meeting participant's one-time join code (``before`` and ``quiet`` time their reminders)."""
+    be a network meeting participant's one-time join code (``before`` and ``quiet`` time their reminders).
+    ``guess_limit`` wrong codes from everyone within ``guess_window`` pause code checking for everyone."""
+    paused_for = {"minutes": max(1, int(guess_window.total_seconds() // 60))}
 
     async def audit(conv: Conversation, action: str, subject: str = "") -> None:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
@@ -43,6 +49,11 @@ def invitation_flow(
     async def check(conv: Conversation, code: str) -> InvitationRow | None:
         """The open invitation behind ``code``, or None after telling the person (and counting a miss)."""
         work = conv.work
+        if await work.code_attempts.count_all_since(conv.now - guess_window) >= guess_limit:
+            # Everyone gets the same answer, so a guesser learns nothing about any code meanwhile.
+            await audit(conv, "invitation.paused")
+            conv.emit(Say(Msg(N_("invite.paused"), paused_for)))
+            return None
         if await work.code_attempts.count_since(conv.key, conv.now - ATTEMPT_WINDOW) >= ATTEMPTS:
             await audit(conv, "invitation.locked")
             conv.emit(Say(Msg(N_("invite.locked"), {"minutes": int(ATTEMPT_WINDOW.total_seconds() // 60)})))
@@ -53,6 +64,8 @@ def invitation_flow(
         if row is None or not is_open(row, conv.now):
             await work.code_attempts.add(conv.key, conv.now)
             await audit(conv, "invitation.wrong_code")
+            if await work.code_attempts.count_all_since(conv.now - guess_window) == guess_limit:
+                await tell_coordinators(conv)  # once: the wrong code that trips the limit
             conv.emit(Say(Msg(N_("invite.invalid"))))
             return None
         if row.kind == "staff" and conv.who.staff is not None:
@@ -68,6 +81,12 @@ def invitation_flow(
         await audit(conv, "invitation.opened", f"invitation:{row.id}")
         conv.data.update(invitation=row.id, answers={}, item=0, offer=await offer(conv, row))
         return row
+
+    async def tell_coordinators(conv: Conversation) -> None:
+        for staff in await conv.work.staff.all():
+            if staff.is_coordinator and staff.active and staff.user_key:
+                await conv.work.outbox.add(OutboxRow(
+                    staff.user_key, "notify", dump_msg(Msg(N_("notify.codes_paused"), paused_for)), conv.now))
 
     async def joinable(conv: Conversation, code: str) -> bool:
         """A participant's join code for a meeting still to come: the offer names the meeting, nothing else."""

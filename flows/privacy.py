@@ -143,7 +143,8 @@ def forget_flow() -> FlowSpec:
             await shifts.close(conv.work, chat, "forget", conv.now)
             await conv.work.chats.forget(chat.id)
         await conv.work.audit.relabel(anonymous_actor(conv.key), FORGOTTEN)
-        await conv.work.code_attempts.delete_for(conv.key)
+        # Wrong-code attempts stay (a keyed hash and a time, purged after a day): deleting them would let
+        # /forget and a retry get round the lockout.
         await conv.work.users.delete(conv.key)  # conversation, circles, contact and pushes go with it
         conv.erased = True
         conv.emit(Say(Msg(N_("forget.done"))))

@@ -136,6 +136,10 @@ class _CodeAttempts(_Repo):
         rows = [load_json(text) for text in self._db.tables["code_attempts"].values()]
         return sum(1 for row in rows if row["chat_key"] == chat_key and load_time(row["at"]) >= since)
 
+    async def count_all_since(self, since: datetime) -> int:
+        dump_time(since)
+        return sum(1 for text in self._db.tables["code_attempts"].values() if load_time(load_json(text)["at"]) >= since)
+
     async def purge(self, before: datetime) -> int:
         dump_time(before)
         table = self._db.tables["code_attempts"]

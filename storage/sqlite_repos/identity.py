@@ -242,6 +242,11 @@ class _CodeAttempts(_Repo):
         assert row is not None
         return int(row[0])
 
+    async def count_all_since(self, since: datetime) -> int:
+        row = await self._one("SELECT COUNT(*) FROM code_attempts WHERE at >= ?", (dump_time(since),))
+        assert row is not None
+        return int(row[0])
+
     async def purge(self, before: datetime) -> int:
         cursor = await self._db.execute("DELETE FROM code_attempts WHERE at < ?", (dump_time(before),))
         return cursor.rowcount

@@ -260,3 +260,44 @@ async def test_a_code_revoked_while_the_client_answers_links_nothing(
     assert t(catalogs, "en", "invite.gone") in joined(calls)
     async with bot.services.store.transaction() as work:
         assert await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT)) is None
+
+
+async def test_forget_does_not_lift_the_wrong_code_lockout(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    _, payload = await invite_client(bot, catalogs)
+    guesser = bot.user(STRANGER, "en")
+    for guess in range(5):
+        await guesser.send(f"/start WRONGCODE{guess}")
+    await guesser.send("/forget")
+    calls = await guesser.tap(t(catalogs, "en", "forget.yes"))
+    assert t(catalogs, "en", "forget.done") in joined(calls)
+    calls = await guesser.send(f"/start {payload}")
+    assert catalogs.text("en", Msg("invite.locked", {"minutes": 10})) in joined(calls), "still locked"
+    clock.advance(minutes=11)
+    calls = await guesser.send(f"/start {payload}")
+    assert "Aino Virtanen" in joined(calls), "the window has passed"
+
+
+async def test_many_wrong_codes_from_everyone_pause_codes_and_tell_the_coordinators_once(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", code_guess_limit=4, code_guess_minutes=5),
+                          clock, catalogs, drawer)
+    try:
+        _, payload = await invite_client(bot, catalogs)
+        for number in range(4):  # four people, one wrong code each: nobody is locked out alone
+            calls = await bot.user(STRANGER + number, "en").send(f"/start WRONGCODE{number}")
+            assert t(catalogs, "en", "invite.invalid") in joined(calls)
+        paused = catalogs.text("en", Msg("invite.paused", {"minutes": 5}))
+        calls = await bot.user(CLIENT, "en").send(f"/start {payload}")
+        assert paused in joined(calls), "even the right code waits, so guessing learns nothing"
+        calls = await bot.user(STRANGER + 10, "en").send("/start WRONGCODE")
+        assert paused in joined(calls)
+        await deliver(bot)
+        told = catalogs.text("fi", Msg("notify.codes_paused", {"minutes": 5}))
+        assert (await sent_texts(bot, COORDINATOR)).count(told) == 1
+        assert told not in await sent_texts(bot, WORKER), "coordinators only"
+        clock.advance(minutes=6)
+        calls = await bot.user(CLIENT, "en").send(f"/start {payload}")
+        assert "Aino Virtanen" in joined(calls), "the pause ends with the window"
+    finally:
+        await bot.stop()

@@ -993,6 +993,9 @@ async def test_code_attempts_count_only_that_chat_from_since_on(store: Store) ->
         assert await work.code_attempts.count_since("chat-a", T0 - timedelta(days=1)) == 5
         assert await work.code_attempts.count_since("chat-b", since) == 1
         assert await work.code_attempts.count_since("chat-c", T0) == 0
+        assert await work.code_attempts.count_all_since(since) == 4
+        assert await work.code_attempts.count_all_since(since + timedelta(microseconds=1)) == 2
+        assert await work.code_attempts.count_all_since(T0 - timedelta(days=1)) == 6
 
 
 # --- shares ----------------------------------------------------------------------------------------
