@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flows import shifts
+from flows.codes import forget_tag
 from flows.crisis import Crisis
 from flows.guards import chose
 from flows.messages import N_, Lines, Msg, Period
@@ -33,7 +34,7 @@ def not_staff(who: Who) -> bool:
     return who.staff is None
 
 
-def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
+def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSpec:
     by_id = {service.id: service for service in setup.services}
 
     async def on_start(conv: Conversation) -> None:
@@ -108,7 +109,8 @@ def chat_flow(setup: ChatSetup, crisis: Crisis) -> FlowSpec:
         conv: Conversation = event.model
         service = by_id[conv.data["service"]]
         open_now = await shifts.available(conv.work, service, conv.now)
-        chat = ChatRow(service.id, conv.now, conv.key, crisis=conv.crisis, left=not open_now)
+        chat = ChatRow(service.id, conv.now, conv.key, crisis=conv.crisis, left=not open_now,
+                       forget_tag=forget_tag(secret, conv.key))
         chat.id = await conv.work.chats.add(chat)
         if conv.contact and await conv.work.contacts.get(conv.key) is None:
             # Needed to write back; sealed, and deleted when the chat and what was sent for it are done.

@@ -29,6 +29,12 @@ def link_payload(code: str) -> str:
     return normalise(code)
 
 
+def forget_tag(secret: str, user_key: str) -> str:
+    """A keyed hash of a person for their chats: it finds them at /forget, but the database alone (without
+    KAARI_SECRET) cannot tie a closed chat to the person's key."""
+    return hmac.new(secret.encode(), ("forget-tag:" + user_key).encode(), hashlib.sha256).hexdigest()
+
+
 def code_hash(secret: str, code: str) -> str:
     """What is stored and looked up: HMAC(secret, normalised code)."""
     return hmac.new(secret.encode(), ("invite:" + normalise(code)).encode(), hashlib.sha256).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows import shifts
+from flows.codes import forget_tag
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
@@ -113,7 +114,7 @@ def _subject(conv: Conversation) -> str:
     return f"client:{client.id}" if client is not None else ""
 
 
-def forget_flow() -> FlowSpec:
+def forget_flow(secret: str = "local") -> FlowSpec:
     def view_confirm(conv: Conversation) -> Ask:
         key = N_("forget.confirm_client") if conv.who.is_client else N_("forget.confirm")
         return Ask(Msg(key), (Option(YES, Msg(N_("forget.yes"))), Option(NO, Msg(N_("forget.no")))))
@@ -142,6 +143,10 @@ def forget_flow() -> FlowSpec:
             # The worker is told the chat ended; what the person wrote in it goes now, not after retention.
             await shifts.close(conv.work, chat, "forget", conv.now)
             await conv.work.chats.forget(chat.id)
+        # Closed chats are no longer linked to the person; their keyed tag still finds the texts kept for
+        # the retention time ("everything" means those too).
+        for closed in await conv.work.chats.tagged(forget_tag(secret, conv.key)):
+            await conv.work.chats.forget(closed)
         await conv.work.audit.relabel(anonymous_actor(conv.key), FORGOTTEN)
         # Wrong-code attempts stay (a keyed hash and a time, purged after a day): deleting them would let
         # /forget and a retry get round the lockout.

@@ -311,6 +311,8 @@ class ChatRow:
     rating: int | None = None  # 1-5
     comment: str | None = None  # deleted with the messages after the retention time
     id: int | None = None
+    # A keyed hash of the young person (not their key), kept with the texts so /forget finds closed chats too.
+    forget_tag: str | None = None
 
 
 @dataclass
@@ -502,6 +504,7 @@ class Chats(Protocol):
     # The bot sent these messages (their channel ids) about this chat to the person: a swipe-reply finds it.
     async def remember_sent(self, user_key: str, chat_id: int, message_ids: Sequence[int]) -> None: ...
     async def sent_about(self, user_key: str, message_id: int) -> int | None: ...  # the chat, if remembered
+    async def tagged(self, forget_tag: str) -> list[int]: ...  # chats whose texts still carry this tag
 
 
 class Shifts(Protocol):

@@ -56,13 +56,19 @@ class _Chats(_Repo):
                   if chat.status == "closed" and chat.closed_at is not None and chat.closed_at < before]
         for chat in closed:
             self._unsend(chat.id or 0)
-        return sum([await self._forget(chat) for chat in closed])
+        forgotten = sum([await self._forget(chat) for chat in closed])
+        for chat in closed:  # the tag goes with the texts, also of a chat that had none
+            if (row := self._db.get(ChatRow, "chats", str(chat.id))) is not None and row.forget_tag is not None:
+                self._db.put("chats", str(chat.id), _fields(replace(row, forget_tag=None)))
+        return forgotten
 
     async def forget(self, chat_id: int) -> None:
         chat = self._db.get(ChatRow, "chats", str(chat_id))
         if chat is not None:
             await self._forget(chat)
             self._unsend(chat_id)
+            if (row := self._db.get(ChatRow, "chats", str(chat_id))) is not None:
+                self._db.put("chats", str(chat_id), _fields(replace(row, forget_tag=None)))
 
     def _unsend(self, chat_id: int) -> None:
         for key, text in list(self._db.tables["chat_sent"].items()):
@@ -77,6 +83,9 @@ class _Chats(_Repo):
     async def sent_about(self, user_key: str, message_id: int) -> int | None:
         text = self._db.tables["chat_sent"].get(dump_json([user_key, message_id]))
         return int(load_json(text)["chat_id"]) if text is not None else None
+
+    async def tagged(self, forget_tag: str) -> list[int]:
+        return sorted(chat.id or 0 for chat in self._db.rows(ChatRow, "chats") if chat.forget_tag == forget_tag)
 
     async def _forget(self, chat: ChatRow) -> bool:
         """Delete a chat's messages and comment; whether it had any."""

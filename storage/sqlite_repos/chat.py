@@ -15,7 +15,7 @@ from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
 _CHAT_COLUMNS = (
     "id, service, opened_at, user_key, status, crisis, left_message, staff_id, shift_id, taken_at, closed_at, "
-    "closed_by, rating, comment"
+    "closed_by, rating, comment, forget_tag"
 )
 
 
@@ -23,7 +23,7 @@ def _chat(row: aiosqlite.Row) -> ChatRow:
     return ChatRow(
         id=row[0], service=row[1], opened_at=load_time(row[2]), user_key=row[3], status=row[4], crisis=bool(row[5]),
         left=bool(row[6]), staff_id=row[7], shift_id=row[8], taken_at=_time(row[9]), closed_at=_time(row[10]),
-        closed_by=row[11], rating=row[12], comment=row[13],
+        closed_by=row[11], rating=row[12], comment=row[13], forget_tag=row[14],
     )
 
 
@@ -31,7 +31,7 @@ def _chat_params(row: ChatRow) -> tuple[Any, ...]:
     """Every column but id, in the order of ``_CHAT_COLUMNS``."""
     return (row.service, dump_time(row.opened_at), row.user_key, row.status, int(row.crisis), int(row.left),
             row.staff_id, row.shift_id, _dump(row.taken_at), _dump(row.closed_at), row.closed_by, row.rating,
-            row.comment)
+            row.comment, row.forget_tag)
 
 
 # Closed chats whose texts are past the retention time and not yet deleted.
@@ -45,7 +45,8 @@ class _Chats(_Repo):
     async def add(self, row: ChatRow) -> int:
         return await self._insert(
             "INSERT INTO chats (service, opened_at, user_key, status, crisis, left_message, staff_id, shift_id, "
-            "taken_at, closed_at, closed_by, rating, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "taken_at, closed_at, closed_by, rating, comment, forget_tag) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _chat_params(row),
             row.user_key,
         )
@@ -58,8 +59,8 @@ class _Chats(_Repo):
         """Rewrite every field but id."""
         await self._update(
             "UPDATE chats SET service = ?, opened_at = ?, user_key = ?, status = ?, crisis = ?, left_message = ?, "
-            "staff_id = ?, shift_id = ?, taken_at = ?, closed_at = ?, closed_by = ?, rating = ?, comment = ? "
-            "WHERE id = ?",
+            "staff_id = ?, shift_id = ?, taken_at = ?, closed_at = ?, closed_by = ?, rating = ?, comment = ?, "
+            "forget_tag = ? WHERE id = ?",
             (*_chat_params(row), row.id),
             row.user_key,
         )
@@ -120,12 +121,15 @@ class _Chats(_Repo):
         await self._db.executemany("UPDATE chats SET comment = NULL WHERE id = ?", [(chat_id,) for chat_id in ids])
         await self._db.execute("DELETE FROM chat_sent WHERE chat_id IN (SELECT id FROM chats WHERE status = 'closed' "
                                "AND closed_at < ?)", params)
+        # The tag goes with the texts (also of a chat that had none): nothing is left to find then.
+        await self._db.execute("UPDATE chats SET forget_tag = NULL WHERE status = 'closed' AND closed_at < ? "
+                               "AND forget_tag IS NOT NULL", params)
         return len(ids)
 
     async def forget(self, chat_id: int) -> None:
         """Delete this chat's texts now, whatever its status (the person asked to be forgotten)."""
         await self._db.execute("DELETE FROM chat_messages WHERE chat_id = ?", (chat_id,))
-        await self._db.execute("UPDATE chats SET comment = NULL WHERE id = ?", (chat_id,))
+        await self._db.execute("UPDATE chats SET comment = NULL, forget_tag = NULL WHERE id = ?", (chat_id,))
         await self._db.execute("DELETE FROM chat_sent WHERE chat_id = ?", (chat_id,))
 
     async def remember_sent(self, user_key: str, chat_id: int, message_ids: Sequence[int]) -> None:
@@ -140,6 +144,10 @@ class _Chats(_Repo):
         rows = list(await self._all("SELECT chat_id FROM chat_sent WHERE user_key = ? AND message_id = ?",
                                     (user_key, message_id)))
         return int(rows[0][0]) if rows else None
+
+    async def tagged(self, forget_tag: str) -> list[int]:
+        rows = await self._all("SELECT id FROM chats WHERE forget_tag = ? ORDER BY id", (forget_tag,))
+        return [row[0] for row in rows]
 
 
 _SHIFT_COLUMNS = "id, service, starts_at, ends_at, started, ended"

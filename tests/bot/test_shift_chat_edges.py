@@ -434,3 +434,31 @@ async def test_a_swipe_reply_to_a_message_the_bot_did_not_record_goes_to_the_ope
     mark = len(bot.api.calls)
     await flush(bot)
     assert "vastaus" in texts_to(bot, Y2, mark) and texts_to(bot, Y1, mark) == ""
+
+
+async def test_forget_erases_the_texts_of_closed_chats_too(
+    bot: Bot, clock: Clock, catalogs: Catalogs, tmp_path: Path,
+) -> None:
+    _, young = await chatting(bot, clock, catalogs)
+    await young.send("ensimmäinen salaisuus 111")
+    await flush(bot)
+    await young.tap(catalogs.text("fi", Msg("chat.end")))  # closed: no longer linked to them
+    await flush(bot)
+    await open_chat(young, catalogs)
+    await young.send("toinen salaisuus 222")
+    await flush(bot)
+    async with bot.services.store.transaction() as work:
+        first = await work.chats.get(1)
+        assert first is not None and first.status == "closed" and first.user_key is None
+        assert first.forget_tag is not None and user_key(bot.services.secret, "tg", Y1) not in first.forget_tag
+    await young.send("/forget")
+    await young.tap(catalogs.text("fi", Msg("forget.yes")))
+    await flush(bot)
+    async with bot.services.store.transaction() as work:
+        assert await work.chats.messages(1) == [] and await work.chats.messages(2) == []
+        first = await work.chats.get(1)
+        assert first is not None and first.forget_tag is None, "nothing is left to tie it to anyone"
+    db = tmp_path / "k.sqlite3"
+    wal = db.with_name(db.name + "-wal")
+    for text in (b"salaisuus 111", b"salaisuus 222"):
+        assert text not in db.read_bytes() + (wal.read_bytes() if wal.exists() else b""), text

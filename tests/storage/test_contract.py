@@ -1715,6 +1715,27 @@ async def test_forget_closed_deletes_the_texts_of_chats_closed_before_and_keeps_
                 assert [text.body for text in texts] == [name] * 3, name
 
 
+async def test_chats_are_found_by_their_forget_tag_until_their_texts_go(store: Store) -> None:
+    await seed_users(store, "u1")
+    [mine, other, old_empty] = await seed_chats(
+        store, chat_row(None, status="closed", closed_at=T0 + timedelta(days=5), forget_tag="tag-a"),
+        chat_row(None, status="closed", closed_at=T0, forget_tag="tag-b"),
+        chat_row(None, status="closed", closed_at=T0, forget_tag="tag-a"))
+    async with store.transaction() as work:
+        await work.chats.add_message(message_row(mine, body="first"))
+        await work.chats.add_message(message_row(other, body="theirs"))
+        assert await work.chats.tagged("tag-a") == [mine, old_empty]
+        assert await work.chats.tagged("tag-c") == []
+    async with store.transaction() as work:
+        await work.chats.forget(mine)
+        assert await work.chats.tagged("tag-a") == [old_empty], "the tag goes with the texts"
+        assert await work.chats.forget_closed(T0 + timedelta(days=1)) == 1
+        assert await work.chats.tagged("tag-a") == [] and await work.chats.tagged("tag-b") == [], (
+            "also of a chat that had no texts")
+        assert (await work.chats.get(mine)) == replace(
+            chat_row(None, status="closed", closed_at=T0 + timedelta(days=5)), id=mine)
+
+
 async def test_forget_deletes_one_chats_texts_now_whatever_its_status(store: Store) -> None:
     await seed_users(store, "u1", "u2")
     [worker] = await seed_staff(store, "Aino")
