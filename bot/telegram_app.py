@@ -129,9 +129,13 @@ class TelegramChannel:
 
         if not await self.flood.admit(key, given, tell):  # too fast: told, never silently dropped
             return
+        sealed = self.services.sealer.seal(chat.id)
+        # The input, its receipt and its reply (an outbox row) commit together; then the reply goes out at once.
         reply = await self.services.engine.handle(
-            key, given, self.language_hint(update), channel=CHANNEL,
-            contact=self.services.sealer.seal(chat.id))
+            key, given, self.language_hint(update), channel=CHANNEL, contact=sealed,
+            receipt=update.update_id, reply_to=sealed)
+        if reply.duplicate:
+            return  # handled before a crash: its reply is in the outbox already, sent by the ticker
         self.services.wake.set()  # what the update queued for others (a chat message) goes out now
         if before_sending is not None:
             await before_sending(reply)
@@ -141,7 +145,11 @@ class TelegramChannel:
             return f"https://t.me/{username}?start={payload}"
 
         outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
-        await remember_sent(self.services, self.key_of(update), await self.send(context, chat.id, outgoing))
+        sent = await self.send(context, chat.id, outgoing)
+        await remember_sent(self.services, self.key_of(update), sent)
+        if reply.outbox is not None:  # sent (or given up on, as before): the stored copy is not needed
+            async with self.services.store.transaction() as work:
+                await work.outbox.finish(reply.outbox, "sent", self.services.engine.clock())
 
     @staticmethod
     def calls(bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> list[tuple[Call, int | None]]:

@@ -9,6 +9,8 @@ the row back to pending, due again after 1, 2, 4, 8 s (or Telegram's retry_after
 none of that recipient's later rows is claimed, so nothing overtakes it. After GIVE_UP_AFTER attempts it is
 marked failed. Fairness: each round takes a few rows per recipient, every recipient's first before anyone's
 second, one recipient's chats taking turns and a crisis chat's rows first (see Outbox.claim_due).
+Replies to a person's own input are outbox rows too (kind 'reply', written with the input and sent by the
+channel right after the commit); the ticker sends only those a crash left behind.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from bot.i18n import LinkFormat, console_link
 from bot.render import MediaOut, Outgoing, TextOut, render
 from flows import inputs, shifts
 from flows.consent import latest_answers
+from flows.engine import REPLY
 from flows.messages import N_, Msg, dump_msg, load_msg
 from flows.reminders import QuietHours, parse_quiet_hours
+from flows.results import Reply, load_results
 from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -84,6 +88,9 @@ async def unreachable(work: UnitOfWork, recipient: str, now: datetime) -> None:
 async def outgoing_for(services: Services, row: OutboxRow, language: str, link: LinkFormat) -> list[Outgoing]:
     """What an outbox row looks like when sent: a text, a picture or sticker passed on, or (a poke) the
     recipient's own flow shown where it is now, with its buttons."""
+    if row.kind == REPLY:  # the reply to the person's own input, left unsent by a crash
+        stored = Reply(row.message["language"], load_results(row.message["results"]))
+        return await render(stored, services.catalogs, services.drawer, link)
     if row.kind == shifts.POKE or "flow" in row.message:
         notice = load_msg(row.message) if row.message.get("key") else None
         reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")))
@@ -196,7 +203,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             # A check-in for a promise deleted (consent c withdrawn) or already marked done is not sent.
             promise = await work.meetings.promise(int(row.message["promise"]))
             allowed = allowed and promise is not None and promise.status != "done"
-    chat = services.sealer.open(contact.sealed_chat) if contact else None
+    # A reply carries its own sealed address: an anonymous person has no stored contact.
+    sealed = row.message.get("chat") if row.kind == REPLY else (contact.sealed_chat if contact else None)
+    chat = services.sealer.open(sealed) if sealed else None
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
     now = services.engine.clock()
@@ -283,6 +292,8 @@ async def purge_idle(services: Services) -> int:
         for client_id in ended:
             await work.clients.delete(client_id)
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
+        # Telegram keeps an update for at most a day: an older receipt can never meet its update again.
+        await work.receipts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
         expired = await shifts.expire_waiting(work, now - timedelta(days=settings.anonymous_retention_days), now)

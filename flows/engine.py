@@ -34,9 +34,10 @@ from flows.results import (
     Option,
     Reply,
     Say,
+    dump_results,
 )
 from flows.spec import Conversation, FlowSpec, Gate, Who
-from storage.ports import AuditRow, ContactRow, ConversationRow, Store, UnitOfWork, UserRow
+from storage.ports import AuditRow, ContactRow, ConversationRow, OutboxRow, Store, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ _RETURN = "_return"
 # The step whose question last had crisis words held back as its answer.
 _HELD = "_crisis_held"
 RIGHTS = frozenset({"forget", "mydata", "consent"})
+# The outbox kind of a reply to a person's own input (see `Engine.handle`).
+REPLY = "reply"
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,13 @@ def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[st
     return {**chain, "data": data}
 
 
+async def _queue_reply(work: UnitOfWork, key: str, reply: Reply, reply_to: str, now: datetime) -> int:
+    """The reply as an outbox row, already claimed ('sending') by the channel that sends it right after the
+    commit; a crash leaves it 'sending', and the ticker puts such rows back to pending at start."""
+    message = {"results": dump_results(reply.results), "language": reply.language, "chat": reply_to}
+    return await work.outbox.add(OutboxRow(key, REPLY, message, now, "sending", 1, now))
+
+
 class Engine:
     """Runs flows for people; `handle` is the only way in."""
 
@@ -129,18 +139,24 @@ class Engine:
 
     async def handle(
         self, key: str, given: inputs.Input, language_hint: str | None = None, *, channel: str = "",
-        contact: str | None = None,
+        contact: str | None = None, receipt: int | None = None, reply_to: str | None = None,
     ) -> Reply:
         """Process one input from the person behind ``key``; everything it changes commits together.
 
         ``contact`` is the channel's sealed address for this person, kept only where a flow needs to
-        write to them later.
+        write to them later. ``receipt`` is the channel's id of the update: recorded with the input, so
+        that the same update coming again is only reported as a duplicate. With ``reply_to`` (a sealed
+        address) the reply is written to the outbox in the same transaction, claimed for the channel
+        (``Reply.outbox``): a crash after the commit cannot lose it.
         """
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock, self.store.transaction() as work:
             now = self.clock()
+            if receipt is not None and not await work.receipts.add(receipt, now):
+                log.info("engine.duplicate user=%s update=%d", key[:12], receipt)
+                return Reply(self.default_language, duplicate=True)
             if isinstance(given, inputs.Poke):
                 return await self._poke(work, key, given, now)
             user, is_new = await self._user(work, key, language_hint, now)
@@ -186,6 +202,8 @@ class Engine:
             if not conv.erased:
                 await work.users.save(user)
                 await self._save(conv)
+                if reply_to is not None:
+                    reply.outbox = await _queue_reply(work, key, reply, reply_to, now)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
         if conv.erased or conv.scrub:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from flows.messages import LocalText, Msg
+from flows.messages import LocalText, Msg, dump_msg, load_msg
 
 # Generic controls every flow offers; their values never collide with a flow's own options.
 PAUSE = "ctl:pause"
@@ -124,6 +124,10 @@ class Reply:
     accepted: bool = False
     # Whether the input sounded like a crisis (signposting was given; a chat puts it first in the queue).
     crisis: bool = False
+    # The same update came again (after a crash): nothing was done, its replies were committed the first time.
+    duplicate: bool = False
+    # The outbox row holding this reply, claimed for the channel to send right after the commit.
+    outbox: int | None = None
 
     @property
     def question(self) -> Ask | None:
@@ -132,3 +136,92 @@ class Reply:
             if isinstance(result, Ask):
                 return result
         return None
+
+
+# --- a reply as plain JSON data: the transactional outbox keeps it until it is sent ---------------------------
+def dump_results(results: list[Result]) -> list[dict[str, Any]]:
+    """The results of a reply as JSON data, to be sent after the commit (or after a restart)."""
+    return [_dump_result(result) for result in results]
+
+
+def load_results(data: list[dict[str, Any]]) -> list[Result]:
+    """The results written by `dump_results`."""
+    return [_load_result(item) for item in data]
+
+
+# An Ask's plain fields (flags, numbers) are stored as they are, so a new one needs no codec change.
+_ASK_PLAIN = tuple(f.name for f in fields(Ask) if f.name not in ("prompt", "options", "controls"))
+
+
+def _dump_label(label: Msg | LocalText) -> dict[str, Any]:
+    if isinstance(label, LocalText):
+        return {"text": [label.fi, label.sv, label.en]}
+    return {"msg": dump_msg(label)}
+
+
+def _load_label(data: dict[str, Any]) -> Msg | LocalText:
+    return LocalText(*data["text"]) if "text" in data else load_msg(data["msg"])
+
+
+def _dump_options(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+    return [{"value": option.value, "label": _dump_label(option.label)} for option in options]
+
+
+def _load_options(data: list[dict[str, Any]]) -> tuple[Option, ...]:
+    return tuple(Option(item["value"], _load_label(item["label"])) for item in data)
+
+
+def _dump_circle(circle: Circle) -> dict[str, Any]:
+    return {
+        "title": dump_msg(circle.title), "areas": [_dump_label(area) for area in circle.areas],
+        "scale": [circle.scale_min, circle.scale_max], "when": circle.when.isoformat(),
+        "scale_labels": [_dump_label(label) for label in circle.scale_labels],
+        "series": [{"label": dump_msg(s.label), "values": list(s.values), "when": s.when.isoformat()}
+                   for s in circle.series],
+    }
+
+
+def _load_circle(data: dict[str, Any]) -> Circle:
+    return Circle(
+        load_msg(data["title"]), tuple(LocalText(*area["text"]) for area in data["areas"]),
+        data["scale"][0], data["scale"][1], tuple(LocalText(*label["text"]) for label in data["scale_labels"]),
+        tuple(Series(load_msg(s["label"]), tuple(s["values"]), datetime.fromisoformat(s["when"]))
+              for s in data["series"]),
+        datetime.fromisoformat(data["when"]),
+    )
+
+
+def _dump_result(result: Result) -> dict[str, Any]:
+    match result:
+        case Ask():
+            return {"ask": {
+                "prompt": dump_msg(result.prompt), "options": _dump_options(result.options),
+                "controls": _dump_options(result.controls), **{name: getattr(result, name) for name in _ASK_PLAIN}}}
+        case Say(msg=msg, about=about):
+            return {"say": dump_msg(msg), "about": about}
+        case Photo(circle=circle, caption=caption):
+            return {"photo": {"circle": _dump_circle(circle), "caption": dump_msg(caption)}}
+        case Document(kind=kind, data=data, caption=caption):
+            return {"document": {"kind": kind, "data": data, "caption": dump_msg(caption)}}
+        case Done(msg=msg):
+            return {"done": None if msg is None else dump_msg(msg)}
+        case Abort(reason=reason):
+            return {"abort": reason}
+    raise TypeError(f"cannot store a {type(result).__name__} result")
+
+
+def _load_result(data: dict[str, Any]) -> Result:
+    if "ask" in data:
+        ask = data["ask"]
+        return Ask(load_msg(ask["prompt"]), _load_options(ask["options"]), controls=_load_options(ask["controls"]),
+                   **{name: ask[name] for name in _ASK_PLAIN})
+    if "say" in data:
+        return Say(load_msg(data["say"]), data["about"])
+    if "photo" in data:
+        return Photo(_load_circle(data["photo"]["circle"]), load_msg(data["photo"]["caption"]))
+    if "document" in data:
+        document = data["document"]
+        return Document(document["kind"], document["data"], load_msg(document["caption"]))
+    if "done" in data:
+        return Done(None if data["done"] is None else load_msg(data["done"]))
+    return Abort(data["abort"])

@@ -217,6 +217,13 @@ class Audit(Protocol):
     async def purge(self, before: datetime) -> int: ...  # rows older than the audit retention
 
 
+class Receipts(Protocol):
+    """Update ids whose input has committed (a channel's delivery receipt), so a repeat is not applied twice."""
+
+    async def add(self, update_id: int, at: datetime) -> bool: ...  # False when it was already there
+    async def purge(self, before: datetime) -> int: ...  # receipts older than that, gone
+
+
 class CodeAttempts(Protocol):
     async def add(self, chat_key: str, at: datetime) -> None: ...
     async def count_since(self, chat_key: str, since: datetime) -> int: ...
@@ -556,6 +563,8 @@ class UnitOfWork(Protocol):
     def contacts(self) -> Contacts: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def receipts(self) -> Receipts: ...
     @property
     def chats(self) -> Chats: ...
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from storage.codec import dump_time
+from storage.codec import dump_time, load_json, load_time
 from storage.memory_repos.base import _fields, _Repo
 from storage.ports import OutboxRow
 
@@ -78,3 +78,18 @@ class _Outbox(_Repo):
         for row in done:
             self._db.delete("outbox", str(row.id))
         return len(done)
+
+
+class _Receipts(_Repo):
+    async def add(self, update_id: int, at: datetime) -> bool:
+        if str(update_id) in self._db.tables["handled_updates"]:
+            return False
+        self._db.put("handled_updates", str(update_id), {"update_id": update_id, "handled_at": dump_time(at)})
+        return True
+
+    async def purge(self, before: datetime) -> int:
+        old = [key for key, text in self._db.tables["handled_updates"].items()
+               if load_time(load_json(text)["handled_at"]) < before]
+        for key in old:
+            self._db.delete("handled_updates", key)
+        return len(old)

@@ -92,3 +92,15 @@ class _Outbox(_Repo):
             "DELETE FROM outbox WHERE status IN ('sent', 'failed', 'dropped') AND done_at < ?", (dump_time(before),)
         )
         return cursor.rowcount
+
+
+class _Receipts(_Repo):
+    async def add(self, update_id: int, at: datetime) -> bool:
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)", (update_id, dump_time(at))
+        )
+        return cursor.rowcount == 1
+
+    async def purge(self, before: datetime) -> int:
+        cursor = await self._db.execute("DELETE FROM handled_updates WHERE handled_at < ?", (dump_time(before),))
+        return cursor.rowcount

@@ -2643,3 +2643,24 @@ async def test_sqlite_migration_0003_applies_to_a_database_at_0002(tmp_path: Pat
         applied = [row[0] for row in db.execute("SELECT number FROM schema_migrations ORDER BY number")]
     assert applied == [number for number, _, _ in migration_files()]
     assert {3, 6} <= set(applied)
+
+
+async def test_a_receipt_is_taken_once_and_purged_by_age(store: Store) -> None:
+    async with store.transaction() as work:
+        assert await work.receipts.add(7, T0) is True
+        assert await work.receipts.add(7, T0 + timedelta(seconds=1)) is False  # the same update again
+        assert await work.receipts.add(8, T0 + timedelta(hours=2)) is True
+    async with store.transaction() as work:
+        assert await work.receipts.add(7, T0) is False  # it committed
+        assert await work.receipts.purge(T0 + timedelta(hours=1)) == 1
+        assert await work.receipts.add(7, T0) is True  # purged: a day-old update is never sent again anyway
+        assert await work.receipts.add(8, T0) is False
+
+
+async def test_a_receipt_rolls_back_with_its_transaction(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as work:
+            await work.receipts.add(9, T0)
+            raise RuntimeError("the handler failed")
+    async with store.transaction() as work:
+        assert await work.receipts.add(9, T0) is True  # not handled: it is handled when it comes again
