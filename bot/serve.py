@@ -11,10 +11,15 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services
+from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
 
 log = logging.getLogger(__name__)
+
+# Shutdown is bounded: updates in hand get this long to commit and send their replies; what is not sent by
+# then stays in the outbox for the next start.
+GRACE = 3.0
 
 
 async def start_channel(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -24,26 +29,40 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await application.initialize()
     await channel.set_commands(application)
     await application.start()
+    # Before anything is received or claimed: rows a crash left 'sending' go out again.
+    await reclaim_at_start(services)
     settings = services.settings
-    assert application.updater is not None
     if settings.mode == "webhook":
+        assert application.updater is not None
         await application.updater.start_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
             webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
         )
     else:
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        poller = Poller(application)
+        await poller.start()
+        application.bot_data["poller"] = poller
     push, link = pusher(application)
     application.bot_data["ticker"] = asyncio.create_task(run_ticker(services, push, link))
     log.info("telegram.started mode=%s", settings.mode)
 
 
+async def stop_ticker(ticker: asyncio.Task[None] | None) -> None:
+    """Cancel the ticker and AWAIT it: a database call finishing after the store closed (or the loop ended)
+    is an error. A send in flight is cancelled; its row stays 'sending' and is reclaimed at the next start."""
+    if ticker is None:
+        return
+    ticker.cancel()
+    await asyncio.gather(ticker, return_exceptions=True)
+
+
 async def stop_channel(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop receiving, finish what is in hand, and shut down."""
-    ticker = application.bot_data.pop("ticker", None)
-    if ticker is not None:
-        ticker.cancel()
+    """Stop receiving, finish what is in hand within a bounded time, and shut down."""
+    poller: Poller | None = application.bot_data.pop("poller", None)
+    if poller is not None:
+        await poller.stop(GRACE)
+    await stop_ticker(application.bot_data.pop("ticker", None))
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

@@ -1,0 +1,135 @@
+"""Our own getUpdates loop: an update is confirmed to Telegram only once its handler has committed.
+
+python-telegram-bot's Updater sends the next offset as soon as updates are queued, so a kill before the
+handler commits loses the input. Here the offset sent is a watermark: it moves past an update only when that
+update and every one before it have been handled (update 7 done while 6 runs: only up to 5 is confirmed).
+An update fetched again after a crash is recognised by its receipt (see `Engine.handle`) and not applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+
+LONG_POLL = 10  # seconds Telegram may hold a getUpdates open
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+
+
+class Watermark:
+    """Which update ids are in hand, and the offset that confirms only contiguously handled ones."""
+
+    def __init__(self) -> None:
+        self.offset = 0  # the next getUpdates offset; 0 before anything is known (Telegram's oldest)
+        self._running: set[int] = set()
+        self._done: set[int] = set()
+
+    def start(self, update_id: int) -> bool:
+        """Take an update in hand; False when it is already running or handled (fetched again)."""
+        if update_id < self.offset or update_id in self._running or update_id in self._done:
+            return False
+        self._running.add(update_id)
+        return True
+
+    def finish(self, update_id: int) -> None:
+        """The handler of ``update_id`` is done: move the offset past every contiguously handled update."""
+        self._running.discard(update_id)
+        self._done.add(update_id)
+        if self._running:
+            # Confirm only below the oldest still running; done ones above it wait for it.
+            limit = min(self._running)
+            ready = [done for done in self._done if done < limit]
+            if ready:
+                self.offset = max(self.offset, max(ready) + 1)
+        else:
+            self.offset = max(self.offset, max(self._done) + 1)
+        self._done = {done for done in self._done if done >= self.offset}
+
+    @property
+    def busy(self) -> int:
+        """How many updates are in hand."""
+        return len(self._running)
+
+
+class Poller:
+    """Fetches updates and hands each to ``application.process_update`` (concurrently, as PTB does)."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], long_poll: int = LONG_POLL) -> None:
+        self.application = application
+        self.long_poll = long_poll
+        self.watermark = Watermark()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Make sure no webhook is set (pending updates kept), then poll in the background."""
+        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        self._loop = asyncio.create_task(self._run(), name="kaari:polling")
+
+    async def stop(self, grace: float = 3.0) -> None:
+        """Stop fetching; give updates in hand ``grace`` seconds to commit, cancel the rest (not confirmed,
+        so Telegram sends them again), and confirm what was handled."""
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        with contextlib.suppress(TelegramError, TimeoutError):
+            # A last short call confirms what was handled, so that it does not come again after the restart.
+            await asyncio.wait_for(self.application.bot.get_updates(
+                offset=self.watermark.offset, limit=1, timeout=0), 2)
+
+    async def _run(self) -> None:
+        backoff = BACKOFF_FIRST
+        while True:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=self.watermark.offset, timeout=self.long_poll, allowed_updates=Update.ALL_TYPES)
+            except RetryAfter as error:
+                log.warning("polling.retry_after seconds=%s", error.retry_after)
+                wait = error.retry_after
+                await asyncio.sleep(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
+                continue
+            except TelegramError as error:  # network trouble, a conflict, Telegram down: wait and try again
+                log.warning("polling.failed error=%s backoff=%.0f", type(error).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            backoff = BACKOFF_FIRST
+            fresh = 0
+            for update in updates:
+                if self.watermark.start(update.update_id):
+                    task = asyncio.create_task(self._handle(update))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    fresh += 1
+            if updates and not fresh and self._tasks:
+                # Only updates still in hand came back (the offset waits for them): asking again at once
+                # would spin, so wait until one of them is done.
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.sleep(0)  # let the handlers run between fetches
+
+    async def _handle(self, update: Update) -> None:
+        try:
+            # The update processor applies PTB's concurrency limit, as for updates from the Updater.
+            await self.application.update_processor.process_update(
+                update, self.application.process_update(update))
+        except Exception as error:  # handler errors go to the error handler; this is the last resort
+            log.error("polling.update_failed update=%d error=%s", update.update_id, type(error).__name__)
+        # Done, committed or refused (errors were answered by the error handler): confirm it. A cancelled
+        # update (shutdown) is not confirmed and comes again.
+        self.watermark.finish(update.update_id)
+

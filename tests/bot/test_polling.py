@@ -1,0 +1,108 @@
+"""Our getUpdates loop confirms an update (the next offset) only once its handler has committed, contiguously."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.polling import Poller, Watermark
+from bot.serve import start_channel, stop_channel
+from bot.telegram_app import pusher
+from bot.ticker import deliver_all, reclaim_at_start
+from tests.bot.fakeapi import FakeBotAPI
+from tests.bot.harness import bot_settings, start_bot
+from tests.conftest import Clock
+
+
+def test_the_watermark_confirms_only_contiguously_handled_updates() -> None:
+    mark = Watermark()
+    assert [mark.start(n) for n in (5, 6, 7)] == [True, True, True]
+    assert mark.start(6) is False  # fetched again while in hand
+    mark.finish(5)
+    assert mark.offset == 6
+    mark.finish(7)
+    assert mark.offset == 6  # 7 is done but 6 still runs: confirm only up to 5
+    assert mark.start(7) is False  # and 7 is not handled again when it comes back
+    mark.finish(6)
+    assert mark.offset == 8
+    assert mark.start(7) is False and mark.start(8) is True
+
+
+class HoldingAPI(FakeBotAPI):
+    """Records the offsets of getUpdates; a sendMessage to ``held`` waits until ``release`` is set."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__()
+        self.held = held
+        self.release = asyncio.Event()
+        self.holding = asyncio.Event()
+        self.offsets: list[int] = []
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        data = args[0] if args else kwargs.get("request_data")
+        params = dict(data.parameters) if data is not None else {}
+        if url.endswith("/getUpdates"):
+            self.offsets.append(int(params.get("offset") or 0))
+        if url.endswith("/sendMessage") and params.get("chat_id") == self.held:
+            self.holding.set()
+            await self.release.wait()
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+async def until(condition: Any, limit: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_an_update_is_confirmed_only_after_it_and_those_before_it_are_handled(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    api = HoldingAPI(held=111)
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer, api=api)
+    slow, quick = bot.user(111), bot.user(222)
+    api.push_update({**slow.message_update("/start"), "update_id": 6})
+    api.push_update({**quick.message_update("/start"), "update_id": 7})
+    poller = Poller(bot.application, long_poll=0)
+    await poller.start()
+    try:
+        await until(lambda: api.holding.is_set() and api.sent(quick.id))
+        await asyncio.sleep(0.3)  # time for another getUpdates, were it to confirm 7
+        assert len(api.offsets) >= 2 and max(api.offsets) == 0  # 6 is in hand (7 done): nothing confirmed
+        api.release.set()
+        await until(lambda: api.offsets[-1] == 8)
+        assert len(api.sent(slow.id)) == 1 and len(api.sent(quick.id)) == 1  # each handled once
+    finally:
+        await poller.stop()
+        await bot.stop()
+
+
+async def test_stopping_is_bounded_awaits_the_ticker_and_keeps_an_unsent_reply(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    api = HoldingAPI(held=111)
+    bot = await start_bot(settings, clock, catalogs, drawer, api=api)
+    await start_channel(bot.services, bot.application)
+    ticker = bot.application.bot_data["ticker"]
+    api.push_update({**bot.user(111).message_update("/start"), "update_id": 6})
+    await until(api.holding.is_set)  # its reply is on the way, and Telegram never answers
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await stop_channel(bot.application)
+    assert loop.time() - began < 5.0
+    assert ticker.done()  # awaited, not only cancelled: no database call can outlive the store
+    await bot.services.store.close()
+
+    again = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        assert await reclaim_at_start(again.services) == 1  # the unsent reply waits in the outbox
+        push, link = pusher(again.application)
+        assert await deliver_all(again.services, push, link) == 1
+        assert len(again.api.sent(111)) == 1
+    finally:
+        await again.stop()
