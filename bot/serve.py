@@ -14,6 +14,7 @@ from bot.bootstrap import Services
 from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
+from bot.webhook import WebhookServer, build_web_app
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,13 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await reclaim_at_start(services)
     settings = services.settings
     if settings.mode == "webhook":
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-        )
+        server = WebhookServer(build_web_app(application, settings.webhook_secret, settings.webhook_max_body),
+                               settings.webhook_listen, settings.webhook_port)
+        await server.start()
+        application.bot_data["webhook"] = server
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     else:
         poller = Poller(application)
         await poller.start()
@@ -62,6 +64,9 @@ async def stop_channel(application: Application[Any, Any, Any, Any, Any, Any]) -
     poller: Poller | None = application.bot_data.pop("poller", None)
     if poller is not None:
         await poller.stop(GRACE)
+    server: WebhookServer | None = application.bot_data.pop("webhook", None)
+    if server is not None:
+        await server.stop(GRACE)
     await stop_ticker(application.bot_data.pop("ticker", None))
     if application.updater is not None and application.updater.running:
         await application.updater.stop()

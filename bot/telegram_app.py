@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 COMMANDS = tuple(COMMAND_TEXTS)
 CHANNEL = "tg"
 Call = Callable[[], Awaitable[object]]
+# bot_data key: update ids whose handler failed, so that the webhook answers 500 and Telegram sends them again.
+FAILED = "failed_updates"
 
 
 def callback_data(step: int, value: str) -> str:
@@ -285,6 +287,8 @@ class TelegramChannel:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram.error update=%s error=%s", update_id, type(error).__name__, exc_info=error)
+        if update_id is not None:
+            context.application.bot_data.setdefault(FAILED, set()).add(update_id)
         if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
             return
         try:

@@ -1,0 +1,123 @@
+"""Webhook mode: a small ASGI app (Starlette on uvicorn, as python-telegram-bot documents for custom webhooks).
+
+Telegram is answered 200 only once the update's handler has committed (a duplicate is a 200 too), 500 when
+the handler failed (Telegram sends it again), 403 without the secret token, 400 for a body that is not an
+update, and 413 for a body over the limit, refused before it is read. A later web channel adds its routes to
+the app `build_web_app` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.telegram_app import FAILED
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it grows past ``limit`` (a lying or missing Content-Length)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _declared_too_big(request: Request, limit: int) -> bool | None:
+    """True when Content-Length is over ``limit``, None when it is not a number."""
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return False
+    return int(declared) > limit if declared.isascii() and declared.isdigit() else None
+
+
+def build_web_app(application: AnyApplication, secret: str, max_body: int) -> Starlette:
+    """The ASGI app with the Telegram route; a web channel adds its own routes to ``app.routes``."""
+    failed: set[int] = application.bot_data.setdefault(FAILED, set())
+
+    async def telegram(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if secret and not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        too_big = _declared_too_big(request, max_body)
+        if too_big is None:
+            return Response(status_code=400)
+        body = None if too_big else await _read_capped(request, max_body)
+        if body is None:
+            log.warning("webhook.too_large")
+            return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            wellformed = isinstance(data, dict) and type(data.get("update_id")) is int
+            update = Update.de_json(data, application.bot) if wellformed else None
+        except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
+            log.warning("webhook.malformed")  # never the body: it may carry a person's words
+            return Response(status_code=400)
+        await application.process_update(update)
+        if update.update_id in failed:
+            failed.discard(update.update_id)
+            return Response(status_code=500)  # not committed: Telegram sends it again
+        return Response(status_code=200)
+
+    return Starlette(routes=[Route("/telegram", telegram, methods=["POST"])])
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside `kaari run`: the bot's own SIGTERM handling stops it, not uvicorn's."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class WebhookServer:
+    """Serves the web app on ``listen:port`` until stopped."""
+
+    def __init__(self, app: Starlette, listen: str, port: int) -> None:
+        config = uvicorn.Config(app, host=listen, port=port, lifespan="off", log_level="warning",
+                                access_log=False)
+        self.server = _Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Listen; returns once the socket is open."""
+        self._task = asyncio.create_task(self.server.serve(), name="kaari:webhook")
+        while not self.server.started:
+            if self._task.done():
+                await self._task  # it failed to start (the port is taken): raise that
+                raise RuntimeError("webhook server ended before it started")
+            await asyncio.sleep(0.01)
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting, give requests in hand ``grace`` seconds, then end."""
+        if self._task is None:
+            return
+        self.server.should_exit = True
+        done, _ = await asyncio.wait({self._task}, timeout=grace)
+        if not done:
+            self.server.force_exit = True
+            self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
