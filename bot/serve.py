@@ -30,8 +30,6 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await application.initialize()
     await channel.set_commands(application)
     await application.start()
-    # Before anything is received or claimed: rows a crash left 'sending' go out again.
-    await reclaim_at_start(services)
     settings = services.settings
     if settings.mode == "webhook":
         server = WebhookServer(build_web_app(application, settings.webhook_secret, settings.webhook_max_body),
