@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -17,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -46,7 +47,7 @@ from bot.render import (
     split_text,
     telegram_length,
 )
-from bot.ticker import Push, Sent, remember_sent
+from bot.ticker import Push, Sent, remember_sent, retry_delay
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
@@ -147,11 +148,22 @@ class TelegramChannel:
             return f"https://t.me/{username}?start={payload}"
 
         outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
-        sent = await self.send(context, chat.id, outgoing)
-        await remember_sent(self.services, self.key_of(update), sent)
-        if reply.outbox is not None:  # sent (or given up on, as before): the stored copy is not needed
-            async with self.services.store.transaction() as work:
-                await work.outbox.finish(reply.outbox, "sent", self.services.engine.clock())
+        sent, failure = await self._send(context, chat.id, outgoing)
+        await remember_sent(self.services, key, sent)
+        if reply.outbox is not None:
+            await self._settle_reply(reply.outbox, failure)
+
+    async def _settle_reply(self, outbox_id: int, failure: TelegramError | None) -> None:
+        """Finish the reply's outbox row, or hand it to the ticker's retry when Telegram kept failing (a
+        time-out, 5xx or 429): the whole reply is sent again, in order, so nothing is lost (at least once)."""
+        now = self.services.engine.clock()
+        async with self.services.store.transaction() as work:
+            if failure is None or isinstance(failure, Forbidden):
+                await work.outbox.finish(outbox_id, "failed" if failure else "sent", now)
+                return
+            await work.outbox.retry(outbox_id, now + timedelta(seconds=retry_delay(1, failure)), 1)
+        log.warning("telegram.reply_retry outbox=%d error=%s", outbox_id, type(failure).__name__)
+        self.services.wake.set()
 
     @staticmethod
     def calls(bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> list[tuple[Call, int | None]]:
@@ -188,24 +200,33 @@ class TelegramChannel:
         return sent
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> Sent:
-        """Send every message of a reply. The answer is already saved, so one failed message (a time-out
-        while uploading the circle, say) must not take the rest with it: retry once, then go on. Returns the
-        messages sent about a chat, as `push` does."""
+        """Send a message that is not kept in the outbox (a note); returns the messages sent about a chat."""
+        return (await self._send(context, chat_id, outgoing))[0]
+
+    async def _send(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing],
+    ) -> tuple[Sent, TelegramError | None]:
+        """Send every message of a reply in order, each retried once at once. Returns the messages sent about a
+        chat (as `push` does) and what stopped the sending: the person blocked the bot, or Telegram kept failing
+        (a time-out, 5xx or 429: the rest waits for the outbox's retry, so the order holds). A message Telegram
+        refuses outright is skipped, so it cannot take the rest with it."""
         sent: Sent = []
         for call, about in self.calls(context.bot, chat_id, outgoing):
             for attempt in (1, 2):
                 try:
                     _note(sent, about, await call())
                     break
-                except Forbidden:
+                except Forbidden as error:
                     log.info("telegram.blocked")  # the person blocked the bot: nothing more to send
-                    return sent
-                except (TimedOut, NetworkError) as error:
+                    return sent, error
+                except (TimedOut, NetworkError, RetryAfter) as error:
                     log.warning("telegram.send_failed attempt=%d error=%s", attempt, type(error).__name__)
+                    if attempt == 2:
+                        return sent, error
                 except TelegramError as error:
                     log.error("telegram.send_failed error=%s", type(error).__name__)
                     break
-        return sent
+        return sent, None
 
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

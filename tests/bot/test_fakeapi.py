@@ -14,6 +14,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.telegram_app import pusher
+from bot.ticker import deliver_all
 from flows.messages import Msg
 from tests.bot import fakeapi
 from tests.bot.fakeapi import FakeBotAPI, UnknownMethod, Violation
@@ -148,7 +150,9 @@ async def test_faults_on_request() -> None:
 
 
 # --- the bot's own retry and give-up paths, through the real Application ------------------------------
-async def test_a_reply_survives_one_5xx_and_gives_up_after_two(bot: Bot, catalogs: Catalogs) -> None:
+async def test_a_reply_survives_one_5xx_and_after_two_waits_for_the_outbox_retry(
+    bot: Bot, catalogs: Catalogs, clock: Clock,
+) -> None:
     user = bot.user(language="en")
     bot.api.fail_next("sendMessage", kind="5xx")
     calls = await user.send("/start")
@@ -156,8 +160,26 @@ async def test_a_reply_survives_one_5xx_and_gives_up_after_two(bot: Bot, catalog
     assert user.last_question().params["text"] == calls[-1].params["text"]
     bot.api.fail_next("sendMessage", kind="5xx", times=2)
     calls = await user.send("/help")
-    assert [c.fault for c in calls] == ["5xx", "5xx"]  # retried once, then given up without an error
+    assert [c.fault for c in calls] == ["5xx", "5xx"]  # retried once at once; the rest waits, not given up
     assert not bot.errors
+    failed_text = calls[0].params["text"]
+    assert await deliver_all(bot.services, *pusher(bot.application)) == 0  # not before its retry is due
+    clock.advance(seconds=2)
+    assert await deliver_all(bot.services, *pusher(bot.application)) == 1
+    assert bot.api.sent(user.id)[-1].params["text"] == failed_text  # the same reply, now delivered
+
+
+async def test_a_reply_waits_out_429_with_the_limits_off(bot: Bot, clock: Clock) -> None:
+    """Without the bot-wide limiter (which waits out a 429 itself) a 429 was a reply lost for good."""
+    user = bot.user(language="en")
+    bot.api.fail_next("sendMessage", kind="429", retry_after=5, times=2)
+    calls = await user.send("/start")
+    assert [c.fault for c in calls] == ["429", "429"]
+    clock.advance(seconds=4)
+    assert await deliver_all(bot.services, *pusher(bot.application)) == 0  # Telegram asked for five seconds
+    clock.advance(seconds=1)
+    assert await deliver_all(bot.services, *pusher(bot.application)) == 1
+    assert bot.api.sent(user.id)[-1].params["text"] == calls[0].params["text"]
 
 
 async def test_a_reply_waits_out_429_with_the_default_limits(
