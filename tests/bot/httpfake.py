@@ -88,6 +88,7 @@ class HttpFakeBotAPI:
         self.before: Before = _nothing_before
         self.after: After = _nothing_after
         self.changed = asyncio.Event()  # set on every call the fake answered (a test waits on it)
+        self.token_of: dict[int, str] = {}  # id(call) -> the bot token in its URL: which process made it
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -143,6 +144,8 @@ class HttpFakeBotAPI:
         except UnknownMethod:  # recorded as a violation by the fake: the test fails at its end
             status, answer = 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
         call = self.api.calls[-1] if len(self.api.calls) > count else None
+        if call is not None:
+            self.token_of[id(call)] = request.path_params["token"]
         await self.after(method, params, call)
         self.changed.set()
         return Response(answer, status, media_type="application/json")
