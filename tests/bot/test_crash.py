@@ -196,7 +196,9 @@ def next_update(person: Person) -> dict[str, Any]:
     question = person.questions[-1]
     buttons = [b for row in question.params["reply_markup"]["inline_keyboard"] for b in row]
     data = next((b["callback_data"] for b in buttons if b["text"] == value), None)
-    assert data is not None, f"no button {value!r} on {question.params.get('text')!r}"
+    # The walk expects each answer to lead to the next question; another one means an answer was applied twice
+    # (or lost) and the bot asks something else.
+    assert data is not None, f"{person.id}: no button {value!r} on the bot's latest question {question.params}"
     return {"update_id": update_id, "callback_query": {
         "id": f"q{update_id}", "from": user_json(person), "chat_instance": "ci", "data": data,
         "message": dict(question.result)}}
