@@ -3,7 +3,8 @@
 python-telegram-bot posts each call as a form (``RequestData.json_parameters``: strings as they are, everything
 else as JSON) or, with files, as multipart. This server decodes that back into the parameters PTB meant and
 hands them to the same `FakeBotAPI`, so every check, record and fault of the in-process fake applies here too
-(an unknown method or a refused call is a violation the test fixture fails on). ``before`` and ``after`` let a
+(an unknown method or a refused call is a violation the test fixture fails on); `getUpdates` long-polls up to
+its ``timeout`` here. ``before`` and ``after`` let a
 test act on what the fake observes (kill the bot when a given call arrives, say); ``before`` may answer
 instead of the fake (returning a status) and the call is then not recorded: it never reached Telegram.
 """
@@ -80,11 +81,43 @@ async def _nothing_after(method: str, params: dict[str, Any], call: Call | None)
     return None
 
 
+LONG_POLL_CAP = 2.0  # seconds: a getUpdates waits for an update up to its timeout, at most this long
+
+
+class LongPollingFakeBotAPI(FakeBotAPI):
+    """`getUpdates` waits up to its ``timeout`` (capped) for an update, as Telegram does; several waiting calls
+    (one from a process just killed, one from its successor) are all woken by a new update."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: set[asyncio.Event] = set()
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        super().push_update(update)
+        for event in self.waiting:
+            event.set()
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)  # confirms every update below it
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
+        if not self.pending_updates and wait > 0:
+            event = asyncio.Event()
+            self.waiting.add(event)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), wait)
+            finally:
+                self.waiting.discard(event)
+        limit = int(params.get("limit") or 100)
+        return [u for u in self.pending_updates if u["update_id"] >= offset][:limit]
+
+
 class HttpFakeBotAPI:
     """A `FakeBotAPI` behind a real HTTP server; ``url`` and ``file_url`` are for KAARI_TELEGRAM_*_URL."""
 
     def __init__(self) -> None:
-        self.api = FakeBotAPI()
+        self.api = LongPollingFakeBotAPI()
         self.before: Before = _nothing_before
         self.after: After = _nothing_after
         self.changed = asyncio.Event()  # set on every call the fake answered (a test waits on it)
