@@ -96,7 +96,9 @@ async def test_real_application_paces_each_chat_as_the_fake_receives_it(
             await asyncio.gather(*helps, answer_soon(user, question, started, interval))
             at = received(bot.api, user.id)
             assert len(at) == 6, "five /help answers and the answer to the tap"
-            assert at[burst - 1] - at[0] < interval / 2, "the burst goes at once"
+            # Not paced: a paced second message would come at least an interval after the first. (Each reply
+            # is its own transaction, so on a loaded machine "at once" can take a few tens of milliseconds.)
+            assert at[burst - 1] - at[0] < interval * 0.8, "the burst goes at once"
             # In any stretch of n messages after the burst, at least (n - burst) intervals (a little jitter).
             for first in range(len(at)):
                 for last in range(first + burst, len(at)):
