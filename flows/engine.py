@@ -86,8 +86,9 @@ def language_question(step: int) -> Ask:
 
 async def _who(work: UnitOfWork, key: str) -> Who:
     """Who the person behind ``key`` is now: staff, a linked client, a meeting participant, or anonymous."""
-    return Who(await work.staff.by_user(key), await work.clients.by_user(key),
-               bool(await work.meetings.participations(key)))
+    staff, client, participant = await work.users.roles(key)  # one look; the rows only for those who have them
+    return Who(await work.staff.by_user(key) if staff else None, await work.clients.by_user(key) if client else None,
+               participant)
 
 
 def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[str, Any] | None:

@@ -68,6 +68,9 @@ class Users(Protocol):
     # Cascades to conversations, assessments, contacts and outbox; unlinks staff, clients, chats, participants.
     async def delete(self, key: str) -> None: ...
     async def idle_since(self, before: datetime) -> list[str]: ...  # keys not seen since, oldest first
+    # Whether the key has a staff row, a client row and any meeting participation: one look for the engine's
+    # "who is this" before every input, so that an anonymous person (most people) costs one query, not three.
+    async def roles(self, key: str) -> tuple[bool, bool, bool]: ...
 
 
 class Conversations(Protocol):

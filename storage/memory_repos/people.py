@@ -6,10 +6,23 @@ from datetime import datetime
 
 from storage.codec import dump_time, load_json
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import AssessmentRow, ContactRow, ConversationRow, UserRow
+from storage.ports import (
+    AssessmentRow,
+    ClientRow,
+    ContactRow,
+    ConversationRow,
+    ParticipantRow,
+    StaffRow,
+    UserRow,
+)
 
 
 class _Users(_Repo):
+    async def roles(self, key: str) -> tuple[bool, bool, bool]:
+        return (any(row.user_key == key for row in self._db.rows(StaffRow, "staff")),
+                any(row.user_key == key for row in self._db.rows(ClientRow, "clients")),
+                any(row.user_key == key for row in self._db.rows(ParticipantRow, "participants")))
+
     async def get(self, key: str) -> UserRow | None:
         return self._db.get(UserRow, "users", key)
 

@@ -12,6 +12,13 @@ from storage.sqlite_repos.base import _constraints, _Repo
 
 
 class _Users(_Repo):
+    async def roles(self, key: str) -> tuple[bool, bool, bool]:
+        row = await self._one(
+            "SELECT EXISTS(SELECT 1 FROM staff WHERE user_key = ?), EXISTS(SELECT 1 FROM clients WHERE user_key = ?),"
+            " EXISTS(SELECT 1 FROM participants WHERE user_key = ?)", (key, key, key))
+        assert row is not None
+        return bool(row[0]), bool(row[1]), bool(row[2])
+
     async def get(self, key: str) -> UserRow | None:
         row = await self._one("SELECT key, language, created_at, last_seen_at FROM users WHERE key = ?", (key,))
         if row is None:

@@ -2664,3 +2664,22 @@ async def test_a_receipt_rolls_back_with_its_transaction(store: Store) -> None:
             raise RuntimeError("the handler failed")
     async with store.transaction() as work:
         assert await work.receipts.add(9, T0) is True  # not handled: it is handled when it comes again
+
+
+async def test_roles_say_whether_a_key_is_staff_a_client_or_a_participant(store: Store) -> None:
+    await seed_users(store, "u1", "u2", "u3", "u4")
+    worker, client_id, meeting_id = await seed_meeting(store)
+    async with store.transaction() as work:
+        staff = await work.staff.get(worker)
+        client = await work.clients.get(client_id)
+        assert staff is not None and client is not None
+        staff.user_key, client.user_key = "u1", "u2"
+        await work.staff.save(staff)
+        await work.clients.save(client)
+        await work.meetings.add_participant(participant_row(meeting_id, "Sanna", user_key="u3"))
+    async with store.transaction() as work:
+        assert await work.users.roles("u1") == (True, False, False)
+        assert await work.users.roles("u2") == (False, True, False)
+        assert await work.users.roles("u3") == (False, False, True)
+        assert await work.users.roles("u4") == (False, False, False)
+        assert await work.users.roles("nobody") == (False, False, False)
