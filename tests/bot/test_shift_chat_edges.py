@@ -397,7 +397,12 @@ async def test_a_young_persons_words_that_look_like_a_chat_label_do_not_route_a_
     aino, _, _, transcript = await two_chats_with_aino(bot, clock, catalogs, ["alku " * 500, bait])
     assert len(transcript) >= 2
     piece = next(c for c in transcript if "#1" in str(c.params["text"]).split("\n", 1)[0])
-    calls = await aino.send("vastaus kakkoselle", reply_to=piece)
+    await answer_reaches_chat_two(bot, catalogs, aino, piece)
+
+
+async def answer_reaches_chat_two(bot: Bot, catalogs: Catalogs, aino: TgUser, replied: Call) -> None:
+    """Aino swipe-replies to ``replied``: the desk says it went to chat #2, and only chat #2's young person gets it."""
+    calls = await aino.send("vastaus kakkoselle", reply_to=replied)
     assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 2})})) in joined(calls)
     mark = len(bot.api.calls)
     await flush(bot)
@@ -416,11 +421,7 @@ async def test_a_swipe_reply_to_a_pushed_piece_answers_the_chat_it_came_from_not
     await flush(bot)
     pushed = [c for c in bot.api.calls if c.params.get("chat_id") == W1 and "sano tämä" in str(c.params.get("text"))]
     assert str(pushed[-1].params["text"]).startswith("#1 ")
-    calls = await aino.send("vastaus kakkoselle", reply_to=pushed[-1])
-    assert catalogs.text("fi", Msg("desk.sent", {"chat": Msg("chat.label", {"number": 2})})) in joined(calls)
-    mark = len(bot.api.calls)
-    await flush(bot)
-    assert "vastaus kakkoselle" in texts_to(bot, Y2, mark) and texts_to(bot, Y1, mark) == ""
+    await answer_reaches_chat_two(bot, catalogs, aino, pushed[-1])
 
 
 async def test_a_swipe_reply_to_a_message_the_bot_did_not_record_goes_to_the_open_chat(
