@@ -51,6 +51,7 @@ from bot.ticker import Push, Sent, remember_sent, retry_delay
 from flows import inputs
 from flows.messages import LANGUAGES, N_, Msg
 from flows.results import Reply
+from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +158,16 @@ class TelegramChannel:
         """Finish the reply's outbox row, or hand it to the ticker's retry when Telegram kept failing (a
         time-out, 5xx or 429): the whole reply is sent again, in order, so nothing is lost (at least once)."""
         now = self.services.engine.clock()
+        if failure is None:
+            # Marked sent in the next transaction, whoever opens it (the ticker's round at the latest): one
+            # transaction less per update. A crash before then leaves it 'sending': sent again at start.
+            async def sent(work: UnitOfWork) -> None:
+                await work.outbox.finish(outbox_id, "sent", now)
+
+            self.services.store.defer(sent)
+            return
         async with self.services.store.transaction() as work:
-            if failure is None or isinstance(failure, Forbidden):
+            if isinstance(failure, Forbidden):
                 await work.outbox.finish(outbox_id, "failed" if failure else "sent", now)
                 return
             await work.outbox.retry(outbox_id, now + timedelta(seconds=retry_delay(1, failure)), 1)

@@ -12,7 +12,7 @@ import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from transitions.extensions.asyncio import AsyncMachine
@@ -49,6 +49,8 @@ _HISTORY = "_history"
 _RETURN = "_return"
 # The step whose question last had crisis words held back as its answer.
 _HELD = "_crisis_held"
+# How often a person tapping through a flow has their "last seen" written again.
+_SEEN_EVERY = timedelta(minutes=1)
 RIGHTS = frozenset({"forget", "mydata", "consent"})
 # The outbox kind of a reply to a person's own input (see `Engine.handle`).
 REPLY = "reply"
@@ -161,6 +163,8 @@ class Engine:
             if isinstance(given, inputs.Poke):
                 return await self._poke(work, key, given, now)
             user, is_new = await self._user(work, key, language_hint, now)
+            known = (user.language, user.last_seen_at)
+            user.last_seen_at = now
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
             who = await _who(work, key)
@@ -201,7 +205,10 @@ class Engine:
                 reply.results.insert(0, Say(Msg(N_("crisis.signpost"), {"contacts": contacts})))
             reply.language = user.language
             if not conv.erased:
-                await work.users.save(user)
+                # "Last seen" counts days (retention, the worker's card): a person tapping through a flow is not
+                # written again at every tap, only when the language changed or a minute has passed.
+                if user.language != known[0] or now - known[1] >= _SEEN_EVERY:
+                    await work.users.save(user)
                 await self._save(conv)
                 if reply_to is not None:
                     reply.outbox = await _queue_reply(work, key, reply, reply_to, now)
@@ -269,7 +276,6 @@ class Engine:
         if user is None:
             language = hint if hint in LANGUAGES else self.default_language
             return UserRow(key, language, now, now), True
-        user.last_seen_at = now
         return user, False
 
     async def _conversation(self, ctx: _Context, user: UserRow, reply: Reply) -> Conversation:

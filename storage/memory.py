@@ -18,7 +18,7 @@ from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Cons
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
-from storage.ports import UnitOfWork
+from storage.ports import Deferred, UnitOfWork
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
 __all__ = ["CHECKS", "REFERENCES", "TABLES", "UNIQUE", "MemoryStore", "Tables", "_Db"]
@@ -54,13 +54,32 @@ class MemoryStore:
     def __init__(self) -> None:
         self.tables: Tables = {name: {} for name in TABLES}
         self._lock = asyncio.Lock()
+        self._deferred: list[Deferred] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._lock:
             working = copy.deepcopy(self.tables)
-            yield _Work(working)
+            deferred, self._deferred = self._deferred, []
+            try:
+                work = _Work(working)
+                for write in deferred:
+                    await write(work)
+                yield work
+            except BaseException:
+                self._deferred[:0] = deferred  # rolled back with the rest: they run in the next one
+                raise
             self.tables = working
+
+    def defer(self, write: Deferred) -> None:
+        """Run ``write`` at the start of the next transaction (see ``Store.defer``)."""
+        self._deferred.append(write)
+
+    async def flush(self) -> None:
+        """Run the deferred writes now, in a transaction of their own (nothing if there are none)."""
+        if self._deferred:
+            async with self.transaction():
+                pass
 
     async def migrate(self) -> None:
         """Nothing to migrate in memory."""
@@ -69,4 +88,5 @@ class MemoryStore:
         """Deleted rows are gone from memory already."""
 
     async def close(self) -> None:
-        """Nothing to close in memory."""
+        """Nothing to close in memory; what was deferred is written."""
+        await self.flush()

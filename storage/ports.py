@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -582,10 +582,17 @@ class UnitOfWork(Protocol):
     def evaluations(self) -> Evaluations: ...
 
 
+Deferred = Callable[["UnitOfWork"], Awaitable[None]]
+
+
 class Store(Protocol):
     """A backend: open transactions, apply migrations, close."""
 
     def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def migrate(self) -> None: ...
     async def scrub(self) -> None: ...  # make deleted data unrecoverable from the files (after /forget)
+    # A small write that need not commit at once (marking a sent reply sent): it runs at the start of the next
+    # transaction, whoever opens it, so it costs no transaction of its own; ``flush`` runs what is waiting.
+    def defer(self, write: Deferred) -> None: ...
+    async def flush(self) -> None: ...
     async def close(self) -> None: ...

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.ports import StoreUnavailable, UnitOfWork
+from storage.ports import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
@@ -80,6 +80,17 @@ class SqliteStore:
         self.path = str(path)
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._deferred: list[Deferred] = []
+
+    def defer(self, write: Deferred) -> None:
+        """Run ``write`` at the start of the next transaction (see ``Store.defer``)."""
+        self._deferred.append(write)
+
+    async def flush(self) -> None:
+        """Run the deferred writes now, in a transaction of their own (nothing if there are none)."""
+        if self._deferred:
+            async with self.transaction():
+                pass
 
     async def _connect(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -102,10 +113,15 @@ class SqliteStore:
         async with self._lock:
             db = await self._connect()
             await db.execute("BEGIN IMMEDIATE")
+            deferred, self._deferred = self._deferred, []
             try:
-                yield _Work(db)
+                work = _Work(db)
+                for write in deferred:
+                    await write(work)
+                yield work
             except BaseException:
                 await db.execute("ROLLBACK")
+                self._deferred[:0] = deferred  # rolled back with the rest: they run in the next one
                 raise
             await db.execute("COMMIT")
 
@@ -156,5 +172,8 @@ class SqliteStore:
 
     async def close(self) -> None:
         if self._db is not None:
-            await self._db.close()
-            self._db = None
+            try:
+                await self.flush()  # a sent reply is marked sent before the process ends
+            finally:
+                await self._db.close()
+                self._db = None

@@ -11,10 +11,13 @@ from telegram import Update
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.keys import user_key
 from bot.telegram_app import pusher
 from bot.ticker import deliver_all, reclaim_at_start
+from flows.engine import REPLY
 from flows.instrument import Instrument
 from flows.messages import Msg
+from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import bot_settings, start_bot
 from tests.bot.test_restart import fifth_statement, to_fifth_statement
@@ -94,3 +97,28 @@ async def test_a_reply_cut_off_by_a_crash_is_sent_after_the_restart(
         assert await deliver_all(second.services, push, link) == 0
     finally:
         await second.stop()
+
+
+async def reply_rows(store: SqliteStore | Any, key: str) -> list[str]:
+    async with store.transaction() as work:
+        return [row.status for row in await work.outbox.for_recipient(key) if row.kind == REPLY]
+
+
+async def test_a_sent_reply_is_marked_sent_by_the_next_transaction_and_at_stop(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """Marking a reply sent needs no transaction of its own (#9 §6): the next one marks it, whoever opens it,
+    and stopping the bot marks what is left; until then a crash would send it again, never lose it."""
+    settings = bot_settings(tmp_path / "k.sqlite3")
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    user = bot.user(language="en")
+    key = user_key(bot.services.secret, "tg", user.id)
+    await user.send("/start")
+    assert await reply_rows(bot.services.store, key) == ["sent"]  # the read was the next transaction
+    await user.tap(catalogs.text("en", Msg("language.name.en")))
+    await bot.stop()
+    store = SqliteStore(settings.db_path)
+    try:
+        assert await reply_rows(store, key) == ["sent", "sent"]
+    finally:
+        await store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 import pytest
@@ -244,6 +244,31 @@ async def test_choosing_a_language_changes_it_and_shows_the_menu(chat: Chat) -> 
     # The choice sticks, and a later Telegram language does not override it.
     chat.hint = "sv"
     assert (await chat.send(inputs.Start())).language == "en"
+
+
+async def test_last_seen_is_written_once_a_minute_and_at_once_when_the_language_changes(
+    chat: Chat, memory_store: MemoryStore, clock: Clock,
+) -> None:
+    """A person tapping through a flow is not written again at every tap (#9 §6): "last seen" counts days."""
+    async def seen() -> tuple[str, datetime]:
+        async with memory_store.transaction() as work:
+            user = await work.users.get(KEY)
+        assert user is not None
+        return user.language, user.last_seen_at
+
+    await chat.send(inputs.Start())
+    first = clock()
+    clock.advance(seconds=30)
+    await chat.tap("lang:en")
+    assert await seen() == ("en", clock())  # a changed language is saved at once, with the time
+    changed = clock()
+    clock.advance(seconds=30)
+    await chat.send(inputs.Command("help"))
+    assert await seen() == ("en", changed)
+    clock.advance(seconds=31)
+    await chat.send(inputs.Command("help"))
+    assert await seen() == ("en", clock())
+    assert clock() - first == timedelta(seconds=91)
 
 
 async def test_language_command_mid_esy_shows_the_same_question_in_the_new_language(

@@ -373,6 +373,71 @@ async def test_rollback_restores_earlier_committed_values(store: Store) -> None:
         assert await work.assessments.for_user("u1") == []
 
 
+async def test_a_deferred_write_runs_first_in_the_next_transaction(store: Store) -> None:
+    """``defer``: no transaction of its own; the next one, whoever opens it, runs it before its own work."""
+    await seed_users(store, "u1")
+    seen: list[str | None] = []
+
+    async def english(work: UnitOfWork) -> None:
+        await work.users.save(user("u1", language="en"))
+
+    store.defer(english)
+    async with store.transaction() as work:
+        found = await work.users.get("u1")
+        seen.append(found.language if found else None)
+    assert seen == ["en"]
+    async with store.transaction() as work:
+        assert await work.users.get("u1") == user("u1", language="en")  # committed, and run only once
+
+
+async def test_a_deferred_write_rolled_back_with_its_transaction_runs_in_the_one_after(store: Store) -> None:
+    await seed_users(store, "u1")
+    runs: list[int] = []
+
+    async def english(work: UnitOfWork) -> None:
+        runs.append(1)
+        await work.users.save(user("u1", language="en"))
+
+    store.defer(english)
+    with pytest.raises(Boom):
+        async with store.transaction():
+            raise Boom
+    async with store.transaction() as work:
+        assert await work.users.get("u1") == user("u1", language="en")
+    assert len(runs) == 2
+
+
+async def test_flush_runs_what_is_deferred_and_nothing_else(store: Store) -> None:
+    await seed_users(store, "u1")
+    await store.flush()  # nothing waiting: nothing happens
+
+    async def english(work: UnitOfWork) -> None:
+        await work.users.save(user("u1", language="en"))
+
+    store.defer(english)
+    await store.flush()
+    async with store.transaction() as work:
+        assert await work.users.get("u1") == user("u1", language="en")
+
+
+async def test_closing_the_store_runs_what_is_deferred(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "k.sqlite3")
+    await store.migrate()
+    await seed_users(store, "u1")
+
+    async def english(work: UnitOfWork) -> None:
+        await work.users.save(user("u1", language="en"))
+
+    store.defer(english)
+    await store.close()
+    again = SqliteStore(tmp_path / "k.sqlite3")
+    try:
+        async with again.transaction() as work:
+            assert await work.users.get("u1") == user("u1", language="en")
+    finally:
+        await again.close()
+
+
 async def test_later_transaction_sees_committed_data(store: Store) -> None:
     async with store.transaction() as work:
         await work.users.save(user("u1"))
