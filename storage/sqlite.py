@@ -1,4 +1,4 @@
-"""The aiosqlite backend: one connection, WAL, foreign keys on, numbered SQL migrations."""
+"""The aiosqlite backend: one connection, WAL with group commit, foreign keys on, numbered SQL migrations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.group_commit import GroupCommit
 from storage.ports import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -81,6 +82,7 @@ class SqliteStore:
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._deferred: list[Deferred] = []
+        self.commits = GroupCommit(self.path + "-wal")
 
     def defer(self, write: Deferred) -> None:
         """Run ``write`` at the start of the next transaction (see ``Store.defer``)."""
@@ -97,6 +99,8 @@ class SqliteStore:
             db = await aiosqlite.connect(self.path, isolation_level=None)
             try:
                 await db.execute("PRAGMA journal_mode = WAL")
+                # A commit is written, not flushed, in the lock; `transaction` waits for the flush outside it.
+                await db.execute("PRAGMA synchronous = NORMAL")
                 await db.execute("PRAGMA foreign_keys = ON")
                 # Deleted content is overwritten, not left in free pages (privacy: /forget means gone).
                 await db.execute("PRAGMA secure_delete = ON")
@@ -124,6 +128,10 @@ class SqliteStore:
                 self._deferred[:0] = deferred  # rolled back with the rest: they run in the next one
                 raise
             await db.execute("COMMIT")
+            commit = self.commits.committed()
+        # On the disk before the caller goes on (sends the reply, confirms the update), without holding the
+        # lock: the transactions committed meanwhile share the flush (storage.group_commit).
+        await self.commits.durable(commit)
 
     async def migrate(self) -> None:
         """Apply every numbered migration not yet applied; a file that cannot be opened raises StoreUnavailable."""
@@ -163,6 +171,8 @@ class SqliteStore:
                     await db.execute("ROLLBACK")
                     raise
                 await db.execute("COMMIT")
+            commit = self.commits.committed()
+        await self.commits.durable(commit)
 
     async def scrub(self) -> None:
         """Copy the write-ahead log into the database and truncate it, so old page images are gone too."""
