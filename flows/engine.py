@@ -37,7 +37,7 @@ from flows.results import (
     dump_results,
 )
 from flows.spec import Conversation, FlowSpec, Gate, Who
-from storage.ports import AuditRow, ContactRow, ConversationRow, OutboxRow, Store, UnitOfWork, UserRow
+from storage.ports import AuditRow, ContactRow, ConversationRow, OutboxRow, Store, UnitOfWork, UserRow, Visit
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,11 @@ def language_question(step: int) -> Ask:
     return Ask(Msg(N_("language.choose")), options, step=step)
 
 
-async def _who(work: UnitOfWork, key: str) -> Who:
+async def _who(work: UnitOfWork, key: str, visit: Visit) -> Who:
     """Who the person behind ``key`` is now: staff, a linked client, a meeting participant, or anonymous."""
-    staff, client, participant = await work.users.roles(key)  # one look; the rows only for those who have them
-    return Who(await work.staff.by_user(key) if staff else None, await work.clients.by_user(key) if client else None,
-               participant)
+    # The visit said which roles they have: their rows are read only for those who have them.
+    return Who(await work.staff.by_user(key) if visit.staff else None,
+               await work.clients.by_user(key) if visit.client else None, visit.participant)
 
 
 def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[str, Any] | None:
@@ -162,12 +162,13 @@ class Engine:
                 return Reply(self.default_language, duplicate=True)
             if isinstance(given, inputs.Poke):
                 return await self._poke(work, key, given, now)
-            user, is_new = await self._user(work, key, language_hint, now)
+            visit = await work.users.visit(key)  # the person, their roles and their flow in one look
+            user, is_new = self._user(visit, key, language_hint, now)
             known = (user.language, user.last_seen_at)
             user.last_seen_at = now
             if is_new:
                 await work.users.save(user)  # before anything that refers to the person
-            who = await _who(work, key)
+            who = await _who(work, key, visit)
             if contact and (who.staff or who.is_client or who.participant):
                 # Staff, linked clients and meeting participants are written to later (notifications, reminders);
                 # a stored address that no longer opens (a rotated key) or is another chat is refreshed.
@@ -176,7 +177,7 @@ class Engine:
                     await work.contacts.save(ContactRow(key, contact, now))
             ctx = _Context(key, work, now, who, channel, contact)
             reply = Reply(user.language)
-            conv = await self._conversation(ctx, user, reply)
+            conv = await self._conversation(ctx, user, reply, visit.conversation)
             # Checked before the flow sees the text, so that a chat can put the person first in the queue.
             written = given.text if isinstance(given, inputs.Text) else (
                 given.caption if isinstance(given, inputs.Media) else "")
@@ -222,12 +223,13 @@ class Engine:
     async def _poke(self, work: UnitOfWork, key: str, poke: inputs.Poke, now: datetime) -> Reply:
         """Show a person where they are now, after something happened elsewhere; not their own activity,
         so it neither creates them nor counts as being seen."""
-        user = await work.users.get(key)
+        visit = await work.users.visit(key)
+        user = visit.user
         if user is None:
             return Reply(self.default_language)
-        who = await _who(work, key)
+        who = await _who(work, key, visit)
         reply = Reply(user.language)
-        conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply)
+        conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply, visit.conversation)
         conv.poked = True
         ended = await self._refresh(conv, reply)
         if not any(isinstance(result, Abort) for result in reply.results):
@@ -271,16 +273,18 @@ class Engine:
                 return found
         return None
 
-    async def _user(self, work: UnitOfWork, key: str, hint: str | None, now: datetime) -> tuple[UserRow, bool]:
-        user = await work.users.get(key)
+    def _user(self, visit: Visit, key: str, hint: str | None, now: datetime) -> tuple[UserRow, bool]:
+        user = visit.user
         if user is None:
             language = hint if hint in LANGUAGES else self.default_language
             return UserRow(key, language, now, now), True
         return user, False
 
-    async def _conversation(self, ctx: _Context, user: UserRow, reply: Reply) -> Conversation:
+    async def _conversation(
+        self, ctx: _Context, user: UserRow, reply: Reply, row: ConversationRow | None,
+    ) -> Conversation:
+        """The person's conversation from its stored ``row`` (read with their visit), or a fresh one."""
         key = ctx.key
-        row = await ctx.work.conversations.get(key)
         if row is None:
             return await self._start(ctx, self.menu, user.language, int(ctx.now.timestamp()))
         spec = self.flows.get(row.flow)

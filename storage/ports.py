@@ -62,15 +62,26 @@ class AssessmentRow:
     id: int | None = field(default=None)
 
 
+@dataclass
+class Visit:
+    """What the engine reads about a person before every input (see ``Users.visit``)."""
+
+    user: UserRow | None
+    staff: bool
+    client: bool
+    participant: bool
+    conversation: ConversationRow | None
+
+
 class Users(Protocol):
     async def get(self, key: str) -> UserRow | None: ...
     async def save(self, row: UserRow) -> None: ...
     # Cascades to conversations, assessments, contacts and outbox; unlinks staff, clients, chats, participants.
     async def delete(self, key: str) -> None: ...
     async def idle_since(self, before: datetime) -> list[str]: ...  # keys not seen since, oldest first
-    # Whether the key has a staff row, a client row and any meeting participation: one look for the engine's
-    # "who is this" before every input, so that an anonymous person (most people) costs one query, not three.
-    async def roles(self, key: str) -> tuple[bool, bool, bool]: ...
+    # The person, whether the key has a staff row, a client row and any meeting participation, and where they
+    # are in a flow: the engine's one look before every input (one query, not five).
+    async def visit(self, key: str) -> Visit: ...
 
 
 class Conversations(Protocol):

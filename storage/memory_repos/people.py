@@ -14,14 +14,17 @@ from storage.ports import (
     ParticipantRow,
     StaffRow,
     UserRow,
+    Visit,
 )
 
 
 class _Users(_Repo):
-    async def roles(self, key: str) -> tuple[bool, bool, bool]:
-        return (any(row.user_key == key for row in self._db.rows(StaffRow, "staff")),
-                any(row.user_key == key for row in self._db.rows(ClientRow, "clients")),
-                any(row.user_key == key for row in self._db.rows(ParticipantRow, "participants")))
+    async def visit(self, key: str) -> Visit:
+        return Visit(self._db.get(UserRow, "users", key),
+                     any(row.user_key == key for row in self._db.rows(StaffRow, "staff")),
+                     any(row.user_key == key for row in self._db.rows(ClientRow, "clients")),
+                     any(row.user_key == key for row in self._db.rows(ParticipantRow, "participants")),
+                     self._db.get(ConversationRow, "conversations", key))
 
     async def get(self, key: str) -> UserRow | None:
         return self._db.get(UserRow, "users", key)

@@ -7,17 +7,24 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ContactRow, ConversationRow, UserRow
+from storage.ports import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
 from storage.sqlite_repos.base import _constraints, _Repo
 
 
 class _Users(_Repo):
-    async def roles(self, key: str) -> tuple[bool, bool, bool]:
+    async def visit(self, key: str) -> Visit:
         row = await self._one(
-            "SELECT EXISTS(SELECT 1 FROM staff WHERE user_key = ?), EXISTS(SELECT 1 FROM clients WHERE user_key = ?),"
-            " EXISTS(SELECT 1 FROM participants WHERE user_key = ?)", (key, key, key))
+            "SELECT u.key, u.language, u.created_at, u.last_seen_at,"
+            " EXISTS(SELECT 1 FROM staff WHERE user_key = k.key), EXISTS(SELECT 1 FROM clients WHERE user_key = k.key),"
+            " EXISTS(SELECT 1 FROM participants WHERE user_key = k.key),"
+            " c.key, c.flow, c.state, c.flow_version, c.step, c.data, c.updated_at"
+            " FROM (SELECT ? AS key) AS k LEFT JOIN users AS u ON u.key = k.key"
+            " LEFT JOIN conversations AS c ON c.key = k.key", (key,))
         assert row is not None
-        return bool(row[0]), bool(row[1]), bool(row[2])
+        user = None if row[0] is None else UserRow(row[0], row[1], load_time(row[2]), load_time(row[3]))
+        conversation = None if row[7] is None else ConversationRow(
+            row[7], row[8], row[9], row[10], row[11], load_json(row[12]), load_time(row[13]))
+        return Visit(user, bool(row[4]), bool(row[5]), bool(row[6]), conversation)
 
     async def get(self, key: str) -> UserRow | None:
         row = await self._one("SELECT key, language, created_at, last_seen_at FROM users WHERE key = ?", (key,))

@@ -2731,7 +2731,7 @@ async def test_a_receipt_rolls_back_with_its_transaction(store: Store) -> None:
         assert await work.receipts.add(9, T0) is True  # not handled: it is handled when it comes again
 
 
-async def test_roles_say_whether_a_key_is_staff_a_client_or_a_participant(store: Store) -> None:
+async def test_a_visit_says_who_a_key_is_their_roles_and_their_flow(store: Store) -> None:
     await seed_users(store, "u1", "u2", "u3", "u4")
     worker, client_id, meeting_id = await seed_meeting(store)
     async with store.transaction() as work:
@@ -2742,9 +2742,13 @@ async def test_roles_say_whether_a_key_is_staff_a_client_or_a_participant(store:
         await work.staff.save(staff)
         await work.clients.save(client)
         await work.meetings.add_participant(participant_row(meeting_id, "Sanna", user_key="u3"))
+        await work.conversations.save(conversation("u4", data={"v": 1}))
     async with store.transaction() as work:
-        assert await work.users.roles("u1") == (True, False, False)
-        assert await work.users.roles("u2") == (False, True, False)
-        assert await work.users.roles("u3") == (False, False, True)
-        assert await work.users.roles("u4") == (False, False, False)
-        assert await work.users.roles("nobody") == (False, False, False)
+        roles = {key: await work.users.visit(key) for key in ("u1", "u2", "u3", "u4", "nobody")}
+    assert {key: (v.staff, v.client, v.participant) for key, v in roles.items()} == {
+        "u1": (True, False, False), "u2": (False, True, False), "u3": (False, False, True),
+        "u4": (False, False, False), "nobody": (False, False, False)}
+    # The person and where they are in a flow come with it, or nothing for a key never seen.
+    assert roles["u4"].user == user("u4") and roles["u4"].conversation == conversation("u4", data={"v": 1})
+    assert roles["u1"].user == user("u1") and roles["u1"].conversation is None
+    assert roles["nobody"].user is None and roles["nobody"].conversation is None
