@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,20 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from flows.messages import LANGUAGES, N_, DeepLink, Lines, LocalText, Msg, Number, Param, Period, When
+from flows.messages import (
+    LANGUAGES,
+    N_,
+    Clock,
+    DeepLink,
+    Example,
+    Lines,
+    LocalText,
+    Msg,
+    Number,
+    Param,
+    Period,
+    When,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +69,23 @@ def _load(directory: Path, language: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
-# Weekday and date of an opening: "pe 28.11." / "fre 28.11." / "Fri 28 Nov".
+# One date style everywhere (babel patterns): weekday and date of an opening or a meeting ("pe 28.11." /
+# "fre 28.11." / "Fri 28 Nov"), a date with its year ("6.12.2026" in Finnish and Finland-Swedish, not sv_FI's
+# "6 dec. 2026"; "6 Dec 2026"), and a date as a person types it in a prompt's example ("27.11.").
 DAY_FORMATS = {"fi": "EEE d.M.", "sv": "EEE d.M.", "en": "EEE d MMM"}
+DATE_FORMATS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMM yyyy"}
+TYPED_FORMATS = {"fi": "d.M.", "sv": "d.M.", "en": "d MMM"}
 
 
-def _clock(moment: datetime, language: str, locale: Locale) -> str:
-    """A time of day as people write it: "12" or "12.30" in Finnish and Swedish, "12:00" in English."""
+def _clock(moment: datetime | time, language: str, locale: Locale) -> str:
+    """A time of day as the bot writes it: "14.00" or "9.30" in Finnish and Swedish, "14:00" in English."""
     if language in ("fi", "sv"):
-        return str(moment.hour) if moment.minute == 0 else f"{moment.hour}.{moment.minute:02d}"
+        return f"{moment.hour}.{moment.minute:02d}"
     return str(format_time(moment, format="HH:mm", locale=locale))
+
+
+def _date(moment: datetime, formats: dict[str, str], language: str, locale: Locale) -> str:
+    return str(format_date(moment, format=formats.get(language, formats["fi"]), locale=locale))
 
 
 def placeholders(template: str) -> set[str]:
@@ -111,23 +132,28 @@ class Catalogs:
             case DeepLink(payload=payload):
                 return link(payload)
             case Period(start=start, end=end):
-                begin, finish = start.astimezone(HELSINKI), end.astimezone(HELSINKI)
-                day = format_date(begin, format=DAY_FORMATS.get(language, "EEE d.M."), locale=locale)
-                return self.text(language, Msg(N_("time.period"), {
-                    "day": str(day), "start": _clock(begin, language, locale), "end": _clock(finish, language, locale),
-                }), link)
+                return self._period(language, start.astimezone(HELSINKI), end.astimezone(HELSINKI), link)
             case When(at=at):
                 moment = at.astimezone(HELSINKI)
-                day = format_date(moment, format=DAY_FORMATS.get(language, "EEE d.M."), locale=locale)
                 return self.text(language, Msg(N_("time.moment"), {
-                    "day": str(day), "time": _clock(moment, language, locale)}), link)
+                    "day": _date(moment, DAY_FORMATS, language, locale),
+                    "time": _clock(moment, language, locale)}), link)
+            case Clock(at=at):
+                return _clock(at.astimezone(HELSINKI) if isinstance(at, datetime) else at, language, locale)
+            case Example(at=at, clock=clock):
+                moment = at.astimezone(HELSINKI)
+                if not clock:
+                    return _date(moment, DATE_FORMATS, language, locale)
+                return self.text(language, Msg(N_("time.moment"), {
+                    "day": _date(moment, TYPED_FORMATS, language, locale),
+                    "time": _clock(moment, language, locale)}), link)
             case Number(value=number, decimals=decimals, signed=signed):
                 pattern = "0." + "0" * decimals if decimals else "0"
                 if signed:
                     pattern = f"+{pattern};-{pattern}"
                 return str(format_decimal(number, format=pattern, locale=locale))
             case datetime():
-                return str(format_date(value.astimezone(HELSINKI), format="medium", locale=locale))
+                return _date(value.astimezone(HELSINKI), DATE_FORMATS, language, locale)
             case bool():
                 return str(value)
             case int():
@@ -135,7 +161,13 @@ class Catalogs:
             case _:
                 return str(value)
 
-    def clock_time(self, language: str, value: datetime) -> str:
-        """A time of day in Helsinki, for messages that need one."""
+    def _period(self, language: str, begin: datetime, finish: datetime, link: LinkFormat) -> str:
+        """An opening in one line; one that runs past midnight names both days ("su 6.12. klo 22.00–ma 7.12.
+        klo 1.00"), so "22–1" is never read as a slot that ends before it starts."""
         locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
-        return str(format_time(value.astimezone(HELSINKI), format="short", locale=locale))
+        day = _date(begin, DAY_FORMATS, language, locale)
+        start, end = _clock(begin, language, locale), _clock(finish, language, locale)
+        if finish.date() == begin.date():
+            return self.text(language, Msg(N_("time.period"), {"day": day, "start": start, "end": end}), link)
+        return self.text(language, Msg(N_("time.period_overnight"), {
+            "day": day, "start": start, "end_day": _date(finish, DAY_FORMATS, language, locale), "end": end}), link)

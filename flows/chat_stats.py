@@ -90,8 +90,10 @@ def stats_flow(setup: shifts.ChatSetup) -> FlowSpec:
         since = conv.now - timedelta(days=DAYS)
         chats = await conv.work.chats.opened_between(since, conv.now + timedelta(seconds=1))
         shift_list = await conv.work.shifts.started_between(since, conv.now)
-        workers = {shift.id or 0: sum(1 for row in await conv.work.shifts.duty(shift.id or 0) if row.on)
-                   for shift in shift_list}
+        # Everyone who was on duty at some time in the shift: a duty row is written only for a worker who went
+        # on duty, and going off keeps it (on = false), so counting only those still on would say 0 for a
+        # shift whose workers have gone home by the time /stats runs.
+        workers = {shift.id or 0: len(await conv.work.shifts.duty(shift.id or 0)) for shift in shift_list}
         # An opening nobody was on duty in, and nobody wrote in, was not a shift.
         shift_list = [shift for shift in shift_list if workers[shift.id or 0] or any(
             chat.shift_id == shift.id or (chat.service == shift.service and shift.starts_at <= chat.opened_at

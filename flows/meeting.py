@@ -7,16 +7,16 @@ are sent, and a person who blocked the bot is marked unreachable then.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flows.codes import code_hash, link_payload, new_code
+from flows.dates import example_moment, read_moment
 from flows.guards import chose, near_enough, value
-from flows.messages import N_, DeepLink, Lines, Msg, When, dump_msg
+from flows.messages import N_, DeepLink, Example, Lines, Msg, When, dump_msg
 from flows.preparation import responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
-from flows.promises import valid_due
+from flows.promises import due_example, valid_due
 from flows.reminders import ROLL_OVER, QuietHours, as_day, checkin_time, due_from, meeting_reminders, parse_day
 from flows.results import Ask, Document, Option, Say
 from flows.schedule import HELSINKI
@@ -46,23 +46,10 @@ def is_worker(who: Who) -> bool:
 
 
 def parse_when(text: str, today: date) -> datetime | None:
-    """ "27.11. 14:00", "27.11.2026 14.30", "2026-11-27 14:00" -> a Helsinki time (this year, or next if passed)."""
-    match = re.fullmatch(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})?\s+(?:klo\s+|kl\.?\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*",
-                         text)
-    iso = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*", text)
-    try:
-        if match:
-            day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
-            if match[3] is None and day < today - ROLL_OVER:
-                day = day.replace(year=day.year + 1)
-            clock = time(int(match[4]), int(match[5] or 0))
-        elif iso:
-            day, clock = date(int(iso[1]), int(iso[2]), int(iso[3])), time(int(iso[4]), int(iso[5]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return datetime.combine(day, clock, tzinfo=HELSINKI)
+    """ "27.11. klo 14.00", "27.11. 14:00", "27.11.2026 14.30", "2026-11-27 14:00", "Fri 27 Nov, 14:00" -> a
+    Helsinki time (this year, or next if the day passed long ago)."""
+    read = read_moment(text, today - ROLL_OVER)
+    return datetime.combine(read[0], read[1], tzinfo=HELSINKI) if read else None
 
 
 def parse_end(text: str, today: date) -> date | None:
@@ -79,6 +66,12 @@ async def remind(conv: Conversation, meeting: MeetingRow, recipient: str, before
         "until": meeting.starts_at.isoformat(), "meeting": meeting.id}
     for due in meeting_reminders(meeting.starts_at, conv.now, before, quiet):
         await conv.work.outbox.add(OutboxRow(recipient, REMINDER, message, due))
+
+
+def _next_example(conv: Conversation) -> Example:
+    """A follow-up about four weeks after this meeting (and never before now), for the prompt's example."""
+    held = datetime.fromisoformat(conv.data["meeting"]["at"]) if conv.data.get("meeting") else conv.now
+    return Example(example_moment(max(held, conv.now), 28))
 
 
 def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) -> FlowSpec:
@@ -141,7 +134,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         conv: Conversation = event.model
         when = parse_when(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         if when is None or when <= conv.now:
-            conv.emit(Say(Msg(N_("meeting.bad_when"))))
+            conv.emit(Say(Msg(N_("meeting.bad_when"), {"example": Example(example_moment(conv.now, 3))})))
             return False
         if not near_enough(conv, when.date()):
             return False
@@ -237,7 +230,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         conv: Conversation = event.model
         when = parse_when(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         if when is None or when <= datetime.fromisoformat(conv.data["meeting"]["at"]):
-            conv.emit(Say(Msg(N_("meeting.bad_next"))))
+            conv.emit(Say(Msg(N_("meeting.bad_next"), {"example": _next_example(conv)})))
             return False
         if not near_enough(conv, when.date()):
             return False
@@ -248,7 +241,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         conv: Conversation = event.model
         day = parse_end(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         if day is None:
-            conv.emit(Say(Msg(N_("meeting.bad_end"))))
+            conv.emit(Say(Msg(N_("meeting.bad_end"), {"example": Example(conv.now, clock=False)})))
             return False
         conv.data["end"] = day.isoformat()
         return True
@@ -372,8 +365,9 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
 
     def view_when(conv: Conversation) -> Ask:
         suggest = (conv.now + FIRST_WITHIN).astimezone(HELSINKI).date()
-        return Ask(Msg(N_("meeting.ask_when"), {"before": as_day(suggest)}), (Option(BACK, Msg(N_("meeting.back"))),),
-                   free_text=True, max_length=40)
+        return Ask(Msg(N_("meeting.ask_when"), {"before": as_day(suggest),
+                                                "example": Example(example_moment(conv.now, 3))}),
+                   (Option(BACK, Msg(N_("meeting.back"))),), free_text=True, max_length=40)
 
     def view_kind(conv: Conversation) -> Ask:
         return Ask(Msg(N_("meeting.ask_kind")), tuple(Option(kind, Msg(PLACE_TITLE[kind])) for kind in PLACES))
@@ -395,8 +389,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                    free_text=True, max_length=MAX_TEXT)
 
     def view_due(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("meeting.ask_due")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
-                   max_length=40)
+        return Ask(Msg(N_("meeting.ask_due"), {"example": due_example(conv)}), (Option(BACK, Msg(N_("meeting.back"))),),
+                   free_text=True, max_length=40)
 
     def view_finish(conv: Conversation) -> Ask:
         return Ask(Msg(N_("meeting.ask_finish")), (Option(NEXT, Msg(N_("meeting.set_next"))),
@@ -405,12 +399,12 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
                    max_length=40)
 
     def view_next(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("meeting.ask_next")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
-                   max_length=40)
+        return Ask(Msg(N_("meeting.ask_next"), {"example": _next_example(conv)}),
+                   (Option(BACK, Msg(N_("meeting.back"))),), free_text=True, max_length=40)
 
     def view_end(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("meeting.ask_end")), (Option(BACK, Msg(N_("meeting.back"))),), free_text=True,
-                   max_length=40)
+        return Ask(Msg(N_("meeting.ask_end"), {"example": Example(conv.now, clock=False)}),
+                   (Option(BACK, Msg(N_("meeting.back"))),), free_text=True, max_length=40)
 
     def view_confirm_cancel(conv: Conversation) -> Ask:
         return Ask(Msg(N_("meeting.confirm_cancel")), (Option(YES, Msg(N_("meeting.cancel_yes"))),

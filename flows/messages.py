@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
@@ -54,7 +54,7 @@ class DeepLink:
 
 @dataclass(frozen=True)
 class Period:
-    """A span of time (an opening), shown as a Helsinki weekday, date and times, e.g. "pe 28.11. klo 12-14"."""
+    """A span of time (an opening), shown as a Helsinki weekday, date and times, e.g. "pe 28.11. klo 12.00–14.00"."""
 
     start: datetime
     end: datetime
@@ -62,9 +62,26 @@ class Period:
 
 @dataclass(frozen=True)
 class When:
-    """A moment (a meeting's start), shown as a Helsinki weekday, date and time, e.g. "pe 27.11. klo 14"."""
+    """A moment (a meeting's start), shown as a Helsinki weekday, date and time, e.g. "pe 27.11. klo 14.00"."""
 
     at: datetime
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A time of day, e.g. "14.05": a moment in Helsinki time (a chat line's), or a wall-clock time as it is (a
+    weekly slot's)."""
+
+    at: datetime | time
+
+
+@dataclass(frozen=True)
+class Example:
+    """A moment as a person would type it, for a prompt's example: "27.11. klo 14.00", or "27.11.2027" when
+    ``clock`` is false. The readers accept exactly this form (flows/dates.py)."""
+
+    at: datetime
+    clock: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | datetime
+Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | Clock | Example | datetime
 
 
 def dump_msg(message: Msg) -> dict[str, Any]:
@@ -87,6 +104,16 @@ def dump_msg(message: Msg) -> dict[str, Any]:
 def load_msg(data: dict[str, Any]) -> Msg:
     """The message written by `dump_msg`."""
     return Msg(data["key"], {name: _load(value) for name, value in data["params"].items()})
+
+
+def dump_param(value: Param) -> Any:
+    """One message parameter as plain JSON data (a label kept in a conversation's data)."""
+    return _dump(value)
+
+
+def load_param(data: Any) -> Param:
+    """The parameter written by `dump_param`."""
+    return _load(data)
 
 
 def _dump(value: Param) -> Any:
@@ -109,6 +136,10 @@ def _dump(value: Param) -> Any:
             return {"period": [start.isoformat(), end.isoformat()]}
         case When(at=at):
             return {"when": at.isoformat()}
+        case Clock(at=at):
+            return {"clock": at.isoformat()}
+        case Example(at=at, clock=clock):
+            return {"example": [at.isoformat(), clock]}
         case datetime():
             return {"time": value.isoformat()}
     raise TypeError(f"cannot store a {type(value).__name__} in a message")
@@ -130,6 +161,11 @@ def _load(value: Any) -> Param:
         return DeepLink(value["link"])
     if "when" in value:
         return When(datetime.fromisoformat(value["when"]))
+    if "clock" in value:
+        text = value["clock"]
+        return Clock(datetime.fromisoformat(text) if "T" in text else time.fromisoformat(text))
+    if "example" in value:
+        return Example(datetime.fromisoformat(value["example"][0]), value["example"][1])
     if "period" in value:
         return Period(datetime.fromisoformat(value["period"][0]), datetime.fromisoformat(value["period"][1]))
     return datetime.fromisoformat(value["time"])

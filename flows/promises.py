@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flows.dates import example_day
 from flows.guards import chose, near_enough, value
-from flows.messages import N_, Lines, Msg, When, dump_msg
+from flows.messages import N_, Example, Lines, Msg, When, dump_msg
 from flows.notify import notify_staff
 from flows.reminders import as_day, due_from
 from flows.results import Ask, Option, Say
@@ -160,8 +161,8 @@ def promises_flow() -> FlowSpec:
                    max_length=500)
 
     def view_due(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("meeting.ask_due")), (Option(BACK, Msg(N_("promises.back"))),), free_text=True,
-                   max_length=40)
+        return Ask(Msg(N_("meeting.ask_due"), {"example": due_example(conv)}),
+                   (Option(BACK, Msg(N_("promises.back"))),), free_text=True, max_length=40)
 
     def view_note(conv: Conversation) -> Ask:
         return Ask(Msg(N_("promises.ask_note")), (Option(SKIP, Msg(N_("promises.skip"))),), free_text=True,
@@ -193,9 +194,14 @@ def valid_due(event: Any) -> bool:
     """A due date typed for a promise: from today on (shared by the meeting record and My promises)."""
     due = due_from(event.kwargs["text"], event.model.now)
     if due is None:
-        event.model.emit(Say(Msg(N_("meeting.bad_due"))))
+        event.model.emit(Say(Msg(N_("meeting.bad_due"), {"example": due_example(event.model)})))
         return False
     return near_enough(event.model, due)
+
+
+def due_example(conv: Conversation) -> Example:
+    """A due date two weeks ahead, for the example of the prompt that asks for one."""
+    return Example(example_day(conv.now, 14), clock=False)
 
 
 def noting_after_done(event: Any) -> bool:

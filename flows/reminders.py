@@ -6,10 +6,10 @@ and a "useful until" (a reminder for a meeting that has begun is dropped, not se
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flows.dates import read_day
 from flows.messages import N_, Msg
 from flows.schedule import HELSINKI
 
@@ -93,22 +93,9 @@ def parse_due(text: str, today: date) -> date | None:
 
 
 def parse_day(text: str, today: date) -> date | None:
-    """ "24.12.2026", "24.12." (this year, or next if it has passed) or "2026-12-24"."""
-    text = text.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?", text)
-    if not match:
-        return None
-    try:
-        day = date(int(match[3] or today.year), int(match[2]), int(match[1]))
-    except ValueError:
-        return None
-    if match[3] is None and day < today:
-        day = day.replace(year=day.year + 1)
-    return day
+    """ "24.12.2026", "24.12." (this year, or next if it has passed), "2026-12-24", or as the bot prints a date
+    ("to 24.12.", "24 Dec 2026")."""
+    return read_day(text, today)
 
 
 def due_from(text: str, now: datetime) -> date | None:

@@ -7,15 +7,16 @@ coordinator can change them without a deployment.
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from flows import shifts
+from flows.dates import WEEKDAY_WORDS, example_day, time_range
 from flows.guards import chose, near_enough
-from flows.messages import N_, Lines, Msg
-from flows.reminders import parse_day
+from flows.messages import N_, Example, Lines, Msg, Period, dump_param, load_param
+from flows.reminders import as_day, parse_day
 from flows.results import Ask, Option, Say
-from flows.schedule import DAYS, HELSINKI, Service, Slot, slot_key
+from flows.schedule import DAYS, HELSINKI, Service, Slot, slot_key, slot_period
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, ClosingRow, RotaRow, WeeklyRow
 
@@ -23,16 +24,6 @@ NAME = "rota"
 VERSION = 1
 BACK, DONE, CLOSE_DAY, ADD_SLOT, ADD_WEEKLY, DROP_WEEKLY = (
     "back", "done", "close_day", "add_slot", "add_weekly", "drop_weekly")
-# Weekday names a coordinator may type, in Finnish, Swedish and English (short and long).
-WEEKDAY_WORDS = {
-    "mon": ("ma", "maanantai", "mån", "måndag", "mon", "monday"),
-    "tue": ("ti", "tiistai", "tis", "tisdag", "tue", "tuesday"),
-    "wed": ("ke", "keskiviikko", "ons", "onsdag", "wed", "wednesday"),
-    "thu": ("to", "torstai", "tor", "torsdag", "thu", "thursday"),
-    "fri": ("pe", "perjantai", "fre", "fredag", "fri", "friday"),
-    "sat": ("la", "lauantai", "lör", "lördag", "sat", "saturday"),
-    "sun": ("su", "sunnuntai", "sön", "söndag", "sun", "sunday"),
-}
 DAY_NAMES = {"mon": N_("rota.day_mon"), "tue": N_("rota.day_tue"), "wed": N_("rota.day_wed"),
              "thu": N_("rota.day_thu"), "fri": N_("rota.day_fri"), "sat": N_("rota.day_sat"), "sun": N_("rota.day_sun")}
 SHOWN_CHANGES = 10
@@ -67,6 +58,23 @@ def parse_times(text: str) -> tuple[time, time] | None:
     return (start, end) if start != end else None
 
 
+_EXTRA = re.compile(r"(?P<day>.+?)(?:\s*,)?\s+(?:(?:klo|kl\.?)\s+)?"
+                    r"(?P<times>\d{1,2}(?:[:.]\d{2})?\s*[-–]\s*\d{1,2}(?:[:.]\d{2})?)", re.IGNORECASE)
+
+
+def _example(conv: Conversation) -> Example:
+    """A day a week ahead, for the examples of the prompts that ask for a day."""
+    return Example(example_day(conv.now, 7), clock=False)
+
+
+def parse_extra(text: str, today: date) -> tuple[date, tuple[time, time]] | None:
+    """ "30.12.2026 10-12", "ke 30.12. klo 10.00–12.00", "30 Dec 2026, 10:00–12:00" -> the day and the times."""
+    match = _EXTRA.fullmatch(text.strip())
+    day = parse_day(match["day"], today) if match else None
+    times = parse_times(match["times"]) if match else None
+    return (day, times) if day is not None and times is not None else None
+
+
 def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
     by_id = {service.id: service for service in setup.services}
 
@@ -84,24 +92,25 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         today = conv.now.astimezone(HELSINKI).date()
         changes = [row for row in await conv.work.schedules.closings(service.id) if row.day >= today]
         merged = await shifts.schedule_of(conv.work, service)
-        slots = [[key, _slot_text(merged, key)] for key in merged.weekly_keys()]
-        slots += [[slot_key(slot, day=day), f"{day.isoformat()} {slot.start:%H:%M}–{slot.end:%H:%M}"]
+        # Labels are stored as messages, so each reader sees the slots in the bot's date style and language.
+        slots = [[key, dump_param(_weekly_label(merged, key))] for key in merged.weekly_keys()]
+        slots += [[slot_key(slot, day=day), dump_param(Period(*slot_period(day, slot)))]
                   for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
         slots += [[slot_key(Slot(row.start, row.end), day=row.day),
-                   f"{row.day.isoformat()} {row.start:%H:%M}–{row.end:%H:%M}"]
+                   dump_param(Period(*slot_period(row.day, Slot(row.start, row.end))))]
                   for row in changes if not row.closed and row.start and row.end]
-        conv.data["slots"] = [[key, text, [names[row.staff_id] for row in rota if row.slot == key
-                                           and row.staff_id in names]] for key, text in slots]
+        conv.data["slots"] = [[key, label, [names[row.staff_id] for row in rota if row.slot == key
+                                            and row.staff_id in names]] for key, label in slots]
         conv.data["workers"] = [[staff_id, name] for staff_id, name in sorted(names.items(), key=lambda p: p[1])]
         conv.data["changes"] = [[row.id, row.day.isoformat(), row.closed,
-                                 f"{row.start:%H:%M}–{row.end:%H:%M}" if row.start and row.end else ""]
+                                 dump_param(time_range(row.start, row.end)) if row.start and row.end else None]
                                 for row in changes[:SHOWN_CHANGES]]
 
-    def _slot_text(service: Service, key: str) -> str:
+    def _weekly_label(service: Service, key: str) -> Msg:
         day, _, start = key.partition(" ")
         slot = next(slot for weekday, slot in service.weekly
                     if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)  # the key came from this list
-        return f"{day} {slot.start:%H:%M}–{slot.end:%H:%M}"
+        return Msg(N_("rota.slot_weekly"), {"day": Msg(DAY_NAMES[day]), "times": time_range(slot.start, slot.end)})
 
     async def refresh(conv: Conversation) -> None:
         """Another coordinator may have changed the schedule since this one's screen was drawn."""
@@ -145,7 +154,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         conv: Conversation = event.model
         day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         if day is None or day < conv.now.astimezone(HELSINKI).date():
-            conv.emit(Say(Msg(N_("rota.bad_day"))))
+            conv.emit(Say(Msg(N_("rota.bad_day"), {"example": _example(conv)})))
             return False
         return near_enough(conv, day)
 
@@ -157,28 +166,26 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, True))
         await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)  # today closed while someone waits
         await _audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
-        conv.emit(Say(Msg(N_("rota.day_closed"), {"date": day.isoformat()})))
+        conv.emit(Say(Msg(N_("rota.day_closed"), {"date": as_day(day)})))
         await load(conv)
 
     def valid_extra(event: Any) -> bool:
         conv: Conversation = event.model
-        day_text, _, times_text = event.kwargs["text"].strip().partition(" ")
-        day = parse_day(day_text, conv.now.astimezone(HELSINKI).date())
-        if day is None or day < conv.now.astimezone(HELSINKI).date() or parse_times(times_text) is None:
-            conv.emit(Say(Msg(N_("rota.bad_slot"))))
+        today = conv.now.astimezone(HELSINKI).date()
+        parsed = parse_extra(event.kwargs["text"], today)
+        if parsed is None or parsed[0] < today:
+            conv.emit(Say(Msg(N_("rota.bad_slot"), {"example": _example(conv)})))
             return False
-        return near_enough(conv, day)
+        return near_enough(conv, parsed[0])
 
     async def add_extra(event: Any) -> None:
         conv: Conversation = event.model
-        day_text, _, times_text = event.kwargs["text"].strip().partition(" ")
-        day = parse_day(day_text, conv.now.astimezone(HELSINKI).date())
-        times = parse_times(times_text)
-        assert day is not None and times is not None
+        parsed = parse_extra(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+        assert parsed is not None  # valid_extra said so
+        day, times = parsed
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, False, times[0], times[1]))
         await _audit(conv, "schedule.extra_slot", f"service:{conv.data['service']}")
-        conv.emit(Say(Msg(N_("rota.slot_added"), {
-            "date": day.isoformat(), "times": f"{times[0]:%H:%M}–{times[1]:%H:%M}"})))
+        conv.emit(Say(Msg(N_("rota.slot_added"), {"date": as_day(day), "times": time_range(*times)})))
         await load(conv)
 
     def chose_change(event: Any) -> bool:
@@ -199,7 +206,7 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         await conv.work.schedules.add_weekly(WeeklyRow(conv.data["service"], day, start, end))
         await _audit(conv, "schedule.weekly_added", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.weekly_added"), {"slot": Msg(N_("rota.slot_weekly"), {
-            "day": Msg(DAY_NAMES[day]), "times": f"{start:%H:%M}–{end:%H:%M}"})})))
+            "day": Msg(DAY_NAMES[day]), "times": time_range(start, end)})})))
         await load(conv)
 
     def weekly_slot(event: Any) -> bool:
@@ -244,24 +251,19 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
         return Ask(Msg(N_("rota.choose_service")), (
             *(Option(service.id, service.name) for service in setup.services), Option(DONE, Msg(N_("rota.done")))))
 
-    def _slot_label(text: str) -> Msg | str:
-        day, _, rest = text.partition(" ")
-        return Msg(N_("rota.slot_weekly"), {"day": Msg(DAY_NAMES[day]), "times": rest.split(" ")[-1]}) if (
-            day in DAY_NAMES) else text
-
     def view_service(conv: Conversation) -> Ask:
         service = by_id[conv.data["service"]]
         lines = tuple(Msg(N_("rota.slot_line"), {
-            "slot": _slot_label(text), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
-            for key, text, workers in conv.data["slots"])
-        changes = tuple(Msg(N_("rota.change_closed"), {"date": day}) if closed else Msg(
-            N_("rota.change_extra"), {"date": day, "times": times}) for _, day, closed, times in conv.data["changes"])
-        options = [Option(f"slot:{key}", Msg(N_("rota.edit_slot"), {"slot": _slot_label(text)}))
-                   for key, text, _ in conv.data["slots"]]
+            "slot": load_param(label), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
+            for key, label, workers in conv.data["slots"])
+        changes = tuple(_change(day, closed, times) for _, day, closed, times in conv.data["changes"])
+        options = [Option(f"slot:{key}", Msg(N_("rota.edit_slot"), {"slot": load_param(label)}))
+                   for key, label, _ in conv.data["slots"]]
         options += [Option(ADD_WEEKLY, Msg(N_("rota.add_weekly"))), Option(CLOSE_DAY, Msg(N_("rota.close_day"))),
                     Option(ADD_SLOT, Msg(N_("rota.add_slot")))]
-        options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {"date": day, "times": times}))
-                    for change_id, day, _, times in conv.data["changes"]]
+        options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {
+            "date": as_day(date.fromisoformat(day)), "times": load_param(times) if times and not closed else ""}))
+            for change_id, day, closed, times in conv.data["changes"]]
         options.append(Option(BACK if len(setup.services) > 1 else DONE, Msg(N_("rota.back") if len(
             setup.services) > 1 else N_("rota.done"))))
         return Ask(Msg(N_("rota.service"), {
@@ -270,23 +272,31 @@ def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
 
     def view_slot(conv: Conversation) -> Ask:
         key = conv.data["slot"]
-        text = next((text for k, text, _ in conv.data["slots"] if k == key), key)
+        label = next((load_param(label) for k, label, _ in conv.data["slots"] if k == key), key)
         on: list[str] = next((workers for k, _, workers in conv.data["slots"] if k == key), [])
         options = [Option(f"w:{staff_id}", Msg(N_("rota.worker_on") if name in on else N_("rota.worker_off"),
                                                {"name": name})) for staff_id, name in conv.data["workers"]]
         if key.partition(" ")[0] in DAY_NAMES:
             options.append(Option(DROP_WEEKLY, Msg(N_("rota.drop_weekly"))))
-        return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": _slot_label(text)}),
+        return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": label}),
                    (*options, Option(BACK, Msg(N_("rota.back")))))
+
+    def _change(day: str, closed: bool, times: Any) -> Msg:
+        when = as_day(date.fromisoformat(day))
+        if closed or times is None:
+            return Msg(N_("rota.change_closed"), {"date": when})
+        return Msg(N_("rota.change_extra"), {"date": when, "times": load_param(times)})
 
     def view_add_weekly(conv: Conversation) -> Ask:
         return Ask(Msg(N_("rota.ask_weekly")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
 
     def view_close_day(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.ask_day")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
+        return Ask(Msg(N_("rota.ask_day"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
+                   free_text=True, max_length=40)
 
     def view_add_slot(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.ask_slot")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
+        return Ask(Msg(N_("rota.ask_slot"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
+                   free_text=True, max_length=40)
 
     return FlowSpec(
         name=NAME, version=VERSION,

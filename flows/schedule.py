@@ -46,7 +46,7 @@ class Service:
             slots = [] if day in self.closed else [slot for weekday, slot in self.weekly if weekday == day.weekday()]
             slots += [slot for when, slot in self.extra if when == day]
             for slot in slots:
-                start, end = _period(day, slot)
+                start, end = slot_period(day, slot)
                 if end > since and start < until:
                     found.append((start, end))
             day += timedelta(days=1)
@@ -65,9 +65,9 @@ class Service:
         for _ in range(3):
             if day not in self.closed:
                 keys += [slot_key(slot, weekday=weekday) for weekday, slot in self.weekly
-                         if weekday == day.weekday() and _period(day, slot)[0] == start]
+                         if weekday == day.weekday() and slot_period(day, slot)[0] == start]
             keys += [slot_key(slot, day=when) for when, slot in self.extra
-                     if when == day and _period(day, slot)[0] == start]
+                     if when == day and slot_period(day, slot)[0] == start]
             day += timedelta(days=1)
         return tuple(keys)
 
@@ -96,7 +96,7 @@ def slot_key(slot: Slot, *, weekday: int | None = None, day: date | None = None)
     return f"{when} {slot.start.strftime('%H:%M')}"
 
 
-def _period(day: date, slot: Slot) -> tuple[datetime, datetime]:
+def slot_period(day: date, slot: Slot) -> tuple[datetime, datetime]:
     """A slot on a Helsinki calendar day as a UTC period, on that day's own offset (so a Friday 12-14 slot is
     12-14 in winter and in summer)."""
     start = _instant(day, slot.start)

@@ -124,7 +124,10 @@ async def follow_rota(work: UnitOfWork, service: Service, slot: str, staff_id: i
     elif any(chat.shift_id == shift.id for chat in await work.chats.open_for_staff(staff_id)):
         message = Msg(N_("shift.off_rota_chats_open"), {"service": service.name})
     else:
-        await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
+        if any(row.staff_id == staff_id for row in await work.shifts.duty(shift.id)):
+            # Only someone who was on duty gets an "off" row: a duty row means "was on duty in this shift"
+            # (the statistics count them), and without one the rota no longer puts them on anyway.
+            await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
         message = Msg(N_("shift.off_rota"), {"service": service.name})
     if staff.user_key and staff.active and (shift.started or not added):  # else the shift's start tells them
         await poke(work, staff.user_key, message, now)  # their desk, if open, shows the change too

@@ -363,7 +363,8 @@ class ShiftRow:
 
 @dataclass
 class DutyRow:
-    """Whether a worker is on duty in a shift (from the rota at its start, or by hand)."""
+    """Whether a worker is on duty in a shift (from the rota at its start, or by hand). A row exists only for a
+    worker who was on duty in the shift at some time; going off keeps it with ``on`` false."""
 
     shift_id: int
     staff_id: int

@@ -13,9 +13,12 @@ from tests.bot.harness import Bot, joined
 from tests.conftest import Clock
 
 EXPECTED = {
-    "fi": ["pe 27.11. klo 12–14", "ti 1.12. klo 12–14", "su 29.11. klo 22–1", "auki nyt"],
-    "sv": ["fre 27.11. kl. 12–14", "tis 1.12. kl. 12–14", "sön 29.11. kl. 22–1", "öppen nu"],
-    "en": ["Fri 27 Nov, 12:00–14:00", "Tue 1 Dec, 12:00–14:00", "Sun 29 Nov, 22:00–01:00", "open now"],
+    "fi": ["pe 27.11. klo 12.00–14.00", "ti 1.12. klo 12.00–14.00", "su 29.11. klo 22.00–ma 30.11. klo 1.00",
+           "auki nyt"],
+    "sv": ["fre 27.11. kl. 12.00–14.00", "tis 1.12. kl. 12.00–14.00", "sön 29.11. kl. 22.00–mån 30.11. kl. 1.00",
+           "öppen nu"],
+    "en": ["Fri 27 Nov, 12:00–14:00", "Tue 1 Dec, 12:00–14:00", "Sun 29 Nov, 22:00 – Mon 30 Nov, 01:00",
+           "open now"],
 }
 
 

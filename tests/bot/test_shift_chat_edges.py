@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import time
 from pathlib import Path
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from flows.dates import time_range
 from flows.messages import Msg
 from storage.ports import StaffRow
 from tests.bot.fakeapi import Call
@@ -307,7 +309,7 @@ async def test_two_coordinators_changing_the_schedule_at_once(bot: Bot, clock: C
                               title="koordinaattori", organisation="Oulunkaari", also_worker=False)
     kaisa, kalle = bot.user(555000991, "fi", "Kaisa"), bot.user(555000992, "fi", "Kalle")
     wednesday = catalogs.text("fi", Msg("rota.edit_slot", {"slot": Msg("rota.slot_weekly", {
-        "day": Msg("rota.day_wed"), "times": "10:00–12:00"})}))
+        "day": Msg("rota.day_wed"), "times": time_range(time(10), time(12))})}))
     await kaisa.send("/rota")
     await kaisa.tap(SERVICE.name.fi)
     await kaisa.tap(catalogs.text("fi", Msg("rota.add_weekly")))
@@ -463,3 +465,31 @@ async def test_forget_erases_the_texts_of_closed_chats_too(
     wal = db.with_name(db.name + "-wal")
     for text in (b"salaisuus 111", b"salaisuus 222"):
         assert text not in db.read_bytes() + (wal.read_bytes() if wal.exists() else b""), text
+
+
+async def test_statistics_count_the_workers_of_a_shift_who_have_gone_off_duty_since(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    from bot.admin import add_coordinator
+
+    aino, bea = await add_workers(bot, clock)  # both on the running Friday slot
+    young = bot.user(Y1, "fi", "A")
+    await open_chat(young, catalogs)
+    await young.send("Hei")
+    clock.advance(minutes=10)
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await aino.tap(catalogs.text("fi", Msg("desk.close")))
+    await aino.tap(catalogs.text("fi", Msg("desk.close_yes")))
+    for worker in (aino, bea):  # the chat is done: both go home before the shift ends
+        await worker.send("/desk")
+        calls = await worker.tap(catalogs.text("fi", Msg("desk.go_off")))
+        assert catalogs.text("fi", Msg("desk.now_off")) in joined(calls)
+
+    await add_coordinator(bot.services, telegram_id=555000999, console_user=None, name="Kaisa",
+                          title="koordinaattori", organisation="Oulunkaari", also_worker=False)
+    calls = await bot.user(555000999, "fi", "Kaisa").send("/stats")
+    document = next(c for c in calls if c.method == "sendDocument")
+    rows = list(csv.DictReader(io.StringIO(document.files["document"].decode())))
+    worked = [row for row in rows if row["service"] == SERVICE.id]
+    assert [(row["workers"], row["answered"]) for row in worked] == [("2", "1")], "nobody on duty now, two were"

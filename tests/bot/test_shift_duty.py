@@ -9,6 +9,7 @@ from datetime import date, time
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from flows.dates import time_range
 from flows.messages import Msg
 from storage.ports import ClosingRow
 from tests.bot.harness import Bot, TgUser, joined
@@ -36,7 +37,7 @@ async def toggle_friday(kaisa: TgUser, catalogs: Catalogs, name: str, on: bool) 
     await kaisa.send("/rota")
     await kaisa.tap(SERVICE.name.fi)
     await kaisa.tap(catalogs.text("fi", Msg("rota.edit_slot", {"slot": Msg("rota.slot_weekly", {
-        "day": Msg("rota.day_fri"), "times": "12:00–14:00"})})))
+        "day": Msg("rota.day_fri"), "times": time_range(time(12), time(14))})})))
     key = "rota.worker_off" if on else "rota.worker_on"
     return list(await kaisa.tap(catalogs.text("fi", Msg(key, {"name": name}))))
 
@@ -55,12 +56,12 @@ async def test_hours_goes_by_the_coordinators_changes_and_by_who_is_on_duty(
     text = joined(await young.send("/hours"))
     assert headline(catalogs, "hours.service_unstaffed") in text, text
     assert headline(catalogs, "hours.service_open") not in text
-    assert "la 21.11. klo 10–12" in text, "an extra opening made in /rota"
+    assert "la 21.11. klo 10.00–12.00" in text, "an extra opening made in /rota"
     assert "ti 24.11." not in text, "a day closed in /rota"
     assert "pe 20.11." not in text, "the running slot helps nobody while nobody is on duty"
     await open_chat(young, catalogs)
     closed = str(young.last_question().params["text"])
-    assert "112" in closed and "la 21.11. klo 10–12" in closed, "/chat names the same next opening"
+    assert "112" in closed and "la 21.11. klo 10.00–12.00" in closed, "/chat names the same next opening"
     await young.tap(catalogs.text("fi", Msg("chat.back_to_menu")))
 
     # A worker goes on duty: both say open now.
@@ -68,7 +69,7 @@ async def test_hours_goes_by_the_coordinators_changes_and_by_who_is_on_duty(
     await aino.send("/desk")
     await aino.tap(catalogs.text("fi", Msg("desk.go_on", {"service": SERVICE.name})))
     text = joined(await young.send("/hours"))
-    assert headline(catalogs, "hours.service_open") in text and "pe 20.11. klo 12–14" in text, text
+    assert headline(catalogs, "hours.service_open") in text and "pe 20.11. klo 12.00–14.00" in text, text
     await open_chat(young, catalogs)
     assert SERVICE.opening.fi in str(young.last_question().params["text"])
 
@@ -151,7 +152,7 @@ async def test_the_last_worker_going_off_is_warned_and_the_waiting_are_told(
     await aino.tap(catalogs.text("fi", Msg("desk.go_off")))
     calls = await aino.tap(catalogs.text("fi", Msg("desk.off_yes")))
     assert catalogs.text("fi", Msg("desk.now_off")) in joined(calls)
-    assert "ti 24.11. klo 12–14" in joined(calls) and "pe 20.11." not in joined(calls), (
+    assert "ti 24.11. klo 12.00–14.00" in joined(calls) and "pe 20.11." not in joined(calls), (
         "her next shift is a later one: the running one has its own 'go on duty' button")
     assert catalogs.text("fi", Msg("desk.go_on", {"service": SERVICE.name})) in aino.labels()
 
@@ -159,7 +160,7 @@ async def test_the_last_worker_going_off_is_warned_and_the_waiting_are_told(
     mark = len(bot.api.calls)
     await flush(bot)
     told = texts_to(bot, Y1, mark)
-    assert "ti 24.11. klo 12–14" in told and "112" in told and "Sekasin" in told, told
+    assert "ti 24.11. klo 12.00–14.00" in told and "112" in told and "Sekasin" in told, told
     first_line = catalogs.text("fi", Msg("chat.nobody_on_duty", {
         "service": SERVICE.name, "when": "", "places": "", "open_now": ""})).split(".")[0]
     assert first_line in told
