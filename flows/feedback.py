@@ -52,7 +52,8 @@ def feedback_flow() -> FlowSpec:
         feedback = {"answers": conv.data["answers"], "comment": comment, "given_at": conv.now.isoformat()}
         await conv.work.evaluations.save(EvaluationRow(client.id, old.reflection if old else {}, feedback, conv.now))
         # The workers learn that feedback came, and read it in the client's export.
-        await notify_staff(conv, client, Msg(N_("notify.feedback_given"), {"client": client.nickname}),
+        await notify_staff(conv, client, Msg(N_("notify.feedback_given"), {
+            "client": client.nickname, "export": Msg(N_("clients.export"))}),
                            only_responsible=True)
         conv.emit(Say(Msg(N_("feedback.thanks"))))
 

@@ -236,7 +236,8 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     calls = await client.send("Thanks for listening")
     assert en(catalogs, "feedback.thanks") in joined(calls)
     await deliver(bot)
-    assert catalogs.text("fi", Msg("notify.feedback_given", {"client": "Kettu"})) in await sent_texts(bot, WORKER)
+    notice = catalogs.text("fi", Msg("notify.feedback_given", {"client": "Kettu", "export": Msg("clients.export")}))
+    assert notice in await sent_texts(bot, WORKER), "the notice names the card's export button"
     key = user_key(bot.services.secret, "tg", CLIENT)
     async with bot.services.store.transaction() as work:
         me = await work.clients.by_user(key)
