@@ -21,7 +21,6 @@ from babel.numbers import format_decimal
 from flows.messages import (
     LANGUAGES,
     N_,
-    Clock,
     DeepLink,
     Example,
     Lines,
@@ -30,6 +29,7 @@ from flows.messages import (
     Number,
     Param,
     Period,
+    TimeOfDay,
     When,
 )
 
@@ -138,7 +138,7 @@ class Catalogs:
                 return self.text(language, Msg(N_("time.moment"), {
                     "day": _date(moment, DAY_FORMATS, language, locale),
                     "time": _clock(moment, language, locale)}), link)
-            case Clock(at=at):
+            case TimeOfDay(at=at):
                 return _clock(at.astimezone(HELSINKI) if isinstance(at, datetime) else at, language, locale)
             case Example(at=at, clock=clock):
                 moment = at.astimezone(HELSINKI)

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flows.messages import N_, Clock, Msg
+from flows.messages import N_, Msg, TimeOfDay
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -106,4 +106,4 @@ def _weekday_on_or_after(day: date) -> date:
 def time_range(start: time, end: time) -> Msg:
     """Wall-clock times of a slot without its day ("klo 12.00–14.00"); one that ends after midnight says so."""
     key = N_("time.range_overnight") if end <= start else N_("time.range")
-    return Msg(key, {"start": Clock(start), "end": Clock(end)})
+    return Msg(key, {"start": TimeOfDay(start), "end": TimeOfDay(end)})

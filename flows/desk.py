@@ -12,7 +12,7 @@ from typing import Any
 
 from flows import shifts
 from flows.guards import chose
-from flows.messages import N_, Clock, Lines, Msg, Period
+from flows.messages import N_, Lines, Msg, Period, TimeOfDay
 from flows.quick_replies import QuickReply
 from flows.results import Ask, Option, Say
 from flows.shifts import ChatSetup
@@ -109,7 +109,7 @@ def desk_flow(setup: ChatSetup, replies: tuple[QuickReply, ...]) -> FlowSpec:
         for message in messages[-lines:]:
             key = N_("desk.line_young") if message.sender == "young" else N_("desk.line_worker")
             body: Msg | str = message.body if message.kind == "text" else Msg(N_("desk.picture"))
-            shown.append(Msg(key, {"time": Clock(message.at), "text": body}))
+            shown.append(Msg(key, {"time": TimeOfDay(message.at), "text": body}))
         conv.emit(Say(Msg(N_("desk.transcript"), {
             "chat": shifts.chat_label(chat), "service": setup.name(chat.service),
             "lines": Lines(tuple(shown)) if shown else Msg(N_("desk.no_messages"))}), about=chat.id))

@@ -68,7 +68,7 @@ class When:
 
 
 @dataclass(frozen=True)
-class Clock:
+class TimeOfDay:
     """A time of day, e.g. "14.05": a moment in Helsinki time (a chat line's), or a wall-clock time as it is (a
     weekly slot's)."""
 
@@ -93,7 +93,7 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | Clock | Example | datetime
+Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | TimeOfDay | Example | datetime
 
 
 def dump_msg(message: Msg) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def _dump(value: Param) -> Any:
             return {"period": [start.isoformat(), end.isoformat()]}
         case When(at=at):
             return {"when": at.isoformat()}
-        case Clock(at=at):
+        case TimeOfDay(at=at):
             return {"clock": at.isoformat()}
         case Example(at=at, clock=clock):
             return {"example": [at.isoformat(), clock]}
@@ -163,7 +163,7 @@ def _load(value: Any) -> Param:
         return When(datetime.fromisoformat(value["when"]))
     if "clock" in value:
         text = value["clock"]
-        return Clock(datetime.fromisoformat(text) if "T" in text else time.fromisoformat(text))
+        return TimeOfDay(datetime.fromisoformat(text) if "T" in text else time.fromisoformat(text))
     if "example" in value:
         return Example(datetime.fromisoformat(value["example"][0]), value["example"][1])
     if "period" in value:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from bot.i18n import Catalogs
-from flows.dates import HELSINKI, example_moment
+from flows.dates import HELSINKI, example_moment, time_range
 from flows.meeting import parse_when
-from flows.messages import Example, Period, When
+from flows.messages import Example, Period, TimeOfDay, When
 from flows.reminders import parse_day
 from tests.bot.harness import Bot, said
 from tests.bot.test_identity import t
@@ -27,6 +27,12 @@ def test_a_slot_past_midnight_names_both_days(catalogs: Catalogs) -> None:
                      "en": "Sun 6 Dec, 22:00 – Mon 7 Dec, 01:00"}
     day = Period(datetime(2026, 12, 6, 12, tzinfo=HELSINKI), datetime(2026, 12, 6, 14, tzinfo=HELSINKI))
     assert catalogs.param("fi", day) == "su 6.12. klo 12.00–14.00", "a slot within a day names it once"
+
+
+def test_a_time_of_day_is_in_helsinki_and_in_the_bots_style(catalogs: Catalogs) -> None:
+    line_time = TimeOfDay(datetime(2026, 12, 6, 12, 5, tzinfo=UTC))  # a chat line in the desk's transcript
+    assert [catalogs.param(language, line_time) for language in ("fi", "sv", "en")] == ["14.05", "14.05", "14:05"]
+    assert catalogs.param("fi", time_range(time(22), time(1))) == "klo 22.00–1.00 (yön yli)", "a weekly slot"
 
 
 def test_a_date_is_day_month_year_in_finnish_and_finland_swedish(catalogs: Catalogs) -> None:

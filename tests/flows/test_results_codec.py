@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import get_args
 
-from flows.messages import DeepLink, Lines, LocalText, Msg, Number, Period, When
+from flows.messages import DeepLink, Example, Lines, LocalText, Msg, Number, Period, TimeOfDay, When
 from flows.results import (
     Abort,
     Ask,
@@ -32,7 +32,8 @@ CIRCLE = Circle(
 EVERY_KIND: list[Result] = [
     Say(Msg("a.say", {"n": 3, "x": Number(1.5, 1, True), "t": LocalText("a", "b", "c"), "at": AT,
                       "lines": Lines((Msg("a.line"), "raw"), "\n\n"), "link": DeepLink("abc"),
-                      "period": Period(AT, AT), "when": When(AT), "inner": Msg("a.inner", {"name": "Åsa"})}),
+                      "period": Period(AT, AT), "when": When(AT), "inner": Msg("a.inner", {"name": "Åsa"}),
+                      "clock": TimeOfDay(AT), "slot": TimeOfDay(time(22, 30)), "example": Example(AT, clock=False)}),
         about=12),
     Ask(Msg("a.ask"), (Option("yes", Msg("a.yes")), Option("area:1", LocalText("Koti", "Hem", "Home"))),
         free_text=True, controls=(Option("ctl:back", Msg("a.back")),), step=12, max_length=500, media=True,
