@@ -9,6 +9,7 @@ import pytest
 from flows.dates import HELSINKI, example_day, example_moment, read_day, read_moment
 from flows.meeting import parse_when
 from flows.reminders import parse_day
+from flows.rota import parse_extra
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -54,3 +55,16 @@ def test_examples_are_in_the_future_on_a_weekday_and_read_back(now: datetime) ->
     today = now.astimezone(HELSINKI).date()
     assert parse_when(f"{moment.day}.{moment.month}. klo 14.00", today) == moment, "the example is accepted"
     assert parse_day(f"{day.day}.{day.month}.{day.year}", today) == day.date()
+
+
+@pytest.mark.parametrize("text", [
+    "30.12.2026 10-12", "30.12. klo 10.00–12.00", "ke 30.12. kl. 10.00–12.00", "30 Dec 2026, 10:00–12:00",
+    "Wed 30 Dec, 10:00 - 12:00",
+])
+def test_an_extra_opening_is_read_as_the_rota_prompt_shows_it(text: str) -> None:
+    assert parse_extra(text, TODAY) == (date(2026, 12, 30), (time(10), time(12)))
+
+
+@pytest.mark.parametrize("text", ["30.12.2026", "10-12", "to 30.12. 10-12", "30.12.2026 10-10"])
+def test_an_extra_opening_needs_a_real_day_and_two_times(text: str) -> None:
+    assert parse_extra(text, TODAY) is None
