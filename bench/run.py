@@ -305,7 +305,7 @@ def sample_picture(catalogs: Catalogs) -> CirclePicture:
     count = len(instrument.areas)
     circle = Circle(
         title=Msg(N_("esy.circle.title"), {"date": now}),
-        areas=tuple(area.short for area in instrument.areas),
+        areas=tuple(area.name for area in instrument.areas),
         scale_min=instrument.scale_min, scale_max=instrument.scale_max,
         scale_labels=tuple(point.label for point in instrument.scale),
         series=(

@@ -24,6 +24,13 @@ class CirclePicture:
     scale_max: int
     scale_labels: tuple[str, ...]
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    # Whose circle it is when someone else looks at it (a worker's copy, an export); None for one's own.
+    nickname: str | None = None
+    # The change wishes in the person's own words, as (area name, wish), in the areas' order.
+    wishes: tuple[tuple[str, str], ...] = ()
+    # The heading over the wishes, and the note beside an area whose statements were all skipped.
+    wishes_title: str = ""
+    skipped_note: str = ""
 
 
 def draw_circle(picture: CirclePicture) -> bytes:

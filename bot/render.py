@@ -65,13 +65,20 @@ Outgoing = TextOut | PhotoOut | DocumentOut | MediaOut
 
 def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CirclePicture:
     """Resolve every text of the circle in ``language`` so the drawing process needs no catalogs."""
+    areas = tuple(area.get(language) for area in circle.areas)
+    # One's own wishes are "what you'd like to change"; a worker reads the client's, in their own words.
+    heading = N_("esy.circle.wishes") if circle.nickname is None else N_("esy.circle.wishes_client")
     return CirclePicture(
         title=catalogs.text(language, circle.title),
-        areas=tuple(area.get(language) for area in circle.areas),
+        areas=areas,
         scale_min=circle.scale_min,
         scale_max=circle.scale_max,
         scale_labels=tuple(label.get(language) for label in circle.scale_labels),
         series=tuple((catalogs.text(language, s.label), s.values) for s in circle.series),
+        nickname=circle.nickname,
+        wishes=tuple((areas[index], wish) for index, wish in circle.wishes),
+        wishes_title=catalogs.text(language, Msg(heading)),
+        skipped_note=catalogs.text(language, Msg(N_("esy.circle.skipped"))),
     )
 
 

@@ -201,9 +201,9 @@ def clients_flow(
         rows.sort(key=lambda row: row.completed_at)
         for index, row in enumerate(rows):
             previous = rows[index - 1] if index else None
-            conv.emit(Photo(circle_of(instrument, row, previous),
-                            Msg(N_("clients.circle_caption"), {"nickname": conv.data["card"]["nickname"],
-                                                                "date": row.completed_at})))
+            nickname = conv.data["card"]["nickname"]
+            conv.emit(Photo(circle_of(instrument, row, previous, nickname),
+                            Msg(N_("clients.circle_caption"), {"nickname": nickname, "date": row.completed_at})))
         await audit(conv, "client.circles.view")
 
     async def current(conv: Conversation) -> ClientRow | None:

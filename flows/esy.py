@@ -208,20 +208,29 @@ async def storage_allowed(conv: Conversation, client_id: int) -> bool:
     return "storage" in answers and answers["storage"].answer == "yes"
 
 
-def circle_of(instrument: Instrument, row: AssessmentRow, previous: AssessmentRow | None) -> Circle:
-    """The circle of one assessment, with the one before it overlaid when there is one."""
+def circle_of(
+    instrument: Instrument, row: AssessmentRow, previous: AssessmentRow | None, nickname: str | None = None,
+) -> Circle:
+    """The circle of one assessment with its change wishes, the one before it overlaid when there is one.
+
+    ``nickname`` is whose circle it is when someone else looks at it (a worker at a shared circle): the title
+    then names them instead of saying "my".
+    """
     series = [Series(Msg(N_("esy.circle.now")), tuple(row.area_scores.get(a.id) for a in instrument.areas),
                      row.completed_at)]
     if previous is not None:
         before = tuple(previous.area_scores.get(a.id) for a in instrument.areas)
         series.append(Series(Msg(N_("esy.circle.before"), {"date": previous.completed_at}), before,
                              previous.completed_at))
+    title = (Msg(N_("esy.circle.title"), {"date": row.completed_at}) if nickname is None
+             else Msg(N_("esy.circle.title_client"), {"nickname": nickname, "date": row.completed_at}))
+    wishes = tuple((index, row.wishes[a.id]) for index, a in enumerate(instrument.areas) if row.wishes.get(a.id))
     return Circle(
-        title=Msg(N_("esy.circle.title"), {"date": row.completed_at}),
-        areas=tuple(a.short for a in instrument.areas),
+        title=title,
+        areas=tuple(a.name for a in instrument.areas),
         scale_min=instrument.scale_min, scale_max=instrument.scale_max,
         scale_labels=tuple(point.label for point in instrument.scale),
-        series=tuple(series), when=row.completed_at,
+        series=tuple(series), when=row.completed_at, nickname=nickname, wishes=wishes,
     )
 
 

@@ -34,8 +34,8 @@ class Statement:
 @dataclass(frozen=True)
 class Area:
     id: str
+    # One name everywhere (questions, summary, picture), so the picture never says something else.
     name: LocalText
-    short: LocalText
     statements: tuple[Statement, ...]
 
 
@@ -89,7 +89,10 @@ class _Reader(DataReader):
         areas, seen = [], set()
         for i, area in enumerate(areas_raw):
             where = f"areas[{i}]"
-            self.table(area, where, {"id", "name", "short", "statements"})
+            if "short" in area:  # removed: a second name made the picture and the summary disagree
+                raise self.fail(f"{where}.short", "is no longer used: the circle shows the area's name "
+                                "(wrapped), so remove 'short' and keep 'name' under ~35 characters")
+            self.table(area, where, {"id", "name", "statements"})
             area_id = self.field(area, "id", str, where)
             statements = []
             for j, item in enumerate(self.field(area, "statements", list, where)):
@@ -107,9 +110,7 @@ class _Reader(DataReader):
             if duplicate:
                 raise self.fail(where, f"id '{duplicate}' is used twice")
             seen.update(ids)
-            name = self.text(area, "name", where)
-            short = self.text(area, "short", where) if "short" in area else name
-            areas.append(Area(area_id, name, short, tuple(statements)))
+            areas.append(Area(area_id, self.text(area, "name", where), tuple(statements)))
         return Instrument(
             id=self.field(raw, "id", str, "top level"),
             version=self.field(raw, "version", int, "top level"),

@@ -78,6 +78,10 @@ class Circle:
     scale_labels: tuple[LocalText, ...]
     series: tuple[Series, ...]
     when: datetime
+    # Whose circle it is, when someone else looks at it (a worker at a shared circle); None for one's own.
+    nickname: str | None = None
+    # The change wishes in the person's own words, as (area index, wish), in the areas' order.
+    wishes: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ def _dump_circle(circle: Circle) -> dict[str, Any]:
         "scale_labels": [_dump_label(label) for label in circle.scale_labels],
         "series": [{"label": dump_msg(s.label), "values": list(s.values), "when": s.when.isoformat()}
                    for s in circle.series],
+        "nickname": circle.nickname, "wishes": [list(wish) for wish in circle.wishes],
     }
 
 
@@ -188,6 +193,8 @@ def _load_circle(data: dict[str, Any]) -> Circle:
         tuple(Series(load_msg(s["label"]), tuple(s["values"]), datetime.fromisoformat(s["when"]))
               for s in data["series"]),
         datetime.fromisoformat(data["when"]),
+        # Replies stored before a circle had these fields come back without them.
+        data.get("nickname"), tuple((int(index), str(wish)) for index, wish in data.get("wishes", [])),
     )
 
 

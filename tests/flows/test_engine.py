@@ -343,7 +343,7 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
     assert isinstance(menu_question, Ask)
     (series,) = photo.circle.series
     assert series.values == (4.0,) * len(instrument.areas)
-    assert photo.circle.areas == tuple(area.short for area in instrument.areas)
+    assert photo.circle.areas == tuple(area.name for area in instrument.areas)  # as in the summary
     assert (photo.circle.scale_min, photo.circle.scale_max) == (instrument.scale_min, instrument.scale_max)
     assert summary.msg.key == "esy.summary"
     parts = sections(summary.msg)

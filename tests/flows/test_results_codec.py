@@ -27,7 +27,7 @@ CIRCLE = Circle(
     Msg("esy.circle_title"), (LocalText("Koti", "Hem", "Home"), LocalText("Koulu", "Skola", "School")), 1, 5,
     (LocalText("huono", "dålig", "bad"), LocalText("hyvä", "bra", "good")),
     (Series(Msg("esy.series", {"n": 1}), (2.5, None), AT), Series(Msg("esy.series", {"n": 2}), (4.0, 3.0), AT)),
-    AT,
+    AT, "Kettu", ((1, "Oma huone"),),
 )
 EVERY_KIND: list[Result] = [
     Say(Msg("a.say", {"n": 3, "x": Number(1.5, 1, True), "t": LocalText("a", "b", "c"), "at": AT,
@@ -50,3 +50,10 @@ def test_every_result_type_round_trips_through_json() -> None:
     assert {type(result) for result in EVERY_KIND} == set(get_args(Result))  # a new result type needs a case here
     stored = json.loads(json.dumps(dump_results(EVERY_KIND)))  # as the outbox row stores it
     assert load_results(stored) == EVERY_KIND
+
+
+def test_a_circle_stored_before_it_had_a_nickname_and_wishes_still_loads() -> None:
+    stored = json.loads(json.dumps(dump_results([Photo(CIRCLE, Msg("esy.caption"))])))
+    del stored[0]["photo"]["circle"]["nickname"], stored[0]["photo"]["circle"]["wishes"]
+    [photo] = load_results(stored)
+    assert isinstance(photo, Photo) and photo.circle.nickname is None and photo.circle.wishes == ()

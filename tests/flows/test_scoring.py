@@ -19,7 +19,7 @@ def make_instrument(*areas: tuple[str, int], reversed_ids: frozenset[str] = froz
         id="scoring", version=1, name=text("Scoring"),
         scale=tuple(ScalePoint(value, text(str(value))) for value in range(1, 6)),
         areas=tuple(
-            Area(area_id, text(area_id), text(area_id), tuple(
+            Area(area_id, text(area_id), tuple(
                 Statement(f"{area_id}.{n}", text(f"{area_id}.{n}"), f"{area_id}.{n}" in reversed_ids)
                 for n in range(count)))
             for area_id, count in areas
