@@ -25,24 +25,39 @@ def area_scores(instrument: Instrument, ratings: Mapping[str, int | None]) -> di
 def strongest(scores: Mapping[str, float | None], count: int = SHOWN) -> list[str]:
     """The areas with most points, best first; only those above the lowest score count as strengths.
 
-    Ties keep the instrument's order.
+    Equal scores stay together: a score is taken whole or not at all (the top one always, even when more than
+    ``count`` areas share it), so an area is never listed apart from another with the same points. Ties keep
+    the instrument's order.
     """
-    rated = [(area, score) for area, score in scores.items() if score is not None]
-    if not rated:
-        return []
-    floor = min(score for _, score in rated)
-    above = [(area, score) for area, score in rated if score > floor]
-    return [area for area, _ in sorted(above, key=lambda pair: -pair[1])[:count]]
+    return _take(_levels(scores)[:-1], count)  # the lowest score is never a strength
 
 
 def lowest(scores: Mapping[str, float | None], exclude: Collection[str] = (), count: int = SHOWN) -> list[str]:
-    """The areas with fewest points, fewest first: only those below the highest score, not in ``exclude``."""
-    rated = [(area, score) for area, score in scores.items() if score is not None]
-    if not rated:
-        return []
-    ceiling = max(score for _, score in rated)
-    below = [(area, score) for area, score in rated if score < ceiling and area not in exclude]
-    return [area for area, _ in sorted(below, key=lambda pair: pair[1])[:count]]
+    """The areas with fewest points, fewest first: only those below the highest score, not in ``exclude``.
+
+    Equal scores stay together, as in `strongest`.
+    """
+    levels = list(reversed(_levels(scores)))[:-1]  # the highest score is never "fewest points"
+    return _take([(score, [a for a in areas if a not in exclude]) for score, areas in levels], count)
+
+
+def _levels(scores: Mapping[str, float | None]) -> list[tuple[float, list[str]]]:
+    """The rated areas grouped by score, most points first, each group in the instrument's order."""
+    groups: dict[float, list[str]] = {}
+    for area, score in scores.items():
+        if score is not None:
+            groups.setdefault(score, []).append(area)
+    return sorted(groups.items(), key=lambda group: -group[0])
+
+
+def _take(levels: list[tuple[float, list[str]]], count: int) -> list[str]:
+    """Whole groups in order while they fit in ``count`` (the first non-empty group always)."""
+    chosen: list[str] = []
+    for _, areas in levels:
+        if chosen and len(chosen) + len(areas) > count:
+            break
+        chosen += areas
+    return chosen
 
 
 def middle(scores: Mapping[str, float | None], shown: Collection[str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from flows.instrument import Area, Instrument, ScalePoint, Statement
@@ -88,3 +90,47 @@ def test_changes_round_away_float_noise() -> None:
 def test_equal_changes_keep_instrument_order() -> None:
     moved = changes({"a": 2.0, "b": 4.0, "c": 3.0}, {"a": 3.0, "b": 3.0, "c": 1.0})
     assert [area for area, *_ in moved] == ["c", "a", "b"]
+
+
+def groups(scores: dict[str, float | None]) -> tuple[list[str], list[str], list[str]]:
+    """Strengths, the middle and the fewest points, as the summary makes them."""
+    top = strongest(scores)
+    bottom = lowest(scores, exclude=top)
+    return top, middle(scores, shown=[*top, *bottom]), bottom
+
+
+def test_equal_scores_are_never_split_between_groups() -> None:
+    # The newcomer's case: "Koti ja asuminen 3,0" under fewest points, two other areas at 3,0 in the middle.
+    scores: dict[str, float | None] = {"rhythm": 4.0, "health": 4.3, "home": 3.0, "money": 2.3, "mood": 5.0,
+                                       "people": 3.0, "freetime": 3.0, "studywork": 1.7, "future": 3.7}
+    top, between, bottom = groups(scores)
+    assert top == ["mood", "health", "rhythm"]
+    assert bottom == ["studywork", "money"]  # three at 3,0 would make five: they stay together in the middle
+    assert between == ["future", "home", "people", "freetime"]
+
+
+def test_a_top_score_shared_by_more_areas_than_are_shown_is_named_whole() -> None:
+    scores: dict[str, float | None] = {"a": 4.0, "b": 4.0, "c": 4.0, "d": 4.0, "e": 2.0, "f": 3.0}
+    assert strongest(scores) == ["a", "b", "c", "d"]
+    assert lowest(scores, exclude=strongest(scores)) == ["e", "f"]
+    assert lowest({"a": 1.0, "b": 1.0, "c": 1.0, "d": 1.0, "e": 5.0}) == ["a", "b", "c", "d"]
+
+
+def test_no_two_equal_scores_ever_land_in_different_groups() -> None:
+    rng = random.Random(10)
+    for _ in range(3000):
+        areas = rng.randint(3, 10)
+        scores: dict[str, float | None] = {
+            f"a{i}": rng.choice([None, 1.0, 2.0, 2.3, 3.0, 3.0, 3.7, 4.0, 5.0]) for i in range(areas)}
+        top, between, bottom = groups(scores)
+        placed = {area: name for name, members in (("top", top), ("middle", between), ("bottom", bottom))
+                  for area in members}
+        rated = [area for area, score in scores.items() if score is not None]
+        if len({scores[area] for area in rated}) > 1:
+            assert sorted(placed) == sorted(rated), scores  # every rated area named once
+        for first in rated:
+            for second in rated:
+                if scores[first] == scores[second] and first in placed:
+                    assert placed[first] == placed.get(second), (scores, first, second)
+        assert all(scores[a] > scores[b] for a in top for b in [*between, *bottom])  # type: ignore[operator]
+        assert all(scores[a] > scores[b] for a in between for b in bottom)  # type: ignore[operator]
