@@ -21,6 +21,7 @@ VERSION = 2  # 2: a linked client may share the finished circle with their worke
 BEGIN = "begin"
 SHARE, KEEP = "share", "keep"
 SKIP = "skip"
+KEEP_WISH = "keep-wish"
 SECONDS_PER_STATEMENT = 12
 
 
@@ -54,12 +55,27 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
             "item": conv.data["item"] + 1, "items": len(current.statements),
         })
         options = tuple(Option(str(point.value), point.label) for point in instrument.scale)
-        return Ask(prompt, (*options, Option(SKIP, Msg(N_("esy.skip_statement")))))
+        return Ask(earlier_rating(prompt, conv.data["ratings"], statement.id),
+                   (*options, Option(SKIP, Msg(N_("esy.skip_statement")))))
+
+    def earlier_rating(prompt: Msg, ratings: dict[str, int | None], statement_id: str) -> Msg:
+        """Back at an answered statement, the person sees what they answered before."""
+        if statement_id not in ratings:
+            return prompt
+        if (given := ratings[statement_id]) is None:
+            return Msg(N_("esy.earlier_skipped"), {"question": prompt})
+        label = next((point.label for point in instrument.scale if point.value == given), None)
+        return prompt if label is None else Msg(N_("esy.earlier_rating"), {"question": prompt, "answer": label})
 
     def view_wish(conv: Conversation) -> Ask:
         current = area(conv)
         prompt = Msg(N_("esy.wish"), {"number": conv.data["area"] + 1, "total": len(areas), "area": current.name})
-        return Ask(prompt, (Option(SKIP, Msg(N_("esy.skip_wish"))),), free_text=True)
+        skip = Option(SKIP, Msg(N_("esy.skip_wish")))
+        if (wish := conv.data["wishes"].get(current.id)) is None:
+            return Ask(prompt, (skip,), free_text=True)
+        # Back at a wish already written: it is shown, and kept with one tap instead of typed again.
+        return Ask(Msg(N_("esy.earlier_wish"), {"question": prompt, "wish": wish}),
+                   (Option(KEEP_WISH, Msg(N_("esy.keep_wish"))), skip), free_text=True)
 
     # --- guards -----------------------------------------------------------------------------------
     def chose_begin(event: Any) -> bool:
@@ -70,6 +86,9 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
 
     def chose_skip(event: Any) -> bool:
         return bool(event.kwargs.get("value") == SKIP)
+
+    def chose_keep(event: Any) -> bool:
+        return bool(event.kwargs.get("value") == KEEP_WISH)
 
     def more_statements(event: Any) -> bool:
         data = event.model.data
@@ -91,6 +110,8 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
     def record_wish(event: Any) -> None:
         data = event.model.data
         data["wishes"][areas[data["area"]].id] = event.kwargs["text"]
+        # Typed text gets an answer, so that the person knows it was taken (and in the terminal, that it was).
+        event.model.emit(Say(Msg(N_("esy.wish_saved"))))
 
     def forget_wish(event: Any) -> None:
         """Skipping the wish (also after going back to it) leaves no wish for the area."""
@@ -156,6 +177,9 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
             dict(trigger="choose", source="wish", dest="share", conditions=[chose_skip, may_share],
                  before=[forget_wish]),
             dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[forget_wish]),
+            # Only an area before the last can be gone back to with its wish written (the last one finishes).
+            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_keep, more_areas],
+                 before=[next_area]),
             dict(trigger="choose", source="share", dest="done", conditions=[chose_share], before=[share]),
             dict(trigger="choose", source="share", dest="done"),
         ],

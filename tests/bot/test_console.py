@@ -58,6 +58,29 @@ async def test_console_completes_an_assessment(
     assert said(catalogs, "console.bye", text, ("en",))
 
 
+async def test_in_a_terminal_a_wish_is_acknowledged_and_back_shows_the_earlier_answers(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    first, *rest = instrument.areas
+    lines = ["3", "1", "1", "4", "8"]  # English, the circle, begin; "mostly true", then 8) Back
+    lines += ["4"] * len(first.statements) + ["more sleep please"]
+    lines += ["8", "1"]  # Back from the next area to the wish, and 1) keep it
+    for area in rest:
+        lines += ["4"] * len(area.statements) + ["1"]  # 1) not right now
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock,
+                               catalogs=catalogs)
+    out = io.StringIO()
+    try:
+        await Console(services, out, tmp_path).run(io.StringIO("\n".join(lines) + "\n"), "en")
+    finally:
+        await services.store.close()
+    text = out.getvalue()
+    for key in ("esy.earlier_rating", "esy.wish_saved", "esy.earlier_wish", "esy.keep_wish"):
+        assert said(catalogs, key, text, ("en",)), key
+    summary = catalog_pattern(catalogs, "esy.summary", "en").search(text)
+    assert summary and "more sleep please" in summary.group(1)
+
+
 async def console_invitation(services: Services, folder: Path) -> str:
     """Kaisa (coordinator and worker, at a terminal) adds the client Kettu; returns the invitation code."""
     from bot.admin import add_coordinator

@@ -11,7 +11,7 @@ from bot.keys import user_key
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call
-from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.harness import Bot, TgUser, joined, said
 from tests.conftest import Clock
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -96,3 +96,37 @@ async def test_second_assessment_overlays_and_says_what_moved(
     assert "+2.0" in summary and instrument.areas[0].name.get("en") in summary
     photo = next(c for c in last if c.method == "sendPhoto")
     png_size(photo.files["photo"])
+
+
+async def test_a_written_wish_is_acknowledged_and_going_back_shows_the_earlier_answer(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user = bot.user(language="en")
+    await user.send("/start")
+    await open_esy_after_start(user, catalogs, "en")
+    back = catalogs.text("en", Msg("control.back"))
+    mostly = instrument.scale[3].label.get("en")
+    await user.tap(mostly)
+    calls = await user.tap(back)
+    assert said(catalogs, "esy.earlier_rating", joined(calls), ("en",)) and mostly in joined(calls)
+    for _ in instrument.areas[0].statements:
+        await user.tap(mostly)
+    calls = await user.send("Sleep more")
+    assert said(catalogs, "esy.wish_saved", joined(calls), ("en",))
+    assert f"2/{len(instrument.areas)}" in joined(calls)  # and the walk goes on
+    calls = await user.tap(back)
+    assert said(catalogs, "esy.earlier_wish", joined(calls), ("en",)) and "Sleep more" in joined(calls)
+    calls = await user.tap(catalogs.text("en", Msg("esy.keep_wish")))
+    assert f"2/{len(instrument.areas)}" in joined(calls)
+    last = await answer_rest(user, instrument, catalogs)
+    assert "Sleep more" in joined(last)  # the kept wish is in the summary
+
+
+async def answer_rest(user: TgUser, instrument: Instrument, catalogs: Catalogs) -> list[Call]:
+    """Rate the remaining areas (from the second) 'mostly true' and skip their wishes."""
+    calls: list[Call] = []
+    for area in instrument.areas[1:]:
+        for _ in area.statements:
+            calls = await user.tap(instrument.scale[3].label.get("en"))
+        calls = await user.tap(catalogs.text("en", Msg("esy.skip_wish")))
+    return calls

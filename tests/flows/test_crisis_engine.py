@@ -51,7 +51,7 @@ async def test_crisis_words_as_a_wish_get_help_and_the_same_question_and_nothing
     assert (await stored_conversation(memory_store)).data.get("wishes", {}) == {}
     # Written again after the help, it is what they mean as their wish: kept, and the walk goes on.
     reply = await chat.write("isä lyö mua")
-    assert said(reply) == ["crisis.signpost"]
+    assert said(reply) == ["crisis.signpost", "esy.wish_saved"]
     assert question(reply).prompt.key == "esy.rate"
     assert (await stored_conversation(memory_store)).data["wishes"] == {instrument.areas[0].id: "isä lyö mua"}
 
@@ -62,7 +62,7 @@ async def test_an_ordinary_wish_after_held_crisis_words_is_taken_at_once(
     await wish_of_first_area(chat)
     await chat.write("haluun kuolla")
     reply = await chat.write("enemmän kavereita")
-    assert said(reply) == [] and question(reply).prompt.key == "esy.rate"
+    assert said(reply) == ["esy.wish_saved"] and question(reply).prompt.key == "esy.rate"
     assert (await stored_conversation(memory_store)).data["wishes"] == {instrument.areas[0].id: "enemmän kavereita"}
 
 

@@ -94,9 +94,15 @@ def question(reply: Reply) -> Ask:
 
 def number(ask: Ask, name: str) -> int:
     """An integer placeholder of a question's prompt."""
-    value = ask.prompt.params[name]
+    value = asked(ask).params[name]
     assert isinstance(value, int)
     return value
+
+
+def asked(ask: Ask) -> Msg:
+    """The question itself, also when it comes back with the earlier answer (after going back)."""
+    inner = ask.prompt.params.get("question")
+    return inner if isinstance(inner, Msg) else ask.prompt
 
 
 def closing(reply: Reply) -> Msg:
@@ -173,10 +179,10 @@ class Chat:
         reply = self.replies[-1]
         while True:
             ask = self.question
-            area = number(ask, "number") - 1 if "number" in ask.prompt.params else -1
-            if ask.prompt.key == "esy.rate":
+            area = number(ask, "number") - 1 if "number" in asked(ask).params else -1
+            if asked(ask).key == "esy.rate":
                 reply = await self.tap(ratings if isinstance(ratings, str) else ratings[area])
-            elif ask.prompt.key == "esy.wish" and area != until_wish:
+            elif asked(ask).key == "esy.wish" and area != until_wish:
                 reply = await (self.write(wishes[area]) if area in wishes else self.tap(esy.SKIP))
             else:
                 return reply
@@ -420,7 +426,8 @@ async def test_back_returns_to_the_previous_question_and_the_new_answer_replaces
     await chat.tap("2")
     assert BACK in [control.value for control in chat.question.controls]
     back = question(await chat.tap(BACK))
-    assert back.prompt == first.prompt
+    # Back at an answered statement, the person sees what they answered before.
+    assert back.prompt == Msg("esy.earlier_rating", {"question": first.prompt, "answer": instrument.scale[1].label})
     assert back.step > first.step
     # Back moves the position only; the earlier answer stays until it is given again.
     stored = (await stored_conversation(memory_store)).data
@@ -438,13 +445,47 @@ async def test_back_walks_several_questions_back_across_areas(
     wish = question(await chat.answer("3", until_wish=0))
     last_statement = question(chat.replies[-2])
     await chat.write("Enemmän unta")
-    assert [question(await chat.tap(BACK)).prompt for _ in range(2)] == [wish.prompt, last_statement.prompt]
+    assert [question(await chat.tap(BACK)).prompt for _ in range(2)] == [
+        Msg("esy.earlier_wish", {"question": wish.prompt, "wish": "Enemmän unta"}),
+        Msg("esy.earlier_rating", {"question": last_statement.prompt, "answer": instrument.scale[2].label})]
     data = (await stored_conversation(memory_store)).data
     assert (data["area"], data["item"]) == (0, len(instrument.areas[0].statements) - 1)
     # Going forward again and skipping the wish this time leaves no wish behind.
     await chat.tap("4")
     await chat.tap(esy.SKIP)
     assert (await stored_conversation(memory_store)).data["wishes"] == {}
+
+
+async def test_a_typed_wish_is_acknowledged_a_skipped_one_is_not(chat: Chat) -> None:
+    await chat.open_esy()
+    await chat.answer("3", until_wish=0)
+    typed = await chat.write("Enemmän unta")
+    assert said(typed) == ["esy.wish_saved"] and asked(question(typed)).key == "esy.rate"
+    await chat.answer("3", until_wish=1)
+    assert said(await chat.tap(esy.SKIP)) == []
+
+
+async def test_back_at_a_written_wish_shows_it_and_keeps_it_with_one_tap(
+    chat: Chat, memory_store: MemoryStore, instrument: Instrument,
+) -> None:
+    await chat.open_esy()
+    await chat.answer("3", until_wish=0)
+    await chat.write("Enemmän unta")
+    back = question(await chat.tap(BACK))
+    assert back.prompt.key == "esy.earlier_wish" and back.prompt.params["wish"] == "Enemmän unta"
+    assert [option.value for option in back.options] == [esy.KEEP_WISH, esy.SKIP]
+    kept = await chat.tap(esy.KEEP_WISH)
+    assert asked(question(kept)).key == "esy.rate" and number(question(kept), "number") == 2
+    assert (await stored_conversation(memory_store)).data["wishes"] == {instrument.areas[0].id: "Enemmän unta"}
+    # A wish not written yet offers no "keep".
+    assert [option.value for option in question(await chat.answer("3", until_wish=1)).options] == [esy.SKIP]
+
+
+async def test_back_at_a_skipped_statement_says_it_was_skipped(chat: Chat) -> None:
+    first = question(await chat.open_esy())
+    await chat.tap(esy.SKIP)
+    back = question(await chat.tap(BACK))
+    assert back.prompt == Msg("esy.earlier_skipped", {"question": first.prompt})
 
 
 async def test_back_history_holds_positions_not_copies_of_answers(
@@ -592,7 +633,7 @@ async def test_an_emoji_only_wish_is_accepted(
 ) -> None:
     await wish_of_first_area(chat)
     reply = await chat.write(wish)
-    assert said(reply) == []
+    assert said(reply) == ["esy.wish_saved"]
     assert question(reply).prompt.key == "esy.rate"
     assert (await stored_conversation(memory_store)).data["wishes"] == {instrument.areas[0].id: wish}
 
@@ -809,6 +850,7 @@ async def test_every_id_a_full_tour_emits_is_in_every_catalog(
     assert {
         "welcome.first", "welcome.back", "language.choose", "language.changed", "menu.prompt", "menu.esy",
         "esy.intro", "esy.rate", "esy.wish", "esy.help", "esy.circle.title", "esy.circle.before",
+        "esy.wish_saved", "esy.earlier_skipped",
         "esy.summary.strengths", "esy.summary.lowest", "esy.summary.skipped", "esy.summary.wishes",
         "esy.summary.moved", "esy.summary.moved_line", "esy.summary.private", "flow.paused", "flow.resume",
         "flow.continue",
