@@ -126,7 +126,9 @@ async def render(
                     png = await drawer.draw(circle_picture(circle, language, catalogs))
                 except Exception as error:  # the answers are saved; say so instead of failing the reply
                     log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
-                    pending.append(text(Msg(N_("esy.circle.failed"))))
+                    # One's own circle comes with its summary in words; a worker's copy of a client's does not.
+                    failed = N_("esy.circle.failed") if circle.nickname is None else N_("esy.circle.failed_copy")
+                    pending.append(text(Msg(failed)))
                     abouts.append(None)
                 else:
                     out.append(PhotoOut(png, text(caption)))

@@ -78,3 +78,31 @@ async def test_own_copy_shows_the_wishes_and_the_workers_copy_names_the_client(
         assert "My own room" not in joined(calls)  # the wishes go in the picture, not as a loose message
     finally:
         await bot.stop()
+
+
+class BrokenDrawer:
+    async def draw(self, picture: CirclePicture) -> bytes:
+        raise RuntimeError("drawing failed")
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+async def test_a_worker_whose_copy_cannot_be_drawn_is_not_told_about_their_own_answers(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, BrokenDrawer())
+    try:
+        client = await linked_client(bot, catalogs)
+        await circle_with_wishes(client, catalogs, instrument, {})
+        await client.tap(t(catalogs, "en", "esy.share_yes"))
+        await deliver(bot)
+        worker = bot.user(WORKER, "fi")
+        await worker.send("/start")
+        await worker.tap(t(catalogs, "fi", "menu.clients"))
+        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+        assert t(catalogs, "fi", "esy.circle.failed_copy") in joined(calls)
+        assert t(catalogs, "fi", "esy.circle.failed") not in joined(calls)  # "your answers are saved, in words"
+    finally:
+        await bot.stop()
