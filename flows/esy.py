@@ -27,49 +27,95 @@ SECONDS_PER_STATEMENT = 12
 
 def esy_flow(instrument: Instrument) -> FlowSpec:
     """The ESY flow for one instrument."""
-    areas = instrument.areas
-    rating_values = {str(point.value) for point in instrument.scale}
+    steps = EsySteps(instrument)
+    return FlowSpec(
+        name=NAME,
+        version=VERSION,
+        states=["intro", "rate", "wish", {"name": "share", "on_enter": [steps.complete]},
+                {"name": "done", "on_enter": [steps.complete]}],
+        initial="intro",
+        transitions=[
+            dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
+            dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
+                 before=[steps.record_rating, next_statement]),
+            dict(trigger="choose", source="rate", dest="wish", conditions=[steps.chose_rating],
+                 before=[steps.record_rating]),
+            dict(trigger="text", source="wish", dest="rate", conditions=[steps.more_areas],
+                 before=[steps.record_wish, next_area]),
+            dict(trigger="text", source="wish", dest="share", conditions=[may_share], before=[steps.record_wish]),
+            dict(trigger="text", source="wish", dest="done", before=[steps.record_wish]),
+            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, steps.more_areas],
+                 before=[steps.forget_wish, next_area]),
+            dict(trigger="choose", source="wish", dest="share", conditions=[chose_skip, may_share],
+                 before=[steps.forget_wish]),
+            dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[steps.forget_wish]),
+            # Only an area before the last can be gone back to with its wish written (the last one finishes).
+            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_keep, steps.more_areas],
+                 before=[next_area]),
+            dict(trigger="choose", source="share", dest="done", conditions=[chose_share], before=[share]),
+            dict(trigger="choose", source="share", dest="done"),
+        ],
+        views={"intro": steps.view_intro, "rate": steps.view_rate, "wish": steps.view_wish, "share": view_share},
+        help_key=N_("esy.help"),
+        final=frozenset({"done"}),
+        on_start=steps.on_start,
+        still_valid=steps.still_valid,
+        position_keys=("area", "item"),
+        migrate=same_shape,
+        settled=frozenset({"share"}),  # the circle is stored: no going back over it, no "stop and delete"
+    )
 
-    def area(conv: Conversation) -> Area:
-        return areas[int(conv.data["area"])]
 
-    async def on_start(conv: Conversation) -> None:
-        conv.data.update(instrument=instrument.id, iv=instrument.version, area=0, item=0, ratings={}, wishes={})
+class EsySteps:
+    """The steps that depend on the instrument: what each state asks, and the answers' bookkeeping."""
 
-    def still_valid(conv: Conversation) -> bool:
-        return conv.data.get("instrument") == instrument.id and conv.data.get("iv") == instrument.version
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.areas = instrument.areas
+        self.rating_values = {str(point.value) for point in instrument.scale}
 
-    # --- what each state asks -------------------------------------------------------------------
-    def view_intro(conv: Conversation) -> Ask:
-        statements = sum(len(a.statements) for a in areas)
+    def area(self, conv: Conversation) -> Area:
+        return self.areas[int(conv.data["area"])]
+
+    async def on_start(self, conv: Conversation) -> None:
+        conv.data.update(instrument=self.instrument.id, iv=self.instrument.version, area=0, item=0, ratings={},
+                         wishes={})
+
+    def still_valid(self, conv: Conversation) -> bool:
+        return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
+
+    # --- what each state asks -------------------------------------------------------------------------
+    def view_intro(self, conv: Conversation) -> Ask:
+        statements = sum(len(a.statements) for a in self.areas)
         minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
-        prompt = Msg(N_("esy.intro"), {"areas": len(areas), "minutes": minutes})
+        prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
         return Ask(prompt, (Option(BEGIN, Msg(N_("esy.begin"))),))
 
-    def view_rate(conv: Conversation) -> Ask:
-        current = area(conv)
+    def view_rate(self, conv: Conversation) -> Ask:
+        current = self.area(conv)
         statement = current.statements[conv.data["item"]]
         prompt = Msg(N_("esy.rate"), {
-            "number": conv.data["area"] + 1, "total": len(areas), "area": current.name,
+            "number": conv.data["area"] + 1, "total": len(self.areas), "area": current.name,
             "statement": statement.text,
             "item": conv.data["item"] + 1, "items": len(current.statements),
         })
-        options = tuple(Option(str(point.value), point.label) for point in instrument.scale)
-        return Ask(earlier_rating(prompt, conv.data["ratings"], statement.id),
+        options = tuple(Option(str(point.value), point.label) for point in self.instrument.scale)
+        return Ask(self.earlier_rating(prompt, conv.data["ratings"], statement.id),
                    (*options, Option(SKIP, Msg(N_("esy.skip_statement")))))
 
-    def earlier_rating(prompt: Msg, ratings: dict[str, int | None], statement_id: str) -> Msg:
+    def earlier_rating(self, prompt: Msg, ratings: dict[str, int | None], statement_id: str) -> Msg:
         """Back at an answered statement, the person sees what they answered before."""
         if statement_id not in ratings:
             return prompt
         if (given := ratings[statement_id]) is None:
             return Msg(N_("esy.earlier_skipped"), {"question": prompt})
-        label = next((point.label for point in instrument.scale if point.value == given), None)
+        label = next((point.label for point in self.instrument.scale if point.value == given), None)
         return prompt if label is None else Msg(N_("esy.earlier_rating"), {"question": prompt, "answer": label})
 
-    def view_wish(conv: Conversation) -> Ask:
-        current = area(conv)
-        prompt = Msg(N_("esy.wish"), {"number": conv.data["area"] + 1, "total": len(areas), "area": current.name})
+    def view_wish(self, conv: Conversation) -> Ask:
+        current = self.area(conv)
+        prompt = Msg(N_("esy.wish"), {"number": conv.data["area"] + 1, "total": len(self.areas),
+                                      "area": current.name})
         skip = Option(SKIP, Msg(N_("esy.skip_wish")))
         if (wish := conv.data["wishes"].get(current.id)) is None:
             return Ask(prompt, (skip,), free_text=True)
@@ -77,121 +123,96 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
         return Ask(Msg(N_("esy.earlier_wish"), {"question": prompt, "wish": wish}),
                    (Option(KEEP_WISH, Msg(N_("esy.keep_wish"))), skip), free_text=True)
 
-    # --- guards -----------------------------------------------------------------------------------
-    def chose_begin(event: Any) -> bool:
-        return bool(event.kwargs.get("value") == BEGIN)
+    # --- guards ---------------------------------------------------------------------------------------
+    def chose_rating(self, event: Any) -> bool:
+        return event.kwargs.get("value") in self.rating_values or event.kwargs.get("value") == SKIP
 
-    def chose_rating(event: Any) -> bool:
-        return event.kwargs.get("value") in rating_values or event.kwargs.get("value") == SKIP
-
-    def chose_skip(event: Any) -> bool:
-        return bool(event.kwargs.get("value") == SKIP)
-
-    def chose_keep(event: Any) -> bool:
-        return bool(event.kwargs.get("value") == KEEP_WISH)
-
-    def more_statements(event: Any) -> bool:
+    def more_statements(self, event: Any) -> bool:
         data = event.model.data
-        return bool(data["item"] + 1 < len(areas[data["area"]].statements))
+        return bool(data["item"] + 1 < len(self.areas[data["area"]].statements))
 
-    def more_areas(event: Any) -> bool:
-        return bool(event.model.data["area"] + 1 < len(areas))
+    def more_areas(self, event: Any) -> bool:
+        return bool(event.model.data["area"] + 1 < len(self.areas))
 
-    # --- effects ----------------------------------------------------------------------------------
-    def record_rating(event: Any) -> None:
+    # --- effects --------------------------------------------------------------------------------------
+    def record_rating(self, event: Any) -> None:
         data = event.model.data
-        statement = areas[data["area"]].statements[data["item"]]
+        statement = self.areas[data["area"]].statements[data["item"]]
         value = event.kwargs["value"]
         data["ratings"][statement.id] = None if value == SKIP else int(value)
 
-    def next_statement(event: Any) -> None:
-        event.model.data["item"] += 1
-
-    def record_wish(event: Any) -> None:
+    def record_wish(self, event: Any) -> None:
         data = event.model.data
-        data["wishes"][areas[data["area"]].id] = event.kwargs["text"]
+        data["wishes"][self.areas[data["area"]].id] = event.kwargs["text"]
         # Typed text gets an answer, so that the person knows it was taken (and in the terminal, that it was).
         event.model.emit(Say(Msg(N_("esy.wish_saved"))))
 
-    def forget_wish(event: Any) -> None:
+    def forget_wish(self, event: Any) -> None:
         """Skipping the wish (also after going back to it) leaves no wish for the area."""
         data = event.model.data
-        data["wishes"].pop(areas[data["area"]].id, None)
+        data["wishes"].pop(self.areas[data["area"]].id, None)
 
-    def next_area(event: Any) -> None:
-        event.model.data["area"] += 1
-        event.model.data["item"] = 0
-
-    async def complete(event: Any) -> None:
+    async def complete(self, event: Any) -> None:
         if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
-            await finish(event.model, instrument)
+            await finish(event.model, self.instrument)
 
-    async def may_share(event: Any) -> bool:
-        """Only a linked client who allowed storing things in Kaari (consent c) is offered sharing."""
-        conv: Conversation = event.model
-        client = conv.who.client
-        if not conv.who.is_client or client is None or client.id is None:
-            return False
-        return await storage_allowed(conv, client.id)
 
-    def view_share(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("esy.share"), {"workers": Lines(tuple(conv.data.get("workers", [])))}),
-                   (Option(SHARE, Msg(N_("esy.share_yes"))), Option(KEEP, Msg(N_("esy.share_no")))))
+# --- steps that need no instrument -------------------------------------------------------------------------
+def chose_begin(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == BEGIN)
 
-    def chose_share(event: Any) -> bool:
-        return bool(event.kwargs.get("value") == SHARE)
 
-    async def share(event: Any) -> None:
-        conv: Conversation = event.model
-        client = conv.who.client
-        # Consent may have changed since the question was asked (a /consent in between): check again.
-        if (client is None or client.id is None or not conv.who.is_client or "assessment" not in conv.data
-                or not await storage_allowed(conv, client.id)
-                or await conv.work.assessments.get(conv.data["assessment"]) is None):
-            conv.emit(Say(Msg(N_("esy.share_gone"))))
-            return
-        await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
-                                           f"client:{client.id}"))
-        await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
-                           only_responsible=not await exchange_allowed(conv.work, client.id))
-        conv.emit(Say(Msg(N_("esy.shared"))))
+def chose_skip(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == SKIP)
 
-    return FlowSpec(
-        name=NAME,
-        version=VERSION,
-        states=["intro", "rate", "wish", {"name": "share", "on_enter": [complete]},
-                {"name": "done", "on_enter": [complete]}],
-        initial="intro",
-        transitions=[
-            dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
-            dict(trigger="choose", source="rate", dest="rate", conditions=[chose_rating, more_statements],
-                 before=[record_rating, next_statement]),
-            dict(trigger="choose", source="rate", dest="wish", conditions=[chose_rating], before=[record_rating]),
-            dict(trigger="text", source="wish", dest="rate", conditions=[more_areas],
-                 before=[record_wish, next_area]),
-            dict(trigger="text", source="wish", dest="share", conditions=[may_share], before=[record_wish]),
-            dict(trigger="text", source="wish", dest="done", before=[record_wish]),
-            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, more_areas],
-                 before=[forget_wish, next_area]),
-            dict(trigger="choose", source="wish", dest="share", conditions=[chose_skip, may_share],
-                 before=[forget_wish]),
-            dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[forget_wish]),
-            # Only an area before the last can be gone back to with its wish written (the last one finishes).
-            dict(trigger="choose", source="wish", dest="rate", conditions=[chose_keep, more_areas],
-                 before=[next_area]),
-            dict(trigger="choose", source="share", dest="done", conditions=[chose_share], before=[share]),
-            dict(trigger="choose", source="share", dest="done"),
-        ],
-        views={"intro": view_intro, "rate": view_rate, "wish": view_wish, "share": view_share},
-        help_key=N_("esy.help"),
-        final=frozenset({"done"}),
-        on_start=on_start,
-        still_valid=still_valid,
-        position_keys=("area", "item"),
-        migrate=same_shape,
-        settled=frozenset({"share"}),  # the circle is stored: no going back over it, no "stop and delete"
-    )
+
+def chose_keep(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == KEEP_WISH)
+
+
+def chose_share(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == SHARE)
+
+
+def next_statement(event: Any) -> None:
+    event.model.data["item"] += 1
+
+
+def next_area(event: Any) -> None:
+    event.model.data["area"] += 1
+    event.model.data["item"] = 0
+
+
+async def may_share(event: Any) -> bool:
+    """Only a linked client who allowed storing things in Kaari (consent c) is offered sharing."""
+    conv: Conversation = event.model
+    client = conv.who.client
+    if not conv.who.is_client or client is None or client.id is None:
+        return False
+    return await storage_allowed(conv, client.id)
+
+
+def view_share(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("esy.share"), {"workers": Lines(tuple(conv.data.get("workers", [])))}),
+               (Option(SHARE, Msg(N_("esy.share_yes"))), Option(KEEP, Msg(N_("esy.share_no")))))
+
+
+async def share(event: Any) -> None:
+    """Share the stored circle with the client's workers, if consent still allows it."""
+    conv: Conversation = event.model
+    client = conv.who.client
+    # Consent may have changed since the question was asked (a /consent in between): check again.
+    if (client is None or client.id is None or not conv.who.is_client or "assessment" not in conv.data
+            or not await storage_allowed(conv, client.id)
+            or await conv.work.assessments.get(conv.data["assessment"]) is None):
+        conv.emit(Say(Msg(N_("esy.share_gone"))))
+        return
+    await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
+                                       f"client:{client.id}"))
+    await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
+                       only_responsible=not await exchange_allowed(conv.work, client.id))
+    conv.emit(Say(Msg(N_("esy.shared"))))
 
 
 def same_shape(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
