@@ -1,8 +1,9 @@
 """Draw the ESY circle (a radar chart of the areas) as PNG bytes. Runs inside a worker process.
 
-The picture is read on a phone: Telegram shows the 792-px-wide PNG about 360 px wide, so every text is at
-least ~10 px there (see READABLE_PX), the area names are the instrument's own names (as in the text summary)
-wrapped, and they are laid out around the ring so that they never cross it nor leave the picture.
+The picture is read on a phone: Telegram shows the 792-px-wide PNG about 360 px wide, so no text is under 14 pt
+(21 px here, about 9.5 px there; the scale key used to be 8 pt grey), the area names are the instrument's own
+names (as in the text summary) wrapped, and they hang outward from the ring so that they never cross it nor
+leave the picture.
 """
 
 from __future__ import annotations
@@ -23,13 +24,10 @@ if TYPE_CHECKING:
 
 PALETTE = ("#1f6f8b", "#c8553d")  # now, before: distinguishable in grey-scale and for red-green blindness
 LINESTYLES = ("solid", "dashed")
-SKIPPED_COLOR = "#8a8a8a"
+SKIPPED_COLOR = "#6b6b6b"  # greyed, yet 5:1 on white: still readable
 TEXT_COLOR = "#222222"
 
 WIDTH_PX, DPI = 792, 110
-# What a phone shows: the picture scaled to about this many pixels wide, and the smallest text size (in those
-# pixels) that is comfortable to read there without zooming.
-PHONE_PX, READABLE_PX = 360, 9.5
 TITLE_PT, LABEL_PT, TEXT_PT, RING_PT = 19, 15, 14, 14
 MARGIN, LABEL_PAD, GAP = 16.0, 10.0, 14.0
 LABEL_CHARS_MAX, LABEL_CHARS_MIN = 18, 8  # an area name's lines, in characters, at the widest and narrowest
@@ -87,9 +85,8 @@ def draw_figure(picture: CirclePicture) -> Figure:
     for index, (label, values) in enumerate(reversed(picture.series)):
         _draw_series(axes, label, values, style=len(picture.series) - 1 - index)
     if len(picture.series) > 1:  # one line needs no legend; two need telling apart
-        handles, labels = axes.get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: -i)  # now first, as in the picture's own order
-        figure.legend([handles[i] for i in order], [labels[i] for i in order], loc="center",
+        handles, labels = axes.get_legend_handles_labels()  # drawn oldest first; listed now first
+        figure.legend(handles[::-1], labels[::-1], loc="center",
                       bbox_to_anchor=(0.5, 1 - layout.legend_y / layout.height), ncol=len(labels), frameon=False,
                       fontsize=TEXT_PT, handlelength=2.6)
     return figure
