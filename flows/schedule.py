@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.datafile import DataFileError, DataReader, parse_toml
+from flows.holidays import HOLIDAYS, holidays_on
 from flows.messages import LocalText
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -36,6 +37,11 @@ class Service:
     weekly: tuple[tuple[int, Slot], ...]  # (weekday 0=Monday, slot)
     closed: frozenset[date]
     extra: tuple[tuple[date, Slot], ...]
+    holidays: frozenset[str] = frozenset()  # the Finnish holidays (flows.holidays) that close it, every year
+
+    def is_closed(self, day: date) -> bool:
+        """Closed on ``day`` (Helsinki): a closed date of the file or the rota, or one of its holidays."""
+        return day in self.closed or not self.holidays.isdisjoint(holidays_on(day))
 
     def openings(self, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
         """Open periods (UTC) that end after ``since`` and start before ``until``, in order."""
@@ -43,7 +49,7 @@ class Service:
         day = since.astimezone(HELSINKI).date() - timedelta(days=1)  # yesterday's slot may run past midnight
         last = until.astimezone(HELSINKI).date()
         while day <= last:
-            slots = [] if day in self.closed else [slot for weekday, slot in self.weekly if weekday == day.weekday()]
+            slots = [] if self.is_closed(day) else [slot for weekday, slot in self.weekly if weekday == day.weekday()]
             slots += [slot for when, slot in self.extra if when == day]
             for slot in slots:
                 start, end = slot_period(day, slot)
@@ -63,7 +69,7 @@ class Service:
         keys = []
         day = start.astimezone(HELSINKI).date() - timedelta(days=1)  # a spring-forward start may have moved
         for _ in range(3):
-            if day not in self.closed:
+            if not self.is_closed(day):
                 keys += [slot_key(slot, weekday=weekday) for weekday, slot in self.weekly
                          if weekday == day.weekday() and slot_period(day, slot)[0] == start]
             keys += [slot_key(slot, day=when) for when, slot in self.extra
@@ -137,12 +143,21 @@ class _Reader(DataReader):
             raise self.fail(where, "start and end are the same time")
         return Slot(start, end)
 
+    def holidays(self, entry: dict[str, Any], where: str) -> frozenset[str]:
+        names = entry.get("closed_on_holidays", [])
+        if not isinstance(names, list):
+            raise self.fail(f"{where}.closed_on_holidays", 'expected a list like ["good_friday", "midsummer_eve"]')
+        for j, name in enumerate(names):
+            if name not in HOLIDAYS:
+                raise self.fail(f"{where}.closed_on_holidays[{j}]", f"expected one of {list(HOLIDAYS)}, found {name!r}")
+        return frozenset(names)
+
     def services(self, raw: dict[str, Any]) -> tuple[Service, ...]:
         self.table(raw, "top level", {"services"})
         found, ids = [], set()
         for i, entry in enumerate(self.field(raw, "services", list, "top level")):
             where = f"services[{i}]"
-            self.table(entry, where, {"id", "name", "opening", "slots", "exceptions"})
+            self.table(entry, where, {"id", "name", "opening", "slots", "exceptions", "closed_on_holidays"})
             service_id = self.field(entry, "id", str, where)
             if service_id in ids:
                 raise self.fail(f"{where}.id", f"'{service_id}' is used twice")
@@ -165,7 +180,7 @@ class _Reader(DataReader):
                 else:
                     extra.append((when, self.slot(exception, ex_where)))
             found.append(Service(service_id, self.text(entry, "name", where), self.text(entry, "opening", where),
-                                 tuple(weekly), frozenset(closed), tuple(extra)))
+                                 tuple(weekly), frozenset(closed), tuple(extra), self.holidays(entry, where)))
         if not found:
             raise self.fail("services", "at least one service is needed")
         return tuple(found)

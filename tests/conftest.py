@@ -15,6 +15,10 @@ from flows.messages import LocalText, Msg
 from storage.memory import MemoryStore
 from storage.sqlite import SqliteStore
 
+# Two chat services (the second with a slot across midnight), a Tuesday slot, closed days and an extra slot: for
+# tests of several services, the rota and /hours. The shipped default has the seeds' one Friday chat only.
+TWO_SERVICES = Path(__file__).parent / "data" / "chat_services_two.toml"
+
 
 class Clock:
     """A controlled clock: tests move time by hand."""

@@ -26,8 +26,18 @@ def strict_fake_api() -> Iterator[None]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer) -> AsyncIterator[Bot]:
+def chat_services() -> Path | None:
+    """The chat services file of the `bot` fixture: the shipped default; a module about several services
+    overrides this fixture with tests.conftest.TWO_SERVICES."""
+    return None
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, chat_services: Path | None,
+) -> AsyncIterator[Bot]:
     """The bot with default test settings and an SQLite file in the test's folder."""
-    started = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    started = await start_bot(bot_settings(tmp_path / "k.sqlite3", chat_services=chat_services), clock, catalogs,
+                              drawer)
     yield started
     await started.stop()

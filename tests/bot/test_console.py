@@ -17,7 +17,7 @@ from bot.render import Button
 from flows import inputs
 from flows.instrument import Instrument
 from tests.bot.harness import bot_settings, catalog_pattern, said
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
 
 
 def script(instrument: Instrument, language_number: str = "3") -> str:
@@ -143,7 +143,8 @@ async def test_the_young_persons_chat_in_a_terminal(
     on duty by hand, takes it and answers; the young person sees the answer when they are back."""
     from bot.admin import add_coordinator
 
-    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES), drawer=drawer,
+                               clock=clock, catalogs=catalogs)
     try:
         young_out = io.StringIO()
         await Console(services, young_out, tmp_path, "nuori").run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,13 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from storage.ports import RotaRow, StaffRow, UserRow
 from tests.bot.harness import Bot, joined
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 EXPECTED = {
     "fi": ["pe 27.11. klo 12.00–14.00", "ti 1.12. klo 12.00–14.00", "su 29.11. klo 22.00–ma 30.11. klo 1.00",

@@ -19,8 +19,14 @@ from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_preparation import en
 from tests.bot.test_rights import linked_client
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
 from tests.flows.test_horizon import far_off
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 
 async def open_meetings(bot: Bot, catalogs: Catalogs) -> TgUser:
@@ -279,7 +285,7 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
 ) -> None:
     """Reminders are rows: a restart loses none and sends none twice; a kill after claiming (before Telegram
     answered) is sent again after the stuck time, once."""
-    settings = bot_settings(tmp_path / "k.sqlite3")
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES)
     bot = await start_bot(settings, clock, catalogs, drawer)
     try:
         await linked_client(bot, catalogs)
@@ -471,7 +477,7 @@ async def test_the_whole_cycle_with_three_participants_and_a_restart(
     by link), Mr Koski (no Telegram) and Pekka (joins, then blocks the bot), and a restart in the middle."""
     import re
 
-    settings = bot_settings(tmp_path / "k.sqlite3")
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES)
     bot = await start_bot(settings, clock, catalogs, drawer)
     try:
         client = await linked_client(bot, catalogs)

@@ -22,7 +22,13 @@ from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, text
 from tests.bot.test_identity import deliver
 from tests.bot.test_restart import wait_for
 from tests.bot.test_shift_chat import W1, add_workers, flush, open_chat
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 
 async def round_(bot: Bot) -> int:
@@ -134,7 +140,7 @@ async def test_sixty_messages_at_once_are_limited_with_a_note_and_hold_nobody_up
     """The flood limit (burst 10, then 1/s): the 11th message gets one polite note, the rest nothing (the note
     said so) and are not passed on; crisis words always are; another young person's chat goes on at once, and
     after a few quiet seconds the first one is heard again."""
-    settings = bot_settings(tmp_path / "k.sqlite3", flood_burst=10, flood_per_second=1.0)
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES, flood_burst=10, flood_per_second=1.0)
     bot = await start_bot(settings, clock, catalogs, drawer)
     try:
         _, (flooder, other) = await chats_with_aino(bot, clock, catalogs, 2)

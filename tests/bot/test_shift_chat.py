@@ -10,6 +10,8 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -24,12 +26,18 @@ from flows.schedule import HELSINKI, load_services
 from storage.ports import RotaRow, StaffRow, UserRow
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.test_identity import deliver
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
 from tests.flows.test_horizon import far_off
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 W1, W2 = 555000111, 555000222
 Y1, Y2, Y3 = 700000001, 700000002, 700000003
-SERVICE = load_services()[0]  # the adult social work chat, open on Fridays 12-14 (the test clock: Fri 12:00)
+SERVICE = load_services(TWO_SERVICES)[0]  # the adult social work chat, Tue and Fri 12-14 (the test clock: Fri 12:00)
 
 
 async def add_workers(bot: Bot, clock: Clock, rota: bool = True) -> tuple[TgUser, TgUser]:
@@ -349,7 +357,8 @@ async def test_ten_chats_at_once_stay_in_order_and_paced(
     receives them, so a little scheduling jitter after the limiter is allowed)."""
     interval = 0.05
     limiter = ChatPacedRateLimiter(overall_per_second=0, chat_interval=0, chat_burst=1)  # paced where measured
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer, rate_limiter=limiter)
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES), clock, catalogs, drawer,
+                          rate_limiter=limiter)
     try:
         aino, _ = await add_workers(bot, clock)
         young = [bot.user(800000000 + n, "fi", f"Y{n}") for n in range(10)]

@@ -10,6 +10,8 @@ import re
 from datetime import time
 from pathlib import Path
 
+import pytest
+
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -19,7 +21,13 @@ from storage.ports import StaffRow
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.bot.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, label, open_chat, texts_to
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 
 async def chatting(bot: Bot, clock: Clock, catalogs: Catalogs, language: str = "fi") -> tuple[TgUser, TgUser]:
@@ -81,7 +89,7 @@ async def test_bad_input_in_the_chat_and_at_the_desk(bot: Bot, clock: Clock, cat
 async def test_a_restart_mid_chat_loses_nothing(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
-    settings = bot_settings(tmp_path / "k.sqlite3")
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES)
     bot = await start_bot(settings, clock, catalogs, drawer)
     try:
         aino, young = await chatting(bot, clock, catalogs)

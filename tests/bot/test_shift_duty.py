@@ -6,6 +6,9 @@ young person's sealed chat id goes as soon as the chat they ended has nothing mo
 from __future__ import annotations
 
 from datetime import date, time
+from pathlib import Path
+
+import pytest
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -14,7 +17,13 @@ from flows.messages import Msg
 from storage.ports import ClosingRow
 from tests.bot.harness import Bot, TgUser, joined
 from tests.bot.test_shift_chat import SERVICE, W1, Y1, Y2, add_workers, flush, open_chat, texts_to
-from tests.conftest import Clock
+from tests.conftest import TWO_SERVICES, Clock
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    """This module's tests go by two chat services (a choice in /chat, a Tuesday slot): the test data file."""
+    return TWO_SERVICES
 
 KAISA = 555000999
 

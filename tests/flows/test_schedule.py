@@ -94,8 +94,43 @@ def test_a_broken_file_names_the_place_and_the_problem(change: object, problem: 
     assert str(error.value).startswith("org.toml: services[0]")
 
 
-def test_the_shipped_services_load() -> None:
-    services = load_services()
-    assert {service.id for service in services} == {"social-work", "housing"}
-    for service in services:
-        assert service.next_openings(datetime(2026, 11, 25, tzinfo=UTC))
+def test_the_shipped_file_is_the_seeds_one_regional_chat_on_fridays_12_to_14() -> None:
+    (service,) = load_services()  # the commented example service is not loaded
+    assert service.id == "social-work" and service.weekly_keys() == ("fri 12:00",)
+    assert (service.closed, service.extra) == (frozenset(), ())
+    # Regional: it answers whatever the young person's home municipality, and says so in every language.
+    assert "riippumatta kotikunnastasi" in service.opening.fi
+    assert "oberoende av vilken kommun" in service.opening.sv and "home municipality" in service.opening.en
+    # Four weeks of an ordinary November: the four Fridays, 12-14.
+    assert local(service.openings(helsinki(2026, 11, 2, 0), helsinki(2026, 11, 30, 0))) == [
+        (f"Fri {day}.11. 12:00", f"Fri {day}.11. 14:00") for day in ("06", 13, 20, 27)]
+
+
+@pytest.mark.parametrize("holiday", [
+    (2026, 12, 25), (2027, 1, 1), (2027, 3, 26), (2027, 6, 25), (2028, 4, 14), (2028, 6, 23), (2027, 12, 24)])
+def test_the_shipped_chat_is_closed_on_the_public_holidays_that_fall_on_a_friday(
+    holiday: tuple[int, int, int],
+) -> None:
+    (service,) = load_services()
+    year, month, day = holiday
+    assert helsinki(year, month, day, 0).weekday() == 4
+    assert service.openings(helsinki(year, month, day, 0), helsinki(year, month, day, 23)) == []
+    two_weeks_before = helsinki(year, month, day, 13) - timedelta(days=14)  # an ordinary Friday
+    assert service.open_at(two_weeks_before.astimezone(UTC)) is not None
+
+
+def test_holidays_close_a_service_in_every_year_and_only_the_named_ones() -> None:
+    named = SERVICE.replace("exceptions = [", 'closed_on_holidays = ["good_friday"]\nexceptions = [')
+    (service,) = parse_services(named, "test.toml")
+    assert service.holidays == {"good_friday"}
+    for good_friday in (helsinki(2027, 3, 26, 13), helsinki(2028, 4, 14, 13), helsinki(2031, 4, 11, 13)):
+        assert service.open_at(good_friday.astimezone(UTC)) is None
+    assert service.open_at(helsinki(2027, 6, 25, 13).astimezone(UTC)) is not None  # Midsummer Eve is not named
+
+
+def test_an_unknown_holiday_is_named() -> None:
+    broken = SERVICE.replace("exceptions = [", 'closed_on_holidays = ["good_friday", "vappu"]\nexceptions = [')
+    with pytest.raises(ScheduleError, match=r"org.toml: services\[0\].closed_on_holidays\[1\]: expected one of"):
+        parse_services(broken, "org.toml")
+    with pytest.raises(ScheduleError, match="expected a list"):
+        parse_services(SERVICE.replace("exceptions = [", 'closed_on_holidays = "all"\nexceptions = ['), "org.toml")
