@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from pathlib import Path
+
+import platformdirs
 
 from bot import logs
 from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
@@ -17,13 +20,27 @@ from flows.instrument import load_instrument
 from storage.ports import StoreUnavailable
 
 
+def data_dir(given: Path | None) -> Path:
+    """`kaari chat`'s one folder for everything it keeps: ``--data DIR``, or the platform's user data directory."""
+    return given if given is not None else platformdirs.user_data_path("kaari", appauthor=False)
+
+
+DATA_HELP = f"where the database, its keys, the log and saved files are kept (default: {data_dir(None)})"
+
+
+def in_data_dir(settings: Settings, folder: Path) -> Settings:
+    """The settings of `kaari chat` (and of a console user's set-up): the database in ``folder``, and with it
+    the kept keys and the log, whatever KAARI_DB_PATH says (that is `kaari run`'s database)."""
+    return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kaari", description="Kaari: a companion for youth social work.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the Telegram bot (needs KAARI_TELEGRAM_TOKEN)")
     chat = commands.add_parser("chat", help="try the flows in this terminal: no token, no network")
     chat.add_argument("--lang", choices=("fi", "sv", "en"), help="language to start in (default: fi)")
-    chat.add_argument("--db", type=Path, help="SQLite file (default: KAARI_DB_PATH or ./kaari.sqlite3)")
+    chat.add_argument("--data", type=Path, metavar="DIR", help=DATA_HELP)
     chat.add_argument("--user", default="local", help="who is chatting, to keep several people apart")
     diagrams = commands.add_parser("diagrams", help="write each flow's diagram into docs/flows/")
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
@@ -40,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--title", default="coordinator")
     coordinator.add_argument("--org", required=True, help="their organisation")
     coordinator.add_argument("--also-worker", action="store_true", help="they also work with clients")
+    coordinator.add_argument("--data", type=Path, metavar="DIR",
+                             help="with --console-user: `kaari chat`'s data directory, if not the default one")
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     return parser
@@ -59,7 +78,7 @@ def _console_logging(settings: Settings) -> None:
     """`kaari chat` is someone's conversation: log lines go to a file beside the database, never into it."""
     path = settings.db_path.with_name(settings.db_path.name + ".log")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # personal data and keys: the owner's only
         path.touch(mode=0o600)
     except OSError:
         # No place for a log file (the database's own error follows): only errors, on stderr.
@@ -77,7 +96,8 @@ async def _chat(settings: Settings, language: str | None, user: str) -> None:
 
     services = await bootstrap(settings)
     try:
-        await Console(services, sys.stdout, Path.cwd(), user).run(sys.stdin, language)
+        # Saved files go beside the database: one folder, never the working directory.
+        await Console(services, sys.stdout, settings.db_path.parent, user).run(sys.stdin, language)
     finally:
         await services.close()
 
@@ -135,10 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "chat":
-            if args.db:
-                settings = Settings(**{**settings.__dict__, "db_path": args.db})
+            settings = in_data_dir(settings, data_dir(args.data))
             if args.lang:
-                settings = Settings(**{**settings.__dict__, "default_language": args.lang})
+                settings = dataclasses.replace(settings, default_language=args.lang)
             _console_logging(settings)
             asyncio.run(_chat(settings, args.lang, args.user))
         elif args.command == "run":
@@ -172,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                 check_secret(settings.secret)
                 _setup_logging(settings, quiet=True)
                 return asyncio.run(_rotate_key(settings))
+            if args.console_user is not None or args.data is not None:  # a console user lives where `kaari chat` is
+                settings = in_data_dir(settings, data_dir(args.data))
             if args.telegram_id is not None and not settings.secret:
                 raise SettingsError("KAARI_SECRET is not set: use the same value as `kaari run`")
             if settings.secret:

@@ -50,6 +50,7 @@ class Console:
         self.services = services
         self.stdout = stdout
         self.out_dir = out_dir
+        self.told_folder = False
         self.key = user_key(services.secret, CHANNEL, user)
         self.buttons: list[Button] = []
         self.chat = False
@@ -88,20 +89,26 @@ class Console:
             for out in await outgoing_for(services, row, self.language, console_link):
                 self.show(out)
 
+    def save(self, name: str, content: bytes) -> None:
+        """Write a file into the data folder; the first time, say which folder that is (then names only)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / name).write_bytes(content)
+        if not self.told_folder:
+            self.say(Msg(N_("console.files_folder"), {"path": str(self.out_dir)}))
+            self.told_folder = True
+
     def show(self, out: Outgoing) -> None:
         if isinstance(out, DocumentOut):
-            path = self.out_dir / out.filename
-            path.write_bytes(out.content)
             if out.caption:
                 print(f"\n{out.caption}", file=self.stdout)
-            self.say(Msg(N_("console.file_saved"), {"path": str(path)}))
+            self.save(out.filename, out.content)
+            self.say(Msg(N_("console.file_saved"), {"name": out.filename}))
             return
         if isinstance(out, PhotoOut):
-            stamp = datetime.now(HELSINKI).strftime("%Y%m%d-%H%M%S")
-            path = self.out_dir / f"kaari-circle-{stamp}.png"
-            path.write_bytes(out.png)
+            name = f"kaari-circle-{datetime.now(HELSINKI).strftime('%Y%m%d-%H%M%S')}.png"
             print(f"\n{out.caption}", file=self.stdout)
-            self.say(Msg(N_("console.picture_saved"), {"path": str(path)}))
+            self.save(name, out.png)
+            self.say(Msg(N_("console.picture_saved"), {"name": name}))
             return
         if isinstance(out, MediaOut):
             print(f"\n📨 {out.caption}", file=self.stdout)

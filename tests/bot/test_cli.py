@@ -22,6 +22,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
                  "KAARI_DATA_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # `kaari chat`'s default data directory
 
 
 def test_run_without_a_token_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,6 +96,8 @@ def test_a_broken_instrument_setting_stops_chat_with_its_name(
 
 def kaari_process(args: list[str], db: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
+    if args[0] == "chat":  # `kaari chat` keeps its database in its data directory, not at KAARI_DB_PATH
+        args = [*args, "--data", str(Path(db).parent)]
     env.update({"KAARI_DB_PATH": db, "KAARI_TELEGRAM_TOKEN": "1:x", "KAARI_SECRET": STRONG_SECRET,
                 "KAARI_DATA_KEY": Fernet.generate_key().decode(),
                 "KAARI_TELEGRAM_API_URL": "http://127.0.0.1:9/bot", **extra})
@@ -147,3 +150,16 @@ def test_chat_in_a_read_only_place_without_keys_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "kaari: cannot keep a local key beside the database: /proc/kaari.sqlite3.secret: No such file or directory"]
+
+
+def test_a_console_coordinator_is_added_where_kaari_chat_keeps_its_data(tmp_path: Path) -> None:
+    """`kaari admin add-coordinator --console-user` and `kaari chat` share the data directory, whatever
+    KAARI_DB_PATH (`kaari run`'s database) says; nothing lands in the working directory."""
+    assert main(["admin", "add-coordinator", "--console-user", "kaisa", "--name", "Kaisa", "--org", "Demo"]) == 0
+    data = tmp_path / "xdg" / "kaari"
+    assert (data / "kaari.sqlite3").exists() and (data / "kaari.sqlite3.secret").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["xdg"]
+    elsewhere = tmp_path / "elsewhere"
+    assert main(["admin", "add-coordinator", "--console-user", "kaisa", "--name", "Kaisa", "--org", "Demo",
+                 "--data", str(elsewhere)]) == 0
+    assert (elsewhere / "kaari.sqlite3").exists()

@@ -13,9 +13,10 @@ from bot.bootstrap import Services, bootstrap
 from bot.console import Console, parse_line
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
-from bot.render import Button
+from bot.render import Button, DocumentOut, PhotoOut
 from flows import inputs
 from flows.instrument import Instrument
+from flows.messages import Msg
 from tests.bot.harness import bot_settings, catalog_pattern, said
 from tests.conftest import TWO_SERVICES, Clock
 
@@ -101,19 +102,48 @@ def saved_pictures(folder: Path) -> int:
     return len(pictures)
 
 
-def test_kaari_chat_command_runs_offline(tmp_path: Path, instrument: Instrument) -> None:
-    """The README's quick start: the installed `kaari chat`, no token, no network, a fresh directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
+def test_kaari_chat_command_runs_offline(tmp_path: Path, instrument: Instrument, catalogs: Catalogs) -> None:
+    """The README's quick start: the installed `kaari chat`, no token, no network; everything it keeps (the
+    database, its keys, the log, the circle) goes into the platform's user data directory, never into the
+    working directory, and the person is told that folder."""
+    work, xdg = tmp_path / "work", tmp_path / "xdg"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")} | {"XDG_DATA_HOME": str(xdg)}
     kaari = Path(sys.executable).with_name("kaari")
     result = subprocess.run(
         [str(kaari), "chat", "--lang", "fi"], input=script(instrument, "1"), capture_output=True, text=True,
-        cwd=tmp_path, env=env, timeout=120, check=False,
+        cwd=work, env=env, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Ympyräsi sanoina" in result.stdout
-    assert (tmp_path / "kaari.sqlite3").exists()
-    assert list(tmp_path.glob("kaari-circle-*.png"))
+    assert list(work.iterdir()) == []
+    data = xdg / "kaari"
+    for kept in ("kaari.sqlite3", "kaari.sqlite3.secret", "kaari.sqlite3.datakey", "kaari.sqlite3.log"):
+        assert (data / kept).exists(), kept
+    assert saved_pictures(data) == 1
+    assert result.stdout.count(catalogs.text("fi", Msg("console.files_folder", {"path": str(data)}))) == 1
     assert "Traceback" not in result.stderr
+
+
+async def test_saved_files_go_to_the_data_folder_which_is_named_once(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    folder, out = tmp_path / "data", io.StringIO()
+    try:
+        console = Console(services, out, folder)
+        console.show(DocumentOut("kaari-my-data.txt", b"text", "caption"))
+        console.show(DocumentOut("kaari-my-data.json", b"{}", ""))
+        console.show(PhotoOut(b"\x89PNG picture", "circle"))
+    finally:
+        await services.store.close()
+    assert (folder / "kaari-my-data.txt").read_bytes() == b"text" and (folder / "kaari-my-data.json").exists()
+    assert saved_pictures(folder) == 1
+    shown = out.getvalue()
+    assert shown.count(str(folder)) == 1
+    assert shown.count(catalogs.text("fi", Msg("console.files_folder", {"path": str(folder)}))) == 1
+    for name in ("kaari-my-data.txt", "kaari-my-data.json"):
+        assert catalogs.text("fi", Msg("console.file_saved", {"name": name})) in shown
 
 
 async def test_a_worker_and_a_client_in_two_terminals(
@@ -199,11 +229,11 @@ def test_kaari_chat_prints_no_log_line_into_the_conversation(tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
     kaari = Path(sys.executable).with_name("kaari")
     result = subprocess.run(
-        [str(kaari), "chat", "--lang", "en"], input="3\nI want to kill myself\n", capture_output=True, text=True,
-        cwd=tmp_path, env=env, timeout=120, check=False,
+        [str(kaari), "chat", "--lang", "en", "--data", str(tmp_path / "data")], input="3\nI want to kill myself\n",
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "112" in result.stdout, "the signposting is shown"
     for stream in (result.stdout, result.stderr):
         assert "engine.crisis" not in stream and "WARNING" not in stream
-    assert "engine.crisis" in (tmp_path / "kaari.sqlite3.log").read_text(encoding="utf-8")
+    assert "engine.crisis" in (tmp_path / "data" / "kaari.sqlite3.log").read_text(encoding="utf-8")
