@@ -1,4 +1,9 @@
-"""Compile the gettext catalogs (.po -> .mo) whenever the package is built or installed."""
+"""Compile the gettext catalogs (.po -> .mo) whenever the package is built or installed.
+
+The wheel carries the compiled catalogs only, as ``bot/_locales/LANG/LC_MESSAGES/bot.mo``: no .po beside them
+(pip wrote it after the .mo, so the runtime took the compiled catalog for stale and parsed the .po at every
+start), no bot.pot and not this hook.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +29,14 @@ def compile_catalogs(root: Path) -> list[Path]:
 
 
 class CatalogBuildHook(BuildHookInterface):  # type: ignore[type-arg]
-    """Hatch hook: catalogs are compiled at build time, never committed."""
+    """Hatch hook: catalogs are compiled at build time, never committed; a wheel ships the .mo files only."""
 
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        compile_catalogs(Path(self.root) / "locales")
+        root = Path(self.root) / "locales"
+        compiled = compile_catalogs(root)
+        if version == "editable":
+            return  # an editable install reads the checkout's locales/ (see bot.i18n.locales_dir)
+        for mo_path in compiled:
+            build_data["force_include"][str(mo_path)] = f"bot/_locales/{mo_path.relative_to(root).as_posix()}"
