@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
     check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
     check.add_argument("path", type=Path)
+    commands.add_parser("health", help="exit 0 if the database at KAARI_DB_PATH opens and the ticker of `kaari run` "
+                        "completed a round lately (the Docker HEALTHCHECK), else 1; one line either way")
     admin = commands.add_parser("admin", help="set-up tasks for whoever runs Kaari")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
     coordinator = admin_commands.add_parser(
@@ -149,9 +151,23 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
+def _health() -> int:
+    """`kaari health`: 0 or 1 and one line, whatever goes wrong (Docker reserves exit status 2)."""
+    from bot import health
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"kaari: unhealthy: {error}", file=sys.stderr)
+        return 1
+    return health.main(settings.db_path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kaari` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "health":
+        return _health()
     try:
         settings = load_settings()
         if args.command == "chat":

@@ -27,6 +27,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.bootstrap import Services
+from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
 from bot.render import MediaOut, Outgoing, TextOut, render
 from flows import inputs, shifts
@@ -326,10 +327,18 @@ async def tick_shifts(services: Services) -> None:
         await shifts.tick(work, services.chat, services.engine.clock())
 
 
+async def heartbeat(services: Services, now: datetime) -> None:
+    """Record that the ticker completed a round (what `kaari health` reads)."""
+    async with services.store.transaction() as work:
+        await work.heartbeats.beat(TICKER, now)
+
+
 async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:
     """Shifts, deliveries and purges until cancelled; one failed round is logged, never fatal. A handled update
-    wakes it early, so that a chat message goes out at once; a send to retry wakes it when it is due."""
+    wakes it early, so that a chat message goes out at once; a send to retry wakes it when it is due. After a
+    completed round it writes its heartbeat, at most every BEAT_EVERY (a round may run for every update)."""
     purged: datetime | None = None
+    beaten: datetime | None = None
     loop = asyncio.get_running_loop()
     retry_at = float("inf")  # loop time of the soonest retry scheduled and not yet waited for
     while True:
@@ -344,6 +353,9 @@ async def run_ticker(services: Services, push: Push, link: LinkFormat, every: fl
             if purged is None or now - purged >= PURGE_EVERY:
                 await purge_idle(services)
                 purged = now
+            if beaten is None or now - beaten >= BEAT_EVERY:
+                await heartbeat(services, now)
+                beaten = now
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
         if claimed:

@@ -16,7 +16,7 @@ from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.memory_repos.outbox import _Outbox, _Receipts
+from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.ports import Deferred, UnitOfWork
 
@@ -40,6 +40,7 @@ class _Work:
         self.contacts = _Contacts(db)
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
+        self.heartbeats = _Heartbeats(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)

@@ -238,6 +238,13 @@ class Receipts(Protocol):
     async def purge(self, before: datetime) -> int: ...  # receipts older than that, gone
 
 
+class Heartbeats(Protocol):
+    """When a long-running loop (the ticker) last completed a round; `kaari health` reads it."""
+
+    async def beat(self, name: str, at: datetime) -> None: ...  # insert or overwrite
+    async def last(self, name: str) -> datetime | None: ...  # None: it never ran
+
+
 class CodeAttempts(Protocol):
     async def add(self, chat_key: str, at: datetime) -> None: ...
     async def count_since(self, chat_key: str, since: datetime) -> int: ...
@@ -580,6 +587,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def receipts(self) -> Receipts: ...
+    @property
+    def heartbeats(self) -> Heartbeats: ...
     @property
     def chats(self) -> Chats: ...
     @property

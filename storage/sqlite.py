@@ -17,7 +17,7 @@ from storage.ports import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.sqlite_repos.outbox import _Outbox, _Receipts
+from storage.sqlite_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.sqlite_repos.people import _Assessments, _Contacts, _Conversations, _Users
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class _Work:
         self.contacts = _Contacts(db)
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
+        self.heartbeats = _Heartbeats(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)

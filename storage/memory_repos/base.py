@@ -20,7 +20,7 @@ TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
-    "chat_sent", "handled_updates", "sequences",
+    "chat_sent", "handled_updates", "heartbeats", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.

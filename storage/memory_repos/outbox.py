@@ -1,4 +1,4 @@
-"""The outbox: messages due to be sent, claimed by the ticker exactly once."""
+"""The outbox: messages due to be sent, claimed by the ticker exactly once; the ticker's heartbeat."""
 
 from __future__ import annotations
 
@@ -93,3 +93,12 @@ class _Receipts(_Repo):
         for key in old:
             self._db.delete("handled_updates", key)
         return len(old)
+
+
+class _Heartbeats(_Repo):
+    async def beat(self, name: str, at: datetime) -> None:
+        self._db.put("heartbeats", name, {"name": name, "beat_at": dump_time(at)})
+
+    async def last(self, name: str) -> datetime | None:
+        text = self._db.tables["heartbeats"].get(name)
+        return load_time(load_json(text)["beat_at"]) if text is not None else None

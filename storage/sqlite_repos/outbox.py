@@ -1,4 +1,4 @@
-"""The outbox: messages due to be sent, claimed by the ticker exactly once."""
+"""The outbox: messages due to be sent, claimed by the ticker exactly once; the ticker's heartbeat."""
 
 from __future__ import annotations
 
@@ -104,3 +104,15 @@ class _Receipts(_Repo):
     async def purge(self, before: datetime) -> int:
         cursor = await self._db.execute("DELETE FROM handled_updates WHERE handled_at < ?", (dump_time(before),))
         return cursor.rowcount
+
+
+class _Heartbeats(_Repo):
+    async def beat(self, name: str, at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO heartbeats (name, beat_at) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET beat_at = excluded.beat_at", (name, dump_time(at)),
+        )
+
+    async def last(self, name: str) -> datetime | None:
+        row = await self._one("SELECT beat_at FROM heartbeats WHERE name = ?", (name,))
+        return load_time(row[0]) if row is not None else None

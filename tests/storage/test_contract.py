@@ -2731,6 +2731,24 @@ async def test_a_receipt_rolls_back_with_its_transaction(store: Store) -> None:
         assert await work.receipts.add(9, T0) is True  # not handled: it is handled when it comes again
 
 
+async def test_a_heartbeat_is_overwritten_by_the_next_one_and_kept_per_loop(store: Store) -> None:
+    async with store.transaction() as work:
+        assert await work.heartbeats.last("ticker") is None  # it never ran
+        await work.heartbeats.beat("ticker", T0)
+        await work.heartbeats.beat("ticker", T0 + timedelta(seconds=30))
+        await work.heartbeats.beat("other", T0)
+    async with store.transaction() as work:
+        beat = await work.heartbeats.last("ticker")
+        assert beat == T0 + timedelta(seconds=30) and beat.tzinfo is not None
+        assert await work.heartbeats.last("other") == T0
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as work:
+            await work.heartbeats.beat("ticker", T0 + timedelta(hours=1))
+            raise RuntimeError("the round failed")
+    async with store.transaction() as work:
+        assert await work.heartbeats.last("ticker") == T0 + timedelta(seconds=30)
+
+
 async def test_a_visit_says_who_a_key_is_their_roles_and_their_flow(store: Store) -> None:
     await seed_users(store, "u1", "u2", "u3", "u4")
     worker, client_id, meeting_id = await seed_meeting(store)

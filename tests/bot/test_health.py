@@ -1,0 +1,127 @@
+"""`kaari health` (the Docker HEALTHCHECK): the database opens and the ticker's heartbeat is recent."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.health import BEAT_EVERY, STALE_AFTER, TICKER, ticker_health
+from bot.telegram_app import pusher
+from bot.ticker import run_ticker
+from storage.memory import MemoryStore
+from storage.sqlite import SqliteStore
+from tests.bot.harness import Bot
+from tests.conftest import Clock
+
+
+async def last_beat(bot: Bot) -> datetime | None:
+    async with bot.services.store.transaction() as work:
+        return await work.heartbeats.last(TICKER)
+
+
+async def rounds(bot: Bot, count: int = 2) -> None:
+    """Let the running ticker do a few rounds (a wake starts one at once)."""
+    for _ in range(count):
+        bot.services.wake.set()
+        await asyncio.sleep(0.1)
+
+
+async def beat_becomes(bot: Bot, expected: datetime) -> None:
+    """Wait (bounded: a loaded machine is slow) until the heartbeat is ``expected``."""
+    for _ in range(200):
+        if await last_beat(bot) == expected:
+            return
+        bot.services.wake.set()
+        await asyncio.sleep(0.05)
+    assert await last_beat(bot) == expected
+
+
+async def test_the_ticker_writes_its_heartbeat_after_a_round_and_not_at_every_round(bot: Bot, clock: Clock) -> None:
+    push, link = pusher(bot.application)
+    ticker = asyncio.create_task(run_ticker(bot.services, push, link, every=0.05))
+    try:
+        await beat_becomes(bot, clock.now)
+        started = clock.now
+        clock.advance(seconds=BEAT_EVERY.total_seconds() - 1)
+        await rounds(bot)
+        assert await last_beat(bot) == started  # rounds run at every update; the heartbeat is not written each time
+        clock.advance(seconds=2)
+        await beat_becomes(bot, clock.now)
+    finally:
+        ticker.cancel()
+        await asyncio.gather(ticker, return_exceptions=True)
+
+
+async def test_health_goes_by_the_age_of_the_heartbeat() -> None:
+    store, now = MemoryStore(), datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    healthy, line = await ticker_health(store, now)
+    assert not healthy and "has not completed a round" in line
+    async with store.transaction() as work:
+        await work.heartbeats.beat(TICKER, now - STALE_AFTER)
+    assert (await ticker_health(store, now))[0]
+    healthy, line = await ticker_health(store, now + timedelta(seconds=1))
+    assert not healthy and "121 s ago" in line
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("KAARI_MODE", "KAARI_DEFAULT_LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "kaari.sqlite3"
+    monkeypatch.setenv("KAARI_DB_PATH", str(path))
+    return path
+
+
+async def beat_at(path: Path, at: datetime | None) -> None:
+    store = SqliteStore(path)
+    await store.migrate()
+    if at is not None:
+        async with store.transaction() as work:
+            await work.heartbeats.beat(TICKER, at)
+    await store.close()
+
+
+def one_line(text: str) -> str:
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_kaari_health_is_0_with_a_recent_heartbeat(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(beat_at(db, datetime.now(UTC) - timedelta(seconds=20)))
+    assert main(["health"]) == 0
+    assert one_line(capsys.readouterr().out).startswith("kaari: healthy: database open, the ticker's last round")
+
+
+@pytest.mark.parametrize(("beat", "problem"), [
+    (timedelta(minutes=10), "the ticker's last round was 6"),
+    (None, "the ticker has not completed a round yet"),
+])
+def test_kaari_health_is_1_when_the_ticker_is_stale_or_never_ran(
+    db: Path, capsys: pytest.CaptureFixture[str], beat: timedelta | None, problem: str,
+) -> None:
+    asyncio.run(beat_at(db, datetime.now(UTC) - beat if beat else None))
+    assert main(["health"]) == 1
+    assert one_line(capsys.readouterr().err).startswith(f"kaari: unhealthy: {problem}")
+
+
+def test_kaari_health_never_creates_a_database(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["health"]) == 1
+    assert one_line(capsys.readouterr().err) == f"kaari: unhealthy: no database at {db}"
+    assert not db.exists()
+
+
+def test_kaari_health_on_a_broken_database_or_bad_settings_is_1_and_one_line(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db.write_bytes(b"not a database " * 500)
+    assert main(["health"]) == 1
+    error = one_line(capsys.readouterr().err)
+    assert error == f"kaari: unhealthy: cannot use the database {db}: file is not a database"
+    monkeypatch.setenv("KAARI_MODE", "carrier-pigeon")
+    assert main(["health"]) == 1  # not 2: Docker reserves it
+    assert one_line(capsys.readouterr().err).startswith("kaari: unhealthy: KAARI_MODE")
