@@ -20,9 +20,11 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.packaging
 
 
-def run(*command: str | Path, **options: object) -> subprocess.CompletedProcess[str]:
+def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+        input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` and fail the test, with its output, unless it succeeds."""
     result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=120,
-                            check=False, **options)  # type: ignore[call-overload]
+                            check=False, cwd=cwd, env=env, input=input)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -99,3 +101,42 @@ def test_the_installed_kaari_uses_its_compiled_catalogs(installed: Path, tmp_pat
     assert catalogs.text("fi", Msg("console.hello")) in result.stdout
     log = (data / "kaari.sqlite3.log").read_text(encoding="utf-8")
     assert "i18n.uncompiled" not in log + result.stderr
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (KEYWORD, arguments), continuation lines joined, comments dropped."""
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = "\n".join(lines).replace("\\\n", " ")
+    found = []
+    for line in joined.splitlines():
+        if line.strip():
+            keyword, _, arguments = line.strip().partition(" ")
+            found.append((keyword.upper(), " ".join(arguments.split())))
+    return found
+
+
+def test_the_image_is_checked_pinned_and_runs_as_uid_10001() -> None:
+    """No Docker daemon here: the Dockerfile is read. (The same wheel with the same constraints is installed
+    in a clean virtualenv by the tests above and, with downloads, by hand; see CHANGELOG.)"""
+    steps = dockerfile()
+    keywords = [keyword for keyword, _ in steps]
+    (health,) = [arguments for keyword, arguments in steps if keyword == "HEALTHCHECK"]
+    assert health.endswith('CMD ["kaari", "health"]') and "--interval=" in health
+    users = [arguments for keyword, arguments in steps if keyword == "USER"]
+    assert users and users[-1] == "kaari" and keywords.index("USER") < keywords.index("CMD")
+    runs = [arguments for keyword, arguments in steps if keyword == "RUN"]
+    assert any("--uid 10001" in run and "useradd" in run for run in runs)
+    (install,) = [run for run in runs if "pip install" in run]
+    assert "-c constraints.txt" in install
+    assert any(keyword == "COPY" and "constraints.txt" in arguments for keyword, arguments in steps)
+    env = " ".join(arguments for keyword, arguments in steps if keyword == "ENV")
+    assert "KAARI_WEBHOOK_LISTEN=0.0.0.0" in env and "KAARI_DB_PATH=/data/" in env
+    (mplconfig,) = [part.split("=", 1)[1] for part in env.split() if part.startswith("MPLCONFIGDIR=")]
+    assert not mplconfig.startswith(("/tmp", "/data")), "the cache must outlive the start and not hide under the volume"
+    # The font cache is built at build time, by the user who draws, after the switch to that user.
+    warm = [index for index, (keyword, arguments) in enumerate(steps)
+            if keyword == "RUN" and "matplotlib" in arguments and "fontlist" in arguments]
+    assert warm and warm[0] > keywords.index("USER")
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert "constraints.txt" not in ignored and "**/*.mo" in ignored  # the image compiles its own catalogs

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.cli import main
 from bot.health import BEAT_EVERY, STALE_AFTER, TICKER, ticker_health
@@ -15,6 +19,8 @@ from bot.ticker import run_ticker
 from storage.memory import MemoryStore
 from storage.sqlite import SqliteStore
 from tests.bot.harness import Bot
+from tests.bot.httpfake import HttpFakeBotAPI
+from tests.bot.test_crash import REPO, SECRET, BotProcess
 from tests.conftest import Clock
 
 
@@ -125,3 +131,32 @@ def test_kaari_health_on_a_broken_database_or_bad_settings_is_1_and_one_line(
     monkeypatch.setenv("KAARI_MODE", "carrier-pigeon")
     assert main(["health"]) == 1  # not 2: Docker reserves it
     assert one_line(capsys.readouterr().err).startswith("kaari: unhealthy: KAARI_MODE")
+
+
+async def test_a_running_kaari_is_healthy(tmp_path: Path) -> None:
+    """The real `kaari run` (polling, on an HTTP fake Bot API) and `kaari health` as Docker runs it."""
+    fake = HttpFakeBotAPI()
+    await fake.start()
+    db = tmp_path / "kaari.sqlite3"
+    env = {**os.environ, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
+           "KAARI_DB_PATH": str(db), "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
+           "KAARI_MODE": "polling"}
+    bot = BotProcess(env, tmp_path / "bot.log")
+
+    def health() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(['health']))"]
+        return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=30, check=False)
+
+    try:
+        assert health().returncode == 1  # not started yet: no database
+        await bot.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while (result := await asyncio.to_thread(health)).returncode != 0:
+            assert loop.time() < deadline, (result.stderr, bot.tail())
+            await asyncio.sleep(0.2)
+        assert result.stdout.startswith("kaari: healthy: database open")
+        assert await bot.stop() == 0, bot.tail()
+    finally:
+        await bot.stop()
+        await fake.stop()
