@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.commands import HELP_TEXTS
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
@@ -143,10 +144,8 @@ def all_flows(
         (workers.NAME, N_("menu.workers")), (rota.NAME, N_("menu.rota")), (chat_stats.NAME, N_("menu.stats")),
         (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
-    # In the menu, a flow shows to those who may open it; the preparation only to clients (a worker opens a
-    # client's preparation from the client's card).
-    shown = {preparation.NAME: preparation.is_client}
-    main = menu.menu_flow([(name, label, shown.get(name, by_name[name].allowed)) for name, label in entries])
+    # In the menu, a flow shows to those it is offered to (as in /help): by default those who may open it.
+    main = menu.menu_flow([(name, label, by_name[name].offered or by_name[name].allowed) for name, label in entries])
     return {main.name: main, **by_name}
 
 
@@ -166,7 +165,7 @@ async def bootstrap(
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],
-                    crisis=crisis, same_contact=sealer.same)
+                    crisis=crisis, same_contact=sealer.same, command_help=HELP_TEXTS)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,

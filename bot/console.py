@@ -17,6 +17,11 @@ from flows import inputs, shifts
 from flows.messages import N_, Msg, load_msg
 
 CHANNEL = "console"
+# The terminal has numbered options, not buttons: its own words where a message speaks of pressing one.
+WORDS = {
+    N_("error.use_buttons"): N_("console.use_numbers"), N_("error.empty"): N_("console.empty"),
+    N_("flow.paused"): N_("console.paused"), N_("error.unsupported"): N_("console.unsupported"),
+}
 
 
 def parse_line(line: str, buttons: list[Button], chat: bool = False) -> inputs.Input | None:
@@ -62,7 +67,7 @@ class Console:
     async def handle(self, given: inputs.Input, hint: str | None = None) -> None:
         reply = await self.services.engine.handle(self.key, given, hint, channel=CHANNEL)
         self.language = reply.language
-        for out in await render(reply, self.services.catalogs, self.services.drawer):
+        for out in await render(reply, self.services.catalogs, self.services.drawer, variants=WORDS):
             self.show(out)
         await self.inbox()
 
@@ -126,9 +131,9 @@ class Console:
         self.stdout.flush()
 
     async def run(self, stdin: TextIO, language: str | None = None) -> None:
-        """Talk until end of input or /quit."""
+        """Talk until end of input or /quit; ``language`` is one already chosen (`--lang`), not asked again."""
         self.say(Msg(N_("console.hello")))
-        await self.handle(inputs.Start(), language)
+        await self.handle(inputs.Start(language=language), language)
         loop = asyncio.get_running_loop()
         while True:
             print("> ", end="", file=self.stdout, flush=True)

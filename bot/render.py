@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -84,11 +85,16 @@ def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CircleP
 
 async def render(
     reply: Reply, catalogs: Catalogs, drawer: Drawer, link: LinkFormat = console_link,
+    variants: Mapping[str, str] | None = None,
 ) -> list[Outgoing]:
-    """Messages for one reply; notices are joined to the question after them, to send fewer messages."""
+    """Messages for one reply; notices are joined to the question after them, to send fewer messages.
+    ``variants`` are a channel's own words for a message (the terminal has numbers where Telegram has buttons)."""
     language = reply.language
+    own = variants or {}
 
     def text(message: Msg | LocalText) -> str:
+        if isinstance(message, Msg) and message.key in own:
+            message = Msg(own[message.key], message.params)
         return catalogs.text(language, message, link)
 
     out: list[Outgoing] = []

@@ -293,6 +293,8 @@ def clients_flow(
         controls=False,  # browsing, with its own "Back" and "Close"
         reload=True, resumable=True,  # back to the card after the meeting preparation
         refresh=refresh,
+        # Only a message being written is in hand; a card looked at is opened afresh, never come back to stale.
+        in_progress=lambda conv: conv.state in ("message", "confirm_end"),
     )
 
 

@@ -19,7 +19,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from flows import inputs
 from flows.crisis import Crisis
-from flows.messages import LANGUAGES, N_, Msg
+from flows.messages import LANGUAGES, N_, Lines, Msg
 from flows.results import (
     BACK,
     CANCEL,
@@ -51,6 +51,8 @@ _RETURN = "_return"
 _HELD = "_crisis_held"
 # How often a person tapping through a flow has their "last seen" written again.
 _SEEN_EVERY = timedelta(minutes=1)
+# A first-timer was asked their language and has not chosen yet: anything else asks again.
+_LANGUAGE_ASKED = "_language_asked"
 RIGHTS = frozenset({"forget", "mydata", "consent"})
 # The outbox kind of a reply to a person's own input (see `Engine.handle`).
 REPLY = "reply"
@@ -122,8 +124,12 @@ class Engine:
         *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
         deep_link: str | None = None, gates: Sequence[Gate] = (), crisis: Crisis | None = None,
         same_contact: Callable[[str, str], bool] = lambda stored, fresh: True,
+        command_help: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        # What /help lists, in this order: a command and the catalog id that says what it does. A command that
+        # opens a flow is listed to those the flow is offered to; the engine's own commands to everyone.
+        self.command_help = dict(command_help or {})
         # Whether a stored sealed address still reaches the chat an input came from (the channel knows the keys).
         self.same_contact = same_contact
         self.flows = dict(flows)
@@ -364,30 +370,29 @@ class Engine:
         self, conv: Conversation, given: inputs.Input, user: UserRow, is_new: bool, reply: Reply,
     ) -> None:
         spec = self.flows[conv.flow]
+        asked = conv.data.pop(_LANGUAGE_ASKED, None) is not None
         match given:
             case inputs.Start(payload=payload) if payload and self.deep_link:
                 conv.data.pop(_PENDING, None)
                 if is_new:
                     reply.results.append(Say(Msg(N_("welcome.first"))))
                 await self._enter(conv, self.deep_link, reply, {"payload": payload})
-            case inputs.Start():
-                conv.data.pop(_PENDING, None)
-                if is_new:
-                    # First contact: greet in the Telegram language, then let the person pick.
-                    reply.results.append(Say(Msg(N_("welcome.first"))))
-                    reply.results.append(language_question(conv.step))
-                elif conv.flow == self.menu:
-                    self._show(conv, reply, Msg(N_("welcome.back")))
-                else:
-                    self._show(conv, reply, Msg(N_("flow.resume")))
+            case inputs.Start(language=chosen):
+                await self._start_again(conv, user, is_new, chosen, reply)
+            case inputs.Text() | inputs.Unsupported() | inputs.Media() if asked:
+                # The first question is the language: until it is answered, anything else asks it again.
+                conv.data[_LANGUAGE_ASKED] = True
+                typed = isinstance(given, inputs.Text)
+                reply.results.append(Say(Msg(N_("error.use_buttons") if typed else N_("error.unsupported"))))
+                reply.results.append(language_question(conv.step))
             case inputs.Command(name="help"):
-                self._show(conv, reply, Msg(spec.help_key))
+                self._show(conv, reply, Msg(spec.help_key), *self._commands_for(conv))
             case inputs.Command(name="language"):
                 reply.results.append(language_question(conv.step))
             case inputs.Command(name="cancel"):
                 await self._control(conv, CANCEL, reply)
             case inputs.Command(name=name) if name in self.commands:
-                await self._enter(conv, self.commands[name], reply)
+                await self._enter(conv, self.commands[name], reply, typed=True)
             case inputs.Command():
                 self._show(conv, reply, Msg(N_("error.unknown_command")))
             case inputs.Media(kind=kind, ref=ref, caption=caption) if self.view(conv).media:
@@ -414,6 +419,51 @@ class Engine:
                 await self._answer(conv, "choose", reply, value=value)
             case inputs.Text(text=text, reply_to=reply_to):
                 await self._text(conv, text.strip(), reply, reply_to)
+
+    async def _start_again(
+        self, conv: Conversation, user: UserRow, is_new: bool, chosen: str | None, reply: Reply,
+    ) -> None:
+        """``/start``: a first-timer is greeted and picks a language (unless it was chosen already, as in
+        `kaari chat --lang en`); anyone else continues what they have in hand, or is back in the menu."""
+        conv.data.pop(_PENDING, None)
+        if chosen in LANGUAGES:
+            user.language = conv.language = chosen
+        if is_new:
+            reply.results.append(Say(Msg(N_("welcome.first"))))
+            if chosen in LANGUAGES:
+                self._show(conv, reply)
+            else:
+                conv.data[_LANGUAGE_ASKED] = True
+                reply.results.append(language_question(conv.step))
+        elif conv.flow == self.menu:
+            self._show(conv, reply, Msg(N_("welcome.back")))
+        elif self._in_progress(conv):
+            self._show(conv, reply, Msg(N_("flow.resume")))
+        else:
+            # Nothing in hand (a client card looked at yesterday): a fresh start, not an old screen.
+            reply.results.append(Say(Msg(N_("welcome.back"))))
+            await self._switch(conv, self.menu, reply)
+
+    def _in_progress(self, conv: Conversation) -> bool:
+        """Whether the person has something in hand in ``conv``'s flow (see `FlowSpec.in_progress`)."""
+        spec = self.flows[conv.flow]
+        if conv.flow == self.menu:
+            return False
+        if spec.in_progress is not None:
+            return spec.in_progress(conv)
+        if spec.controls:  # past the first question: answered something, or a question after something stored
+            return bool(conv.data.get(_HISTORY)) or conv.state != spec.initial
+        return spec.resumable
+
+    def _commands_for(self, conv: Conversation) -> tuple[Msg, ...]:
+        """The commands this person can use, one a line: the same role checks as opening the flows."""
+        lines: list[Msg] = []
+        for name, about in self.command_help.items():
+            flow = self.flows.get(self.commands.get(name, ""))
+            may = None if flow is None else (flow.offered or flow.allowed)
+            if may is None or may(conv.who):
+                lines.append(Msg(N_("help.command"), {"command": f"/{name}", "what": Msg(about)}))
+        return (Msg(N_("help.commands"), {"commands": Lines(tuple(lines))}),) if lines else ()
 
     async def _text(self, conv: Conversation, text: str, reply: Reply, reply_to: int | None = None) -> None:
         ask = self.view(conv)
@@ -495,9 +545,10 @@ class Engine:
             self._show(conv, reply)
 
     async def _enter(
-        self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None,
+        self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None, typed: bool = False,
     ) -> None:
-        """Open ``flow`` if this person may; a flow in hand (not the menu) waits and resumes afterwards."""
+        """Open ``flow`` if this person may; a flow in hand (not the menu) waits and resumes afterwards. A
+        ``typed`` command leaves behind only what is in progress: a card looked at goes, not to come back stale."""
         spec = self.flows[flow]
         if spec.allowed is not None and not spec.allowed(conv.who):
             log.info("engine.denied user=%s flow=%s", conv.key[:12], flow)
@@ -511,8 +562,9 @@ class Engine:
         # A flow waits at most once in the chain: going round (meeting -> card -> meeting ...) takes its old
         # copy out instead of stacking copies of copies, and nothing else in the chain is lost.
         behind = _without(conv.data.get(_RETURN), flow)
-        if conv.flow not in (self.menu, flow) and (
-                self.flows[conv.flow].controls or self.flows[conv.flow].resumable):
+        here_spec = self.flows[conv.flow]
+        waits = self._in_progress(conv) if typed else here_spec.controls or here_spec.resumable
+        if conv.flow not in (self.menu, flow) and waits:
             here = {k: v for k, v in conv.data.items() if k not in (_PENDING, _RETURN)}
             if behind:
                 here[_RETURN] = behind
@@ -535,7 +587,8 @@ class Engine:
             if (spec.allowed is None or spec.allowed(conv.who)) and (
                     spec.still_valid is None or spec.still_valid(conv)):
                 conv.step += 1
-                reply.results.append(Say(Msg(N_("flow.resume"))))
+                if self._in_progress(conv):  # answers waiting: say so; a card to go back to just shows
+                    reply.results.append(Say(Msg(N_("flow.resume"))))
                 if not await self._refresh(conv, reply):  # the chat may have moved on meanwhile
                     self._show(conv, reply)
                 return

@@ -12,6 +12,8 @@ class Start:
     """The person opened the bot or asked to start (``/start``), perhaps through a deep link."""
 
     payload: str | None = None
+    # A language the person has already chosen (`kaari chat --lang en`): used, and not asked again.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

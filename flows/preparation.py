@@ -405,5 +405,6 @@ def preparation_flow() -> FlowSpec:
                "topics": view_topics, "topic": view_topic, "stuck": view_stuck},
         help_key=N_("prep.help"), final=frozenset({DONE}), on_start=on_start, refresh=refresh,
         allowed=may_prepare, reload=True, resumable=True, migrate=migrate,
+        offered=is_client,  # a worker opens a client's preparation from the client's card, not by typing
         controls=False,  # its own Back and Done: every answer is stored at once, so there is nothing to undo
     )

@@ -187,6 +187,7 @@ def promises_flow() -> FlowSpec:
         views={"list": view_list, "note": view_note, "promise": view_promise, "due": view_due},
         help_key=N_("promises.help"), final=frozenset({"left"}),
         on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
+        in_progress=lambda conv: conv.state != "list",  # a promise or a note being written; the list reloads
     )
 
 

@@ -45,7 +45,13 @@ async def throw_bad_input(user: TgUser, catalogs: Catalogs, language: str, previ
         await assert_answered_and_intact(user, calls, t("error.too_long", max=1000, length=5000), question)
         question = user.last_question()
     calls = await user.send("/start")
-    await assert_answered_and_intact(user, calls, t("flow.resume"), question)
+    if previous is None:
+        # Nothing answered yet: /start has nothing to continue and starts again, from the menu.
+        assert t("flow.resume") not in joined(calls) and t("welcome.back") in joined(calls)
+        assert prompt_of(user.last_question()) == t("menu.prompt")
+        await user.tap(t("menu.esy"))
+    else:
+        await assert_answered_and_intact(user, calls, t("flow.resume"), question)
     question = user.last_question()
     calls = await user.send("/whatisthis")
     await assert_answered_and_intact(user, calls, t("error.unknown_command"), question)
@@ -84,3 +90,23 @@ async def test_bad_input_at_every_step(
             await user.tap(catalogs.text(language, Msg("esy.skip_wish")))
     assert any(c.method == "sendPhoto" for c in bot.api.calls), "the assessment still completes"
     assert "🙂🙂" in joined(bot.api.calls[-3:])
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_a_bad_answer_to_the_first_language_question_asks_it_again(
+    bot: Bot, language: str, catalogs: Catalogs,
+) -> None:
+    """The first question is the language: text, a number or a sticker asks it again, never skips to the menu."""
+    user = bot.user(language=language)
+    await user.send("/start")
+    asked = user.last_question()
+    for bad in ("xyz", "99"):
+        calls = await user.send(bad)
+        await assert_answered_and_intact(user, calls, catalogs.text(language, Msg("error.use_buttons")), asked)
+    calls = await user.send_sticker()
+    await assert_answered_and_intact(user, calls, catalogs.text(language, Msg("error.unsupported")), asked)
+    await user.tap("Svenska")
+    assert prompt_of(user.last_question()) == catalogs.text("sv", Msg("menu.prompt"))
+    calls = await user.send("xyz")
+    assert catalogs.text("sv", Msg("error.use_buttons")) in joined(calls)
+    assert prompt_of(user.last_question()) == catalogs.text("sv", Msg("menu.prompt")), "answered: not asked again"

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.bootstrap import Services, bootstrap
 from bot.console import Console, parse_line
 from bot.drawing import ProcessDrawer
@@ -21,9 +23,10 @@ from tests.bot.harness import bot_settings, catalog_pattern, said
 from tests.conftest import TWO_SERVICES, Clock
 
 
-def script(instrument: Instrument, language_number: str = "3") -> str:
-    """Keystrokes for a whole assessment: language, menu, begin, ratings and a wish per area."""
-    lines = [language_number, "1", "1"]
+def script(instrument: Instrument, language_number: str | None = None) -> str:
+    """Keystrokes for a whole assessment: the language (unless chosen with --lang), menu, begin, ratings and a
+    wish per area."""
+    lines = [*([language_number] if language_number else []), "1", "1"]
     for index, area in enumerate(instrument.areas):
         lines += [str(1 + index % 5)] * len(area.statements)
         lines.append("more sleep please" if index == 0 else "1")
@@ -52,7 +55,7 @@ async def test_console_completes_an_assessment(
     finally:
         await services.store.close()
     text = out.getvalue()
-    assert "1) Suomi" in text and "3) English" in text
+    assert "1) Suomi" not in text, "the language was chosen with --lang: not asked"
     summary = catalog_pattern(catalogs, "esy.summary", "en").search(text)
     assert summary and "more sleep please" in summary.group(1)
     assert saved_pictures(tmp_path) == 1
@@ -111,7 +114,7 @@ def test_kaari_chat_command_runs_offline(tmp_path: Path, instrument: Instrument,
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")} | {"XDG_DATA_HOME": str(xdg)}
     kaari = Path(sys.executable).with_name("kaari")
     result = subprocess.run(
-        [str(kaari), "chat", "--lang", "fi"], input=script(instrument, "1"), capture_output=True, text=True,
+        [str(kaari), "chat", "--lang", "fi"], input=script(instrument), capture_output=True, text=True,
         cwd=work, env=env, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -229,7 +232,7 @@ def test_kaari_chat_prints_no_log_line_into_the_conversation(tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
     kaari = Path(sys.executable).with_name("kaari")
     result = subprocess.run(
-        [str(kaari), "chat", "--lang", "en", "--data", str(tmp_path / "data")], input="3\nI want to kill myself\n",
+        [str(kaari), "chat", "--lang", "en", "--data", str(tmp_path / "data")], input="I want to kill myself\n",
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -237,3 +240,38 @@ def test_kaari_chat_prints_no_log_line_into_the_conversation(tmp_path: Path) -> 
     for stream in (result.stdout, result.stderr):
         assert "engine.crisis" not in stream and "WARNING" not in stream
     assert "engine.crisis" in (tmp_path / "data" / "kaari.sqlite3.log").read_text(encoding="utf-8")
+
+
+async def test_the_terminal_asks_for_numbers_and_asks_the_language_until_it_is_chosen(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """No buttons in a terminal: bad input asks for an option's number; the first question (the language) is
+    asked again after a bad answer instead of skipping to the menu."""
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    out = io.StringIO()
+    try:
+        await Console(services, out, tmp_path).run(io.StringIO("xyz\n99\n2\nxyz\n"))
+    finally:
+        await services.store.close()
+    text = out.getvalue()
+    assert text.count(catalogs.text("fi", Msg("language.choose"))) == 3
+    assert text.count(catalogs.text("fi", Msg("console.use_numbers"))) == 2
+    assert catalogs.text("sv", Msg("console.use_numbers")) in text, "after choosing Svenska"
+    assert text.rstrip().endswith(catalogs.text("sv", Msg("console.bye")))
+    for language in ("fi", "sv", "en"):
+        assert catalogs.text(language, Msg("error.use_buttons")) not in text
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_a_language_given_on_the_command_line_is_not_asked(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, language: str,
+) -> None:
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    out = io.StringIO()
+    try:
+        await Console(services, out, tmp_path).run(io.StringIO(""), language)
+    finally:
+        await services.store.close()
+    text = out.getvalue()
+    assert catalogs.text(language, Msg("menu.prompt")) in text
+    assert all(catalogs.text(other, Msg("language.choose")) not in text for other in ("fi", "sv", "en"))

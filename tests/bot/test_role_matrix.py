@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import COMMAND_FLOWS, all_flows
-from bot.commands import COMMAND_TEXTS
+from bot.commands import COMMAND_TEXTS, HELP_TEXTS
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -193,3 +193,16 @@ async def test_the_preparation_needs_consent_c(running: World, catalogs: Catalog
         client = await work.clients.by_user(running.keys[role])
         assert client is not None and client.id is not None
         assert await work.preparations.get(client.id) is None  # opening stores nothing yet
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_help_lists_the_commands_this_role_can_use(running: World, catalogs: Catalogs, role: str) -> None:
+    """/help lists a command exactly when the role may use it: the same checks as opening its flow."""
+    assert set(HELP_TEXTS) == set(COMMAND_FLOWS) | ENGINE_COMMANDS, "every command is explained in /help"
+    user = running.bot.user(TG[role], "en", role.title())
+    text = joined(await user.send("/help"))
+    for command, about in HELP_TEXTS.items():
+        flow = COMMAND_FLOWS.get(command)
+        usable = flow is None or (role in MAY_OPEN[flow] and (flow, role) not in IN_FLOW_REFUSED)
+        line = catalogs.text("en", Msg("help.command", {"command": f"/{command}", "what": Msg(about)}))
+        assert (line in text) is usable, f"{role}: /{command} {'missing from' if usable else 'offered in'} /help"
