@@ -39,8 +39,8 @@ def parse_line(line: str, buttons: list[Button], chat: bool = False) -> inputs.I
         if name in ("quit", "exit"):
             return None
         if name == "start":
-            parts = text.split()
-            return inputs.Start(parts[1] if len(parts) > 1 else None)
+            payload = text.split(maxsplit=1)[1:]  # the whole rest: a code typed in parts is one code
+            return inputs.Start(payload[0] if payload else None)
         return inputs.Command(name, known=name in COMMAND_TEXTS)
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         button = buttons[int(text) - 1]

@@ -239,7 +239,9 @@ class TelegramChannel:
 
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        payload = context.args[0][:64] if context.args else None  # a deep link's invitation code
+        # A deep link's invitation code, or one typed after /start: "m717 98bv 4wn0" is one code in three parts,
+        # read like the code typed at "I have a code" (flows.codes.normalise).
+        payload = " ".join(context.args)[:64] if context.args else None
         await self.deliver(update, context, inputs.Start(payload))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

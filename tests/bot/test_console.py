@@ -40,6 +40,7 @@ def test_parse_line() -> None:
     assert parse_line("/help", buttons) == inputs.Command("help")
     assert parse_line("/nope", buttons) == inputs.Command("nope", known=False)
     assert parse_line("/start", buttons) == inputs.Start()
+    assert parse_line("/start m717 98bv 4wn0\n", buttons) == inputs.Start("m717 98bv 4wn0")
     assert parse_line("/quit", buttons) is None
     assert parse_line("hello\n", buttons) == inputs.Text("hello")
 

@@ -169,6 +169,20 @@ async def test_typing_the_code_works_like_the_link(
     assert "Aino Virtanen" in joined(calls)
 
 
+async def test_start_with_a_code_takes_the_same_forms_as_typing_it(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """`/start m717 98bv 4wn0`: spaces, lower case and look-alike letters, as at "I have a code"."""
+    _, payload = await invite_client(bot, catalogs)
+    parts = [payload[i:i + 4] for i in range(0, len(payload), 4)]
+    typed = " ".join(parts).lower().replace("0", "o").replace("1", "l")  # as read from paper
+    client = bot.user(CLIENT, "en")
+    calls = await client.send(f"/start {typed}")
+    assert "Aino Virtanen" in joined(calls) and t(catalogs, "en", "invite.invalid") not in joined(calls)
+    async with bot.services.store.transaction() as work:
+        assert "invitation.wrong_code" not in [row.action for row in await work.audit.recent(50)]
+
+
 async def test_staff_tools_are_not_offered_to_others(
     bot: Bot, clock: Clock, catalogs: Catalogs,
 ) -> None:
