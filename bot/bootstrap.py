@@ -34,7 +34,7 @@ from flows import (
     staff,
     workers,
 )
-from flows.consent_texts import ConsentItem, load_consent_texts
+from flows.consent_texts import ConsentItem, load_consent_texts, title_of
 from flows.crisis import Crisis, load_crisis
 from flows.engine import Engine
 from flows.instrument import Instrument, load_instrument
@@ -110,6 +110,7 @@ def all_flows(
     crisis = crisis or load_crisis(settings.crisis)
     reminders_before, quiet_hours = parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)
     invitations_last = timedelta(days=settings.invitation_days)
+    storage = title_of(consent_items, "storage")  # named where something is missing for want of it
     flows = [
         esy.esy_flow(instrument),
         invitation.invitation_flow(secret, consent_items, settings.client_retention_days, reminders_before,
@@ -129,9 +130,9 @@ def all_flows(
         desk.desk_flow(setup, load_quick_replies(settings.quick_replies)),
         rota.rota_flow(setup),
         chat_stats.stats_flow(setup),
-        preparation.preparation_flow(),
-        meeting.meeting_flow(reminders_before, quiet_hours, secret),
-        promises.promises_flow(),
+        preparation.preparation_flow(storage),
+        meeting.meeting_flow(reminders_before, quiet_hours, secret, storage),
+        promises.promises_flow(storage),
         feedback.feedback_flow(),
     ]
     by_name = {flow.name: flow for flow in flows}

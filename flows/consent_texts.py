@@ -53,6 +53,11 @@ class _Reader(DataReader):
         return tuple(found)
 
 
+def title_of(items: tuple[ConsentItem, ...], item_id: str) -> LocalText:
+    """The title people know a consent item by ("Tallentaminen"), for screens that say which one is missing."""
+    return next(item.title for item in items if item.id == item_id)
+
+
 def load_consent_texts(path: Path | None = None) -> tuple[ConsentItem, ...]:
     """The consent items from an organisation's file, or Kaari's default."""
     if path is None:

@@ -13,8 +13,8 @@ from typing import Any
 from flows.codes import code_hash, link_payload, new_code
 from flows.dates import example_moment, read_moment
 from flows.guards import chose, near_enough, value
-from flows.messages import N_, DeepLink, Example, Lines, Msg, When, dump_msg
-from flows.preparation import responsible_client, storage_allowed
+from flows.messages import N_, DeepLink, Example, Lines, LocalText, Msg, When, dump_msg
+from flows.preparation import needs_storage, responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
 from flows.promises import due_example, valid_due
 from flows.reminders import ROLL_OVER, QuietHours, as_day, checkin_time, due_from, meeting_reminders, parse_day
@@ -74,7 +74,7 @@ def _next_example(conv: Conversation) -> Example:
     return Example(example_moment(max(held, conv.now), 28))
 
 
-def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) -> FlowSpec:
+def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, storage: LocalText) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
         client_id = await responsible_client(conv, conv.data.get("client_id"))
         if client_id is None:
@@ -83,7 +83,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
             return
         if not await storage_allowed(conv, client_id):
             # Meeting notes and promises are stored things: consent (c).
-            conv.emit(Say(Msg(N_("prep.needs_storage_worker"))))
+            conv.emit(Say(needs_storage(conv, storage)))
             conv.state = "left"
             return
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.view",
@@ -122,9 +122,10 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str) 
         if "client_id" not in conv.data or conv.state == "left":
             return
         client_id = conv.data["client_id"]
-        if await responsible_client(conv, client_id) is None or not await storage_allowed(conv, client_id):
+        gone = await responsible_client(conv, client_id) is None
+        if gone or not await storage_allowed(conv, client_id):
             conv.data.clear()
-            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.emit(Say(Msg(N_("error.not_available")) if gone else needs_storage(conv, storage)))
             conv.state = "left"
             return
         await load(conv)

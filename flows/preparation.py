@@ -12,7 +12,7 @@ from typing import Any
 
 from flows.consent import latest_answers
 from flows.guards import chose, value
-from flows.messages import N_, Lines, Msg
+from flows.messages import N_, Lines, LocalText, Msg
 from flows.notify import notify_staff, workers_of
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
@@ -46,6 +46,12 @@ def may_prepare(who: Who) -> bool:
 
 def is_client(who: Who) -> bool:
     return who.is_client
+
+
+def needs_storage(conv: Conversation, storage: LocalText) -> Msg:
+    """Why there is nothing stored: consent (c), by the title the client knows it by, and how to give it."""
+    key = N_("prep.needs_storage") if conv.who.is_client else N_("prep.needs_storage_worker")
+    return Msg(key, {"title": storage})
 
 
 async def storage_allowed(conv: Conversation, client_id: int) -> bool:
@@ -95,7 +101,8 @@ def migrate(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[s
     return state, {**data, "draft": with_ids(data["draft"])} if "draft" in data else data
 
 
-def preparation_flow() -> FlowSpec:
+def preparation_flow(storage: LocalText) -> FlowSpec:
+    """``storage`` is the title of consent (c), named to whoever finds the preparation missing for want of it."""
     async def on_start(conv: Conversation) -> None:
         client_id = await _client_of(conv)
         if client_id is None:
@@ -104,8 +111,7 @@ def preparation_flow() -> FlowSpec:
             return
         if not await storage_allowed(conv, client_id):
             # The draft is stored, so it needs consent (c); the person is told how to give it.
-            key = N_("prep.needs_storage") if conv.who.is_client else N_("prep.needs_storage_worker")
-            conv.emit(Say(Msg(key)))
+            conv.emit(Say(needs_storage(conv, storage)))
             conv.state = DONE
             return
         conv.data["client_id"] = client_id
@@ -129,10 +135,14 @@ def preparation_flow() -> FlowSpec:
         ended, the client left or storing was withdrawn meanwhile, the preparation ends here."""
         if "client_id" not in conv.data or conv.state == DONE:
             return
-        if await _client_of(conv) != conv.data["client_id"] or not await storage_allowed(
-                conv, conv.data["client_id"]):
+        if await _client_of(conv) != conv.data["client_id"]:
             conv.data.clear()
             conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = DONE
+            return
+        if not await storage_allowed(conv, conv.data["client_id"]):
+            conv.data.clear()  # withdrawn meanwhile: the draft is gone, and they are told why
+            conv.emit(Say(needs_storage(conv, storage)))
             conv.state = DONE
             return
         await load(conv)

@@ -9,8 +9,9 @@ from typing import Any
 
 from flows.dates import example_day
 from flows.guards import chose, near_enough, value
-from flows.messages import N_, Example, Lines, Msg, When, dump_msg
+from flows.messages import N_, Example, Lines, LocalText, Msg, When, dump_msg
 from flows.notify import notify_staff
+from flows.preparation import storage_allowed
 from flows.reminders import as_day, due_from
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
@@ -29,10 +30,15 @@ def may_see(who: Who) -> bool:
     return who.is_client or who.participant
 
 
-def promises_flow() -> FlowSpec:
+def promises_flow(storage: LocalText) -> FlowSpec:
+    """``storage`` is the title of consent (c): without it nothing is kept, and the client is told so."""
+
     async def load(conv: Conversation) -> None:
         client = conv.who.client
+        conv.data["unstored"] = False
         if conv.who.is_client and client is not None and client.id is not None:
+            # Without consent (c) promises are not kept (withdrawing it deleted them): say so, not "none yet".
+            conv.data["unstored"] = not await storage_allowed(conv, client.id)
             meetings = await conv.work.meetings.for_client(client.id)
         else:  # a participant sees only the meetings they were invited to
             found = [await conv.work.meetings.get(p.meeting_id) for p in await conv.work.meetings.participations(
@@ -113,24 +119,19 @@ def promises_flow() -> FlowSpec:
 
     def view_list(conv: Conversation) -> Ask:
         items = conv.data.get("items", [])
-        lines = tuple(Msg(N_("promises.line"), {"mark": STATUS_MARK.get(status, "▫️"), "who": who, "promise": text,
-                                                "due": as_day(date.fromisoformat(due))})
-                      for _, who, text, due, status, _ in items)
+        # Numbered: the message holds each promise in full, the buttons only the number (never a cut word).
+        lines = tuple(Msg(N_("promises.line"), {"number": number, "mark": STATUS_MARK.get(status, "▫️"), "who": who,
+                                                "promise": text, "due": as_day(date.fromisoformat(due))})
+                      for number, (_, who, text, due, status, _) in enumerate(items, start=1))
         nxt = conv.data.get("next")
         next_text = Msg(N_("promises.next"), {"when": When(datetime.fromisoformat(nxt))}) if nxt else ""
-        options = []
-        for promise_id, _, text, _, status, mine in items:
-            if not mine:
-                continue
-            if status != "done":
-                options.append(Option(f"done:{promise_id}", Msg(N_("promises.mark_done"), {"promise": text[:30]})))
-            if status == "open":
-                options.append(Option(f"help:{promise_id}", Msg(N_("promises.mark_help"), {"promise": text[:30]})))
-            if status != "open":
-                options.append(Option(f"open:{promise_id}", Msg(N_("promises.mark_open"), {"promise": text[:30]})))
+        options = [option for number, item in enumerate(items, start=1) if item[5]
+                   for option in _marks(number, item[0], item[4])]
         if conv.data.get("recording"):
             options.insert(0, Option(ADD, Msg(N_("promises.add"))))
         options.append(Option(BACK, Msg(N_("promises.back"))))
+        if not items and conv.data.get("unstored"):
+            return Ask(Msg(N_("promises.no_storage"), {"title": storage, "next": next_text}), tuple(options))
         if not items:
             return Ask(Msg(N_("promises.none"), {"next": next_text}), tuple(options))
         return Ask(Msg(N_("promises.list"), {"promises": Lines(lines), "next": next_text}), tuple(options))
@@ -189,6 +190,19 @@ def promises_flow() -> FlowSpec:
         on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
         in_progress=lambda conv: conv.state != "list",  # a promise or a note being written; the list reloads
     )
+
+
+def _marks(number: int, promise_id: int, status: str) -> list[Option]:
+    """The buttons for one's own promise number ``number``: done or help while open; an undo that names what
+    it takes back once marked."""
+    if status == "open":
+        return [Option(f"done:{promise_id}", Msg(N_("promises.mark_done"), {"number": number})),
+                Option(f"help:{promise_id}", Msg(N_("promises.mark_help"), {"number": number}))]
+    undo = N_("promises.undo_done") if status == "done" else N_("promises.undo_help")
+    marks = [Option(f"open:{promise_id}", Msg(undo, {"number": number}))]
+    if status != "done":  # asked for help, and then did it after all
+        marks.insert(0, Option(f"done:{promise_id}", Msg(N_("promises.mark_done"), {"number": number})))
+    return marks
 
 
 def valid_due(event: Any) -> bool:

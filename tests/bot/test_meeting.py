@@ -13,6 +13,7 @@ import pytest
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from flows.consent_texts import load_consent_texts, title_of
 from flows.messages import Msg
 from flows.schedule import HELSINKI
 from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
@@ -132,20 +133,29 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     checkin = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
     checkin_text = catalog_pattern(catalogs, "meeting.checkin", "en").search(str(checkin[0].params["text"]))
     assert checkin_text and checkin_text.group(1) == "Call the housing office"
-    assert en(catalogs, "promises.mark_done", promise="Call the housing office") in client.labels()
+    assert en(catalogs, "promises.mark_done", number=2) in client.labels()
 
     # The young person marks their own promise done with a note, and asks for help with nothing else.
     calls = await client.send("/promises")
     listing = str(client.last_question().params["text"])
     assert "Kettu: Call the housing office" in listing and "Aino Virtanen: Book a time at Kela" in listing
-    own = [label for label in client.labels() if "housing" in label]
-    assert own and not [label for label in client.labels() if "Kela" in label], "only their own to mark"
-    await client.tap(en(catalogs, "promises.mark_done", promise="Call the housing office"))
+    # Numbered: the full text in the message, only the number on the buttons (no word cut in half).
+    assert "2. Kettu: Call the housing office" in listing and "1. Aino Virtanen: Book a time at Kela" in listing
+    marks = {en(catalogs, key, number=number) for key in ("promises.mark_done", "promises.mark_help")
+             for number in (1, 2)}
+    assert {label for label in client.labels() if label in marks} == {
+        en(catalogs, "promises.mark_done", number=2), en(catalogs, "promises.mark_help", number=2)}, "only their own"
+    assert not [label for label in client.labels() if "housing" in label or "Kela" in label]
+    await client.tap(en(catalogs, "promises.mark_done", number=2))
     calls = await client.send("They will call me back on Monday")
     assert en(catalogs, "promises.note_saved") in joined(calls)
-    assert "✅ Kettu: Call the housing office" in str(client.last_question().params["text"])
-    await client.tap(en(catalogs, "promises.mark_open", promise="Call the housing office"))
-    await client.tap(en(catalogs, "promises.mark_help", promise="Call the housing office"))
+    assert "✅ 2. Kettu: Call the housing office" in str(client.last_question().params["text"])
+    # The undo names what it takes back: "done" here, the request for help below.
+    assert en(catalogs, "promises.undo_help", number=2) not in client.labels()
+    await client.tap(en(catalogs, "promises.undo_done", number=2))
+    await client.tap(en(catalogs, "promises.mark_help", number=2))
+    assert en(catalogs, "promises.undo_help", number=2) in client.labels()
+    assert en(catalogs, "promises.undo_done", number=2) not in client.labels()
     await deliver(bot)
     help_notice = Msg("notify.promise_help", {"client": "Kettu", "promise": "Call the housing office"})
     assert catalogs.text("fi", help_notice) in await sent_texts(bot, WORKER)
@@ -265,9 +275,9 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     listing = str(sanna.last_question().params["text"])
     assert "Sanna: Lend Kettu my bike" in listing
     assert "school nurse" not in listing and "bus card" not in listing and "Call the housing" not in listing
-    assert [label for label in sanna.labels() if "bike" in label] and not [
-        label for label in sanna.labels() if "nurse" in label]
-    await sanna.tap(catalogs.text("sv", Msg("promises.mark_help", {"promise": "Lend Kettu my bike"})))
+    assert catalogs.text("sv", Msg("promises.mark_help", {"number": 1})) in sanna.labels()
+    assert catalogs.text("sv", Msg("promises.mark_help", {"number": 2})) not in sanna.labels(), "only her own"
+    await sanna.tap(catalogs.text("sv", Msg("promises.mark_help", {"number": 1})))
     await deliver(bot)
     assert catalogs.text("fi", Msg("notify.promise_help", {"client": "Sanna", "promise": "Lend Kettu my bike"})) in (
         await sent_texts(bot, WORKER))
@@ -527,7 +537,7 @@ async def test_the_whole_cycle_with_three_participants_and_a_restart(
 
         clock.now = clock.now.replace(month=12, day=3, hour=15, minute=1)  # check-in for the client's promise
         await deliver(bot)
-        await client.tap(en(catalogs, "promises.mark_done", promise="Call the housing office"))
+        await client.tap(en(catalogs, "promises.mark_done", number=3))  # by due date: Sanna's, Mr Koski's, hers
         await client.tap(en(catalogs, "promises.skip"))
 
         clock.now = clock.now.replace(day=11, hour=11, minute=0)  # the follow-up, starting from the promises
@@ -603,3 +613,28 @@ def test_quiet_hours_that_never_end_are_refused() -> None:
     with pytest.raises(SettingsError):
         load_settings({"KAARI_QUIET_HOURS": "late"})
     assert load_settings({"KAARI_QUIET_HOURS": "22-07"}).quiet_hours == "22-07"
+
+
+async def test_after_storage_is_withdrawn_the_screens_say_why_nothing_is_there(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """Not "no promises yet" nor "not available": consent (c) is missing, named by its title, and how to give it."""
+    storage = title_of(load_consent_texts(), "storage")
+    client = await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)  # the worker has the meeting screens open meanwhile
+    await client.send("/consent")
+    await client.tap(catalogs.text("en", Msg("consent.withdraw_item", {"title": "Saving things"})))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    calls = await client.send("/promises")
+    said_to_client = joined(calls)
+    assert catalogs.text("en", Msg("promises.no_storage", {"title": storage, "next": ""})).strip() in said_to_client
+    assert en(catalogs, "promises.none", next="").strip() not in said_to_client
+
+    why = catalogs.text("fi", Msg("prep.needs_storage_worker", {"title": storage}))
+    calls = await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    assert why in joined(calls) and t(catalogs, "fi", "error.not_available") not in joined(calls)
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    for button in ("clients.meeting", "clients.prepare"):
+        calls = await worker.tap(t(catalogs, "fi", button))
+        assert why in joined(calls), button

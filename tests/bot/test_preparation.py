@@ -8,6 +8,7 @@ import json
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from flows.consent_texts import load_consent_texts, title_of
 from flows.messages import Msg
 from tests.bot.harness import Bot, TgUser, joined
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
@@ -121,7 +122,7 @@ async def test_withdrawing_storage_deletes_the_draft_and_nothing_more_is_kept(
     async with bot.services.store.transaction() as work:
         assert await work.preparations.get(me.id) is None
     calls = await client.send("/prepare")
-    assert en(catalogs, "prep.needs_storage") in joined(calls)
+    assert en(catalogs, "prep.needs_storage", title=title_of(load_consent_texts(), "storage")) in joined(calls)
     async with bot.services.store.transaction() as work:
         assert await work.preparations.get(me.id) is None
 

@@ -18,6 +18,7 @@ from bot.commands import COMMAND_TEXTS, HELP_TEXTS
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from flows.consent_texts import load_consent_texts, title_of
 from flows.instrument import Instrument
 from flows.messages import Msg
 from storage.ports import ClientRow, ConsentRow, MeetingRow, PairRow, ParticipantRow, StaffRow, UserRow
@@ -188,7 +189,8 @@ async def test_the_preparation_needs_consent_c(running: World, catalogs: Catalog
     """Consent (c), storing: without it the preparation tells the client how to give it and stores nothing."""
     user = running.bot.user(TG[role], "en", role.title())
     calls = await user.send("/prepare")
-    assert (catalogs.text("en", Msg("prep.needs_storage")) in joined(calls)) is not stored, joined(calls)
+    why = Msg("prep.needs_storage", {"title": title_of(load_consent_texts(), "storage")})
+    assert (catalogs.text("en", why) in joined(calls)) is not stored, joined(calls)
     async with running.bot.services.store.transaction() as work:
         client = await work.clients.by_user(running.keys[role])
         assert client is not None and client.id is not None
