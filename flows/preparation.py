@@ -31,6 +31,10 @@ WORDS = ("works", "now", "better")  # strengths first
 ENVIRONMENTS = ("home", "school_work", "free_time", "services")
 STUCK = ("ask_later", "say_for_me", "pause")
 HUB, DONE, BACK, SKIP, ADD, KEEP, COURSE = "hub", "done", "back", "skip", "add", "keep", "course"
+UNDO = "undo"
+# What was removed last on the list in hand ({"kind": "people"|"topics", "at": position, "item": ...}): it can be
+# put back until the person leaves that list. Removal is by stable id, so the other side's changes never shift it.
+_UNDONE = "undone"
 WORD_ASK = {"works": N_("prep.ask_works"), "now": N_("prep.ask_now"), "better": N_("prep.ask_better")}
 WORD_TITLE = {"works": N_("prep.title_works"), "now": N_("prep.title_now"), "better": N_("prep.title_better")}
 ENV_TITLE = {"home": N_("prep.env_home"), "school_work": N_("prep.env_school_work"),
@@ -46,6 +50,16 @@ def may_prepare(who: Who) -> bool:
 
 def is_client(who: Who) -> bool:
     return who.is_client
+
+
+def _undo_option(conv: Conversation) -> tuple[Option, ...]:
+    """"Put it back", on the list something was just removed from."""
+    undone = conv.data.get(_UNDONE)
+    if undone is None or undone["kind"] != conv.state:
+        return ()
+    what = undone["item"]["name"] if undone["kind"] == "people" else None
+    label = Msg(N_("prep.undo_person"), {"name": what}) if what is not None else Msg(N_("prep.undo_topic"))
+    return (Option(UNDO, label),)
 
 
 def needs_storage(conv: Conversation, storage: LocalText) -> Msg:
@@ -214,7 +228,9 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
 
     async def remove_person(event: Any) -> None:
         conv: Conversation = event.model
-        removed = conv.data["draft"]["people"].pop(person_at(conv, value(event)[4:]) or 0)
+        at = person_at(conv, value(event)[4:]) or 0
+        removed = conv.data["draft"]["people"].pop(at)
+        conv.data[_UNDONE] = {"kind": "people", "at": at, "item": removed}
         await store(conv)
         conv.emit(Say(Msg(N_("prep.person_removed"), {"name": removed["name"]})))
 
@@ -249,9 +265,31 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
     async def remove_topic(event: Any) -> None:
         conv: Conversation = event.model
         at = topic_at(conv, value(event)[4:]) or 0
-        conv.data["draft"]["topics"].pop(at)
-        conv.data["draft"]["topic_ids"].pop(at)
+        topic = conv.data["draft"]["topics"].pop(at)
+        conv.data[_UNDONE] = {"kind": "topics", "at": at, "item": [conv.data["draft"]["topic_ids"].pop(at), topic]}
         await store(conv)
+        conv.emit(Say(Msg(N_("prep.topic_removed"), {"topic": topic})))
+
+    def can_undo(event: Any) -> bool:
+        undone = event.model.data.get(_UNDONE)
+        return undone is not None and undone["kind"] == event.model.state
+
+    async def undo_remove(event: Any) -> None:
+        """Put the last removed person or topic back where it was (unless the other side already did)."""
+        conv: Conversation = event.model
+        undone, draft = conv.data.pop(_UNDONE), conv.data["draft"]
+        at = min(undone["at"], len(draft[undone["kind"]]))
+        if undone["kind"] == "people" and person_at(conv, str(undone["item"]["id"])) is None:
+            draft["people"].insert(at, undone["item"])
+            conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"]["name"]})))
+        elif undone["kind"] == "topics" and topic_at(conv, str(undone["item"][0])) is None:
+            draft["topic_ids"].insert(at, undone["item"][0])
+            draft["topics"].insert(at, undone["item"][1])
+            conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"][1]})))
+        await store(conv)
+
+    def forget_undo(event: Any) -> None:
+        event.model.data.pop(_UNDONE, None)
 
     def chose_stuck(event: Any) -> bool:
         return value(event) in STUCK
@@ -315,7 +353,7 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
         options = (Option(ADD, Msg(N_("prep.add_person"))),
                    *(Option(f"del:{person['id']}", Msg(N_("prep.remove"), {"what": person["name"]}))
                      for person in people),
-                   Option(BACK, Msg(N_("prep.back"))))
+                   *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
         return Ask(Msg(N_("prep.people"), {"people": listed}), options)
 
     def view_person_name(conv: Conversation) -> Ask:
@@ -350,11 +388,13 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
 
     def view_topics(conv: Conversation) -> Ask:
         topics = conv.data["draft"]["topics"]
-        listed = Lines(tuple(f"• {topic}" for topic in topics)) if topics else Msg(N_("prep.no_topics"))
+        # Numbered: the message holds each topic in full, its button only the number (never a word cut in half).
+        listed = Lines(tuple(f"{number}. {topic}" for number, topic in enumerate(topics, start=1))) if topics \
+            else Msg(N_("prep.no_topics"))
         options = (Option(ADD, Msg(N_("prep.add_topic"))),
-                   *(Option(f"del:{id_}", Msg(N_("prep.remove"), {"what": topic[:30]}))
-                     for id_, topic in zip(conv.data["draft"]["topic_ids"], topics, strict=True)),
-                   Option(BACK, Msg(N_("prep.back"))))
+                   *(Option(f"del:{id_}", Msg(N_("prep.remove_topic"), {"number": number}))
+                     for number, id_ in enumerate(conv.data["draft"]["topic_ids"], start=1)),
+                   *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
         return Ask(Msg(N_("prep.topics"), {"topics": listed}), options)
 
     def view_topic(conv: Conversation) -> Ask:
@@ -371,8 +411,9 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
     to_hub = dict(trigger="choose", dest=HUB, conditions=[chose(BACK)])
     return FlowSpec(
         name=NAME, version=VERSION,
-        states=[HUB, "word", "people", "person_name", "person_relation", "person_env", "person_contact", "invite",
-                "goal", "topics", "topic", "stuck", DONE],
+        states=[HUB, "word", {"name": "people", "on_exit": [forget_undo]}, "person_name", "person_relation",
+                "person_env", "person_contact", "invite", "goal", {"name": "topics", "on_exit": [forget_undo]},
+                "topic", "stuck", DONE],
         initial=HUB,
         transitions=[
             dict(trigger="choose", source=HUB, dest="word", conditions=[chose_word], after=[open_word]),
@@ -383,6 +424,8 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
             dict(trigger="choose", source="people", dest="person_name", conditions=[chose(ADD), room_for_people]),
             dict(trigger="choose", source="people", dest="people", conditions=[chose_remove_person],
                  after=[remove_person]),
+            *(dict(trigger="choose", source=kind, dest=kind, conditions=[chose(UNDO), can_undo], before=[undo_remove])
+              for kind in ("people", "topics")),
             dict(trigger="text", source="person_name", dest="person_relation", after=[person_name]),
             dict(trigger="text", source="person_relation", dest="person_env", after=[person_relation]),
             dict(trigger="choose", source="person_env", dest="person_contact", conditions=[chose_env],

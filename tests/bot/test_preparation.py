@@ -90,7 +90,7 @@ async def test_a_young_person_prepares_and_the_worker_continues_the_same_draft(
     # The young person sees the worker's topic.
     await client.send("/prepare")
     calls = await client.tap(en(catalogs, "prep.title_topics"))
-    assert "• The rent\n• Sleep" in str(client.last_question().params["text"])
+    assert "1. The rent\n2. Sleep" in str(client.last_question().params["text"])
 
     # It is theirs: in /mydata, and gone when they withdraw storage.
     calls = await client.send("/mydata")
@@ -168,10 +168,11 @@ async def test_a_tap_on_a_list_the_other_side_changed_never_hits_someone_else(
     await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
     await worker.tap(t(catalogs, "fi", "clients.prepare"))
     await worker.tap(t(catalogs, "fi", "prep.title_topics"))
-    await worker.tap(catalogs.text("fi", Msg("prep.remove", {"what": "The rent"})))
-    calls = await client.tap(en(catalogs, "prep.remove", what="Sleep"), question=topics)
+    await worker.tap(catalogs.text("fi", Msg("prep.remove_topic", {"number": 1})))  # The rent
+    calls = await client.tap(en(catalogs, "prep.remove_topic", number=2), question=topics)  # Sleep, as it showed
     listing = str(client.last_question().params["text"])
-    assert "• Money" in listing and "Sleep" not in listing, "Sleep went, not Money"
+    assert listing.endswith("\n\n1. Money"), "Sleep went, not Money"
+    assert en(catalogs, "prep.topic_removed", topic="Sleep") in listing
     await client.tap(en(catalogs, "prep.back"))
     await client.tap(en(catalogs, "prep.title_invite"))
     invite = client.last_question()
@@ -190,3 +191,41 @@ async def test_a_tap_on_a_list_the_other_side_changed_never_hits_someone_else(
         draft = await work.preparations.get(me.id if me and me.id else 0)
     assert draft is not None and draft.data["topics"] == ["Money"]
     assert [(p["name"], p["invite"]) for p in draft.data["people"]] == [("Mr Koski", True), ("Mummo", False)]
+
+
+async def test_a_removed_topic_or_person_can_be_put_back(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    """Topics are numbered in full, their buttons only carry the number; what was removed can be put back in
+    its place until the person leaves the list (a stale button: see the test above)."""
+    client = await linked_client(bot, catalogs)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_topics"))
+    for topic in ("My rent is late and the landlord keeps calling me", "Sleep", "Money"):
+        await client.tap(en(catalogs, "prep.add_topic"))
+        await client.send(topic)
+    listing = str(client.last_question().params["text"])
+    assert "1. My rent is late and the landlord keeps calling me" in listing and "3. Money" in listing
+    assert not [label for label in client.labels() if "landlord" in label], "no topic text cut into a button"
+    calls = await client.tap(en(catalogs, "prep.remove_topic", number=2))
+    assert en(catalogs, "prep.topic_removed", topic="Sleep") in joined(calls)
+    assert "2. Money" in str(client.last_question().params["text"])
+    calls = await client.tap(en(catalogs, "prep.undo_topic"))
+    assert en(catalogs, "prep.restored", what="Sleep") in joined(calls)
+    assert "2. Sleep\n3. Money" in str(client.last_question().params["text"]), "back in its place"
+    assert en(catalogs, "prep.undo_topic") not in client.labels()
+
+    await client.tap(en(catalogs, "prep.remove_topic", number=3))
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_topics"))
+    assert en(catalogs, "prep.undo_topic") not in client.labels(), "put back only right after, on the same list"
+
+    await client.tap(en(catalogs, "prep.back"))
+    await client.tap(en(catalogs, "prep.title_people"))
+    await client.tap(en(catalogs, "prep.add_person"))
+    for answer in ("Sanna", "sister"):
+        await client.send(answer)
+    await client.tap(en(catalogs, "prep.env_home"))
+    await client.tap(en(catalogs, "prep.skip"))
+    await client.tap(en(catalogs, "prep.remove", what="Sanna"))
+    calls = await client.tap(en(catalogs, "prep.undo_person", name="Sanna"))
+    assert en(catalogs, "prep.restored", what="Sanna") in joined(calls)
+    assert en(catalogs, "prep.remove", what="Sanna") in client.labels()
