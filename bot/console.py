@@ -11,7 +11,7 @@ from bot.bootstrap import Services
 from bot.commands import COMMAND_TEXTS
 from bot.i18n import HELSINKI, console_link
 from bot.keys import user_key
-from bot.render import Button, DocumentOut, MediaOut, Outgoing, PhotoOut, render
+from bot.render import Button, DocumentOut, MediaOut, Outgoing, PhotoOut, TextOut, render
 from bot.ticker import NEEDS_REMINDER_CONSENT, outgoing_for, reminders_allowed
 from flows import inputs, shifts
 from flows.messages import N_, Msg, load_msg
@@ -83,16 +83,19 @@ class Console:
             for row in rows:
                 assert row.id is not None
                 allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, self.key)
-                if allowed and row.kind == shifts.POKE:
+                if allowed and (row.kind == shifts.POKE or "attach" in row.message):
                     pokes.append(row)  # shown below, after this transaction: the engine opens its own
                 elif allowed:
                     print(f"\n📨 {services.catalogs.text(self.language, load_msg(row.message))}", file=self.stdout)
                     if "media" in row.message:
                         self.say(Msg(N_("console.media")))
                 await work.outbox.finish(row.id, "sent" if allowed else "dropped", now)
-        for row in pokes:
+        for row in pokes:  # and notices with a file, saved like any other
             for out in await outgoing_for(services, row, self.language, console_link):
-                self.show(out)
+                if isinstance(out, TextOut) and row.kind != shifts.POKE:
+                    print(f"\n📨 {out.text}", file=self.stdout)  # a notice: the question on screen stands
+                else:
+                    self.show(out)
 
     def save(self, name: str, content: bytes) -> None:
         """Write a file into the data folder; the first time, say which folder that is (then names only)."""

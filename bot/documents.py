@@ -6,19 +6,21 @@ import csv
 import hashlib
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.i18n import Catalogs
 from flows.engine import LANGUAGE_NAMES
 from flows.messages import N_, Lines, Msg, Param, When
 from flows.preparation import ENV_TITLE, WORD_TITLE, WORDS
+from flows.reminders import as_day
 from flows.results import Document
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}
 
 
+MEMO_ROLES = {"client": N_("memo.role_client"), "worker": N_("memo.role_worker"), "other": N_("memo.role_other")}
 ANSWERS = {"yes": N_("mydata.answer_yes"), "no": N_("mydata.answer_no"),
            "withdrawn": N_("mydata.answer_withdrawn")}
 ACTIONS = {"client.card.view": N_("mydata.action_card"), "client.circles.view": N_("mydata.action_circles"),
@@ -119,13 +121,20 @@ def _memo_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
     def t(key: str, **params: Param) -> str:
         return catalogs.text(language, Msg(key, params))
 
-    people = Lines(tuple(f"• {name} ({relation or role})" + ("" if reachable else " *") for name, role, relation,
-                         reachable in data["participants"]))
-    promises = Lines(tuple(f"• {who}: {text} ({due})" for who, text, due in data["promises"])) or "-"
+    # Roles and dates in the reader's language; "held" only for a meeting that was (a record written before it
+    # says "planned", and who was invited rather than who was there).
+    people = Lines(tuple(f"• {name} ({relation or t(MEMO_ROLES.get(role, MEMO_ROLES['other']))})"
+                         + ("" if reachable else " *") for name, role, relation, reachable in data["participants"]))
+    held = data.get("held", True)
+    present = Msg(N_("memo.present") if held else N_("memo.invited"), {"people": people})
+    promises = Lines(tuple(Msg(N_("meeting.memo_promise"), {"who": who, "promise": text,
+                                                             "due": as_day(date.fromisoformat(due))})
+                           for who, text, due in data["promises"])) or "-"
     nxt: Param = When(datetime.fromisoformat(data["next_at"])) if data["next_at"] else (
-        _time(f"{data['ended_on']}T12:00:00+00:00") if data["ended_on"] else "-")
-    return t(N_("memo.text"), client=data["client"], held=_time(data["held_at"]), place=data["place"],
-             people=people, promises=promises, next=nxt) + "\n"
+        as_day(date.fromisoformat(data["ended_on"])) if data["ended_on"] else "-")
+    when = Msg(N_("memo.held") if held else N_("memo.planned"), {"date": When(datetime.fromisoformat(data["held_at"]))})
+    return t(N_("memo.text"), client=data["client"], when=when, place=data["place"], people=present,
+             promises=promises, next=nxt) + "\n"
 
 
 def _safe(name: str) -> str:

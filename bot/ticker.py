@@ -35,7 +35,7 @@ from flows.consent import latest_answers
 from flows.engine import REPLY
 from flows.messages import N_, Msg, dump_msg, load_msg
 from flows.reminders import QuietHours, parse_quiet_hours
-from flows.results import Reply, load_results
+from flows.results import Reply, Say, load_results
 from flows.spec import FORGOTTEN, anonymous_actor
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -96,6 +96,9 @@ async def outgoing_for(services: Services, row: OutboxRow, language: str, link: 
         notice = load_msg(row.message) if row.message.get("key") else None
         reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")))
         return await render(reply, services.catalogs, services.drawer, link)
+    if "attach" in row.message:  # a notice with a file (a meeting's calendar invitation)
+        attached = Reply(language, [Say(load_msg(row.message)), *load_results(row.message["attach"])])
+        return await render(attached, services.catalogs, services.drawer, link)
     text = services.catalogs.text(language, load_msg(row.message), link)
     about = row.message.get("about")  # the chat a message to a worker belongs to
     if "media" in row.message:

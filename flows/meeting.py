@@ -18,7 +18,7 @@ from flows.preparation import needs_storage, responsible_client, storage_allowed
 from flows.promises import NAME as PROMISES
 from flows.promises import due_example, valid_due
 from flows.reminders import ROLL_OVER, QuietHours, as_day, checkin_time, due_from, meeting_reminders, parse_day
-from flows.results import Ask, Document, Option, Say
+from flows.results import Ask, Document, Option, Say, dump_results
 from flows.schedule import HELSINKI
 from flows.spec import Conversation, FlowSpec, Who
 from storage.ports import AuditRow, EvaluationRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
@@ -162,9 +162,17 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, 
         await _remind(conv, meeting)
         conv.emit(Say(Msg(N_("meeting.planned"), {"when": When(starts), "place": place_text(meeting.place_kind,
                                                                                         meeting.place)})))
-        conv.emit(Document("meeting_ics", {"starts_at": starts.isoformat(), "place": meeting.place,
-                                          "organiser": staff.name, "generated_at": conv.now.isoformat()},
-                           Msg(N_("meeting.ics_caption"))))
+        invitation = Document("meeting_ics", {"starts_at": starts.isoformat(), "place": meeting.place,
+                                              "organiser": staff.name, "generated_at": conv.now.isoformat()},
+                              Msg(N_("meeting.ics_caption")))
+        conv.emit(invitation)
+        if client.user_key:
+            # The young person hears of it when it is booked, not first from a reminder or the memo, with the same
+            # calendar file (time, place and who invites: nothing about them).
+            await conv.work.outbox.add(OutboxRow(client.user_key, "notify", {**dump_msg(Msg(
+                N_("meeting.booked_notice"), {"when": When(starts), "place": place_text(meeting.place_kind,
+                                                                                        meeting.place)})),
+                "attach": dump_results([invitation])}, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.planned",
                                            f"client:{client.id}"))
         await load(conv)
@@ -300,6 +308,7 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, 
                           promise.due.isoformat()] for promise in promises],
             "next_at": meeting.next_at.isoformat() if meeting.next_at else None,
             "ended_on": meeting.ended_on.isoformat() if meeting.ended_on else None,
+            "held": meeting.starts_at <= conv.now,  # a record written before the meeting says "planned"
             "generated_at": conv.now.isoformat()}, Msg(N_("meeting.memo_caption"))))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.recorded",
                                            f"client:{meeting.client_id}"))

@@ -6,6 +6,7 @@ the young person in their language, check-ins are queued, and the follow-up star
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.consent_texts import load_consent_texts, title_of
-from flows.messages import Msg
+from flows.messages import Msg, When
 from flows.schedule import HELSINKI
 from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
@@ -104,6 +105,7 @@ async def test_set_up_record_and_follow_up(bot: Bot, clock: Clock, catalogs: Cat
     memo_files = [c for c in calls if c.method == "sendDocument"]
     memo_text = memo_files[0].files["document"].decode()
     assert "Sanna" in memo_text and "pe 18.12. klo 14.00" in memo_text
+    assert memo_line(catalogs, "memo.held") in memo_text and memo_line(catalogs, "memo.present") in memo_text
 
     mark = len(bot.api.calls)
     await deliver(bot)
@@ -638,3 +640,42 @@ async def test_after_storage_is_withdrawn_the_screens_say_why_nothing_is_there(
     for button in ("clients.meeting", "clients.prepare"):
         calls = await worker.tap(t(catalogs, "fi", button))
         assert why in joined(calls), button
+
+
+async def test_the_client_hears_of_a_booked_meeting_and_an_early_record_is_not_called_held(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """The young person gets a notice with the calendar file when the meeting is booked; a memo written before
+    the meeting says it is planned (and who was invited), with roles and dates in the reader's language."""
+    await linked_client(bot, catalogs)
+    worker = await open_meetings(bot, catalogs)
+    await worker.tap(t(catalogs, "fi", "meeting.plan"))
+    await worker.send("27.11. 14:00")
+    await worker.tap(t(catalogs, "fi", "meeting.place_home"))
+    await worker.send("Koulukatu 1")
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    to_client = [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT]
+    assert said(catalogs, "meeting.booked_notice", joined(to_client), ("en",))
+    ics = next(c for c in to_client if c.method == "sendDocument").files["document"].decode()
+    assert "DTSTART:20261127T120000Z" in ics and "Kettu" not in ics, "the same invitation: no client data"
+
+    await worker.tap(t(catalogs, "fi", "meeting.record"))  # a week early: the record is of a planned meeting
+    await worker.tap(catalogs.text("fi", Msg("meeting.promise_by", {"name": "Kettu"})))
+    await worker.send("Call the housing office")
+    await worker.send("4.12.")
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+    calls = await worker.send("18.12. 14:00")
+    memo = next(c for c in calls if c.method == "sendDocument").files["document"].decode()
+    starts = catalogs.text("fi", Msg("memo.planned", {"date": When(datetime(2026, 11, 27, 12, tzinfo=UTC))}))
+    assert starts in memo and "Pidetty" not in memo.replace(starts, "")
+    assert memo_line(catalogs, "memo.held") not in memo and memo_line(catalogs, "memo.invited") in memo
+    assert f"Kettu ({t(catalogs, 'fi', 'memo.role_client')})" in memo and "(client)" not in memo
+    assert "4.12.2026" in memo and "2026-12-04" not in memo
+
+
+def memo_line(catalogs: Catalogs, key: str) -> str:
+    """The words of a memo heading before its placeholder ("Pidetty:")."""
+    params: dict[str, str] = {"people": ""} if key.endswith(("invited", "present")) else {"date": ""}
+    return catalogs.text("fi", Msg(key, params)).strip()
