@@ -67,7 +67,7 @@ async def test_in_a_terminal_a_wish_is_acknowledged_and_back_shows_the_earlier_a
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
 ) -> None:
     first, *rest = instrument.areas
-    lines = ["3", "1", "1", "4", "8"]  # English, the circle, begin; "mostly true", then 8) Back
+    lines = ["1", "1", "4", "8"]  # (English given, not asked) the circle, begin; "mostly true", then 8) Back
     lines += ["4"] * len(first.statements) + ["more sleep please"]
     lines += ["8", "1"]  # Back from the next area to the wish, and 1) keep it
     for area in rest:
