@@ -553,7 +553,8 @@ class Engine:
         if spec.allowed is not None and not spec.allowed(conv.who):
             log.info("engine.denied user=%s flow=%s", conv.key[:12], flow)
             await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"denied.{flow}", ""))
-            self._show(conv, reply, Msg(N_("error.not_available")))
+            own = spec.refusal(conv.who) if spec.refusal is not None else None
+            self._show(conv, reply, own or Msg(N_("error.not_available")))
             return
         if conv.flow == flow and not data and not spec.reload:
             self._show(conv, reply)

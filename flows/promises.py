@@ -188,6 +188,8 @@ def promises_flow(storage: LocalText) -> FlowSpec:
         views={"list": view_list, "note": view_note, "promise": view_promise, "due": view_due},
         help_key=N_("promises.help"), final=frozenset({"left"}),
         on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
+        refusal=lambda who: Msg(N_("promises.for_workers"), {"button": Msg(N_("clients.meeting"))})
+        if who.is_worker else None,
         in_progress=lambda conv: conv.state != "list",  # a promise or a note being written; the list reloads
     )
 

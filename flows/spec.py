@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flows.messages import Msg
 from flows.results import Ask, Result
 from storage.ports import ClientRow, StaffRow, UnitOfWork
 
@@ -142,6 +143,9 @@ class FlowSpec:
     in_progress: Callable[[Conversation], bool] | None = None
     # Who is offered this flow in the menu and in /help, where that is narrower than who may open it.
     offered: Callable[[Who], bool] | None = None
+    # The flow's own words for someone it refuses, where "not available" would leave them lost (a worker who
+    # types /promises is told where their clients' promises are); None for the generic refusal.
+    refusal: Callable[[Who], Msg | None] | None = None
 
     @property
     def state_names(self) -> frozenset[str]:

@@ -49,6 +49,9 @@ MAY_OPEN: dict[str, set[str]] = {
 # Typed by a worker, /prepare has no client to prepare with (a worker opens it from a client card): the flow
 # itself says "not available", without a denial.
 IN_FLOW_REFUSED = {("prepare", role) for role in WORKERS}
+# Refusals in a flow's own words, where "not available" would leave them lost: a worker is told where their
+# clients' promises are.
+OWN_REFUSAL = {("promises", role): "promises.for_workers" for role in WORKERS}
 # The commands the engine answers itself, for everyone.
 ENGINE_COMMANDS = {"start", "help", "language", "cancel"}
 # The main menu entries (flow -> label id); the preparation shows to clients only (workers open it from a card).
@@ -118,8 +121,12 @@ async def forget_conversation(world: World, role: str) -> None:
         await work.conversations.delete(world.keys[role])
 
 
-def check_denied(catalogs: Catalogs, text: str, role: str, what: str, refused: bool) -> None:
+def check_denied(catalogs: Catalogs, text: str, role: str, what: str, refused: bool, own: str | None = None) -> None:
+    """Refused with "not available" (or the flow's ``own`` refusal), or not refused at all."""
     not_available = catalogs.text("en", Msg("error.not_available"))
+    if own is not None and refused:
+        assert own in text and not_available not in text, f"{role} {what}: expected the flow's own refusal"
+        return
     assert (not_available in text) is refused, (
         f"{role} {what}: expected {'not available' if refused else 'the flow'}, got {text!r}")
 
@@ -140,7 +147,9 @@ async def test_every_command_for_every_role(running: World, catalogs: Catalogs, 
         await forget_conversation(running, role)  # each command from the menu, not from the last one's flow
         calls = await user.send(f"/{command}")
         refused = role not in MAY_OPEN[flow]
-        check_denied(catalogs, joined(calls), role, f"/{command}", refused or (flow, role) in IN_FLOW_REFUSED)
+        own = OWN_REFUSAL.get((flow, role))
+        check_denied(catalogs, joined(calls), role, f"/{command}", refused or (flow, role) in IN_FLOW_REFUSED,
+                     catalogs.text("en", Msg(own, {"button": Msg("clients.meeting")})) if own else None)
         assert await denied(running, role, flow) is refused, f"{role} /{command}: audit line"
         assert calls, f"{role} /{command}: silence"
 
