@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("telegram_id", nargs="?", type=int, help="their numeric Telegram user id")
     who.add_argument("--console-user", help="a `kaari chat --user` name instead, to try things out")
     coordinator.add_argument("--name", required=True)
-    coordinator.add_argument("--title", default="coordinator")
+    coordinator.add_argument(
+        "--title", default="", help="their own title, shown as written in every language (without it, readers "
+        "see 'koordinaattori' / 'koordinator' / 'coordinator' in their own language)")
     coordinator.add_argument("--org", required=True, help="their organisation")
     coordinator.add_argument("--also-worker", action="store_true", help="they also work with clients")
     coordinator.add_argument("--data", type=Path, metavar="DIR",

@@ -15,6 +15,7 @@ from flows.messages import N_, Lines, Msg, Param, When
 from flows.preparation import ENV_TITLE, WORD_TITLE, WORDS
 from flows.reminders import as_day
 from flows.results import Document
+from flows.staff import pair_lines, staff_label, team_lines
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}
@@ -53,12 +54,11 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     ]
     if "staff" in data:
         staff = data["staff"]
-        parts.append(t(N_("mydata.staff"), name=staff["name"], title=staff["title"],
-                       organisation=staff["organisation"]))
+        parts.append(t(N_("mydata.staff"), who=staff_label(staff)))
     client = data.get("client")
     if client is not None:
         parts.append(t(N_("mydata.client"), nickname=client["nickname"], linked=_time(client["linked_at"]),
-                       workers=Lines(tuple(w["worker"] for w in client["workers"]))))
+                       workers=pair_lines(client["workers"])))
         parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines(client["consents"], language))))
         if client["viewed_by"]:
             viewed = tuple(Msg(N_("mydata.viewed_line"), {
@@ -153,7 +153,7 @@ def _export_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     }) for row in data["shared_circles"])
     parts = [
         t(N_("export.title"), client=data["client"], date=now),
-        t(N_("export.workers"), workers=Lines(tuple(data["workers"]))),
+        t(N_("export.workers"), workers=team_lines(data["workers"])),
         t(N_("mydata.consents"), lines=Lines(consent_lines(data["consents"], language))),
         t(N_("export.circles"), count=len(circles), lines=Lines(circles)),
     ]

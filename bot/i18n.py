@@ -23,6 +23,7 @@ from flows.messages import (
     N_,
     DeepLink,
     Example,
+    Filled,
     Lines,
     LocalText,
     Msg,
@@ -103,29 +104,33 @@ class Catalogs:
     def has(self, language: str, key: str) -> bool:
         return key in self.messages[language]
 
-    def text(self, language: str, message: Msg | LocalText, link: LinkFormat = console_link) -> str:
+    def text(self, language: str, message: Msg | LocalText | Filled, link: LinkFormat = console_link) -> str:
         """The sentence for ``message`` in ``language``; a missing id shows the id, never a crash.
 
         ``link`` writes a deep link the way the channel needs it.
         """
         if isinstance(message, LocalText):
             return message.get(language)
-        template = self.messages.get(language, {}).get(message.key)
-        if template is None:
-            log.error("i18n.missing language=%s key=%s", language, message.key)
-            return message.key
+        if isinstance(message, Filled):
+            template, key = message.text.get(language), "data-file"
+        else:
+            found = self.messages.get(language, {}).get(message.key)
+            if found is None:
+                log.error("i18n.missing language=%s key=%s", language, message.key)
+                return message.key
+            template, key = found, message.key
         values = {name: self.param(language, value, link) for name, value in message.params.items()}
         try:
             return template.format_map(values).rstrip()  # an empty optional part leaves no blank tail
         except (KeyError, IndexError, ValueError):
-            log.error("i18n.placeholder language=%s key=%s", language, message.key)
+            log.error("i18n.placeholder language=%s key=%s", language, key)
             return template
 
     def param(self, language: str, value: Param, link: LinkFormat = console_link) -> str:
         """One placeholder value as text in ``language``."""
         locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
         match value:
-            case Msg() | LocalText():
+            case Msg() | LocalText() | Filled():
                 return self.text(language, value, link)
             case Lines(items=items, separator=separator):
                 return separator.join(self.param(language, item, link) for item in items)

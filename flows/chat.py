@@ -17,6 +17,7 @@ from flows.messages import N_, Lines, Msg, Period
 from flows.results import Ask, Option, Say
 from flows.shifts import ChatSetup
 from flows.spec import Conversation, FlowSpec, Who
+from flows.staff import staff_card
 from storage.ports import ChatRow, ContactRow
 
 NAME = "chat"
@@ -75,7 +76,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSp
                 other.id != chat.service and await shifts.available(conv.work, other, conv.now))]
         staff = await conv.work.staff.get(chat.staff_id) if chat.staff_id else None
         if staff is not None:
-            conv.data["who"] = {"title": staff.title, "name": staff.name}
+            conv.data["who"] = staff_card(staff)
 
     async def refresh(conv: Conversation) -> None:
         if conv.state != "talk":
@@ -244,7 +245,7 @@ def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSp
                    media=True, quiet=True, passes_on=True)
 
     def _who(who: dict[str, str]) -> Msg:
-        return shifts.label_of(who["title"], who["name"], setup.show_names)
+        return shifts.worker_label(who, setup.show_names)
 
     def view_rate(conv: Conversation) -> Ask:
         return Ask(Msg(N_("chat.rate")), (*(Option(value, Msg(RATING_LABELS[value])) for value in RATINGS),

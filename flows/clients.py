@@ -15,11 +15,11 @@ from flows.guards import chose, value
 from flows.instrument import Instrument
 from flows.meeting import NAME as MEETINGS
 from flows.messages import N_, Lines, LocalText, Msg, dump_msg
-from flows.notify import staff_line, workers_of
+from flows.notify import workers_of
 from flows.preparation import NAME as PREPARATION
 from flows.results import Ask, Document, Option, Photo, Say
 from flows.spec import Conversation, FlowSpec
-from flows.staff import cancel_open, is_open, is_worker, issue_invitation
+from flows.staff import cancel_open, is_open, is_worker, issue_invitation, staff_card, team_lines
 from storage.ports import AuditRow, ClientRow, OutboxRow
 
 NAME = "clients"
@@ -73,7 +73,7 @@ def clients_flow(
             user = await conv.work.users.get(client.user_key)
             last_seen = user.last_seen_at.isoformat() if user else None
         pair = await workers_of(conv.work, client_id)
-        workers = [staff_line(staff) + (" ★" if responsible else "") for staff, responsible in pair]
+        workers = [{**staff_card(staff), "responsible": responsible} for staff, responsible in pair]
         me = conv.who.staff.id if conv.who.staff else None
         i_am_responsible = any(staff.id == me and responsible for staff, responsible in pair)
         # Without consent (b), information is not exchanged between the workers: what the client shared
@@ -106,7 +106,7 @@ def clients_flow(
                                for item, answer in card["consents"].items())) if card["consents"] else "-"
         prompt = Msg(N_("clients.card"), {
             "nickname": card["nickname"], "status": Msg(STATUS_TEXT[card["status"]]), "consents": consents,
-            "last_seen": _date(card["last_seen"]), "workers": Lines(tuple(card["workers"])),
+            "last_seen": _date(card["last_seen"]), "workers": team_lines(card["workers"]),
             "shared": len(card["shared"]), "invitations": card["open_invitations"],
             "note": Msg(N_("clients.limited")) if card.get("limited") else "",
         })

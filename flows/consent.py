@@ -11,10 +11,11 @@ from typing import Any
 
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import value
-from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg
-from flows.notify import notify_staff, worker_lines
+from flows.messages import N_, Filled, Lines, Msg
+from flows.notify import notify_staff, worker_cards
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Gate, Who
+from flows.staff import pair_lines
 from storage.ports import AuditRow, ClientRow, ConsentRow, UnitOfWork
 
 NAME = "consent"
@@ -104,15 +105,15 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         answers = latest_answers(await conv.work.consents.for_client(client.id or 0))
         conv.data["answers"] = {item: row.answer for item, row in answers.items()}
         conv.data["dates"] = {item: row.at.isoformat() for item, row in answers.items()}
-        conv.data["workers"] = await worker_lines(conv.work, client.id or 0)
+        conv.data["workers"] = await worker_cards(conv.work, client.id or 0)
         if conv.data.pop("update", False):
             conv.data["queue"] = outdated(items, answers)
             conv.state = "ask" if conv.data["queue"] else "closed"
 
-    def filled(item: ConsentItem, conv: Conversation) -> LocalText:
-        workers = "\n".join(conv.data["workers"])
-        return LocalText(*(getattr(item.text, lang).format(workers=workers, days=retention_days)
-                           for lang in LANGUAGES))
+    def filled(item: ConsentItem, conv: Conversation) -> Filled:
+        # Asked again after a text changed, with no introduction just before: what an expert by experience
+        # is, is said here.
+        return Filled(item.text, {"workers": pair_lines(conv.data["workers"]), "days": retention_days})
 
     # --- views ------------------------------------------------------------------------------------
     def view_overview(conv: Conversation) -> Ask:

@@ -10,10 +10,11 @@ from typing import Any
 from flows.consent import exchange_allowed, latest_answers
 from flows.instrument import Area, Instrument
 from flows.messages import N_, Lines, Msg, Number
-from flows.notify import notify_staff, worker_lines
+from flows.notify import notify_staff, worker_cards
 from flows.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.scoring import area_scores, changes, lowest, middle, strongest
 from flows.spec import Conversation, FlowSpec
+from flows.staff import pair_lines
 from storage.ports import AssessmentRow, AuditRow, ShareRow
 
 NAME = "esy"
@@ -193,7 +194,7 @@ async def may_share(event: Any) -> bool:
 
 
 def view_share(conv: Conversation) -> Ask:
-    return Ask(Msg(N_("esy.share"), {"workers": Lines(tuple(conv.data.get("workers", [])))}),
+    return Ask(Msg(N_("esy.share"), {"workers": pair_lines(conv.data.get("workers", []), explain=False)}),
                (Option(SHARE, Msg(N_("esy.share_yes"))), Option(KEEP, Msg(N_("esy.share_no")))))
 
 
@@ -236,7 +237,7 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
     conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
     if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
-        conv.data["workers"] = await worker_lines(conv.work, conv.who.client.id)
+        conv.data["workers"] = await worker_cards(conv.work, conv.who.client.id)
 
 
 async def may_keep(conv: Conversation) -> bool:

@@ -14,12 +14,12 @@ from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import chose
 from flows.meeting import place_text as meeting_place
 from flows.meeting import remind
-from flows.messages import LANGUAGES, N_, Lines, LocalText, Msg, When, dump_msg
-from flows.notify import notify_staff, worker_lines
+from flows.messages import N_, Filled, Msg, When, dump_msg
+from flows.notify import notify_staff, worker_cards
 from flows.reminders import DEFAULT_BEFORE, QuietHours
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Who
-from flows.staff import is_open
+from flows.staff import is_open, pair_lines, staff_card, staff_label
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow
 
 NAME = "invitation"
@@ -108,9 +108,9 @@ def invitation_flow(
             assert row.staff_id is not None
             staff = await conv.work.staff.get(row.staff_id)
             assert staff is not None
-            return {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
+            return staff_card(staff)
         assert row.client_id is not None
-        return {"workers": await worker_lines(conv.work, row.client_id)}
+        return {"workers": await worker_cards(conv.work, row.client_id)}
 
     async def on_start(conv: Conversation) -> None:
         payload = conv.data.pop("payload", None)
@@ -138,13 +138,12 @@ def invitation_flow(
         return Ask(Msg(N_("invite.ask_code")), free_text=True, max_length=64)
 
     def view_staff(conv: Conversation) -> Ask:
-        offer = conv.data["offer"]
-        prompt = Msg(N_("invite.staff_offer"), {"name": offer["name"], "title": offer["title"],
-                                                "organisation": offer["organisation"]})
+        prompt = Msg(N_("invite.staff_offer"), {"who": staff_label(conv.data["offer"])})
         return Ask(prompt, (Option(YES, Msg(N_("invite.accept"))), Option(NO, Msg(N_("invite.decline")))))
 
     def view_client(conv: Conversation) -> Ask:
-        prompt = Msg(N_("invite.client_offer"), {"workers": Lines(tuple(conv.data["offer"]["workers"]))})
+        # The pair is introduced here: what an expert by experience is, is said here (not again in the consent).
+        prompt = Msg(N_("invite.client_offer"), {"workers": pair_lines(conv.data["offer"]["workers"])})
         return Ask(prompt, (Option(YES, Msg(N_("invite.go_on"))), Option(LATER, Msg(N_("invite.later")))))
 
     def view_meeting(conv: Conversation) -> Ask:
@@ -156,9 +155,8 @@ def invitation_flow(
 
     def view_consent(conv: Conversation) -> Ask:
         item = items[conv.data["item"]]
-        workers = "\n".join(conv.data["offer"]["workers"])
-        text = LocalText(*(getattr(item.text, lang).format(workers=workers, days=retention_days)
-                           for lang in LANGUAGES))
+        text = Filled(item.text, {"workers": pair_lines(conv.data["offer"]["workers"], explain=False),
+                                  "days": retention_days})
         prompt = Msg(N_("consent.ask"), {"number": conv.data["item"] + 1, "total": len(items),
                                          "title": item.title, "text": text})
         no = N_("consent.no_required") if item.required else N_("consent.no")

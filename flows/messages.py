@@ -85,6 +85,15 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Filled:
+    """A data file's text with named placeholders filled in the reader's language (a consent text naming the
+    workers, whose titles come from the catalogs)."""
+
+    text: LocalText
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Msg:
     """A catalog id and its named placeholders; a channel turns it into text."""
 
@@ -93,7 +102,8 @@ class Msg:
 
 
 # A datetime is shown as a date in Europe/Helsinki; it must be timezone-aware.
-Param = str | int | Number | LocalText | Msg | Lines | DeepLink | Period | When | TimeOfDay | Example | datetime
+Param = (str | int | Number | LocalText | Filled | Msg | Lines | DeepLink | Period | When | TimeOfDay | Example
+         | datetime)
 
 
 def dump_msg(message: Msg) -> dict[str, Any]:
@@ -128,6 +138,8 @@ def _dump(value: Param) -> Any:
             return {"text": [fi, sv, en]}
         case Msg():
             return {"msg": dump_msg(value)}
+        case Filled(text=text, params=params):
+            return {"filled": [[text.fi, text.sv, text.en], {name: _dump(item) for name, item in params.items()}]}
         case Lines(items=items, separator=separator):
             return {"lines": [_dump(item) for item in items], "separator": separator}
         case DeepLink(payload=payload):
@@ -155,6 +167,9 @@ def _load(value: Any) -> Param:
         return LocalText(*value["text"])
     if "msg" in value:
         return load_msg(value["msg"])
+    if "filled" in value:
+        texts, params = value["filled"]
+        return Filled(LocalText(*texts), {name: _load(item) for name, item in params.items()})
     if "lines" in value:
         return Lines(tuple(_load(item) for item in value["lines"]), value["separator"])
     if "link" in value:

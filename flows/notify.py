@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flows.messages import Msg, dump_msg
 from flows.spec import Conversation
+from flows.staff import staff_card
 from storage.ports import ClientRow, OutboxRow, StaffRow, UnitOfWork
-
-
-def staff_line(staff: StaffRow) -> str:
-    """How a worker is introduced to a client: name, role, organisation (their own words, no catalog)."""
-    return f"• {staff.name}, {staff.title} ({staff.organisation})"
 
 
 async def workers_of(work: UnitOfWork, client_id: int) -> list[tuple[StaffRow, bool]]:
@@ -22,9 +20,9 @@ async def workers_of(work: UnitOfWork, client_id: int) -> list[tuple[StaffRow, b
     return found
 
 
-async def worker_lines(work: UnitOfWork, client_id: int) -> list[str]:
-    """The client's workers as they are introduced to the client."""
-    return [staff_line(staff) for staff, _ in await workers_of(work, client_id)]
+async def worker_cards(work: UnitOfWork, client_id: int) -> list[dict[str, Any]]:
+    """The client's workers as plain data, introduced to the client later with `flows.staff.pair_lines`."""
+    return [staff_card(staff) for staff, _ in await workers_of(work, client_id)]
 
 
 async def notify_staff(

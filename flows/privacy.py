@@ -9,9 +9,10 @@ from flows.codes import forget_tag
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
-from flows.notify import notify_staff, staff_line, workers_of
+from flows.notify import notify_staff, workers_of
 from flows.results import Ask, Document, Option, Say
 from flows.spec import FORGOTTEN, Conversation, FlowSpec, anonymous_actor
+from flows.staff import staff_card
 from storage.ports import AuditRow
 
 MYDATA = "mydata"
@@ -53,10 +54,10 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
             for p in joined]
     staff = conv.who.staff
     if staff is not None:
-        data["staff"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation}
+        data["staff"] = staff_card(staff)
     client = conv.who.client
     if client is not None and client.id is not None:
-        workers = [{"worker": staff_line(member).lstrip("• "), "responsible": responsible}
+        workers = [{**staff_card(member), "responsible": responsible}
                    for member, responsible in await workers_of(work, client.id)]
         viewed = []
         for row in await work.audit.about(f"client:{client.id}"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from flows.messages import N_, LocalText, Msg, Period, dump_msg
 from flows.schedule import DAYS, Service, Slot
+from flows.staff import StaffCard, staff_card, title_of
 from storage.ports import ChatMessageRow, ChatRow, DutyRow, OutboxRow, ShiftRow, StaffRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -206,16 +207,17 @@ def chat_lane(chat: ChatRow | None) -> tuple[str, int]:
     return f"chat:{chat.id}", 1 if chat.crisis else 0
 
 
-def worker_label(staff: StaffRow, show_names: bool) -> Msg:
-    """How a young person sees a worker: role and first name, or the role only."""
-    return label_of(staff.title, staff.name, show_names)
-
-
-def label_of(title: str, name: str, show_names: bool) -> Msg:
+def worker_label(staff: StaffRow | StaffCard, show_names: bool) -> Msg:
+    """How a young person sees a worker in a chat: their title in the reader's language and first name, or the
+    title only."""
+    card = staff_card(staff) if isinstance(staff, StaffRow) else staff
+    name = str(card.get("name", ""))
     first = name.split()[0] if name.split() else ""
     if show_names and first:
-        return Msg(N_("chat.worker_named"), {"title": title, "name": first})
-    return Msg(N_("chat.worker_role"), {"title": title})
+        return Msg(N_("chat.worker_named"), {"title": title_of(card), "name": first})
+    if not str(card.get("title") or "").strip() and card.get("role", "worker") == "worker":
+        return Msg(N_("chat.worker_plain"))  # not "a worker (worker)"
+    return Msg(N_("chat.worker_role"), {"title": title_of(card)})
 
 
 def chat_label(chat: ChatRow) -> Msg:

@@ -11,12 +11,13 @@ from flows.messages import N_, Msg, dump_msg
 from flows.notify import workers_of
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec
-from flows.staff import cancel_open, is_coordinator, is_open, issue_invitation
+from flows.staff import cancel_open, is_coordinator, is_open, issue_invitation, staff_card, staff_label
 from storage.ports import AuditRow, OutboxRow, PairRow, StaffRow
 
 NAME = "workers"
 VERSION = 1
 CLOSE, BACK, INVITE, REVOKE, REMOVE, YES, NO = "close", "list", "invite", "revoke", "remove", "yes", "no"
+EXPERT = "expert"  # mark (or unmark) a worker as an expert by experience
 LABEL = {"linked": N_("workers.item_linked"), "invited": N_("workers.item_invited"),
          "inactive": N_("workers.item_inactive")}
 STATUS = {"linked": N_("workers.status_linked"), "invited": N_("workers.status_invited"),
@@ -33,7 +34,7 @@ def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> 
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"staff:{conv.data['staff']}"))
 
     async def load_list(conv: Conversation) -> None:
-        conv.data["list"] = [[row.id, row.name, row.title, status_of(row)] for row in await conv.work.staff.all()]
+        conv.data["list"] = [[row.id, staff_card(row), status_of(row)] for row in await conv.work.staff.all()]
 
     async def on_start(conv: Conversation) -> None:
         await load_list(conv)
@@ -49,23 +50,27 @@ def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> 
         if staff is None:
             return False
         conv.data["staff"] = staff_id
-        conv.data["card"] = {"name": staff.name, "title": staff.title, "organisation": staff.organisation,
-                             "status": status_of(staff), "self": staff.id == (conv.who.staff.id if conv.who.staff
-                                                                              else None),
+        conv.data["card"] = {**staff_card(staff), "status": status_of(staff), "worker": staff.is_worker,
+                             "expert": staff.expert,
+                             "self": staff.id == (conv.who.staff.id if conv.who.staff else None),
                              "open": await open_invitations(conv)}
         return True
 
     def view_list(conv: Conversation) -> Ask:
-        options = [Option(str(staff_id), Msg(LABEL[status], {"name": name, "title": title}))
-                   for staff_id, name, title, status in conv.data["list"]]
+        options = [Option(str(staff_id), Msg(LABEL[status], {"who": staff_label(card, organisation=False)}))
+                   for staff_id, card, status in conv.data["list"]]
         return Ask(Msg(N_("workers.list")), (*options, Option(CLOSE, Msg(N_("clients.close")))))
 
     def view_card(conv: Conversation) -> Ask:
         card = conv.data["card"]
-        prompt = Msg(N_("workers.card"), {"name": card["name"], "title": card["title"],
-                                          "organisation": card["organisation"], "status": Msg(STATUS[card["status"]]),
+        prompt = Msg(N_("workers.card"), {"who": staff_label(card), "status": Msg(STATUS[card["status"]]),
                                           "invitations": card["open"]})
         options = []
+        if card["status"] != "inactive" and card.get("worker"):
+            # The pair model: an expert by experience works beside a professional; their clients are told
+            # what that means.
+            mark = N_("workers.unmark_expert") if card.get("expert") else N_("workers.mark_expert")
+            options.append(Option(EXPERT, Msg(mark)))
         if card["status"] == "invited":
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
         if card["open"]:
@@ -97,6 +102,17 @@ def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> 
         else:
             await revoke_all(conv)
             await issue_invitation(conv, secret, valid_for, staff_id=staff.id)
+        await load_card(conv, conv.data["staff"])
+
+    async def toggle_expert(event: Any) -> None:
+        conv: Conversation = event.model
+        staff = await current(conv)
+        if staff is not None and staff.active and staff.is_worker:
+            staff.expert = not staff.expert
+            await conv.work.staff.save(staff)
+            await audit(conv, "staff.expert_marked" if staff.expert else "staff.expert_unmarked")
+            done = N_("workers.expert_marked") if staff.expert else N_("workers.expert_unmarked")
+            conv.emit(Say(Msg(done, {"name": staff.name})))
         await load_card(conv, conv.data["staff"])
 
     async def revoke(event: Any) -> None:
@@ -153,6 +169,7 @@ def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> 
             dict(trigger="choose", source="card", dest="list", conditions=[chose(BACK)], before=[refresh]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)], before=[new_invitation]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPERT)], before=[toggle_expert]),
             dict(trigger="choose", source="card", dest="confirm", conditions=[chose(REMOVE)]),
             dict(trigger="choose", source="confirm", dest="card", conditions=[chose(YES)], before=[remove]),
             dict(trigger="choose", source="confirm", dest="card"),

@@ -106,7 +106,7 @@ class StaffRow:
     """A worker or a coordinator of an organisation; linked to a Telegram account only by invitation."""
 
     name: str
-    title: str
+    title: str  # their own title; "" shows their role's name in the reader's language (#10)
     organisation: str
     is_coordinator: bool
     is_worker: bool
@@ -114,6 +114,8 @@ class StaffRow:
     user_key: str | None = None
     active: bool = True
     id: int | None = None
+    # An expert by experience (kokemusasiantuntija) working beside a professional (#10).
+    expert: bool = False
 
 
 @dataclass

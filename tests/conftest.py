@@ -11,7 +11,7 @@ import pytest
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs, LinkFormat, console_link, placeholders
 from flows.instrument import Instrument, load_instrument
-from flows.messages import LocalText, Msg
+from flows.messages import Filled, LocalText, Msg
 from storage.memory import MemoryStore
 from storage.sqlite import SqliteStore
 
@@ -36,7 +36,10 @@ class Clock:
 class StrictCatalogs(Catalogs):
     """Catalogs that fail the test on a missing id or a placeholder the message does not fill."""
 
-    def text(self, language: str, message: Msg | LocalText, link: LinkFormat = console_link) -> str:
+    def text(self, language: str, message: Msg | LocalText | Filled, link: LinkFormat = console_link) -> str:
+        if isinstance(message, Filled):
+            wanted = placeholders(message.text.get(language))
+            assert wanted <= set(message.params), f"{language} data-file text wants {sorted(wanted)}"
         if isinstance(message, Msg):
             assert self.has(language, message.key), f"catalog {language} has no id {message.key!r}"
             wanted = placeholders(self.messages[language][message.key])

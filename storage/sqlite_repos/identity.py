@@ -10,13 +10,14 @@ from storage.codec import dump_time, load_time
 from storage.ports import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
 from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
-_STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active"
+_STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active, expert"
 
 
 def _staff(row: aiosqlite.Row) -> StaffRow:
     return StaffRow(
         id=row[0], name=row[1], title=row[2], organisation=row[3], is_coordinator=bool(row[4]),
         is_worker=bool(row[5]), created_at=load_time(row[6]), user_key=row[7], active=bool(row[8]),
+        expert=bool(row[9]),
     )
 
 
@@ -24,9 +25,9 @@ class _Staff(_Repo):
     async def add(self, row: StaffRow) -> int:
         return await self._insert(
             "INSERT INTO staff (name, title, organisation, is_coordinator, is_worker, created_at, user_key, "
-            "active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "active, expert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker),
-             dump_time(row.created_at), row.user_key, int(row.active)),
+             dump_time(row.created_at), row.user_key, int(row.active), int(row.expert)),
             row.user_key,
         )
 
@@ -42,9 +43,9 @@ class _Staff(_Repo):
         """Rewrite every field but id and created_at (set once, by add)."""
         await self._update(
             "UPDATE staff SET name = ?, title = ?, organisation = ?, is_coordinator = ?, is_worker = ?, "
-            "user_key = ?, active = ? WHERE id = ?",
+            "user_key = ?, active = ?, expert = ? WHERE id = ?",
             (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker), row.user_key,
-             int(row.active), row.id),
+             int(row.active), int(row.expert), row.id),
             row.user_key,
         )
 

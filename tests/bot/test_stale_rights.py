@@ -131,8 +131,13 @@ async def test_a_staff_account_cannot_open_a_client_invitation(world: World, cat
         assert len(kettu) == 1 and kettu[0].user_key is None
 
 
-def en(catalogs: Catalogs, key: str, **params: str | int) -> str:
+def en(catalogs: Catalogs, key: str, **params: str | int | Msg) -> str:
     return catalogs.text("en", Msg(key, params))
+
+
+def listed(name: str, title: str) -> Msg:
+    """A staff member as the coordinator's list shows them."""
+    return Msg("staff.label_short", {"name": name, "title": title})
 
 
 async def test_renewing_and_revoking_a_worker_invitation(world: World, catalogs: Catalogs) -> None:
@@ -143,7 +148,7 @@ async def test_renewing_and_revoking_a_worker_invitation(world: World, catalogs:
     first = LINK.search(joined(await coordinator.tap(en(catalogs, "staff.role_worker"))))
     assert first
     await coordinator.send("/workers")
-    await coordinator.tap(en(catalogs, "workers.item_invited", name="Aino Virtanen", title="sosiaaliohjaaja"))
+    await coordinator.tap(en(catalogs, "workers.item_invited", who=listed("Aino Virtanen", "sosiaaliohjaaja")))
     renewed = LINK.search(joined(await coordinator.tap(en(catalogs, "clients.new_invitation"))))
     assert renewed and renewed.group(1) != first.group(1)
     card = coordinator.last_question()
@@ -164,7 +169,7 @@ async def test_removing_the_responsible_worker_hands_the_clients_to_the_pair(
 ) -> None:
     coordinator = world.bot.user(TG["coordinator"], "en", "Coordinator")
     await coordinator.send("/workers")
-    await coordinator.tap(en(catalogs, "workers.item_linked", name="Responsible", title="ohjaaja"))
+    await coordinator.tap(en(catalogs, "workers.item_linked", who=listed("Responsible", "ohjaaja")))
     await coordinator.tap(en(catalogs, "workers.remove"))
     calls = await coordinator.tap(en(catalogs, "consent.confirm_yes"))
     assert en(catalogs, "workers.removed", name="Responsible") in joined(calls)

@@ -261,8 +261,8 @@ async def test_coordinator_removes_a_workers_access_and_renews_invitations(
     await other_worker(bot)
     coordinator = bot.user(COORDINATOR, "fi")
     await coordinator.send("/workers")
-    await coordinator.tap(catalogs.text("fi", Msg("workers.item_linked", {"name": "Aino Virtanen",
-                                                                           "title": "sosiaaliohjaaja"})))
+    await coordinator.tap(catalogs.text("fi", Msg("workers.item_linked", {"who": Msg("staff.label_short", {
+        "name": "Aino Virtanen", "title": "sosiaaliohjaaja"})})))
     await coordinator.tap(t(catalogs, "fi", "workers.remove"))
     calls = await coordinator.tap(t(catalogs, "fi", "consent.confirm_yes"))
     assert catalogs.text("fi", Msg("workers.removed", {"name": "Aino Virtanen"})) in joined(calls)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, time
 from typing import get_args
 
-from flows.messages import DeepLink, Example, Lines, LocalText, Msg, Number, Period, TimeOfDay, When
+from flows.messages import DeepLink, Example, Filled, Lines, LocalText, Msg, Number, Period, TimeOfDay, When
 from flows.results import (
     Abort,
     Ask,
@@ -33,7 +33,8 @@ EVERY_KIND: list[Result] = [
     Say(Msg("a.say", {"n": 3, "x": Number(1.5, 1, True), "t": LocalText("a", "b", "c"), "at": AT,
                       "lines": Lines((Msg("a.line"), "raw"), "\n\n"), "link": DeepLink("abc"),
                       "period": Period(AT, AT), "when": When(AT), "inner": Msg("a.inner", {"name": "Åsa"}),
-                      "clock": TimeOfDay(AT), "slot": TimeOfDay(time(22, 30)), "example": Example(AT, clock=False)}),
+                      "clock": TimeOfDay(AT), "slot": TimeOfDay(time(22, 30)), "example": Example(AT, clock=False),
+                      "filled": Filled(LocalText("{who} {n}", "{who}", "{n}"), {"who": Msg("a.who"), "n": 120})}),
         about=12),
     Ask(Msg("a.ask"), (Option("yes", Msg("a.yes")), Option("area:1", LocalText("Koti", "Hem", "Home"))),
         free_text=True, controls=(Option("ctl:back", Msg("a.back")),), step=12, max_length=500, media=True,

@@ -697,6 +697,23 @@ async def test_saving_staff_updates_everything_but_created_at(store: Store) -> N
         assert await work.staff.get(first) == replace(changed, user_key=None, active=True, created_at=T0)
 
 
+async def test_an_expert_by_experience_and_an_empty_title_round_trip(store: Store) -> None:
+    """#10: a worker can be an expert by experience; "" is "no title of their own" (the role's name is shown)."""
+    [first] = await seed_staff(store, "Janne")
+    async with store.transaction() as work:
+        expert = replace(staff_row("Eeva"), title="", expert=True)
+        expert_id = await work.staff.add(expert)
+        loaded = await work.staff.get(expert_id)
+        assert loaded == replace(expert, id=expert_id) and type(loaded.expert) is bool
+        assert (await work.staff.get(first) or expert).expert is False, "not an expert unless marked"
+        await work.staff.save(replace(staff_row("Janne"), id=first, expert=True))
+    async with store.transaction() as work:
+        assert [row.expert for row in await work.staff.all()] == [True, True]
+        await work.staff.save(replace(staff_row("Janne"), id=first, expert=False))
+    async with store.transaction() as work:
+        assert [row.expert for row in await work.staff.all()] == [False, True]
+
+
 async def test_saving_missing_staff_is_refused(store: Store) -> None:
     with pytest.raises(UnknownRow):
         async with store.transaction() as work:
@@ -2708,6 +2725,37 @@ async def test_sqlite_migration_0003_applies_to_a_database_at_0002(tmp_path: Pat
         applied = [row[0] for row in db.execute("SELECT number FROM schema_migrations ORDER BY number")]
     assert applied == [number for number, _, _ in migration_files()]
     assert {3, 6} <= set(applied)
+
+
+async def test_sqlite_migration_0013_drops_the_english_default_title(tmp_path: Path) -> None:
+    """Rows written with `add-coordinator`'s old default "coordinator" get no title of their own (the role's
+    name is then shown in each reader's language); own titles stay; nobody is an expert by experience yet."""
+    path = tmp_path / "at-0012.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        for number, name, sql in migration_files():
+            if number <= 12:
+                for statement in split_statements(sql):
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_migrations (number, name) VALUES (?, ?)", (number, name))
+        for name, title in (("Kaisa", "coordinator"), ("Aino", "sosiaaliohjaaja")):
+            db.execute("INSERT INTO staff (name, title, organisation, is_coordinator, is_worker, created_at) "
+                       "VALUES (?, ?, 'Org A', 1, 1, ?)", (name, title, dump_time(T0)))
+        db.execute("INSERT INTO clients (nickname, created_by, created_at) VALUES ('Kettu', 1, ?)", (dump_time(T0),))
+        db.execute("INSERT INTO meetings (client_id, created_by, created_at, starts_at, place_kind, place, status) "
+                   "VALUES (1, 1, ?, ?, 'office', 'Kaari', 'planned')", (dump_time(T0), dump_time(T0)))
+        db.execute("INSERT INTO participants (meeting_id, name, role, relation, language, staff_id) "
+                   "VALUES (1, 'Kaisa', 'worker', 'coordinator', 'fi', 1)")
+    store = SqliteStore(path)
+    try:
+        await store.migrate()
+        async with store.transaction() as work:
+            assert [(row.name, row.title, row.expert) for row in await work.staff.all()] == [
+                ("Kaisa", "", False), ("Aino", "sosiaaliohjaaja", False)]
+            assert [person.relation for person in await work.meetings.participants(1)] == [""]
+    finally:
+        await store.close()
 
 
 async def test_a_receipt_is_taken_once_and_purged_by_age(store: Store) -> None:
