@@ -112,7 +112,7 @@ def all_flows(
     invitations_last = timedelta(days=settings.invitation_days)
     storage = title_of(consent_items, "storage")  # named where something is missing for want of it
     flows = [
-        esy.esy_flow(instrument),
+        esy.esy_flow(instrument, settings.anonymous_retention_days),
         invitation.invitation_flow(secret, consent_items, settings.client_retention_days, reminders_before,
                                    quiet_hours, settings.code_guess_limit,
                                    timedelta(minutes=settings.code_guess_minutes)),

@@ -47,7 +47,8 @@ class Settings:
     reminders_before: str = "2d,2h"
     quiet_hours: str = "21-08"
     invitation_days: int = 7
-    anonymous_retention_days: int = 30
+    # Long enough to fill the circle again after the ~3 months the ESY pilots used and see what changed.
+    anonymous_retention_days: int = 120
     client_retention_days: int = 90
     audit_retention_days: int = 730
     code_guess_limit: int = 50

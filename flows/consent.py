@@ -11,12 +11,12 @@ from typing import Any
 
 from flows.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.guards import value
-from flows.messages import N_, Filled, Lines, Msg
+from flows.messages import N_, Filled, Lines, Msg, Param, When, dump_msg
 from flows.notify import notify_staff, worker_cards
 from flows.results import Ask, Option, Say
 from flows.spec import Conversation, FlowSpec, Gate, Who
 from flows.staff import pair_lines
-from storage.ports import AuditRow, ClientRow, ConsentRow, UnitOfWork
+from storage.ports import AuditRow, ClientRow, ConsentRow, OutboxRow, UnitOfWork
 
 NAME = "consent"
 VERSION = 1
@@ -61,6 +61,23 @@ def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:
     return gate
 
 
+async def cancel_coming_meetings(work: UnitOfWork, client_id: int, now: datetime, skip: str | None) -> int:
+    """Cancel the client's planned meetings and tell everyone invited whom Kaari can write to (the client,
+    ``skip``, knows already); the notice names the time only, not why. Returns how many were cancelled."""
+    cancelled = 0
+    for meeting in await work.meetings.for_client(client_id):
+        if meeting.status != "planned":
+            continue
+        meeting.status = "cancelled"  # its reminders are then not sent
+        await work.meetings.save(meeting)
+        cancelled += 1
+        for person in await work.meetings.participants(meeting.id or 0):
+            if person.user_key and person.user_key != skip:
+                notice = Msg(N_("meeting.cancelled_ended"), {"when": When(meeting.starts_at)})
+                await work.outbox.add(OutboxRow(person.user_key, "notify", dump_msg(notice), now))
+    return cancelled
+
+
 async def end_client_work(work: UnitOfWork, client: ClientRow, now: datetime, keep_contact: bool = False) -> None:
     """The work with a client ends (the client withdrew consent (a), or the responsible worker ended it): the
     link and the chat id go, the circles and the meeting preparation kept for the work are deleted, coming
@@ -77,15 +94,36 @@ async def end_client_work(work: UnitOfWork, client: ClientRow, now: datetime, ke
             await work.contacts.delete(key)
         await work.assessments.delete_for_user(key)
     await work.preparations.delete(client.id or 0)
+    await cancel_coming_meetings(work, client.id or 0, now, key)
     for meeting in await work.meetings.for_client(client.id or 0):
-        if meeting.status == "planned":
-            meeting.status = "cancelled"
-            await work.meetings.save(meeting)
         for person in await work.meetings.participants(meeting.id or 0):
             if (key is not None and person.user_key == key) or person.join_hash is not None:
                 person.user_key = None if person.user_key == key else person.user_key
                 person.join_hash = person.join_expires_at = None
                 await work.meetings.save_participant(person)
+
+
+async def delete_stored(work: UnitOfWork, client: ClientRow, key: str, now: datetime) -> Msg:
+    """Consent (c) withdrawn: what Kaari kept for the work goes now (circles, the meeting preparation, the
+    meetings with their notes and promises, the closing evaluation); coming meetings are cancelled first, so
+    those invited hear of it. The consent record itself stays as the proof. Says what was really deleted."""
+    client_id = client.id or 0
+    meetings = await work.meetings.for_client(client_id)
+    promises = sum([len(await work.meetings.promises(meeting.id or 0)) for meeting in meetings])
+    preparation = await work.preparations.get(client_id) is not None
+    evaluation = await work.evaluations.get(client_id) is not None
+    await cancel_coming_meetings(work, client_id, now, key)
+    circles = await work.assessments.delete_for_user(key)
+    await work.preparations.delete(client_id)
+    held = await work.meetings.delete_for_client(client_id)
+    await work.evaluations.delete(client_id)
+    counted = [(N_("consent.deleted_circles"), circles), (N_("consent.deleted_meetings"), held),
+               (N_("consent.deleted_promises"), promises)]
+    lines: list[Param] = [Msg(name, {"count": count}) for name, count in counted if count]
+    lines += [Msg(name) for name, there in ((N_("consent.deleted_preparation"), preparation),
+                                            (N_("consent.deleted_evaluation"), evaluation)) if there]
+    return Msg(N_("consent.storage_deleted"), {
+        "lines": Lines(tuple(lines)) if lines else Msg(N_("consent.deleted_nothing"))})
 
 
 def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
@@ -190,14 +228,7 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         await record(conv, item, "withdrawn")
         conv.scrub = True  # what was deleted must not linger in the database's free pages or log
         if item == "storage":
-            # What Kaari kept for the work goes now; the consent record itself stays as the proof.
-            deleted = await conv.work.assessments.delete_for_user(conv.key)
-            client_id = client_of(conv).id or 0
-            # Circles, the meeting preparation, meeting notes, promises and the closing evaluation (item c).
-            await conv.work.preparations.delete(client_id)
-            await conv.work.meetings.delete_for_client(client_id)
-            await conv.work.evaluations.delete(client_id)
-            conv.emit(Say(Msg(N_("consent.storage_deleted"), {"count": deleted})))
+            conv.emit(Say(await delete_stored(conv.work, client_of(conv), conv.key, conv.now)))
         else:
             await end_work(conv)
 

@@ -88,6 +88,14 @@ def language_question(step: int) -> Ask:
     return Ask(Msg(N_("language.choose")), options, step=step)
 
 
+def _greeting(conv: Conversation) -> Msg:
+    """The greeting at /start in the menu: "nice to see you again" only to someone who has been here before.
+    A staff member's first visit (added from the command line) is welcomed to their tools instead."""
+    if conv.first_visit and conv.who.staff is not None:
+        return Msg(N_("welcome.staff_first"), {"name": conv.who.staff.name})
+    return Msg(N_("welcome.back"))
+
+
 async def _who(work: UnitOfWork, key: str, visit: Visit) -> Who:
     """Who the person behind ``key`` is now: staff, a linked client, a meeting participant, or anonymous."""
     # The visit said which roles they have: their rows are read only for those who have them.
@@ -292,7 +300,9 @@ class Engine:
         """The person's conversation from its stored ``row`` (read with their visit), or a fresh one."""
         key = ctx.key
         if row is None:
-            return await self._start(ctx, self.menu, user.language, int(ctx.now.timestamp()))
+            conv = await self._start(ctx, self.menu, user.language, int(ctx.now.timestamp()))
+            conv.first_visit = True
+            return conv
         spec = self.flows.get(row.flow)
         conv = self._conv(ctx, row.flow, row.state, row.flow_version, row.step, row.data, user.language)
         if spec is None or row.state not in spec.state_names:
@@ -436,12 +446,12 @@ class Engine:
                 conv.data[_LANGUAGE_ASKED] = True
                 reply.results.append(language_question(conv.step))
         elif conv.flow == self.menu:
-            self._show(conv, reply, Msg(N_("welcome.back")))
+            self._show(conv, reply, _greeting(conv))
         elif self._in_progress(conv):
             self._show(conv, reply, Msg(N_("flow.resume")))
         else:
             # Nothing in hand (a client card looked at yesterday): a fresh start, not an old screen.
-            reply.results.append(Say(Msg(N_("welcome.back"))))
+            reply.results.append(Say(_greeting(conv)))
             await self._switch(conv, self.menu, reply)
 
     def _in_progress(self, conv: Conversation) -> bool:

@@ -26,9 +26,10 @@ KEEP_WISH = "keep-wish"
 SECONDS_PER_STATEMENT = 12
 
 
-def esy_flow(instrument: Instrument) -> FlowSpec:
-    """The ESY flow for one instrument."""
-    steps = EsySteps(instrument)
+def esy_flow(instrument: Instrument, kept_days: int = 120) -> FlowSpec:
+    """The ESY flow for one instrument; an anonymous person's circles are kept ``kept_days`` after their last
+    visit (they are told so with the summary)."""
+    steps = EsySteps(instrument, kept_days)
     return FlowSpec(
         name=NAME,
         version=VERSION,
@@ -70,8 +71,9 @@ def esy_flow(instrument: Instrument) -> FlowSpec:
 class EsySteps:
     """The steps that depend on the instrument: what each state asks, and the answers' bookkeeping."""
 
-    def __init__(self, instrument: Instrument) -> None:
+    def __init__(self, instrument: Instrument, kept_days: int = 120) -> None:
         self.instrument = instrument
+        self.kept_days = kept_days
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
 
@@ -155,7 +157,7 @@ class EsySteps:
 
     async def complete(self, event: Any) -> None:
         if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
-            await finish(event.model, self.instrument)
+            await finish(event.model, self.instrument, self.kept_days)
 
 
 # --- steps that need no instrument -------------------------------------------------------------------------
@@ -221,8 +223,9 @@ def same_shape(version: int, state: str, data: dict[str, Any]) -> tuple[str, dic
     return (state, data) if version == 1 else None
 
 
-async def finish(conv: Conversation, instrument: Instrument) -> None:
-    """Store the assessment and show the circle and the summary, comparing with the previous one."""
+async def finish(conv: Conversation, instrument: Instrument, kept_days: int) -> None:
+    """Store the assessment and show the circle and the summary, comparing with the previous one; the summary
+    ends with what happens to the circle now."""
     ratings: dict[str, int | None] = conv.data["ratings"]
     scores = area_scores(instrument, ratings)
     previous = await conv.work.assessments.latest(conv.key, instrument.id)
@@ -231,13 +234,24 @@ async def finish(conv: Conversation, instrument: Instrument) -> None:
         completed_at=conv.now, ratings=ratings, area_scores=scores, wishes=dict(conv.data["wishes"]),
     )
     conv.data["finished"] = True
-    if await may_keep(conv):
+    kept = await may_keep(conv)
+    if kept:
         conv.data["assessment"] = await conv.work.assessments.add(stored)
     circle = circle_of(instrument, stored, previous)
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
-    conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous)))
+    conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous, kept_note(conv, kept, kept_days))))
     if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
         conv.data["workers"] = await worker_cards(conv.work, conv.who.client.id)
+
+
+def kept_note(conv: Conversation, kept: bool, kept_days: int) -> Msg:
+    """What happens to the circle, said plainly: an anonymous person's is kept for a while after their last
+    visit (long enough to fill it again and compare); a client's is kept only with consent (c)."""
+    if not kept:
+        return Msg(N_("esy.summary.not_kept"))
+    if not conv.who.is_client:
+        return Msg(N_("esy.summary.kept_anonymous"), {"days": kept_days})
+    return Msg(N_("esy.summary.private"))
 
 
 async def may_keep(conv: Conversation) -> bool:
@@ -282,7 +296,7 @@ def circle_of(
 
 def summary(
     instrument: Instrument, scores: dict[str, float | None], wishes: dict[str, str],
-    previous: AssessmentRow | None,
+    previous: AssessmentRow | None, kept: Msg | None = None,
 ) -> Msg:
     """The text summary for screen readers: strengths first, then fewest points, wishes, what moved."""
     names = {a.id: a.name for a in instrument.areas}
@@ -332,5 +346,5 @@ def summary(
                                 {"date": previous.completed_at, "lines": Lines(moved_lines)}))
         else:
             sections.append(Msg(N_("esy.summary.unchanged"), {"date": previous.completed_at}))
-    sections.append(Msg(N_("esy.summary.private")))
+    sections.append(kept or Msg(N_("esy.summary.private")))
     return Msg(N_("esy.summary"), {"sections": Lines(tuple(sections), "\n\n")})

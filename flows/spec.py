@@ -87,6 +87,9 @@ class Conversation:
         self.poked = False
         # The input contained crisis words (signposting is given by the engine; a chat jumps the queue).
         self.crisis = False
+        # Nothing of this person's was stored yet: their first visit (a coordinator added from the command
+        # line has a person row, so is not "new", but has never talked to Kaari).
+        self.first_visit = False
 
     def emit(self, result: Result) -> None:
         """Queue a result for the channel, in order."""

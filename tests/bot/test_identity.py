@@ -15,6 +15,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.telegram_app import pusher
 from bot.ticker import deliver_all, purge_idle
+from flows.consent_texts import load_consent_texts
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
@@ -99,8 +100,7 @@ async def test_invitation_consent_and_link(
         assert linked is not None and linked.nickname == "Kettu" and linked.linked_at == clock.now
         consents = await work.consents.for_client(linked.id or 0)
         assert [(c.item, c.version, c.answer, c.channel) for c in consents] == [
-            ("work", 1, "yes", "tg"), ("exchange", 1, "yes", "tg"), ("storage", 1, "yes", "tg"),
-            ("reminders", 1, "yes", "tg")]
+            (item.id, item.version, "yes", "tg") for item in load_consent_texts()]
         contact = await work.contacts.get(key)
         assert contact is not None and str(CLIENT) not in contact.sealed_chat
         assert bot.services.sealer.open(contact.sealed_chat) == CLIENT

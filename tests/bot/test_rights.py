@@ -11,7 +11,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ticker import purge_idle
-from flows.messages import Msg, dump_msg
+from flows.messages import Lines, Msg, dump_msg
 from storage.ports import AssessmentRow, AuditRow, OutboxRow
 from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
@@ -54,7 +54,8 @@ async def test_consent_overview_withdraw_and_give_again(
     # Withdrawing storage asks first, then deletes the circles.
     await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
     calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
-    assert catalogs.text("en", Msg("consent.storage_deleted", {"count": 1})) in joined(calls)
+    assert catalogs.text("en", Msg("consent.storage_deleted", {
+        "lines": Lines((Msg("consent.deleted_circles", {"count": 1}),))})) in joined(calls)
     async with bot.services.store.transaction() as work:
         assert await work.assessments.for_user(key) == []
         client_row = await work.clients.by_user(key)
@@ -219,7 +220,7 @@ async def test_anonymous_people_are_deleted_after_the_retention_period(
     try:
         await linked_client(bot, catalogs)
         await open_menu(bot.user(STRANGER, "fi"), catalogs)
-        clock.advance(days=29)
+        clock.advance(days=bot.services.settings.anonymous_retention_days - 1)
         assert await purge_idle(bot.services) == 0
         clock.advance(days=2)
         assert await purge_idle(bot.services) == 1

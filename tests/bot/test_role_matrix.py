@@ -88,8 +88,9 @@ async def seed(bot: Bot, clock: Clock) -> World:
             clients[role] = await work.clients.add(ClientRow(
                 role, staff["responsible"], now - timedelta(days=30), keys[role], now - timedelta(days=29),
                 now - timedelta(days=1) if role == "ended_client" else None))
-            for item in ("work", "exchange", "storage", "reminders"):
-                await work.consents.add(ConsentRow(clients[role], item, 1, "yes" if item in consents else "no",
+            for item in load_consent_texts():  # the texts in force: nobody is asked again here
+                await work.consents.add(ConsentRow(clients[role], item.id, item.version,
+                                                   "yes" if item.id in consents else "no",
                                                    now - timedelta(days=29), "tg"))
             await work.clients.set_pair(PairRow(clients[role], staff["responsible"], True))
             await work.clients.set_pair(PairRow(clients[role], staff["pair"], False))

@@ -128,3 +128,16 @@ async def test_a_coordinator_marks_an_existing_worker_as_an_expert_by_experience
     async with bot.services.store.transaction() as work:
         [janne] = [row for row in await work.staff.all() if row.name == "Janne"]
         assert not janne.expert
+
+
+async def test_a_staff_members_first_visit_is_welcomed_not_greeted_again(bot: Bot, catalogs: Catalogs) -> None:
+    await add_coordinator(bot.services, telegram_id=COORDINATOR, console_user=None, name="Kaisa", title="",
+                          organisation="Demo", also_worker=False)
+    coordinator = bot.user(COORDINATOR, "fi", "Kaisa")
+    calls = await coordinator.send("/start")
+    assert catalogs.text("fi", Msg("welcome.staff_first", {"name": "Kaisa"})) in joined(calls)
+    assert t(catalogs, "fi", "welcome.back") not in joined(calls)
+    assert t(catalogs, "fi", "menu.new_worker") in coordinator.labels()
+    calls = await coordinator.send("/start")
+    assert t(catalogs, "fi", "welcome.back") in joined(calls), "the second visit is a visit again"
+    assert not said(catalogs, "welcome.staff_first", joined(calls))

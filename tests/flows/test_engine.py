@@ -11,6 +11,7 @@ from typing import Any, Protocol, cast
 import pytest
 
 from bot.bootstrap import all_flows
+from bot.settings import Settings
 from flows import esy, inputs, menu
 from flows.engine import MAX_TEXT, RESUME, Engine
 from flows.instrument import Instrument
@@ -354,7 +355,10 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
     assert summary.msg.key == "esy.summary"
     parts = sections(summary.msg)
     # Every area got 4 points: no strengths or weak spots are made up, one line says they are equal.
-    assert {"esy.summary.all_equal", "esy.summary.wishes", "esy.summary.private"} <= parts.keys()
+    assert {"esy.summary.all_equal", "esy.summary.wishes", "esy.summary.kept_anonymous"} <= parts.keys()
+    # An anonymous person is told how long it is kept without a visit: long enough to fill it again after the
+    # ~3 months the pilots used (#10).
+    assert parts["esy.summary.kept_anonymous"].params["days"] == Settings().anonymous_retention_days >= 120
     assert not {"esy.summary.strengths", "esy.summary.lowest", "esy.summary.no_wishes"} & parts.keys()
     assert parts["esy.summary.wish_line"].params["wish"] == "Enemmän unta"
     assert menu_question.prompt.key == "menu.prompt"
@@ -852,7 +856,7 @@ async def test_every_id_a_full_tour_emits_is_in_every_catalog(
         "esy.intro", "esy.rate", "esy.wish", "esy.help", "esy.circle.title", "esy.circle.before",
         "esy.wish_saved", "esy.earlier_skipped",
         "esy.summary.strengths", "esy.summary.lowest", "esy.summary.skipped", "esy.summary.wishes",
-        "esy.summary.moved", "esy.summary.moved_line", "esy.summary.private", "flow.paused", "flow.resume",
+        "esy.summary.moved", "esy.summary.moved_line", "esy.summary.kept_anonymous", "flow.paused", "flow.resume",
         "flow.continue",
         "flow.cancel_confirm", "flow.cancelled", "flow.no_back", "flow.restarted",
         "control.back", "error.stale", "error.use_buttons", "error.too_long", "error.empty",
