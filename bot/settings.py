@@ -44,6 +44,9 @@ class Settings:
     quick_replies: Path | None = None
     chat_show_names: bool = True
     chat_retention_days: int = 7
+    # A message left for a chat service that nobody took is closed (and the young person told) after this many
+    # days; it used to follow the anonymous retention, which grew to cover the ESY re-take interval (#10).
+    chat_waiting_days: int = 30
     reminders_before: str = "2d,2h"
     quiet_hours: str = "21-08"
     invitation_days: int = 7
@@ -127,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         chat_show_names=_flag(env, "KAARI_CHAT_SHOW_NAMES", Settings.chat_show_names),
         chat_retention_days=max(1, int(_number(
             env, "KAARI_CHAT_RETENTION_DAYS", Settings.chat_retention_days, int))),
+        chat_waiting_days=max(1, int(_number(env, "KAARI_CHAT_WAITING_DAYS", Settings.chat_waiting_days, int))),
         reminders_before=_checked(env, "KAARI_REMINDERS_BEFORE", Settings.reminders_before, parse_offsets),
         quiet_hours=_checked(env, "KAARI_QUIET_HOURS", Settings.quiet_hours, parse_quiet_hours),
         invitation_days=max(1, int(_number(env, "KAARI_INVITATION_DAYS", Settings.invitation_days, int))),

@@ -277,7 +277,7 @@ async def purge_idle(services: Services) -> int:
     - wrong-code attempts older than a day, and finished outbox rows older than a week;
     - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
       times and ratings stay for the statistics), and chat ids of anonymous people no chat needs any more;
-    - chats nobody took within the anonymous retention period (closed, the young person told).
+    - chats nobody took within the waiting period (closed, the young person told).
     """
     now = services.engine.clock()
     settings = services.settings
@@ -300,7 +300,7 @@ async def purge_idle(services: Services) -> int:
         await work.receipts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
-        expired = await shifts.expire_waiting(work, now - timedelta(days=settings.anonymous_retention_days), now)
+        expired = await shifts.expire_waiting(work, now - timedelta(days=settings.chat_waiting_days), now)
         chats = await work.chats.forget_closed(now - timedelta(days=settings.chat_retention_days))
         released = await shifts.release_contacts(work)
     if deleted or ended or attempts or sent or audited or chats or released or expired:

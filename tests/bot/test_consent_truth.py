@@ -12,10 +12,12 @@ from pathlib import Path
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.ticker import purge_idle
 from flows.consent_texts import load_consent_texts
 from flows.instrument import Instrument
 from flows.messages import Lines, Msg
 from storage.ports import (
+    ChatRow,
     EvaluationRow,
     MeetingRow,
     ParticipantRow,
@@ -196,3 +198,23 @@ async def test_the_circle_summary_says_truly_whether_the_circle_was_kept(
     days = bot.services.settings.anonymous_retention_days
     assert catalogs.text("en", Msg("esy.summary.kept_anonymous", {"days": days})) in "\n".join(
         texts(bot.api.calls[before:]))
+
+
+async def test_a_left_message_still_expires_after_the_waiting_period_though_people_are_kept_longer(
+    bot: Bot, clock: Clock,
+) -> None:
+    settings = bot.services.settings
+    assert settings.chat_waiting_days < settings.anonymous_retention_days
+    async with bot.services.store.transaction() as work:
+        await work.users.save(UserRow("young", "fi", clock.now, clock.now))
+        chat_id = await work.chats.add(ChatRow(bot.services.chat.services[0].id, clock.now, "young", left=True))
+    clock.advance(days=settings.chat_waiting_days - 1)
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        assert (await work.chats.get(chat_id) or ChatRow("", clock.now, None)).status == "queued"
+    clock.advance(days=2)
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        chat = await work.chats.get(chat_id)
+        assert chat is not None and chat.status == "closed" and chat.closed_by == "expired"
+        assert await work.users.get("young") is not None, "the person is kept for the anonymous period"
