@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import Catalogs
 from flows.messages import Filled, LocalText, Msg
+from flows.shifts import worker_label
 from flows.staff import pair_lines, staff_card, staff_label, team_lines, title_of
 from storage.ports import StaffRow
 
@@ -63,3 +64,18 @@ def test_a_data_file_text_is_filled_in_the_readers_language(catalogs: Catalogs) 
                   {"workers": pair_lines([staff_card(staff())]), "days": 120})
     worker = catalogs.text("sv", Msg("staff.title_worker"))
     assert catalogs.text("sv", text) == f"Med:\n• Kaisa, {worker} (Demo)\n120 d"
+
+
+def test_the_chat_header_names_the_title_in_the_readers_language(catalogs: Catalogs) -> None:
+    """A young person sees "Kaisa (koordinaattori)" in Finnish, never the English default, and never
+    "a worker (worker)" when names are hidden."""
+    coordinator, worker, expert = staff(coordinator=True), staff(), staff(expert=True)
+    assert worker_label(coordinator, True) == Msg("chat.worker_named", {
+        "title": Msg("staff.title_coordinator"), "name": "Kaisa"})
+    for language in ("fi", "sv", "en"):
+        title = catalogs.text(language, Msg("staff.title_coordinator"))
+        assert title in catalogs.text(language, worker_label(staff_card(coordinator), True))
+    assert worker_label(worker, False) == Msg("chat.worker_plain")
+    assert worker_label(expert, False) == Msg("chat.worker_role", {"title": Msg("staff.title_expert")})
+    assert worker_label(staff("asumisohjaaja"), False) == Msg("chat.worker_role", {
+        "title": LocalText("asumisohjaaja", "asumisohjaaja", "asumisohjaaja")})
