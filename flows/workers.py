@@ -113,7 +113,17 @@ def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> 
             await audit(conv, "staff.expert_marked" if staff.expert else "staff.expert_unmarked")
             done = N_("workers.expert_marked") if staff.expert else N_("workers.expert_unmarked")
             conv.emit(Say(Msg(done, {"name": staff.name})))
+            if staff.expert:
+                await tell_clients_of_expert(conv, staff)
         await load_card(conv, conv.data["staff"])
+
+    async def tell_clients_of_expert(conv: Conversation, staff: StaffRow) -> None:
+        """The young people this worker works with learn, in one sentence, what an expert by experience is."""
+        for client in await conv.work.clients.for_staff(staff.id or 0):
+            if client.user_key and not client.ended_at:
+                message = Msg(N_("notify.worker_is_expert"), {
+                    "worker": staff.name, "explained": Msg(N_("staff.expert_explained"))})
+                await conv.work.outbox.add(OutboxRow(client.user_key, "notice", dump_msg(message), conv.now))
 
     async def revoke(event: Any) -> None:
         conv: Conversation = event.model

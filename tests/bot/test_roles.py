@@ -10,7 +10,7 @@ from bot.admin import add_coordinator
 from bot.i18n import Catalogs
 from flows.messages import Msg
 from tests.bot.harness import Bot, TgUser, joined, said
-from tests.bot.test_identity import COORDINATOR, LINK, open_menu, t
+from tests.bot.test_identity import COORDINATOR, LINK, deliver, open_menu, sent_texts, t
 
 EXPERT_ID, PRO_ID, CLIENT_ID = 987654321201, 987654321202, 987654321203
 
@@ -45,7 +45,7 @@ async def client_code(worker: TgUser, catalogs: Catalogs, pair_label: str | None
     calls = await worker.send("Kettu")
     if pair_label is not None:
         calls = await worker.tap(pair_label)
-    else:
+    elif not LINK.search(joined(calls)):  # other workers to choose from: none of them
         calls = await worker.tap(t(catalogs, "fi", "staff.no_pair"))
     found = LINK.search(joined(calls))
     assert found, joined(calls)
@@ -110,7 +110,14 @@ async def test_a_coordinator_marks_an_existing_worker_as_an_expert_by_experience
     await add_coordinator(bot.services, telegram_id=COORDINATOR, console_user=None, name="Kaisa",
                           title="", organisation="Demo", also_worker=False)
     coordinator = bot.user(COORDINATOR, "fi", "Kaisa")
-    await add_worker(bot, catalogs, coordinator, "Janne", None, "staff.role_worker", EXPERT_ID)
+    janne = await add_worker(bot, catalogs, coordinator, "Janne", None, "staff.role_worker", EXPERT_ID)
+    payload = await client_code(janne, catalogs, None)
+    client = bot.user(CLIENT_ID, "en", "Kettu")
+    await client.send(f"/start {payload}")
+    await client.tap(t(catalogs, "en", "invite.go_on"))
+    for _ in range(4):
+        await client.tap(t(catalogs, "en", "consent.yes"))
+    await deliver(bot)
     await coordinator.send("/workers")
     listed = catalogs.text("fi", Msg("workers.item_linked", {"who": Msg("staff.label_short", {
         "name": "Janne", "title": Msg("staff.title_worker")})}))
@@ -121,13 +128,18 @@ async def test_a_coordinator_marks_an_existing_worker_as_an_expert_by_experience
     assert re.search(rf"Janne, {role(catalogs, 'fi', 'staff.title_expert')} \(Demo\)", joined(calls))
     assert t(catalogs, "fi", "workers.unmark_expert") in coordinator.labels()
     async with bot.services.store.transaction() as work:
-        [janne] = [row for row in await work.staff.all() if row.name == "Janne"]
-        assert janne.expert and janne.is_worker and janne.title == ""
+        [marked] = [row for row in await work.staff.all() if row.name == "Janne"]
+        assert marked.expert and marked.is_worker and marked.title == ""
         assert "staff.expert_marked" in [row.action for row in await work.audit.recent(20)]
+    # Janne's client is told what that means.
+    await deliver(bot)
+    told = await sent_texts(bot, CLIENT_ID)
+    assert catalogs.text("en", Msg("notify.worker_is_expert", {
+        "worker": "Janne", "explained": Msg("staff.expert_explained")})) in told, told
     await coordinator.tap(t(catalogs, "fi", "workers.unmark_expert"))
     async with bot.services.store.transaction() as work:
-        [janne] = [row for row in await work.staff.all() if row.name == "Janne"]
-        assert not janne.expert
+        [unmarked] = [row for row in await work.staff.all() if row.name == "Janne"]
+        assert not unmarked.expert
 
 
 async def test_a_staff_members_first_visit_is_welcomed_not_greeted_again(bot: Bot, catalogs: Catalogs) -> None:
