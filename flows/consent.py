@@ -126,15 +126,81 @@ async def delete_stored(work: UnitOfWork, client: ClientRow, key: str, now: date
         "lines": Lines(tuple(lines)) if lines else Msg(N_("consent.deleted_nothing"))})
 
 
-def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
-    by_id = {item.id: item for item in items}
+def client_of(conv: Conversation) -> ClientRow:
+    client = conv.who.client
+    assert client is not None and client.id is not None
+    return client
 
-    def client_of(conv: Conversation) -> ClientRow:
-        client = conv.who.client
-        assert client is not None and client.id is not None
-        return client
 
-    async def on_start(conv: Conversation) -> None:
+# --- guards ----------------------------------------------------------------------------------------------
+
+
+def chose_close(event: Any) -> bool:
+    return value(event) == CLOSE
+
+
+def chose_give(event: Any) -> bool:
+    return value(event).startswith(GIVE)
+
+
+def chose_withdraw_confirmed_later(event: Any) -> bool:
+    return value(event).startswith(WITHDRAW) and value(event).removeprefix(WITHDRAW) in NEEDS_CONFIRMING
+
+
+def chose_withdraw(event: Any) -> bool:
+    return value(event).startswith(WITHDRAW)
+
+
+def chose_yes(event: Any) -> bool:
+    return value(event) == YES
+
+
+def withdrew_work(event: Any) -> bool:
+    return bool(event.model.data.get("confirming") == REQUIRED_ITEM)
+
+
+def more_queued(event: Any) -> bool:
+    return len(event.model.data["queue"]) > 1
+
+
+def work_declined(event: Any) -> bool:
+    return bool(event.model.data["queue"][0] == REQUIRED_ITEM and value(event) != YES)
+
+
+# --- views and effects that need no consent texts --------------------------------------------------------
+
+
+def view_confirm(conv: Conversation) -> Ask:
+    item = conv.data["confirming"]
+    key = N_("consent.confirm_work") if item == REQUIRED_ITEM else N_("consent.confirm_storage")
+    return Ask(Msg(key), (Option(YES, Msg(N_("consent.confirm_yes"))), Option(NO, Msg(N_("consent.confirm_no")))))
+
+
+def ask_confirm(event: Any) -> None:
+    event.model.data["confirming"] = value(event).removeprefix(WITHDRAW)
+
+
+def cancel_confirm(event: Any) -> None:
+    event.model.data.pop("confirming", None)
+
+
+async def end_work(conv: Conversation) -> None:
+    client = client_of(conv)
+    await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
+    await end_client_work(conv.work, client, conv.now)
+    conv.scrub = True
+    conv.who = Who(conv.who.staff, None)
+    conv.emit(Say(Msg(N_("consent.work_ended"))))
+
+
+class ConsentSteps:
+    """The steps that need the consent texts (``items``) and the storage period they name."""
+
+    def __init__(self, items: tuple[ConsentItem, ...], retention_days: int) -> None:
+        self.items, self.retention_days = items, retention_days
+        self.by_id = {item.id: item for item in items}
+
+    async def on_start(self, conv: Conversation) -> None:
         if not conv.who.is_client:
             conv.emit(Say(Msg(N_("consent.none"))))
             conv.state = "closed"
@@ -145,21 +211,19 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         conv.data["dates"] = {item: row.at.isoformat() for item, row in answers.items()}
         conv.data["workers"] = await worker_cards(conv.work, client.id or 0)
         if conv.data.pop("update", False):
-            conv.data["queue"] = outdated(items, answers)
+            conv.data["queue"] = outdated(self.items, answers)
             conv.state = "ask" if conv.data["queue"] else "closed"
 
-    def filled(item: ConsentItem, conv: Conversation) -> Filled:
+    def filled(self, item: ConsentItem, conv: Conversation) -> Filled:
         # Asked again after a text changed, with no introduction just before: what an expert by experience
         # is, is said here.
-        return Filled(item.text, {"workers": pair_lines(conv.data["workers"]), "days": retention_days})
+        return Filled(item.text, {"workers": pair_lines(conv.data["workers"]), "days": self.retention_days})
 
-    # --- views ------------------------------------------------------------------------------------
-    def view_overview(conv: Conversation) -> Ask:
+    def view_overview(self, conv: Conversation) -> Ask:
         answers: dict[str, str] = conv.data["answers"]
-        lines = tuple(Msg(STATUS[answers.get(item.id, "no")], {"title": item.title})
-                      for item in items)
+        lines = tuple(Msg(STATUS[answers.get(item.id, "no")], {"title": item.title}) for item in self.items)
         options = []
-        for item in items:
+        for item in self.items:
             given = answers.get(item.id) == YES
             label = N_("consent.withdraw_item") if given else N_("consent.give_item")
             if given or item.id != REQUIRED_ITEM:
@@ -167,112 +231,72 @@ def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpe
         options.append(Option(CLOSE, Msg(N_("consent.close"))))
         return Ask(Msg(N_("consent.overview"), {"lines": Lines(lines)}), tuple(options))
 
-    def view_confirm(conv: Conversation) -> Ask:
-        item = conv.data["confirming"]
-        key = N_("consent.confirm_work") if item == REQUIRED_ITEM else N_("consent.confirm_storage")
-        return Ask(Msg(key), (Option(YES, Msg(N_("consent.confirm_yes"))), Option(NO, Msg(N_("consent.confirm_no")))))
-
-    def view_ask(conv: Conversation) -> Ask:
-        item = by_id[conv.data["queue"][0]]
-        prompt = Msg(N_("consent.changed"), {"title": item.title, "text": filled(item, conv)})
+    def view_ask(self, conv: Conversation) -> Ask:
+        item = self.by_id[conv.data["queue"][0]]
+        prompt = Msg(N_("consent.changed"), {"title": item.title, "text": self.filled(item, conv)})
         no = N_("consent.no_required") if item.required else N_("consent.no")
         return Ask(prompt, (Option(YES, Msg(N_("consent.yes"))), Option(NO, Msg(no))))
 
-    # --- guards -----------------------------------------------------------------------------------
-    def chose_close(event: Any) -> bool:
-        return value(event) == CLOSE
-
-    def chose_give(event: Any) -> bool:
-        return value(event).startswith(GIVE)
-
-    def chose_withdraw_confirmed_later(event: Any) -> bool:
-        return value(event).startswith(WITHDRAW) and value(event).removeprefix(WITHDRAW) in NEEDS_CONFIRMING
-
-    def chose_withdraw(event: Any) -> bool:
-        return value(event).startswith(WITHDRAW)
-
-    def chose_yes(event: Any) -> bool:
-        return value(event) == YES
-
-    def withdrew_work(event: Any) -> bool:
-        return bool(event.model.data.get("confirming") == REQUIRED_ITEM)
-
-    def more_queued(event: Any) -> bool:
-        return len(event.model.data["queue"]) > 1
-
-    # --- effects ----------------------------------------------------------------------------------
-    async def record(conv: Conversation, item_id: str, answer: str) -> None:
+    async def record(self, conv: Conversation, item_id: str, answer: str) -> None:
         client = client_of(conv)
-        await conv.work.consents.add(ConsentRow(client.id or 0, item_id, by_id[item_id].version, answer,
+        await conv.work.consents.add(ConsentRow(client.id or 0, item_id, self.by_id[item_id].version, answer,
                                                 conv.now, conv.channel))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"consent.{answer}.{item_id}",
                                            f"client:{client.id}"))
         conv.data["answers"][item_id] = answer
 
-    async def give(event: Any) -> None:
+    async def give(self, event: Any) -> None:
         conv: Conversation = event.model
-        await record(conv, value(event).removeprefix(GIVE), YES)
+        await self.record(conv, value(event).removeprefix(GIVE), YES)
         conv.emit(Say(Msg(N_("consent.saved"))))
 
-    def ask_confirm(event: Any) -> None:
-        event.model.data["confirming"] = value(event).removeprefix(WITHDRAW)
-
-    async def withdraw_now(event: Any) -> None:
+    async def withdraw_now(self, event: Any) -> None:
         conv: Conversation = event.model
-        await record(conv, value(event).removeprefix(WITHDRAW), "withdrawn")
+        await self.record(conv, value(event).removeprefix(WITHDRAW), "withdrawn")
         conv.emit(Say(Msg(N_("consent.saved"))))
 
-    async def withdraw_confirmed(event: Any) -> None:
+    async def withdraw_confirmed(self, event: Any) -> None:
         conv: Conversation = event.model
         item = conv.data.pop("confirming")
-        await record(conv, item, "withdrawn")
+        await self.record(conv, item, "withdrawn")
         conv.scrub = True  # what was deleted must not linger in the database's free pages or log
         if item == "storage":
             conv.emit(Say(await delete_stored(conv.work, client_of(conv), conv.key, conv.now)))
         else:
             await end_work(conv)
 
-    async def end_work(conv: Conversation) -> None:
-        client = client_of(conv)
-        await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
-        await end_client_work(conv.work, client, conv.now)
-        conv.scrub = True
-        conv.who = Who(conv.who.staff, None)
-        conv.emit(Say(Msg(N_("consent.work_ended"))))
-
-    def cancel_confirm(event: Any) -> None:
-        event.model.data.pop("confirming", None)
-
-    async def answer_update(event: Any) -> None:
+    async def answer_update(self, event: Any) -> None:
         conv: Conversation = event.model
         item = conv.data["queue"].pop(0)
-        await record(conv, item, YES if value(event) == YES else "no")
+        await self.record(conv, item, YES if value(event) == YES else "no")
         if item == REQUIRED_ITEM and value(event) != YES:
             await end_work(conv)
 
-    def work_declined(event: Any) -> bool:
-        return bool(event.model.data["queue"][0] == REQUIRED_ITEM and value(event) != YES)
 
+def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
+    """/consent: the overview of what the person allowed, withdrawing and giving; a changed text asked again."""
+    steps = ConsentSteps(items, retention_days)
     return FlowSpec(
         name=NAME, version=VERSION, states=["overview", "confirm", "ask", "closed"], initial="overview",
         transitions=[
             dict(trigger="choose", source="overview", dest="closed", conditions=[chose_close]),
-            dict(trigger="choose", source="overview", dest="overview", conditions=[chose_give], before=[give]),
+            dict(trigger="choose", source="overview", dest="overview", conditions=[chose_give], before=[steps.give]),
             dict(trigger="choose", source="overview", dest="confirm", conditions=[chose_withdraw_confirmed_later],
                  before=[ask_confirm]),
             dict(trigger="choose", source="overview", dest="overview", conditions=[chose_withdraw],
-                 before=[withdraw_now]),
+                 before=[steps.withdraw_now]),
             dict(trigger="choose", source="confirm", dest="closed", conditions=[chose_yes, withdrew_work],
-                 before=[withdraw_confirmed]),
+                 before=[steps.withdraw_confirmed]),
             dict(trigger="choose", source="confirm", dest="overview", conditions=[chose_yes],
-                 before=[withdraw_confirmed]),
+                 before=[steps.withdraw_confirmed]),
             dict(trigger="choose", source="confirm", dest="overview", before=[cancel_confirm]),
-            dict(trigger="choose", source="ask", dest="closed", conditions=[work_declined], before=[answer_update]),
-            dict(trigger="choose", source="ask", dest="ask", conditions=[more_queued], before=[answer_update]),
-            dict(trigger="choose", source="ask", dest="closed", before=[answer_update]),
+            dict(trigger="choose", source="ask", dest="closed", conditions=[work_declined],
+                 before=[steps.answer_update]),
+            dict(trigger="choose", source="ask", dest="ask", conditions=[more_queued], before=[steps.answer_update]),
+            dict(trigger="choose", source="ask", dest="closed", before=[steps.answer_update]),
         ],
-        views={"overview": view_overview, "confirm": view_confirm, "ask": view_ask},
-        help_key=N_("consent.help"), final=frozenset({"closed"}), on_start=on_start,
+        views={"overview": steps.view_overview, "confirm": view_confirm, "ask": steps.view_ask},
+        help_key=N_("consent.help"), final=frozenset({"closed"}), on_start=steps.on_start,
         controls=False,  # an overview with its own "Done"; nothing to pause or stop
         ungated=True,
     )
