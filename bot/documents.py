@@ -58,7 +58,7 @@ def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: d
     client = data.get("client")
     if client is not None:
         parts.append(t(N_("mydata.client"), nickname=client["nickname"], linked=_time(client["linked_at"]),
-                       workers=pair_lines(client["workers"])))
+                       workers=pair_lines([w["worker"] for w in client["workers"]])))
         parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines(client["consents"], language))))
         if client["viewed_by"]:
             viewed = tuple(Msg(N_("mydata.viewed_line"), {

@@ -57,7 +57,7 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
         data["staff"] = staff_card(staff)
     client = conv.who.client
     if client is not None and client.id is not None:
-        workers = [{**staff_card(member), "responsible": responsible}
+        workers = [{"worker": staff_card(member), "responsible": responsible}
                    for member, responsible in await workers_of(work, client.id)]
         viewed = []
         for row in await work.audit.about(f"client:{client.id}"):
