@@ -49,6 +49,7 @@ from bot.bootstrap import bootstrap
 from bot.circle import CirclePicture, draw_circle
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
+from bot.pdf import PdfLayout, build_pdf
 from bot.render import circle_picture
 from bot.settings import Settings
 from bot.telegram_app import build_application
@@ -130,6 +131,9 @@ class ThreadDrawer:
 
     async def draw(self, picture: CirclePicture) -> bytes:
         return await asyncio.to_thread(draw_circle, picture)
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        return await asyncio.to_thread(build_pdf, layout)
 
     async def close(self) -> None:
         """Nothing to release."""

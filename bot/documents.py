@@ -1,4 +1,8 @@
-"""Documents a person keeps: a readable text and the same data as JSON, in the person's language."""
+"""Documents a person keeps: a readable PDF and text, and the same data as JSON, in the reader's language.
+
+The client export is written for a worker who copies it into a Finnish client record (Lifecare, Pegasos,
+Apotti): about the client, area names and the decimal comma, dates and times in Helsinki in the bot's style.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,19 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.circle import CirclePicture
 from bot.i18n import Catalogs
+from bot.pdf import PAGE_MARK, PdfLayout, PdfSection
+from flows.audit_events import event, for_client, party
 from flows.engine import LANGUAGE_NAMES
-from flows.messages import N_, Lines, Msg, Param, When
+from flows.feedback import SCALE_TEXT, STATEMENT_TEXT, STATEMENTS
+from flows.meeting import REFLECTION, REFLECTION_TEXT
+from flows.messages import N_, Lines, LocalText, Msg, Number, Param, When
 from flows.preparation import ENV_TITLE, WORD_TITLE, WORDS
 from flows.reminders import as_day
 from flows.results import Document
@@ -19,68 +30,154 @@ from flows.staff import pair_lines, staff_label, team_lines
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}
-
-
 MEMO_ROLES = {"client": N_("memo.role_client"), "worker": N_("memo.role_worker"), "other": N_("memo.role_other")}
 ANSWERS = {"yes": N_("mydata.answer_yes"), "no": N_("mydata.answer_no"),
            "withdrawn": N_("mydata.answer_withdrawn")}
-ACTIONS = {"client.card.view": N_("mydata.action_card"), "client.circles.view": N_("mydata.action_circles"),
-           "client.export": N_("mydata.action_export"), "client.message": N_("mydata.action_message")}
+Say = Callable[..., str]
 
 
-def consent_lines(rows: list[dict[str, Any]], language: str) -> tuple[Msg, ...]:
-    """Consent answers as sentences: the item's title in the reader's language, the answer in words."""
-    return tuple(Msg(N_("mydata.consent_line"), {
-        "item": row.get("title", {}).get(language, row["item"]), "answer": Msg(ANSWERS[row["answer"]]),
-        "version": row["version"], "date": _time(row["at"]),
-    }) for row in rows)
+@dataclass(frozen=True)
+class Section:
+    """A part of a document: a heading (or none), lines, and which of the document's circles it shows."""
+
+    heading: str
+    lines: tuple[str, ...] = ()
+    picture: int | None = None
 
 
-def _time(text: str | None) -> Param:
-    return datetime.fromisoformat(text) if text else "-"
+@dataclass(frozen=True)
+class Sheet:
+    """A document in the reader's language, before it becomes text or a PDF."""
+
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
 
 
-def _mydata_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: datetime) -> str:
+def _say(catalogs: Catalogs, language: str) -> Say:
     def t(key: str, **params: Param) -> str:
         return catalogs.text(language, Msg(key, params))
+    return t
 
+
+def _split(text: str) -> Section:
+    """A catalog text "Heading:\n• line…" as a section: its first line is the heading."""
+    first, *rest = text.split("\n")
+    return Section(first.rstrip(":"), tuple(rest))
+
+
+def sheet_text(sheet: Sheet) -> str:
+    """The plain text a worker pastes into a client record: the title, then each section under its heading."""
+    parts = [f"{sheet.title}\n{sheet.subtitle}"]
+    for section in sheet.sections:
+        parts.append("\n".join(([section.heading] if section.heading else []) + list(section.lines)))
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def pdf_layout(sheet: Sheet, pictures: tuple[CirclePicture, ...], footer: str, language: str) -> PdfLayout:
+    """The sheet as a PDF layout, with each circle section's picture resolved."""
+    return PdfLayout(sheet.title, sheet.subtitle, tuple(
+        PdfSection(section.heading, section.lines,
+                   pictures[section.picture] if section.picture is not None and section.picture < len(pictures)
+                   else None)
+        for section in sheet.sections), footer, language)
+
+
+def stamp(catalogs: Catalogs, language: str, text: str | None) -> str:
+    """A stored ISO time as the bot prints it, in Helsinki ("6.12.2026 klo 14")."""
+    return catalogs.stamp(language, datetime.fromisoformat(text)) if text else "-"
+
+
+def consent_lines(rows: list[dict[str, Any]], language: str, catalogs: Catalogs) -> tuple[str, ...]:
+    """Consent answers as sentences: the item's title in the reader's language, the answer in words."""
+    return tuple(catalogs.text(language, Msg(N_("mydata.consent_line"), {
+        "item": row.get("title", {}).get(language, row["item"]), "answer": Msg(ANSWERS[row["answer"]]),
+        "version": row["version"], "date": stamp(catalogs, language, row["at"]),
+    })) for row in rows)
+
+
+def _local(names: dict[str, str], fallback: str) -> LocalText:
+    return LocalText(names.get("fi", fallback), names.get("sv", fallback), names.get("en", fallback))
+
+
+def circle_sections(
+    data: dict[str, Any], circles: list[dict[str, Any]], language: str, catalogs: Catalogs,
+) -> list[Section]:
+    """One section per circle: its date, each area by name with its score (decimal comma in fi/sv) and the
+    score the circle before it gave, and the change wish under the area it belongs to."""
+    t = _say(catalogs, language)
+    names = {area["id"]: _local(area["name"], area["id"]).get(language) for area in data.get("areas", [])}
+    sections = []
+    for index, circle in enumerate(circles):
+        before = circles[index - 1]["area_scores"] if index else {}
+        order = [*names, *(area for area in [*circle["area_scores"], *circle["wishes"]] if area not in names)]
+        lines = []
+        for area in dict.fromkeys(order):
+            if area not in circle["area_scores"] and area not in circle["wishes"]:
+                continue
+            lines.append(_area_line(t, names.get(area, area), circle["area_scores"].get(area), before.get(area)))
+            if circle["wishes"].get(area):
+                lines.append("  " + t(N_("document.wish"), wish=circle["wishes"][area]))
+        sections.append(Section(t(N_("document.circle"), date=stamp(catalogs, language, circle["completed_at"])),
+                                tuple(lines), index))
+    return sections
+
+
+def _area_line(t: Say, name: str, score: float | None, before: float | None) -> str:
+    if score is None:
+        return t(N_("document.area_skipped"), area=name)
+    if before is None:
+        return t(N_("document.area_line"), area=name, score=Number(score))
+    return t(N_("document.area_change"), area=name, score=Number(score), before=Number(before))
+
+
+def scale_line(data: dict[str, Any], language: str, catalogs: Catalogs) -> tuple[str, ...]:
+    """What the numbers mean: the scale's ends in words, and that a score is the area's average."""
+    scale = data.get("scale")
+    if not scale:
+        return ()
+    low, high = scale[0], scale[-1]
+    return (catalogs.text(language, Msg(N_("document.scale"), {
+        "min": low["value"], "max": high["value"], "low": _local(low["label"], "").get(language).lower(),
+        "high": _local(high["label"], "").get(language).lower()})),)
+
+
+def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: datetime) -> Sheet:
+    t = _say(catalogs, language)
     profile = data["profile"]
-    parts = [
-        t(N_("mydata.title"), date=now),
-        t(N_("mydata.profile"), language=Msg(LANGUAGE_NAMES.get(profile["language"], N_("language.name.fi"))),
-          first=_time(profile["first_seen"]),
-          last=_time(profile["last_seen"])),
-        t(ROLES[data["role"]]),
-    ]
+    sections = [Section("", (*t(N_("mydata.profile"), language=Msg(LANGUAGE_NAMES.get(
+        profile["language"], N_("language.name.fi"))), first=stamp(catalogs, language, profile["first_seen"]),
+        last=stamp(catalogs, language, profile["last_seen"])).split("\n"),))]
     if "staff" in data:
         staff = data["staff"]
-        parts.append(t(N_("mydata.staff"), who=staff_label(staff)))
+        sections.append(Section("", (t(N_("mydata.staff"), who=staff_label(staff)),)))
     client = data.get("client")
     if client is not None:
-        parts.append(t(N_("mydata.client"), nickname=client["nickname"], linked=_time(client["linked_at"]),
-                       workers=pair_lines([w["worker"] for w in client["workers"]])))
-        parts.append(t(N_("mydata.consents"), lines=Lines(consent_lines(client["consents"], language))))
-        if client["viewed_by"]:
-            viewed = tuple(Msg(N_("mydata.viewed_line"), {
-                "date": _time(row["at"]), "who": row["who"],
-                "what": Msg(ACTIONS[row["what"]]) if row["what"] in ACTIONS else row["what"],
-            }) for row in client["viewed_by"])
-            parts.append(t(N_("mydata.viewed"), lines=Lines(viewed)))
-        else:
-            parts.append(t(N_("mydata.nothing_viewed")))
-    assessments = tuple(Msg(N_("mydata.assessment_line"), {
-        "date": _time(row["completed_at"]),
-        "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
-        "wishes": Lines(tuple(f"{area}: {wish}" for area, wish in row["wishes"].items()), "; ") or "-",
-    }) for row in data["assessments"])
-    parts.append(t(N_("mydata.assessments"), count=len(assessments), lines=Lines(assessments)))
+        sections.append(_split(t(N_("mydata.client"), nickname=client["nickname"],
+                                 linked=stamp(catalogs, language, client["linked_at"]),
+                                 workers=pair_lines([w["worker"] for w in client["workers"]]))))
+        sections.append(_split(t(N_("mydata.consents"),
+                                 lines=Lines(consent_lines(client["consents"], language, catalogs)))))
+        sections.append(_viewed(client["viewed_by"], language, catalogs))
+    sections.append(Section(t(N_("mydata.assessments"), count=len(data["assessments"])),
+                            scale_line(data, language, catalogs) if data["assessments"] else ()))
+    sections.extend(circle_sections(data, data["assessments"], language, catalogs))
     preparation = (client or {}).get("meeting_preparation")
     if preparation:
-        parts.append(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation))))
+        sections.append(_split(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation)))))
     if data.get("in_progress"):
-        parts.append(t(N_("mydata.in_progress")))
-    parts.append(t(N_("mydata.json_note")))
-    return "\n\n".join(parts) + "\n"
+        sections.append(Section("", (t(N_("mydata.in_progress")),)))
+    sections.append(Section("", (t(N_("mydata.json_note")),)))
+    return Sheet(t(N_("mydata.title"), date=now), t(ROLES[data["role"]]), tuple(sections))
+
+
+def _viewed(rows: list[dict[str, Any]], language: str, catalogs: Catalogs) -> Section:
+    """Who looked at the client's information and what they did, in words ("Kaisa looked at your card")."""
+    if not rows:
+        return Section("", (catalogs.text(language, Msg(N_("mydata.nothing_viewed"))),))
+    return _split(catalogs.text(language, Msg(N_("mydata.viewed"), {"lines": Lines(tuple(
+        Msg(N_("mydata.viewed_line"), {"date": stamp(catalogs, language, row["at"]), "who": row["who"],
+                                       "what": for_client(row["what"])}) for row in rows))})))
 
 
 def preparation_lines(draft: dict[str, Any]) -> tuple[Msg, ...]:
@@ -116,6 +213,10 @@ def meeting_ics(data: dict[str, Any]) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def _time(text: str | None) -> Param:
+    return datetime.fromisoformat(text) if text else "-"
+
+
 def _memo_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
     """The memo for the worker's own client system: who was there, the promises, what comes next."""
     def t(key: str, **params: Param) -> str:
@@ -141,50 +242,106 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name)[:30] or "client"
 
 
-def _export_text(data: dict[str, Any], language: str, catalogs: Catalogs, now: datetime) -> str:
-    """A record for the worker's own client system: consents and shared circles, nothing else."""
-    def t(key: str, **params: Param) -> str:
-        return catalogs.text(language, Msg(key, params))
-
-    circles = tuple(Msg(N_("mydata.assessment_line"), {
-        "date": _time(row["completed_at"]),
-        "scores": ", ".join(f"{area} {score}" for area, score in row["area_scores"].items() if score is not None),
-        "wishes": Lines(tuple(f"{area}: {wish}" for area, wish in row["wishes"].items()), "; ") or "-",
-    }) for row in data["shared_circles"])
-    parts = [
-        t(N_("export.title"), client=data["client"], date=now),
-        t(N_("export.workers"), workers=team_lines(data["workers"])),
-        t(N_("mydata.consents"), lines=Lines(consent_lines(data["consents"], language))),
-        t(N_("export.circles"), count=len(circles), lines=Lines(circles)),
+def _export_sheet(data: dict[str, Any], language: str, catalogs: Catalogs) -> Sheet:
+    """A record for the worker's own client system, about the client: workers, consents, shared circles and
+    the end of the work, nothing else."""
+    t = _say(catalogs, language)
+    circles = data["shared_circles"]
+    # The pair as the card shows it: "name, title (organisation)" in the reader's language, the responsible ★.
+    workers = tuple(catalogs.param(language, team_lines(data["workers"])).split("\n")) if data["workers"] else ()
+    sections = [
+        Section(t(N_("export.workers")), workers or ("-",)),
+        Section(t(N_("export.consents")), consent_lines(data["consents"], language, catalogs) or ("-",)),
+        Section(t(N_("export.circles"), count=len(circles)),
+                scale_line(data, language, catalogs) if circles else (t(N_("export.no_circles")),)),
+        *circle_sections(data, circles, language, catalogs),
     ]
-    evaluation = data.get("evaluation")
-    if evaluation:
-        feedback = evaluation["feedback"].get("answers", {})
-        parts.append(t(N_("export.evaluation"), reflection=Lines(tuple(
-            f"• {question}: {answer}" for question, answer in evaluation["reflection"].items())) or "-",
-            feedback=", ".join(f"{statement} {score}/5" for statement, score in feedback.items()) or "-",
-            comment=evaluation["feedback"].get("comment") or "-"))
-    return "\n\n".join(parts) + "\n"
+    if data.get("evaluation"):
+        sections.append(_evaluation(data["evaluation"], t))
+    exported = stamp(catalogs, language, data["exported_at"])
+    return Sheet(t(N_("export.title"), client=data["client"]),
+                 t(N_("export.exported"), date=exported, worker=data.get("exported_by") or "-"), tuple(sections))
+
+
+def _evaluation(evaluation: dict[str, Any], t: Say) -> Section:
+    """The pair's closing reflection under its questions, and the client's feedback in the words they chose."""
+    reflection = [t(N_("export.question_line"), question=Msg(REFLECTION_TEXT[key]) if key in REFLECTION_TEXT
+                    else key, answer=answer) for key, answer in _in_order(evaluation["reflection"], REFLECTION)]
+    feedback = evaluation["feedback"]
+    answers = [t(N_("export.feedback_line"), statement=Msg(STATEMENT_TEXT[key]) if key in STATEMENT_TEXT else key,
+                 answer=Msg(SCALE_TEXT[str(score)]) if str(score) in SCALE_TEXT else str(score), score=score)
+               for key, score in _in_order(feedback.get("answers", {}), STATEMENTS)]
+    return Section(t(N_("export.evaluation")), (
+        t(N_("export.reflection")), *(reflection or ["• -"]),
+        t(N_("export.feedback")), *(answers or ["• -"]),
+        t(N_("export.comment"), comment=feedback.get("comment") or "-")))
+
+
+def _in_order(answers: dict[str, Any], order: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """Answers in the order the questions were asked, any unknown ones after them."""
+    return sorted(answers.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+
+
+def _audit_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
+    """The audit log in words: when (Helsinki), who, what they did, and to which record (ids, no content)."""
+    titles = {item: _local(names, item) for item, names in data.get("consent_titles", {}).items()}
+    lines = []
+    for row in data["rows"]:
+        params: dict[str, Param] = {
+            "when": stamp(catalogs, language, row["at"]),
+            "who": row["name"] if row["name"] != row["actor"] else party(row["actor"]),
+            "what": event(row["action"], titles)}
+        if row["subject"]:
+            params["subject"] = party(row["subject"])
+        key = N_("audit.line") if row["subject"] else N_("audit.line_plain")
+        lines.append(catalogs.text(language, Msg(key, params)))
+    return "\n".join(lines) + "\n"
+
+
+def sheet(document: Document, language: str, catalogs: Catalogs, now: datetime) -> Sheet | None:
+    """The readable form of a document that has one (the client export, /mydata)."""
+    if document.kind == "mydata":
+        return _mydata_sheet(document.data, language, catalogs, now)
+    if document.kind == "client_export":
+        return _export_sheet(document.data, language, catalogs)
+    return None
+
+
+def file_stem(document: Document) -> str:
+    """The file name without its extension: the text, the PDF and the JSON share it."""
+    if document.kind == "mydata":
+        return "kaari-my-data"
+    if document.kind == "client_export":
+        return f"kaari-client-{_safe(document.data['client'])}"
+    if document.kind == "meeting_memo":
+        return f"kaari-memo-{_safe(document.data['client'])}"
+    return f"kaari-{document.kind}"
+
+
+def document_pdf(
+    document: Document, language: str, catalogs: Catalogs, now: datetime, pictures: tuple[CirclePicture, ...],
+) -> PdfLayout | None:
+    """The PDF layout of a document that has one; the footer names the document and the page."""
+    found = sheet(document, language, catalogs, now)
+    if found is None:
+        return None
+    footer = catalogs.text(language, Msg(N_("document.footer"), {"title": found.title, "page": PAGE_MARK}))
+    return pdf_layout(found, pictures, footer, language)
 
 
 def render_document(document: Document, language: str, catalogs: Catalogs, now: datetime) -> list[tuple[str, bytes]]:
-    """The files for a document: (file name, content)."""
+    """The text files for a document: (file name, content). The PDF is drawn separately, in a worker."""
     as_json = json.dumps(document.data, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    if document.kind == "mydata":
-        text = _mydata_text(document.data, language, catalogs, now)
-        return [("kaari-my-data.txt", text.encode()), ("kaari-my-data.json", as_json)]
-    if document.kind == "client_export":
-        return [(f"kaari-client-{_safe(document.data['client'])}.txt",
-                 _export_text(document.data, language, catalogs, now).encode()),
-                (f"kaari-client-{_safe(document.data['client'])}.json", as_json)]
+    stem = file_stem(document)
+    readable = sheet(document, language, catalogs, now)
+    if readable is not None:
+        return [(f"{stem}.txt", sheet_text(readable).encode()), (f"{stem}.json", as_json)]
     if document.kind == "audit":
-        lines = [f"{row['at']}  {row['name']}  {row['action']}  {row['subject']}" for row in document.data["rows"]]
-        return [("kaari-audit.txt", ("\n".join(lines) + "\n").encode()), ("kaari-audit.json", as_json)]
+        return [(f"{stem}.txt", _audit_text(document.data, language, catalogs).encode()), (f"{stem}.json", as_json)]
     if document.kind == "meeting_ics":
         return [("kaari-meeting.ics", meeting_ics(document.data).encode())]
     if document.kind == "meeting_memo":
-        name = f"kaari-memo-{_safe(document.data['client'])}"
-        return [(f"{name}.txt", _memo_text(document.data, language, catalogs).encode()), (f"{name}.json", as_json)]
+        return [(f"{stem}.txt", _memo_text(document.data, language, catalogs).encode()), (f"{stem}.json", as_json)]
     if document.kind == "chat_stats":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -192,4 +349,4 @@ def render_document(document: Document, language: str, catalogs: Catalogs, now: 
         for row in document.data["rows"]:
             writer.writerow(["" if row[column] is None else row[column] for column in document.data["columns"]])
         return [(f"kaari-chat-stats-{now:%Y-%m-%d}.csv", out.getvalue().encode())]
-    return [(f"kaari-{document.kind}.json", as_json)]
+    return [(f"{stem}.json", as_json)]

@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.circle import CirclePicture, draw_circle
+from bot.pdf import PdfLayout, build_pdf
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 
 class Drawer(Protocol):
     async def draw(self, picture: CirclePicture) -> bytes: ...
+    async def pdf(self, layout: PdfLayout) -> bytes: ...
     async def close(self) -> None: ...
 
 
@@ -41,15 +46,23 @@ class ProcessDrawer:
         return pool
 
     async def draw(self, picture: CirclePicture) -> bytes:
-        """Draw in a worker; a worker that died (killed for memory, say) is replaced and tried once more."""
+        """Draw a circle in a worker."""
+        return await self._run(draw_circle, picture)
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        """Lay out a PDF (and draw its circles) in a worker: reportlab and matplotlib hold the GIL too."""
+        return await self._run(build_pdf, layout)
+
+    async def _run(self, work: Callable[[T], bytes], item: T) -> bytes:
+        """Run in a worker; a worker that died (killed for memory, say) is replaced and tried once more."""
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, draw_circle, picture), self._timeout)
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, work, item), self._timeout)
         except BrokenProcessPool:
             log.warning("drawing.pool_broken; starting a new one")
             broken, self._pool = self._pool, self._new_pool()
             broken.shutdown(wait=False)
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, draw_circle, picture), self._timeout)
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, work, item), self._timeout)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)

@@ -166,6 +166,14 @@ class Catalogs:
             case _:
                 return str(value)
 
+    def stamp(self, language: str, at: datetime) -> str:
+        """A date with its year and the time of day in Helsinki, in the bot's own style ("6.12.2026 klo 14.00"):
+        the date as every dated message prints it, the time as openings and meetings do."""
+        locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
+        moment = at.astimezone(HELSINKI)
+        return self.text(language, Msg(N_("time.moment"), {
+            "day": _date(moment, DATE_FORMATS, language, locale), "time": _clock(moment, language, locale)}))
+
     def _period(self, language: str, begin: datetime, finish: datetime, link: LinkFormat) -> str:
         """An opening in one line; one that runs past midnight names both days ("su 6.12. klo 22.00–ma 7.12.
         klo 1.00"), so "22–1" is never read as a slot that ends before it starts."""

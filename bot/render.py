@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.circle import CirclePicture
-from bot.documents import render_document
+from bot.documents import document_pdf, file_stem, render_document
 from bot.drawing import Drawer
 from bot.i18n import Catalogs, LinkFormat, console_link
 from flows.messages import N_, LocalText, Msg
@@ -83,6 +83,26 @@ def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CircleP
     )
 
 
+async def document_files(
+    document: Document, language: str, catalogs: Catalogs, drawer: Drawer,
+) -> tuple[list[tuple[str, bytes]], bool]:
+    """A document's files, the PDF first where it has one; and whether its PDF could not be made (the text
+    and the JSON still go: nothing is lost)."""
+    stamp = document.data.get("generated_at") or document.data.get("exported_at")
+    made = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
+    files = render_document(document, language, catalogs, made)
+    pictures = tuple(circle_picture(circle, language, catalogs) for circle in document.pictures)
+    layout = document_pdf(document, language, catalogs, made, pictures)
+    if layout is None:
+        return files, False
+    try:
+        pdf = await drawer.pdf(layout)
+    except Exception as error:  # the text and the JSON carry the same; say the PDF is missing instead of failing
+        log.error("render.pdf_failed kind=%s error=%s", document.kind, type(error).__name__, exc_info=error)
+        return files, True
+    return [(f"{file_stem(document)}.pdf", pdf), *files], False
+
+
 async def render(
     reply: Reply, catalogs: Catalogs, drawer: Drawer, link: LinkFormat = console_link,
     variants: Mapping[str, str] | None = None,
@@ -140,9 +160,9 @@ async def render(
                     out.append(PhotoOut(png, text(caption)))
             case Document(caption=caption):
                 flush()
-                stamp = result.data.get("generated_at") or result.data.get("exported_at")
-                made = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
-                files = render_document(result, language, catalogs, made)
+                files, failed = await document_files(result, language, catalogs, drawer)
+                if failed:
+                    out.append(TextOut(text(Msg(N_("document.pdf_failed")))))
                 for filename, content in files:
                     out.append(DocumentOut(filename, content, text(caption) if filename == files[0][0] else ""))
             case Done(msg=msg):

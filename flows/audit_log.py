@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.consent_texts import ConsentItem
 from flows.messages import N_, Msg
 from flows.results import Document
 from flows.spec import Conversation, FlowSpec
@@ -13,12 +14,16 @@ VERSION = 1
 SHOWN = 500
 
 
-def audit_flow() -> FlowSpec:
+def audit_flow(items: tuple[ConsentItem, ...] = ()) -> FlowSpec:
+    # Consent events name the item ("consent.yes.work"): the file says the item's title instead.
+    titles = {item.id: {"fi": item.title.fi, "sv": item.title.sv, "en": item.title.en} for item in items}
+
     async def on_start(conv: Conversation) -> None:
         rows = await conv.work.audit.recent(SHOWN)
         names = {staff.id: staff.name for staff in await conv.work.staff.all()}
         data = {"rows": [{"at": row.at.isoformat(), "actor": row.actor, "action": row.action,
-                          "subject": row.subject, "name": _name(row, names)} for row in rows]}
+                          "subject": row.subject, "name": _name(row, names)} for row in rows],
+                "consent_titles": titles}
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "audit.read", ""))
         conv.emit(Document("audit", data, Msg(N_("audit.caption"), {"count": len(rows)})))
         conv.state = "closed"

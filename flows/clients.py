@@ -5,6 +5,7 @@ Every look at a client's information is written to the audit log (who, what, whe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from flows.consent import end_client_work, latest_answers
 from flows.consent_texts import ConsentItem
 from flows.esy import circle_of
 from flows.guards import chose, value
-from flows.instrument import Instrument
+from flows.instrument import Instrument, legend
 from flows.meeting import NAME as MEETINGS
 from flows.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.notify import workers_of
@@ -253,20 +254,25 @@ def clients_flow(
         consents = [{"item": row.item, "title": _title(titles.get(row.item)), "version": row.version,
                      "answer": row.answer, "at": row.at.isoformat(), "channel": row.channel}
                     for row in await conv.work.consents.for_client(client_id)]
-        circles = []
-        for assessment_id in conv.data["card"]["shared"]:
-            row = await conv.work.assessments.get(assessment_id)
-            if row is not None:
-                circles.append({"completed_at": row.completed_at.isoformat(), "area_scores": row.area_scores,
-                                "wishes": row.wishes})
+        rows = [row for assessment_id in conv.data["card"]["shared"]
+                if (row := await conv.work.assessments.get(assessment_id)) is not None]
+        rows.sort(key=lambda row: row.completed_at)
+        circles = [{"completed_at": row.completed_at.isoformat(), "area_scores": row.area_scores,
+                    "wishes": row.wishes} for row in rows]
+        assert conv.who.staff is not None
         data: dict[str, Any] = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
-                                "exported_at": conv.now.isoformat(), "consents": consents, "shared_circles": circles}
+                                "exported_at": conv.now.isoformat(), "exported_by": conv.who.staff.name,
+                                "consents": consents, "shared_circles": circles, **legend(instrument)}
         evaluation = await conv.work.evaluations.get(client_id)
         if evaluation is not None and conv.data["card"].get("responsible"):
             # The end of the work: the pair's reflection and the client's feedback, for the worker's own system.
             data["evaluation"] = {"reflection": evaluation.reflection, "feedback": evaluation.feedback}
         await audit(conv, "client.export")
-        conv.emit(Document("client_export", data, Msg(N_("clients.export_caption"))))
+        # The PDF draws each circle with the one before it, titled with the client's name (the worker's copy).
+        pictures = tuple(replace(circle_of(instrument, row, rows[index - 1] if index else None), title=Msg(
+            N_("document.circle_title"), {"nickname": conv.data["card"]["nickname"], "date": row.completed_at}))
+            for index, row in enumerate(rows))
+        conv.emit(Document("client_export", data, Msg(N_("clients.export_caption")), pictures))
 
     return FlowSpec(
         name=NAME, version=VERSION, states=["list", "card", "message", "confirm_end", "closed"], initial="list",

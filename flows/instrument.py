@@ -67,6 +67,17 @@ class Instrument:
         raise KeyError(statement_id)
 
 
+def legend(instrument: Instrument) -> dict[str, Any]:
+    """The instrument's area names and scale in every language, as plain data: a document carries them so its
+    reader sees names, not ids, and the JSON explains itself."""
+    def text(value: LocalText) -> dict[str, str]:
+        return {"fi": value.fi, "sv": value.sv, "en": value.en}
+
+    return {"instrument": f"{instrument.id} v{instrument.version}",
+            "areas": [{"id": area.id, "name": text(area.name)} for area in instrument.areas],
+            "scale": [{"value": point.value, "label": text(point.label)} for point in instrument.scale]}
+
+
 class _Reader(DataReader):
     """Validates one parsed instrument file."""
 

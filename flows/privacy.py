@@ -8,9 +8,12 @@ from flows import shifts
 from flows.codes import forget_tag
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
+from flows.esy import circle_of
+from flows.instrument import Instrument, legend
+from flows.menu import NAME as MENU
 from flows.messages import N_, Msg
 from flows.notify import notify_staff, workers_of
-from flows.results import Ask, Document, Option, Say
+from flows.results import Ask, Circle, Document, Option, Say
 from flows.spec import FORGOTTEN, Conversation, FlowSpec, anonymous_actor
 from flows.staff import staff_card
 from storage.ports import AuditRow
@@ -36,7 +39,7 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
             {"completed_at": row.completed_at.isoformat(),
              "instrument": f"{row.instrument_id} v{row.instrument_version}", "area_scores": row.area_scores,
              "ratings": row.ratings, "wishes": row.wishes}
-            for row in await work.assessments.for_user(conv.key)
+            for row in sorted(await work.assessments.for_user(conv.key), key=lambda row: row.completed_at)
         ],
         "in_progress": await _in_progress(conv),
         "contact_kept": await work.contacts.get(conv.key) is not None,
@@ -89,19 +92,27 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
 
 
 async def _in_progress(conv: Conversation) -> dict[str, Any] | None:
-    """What the person is in the middle of: the stored conversation (answers not finished yet)."""
+    """What the person is in the middle of: the stored conversation (answers not finished yet). Resting in the
+    main menu is being in the middle of nothing."""
     row = await conv.work.conversations.get(conv.key)
-    if row is None:
+    if row is None or row.flow == MENU:
         return None
     data = {key: value for key, value in row.data.items() if not key.startswith("_")}
     return {"flow": row.flow, "state": row.state, "data": data}
 
 
-def mydata_flow(items: tuple[ConsentItem, ...] = ()) -> FlowSpec:
+def mydata_flow(items: tuple[ConsentItem, ...] = (), instrument: Instrument | None = None) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
         data = await collect(conv, items)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "privacy.mydata", _subject(conv)))
-        conv.emit(Document(MYDATA, data, Msg(N_("mydata.caption"))))
+        pictures: tuple[Circle, ...] = ()
+        if instrument is not None:
+            # The person's own circles, each with the one before it, drawn into the PDF beside the text.
+            data.update(legend(instrument))
+            rows = sorted(await conv.work.assessments.for_user(conv.key), key=lambda row: row.completed_at)
+            pictures = tuple(circle_of(instrument, row, rows[index - 1] if index else None)
+                             for index, row in enumerate(rows))
+        conv.emit(Document(MYDATA, data, Msg(N_("mydata.caption")), pictures))
         conv.state = "closed"
 
     return FlowSpec(

@@ -99,6 +99,8 @@ class Document:
     kind: str
     data: dict[str, Any]
     caption: Msg
+    # Circles drawn into the document's PDF, in the order its data lists them (an export's shared circles).
+    pictures: tuple[Circle, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,9 @@ def _dump_result(result: Result) -> dict[str, Any]:
             return {"say": dump_msg(msg), "about": about}
         case Photo(circle=circle, caption=caption):
             return {"photo": {"circle": _dump_circle(circle), "caption": dump_msg(caption)}}
-        case Document(kind=kind, data=data, caption=caption):
-            return {"document": {"kind": kind, "data": data, "caption": dump_msg(caption)}}
+        case Document(kind=kind, data=data, caption=caption, pictures=pictures):
+            return {"document": {"kind": kind, "data": data, "caption": dump_msg(caption),
+                                 "pictures": [_dump_circle(circle) for circle in pictures]}}
         case Done(msg=msg):
             return {"done": None if msg is None else dump_msg(msg)}
         case Abort(reason=reason):
@@ -228,7 +231,8 @@ def _load_result(data: dict[str, Any]) -> Result:
         return Photo(_load_circle(data["photo"]["circle"]), load_msg(data["photo"]["caption"]))
     if "document" in data:
         document = data["document"]
-        return Document(document["kind"], document["data"], load_msg(document["caption"]))
+        return Document(document["kind"], document["data"], load_msg(document["caption"]),
+                        tuple(_load_circle(circle) for circle in document.get("pictures", [])))
     if "done" in data:
         return Done(None if data["done"] is None else load_msg(data["done"]))
     return Abort(data["abort"])

@@ -191,3 +191,9 @@ def said(catalogs: Catalogs, key: str, text: str | Call, languages: tuple[str, .
     if isinstance(text, Call):
         text = str(text.params.get("text") or text.params.get("caption") or "")
     return any(catalog_pattern(catalogs, key, language).search(text) for language in languages)
+
+
+def sent_files(calls: list[Call]) -> dict[str, bytes]:
+    """The documents sent, by the file name's extension ("pdf", "txt", "json")."""
+    return {c.file_names["document"].rsplit(".", 1)[-1]: c.files["document"]
+            for c in calls if c.method == "sendDocument"}

@@ -14,6 +14,7 @@ from bot.circle import CirclePicture
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.pdf import PdfLayout
 from bot.serve import start_channel, stop_channel
 from flows.instrument import Instrument
 from flows.messages import Msg
@@ -27,6 +28,9 @@ class BrokenDrawer:
 
     async def draw(self, picture: CirclePicture) -> bytes:
         raise RuntimeError("drawing failed")
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        raise RuntimeError("layout failed")
 
     async def close(self) -> None:
         """Nothing to close."""

@@ -3,17 +3,20 @@ again), /mydata (text and JSON, with who looked), /forget (no row left), and ret
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ticker import purge_idle
-from flows.messages import Lines, Msg, dump_msg
+from flows.messages import Lines, Msg, Number, dump_msg
 from storage.ports import AssessmentRow, AuditRow, OutboxRow
-from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, sent_files, start_bot
 from tests.bot.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
 from tests.conftest import Clock
 
@@ -138,10 +141,22 @@ async def test_mydata_sends_everything_including_who_looked(
                                       f"client:{client_row.id}"))
     calls = await bot.user(CLIENT, "en").send("/mydata")
     documents = [c for c in calls if c.method == "sendDocument"]
-    assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None]
-    readable = documents[0].files["document"].decode()
-    data = json.loads(documents[1].files["document"])
-    assert "Kettu" in readable and "Aino Virtanen" in readable and t(catalogs, "en", "mydata.action_card") in readable
+    assert [d.params.get("caption") for d in documents] == [t(catalogs, "en", "mydata.caption"), None, None]
+    files = sent_files(calls)
+    readable = files["txt"].decode()
+    data = json.loads(files["json"])
+    # Who looked, in words: "Aino Virtanen looked at your card", and the worker who added them, never an event id.
+    assert "Kettu" in readable and f"Aino Virtanen {t(catalogs, 'en', 'mydata.action_card')}" in readable
+    assert f"Aino Virtanen {t(catalogs, 'en', 'mydata.action_created')}" in readable
+    assert "client.created" not in readable
+    # Their circle under the area's name, the wish under it; nothing in progress while they rest in the menu.
+    area = catalogs.text("en", Msg("document.area_line", {"area": "Daily rhythm and sleep", "score": Number(3.0)}))
+    wish = catalogs.text("en", Msg("document.wish", {"wish": "sleep more"}))
+    assert f"{area}\n  {wish}\n" in readable
+    assert t(catalogs, "en", "mydata.in_progress") not in readable
+    pdf = PdfReader(io.BytesIO(files["pdf"]))
+    assert area.removeprefix("• ") in "".join(page.extract_text() for page in pdf.pages)
+    assert sum(len(page.images) for page in pdf.pages) == 1
     consent_lines = catalog_pattern(catalogs, "mydata.consent_line", "en").findall(readable)
     answers = [(item, answer) for _, item, answer, _ in consent_lines]
     assert ("Reminders", t(catalogs, "en", "mydata.answer_yes")) in answers

@@ -14,7 +14,7 @@ from bot.ticker import purge_idle
 from flows.instrument import Instrument
 from flows.messages import Msg
 from storage.ports import StaffRow, UserRow
-from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.harness import Bot, TgUser, joined, sent_files
 from tests.bot.test_identity import (
     CLIENT,
     COORDINATOR,
@@ -61,9 +61,9 @@ async def test_shared_circle_card_messages_and_export(
     calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
     assert [c.method for c in calls].count("sendPhoto") == 1
     calls = await worker.tap(t(catalogs, "fi", "clients.export"))
-    documents = [c for c in calls if c.method == "sendDocument"]
-    assert len(documents) == 2
-    exported = json.loads(documents[1].files["document"])
+    files = sent_files(calls)
+    assert sorted(files) == ["json", "pdf", "txt"]
+    exported = json.loads(files["json"])
     assert exported["client"] == "Kettu" and len(exported["shared_circles"]) == 1
     assert [row["answer"] for row in exported["consents"]] == ["yes"] * 4
     # Worker -> client, in the client's own chat; client -> workers, in theirs.
@@ -164,10 +164,10 @@ async def test_a_worker_outside_the_pair_sees_nothing_of_the_client(
         await second.tap(t(catalogs, "en", "consent.yes"))
     for person, own, other in ((bot.user(CLIENT, "en"), "Kettu", "Susi"), (second, "Susi", "Kettu")):
         calls = await person.send("/mydata")
-        files = [c.files["document"] for c in calls if c.method == "sendDocument"]
-        data = json.loads(files[1])
+        files = sent_files(calls)
+        data = json.loads(files["json"])
         assert data["client"]["nickname"] == own
-        assert other.encode() not in files[0] + files[1]
+        assert other.encode() not in files["txt"] + files["json"]
 
 
 async def test_coordinator_reads_the_audit_log(
@@ -175,9 +175,10 @@ async def test_coordinator_reads_the_audit_log(
 ) -> None:
     await linked_client(bot, catalogs)
     calls = await bot.user(COORDINATOR, "fi").send("/audit")
-    documents = [c for c in calls if c.method == "sendDocument"]
-    readable = documents[0].files["document"].decode()
-    assert "client.linked" in readable and "Kaisa" in readable
+    files = sent_files(calls)
+    readable = files["txt"].decode()
+    assert catalogs.text("fi", Msg("audit.event.client.linked")) in readable and "Kaisa" in readable
+    assert "client.linked" in files["json"].decode() and "client.linked" not in readable
     assert "Kettu" not in readable, "the audit log holds ids and events, not content"
 
 

@@ -42,6 +42,7 @@ EVERY_KIND: list[Result] = [
     Ask(Msg("a.plain")),
     Photo(CIRCLE, Msg("esy.caption", {"when": AT})),
     Document("mydata", {"flow": "esy", "rows": [{"at": AT.isoformat(), "n": 1}], "ok": True}, Msg("a.caption")),
+    Document("client_export", {"client": "Kettu"}, Msg("a.caption"), (CIRCLE, CIRCLE)),
     Done(), Done(Msg("a.bye")),
     Abort("flow.restarted"),
 ]
