@@ -16,9 +16,8 @@ from bot.circle import CirclePicture, draw_circle
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGE_MARK = "\x00"  # where the page number goes in the footer
-# The circle PNG is 792x880; on A4 it is drawn 13 cm wide, readable when printed or zoomed on a phone.
+# The circle is drawn 13 cm wide on A4 (its height follows the PNG), readable printed or zoomed on a phone.
 PICTURE_WIDTH_CM = 13.0
-PICTURE_RATIO = 880 / 792
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,15 @@ def _line(text: str, styles: dict[str, Any]) -> Any:
 
 def _section(section: PdfSection, styles: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image, KeepTogether, Paragraph
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer
 
-    head: list[Any] = [Paragraph(escape(section.heading), styles["heading"])]
+    # A section without a heading (the profile in /mydata) is set apart by a little space instead.
+    head: list[Any] = [Paragraph(escape(section.heading), styles["heading"]) if section.heading else Spacer(1, 8)]
     if section.picture is not None:
         png = draw_circle(section.picture)
-        head.append(Image(io.BytesIO(png), width=PICTURE_WIDTH_CM * cm, height=PICTURE_WIDTH_CM * PICTURE_RATIO * cm))
+        width, height = ImageReader(io.BytesIO(png)).getSize()
+        head.append(Image(io.BytesIO(png), width=PICTURE_WIDTH_CM * cm, height=PICTURE_WIDTH_CM * cm * height / width))
     lines = [_line(text, styles) for text in section.lines]
     # A heading never ends a page alone: it stays with its picture and first lines.
     return [KeepTogether(head + lines[:2]), *lines[2:]]

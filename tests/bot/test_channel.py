@@ -19,7 +19,7 @@ from bot.serve import start_channel, stop_channel
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.fakeapi import Call
-from tests.bot.harness import Bot, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, bot_settings, joined, sent_files, start_bot
 from tests.conftest import Clock
 
 
@@ -81,6 +81,13 @@ async def test_a_failed_picture_still_gives_the_summary_and_keeps_the_answers(
         assert "hemlig" not in caplog.text, "logs carry ids and events, never message text"
         async with bot.services.store.transaction() as work:
             assert len(await work.assessments.for_user(user_key(bot.services.secret, "tg", user.id))) == 1
+        # A PDF that cannot be made: the text and the JSON still come, and the person is told the PDF is missing.
+        calls = await user.send("/mydata")
+        assert catalogs.text("sv", Msg("document.pdf_failed")) in joined(calls)
+        files = sent_files(calls)
+        assert sorted(files) == ["json", "txt"] and "en hemlig önskan" in files["txt"].decode()
+        assert next(c for c in calls if c.method == "sendDocument").params["caption"] == catalogs.text(
+            "sv", Msg("mydata.caption"))
     finally:
         await bot.stop()
 
