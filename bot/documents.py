@@ -252,8 +252,8 @@ def _export_sheet(data: dict[str, Any], language: str, catalogs: Catalogs) -> Sh
     sections = [
         Section(t(N_("export.workers")), workers or ("-",)),
         Section(t(N_("export.consents")), consent_lines(data["consents"], language, catalogs) or ("-",)),
-        Section(t(N_("export.circles"), count=len(circles)),
-                scale_line(data, language, catalogs) if circles else (t(N_("export.no_circles")),)),
+        Section(t(N_("export.circles"), count=len(circles)), scale_line(data, language, catalogs) if circles else (
+            t(N_("clients.limited")) if data.get("limited") else t(N_("export.no_circles")),)),
         *circle_sections(data, circles, language, catalogs),
     ]
     if data.get("evaluation"):
@@ -298,12 +298,26 @@ def _audit_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sheet(document: Document, language: str, catalogs: Catalogs, now: datetime) -> Sheet | None:
-    """The readable form of a document that has one (the client export, /mydata)."""
+def _record(document: Document, language: str, catalogs: Catalogs, now: datetime) -> Sheet | None:
+    """The documents whose text and PDF are laid out from one sheet: the client export and /mydata."""
     if document.kind == "mydata":
         return _mydata_sheet(document.data, language, catalogs, now)
     if document.kind == "client_export":
         return _export_sheet(document.data, language, catalogs)
+    return None
+
+
+def sheet(document: Document, language: str, catalogs: Catalogs, now: datetime) -> Sheet | None:
+    """The readable form of a document that has a PDF (the client export, /mydata, the meeting memo)."""
+    record = _record(document, language, catalogs, now)
+    if record is not None:
+        return record
+    if document.kind == "meeting_memo":
+        # The memo's text as it is, its first line the title and each paragraph a section.
+        title, *paragraphs = _memo_text(document.data, language, catalogs).strip().split("\n\n")
+        first, *rest = title.split("\n")
+        return Sheet(first, "", tuple(Section("", tuple(block.split("\n"))) for block in ["\n".join(rest), *paragraphs]
+                                      if block))
     return None
 
 
@@ -333,7 +347,7 @@ def render_document(document: Document, language: str, catalogs: Catalogs, now: 
     """The text files for a document: (file name, content). The PDF is drawn separately, in a worker."""
     as_json = json.dumps(document.data, ensure_ascii=False, indent=2, sort_keys=True).encode()
     stem = file_stem(document)
-    readable = sheet(document, language, catalogs, now)
+    readable = _record(document, language, catalogs, now)
     if readable is not None:
         return [(f"{stem}.txt", sheet_text(readable).encode()), (f"{stem}.json", as_json)]
     if document.kind == "audit":

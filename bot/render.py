@@ -86,8 +86,8 @@ def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CircleP
 async def document_files(
     document: Document, language: str, catalogs: Catalogs, drawer: Drawer,
 ) -> tuple[list[tuple[str, bytes]], bool]:
-    """A document's files, the PDF first where it has one; and whether its PDF could not be made (the text
-    and the JSON still go: nothing is lost)."""
+    """A document's files, the PDF after the text and the JSON where it has one; and whether its PDF could not
+    be made (the text and the JSON still go: nothing is lost)."""
     stamp = document.data.get("generated_at") or document.data.get("exported_at")
     made = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
     files = render_document(document, language, catalogs, made)
@@ -100,7 +100,7 @@ async def document_files(
     except Exception as error:  # the text and the JSON carry the same; say the PDF is missing instead of failing
         log.error("render.pdf_failed kind=%s error=%s", document.kind, type(error).__name__, exc_info=error)
         return files, True
-    return [(f"{file_stem(document)}.pdf", pdf), *files], False
+    return [*files, (f"{file_stem(document)}.pdf", pdf)], False
 
 
 async def render(

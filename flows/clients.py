@@ -263,6 +263,8 @@ def clients_flow(
         data: dict[str, Any] = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
                                 "exported_at": conv.now.isoformat(), "exported_by": conv.who.staff.name,
                                 "consents": consents, "shared_circles": circles, **legend(instrument)}
+        if conv.data["card"].get("limited"):
+            data["limited"] = True  # no circles here does not mean the client shared none
         evaluation = await conv.work.evaluations.get(client_id)
         if evaluation is not None and conv.data["card"].get("responsible"):
             # The end of the work: the pair's reflection and the client's feedback, for the worker's own system.

@@ -13,11 +13,14 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.pdf import PAGE_MARK, PdfLayout, PdfSection, build_pdf
+from bot.render import document_files
 from flows import audit_events
 from flows.messages import LocalText, Msg, Number
+from flows.results import Document
 from storage.ports import AssessmentRow, ShareRow
 from tests.bot.harness import Bot, sent_files
 from tests.bot.test_identity import CLIENT, COORDINATOR, WORKER, t
@@ -182,4 +185,19 @@ def test_the_pdf_font_has_finnish_and_swedish_letters() -> None:
     ), f"Kettu – sivu {PAGE_MARK}", "fi"))
     text, pictures = pdf_contents(content)
     assert letters in text and "<b>ei muotoilua</b> & ok" in text and "Kettu – sivu 1" in text
+    assert pictures == 0
+
+
+async def test_the_meeting_memo_comes_as_a_pdf_too(catalogs: Catalogs, drawer: ProcessDrawer, clock: Clock) -> None:
+    memo = Document("meeting_memo", {
+        "client": "Kettu", "held_at": clock.now.isoformat(), "place": "Nuorisotalo, Kirkkokatu 3",
+        "participants": [["Kettu", "client", "", True], ["Sanna Åberg", "relative", "sisko", False]],
+        "promises": [["Sanna Åberg", "Lainaan pyörän – ”heti”", "2026-12-01"]],
+        "next_at": None, "ended_on": None, "generated_at": clock.now.isoformat()}, Msg("meeting.memo_caption"))
+    files, failed = await document_files(memo, "fi", catalogs, drawer)
+    assert not failed and [name for name, _ in files] == ["kaari-memo-Kettu.txt", "kaari-memo-Kettu.json",
+                                                         "kaari-memo-Kettu.pdf"]
+    text, pictures = pdf_contents(files[2][1])
+    for line in files[0][1].decode().splitlines():
+        assert line.removeprefix("• ") in text, line  # the memo's own words, each line, ä and å and ” intact
     assert pictures == 0

@@ -17,7 +17,7 @@ from bot.keys import user_key
 from flows.consent_texts import load_consent_texts, title_of
 from flows.messages import Msg, When
 from flows.schedule import HELSINKI
-from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, sent_files, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_preparation import en
 from tests.bot.test_rights import linked_client
@@ -286,7 +286,8 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
     calls = await sanna.send("/clients")
     assert catalogs.text("sv", Msg("error.not_available")) in joined(calls), "a participant sees nothing else"
     calls = await sanna.send("/mydata")
-    data = json.loads(sent_files(calls)["json"])
+    documents = [c for c in calls if c.method == "sendDocument"]
+    data = json.loads(documents[1].files["document"])
     assert data["meetings_joined"][0]["promises"] == [{"text": "Lend Kettu my bike", "due": "2026-12-01",
                                                        "status": "help"}]
 

@@ -10,7 +10,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.consent_texts import load_consent_texts, title_of
 from flows.messages import Msg
-from tests.bot.harness import Bot, TgUser, joined, sent_files
+from tests.bot.harness import Bot, TgUser, joined
 from tests.bot.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.test_rights import item_label, linked_client
 from tests.conftest import Clock
@@ -94,10 +94,10 @@ async def test_a_young_person_prepares_and_the_worker_continues_the_same_draft(
 
     # It is theirs: in /mydata, and gone when they withdraw storage.
     calls = await client.send("/mydata")
-    files = sent_files(calls)
-    data = json.loads(files["json"])
+    documents = [c for c in calls if c.method == "sendDocument"]
+    data = json.loads(documents[1].files["document"])
     assert data["client"]["meeting_preparation"]["goal_note"] == "I want to keep my flat."
-    readable = files["txt"].decode()
+    readable = documents[0].files["document"].decode()
     assert "Rent is late and I sleep badly." in readable and "Sanna (sister)" in readable
     async with bot.services.store.transaction() as work:
         audited = [row.action for row in await work.audit.recent(50)]

@@ -322,6 +322,9 @@ async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what
     calls = await other.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
     assert t(catalogs, "fi", "clients.limited") in joined(calls)
     assert t(catalogs, "fi", "clients.show_circles") not in other.labels()
+    # Their export says why it has no circles, not that the client shared none.
+    exported = sent_files(await other.tap(t(catalogs, "fi", "clients.export")))["txt"].decode()
+    assert t(catalogs, "fi", "clients.limited") in exported and t(catalogs, "fi", "export.no_circles") not in exported
     await worker.send("/clients")
     await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
     assert t(catalogs, "fi", "clients.show_circles") in worker.labels()
