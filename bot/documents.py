@@ -165,10 +165,45 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
     preparation = (client or {}).get("meeting_preparation")
     if preparation:
         sections.append(_split(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation)))))
+    sections.extend(_meetings(data, language, catalogs))
     if data.get("in_progress"):
         sections.append(Section("", (t(N_("mydata.in_progress")),)))
     sections.append(Section("", (t(N_("mydata.json_note")),)))
     return Sheet(t(N_("mydata.title"), date=now), t(ROLES[data["role"]]), tuple(sections))
+
+
+MEETING_STATUS = {"planned": N_("mydata.meeting_planned"), "held": N_("mydata.meeting_held"),
+                  "cancelled": N_("mydata.meeting_cancelled")}
+PROMISE_STATUS = {"open": N_("mydata.promise_open"), "done": N_("mydata.promise_done"),
+                  "help": N_("mydata.promise_help")}
+
+
+def _meetings(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[Section]:
+    """The person's network meetings and the promises made there, as a client or as someone who joined."""
+    t = _say(catalogs, language)
+
+    def promises(rows: list[dict[str, Any]]) -> list[str]:
+        return ["  " + t(N_("mydata.promise_line"), text=row["text"], due=_time(f"{row['due']}T12:00:00+00:00"),
+                         status=Msg(PROMISE_STATUS[row["status"]]) if row["status"] in PROMISE_STATUS
+                         else row["status"]) for row in rows]
+
+    sections = []
+    meetings = (data.get("client") or {}).get("meetings") or []
+    if meetings:
+        lines = []
+        for row in meetings:
+            status = Msg(MEETING_STATUS[row["status"]]) if row["status"] in MEETING_STATUS else row["status"]
+            lines += [t(N_("mydata.meeting_line"), date=stamp(catalogs, language, row["at"]), place=row["place"],
+                        status=status), *promises(row["promises"])]
+        sections.append(Section(t(N_("mydata.meetings"), count=len(meetings)), tuple(lines)))
+    joined = data.get("meetings_joined") or []
+    if joined:
+        lines = []
+        for row in joined:
+            lines += [t(N_("mydata.joined_line"), date=stamp(catalogs, language, row["meeting_at"]),
+                        name=row["name"]), *promises(row["promises"])]
+        sections.append(Section(t(N_("mydata.meetings_joined"), count=len(joined)), tuple(lines)))
+    return sections
 
 
 def _viewed(rows: list[dict[str, Any]], language: str, catalogs: Catalogs) -> Section:

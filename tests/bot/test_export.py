@@ -21,7 +21,7 @@ from bot.render import document_files
 from flows import audit_events
 from flows.messages import LocalText, Msg, Number
 from flows.results import Document
-from storage.ports import AssessmentRow, ShareRow
+from storage.ports import AssessmentRow, MeetingRow, ParticipantRow, PromiseRow, ShareRow
 from tests.bot.harness import Bot, sent_files
 from tests.bot.test_identity import CLIENT, COORDINATOR, WORKER, t
 from tests.bot.test_rights import linked_client
@@ -201,3 +201,20 @@ async def test_the_meeting_memo_comes_as_a_pdf_too(catalogs: Catalogs, drawer: P
     for line in files[0][1].decode().splitlines():
         assert line.removeprefix("• ") in text, line  # the memo's own words, each line, ä and å and ” intact
     assert pictures == 0
+
+
+async def test_mydata_reads_out_the_meetings_and_promises(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    client = await linked_client(bot, catalogs)
+    async with bot.services.store.transaction() as work:
+        row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+        assert row is not None and row.id is not None
+        meeting = await work.meetings.add(MeetingRow(row.id, 2, clock.now, clock.now + timedelta(days=3), "office",
+                                                     "Youth centre", status="held"))
+        kettu = await work.meetings.add_participant(ParticipantRow(meeting, "Kettu", "client"))
+        await work.meetings.add_promise(PromiseRow(meeting, kettu, "Call the housing office",
+                                                   (clock.now + timedelta(days=10)).date(), clock.now, status="help"))
+    text = sent_files(await client.send("/mydata"))["txt"].decode()
+    assert area(catalogs, "en", "mydata.meeting_line", date=catalogs.stamp("en", clock.now + timedelta(days=3)),
+                place="Youth centre", status=Msg("mydata.meeting_held")) in text
+    assert "  " + area(catalogs, "en", "mydata.promise_line", text="Call the housing office",
+                       due=clock.now + timedelta(days=10), status=Msg("mydata.promise_help")) in text
