@@ -33,7 +33,8 @@ ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_cli
 MEMO_ROLES = {"client": N_("memo.role_client"), "worker": N_("memo.role_worker"), "other": N_("memo.role_other")}
 ANSWERS = {"yes": N_("mydata.answer_yes"), "no": N_("mydata.answer_no"),
            "withdrawn": N_("mydata.answer_withdrawn")}
-Say = Callable[..., str]
+# Renders a catalog id with its placeholders in the reader's language.
+Phrase = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Sheet:
     sections: tuple[Section, ...]
 
 
-def _say(catalogs: Catalogs, language: str) -> Say:
+def _say(catalogs: Catalogs, language: str) -> Phrase:
     def t(key: str, **params: Param) -> str:
         return catalogs.text(language, Msg(key, params))
     return t
@@ -123,7 +124,7 @@ def circle_sections(
     return sections
 
 
-def _area_line(t: Say, name: str, score: float | None, before: float | None) -> str:
+def _area_line(t: Phrase, name: str, score: float | None, before: float | None) -> str:
     if score is None:
         return t(N_("document.area_skipped"), area=name)
     if before is None:
@@ -298,7 +299,7 @@ def _export_sheet(data: dict[str, Any], language: str, catalogs: Catalogs) -> Sh
                  t(N_("export.exported"), date=exported, worker=data.get("exported_by") or "-"), tuple(sections))
 
 
-def _evaluation(evaluation: dict[str, Any], t: Say) -> Section:
+def _evaluation(evaluation: dict[str, Any], t: Phrase) -> Section:
     """The pair's closing reflection under its questions, and the client's feedback in the words they chose."""
     reflection = [t(N_("export.question_line"), question=Msg(REFLECTION_TEXT[key]) if key in REFLECTION_TEXT
                     else key, answer=answer) for key, answer in _in_order(evaluation["reflection"], REFLECTION)]

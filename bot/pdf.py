@@ -31,6 +31,8 @@ class PdfSection:
 
 @dataclass(frozen=True)
 class PdfLayout:
+    """A whole document: its title and subtitle, its sections, and a footer on every page."""
+
     title: str
     subtitle: str
     sections: tuple[PdfSection, ...]
