@@ -160,8 +160,8 @@ async def render(
                     out.append(PhotoOut(png, text(caption)))
             case Document(caption=caption):
                 flush()
-                files, failed = await document_files(result, language, catalogs, drawer)
-                if failed:
+                files, no_pdf = await document_files(result, language, catalogs, drawer)
+                if no_pdf:
                     out.append(TextOut(text(Msg(N_("document.pdf_failed")))))
                 for filename, content in files:
                     out.append(DocumentOut(filename, content, text(caption) if filename == files[0][0] else ""))

@@ -5,7 +5,6 @@ Every look at a client's information is written to the audit log (who, what, whe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -270,10 +269,9 @@ def clients_flow(
             # The end of the work: the pair's reflection and the client's feedback, for the worker's own system.
             data["evaluation"] = {"reflection": evaluation.reflection, "feedback": evaluation.feedback}
         await audit(conv, "client.export")
-        # The PDF draws each circle with the one before it, titled with the client's name (the worker's copy).
-        pictures = tuple(replace(circle_of(instrument, row, rows[index - 1] if index else None), title=Msg(
-            N_("document.circle_title"), {"nickname": conv.data["card"]["nickname"], "date": row.completed_at}))
-            for index, row in enumerate(rows))
+        # The PDF draws each circle with the one before it: the worker's copy, with the client's name and wishes.
+        pictures = tuple(circle_of(instrument, row, rows[index - 1] if index else None, conv.data["card"]["nickname"])
+                         for index, row in enumerate(rows))
         conv.emit(Document("client_export", data, Msg(N_("clients.export_caption")), pictures))
 
     return FlowSpec(

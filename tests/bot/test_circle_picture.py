@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.circle import CirclePicture
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.pdf import PdfLayout
 from flows.instrument import Instrument
 from flows.messages import Msg
 from tests.bot.harness import TgUser, bot_settings, joined, start_bot
@@ -26,6 +27,9 @@ class RecordingDrawer:
     async def draw(self, picture: CirclePicture) -> bytes:
         self.pictures.append(picture)
         return await self.drawer.draw(picture)
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        return await self.drawer.pdf(layout)
 
     async def close(self) -> None:
         """The session's drawer is closed by its fixture."""
@@ -83,6 +87,9 @@ async def test_own_copy_shows_the_wishes_and_the_workers_copy_names_the_client(
 class BrokenDrawer:
     async def draw(self, picture: CirclePicture) -> bytes:
         raise RuntimeError("drawing failed")
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        raise RuntimeError("layout failed")
 
     async def close(self) -> None:
         """Nothing to close."""
