@@ -184,7 +184,7 @@ def _meetings(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[S
     t = _say(catalogs, language)
 
     def promises(rows: list[dict[str, Any]]) -> list[str]:
-        return ["  " + t(N_("mydata.promise_line"), text=row["text"], due=_time(f"{row['due']}T12:00:00+00:00"),
+        return ["  " + t(N_("mydata.promise_line"), text=row["text"], due=as_day(date.fromisoformat(row["due"])),
                          status=Msg(PROMISE_STATUS[row["status"]]) if row["status"] in PROMISE_STATUS
                          else row["status"]) for row in rows]
 
@@ -247,10 +247,6 @@ def meeting_ics(data: dict[str, Any]) -> str:
         "END:VEVENT", "END:VCALENDAR",
     ]
     return "\r\n".join(lines) + "\r\n"
-
-
-def _time(text: str | None) -> Param:
-    return datetime.fromisoformat(text) if text else "-"
 
 
 def _memo_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
