@@ -291,8 +291,9 @@ def _export_sheet(data: dict[str, Any], language: str, catalogs: Catalogs) -> Sh
     if data.get("evaluation"):
         sections.append(_evaluation(data["evaluation"], t))
     exported = stamp(catalogs, language, data["exported_at"])
-    return Sheet(t(N_("export.title"), client=data["client"]),
-                 t(N_("export.exported"), date=exported, worker=data.get("exported_by") or "-"), tuple(sections))
+    by = data.get("exported_by")
+    return Sheet(t(N_("export.title"), client=data["client"]), t(N_("export.exported"), date=exported, worker=(
+        staff_label(by, organisation=False) if by else "-")), tuple(sections))
 
 
 def _evaluation(evaluation: dict[str, Any], t: Phrase) -> Section:

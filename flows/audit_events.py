@@ -46,6 +46,8 @@ EVENTS = {
     "staff.coordinator_added": N_("audit.event.staff.coordinator_added"),
     "staff.created": N_("audit.event.staff.created"),
     "staff.declined": N_("audit.event.staff.declined"),
+    "staff.expert_marked": N_("audit.event.staff.expert_marked"),
+    "staff.expert_unmarked": N_("audit.event.staff.expert_unmarked"),
     "staff.linked": N_("audit.event.staff.linked"),
     "staff.removed": N_("audit.event.staff.removed"),
 }

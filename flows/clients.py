@@ -260,7 +260,7 @@ def clients_flow(
                     "wishes": row.wishes} for row in rows]
         assert conv.who.staff is not None
         data: dict[str, Any] = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
-                                "exported_at": conv.now.isoformat(), "exported_by": conv.who.staff.name,
+                                "exported_at": conv.now.isoformat(), "exported_by": staff_card(conv.who.staff),
                                 "consents": consents, "shared_circles": circles, **legend(instrument)}
         if conv.data["card"].get("limited"):
             data["limited"] = True  # no circles here does not mean the client shared none

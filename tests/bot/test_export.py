@@ -79,7 +79,7 @@ async def test_the_export_reads_as_a_record_about_the_client_with_a_pdf(
     assert catalogs.messages["fi"]["mydata.consents"].split("\n")[0] not in text
     # Times in Helsinki (10:00 UTC is 12 in Helsinki) in the bot's own style, never ISO or UTC.
     exported = catalogs.stamp("fi", clock.now)
-    assert lines[1] == area(catalogs, "fi", "export.exported", date=exported, worker="Aino Virtanen")
+    assert lines[1] == area(catalogs, "fi", "export.exported", date=exported, worker="Aino Virtanen, sosiaaliohjaaja")
     assert area(catalogs, "fi", "document.circle", date=exported) in lines
     assert "2026-11-20" not in text and "T10:00" not in text
     # Areas by name with the decimal comma, the earlier circle beside it, skipped said in words.
