@@ -113,9 +113,7 @@ def circle_sections(
         before = circles[index - 1]["area_scores"] if index else {}
         order = [*names, *(area for area in [*circle["area_scores"], *circle["wishes"]] if area not in names)]
         lines = []
-        for area in dict.fromkeys(order):
-            if area not in circle["area_scores"] and area not in circle["wishes"]:
-                continue
+        for area in dict.fromkeys(order):  # an area of the instrument without a score was skipped, as drawn
             lines.append(_area_line(t, names.get(area, area), circle["area_scores"].get(area), before.get(area)))
             if circle["wishes"].get(area):
                 lines.append("  " + t(N_("document.wish"), wish=circle["wishes"][area]))

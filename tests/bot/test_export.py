@@ -87,6 +87,8 @@ async def test_the_export_reads_as_a_record_about_the_client_with_a_pdf(
                   before=Number(2.0))
     assert "3,3" in rhythm and rhythm in lines
     assert area(catalogs, "fi", "document.area_skipped", area="Terveys ja itsestä huolehtiminen") in lines
+    # An area with no score at all is skipped too, as the picture draws it: every area of the circle is named.
+    assert area(catalogs, "fi", "document.area_skipped", area="Koti ja asuminen") in lines
     assert not re.search(r"\b(rhythm|health|money)\b", text) and "3.3" not in text
     # Each wish right under its own area's line.
     wish = "  " + area(catalogs, "fi", "document.wish", wish="nukkua enemmän")
