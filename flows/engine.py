@@ -103,6 +103,13 @@ async def _who(work: UnitOfWork, key: str, visit: Visit) -> Who:
                await work.clients.by_user(key) if visit.client else None, visit.participant)
 
 
+def waiting(conv: Conversation) -> dict[str, Any] | None:
+    """The flow that a command opened from it left waiting, with something in hand (`Engine._in_progress`
+    decided): its flow, state, version and data, as it will resume; None when nothing waits."""
+    found = conv.data.get(_RETURN)
+    return found if isinstance(found, dict) else None
+
+
 def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[str, Any] | None:
     """The return chain with ``flow``'s waiting copy taken out (what it would have returned to takes its place)."""
     if not chain or depth > HISTORY_LIMIT:

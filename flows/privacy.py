@@ -8,9 +8,9 @@ from flows import shifts
 from flows.codes import forget_tag
 from flows.consent import latest_answers
 from flows.consent_texts import ConsentItem
+from flows.engine import waiting
 from flows.esy import circle_of
 from flows.instrument import Instrument, legend
-from flows.menu import NAME as MENU
 from flows.messages import N_, Msg
 from flows.notify import notify_staff, workers_of
 from flows.results import Ask, Circle, Document, Option, Say
@@ -41,7 +41,7 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
              "ratings": row.ratings, "wishes": row.wishes}
             for row in sorted(await work.assessments.for_user(conv.key), key=lambda row: row.completed_at)
         ],
-        "in_progress": await _in_progress(conv),
+        "in_progress": _in_progress(conv),
         "contact_kept": await work.contacts.get(conv.key) is not None,
         "messages_waiting": len([row for row in await work.outbox.for_recipient(conv.key)
                                  if row.status == "pending"]),
@@ -91,14 +91,14 @@ async def collect(conv: Conversation, items: tuple[ConsentItem, ...] = ()) -> di
     return data
 
 
-async def _in_progress(conv: Conversation) -> dict[str, Any] | None:
-    """What the person is in the middle of: the stored conversation (answers not finished yet). Resting in the
-    main menu is being in the middle of nothing."""
-    row = await conv.work.conversations.get(conv.key)
-    if row is None or row.flow == MENU:
+def _in_progress(conv: Conversation) -> dict[str, Any] | None:
+    """What the person is in the middle of: the flow /mydata interrupted with answers in hand, by the engine's
+    own rule (resting in the menu, or a client card looked at, is being in the middle of nothing)."""
+    found = waiting(conv)
+    if found is None:
         return None
-    data = {key: value for key, value in row.data.items() if not key.startswith("_")}
-    return {"flow": row.flow, "state": row.state, "data": data}
+    data = {key: value for key, value in found["data"].items() if not key.startswith("_")}
+    return {"flow": found["flow"], "state": found["state"], "data": data}
 
 
 def mydata_flow(items: tuple[ConsentItem, ...] = (), instrument: Instrument | None = None) -> FlowSpec:

@@ -149,6 +149,13 @@ async def test_mydata_tells_in_progress_only_when_something_is(bot: Bot, clock: 
     await client.tap(t(catalogs, "en", "esy.begin"))
     await client.tap(bot.services.instrument.scale[3].label.get("en"))
     assert in_progress in sent_files(await client.send("/mydata"))["txt"].decode(), "one answer into the circle"
+    # A worker looking at a client card has nothing in hand (the engine's own rule, as /start's "welcome back").
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    files = sent_files(await worker.send("/mydata"))
+    assert t(catalogs, "fi", "mydata.in_progress") not in files["txt"].decode()
+    assert json.loads(files["json"])["in_progress"] is None
 
 
 def test_every_audited_action_has_words() -> None:
