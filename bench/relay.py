@@ -27,7 +27,7 @@ from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.telegram_app import pusher
 from bot.ticker import Push, deliver_due, tick_shifts
-from flows.schedule import load_services
+from flows.chat.schedule import load_services
 from storage.ports import RotaRow, StaffRow, UserRow
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import Call, FakeBotAPI

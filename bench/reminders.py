@@ -29,7 +29,7 @@ from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.telegram_app import pusher
 from bot.ticker import BATCH, PER_PERSON, deliver_all
-from flows.messages import N_, Msg, When, dump_msg
+from flows.core.messages import N_, Msg, When, dump_msg
 from storage.ports import ContactRow, OutboxRow, StaffRow, UserRow
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import Call

@@ -53,9 +53,9 @@ from bot.pdf import PdfLayout, build_pdf
 from bot.render import circle_picture
 from bot.settings import Settings
 from bot.telegram_app import build_application
-from flows.instrument import load_instrument
-from flows.messages import N_, Msg
-from flows.results import LANGUAGE_PREFIX, Circle, Series
+from flows.core.messages import N_, Msg
+from flows.core.results import LANGUAGE_PREFIX, Circle, Series
+from flows.esy.instrument import load_instrument
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import BOT_USER, FakeBotAPI
 

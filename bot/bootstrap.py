@@ -13,37 +13,21 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows import (
-    audit_log,
-    chat,
-    chat_stats,
-    clients,
-    consent,
-    desk,
-    esy,
-    feedback,
-    hours,
-    invitation,
-    meeting,
-    menu,
-    preparation,
-    privacy,
-    promises,
-    relay,
-    rota,
-    staff,
-    workers,
-)
-from flows.consent_texts import ConsentItem, load_consent_texts, title_of
-from flows.crisis import Crisis, load_crisis
-from flows.engine import Engine
-from flows.instrument import Instrument, load_instrument
-from flows.messages import N_
-from flows.quick_replies import load_quick_replies
-from flows.reminders import parse_offsets, parse_quiet_hours
-from flows.schedule import load_services
-from flows.shifts import ChatSetup
-from flows.spec import FlowSpec
+from flows.chat import chat, chat_stats, desk, hours, rota
+from flows.chat.quick_replies import load_quick_replies
+from flows.chat.schedule import load_services
+from flows.chat.shifts import ChatSetup
+from flows.core import menu
+from flows.core.crisis import Crisis, load_crisis
+from flows.core.engine import Engine
+from flows.core.messages import N_
+from flows.core.spec import FlowSpec
+from flows.esy import esy
+from flows.esy.instrument import Instrument, load_instrument
+from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
+from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
+from flows.meetings import feedback, meeting, preparation, promises
+from flows.meetings.reminders import parse_offsets, parse_quiet_hours
 from storage.ports import Store
 from storage.sqlite import SqliteStore
 

@@ -14,9 +14,9 @@ import platformdirs
 from bot import logs
 from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, check_secret, load_settings
-from flows.datafile import DataFileError
-from flows.diagram import flow_diagram
-from flows.instrument import load_instrument
+from flows.core.datafile import DataFileError
+from flows.core.diagram import flow_diagram
+from flows.esy.instrument import load_instrument
 from storage.ports import StoreUnavailable
 
 

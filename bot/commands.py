@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.messages import N_
+from flows.core.messages import N_
 
 COMMAND_TEXTS = {
     "start": N_("command.start"), "chat": N_("command.chat"), "help": N_("command.help"),
@@ -10,7 +10,7 @@ COMMAND_TEXTS = {
     "mydata": N_("command.mydata"), "forget": N_("command.forget"), "hours": N_("command.hours"),
 }
 
-# What /help lists, in this order, to those who may use each (see `flows.engine.Engine.command_help`). The
+# What /help lists, in this order, to those who may use each (see `flows.core.engine.Engine.command_help`). The
 # shortcuts past the first nine are not in Telegram's command menu, which everyone sees.
 HELP_TEXTS = {
     "start": N_("command.start"), "help": N_("command.help"), "language": N_("command.language"),

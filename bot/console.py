@@ -13,8 +13,9 @@ from bot.i18n import HELSINKI, console_link
 from bot.keys import user_key
 from bot.render import Button, DocumentOut, MediaOut, Outgoing, PhotoOut, TextOut, render
 from bot.ticker import NEEDS_REMINDER_CONSENT, outgoing_for, reminders_allowed
-from flows import inputs, shifts
-from flows.messages import N_, Msg, load_msg
+from flows.chat import shifts
+from flows.core import inputs
+from flows.core.messages import N_, Msg, load_msg
 
 CHANNEL = "console"
 # The terminal has numbered options, not buttons: its own words where a message speaks of pressing one.

@@ -18,15 +18,15 @@ from typing import Any
 from bot.circle import CirclePicture
 from bot.i18n import Catalogs
 from bot.pdf import PAGE_MARK, PdfLayout, PdfSection
-from flows.audit_events import event, for_client, party
-from flows.engine import LANGUAGE_NAMES
-from flows.feedback import SCALE_TEXT, STATEMENT_TEXT, STATEMENTS
-from flows.meeting import REFLECTION, REFLECTION_TEXT
-from flows.messages import N_, Lines, LocalText, Msg, Number, Param, When
-from flows.preparation import ENV_TITLE, WORD_TITLE, WORDS
-from flows.reminders import as_day
-from flows.results import Document
-from flows.staff import pair_lines, staff_label, team_lines
+from flows.core.engine import LANGUAGE_NAMES
+from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When
+from flows.core.results import Document
+from flows.identity.audit_events import event, for_client, party
+from flows.identity.staff import pair_lines, staff_label, team_lines
+from flows.meetings.feedback import SCALE_TEXT, STATEMENT_TEXT, STATEMENTS
+from flows.meetings.meeting import REFLECTION, REFLECTION_TEXT
+from flows.meetings.preparation import ENV_TITLE, WORD_TITLE, WORDS
+from flows.meetings.reminders import as_day
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from flows import inputs
-from flows.messages import N_, Msg
+from flows.core import inputs
+from flows.core.messages import N_, Msg
 
 NOTE = Msg(N_("error.too_fast"))
 NOTE_EVERY = 30.0  # seconds between two notes to one person who stays over the limit

@@ -18,7 +18,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from flows.messages import (
+from flows.core.messages import (
     LANGUAGES,
     N_,
     DeepLink,

@@ -11,8 +11,8 @@ from bot.circle import CirclePicture
 from bot.documents import document_pdf, file_stem, render_document
 from bot.drawing import Drawer
 from bot.i18n import Catalogs, LinkFormat, console_link
-from flows.messages import N_, LocalText, Msg
-from flows.results import Abort, Ask, Circle, Document, Done, Photo, Reply, Say
+from flows.core.messages import N_, LocalText, Msg
+from flows.core.results import Abort, Ask, Circle, Document, Done, Photo, Reply, Say
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class TextOut:
     free_text: bool = False
     # A conversation (a chat): typed text, numbers included, is a message; options are chosen another way.
     chat: bool = False
-    about: int | None = None  # the chat it belongs to (see flows.results.Ask.about)
+    about: int | None = None  # the chat it belongs to (see flows.core.results.Ask.about)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.reminders import parse_offsets, parse_quiet_hours
+from flows.meetings.reminders import parse_offsets, parse_quiet_hours
 
 
 class SettingsError(ValueError):

@@ -48,9 +48,9 @@ from bot.render import (
     telegram_length,
 )
 from bot.ticker import Push, Sent, remember_sent, retry_delay
-from flows import inputs
-from flows.messages import LANGUAGES, N_, Msg
-from flows.results import Reply
+from flows.core import inputs
+from flows.core.messages import LANGUAGES, N_, Msg
+from flows.core.results import Reply
 from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ class TelegramChannel:
     # --- handlers -------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A deep link's invitation code, or one typed after /start: "m717 98bv 4wn0" is one code in three parts,
-        # read like the code typed at "I have a code" (flows.codes.normalise).
+        # read like the code typed at "I have a code" (flows.core.codes.normalise).
         payload = " ".join(context.args)[:64] if context.args else None
         await self.deliver(update, context, inputs.Start(payload))
 

@@ -30,13 +30,14 @@ from bot.bootstrap import Services
 from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
 from bot.render import MediaOut, Outgoing, TextOut, render
-from flows import inputs, shifts
-from flows.consent import latest_answers
-from flows.engine import REPLY
-from flows.messages import N_, Msg, dump_msg, load_msg
-from flows.reminders import QuietHours, parse_quiet_hours
-from flows.results import Reply, Say, load_results
-from flows.spec import FORGOTTEN, anonymous_actor
+from flows.chat import shifts
+from flows.core import inputs
+from flows.core.engine import REPLY
+from flows.core.messages import N_, Msg, dump_msg, load_msg
+from flows.core.results import Reply, Say, load_results
+from flows.core.spec import FORGOTTEN, anonymous_actor
+from flows.identity.consent import latest_answers
+from flows.meetings.reminders import QuietHours, parse_quiet_hours
 from storage.ports import OutboxRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -325,7 +326,7 @@ async def never_joined(work: UnitOfWork, cutoff: datetime) -> list[int]:
 
 
 async def tick_shifts(services: Services) -> None:
-    """Start and end chat shifts on time (see flows.shifts.tick)."""
+    """Start and end chat shifts on time (see flows.chat.shifts.tick)."""
     async with services.store.transaction() as work:
         await shifts.tick(work, services.chat, services.engine.clock())
 

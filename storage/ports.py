@@ -268,7 +268,7 @@ class ContactRow:
 class OutboxRow:
     """A message to push to a person at ``due_at`` (now, or later for reminders): time is data.
 
-    ``message`` is a serialised catalog message (flows.messages.dump_msg). Status goes
+    ``message`` is a serialised catalog message (flows.core.messages.dump_msg). Status goes
     pending -> sending (claimed) -> sent | failed | dropped; a transient failure puts it back to pending,
     due again a few seconds later (``retry``). ``lane`` names the conversation it belongs to (one chat),
     so that one recipient's conversations take turns; ``priority`` 1 (a crisis chat) goes first.

@@ -10,8 +10,8 @@ import pytest
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs, LinkFormat, console_link, placeholders
-from flows.instrument import Instrument, load_instrument
-from flows.messages import Filled, LocalText, Msg
+from flows.core.messages import Filled, LocalText, Msg
+from flows.esy.instrument import Instrument, load_instrument
 from storage.memory import MemoryStore
 from storage.sqlite import SqliteStore
 

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import Catalogs, placeholders
-from flows.messages import LANGUAGES
+from flows.core.messages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.bootstrap import all_flows
-from flows.diagram import flow_diagram
-from flows.instrument import Instrument
+from flows.core.diagram import flow_diagram
+from flows.esy.instrument import Instrument
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "flows"
 

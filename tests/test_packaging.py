@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import Catalogs
-from flows.messages import Msg
+from flows.core.messages import Msg
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ def test_the_wheel_carries_compiled_catalogs_only(wheel: Path) -> None:
         f"bot/_locales/{language}/LC_MESSAGES/bot.mo" for language in ("en", "fi", "sv")]
     assert not [name for name in names if name.endswith((".po", ".pot", "build_hook.py"))]
     # The data files the flows and the storage read at run time are there.
-    for needed in ("flows/texts/chat_services.toml", "flows/instruments/esy_default.toml",
+    for needed in ("flows/chat/chat_services.toml", "flows/esy/esy_default.toml",
                    "storage/migrations/0001_spine.sql"):
         assert needed in names
 

@@ -20,7 +20,7 @@ from bot.i18n import Catalogs
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
-from flows.messages import LANGUAGES
+from flows.core.messages import LANGUAGES
 from storage.ports import Store
 from tests.bot.fakeapi import Call, FakeBotAPI
 

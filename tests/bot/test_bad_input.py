@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import Catalogs
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, TgUser, joined
 from tests.conftest import Clock

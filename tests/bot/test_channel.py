@@ -16,8 +16,8 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.pdf import PdfLayout
 from bot.serve import start_channel, stop_channel
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, bot_settings, joined, sent_files, start_bot
 from tests.conftest import Clock
@@ -223,7 +223,7 @@ async def test_callback_data_kaari_did_not_write_is_a_stale_button_not_an_error(
 
 def test_callback_data_is_parsed_strictly() -> None:
     from bot.telegram_app import callback_data, parse_callback
-    from flows.inputs import Choice
+    from flows.core.inputs import Choice
 
     assert parse_callback(callback_data(12, "menu.esy")) == Choice(12, "menu.esy")
     assert parse_callback("179516880012345678|a|b") == Choice(179516880012345678, "a|b")

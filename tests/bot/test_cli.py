@@ -81,7 +81,7 @@ def test_check_instrument(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     broken.write_text('id = "x"\nversion = 1\n', encoding="utf-8")
     assert main(["check-instrument", str(broken)]) == 2
     assert f"{broken}: top level: missing 'scale'" in capsys.readouterr().err
-    shipped = Path(__file__).resolve().parents[2] / "flows" / "instruments" / "esy_default.toml"
+    shipped = Path(__file__).resolve().parents[2] / "flows" / "esy" / "esy_default.toml"
     assert main(["check-instrument", str(shipped)]) == 0
     assert "10 areas" in capsys.readouterr().out
 

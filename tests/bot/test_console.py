@@ -16,9 +16,9 @@ from bot.console import Console, parse_line
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.render import Button, DocumentOut, PhotoOut
-from flows import inputs
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core import inputs
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from tests.bot.harness import bot_settings, catalog_pattern, said
 from tests.conftest import TWO_SERVICES, Clock
 

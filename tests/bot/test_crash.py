@@ -32,8 +32,8 @@ from cryptography.fernet import Fernet
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
 from tests.bot.httpfake import HttpFakeBotAPI
 

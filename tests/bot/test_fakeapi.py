@@ -16,11 +16,11 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.telegram_app import pusher
 from bot.ticker import deliver_all
-from flows.messages import Msg
+from flows.core.messages import Msg
 from tests.bot import fakeapi
 from tests.bot.fakeapi import FakeBotAPI, UnknownMethod, Violation
 from tests.bot.harness import Bot, bot_settings, catalog_pattern, joined, said, start_bot
-from tests.bot.test_rights import linked_client
+from tests.bot.identity.test_rights import linked_client
 from tests.conftest import Clock
 
 GROUP_ID = -100555

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.flood import NOTE, NOTE_EVERY, FloodGate
-from flows import inputs
+from flows.core import inputs
 
 
 class Seconds:

@@ -14,9 +14,9 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.telegram_app import pusher
 from bot.ticker import deliver_all, reclaim_at_start
-from flows.engine import REPLY
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.engine import REPLY
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import bot_settings, start_bot

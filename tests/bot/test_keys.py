@@ -14,11 +14,11 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.settings import SettingsError, resolve_data_key
-from flows.messages import Msg, dump_msg
+from flows.core.messages import Msg, dump_msg
 from storage.ports import OutboxRow
 from tests.bot.harness import Bot, bot_settings, start_bot
+from tests.bot.identity.test_identity import WORKER, deliver, invite_client, sent_texts
 from tests.bot.test_cli import STRONG_SECRET, kaari_process
-from tests.bot.test_identity import WORKER, deliver, invite_client, sent_texts
 from tests.conftest import Clock
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()

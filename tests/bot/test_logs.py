@@ -56,7 +56,7 @@ def test_repeats_are_counted_when_the_window_has_passed() -> None:
     assert not scrub.filter(again[0]) and not scrub.filter(again[1])
     now[0] = 61.0
     assert scrub.filter(again[2]) and again[2].getMessage() == "Failed: <redacted> (2 similar lines left out)"
-    own = logging.LogRecord("flows.engine", logging.WARNING, __file__, 1, "engine.crisis user=%s", ("abc",), None)
+    own = logging.LogRecord("flows.core.engine", logging.WARNING, __file__, 1, "engine.crisis user=%s", ("abc",), None)
     assert scrub.filter(own) and own.getMessage() == "engine.crisis user=abc", "Kaari's own lines are kept"
 
 

@@ -16,12 +16,12 @@ from bot.keys import user_key
 from bot.serve import start_channel, stop_channel
 from bot.telegram_app import pusher
 from bot.ticker import GIVE_UP_AFTER, deliver_due
-from flows.messages import Msg
+from flows.core.messages import Msg
 from storage.ports import OutboxRow
+from tests.bot.chat.test_shift_chat import W1, add_workers, flush, open_chat
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, texts
-from tests.bot.test_identity import deliver
+from tests.bot.identity.test_identity import deliver
 from tests.bot.test_restart import wait_for
-from tests.bot.test_shift_chat import W1, add_workers, flush, open_chat
 from tests.conftest import TWO_SERVICES, Clock
 
 

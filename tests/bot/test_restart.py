@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.serve import start_channel, stop_channel
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
 from tests.conftest import Clock

@@ -18,9 +18,9 @@ from bot.commands import COMMAND_TEXTS, HELP_TEXTS
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from flows.consent_texts import load_consent_texts, title_of
-from flows.instrument import Instrument
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
+from flows.identity.consent_texts import load_consent_texts, title_of
 from storage.ports import ClientRow, ConsentRow, MeetingRow, PairRow, ParticipantRow, StaffRow, UserRow
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
 from tests.conftest import Clock

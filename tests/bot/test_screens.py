@@ -9,7 +9,7 @@ import pytest
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
-from flows.messages import Msg
+from flows.core.messages import Msg
 from tests.bot.harness import bot_settings, joined, start_bot
 from tests.bot.test_role_matrix import TG, World, conversation_flow, seed
 from tests.conftest import Clock

@@ -12,8 +12,8 @@ import pytest
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
-from flows.consent import end_client_work
-from flows.messages import Msg
+from flows.core.messages import Msg
+from flows.identity.consent import end_client_work
 from storage.ports import AssessmentRow, ConsentRow, ShareRow
 from tests.bot.fakeapi import Call
 from tests.bot.harness import TgUser, bot_settings, joined, start_bot

@@ -1,0 +1,318 @@
+"""The young person's side of the anonymous chat: the queue, the talk, out-of-hours messages and the rating.
+
+The chat row is the truth about where the chat is (a worker may take or close it at any moment); the flow's
+`refresh` catches up with it before each input, and a poke from the outbox shows the change at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows.chat import shifts
+from flows.chat.shifts import ChatSetup
+from flows.core.codes import forget_tag
+from flows.core.crisis import Crisis
+from flows.core.guards import chose
+from flows.core.messages import N_, Lines, Msg, Period
+from flows.core.results import Ask, Option, Say
+from flows.core.spec import Conversation, FlowSpec, Who
+from flows.identity.staff import staff_card
+from storage.ports import ChatRow, ContactRow
+
+NAME = "chat"
+VERSION = 1
+MENU = "menu"
+LEAVE, END, SKIP = "leave", "end", "skip"
+RATINGS = ("1", "2", "3", "4", "5")
+RATING_LABELS = {"1": N_("chat.rate_1"), "2": N_("chat.rate_2"), "3": N_("chat.rate_3"), "4": N_("chat.rate_4"),
+                 "5": N_("chat.rate_5")}
+MAX_MESSAGE = 4000  # Telegram's own limit is 4096; the worker's label goes on top
+
+
+def not_staff(who: Who) -> bool:
+    """Workers answer the chat; they do not queue in it (a worker's account is never anonymous here)."""
+    return who.staff is None
+
+
+def passable(event: Any) -> bool:
+    """Text, or a picture or sticker: something that can reach a worker (a voice message cannot)."""
+    return "text" in event.kwargs or event.kwargs.get("ref") is not None
+
+
+def cannot_pass(event: Any) -> None:
+    event.model.emit(Say(Msg(N_("chat.cannot_pass"))))
+
+
+async def end(event: Any) -> None:
+    conv: Conversation = event.model
+    chat = await conv.work.chats.get(conv.data["chat"])
+    answered = chat is not None and chat.taken_at is not None
+    if chat is not None and chat.status != "closed":
+        await shifts.close(conv.work, chat, "young", conv.now)
+    # The replies from here on answer the person's own taps: their sealed chat id is not needed for them.
+    # It goes now, or (a worker's last message still to send) right after the ticker has sent that.
+    await shifts.release_contact(conv.work, conv.key)
+    conv.data["answered"] = answered
+
+
+def answered(event: Any) -> bool:
+    return bool(event.model.data.get("answered"))
+
+
+async def rate(event: Any) -> None:
+    conv: Conversation = event.model
+    chat = await conv.work.chats.get(conv.data["chat"])
+    if chat is not None:
+        chat.rating = int(event.kwargs["value"])
+        await conv.work.chats.save(chat)
+
+
+def chose_rating(event: Any) -> bool:
+    return event.kwargs.get("value") in RATINGS
+
+
+async def comment(event: Any) -> None:
+    conv: Conversation = event.model
+    chat = await conv.work.chats.get(conv.data["chat"])
+    if chat is not None:
+        chat.comment = event.kwargs["text"]
+        await conv.work.chats.save(chat)
+
+
+def left_queue(event: Any) -> None:
+    event.model.emit(Say(Msg(N_("chat.left_queue"))))
+
+
+def thank(event: Any) -> None:
+    event.model.emit(Say(Msg(N_("chat.thanks"))))
+
+
+def _left_notice(conv: Conversation) -> Msg:
+    upcoming = conv.data.get("next")
+    if upcoming:
+        return Msg(N_("chat.left"), {"when": _period(upcoming)})
+    return Msg(N_("chat.left_unknown"))
+
+
+def view_rate(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("chat.rate")), (*(Option(value, Msg(RATING_LABELS[value])) for value in RATINGS),
+                                      Option(SKIP, Msg(N_("chat.skip")))))
+
+
+def view_comment(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("chat.comment")), (Option(SKIP, Msg(N_("chat.skip"))),), free_text=True,
+               max_length=MAX_MESSAGE)
+
+
+def view_ended(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("chat.ended_unanswered")), (Option(MENU, Msg(N_("chat.back_to_menu"))),))
+
+
+class ChatSteps:
+    """The steps that need the chat services, the crisis words and the secret that tags a closed chat."""
+
+    def __init__(self, setup: ChatSetup, crisis: Crisis, secret: str) -> None:
+        self.setup, self.crisis, self.secret = setup, crisis, secret
+        self.by_id = {service.id: service for service in setup.services}
+
+    async def on_start(self, conv: Conversation) -> None:
+        active = await conv.work.chats.active_for_user(conv.key)
+        if active is not None:  # a chat or a left message is waiting: back to it
+            await self._follow(conv, active)
+            conv.state = "talk"
+        elif len(self.setup.services) == 1:
+            await self._choose(conv, self.setup.services[0].id)
+        else:
+            conv.state = "service"
+
+    async def _choose(self, conv: Conversation, service_id: str) -> None:
+        service = self.by_id[service_id]
+        conv.data["service"] = service_id
+        if await shifts.available(conv.work, service, conv.now):
+            conv.state = "intro"
+            return
+        conv.state = "closed"
+        upcoming = await shifts.next_opening(conv.work, service, conv.now)
+        conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+        conv.data["open_now"] = [other.id for other in self.setup.services
+                                 if other.id != service_id and await shifts.available(conv.work, other, conv.now)]
+
+    async def _follow(self, conv: Conversation, chat: ChatRow) -> None:
+        """Keep what the views show in step with the chat row."""
+        conv.data.update(chat=chat.id, service=chat.service, status=chat.status, who=None)
+        if chat.status == "queued":
+            conv.data["open"] = chat.service in self.by_id and await shifts.available(
+                conv.work, self.by_id[chat.service], conv.now)
+            conv.data["place"] = await shifts.place_in_queue(conv.work, chat)
+            upcoming = await shifts.next_opening(conv.work, self.by_id[chat.service], conv.now) if (
+                chat.service in self.by_id) else None
+            conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+            # Told from elsewhere (the last worker went off, the shift ended): what now and where to turn.
+            conv.data["help_now"] = conv.poked and not conv.data["open"]
+            conv.data["open_now"] = [other.id for other in self.setup.services if conv.data["help_now"] and (
+                other.id != chat.service and await shifts.available(conv.work, other, conv.now))]
+        staff = await conv.work.staff.get(chat.staff_id) if chat.staff_id else None
+        if staff is not None:
+            conv.data["who"] = staff_card(staff)
+
+    async def refresh(self, conv: Conversation) -> None:
+        if conv.state != "talk":
+            return
+        chat = await conv.work.chats.get(conv.data["chat"])
+        if chat is None or chat.status == "closed":
+            # The worker closed it (or the shift did): on to the rating if anyone answered. Someone who wrote
+            # before the notice reached them learns that it was not passed on.
+            conv.state = "rate" if chat is not None and chat.taken_at is not None else "ended"
+            conv.data["answered"] = conv.state == "rate"
+            if not conv.poked:
+                conv.emit(Say(Msg(N_("chat.has_ended"))))
+        else:
+            await self._follow(conv, chat)
+
+    async def choose_service(self, event: Any) -> None:
+        await self._choose(event.model, event.kwargs["value"])
+
+    def chose_service(self, event: Any) -> bool:
+        return event.kwargs.get("value") in self.by_id
+
+    async def first_message(self, event: Any) -> None:
+        """The first message opens the chat: in the queue if someone is on duty, else for the next shift."""
+        conv: Conversation = event.model
+        service = self.by_id[conv.data["service"]]
+        open_now = await shifts.available(conv.work, service, conv.now)
+        chat = ChatRow(service.id, conv.now, conv.key, crisis=conv.crisis, left=not open_now,
+                       forget_tag=forget_tag(self.secret, conv.key))
+        chat.id = await conv.work.chats.add(chat)
+        if conv.contact and await conv.work.contacts.get(conv.key) is None:
+            # Needed to write back; sealed, and deleted when the chat and what was sent for it are done.
+            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        await self._message(conv, chat, event)
+        await self._follow(conv, chat)  # the talk view says where the message is: in the queue, or kept
+        if open_now:
+            await shifts.tell_queue(conv.work, service, chat, conv.now)
+
+    async def _message(self, conv: Conversation, chat: ChatRow, event: Any) -> None:
+        flagged = chat.crisis
+        await self._pass_on(conv, chat, event)
+        if chat.crisis and not flagged and chat.status == "queued" and chat.service in self.by_id:
+            # Crisis words while waiting: first in the queue now, and the workers on duty hear of it.
+            await shifts.tell_queue(conv.work, self.by_id[chat.service], chat, conv.now)
+
+    async def _pass_on(self, conv: Conversation, chat: ChatRow, event: Any) -> None:
+        if "text" in event.kwargs:
+            if not await shifts.young_says(conv.work, chat, conv.now, "text", event.kwargs["text"], conv.crisis):
+                await self._requeued(conv, chat)
+            return
+        kind, ref, caption = event.kwargs["kind"], event.kwargs["ref"], event.kwargs.get("caption", "")
+        if ref is None:
+            conv.emit(Say(Msg(N_("chat.cannot_pass"))))
+            return
+        passed = await shifts.young_says(conv.work, chat, conv.now, kind, ref)
+        if caption:
+            passed = await shifts.young_says(conv.work, chat, conv.now, "text", caption, conv.crisis) and passed
+        if not passed:
+            await self._requeued(conv, chat)
+
+    async def _requeued(self, conv: Conversation, chat: ChatRow) -> None:
+        conv.emit(Say(Msg(N_("chat.requeued"))))
+        await self._follow(conv, chat)
+        if chat.service in self.by_id:
+            await shifts.tell_queue(conv.work, self.by_id[chat.service], chat, conv.now)
+
+    async def talk(self, event: Any) -> None:
+        conv: Conversation = event.model
+        chat = await conv.work.chats.get(conv.data["chat"])
+        assert chat is not None  # refresh moved on from a closed or missing chat
+        await self._message(conv, chat, event)
+
+    def known_service(self, conv: Conversation) -> bool:
+        """A conversation about a service that was removed from the services file starts afresh."""
+        return conv.state == "talk" or "service" not in conv.data or conv.data["service"] in self.by_id
+
+    def view_service(self, conv: Conversation) -> Ask:
+        return Ask(Msg(N_("chat.choose_service")), (
+            *(Option(service.id, service.name) for service in self.setup.services),
+            Option(MENU, Msg(N_("chat.back_to_menu")))))
+
+    def view_intro(self, conv: Conversation) -> Ask:
+        service = self.by_id[conv.data["service"]]
+        return Ask(Msg(N_("chat.intro"), {"service": service.name, "opening": service.opening}),
+                   (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE,
+                   media=True, passes_on=True)
+
+    def out_of_hours(self, conv: Conversation, key: str) -> Msg:
+        """The next opening, where to turn now and what else is open: before a first message out of hours
+        (``chat.closed``), and to someone waiting when nobody is on duty any more (``chat.nobody_on_duty``)."""
+        service = self.by_id[conv.data["service"]]
+        upcoming = conv.data.get("next")
+        when: Msg | Period = _period(upcoming) if upcoming else Msg(N_("chat.no_opening_soon"))
+        open_now = tuple(Msg(N_("chat.open_now_line"), {"service": self.by_id[other].name})
+                         for other in conv.data.get("open_now", []) if other in self.by_id)
+        return Msg(key, {
+            "service": service.name, "when": when, "places": self.crisis.help((), conv.language),
+            "open_now": Msg(N_("chat.open_now"), {"services": Lines(open_now)}) if open_now else "",
+        })
+
+    def view_closed(self, conv: Conversation) -> Ask:
+        return Ask(self.out_of_hours(conv, N_("chat.closed")), (Option(MENU, Msg(N_("chat.back_to_menu"))),),
+                   free_text=True, max_length=MAX_MESSAGE, media=True, passes_on=True)
+
+    def view_talk(self, conv: Conversation) -> Ask:
+        who = conv.data.get("who")
+        if conv.data.get("status") == "open" and who:
+            prompt = Msg(N_("chat.talking"), {"who": self._who(who)})
+        elif not conv.data.get("open") and conv.data.get("help_now"):
+            prompt = self.out_of_hours(conv, N_("chat.nobody_on_duty"))
+        elif not conv.data.get("open"):
+            prompt = _left_notice(conv)
+        else:
+            prompt = Msg(N_("chat.waiting"), {"place": conv.data.get("place", 1)})
+        return Ask(prompt, (Option(END, Msg(N_("chat.end"))),), free_text=True, max_length=MAX_MESSAGE,
+                   media=True, quiet=True, passes_on=True)
+
+    def _who(self, who: dict[str, str]) -> Msg:
+        return shifts.worker_label(who, self.setup.show_names)
+
+
+def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSpec:
+    """The anonymous shift chat: choose a service, talk with the worker on duty (or leave a message), rate it."""
+    steps = ChatSteps(setup, crisis, secret)
+    text_or_media: list[dict[str, Any]] = [
+        dict(trigger=trigger, source=["intro", "closed"], dest="talk", conditions=[passable],
+             after=[steps.first_message])
+        for trigger in ("text", "media")]
+    text_or_media += [dict(trigger="media", source="intro", dest="intro", after=[cannot_pass]),
+                      dict(trigger="media", source="closed", dest="closed", after=[cannot_pass]),
+                      dict(trigger="text", source="talk", dest="talk", after=[steps.talk]),
+                      dict(trigger="media", source="talk", dest="talk", after=[steps.talk])]
+    return FlowSpec(
+        name=NAME, version=VERSION,
+        states=["service", "intro", "closed", "talk", "rate", "comment", "ended", "done", "left_menu"],
+        initial="service",
+        transitions=[
+            dict(trigger="choose", source="service", dest="intro", conditions=[steps.chose_service],
+                 after=[steps.choose_service]),
+            dict(trigger="choose", source=["service", "intro", "closed", "ended"], dest="left_menu",
+                 conditions=[chose(MENU)]),
+            *text_or_media,
+            dict(trigger="choose", source="talk", dest="rate", prepare=[end], conditions=[chose(END), answered]),
+            dict(trigger="choose", source="talk", dest="done", prepare=[end], conditions=[chose(END)],
+                 after=[left_queue]),
+            dict(trigger="choose", source="rate", dest="comment", conditions=[chose_rating], before=[rate]),
+            dict(trigger="choose", source="rate", dest="done", conditions=[chose(SKIP)], after=[thank]),
+            dict(trigger="text", source="comment", dest="done", before=[comment], after=[thank]),
+            dict(trigger="choose", source="comment", dest="done", conditions=[chose(SKIP)], after=[thank]),
+        ],
+        views={"service": steps.view_service, "intro": steps.view_intro, "closed": steps.view_closed,
+               "talk": steps.view_talk, "rate": view_rate, "comment": view_comment, "ended": view_ended},
+        help_key=N_("chat.help"), final=frozenset({"done", "left_menu"}), on_start=steps.on_start,
+        refresh=steps.refresh,
+        controls=False, settled=frozenset({"talk", "rate", "comment", "ended"}), position_keys=("chat",),
+        allowed=not_staff, reload=True, resumable=True, still_valid=steps.known_service,
+    )
+
+
+def _period(value: list[str]) -> Period:
+    return Period(datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]))
+

@@ -1,0 +1,1 @@
+"""The ESY life-situation assessment: the instrument, its scoring and the assessment flow."""

@@ -1,0 +1,230 @@
+"""Staff flows: a coordinator invites a worker; a worker creates a client and their one-time invitation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.core.codes import code_hash, link_payload, new_code
+from flows.core.messages import N_, DeepLink, Lines, LocalText, Msg, Param
+from flows.core.results import Ask, Option, Say
+from flows.core.spec import Conversation, FlowSpec, Who
+from storage.ports import AuditRow, ClientRow, InvitationRow, PairRow, StaffRow
+
+NEW_WORKER = "new_worker"
+NEW_CLIENT = "new_client"
+VERSION = 1
+MAX_NAME = 60
+WORKER, COORDINATOR, BOTH = "worker", "coordinator", "both"
+NO_PAIR = "none"
+NO_TITLE = "no_title"
+EXPERT = "expert"  # a worker who is an expert by experience (kokemusasiantuntija), beside a professional
+# A staff member without a title of their own is shown with their role's name, in the reader's language.
+ROLE_TITLES = {EXPERT: N_("staff.title_expert"), COORDINATOR: N_("staff.title_coordinator"),
+               WORKER: N_("staff.title_worker")}
+
+# A staff member as plain data (kept in a conversation or a document): see `staff_card`.
+StaffCard = Mapping[str, Any]
+
+
+def role_of(staff: StaffRow) -> str:
+    """The role a default title names: an expert by experience first (the young person is told what that
+    means), then a coordinator, then a worker."""
+    return EXPERT if staff.expert else COORDINATOR if staff.is_coordinator else WORKER
+
+
+def staff_card(staff: StaffRow) -> dict[str, Any]:
+    """A staff member as JSON data, to be shown later in the reader's language with `staff_label`."""
+    return {"name": staff.name, "title": staff.title, "role": role_of(staff), "organisation": staff.organisation}
+
+
+def _card(staff: StaffRow | StaffCard) -> StaffCard:
+    return staff_card(staff) if isinstance(staff, StaffRow) else staff
+
+
+def title_of(staff: StaffRow | StaffCard) -> Param:
+    """A staff member's title: their own words when they have one (the same in every language), otherwise
+    their role's name from the catalogs, so a Finnish reader never sees an English default."""
+    card = _card(staff)
+    own = str(card.get("title") or "").strip()
+    return LocalText(own, own, own) if own else Msg(ROLE_TITLES.get(card.get("role", WORKER), ROLE_TITLES[WORKER]))
+
+
+def staff_label(
+    staff: StaffRow | StaffCard | str, *, organisation: bool = True, bullet: bool = False,
+) -> Msg | LocalText:
+    """How a staff member is introduced, in the reader's language: "name, title (organisation)", with or
+    without the organisation, or as a "• " list line. Every screen, memo, export and chat header uses this.
+    A plain string is a line written before titles were localised (a conversation from before an upgrade)."""
+    if isinstance(staff, str):
+        return LocalText(staff, staff, staff)
+    card = _card(staff)
+    key = N_("staff.line") if bullet else N_("staff.label") if organisation else N_("staff.label_short")
+    params: dict[str, Param] = {"name": str(card.get("name", "")), "title": title_of(card)}
+    if organisation or bullet:
+        params["organisation"] = str(card.get("organisation", ""))
+    return Msg(key, params)
+
+
+def team_lines(cards: Sequence[StaffCard | str]) -> Lines:
+    """A client's workers as a worker sees them (the card, the export): one per line, the responsible one
+    starred (a card with ``"responsible": True``)."""
+    return Lines(tuple(Lines((staff_label(card, bullet=True),
+                              "" if isinstance(card, str) or not card.get("responsible") else " ★"), "")
+                       for card in cards))
+
+
+def pair_lines(cards: Sequence[StaffCard | str], *, explain: bool = True) -> Lines:
+    """A client's workers as the client sees them, one per line; when one of them is an expert by experience,
+    one plain sentence says what that means (``explain``)."""
+    lines = Lines(tuple(staff_label(card, bullet=True) for card in cards))
+    if explain and any(not isinstance(card, str) and card.get("role") == EXPERT for card in cards):
+        return Lines((lines, Msg(N_("staff.expert_explained"))), "\n\n")
+    return lines
+
+
+def is_worker(who: Who) -> bool:
+    return who.is_worker
+
+
+def is_coordinator(who: Who) -> bool:
+    return who.is_coordinator
+
+
+async def issue_invitation(
+    conv: Conversation, secret: str, valid_for: timedelta, *, staff_id: int | None = None,
+    client_id: int | None = None,
+) -> str:
+    """Store a new invitation (only its hash) and tell the inviter the code and the link."""
+    code = new_code()
+    assert conv.who.staff is not None
+    kind = "staff" if staff_id is not None else "client"
+    invitation = InvitationRow(code_hash(secret, code), kind, conv.who.staff.id, conv.now, conv.now + valid_for,
+                               staff_id=staff_id, client_id=client_id)
+    invitation_id = await conv.work.invitations.add(invitation)
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "invitation.created",
+                                       f"invitation:{invitation_id}"))
+    conv.emit(Say(Msg(N_("staff.invitation"), {
+        "code": code, "link": DeepLink(link_payload(code)), "date": invitation.expires_at,
+    })))
+    return code
+
+
+def is_open(row: InvitationRow, now: datetime) -> bool:
+    """Whether an invitation can still be used."""
+    return not row.used_at and not row.revoked_at and row.expires_at > now
+
+
+async def cancel_open(conv: Conversation, rows: list[InvitationRow]) -> None:
+    """Revoke every invitation in ``rows`` not used or revoked yet (one code at a time per person)."""
+    for row in rows:
+        if not row.used_at and not row.revoked_at:
+            row.revoked_at = conv.now
+            await conv.work.invitations.save(row)
+
+
+def text_step(key: str) -> Callable[[Conversation], Ask]:
+    def view(conv: Conversation) -> Ask:
+        return Ask(Msg(key), free_text=True, max_length=MAX_NAME)
+    return view
+
+
+def store_text(name: str) -> Callable[[Any], None]:
+    def effect(event: Any) -> None:
+        event.model.data[name] = event.kwargs["text"]
+    effect.__name__ = f"store_{name}"
+    return effect
+
+
+def view_title(conv: Conversation) -> Ask:
+    """Their own title, typed; or none, and their role's name is shown in each reader's language."""
+    return Ask(Msg(N_("staff.ask_title")), (Option(NO_TITLE, Msg(N_("staff.no_title"))),), free_text=True,
+               max_length=MAX_NAME)
+
+
+def no_title(event: Any) -> None:
+    event.model.data["title"] = ""
+
+
+def chose_no_title(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == NO_TITLE)
+
+
+def new_worker_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+    """A coordinator adds a worker (name, title, role) and gets their one-time invitation."""
+
+    def view_role(conv: Conversation) -> Ask:
+        return Ask(Msg(N_("staff.ask_role"), {"name": conv.data["name"]}), (
+            Option(WORKER, Msg(N_("staff.role_worker"))), Option(EXPERT, Msg(N_("staff.role_expert"))),
+            Option(COORDINATOR, Msg(N_("staff.role_coordinator"))), Option(BOTH, Msg(N_("staff.role_both")))))
+
+    async def create(event: Any) -> None:
+        conv: Conversation = event.model
+        assert conv.who.staff is not None
+        role = event.kwargs["value"]
+        staff = StaffRow(conv.data["name"], conv.data["title"], conv.who.staff.organisation,
+                         is_coordinator=role in (COORDINATOR, BOTH), is_worker=role in (WORKER, BOTH, EXPERT),
+                         created_at=conv.now, expert=role == EXPERT)
+        staff_id = await conv.work.staff.add(staff)
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "staff.created", f"staff:{staff_id}"))
+        await issue_invitation(conv, secret, valid_for, staff_id=staff_id)
+
+    def chose_role(event: Any) -> bool:
+        return event.kwargs.get("value") in (WORKER, EXPERT, COORDINATOR, BOTH)
+
+    return FlowSpec(
+        name=NEW_WORKER, version=VERSION, states=["name", "title", "role", "done"], initial="name",
+        transitions=[
+            dict(trigger="text", source="name", dest="title", before=[store_text("name")]),
+            dict(trigger="text", source="title", dest="role", before=[store_text("title")]),
+            dict(trigger="choose", source="title", dest="role", conditions=[chose_no_title], before=[no_title]),
+            dict(trigger="choose", source="role", dest="done", conditions=[chose_role], before=[create]),
+        ],
+        views={"name": text_step(N_("staff.ask_worker_name")), "title": view_title,
+               "role": view_role},
+        help_key=N_("staff.help"), final=frozenset({"done"}), allowed=is_coordinator,
+        position_keys=(),
+    )
+
+
+def new_client_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+    """A worker adds a client (first name or nickname only), optionally a pair worker, and gets the code."""
+
+    async def on_start(conv: Conversation) -> None:
+        me = conv.who.staff
+        assert me is not None
+        others = [s for s in await conv.work.staff.all() if s.id != me.id and s.active and s.is_worker]
+        conv.data["others"] = [[s.id, staff_card(s)] for s in others][:20]
+
+    def view_pair(conv: Conversation) -> Ask:
+        options = [Option(str(staff_id), staff_label(card)) for staff_id, card in conv.data["others"]]
+        return Ask(Msg(N_("staff.ask_pair"), {"client": conv.data["nickname"]}),
+                   (*options, Option(NO_PAIR, Msg(N_("staff.no_pair")))))
+
+    def has_others(event: Any) -> bool:
+        return bool(event.model.data["others"])
+
+    async def create(event: Any) -> None:
+        conv: Conversation = event.model
+        me = conv.who.staff
+        assert me is not None and me.id is not None
+        client_id = await conv.work.clients.add(ClientRow(conv.data["nickname"], me.id, conv.now))
+        await conv.work.clients.set_pair(PairRow(client_id, me.id, responsible=True))
+        pair = event.kwargs.get("value", NO_PAIR)
+        if pair != NO_PAIR:
+            await conv.work.clients.set_pair(PairRow(client_id, int(pair), responsible=False))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.created", f"client:{client_id}"))
+        await issue_invitation(conv, secret, valid_for, client_id=client_id)
+
+    return FlowSpec(
+        name=NEW_CLIENT, version=VERSION, states=["nickname", "pair", "done"], initial="nickname",
+        transitions=[
+            dict(trigger="text", source="nickname", dest="pair", conditions=[has_others],
+                 before=[store_text("nickname")]),
+            dict(trigger="text", source="nickname", dest="done", before=[store_text("nickname"), create]),
+            dict(trigger="choose", source="pair", dest="done", before=[create]),
+        ],
+        views={"nickname": text_step(N_("staff.ask_nickname")), "pair": view_pair},
+        help_key=N_("staff.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_worker,
+    )

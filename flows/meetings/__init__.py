@@ -1,0 +1,1 @@
+"""Network meetings: preparation, the meeting and its memo, promises, reminders, feedback."""

@@ -1,0 +1,150 @@
+"""Instrument files: the default loads, broken files say where and what, a custom file runs the ESY."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import all_flows
+from flows.core.engine import Engine
+from flows.core.messages import LANGUAGES, LocalText
+from flows.esy import esy
+from flows.esy.instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument, parse_instrument
+from storage.memory import MemoryStore
+from tests.conftest import Clock
+from tests.flows.core.test_engine import Catalog, Chat, number, question, stored_assessments
+
+SOURCE = "orgs/helsinki/esy.toml"
+
+
+def local(name: str) -> str:
+    """A TOML inline table with a text in every language."""
+    return f'{{ fi = "{name} fi", sv = "{name} sv", en = "{name} en" }}'
+
+
+def instrument_toml(areas: int = 3, statements: int = 1, scale: tuple[int, ...] = (1, 2, 3, 4)) -> str:
+    """A valid instrument file with ``areas`` areas of ``statements`` statements each."""
+    lines = ['id = "test-esy"', "version = 2", f"name = {local('Ympyrä')}"]
+    for value in scale:
+        lines += ["[[scale]]", f"value = {value}", f"label = {local(f'Point {value}')}"]
+    for i in range(areas):
+        lines += ["[[areas]]", f'id = "a{i}"', f"name = {local(f'Area {i}')}"]
+        for j in range(statements):
+            reverse = "\nreverse = true" if (i, j) == (0, 0) else ""
+            statement = f"text = {local(f'Statement {i}.{j}')}{reverse}"
+            lines += ["[[areas.statements]]", f'id = "a{i}.s{j}"', statement]
+    return "\n".join(lines) + "\n"
+
+
+def texts(instrument: Instrument) -> list[LocalText]:
+    """Every text an instrument shows."""
+    found = [instrument.name, *(point.label for point in instrument.scale)]
+    for area in instrument.areas:
+        found += [area.name, *(statement.text for statement in area.statements)]
+    return found
+
+
+def test_the_default_instrument_loads_complete(instrument: Instrument) -> None:
+    assert 8 <= len(instrument.areas) <= 10
+    assert all(2 <= len(area.statements) <= 4 for area in instrument.areas)
+    assert [point.value for point in instrument.scale] == list(range(instrument.scale_min,
+                                                                     instrument.scale_max + 1))
+    for text in texts(instrument):
+        assert all(text.get(language).strip() for language in LANGUAGES), text
+    ids = [area.id for area in instrument.areas]
+    ids += [statement.id for area in instrument.areas for statement in area.statements]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_valid_file_parses() -> None:
+    parsed = parse_instrument(instrument_toml(areas=4, statements=2), SOURCE)
+    assert (parsed.id, parsed.version, len(parsed.areas)) == ("test-esy", 2, 4)
+    assert parsed.areas[1].statements[1].text == LocalText("Statement 1.1 fi", "Statement 1.1 sv",
+                                                           "Statement 1.1 en")
+    assert parsed.statement("a0.s0").reverse
+    assert not parsed.statement("a0.s1").reverse
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    ('id = "x"\nversion = ', ["not valid TOML"]),
+    (instrument_toml().replace('sv = "Area 0 sv", ', ""), ["areas[0].name", "'sv'"]),
+    (instrument_toml().replace('sv = "Area 0 sv"', 'sv = "  "'), ["areas[0].name", "'sv'"]),
+    (instrument_toml().replace('id = "a1"', 'id = "a0"'), ["areas[1]", "'a0'", "twice"]),
+    (instrument_toml().replace('id = "a1.s0"', 'id = "a0.s0"'), ["areas[1]", "'a0.s0'", "twice"]),
+    (instrument_toml(scale=(1, 2, 4)), ["scale", "consecutive"]),
+    (instrument_toml(scale=(1,)), ["scale", "at least two"]),
+    (instrument_toml(areas=2), ["areas", "at least three areas"]),
+    (instrument_toml().replace("version = 2", 'version = "2"'), ["version", "expected int, found str"]),
+    (instrument_toml().replace("value = 1", "value = true"), ["scale[0].value", "expected int, found bool"]),
+    (instrument_toml().replace("reverse = true", 'reverse = "yes"'),
+     ["areas[0].statements[0].reverse", "true or false"]),
+    (instrument_toml().replace('id = "test-esy"\n', ""), ["top level", "missing 'id'"]),
+], ids=["invalid-toml", "missing-sv", "blank-sv", "duplicate-area-id", "duplicate-statement-id",
+        "gap-in-scale", "one-point-scale", "two-areas", "version-as-text", "bool-as-int", "reverse-as-text",
+        "no-id"])
+def test_a_broken_file_names_the_source_and_the_problem(text: str, fragments: list[str]) -> None:
+    with pytest.raises(InstrumentError) as caught:
+        parse_instrument(text, SOURCE)
+    message = str(caught.value)
+    assert message.startswith(f"{SOURCE}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_a_missing_file_names_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "esy.toml"
+    with pytest.raises(InstrumentError, match="cannot be read") as caught:
+        load_instrument(missing)
+    assert str(missing) in str(caught.value)
+
+
+async def test_a_custom_instrument_file_runs_the_esy(
+    tmp_path: Path, clock: Clock, catalogs: Catalog,
+) -> None:
+    path = tmp_path / "esy.toml"
+    path.write_text(instrument_toml(areas=3, statements=1), encoding="utf-8")
+    custom = load_instrument(path)
+    store = MemoryStore()
+    chat = Chat(Engine(store, all_flows(custom), clock), catalogs, hint="en")
+    ask = question(await chat.open_esy("en"))
+    assert (number(ask, "total"), number(ask, "items")) == (3, 1)
+    assert ask.prompt.params["statement"] == custom.areas[0].statements[0].text
+    assert [option.value for option in ask.options] == ["1", "2", "3", "4", esy.SKIP]
+    reply = await chat.answer(["1", "2", "4"], {2: "Less noise"})
+    assert question(reply).prompt.key == "menu.prompt"
+    (row,) = await stored_assessments(store)
+    assert (row.instrument_id, row.instrument_version) == ("test-esy", 2)
+    # The first statement is reversed: a 1 on a 1-4 scale gives 4 points.
+    assert row.area_scores == {"a0": 4.0, "a1": 2.0, "a2": 4.0}
+    assert row.wishes == {"a2": "Less noise"}
+
+
+DEFAULT_TEXT = (Path(__file__).resolve().parents[3] / "flows" / "esy" / DEFAULT_INSTRUMENT).read_text(
+    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda t: t.replace("[[scale]]\nvalue = 1", "scale_x = 1\n[[scale]]\nvalue = 1", 1), "unknown key(s)"),
+    (lambda t: t.replace('id = "rhythm.sleep"', 'id = "rhythm.sleep"\nreversed = true', 1),
+     "unknown key(s) ['reversed']"),
+    # A second, short name made the picture and the summary disagree: a file that still has one is told so.
+    (lambda t: t.replace('id = "home"', 'id = "home"\nshort = { fi = "Koti", sv = "Hem", en = "Home" }', 1),
+     "areas[2].short: is no longer used: the circle shows the area's name"),
+])
+def test_typos_in_keys_are_named_not_ignored(change: Callable[[str], str], problem: str) -> None:
+    with pytest.raises(InstrumentError, match=re.escape(problem)):
+        parse_instrument(change(DEFAULT_TEXT), "org.toml")
+
+
+TWO_POINTS = 'scale = [{value = 1, label = {fi="a", sv="a", en="a"}}, {value = 2, label = {fi="b", sv="b", en="b"}}]'
+
+
+@pytest.mark.parametrize("text", [
+    'id = "x"\nversion = 1\nscale = [1, 2]\n', f'areas = ["a", "b", "c"]\n{TWO_POINTS}\n',
+])
+def test_entries_that_are_not_tables_are_named(text: str) -> None:
+    with pytest.raises(InstrumentError, match="expected a table"):
+        parse_instrument(text, "org.toml")
