@@ -18,6 +18,7 @@ from typing import Any
 from bot.circle import CirclePicture
 from bot.i18n import Catalogs
 from bot.pdf import PAGE_MARK, PdfLayout, PdfSection
+from flows.core.dates import as_day
 from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When
 from flows.core.results import Document
@@ -26,7 +27,6 @@ from flows.identity.staff import pair_lines, staff_label, team_lines
 from flows.meetings.feedback import SCALE_TEXT, STATEMENT_TEXT, STATEMENTS
 from flows.meetings.meeting import REFLECTION, REFLECTION_TEXT
 from flows.meetings.preparation import ENV_TITLE, WORD_TITLE, WORDS
-from flows.meetings.reminders import as_day
 
 ROLES = {"anonymous": N_("mydata.role_anonymous"), "client": N_("mydata.role_client"),
          "staff": N_("mydata.role_staff")}

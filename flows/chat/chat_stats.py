@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flows.chat import shifts
-from flows.chat.schedule import HELSINKI
+from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Document, Say
 from flows.core.spec import Conversation, FlowSpec, Who

@@ -11,13 +11,12 @@ from datetime import date, time
 from typing import Any
 
 from flows.chat import shifts
-from flows.chat.schedule import DAYS, HELSINKI, Service, Slot, slot_key, slot_period
-from flows.core.dates import WEEKDAY_WORDS, example_day, time_range
+from flows.chat.schedule import DAYS, Service, Slot, slot_key, slot_period
+from flows.core.dates import HELSINKI, WEEKDAY_WORDS, as_day, example_day, parse_day, time_range
 from flows.core.guards import chose, near_enough
 from flows.core.messages import N_, Example, Lines, Msg, Period, dump_param, load_param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from flows.meetings.reminders import as_day, parse_day
 from storage.ports import AuditRow, ClosingRow, RotaRow, WeeklyRow
 
 NAME = "rota"

@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flows.chat.holidays import HOLIDAYS, holidays_on
 from flows.core.datafile import DataFileError, DataReader, parse_toml
+from flows.core.dates import HELSINKI
 from flows.core.messages import LocalText
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SERVICES = "chat_services.toml"
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flows.core.dates import too_far
 from flows.core.results import Say
-from flows.meetings.reminders import too_far
 
 Guard = Callable[[Any], bool]
 

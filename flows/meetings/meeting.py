@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flows.chat.schedule import HELSINKI
 from flows.core.codes import code_hash, link_payload, new_code
-from flows.core.dates import example_moment, read_moment
+from flows.core.dates import HELSINKI, ROLL_OVER, as_day, due_from, example_moment, parse_day, read_moment
 from flows.core.guards import chose, near_enough, value
 from flows.core.messages import N_, DeepLink, Example, Lines, LocalText, Msg, When, dump_msg
 from flows.core.results import Ask, Document, Option, Say, dump_results
@@ -20,7 +19,7 @@ from flows.core.spec import Conversation, FlowSpec, Who
 from flows.meetings.preparation import needs_storage, responsible_client, storage_allowed
 from flows.meetings.promises import NAME as PROMISES
 from flows.meetings.promises import due_example, valid_due
-from flows.meetings.reminders import ROLL_OVER, QuietHours, as_day, checkin_time, due_from, meeting_reminders, parse_day
+from flows.meetings.reminders import QuietHours, checkin_time, meeting_reminders
 from storage.ports import AuditRow, EvaluationRow, MeetingRow, OutboxRow, ParticipantRow, PromiseRow
 
 NAME = "meeting"

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.core.dates import example_day
+from flows.core.dates import as_day, due_from, example_day
 from flows.core.guards import chose, near_enough, value
 from flows.core.messages import N_, Example, Lines, LocalText, Msg, When, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.notify import notify_staff
 from flows.meetings.preparation import storage_allowed
-from flows.meetings.reminders import as_day, due_from
 from storage.ports import OutboxRow, PromiseRow
 
 NAME = "promises"

@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flows.chat.schedule import HELSINKI
-from flows.core.dates import read_day
-from flows.core.messages import N_, Msg
+from flows.core.dates import HELSINKI
 
 DEFAULT_BEFORE = (timedelta(days=2), timedelta(hours=2))
 CHECKIN_AT = time(17, 0)  # the evening before a promise is due
@@ -81,44 +79,6 @@ def checkin_time(due: date, now: datetime, quiet: QuietHours = QuietHours()) -> 
         if at > now and not quiet.contains(at):
             return at
     return None
-
-
-ROLL_OVER = timedelta(days=60)  # "3.1." typed in December means next January; "19.11." on the 20th is a mistake
-
-
-def parse_due(text: str, today: date) -> date | None:
-    """A due date as people type it: "4.12.", "4.12.2026" or "2026-12-04". A day-and-month just past stays in
-    this year (and is refused as past by the caller) rather than silently moving to next year."""
-    return parse_day(text, today - ROLL_OVER)
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """ "24.12.2026", "24.12." (this year, or next if it has passed), "2026-12-24", or as the bot prints a date
-    ("to 24.12.", "24 Dec 2026")."""
-    return read_day(text, today)
-
-
-def due_from(text: str, now: datetime) -> date | None:
-    """A typed due date from today on, or None (unreadable, or already past)."""
-    today = now.astimezone(HELSINKI).date()
-    due = parse_due(text, today)
-    return due if due is not None and due >= today else None
-
-
-# How far ahead a typed date may be: beyond it nothing is planned, and a year like 9999 would overflow the
-# reminder arithmetic (and let one participant's promise block the worker's record).
-HORIZON = timedelta(days=730)
-
-
-def too_far(day: date, now: datetime) -> Msg | None:
-    """The answer to a typed date beyond the horizon (it names the last allowed day), or None if it is within."""
-    last = now.astimezone(HELSINKI).date() + HORIZON
-    return Msg(N_("date.too_far"), {"last": as_day(last)}) if day > last else None
-
-
-def as_day(day: date) -> datetime:
-    """A calendar day as a message parameter (shown as a date in the reader's language)."""
-    return datetime.combine(day, time(12), tzinfo=HELSINKI)
 
 
 def parse_quiet_hours(text: str) -> QuietHours:

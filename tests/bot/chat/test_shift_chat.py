@@ -19,10 +19,9 @@ from bot.ratelimit import ChatPacedRateLimiter
 from bot.ticker import purge_idle, tick_shifts
 from flows.chat import shifts
 from flows.chat.quick_replies import load_quick_replies
-from flows.chat.schedule import HELSINKI, load_services
-from flows.core.dates import time_range
+from flows.chat.schedule import load_services
+from flows.core.dates import HELSINKI, as_day, time_range
 from flows.core.messages import Msg, Period
-from flows.meetings.reminders import as_day
 from storage.ports import RotaRow, StaffRow, UserRow
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.identity.test_identity import deliver

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.i18n import Catalogs
-from flows.core.dates import HELSINKI, example_moment, time_range
+from flows.core.dates import HELSINKI, example_moment, parse_day, time_range
 from flows.core.messages import Example, Period, TimeOfDay, When
 from flows.meetings.meeting import parse_when
-from flows.meetings.reminders import parse_day
 from tests.bot.harness import Bot, said
 from tests.bot.identity.test_identity import t
 from tests.bot.identity.test_rights import linked_client

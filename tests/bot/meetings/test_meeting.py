@@ -14,7 +14,7 @@ import pytest
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from flows.chat.schedule import HELSINKI
+from flows.core.dates import HELSINKI
 from flows.core.messages import Msg, When
 from flows.identity.consent_texts import load_consent_texts, title_of
 from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, start_bot

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.chat.schedule import HELSINKI, ScheduleError, load_services, parse_services
+from flows.chat.schedule import ScheduleError, load_services, parse_services
+from flows.core.dates import HELSINKI
 
 SERVICE = """
 [[services]]

@@ -10,8 +10,8 @@ import pytest
 from flows.chat import chat_stats, shifts
 from flows.chat.rota import parse_times, parse_weekly
 from flows.chat.schedule import parse_services
+from flows.core.dates import parse_day
 from flows.core.messages import load_msg
-from flows.meetings.reminders import parse_day
 from storage.memory import MemoryStore
 from storage.ports import (
     ChatRow,

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from flows.chat.rota import parse_extra
-from flows.core.dates import HELSINKI, example_day, example_moment, read_day, read_moment
+from flows.core.dates import HELSINKI, example_day, example_moment, parse_day, read_day, read_moment
 from flows.meetings.meeting import parse_when
-from flows.meetings.reminders import parse_day
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from flows.core.dates import HORIZON, as_day, too_far
 from flows.core.messages import Msg
-from flows.meetings.reminders import HORIZON, as_day, too_far
 from tests.conftest import Clock
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from flows.chat.schedule import HELSINKI
+from flows.core.dates import HELSINKI
 from flows.meetings.reminders import QuietHours, checkin_time, meeting_reminders, parse_offsets, parse_quiet_hours
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
