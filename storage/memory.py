@@ -18,7 +18,7 @@ from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Cons
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
-from storage.ports import Deferred, UnitOfWork
+from storage.ports.base import Deferred, UnitOfWork
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
 __all__ = ["CHECKS", "REFERENCES", "TABLES", "UNIQUE", "MemoryStore", "Tables", "_Db"]

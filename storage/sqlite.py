@@ -13,7 +13,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage.group_commit import GroupCommit
-from storage.ports import Deferred, StoreUnavailable, UnitOfWork
+from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import storage.ports
 
 ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_AND_DRIVERS = ("telegram", "aiosqlite", "sqlite3", "asyncpg", "httpx", "matplotlib")
@@ -26,18 +29,64 @@ def top(name: str) -> str:
     return name.split(".")[0]
 
 
+def is_port(name: str) -> bool:
+    """The ports package or one of its area modules (storage.ports.chat, ...)."""
+    return name == "storage.ports" or name.startswith("storage.ports.")
+
+
 def test_flows_import_no_channel_no_driver_and_only_storage_ports() -> None:
     for path, names in imports("flows").items():
         for name in names:
             assert top(name) not in (*TELEGRAM_AND_DRIVERS, "bot"), f"{path}: imports {name}"
             if top(name) == "storage":
-                assert name == "storage.ports", f"{path}: flows may use storage.ports only, not {name}"
+                assert is_port(name), f"{path}: flows may use storage.ports only, not {name}"
 
 
 def test_storage_imports_no_flow_and_no_channel() -> None:
     for path, names in imports("storage").items():
         for name in names:
             assert top(name) not in ("bot", "flows", "telegram"), f"{path}: imports {name}"
+
+
+PORTS = ROOT / "storage" / "ports"
+BACKENDS = ("sqlite_repos", "memory_repos", "sqlite.py", "memory.py")
+
+
+def port_modules() -> list[str]:
+    """The ports' modules (areas and base), not the re-exporting package."""
+    return sorted(p.stem for p in PORTS.glob("*.py") if p.stem != "__init__")
+
+
+def test_port_areas_stand_alone_and_only_base_knows_them_all() -> None:
+    """An area's ports import no other storage module; base (the unit of work) imports the areas only."""
+    areas = {f"storage.ports.{m}" for m in port_modules() if m != "base"}
+    assert {"storage.ports.people", "storage.ports.chat"} <= areas, areas
+    for path, names in imports("storage/ports").items():
+        storage_names = {n for n in names if top(n) == "storage"}
+        if path.stem == "base":
+            assert storage_names <= areas, f"{path}: imports {storage_names - areas}"
+        elif path.stem != "__init__":
+            assert not storage_names, f"{path}: an area's ports import {storage_names}"
+
+
+def test_ports_package_re_exports_every_area_name() -> None:
+    """`from storage.ports import X` works for every row, port and error, so callers need not know the area."""
+    for name in port_modules():
+        module = importlib.import_module(f"storage.ports.{name}")
+        own = {n for n, v in vars(module).items() if getattr(v, "__module__", None) == module.__name__}
+        own |= {"Deferred"} if name == "base" else set()  # a type alias carries no __module__ of its own
+        missing = own - set(storage.ports.__all__)
+        assert not missing, f"storage.ports does not re-export {sorted(missing)} of {module.__name__}"
+        assert all(getattr(storage.ports, n) is getattr(module, n) for n in own)
+
+
+def test_backends_import_ports_from_their_area_modules() -> None:
+    """A backend module names the area it implements: storage.ports.<area>, never the re-exporting package."""
+    found = imports("storage")
+    backends = [p for p in found if p.relative_to(ROOT / "storage").parts[0] in BACKENDS]
+    assert len(backends) > len(BACKENDS), backends
+    for path in backends:
+        assert "storage.ports" not in found[path], f"{path}: import storage.ports.<area>, not the package"
 
 
 def test_only_bot_imports_telegram() -> None:

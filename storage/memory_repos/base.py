@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from storage.codec import dump_day, dump_json, dump_time, load_json, load_time
-from storage.ports import Conflict, UnknownRow, UnknownUser
+from storage.ports.base import Conflict, UnknownRow, UnknownUser
 
 Tables = dict[str, dict[str, str]]
 R = TypeVar("R")

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_json, dump_time, load_clock, load_json
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
+from storage.ports.chat import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
 
 
 def _by_time(rows: list[ChatRow]) -> list[ChatRow]:

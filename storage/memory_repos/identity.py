@@ -7,7 +7,7 @@ from datetime import datetime
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
+from storage.ports.identity import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
 
 
 class _Staff(_Repo):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
+from storage.ports.meetings import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
 
 
 class _Preparations(_Repo):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from storage.codec import dump_time, load_json, load_time
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import OutboxRow
+from storage.ports.outbox import OutboxRow
 
 
 class _Outbox(_Repo):

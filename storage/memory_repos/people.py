@@ -6,16 +6,9 @@ from datetime import datetime
 
 from storage.codec import dump_time, load_json
 from storage.memory_repos.base import _fields, _Repo
-from storage.ports import (
-    AssessmentRow,
-    ClientRow,
-    ContactRow,
-    ConversationRow,
-    ParticipantRow,
-    StaffRow,
-    UserRow,
-    Visit,
-)
+from storage.ports.identity import ClientRow, StaffRow
+from storage.ports.meetings import ParticipantRow
+from storage.ports.people import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
 
 
 class _Users(_Repo):

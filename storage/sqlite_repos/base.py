@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from storage.codec import dump_time, load_time
-from storage.ports import Conflict, UnknownRow, UnknownUser
+from storage.ports.base import Conflict, UnknownRow, UnknownUser
 
 
 @asynccontextmanager

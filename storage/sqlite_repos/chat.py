@@ -10,7 +10,7 @@ from typing import Any
 import aiosqlite
 
 from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_time, load_clock, load_time
-from storage.ports import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
+from storage.ports.chat import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
 from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
 _CHAT_COLUMNS = (

@@ -7,7 +7,7 @@ from datetime import date
 import aiosqlite
 
 from storage.codec import dump_day, dump_json, dump_time, load_json, load_time
-from storage.ports import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
+from storage.ports.meetings import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
 from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
 

@@ -8,11 +8,11 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import OutboxRow
+from storage.ports.outbox import OutboxRow
 from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
 
 _OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority"
-# One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports): ``nth`` is a row's
+# One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports.outbox): ``nth`` is a row's
 # place in its recipient's queue, ``turn`` its place in its lane (the lanes take turns).
 _CLAIM = (
     f"SELECT {_OUTBOX_COLUMNS} FROM ("

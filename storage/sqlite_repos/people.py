@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
-from storage.ports import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
+from storage.ports.people import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
 from storage.sqlite_repos.base import _constraints, _Repo
 
 

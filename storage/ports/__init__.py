@@ -1,0 +1,132 @@
+"""The storage port: what the engine needs from any backend, as Protocols and plain rows.
+
+One module per area, named like the backends' modules (``storage/{sqlite,memory}_repos/<area>.py``): ``people``,
+``identity``, ``chat``, ``meetings``, ``outbox``, and ``base`` for the errors, the unit of work and the store.
+The area modules are the truth, and the backends import from them, so a backend module's imports name the area
+it implements. This package re-exports every name because the engine, the channels and the flows use rows of
+several areas side by side (one transaction touches users, clients and the outbox): ``from storage.ports import X``
+keeps one import line per caller, and code written before the split needs no change. A name added to an area
+module is added here too (tests/test_architecture.py checks it).
+"""
+
+from __future__ import annotations
+
+from storage.ports.base import (
+    Conflict,
+    Deferred,
+    Store,
+    StoreUnavailable,
+    UnitOfWork,
+    UnknownRow,
+    UnknownUser,
+)
+from storage.ports.chat import (
+    ChatMessageRow,
+    ChatRow,
+    Chats,
+    ClosingRow,
+    DutyRow,
+    RotaRow,
+    Schedules,
+    ShiftRow,
+    Shifts,
+    WeeklyRow,
+)
+from storage.ports.identity import (
+    Audit,
+    AuditRow,
+    ClientRow,
+    Clients,
+    CodeAttempts,
+    ConsentRow,
+    Consents,
+    InvitationRow,
+    Invitations,
+    PairRow,
+    ShareRow,
+    Shares,
+    Staff,
+    StaffRow,
+)
+from storage.ports.meetings import (
+    EvaluationRow,
+    Evaluations,
+    MeetingRow,
+    Meetings,
+    ParticipantRow,
+    PreparationRow,
+    Preparations,
+    PromiseRow,
+)
+from storage.ports.outbox import (
+    Heartbeats,
+    Outbox,
+    OutboxRow,
+    Receipts,
+)
+from storage.ports.people import (
+    AssessmentRow,
+    Assessments,
+    ContactRow,
+    Contacts,
+    ConversationRow,
+    Conversations,
+    UserRow,
+    Users,
+    Visit,
+)
+
+__all__ = [
+    "AssessmentRow",
+    "Assessments",
+    "Audit",
+    "AuditRow",
+    "ChatMessageRow",
+    "ChatRow",
+    "Chats",
+    "ClientRow",
+    "Clients",
+    "ClosingRow",
+    "CodeAttempts",
+    "Conflict",
+    "ConsentRow",
+    "Consents",
+    "ContactRow",
+    "Contacts",
+    "ConversationRow",
+    "Conversations",
+    "Deferred",
+    "DutyRow",
+    "EvaluationRow",
+    "Evaluations",
+    "Heartbeats",
+    "InvitationRow",
+    "Invitations",
+    "MeetingRow",
+    "Meetings",
+    "Outbox",
+    "OutboxRow",
+    "PairRow",
+    "ParticipantRow",
+    "PreparationRow",
+    "Preparations",
+    "PromiseRow",
+    "Receipts",
+    "RotaRow",
+    "Schedules",
+    "ShareRow",
+    "Shares",
+    "ShiftRow",
+    "Shifts",
+    "Staff",
+    "StaffRow",
+    "Store",
+    "StoreUnavailable",
+    "UnitOfWork",
+    "UnknownRow",
+    "UnknownUser",
+    "UserRow",
+    "Users",
+    "Visit",
+    "WeeklyRow",
+]

@@ -1,0 +1,93 @@
+"""What every backend shares: the errors it raises, the unit of work over every area's repositories, the store.
+
+The one module that knows all areas (``UnitOfWork`` names each repository); no area module imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from storage.ports.chat import Chats, Schedules, Shifts
+from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
+from storage.ports.meetings import Evaluations, Meetings, Preparations
+from storage.ports.outbox import Heartbeats, Outbox, Receipts
+from storage.ports.people import Assessments, Contacts, Conversations, Users
+
+
+class UnknownUser(LookupError):
+    """A row refers to a person the store does not have (every backend raises this, not its own error)."""
+
+
+class UnknownRow(LookupError):
+    """A row refers to another row (staff, client, assessment) the store does not have, or saves one it lacks."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or read (corrupt, read-only, missing folder); the message names the file."""
+
+
+class Conflict(ValueError):
+    """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
+
+
+class UnitOfWork(Protocol):
+    """The repositories of one transaction: all of it commits, or none of it."""
+
+    @property
+    def users(self) -> Users: ...
+    @property
+    def conversations(self) -> Conversations: ...
+    @property
+    def assessments(self) -> Assessments: ...
+    @property
+    def staff(self) -> Staff: ...
+    @property
+    def clients(self) -> Clients: ...
+    @property
+    def invitations(self) -> Invitations: ...
+    @property
+    def consents(self) -> Consents: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def code_attempts(self) -> CodeAttempts: ...
+    @property
+    def shares(self) -> Shares: ...
+    @property
+    def contacts(self) -> Contacts: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def receipts(self) -> Receipts: ...
+    @property
+    def heartbeats(self) -> Heartbeats: ...
+    @property
+    def chats(self) -> Chats: ...
+    @property
+    def shifts(self) -> Shifts: ...
+    @property
+    def schedules(self) -> Schedules: ...
+    @property
+    def preparations(self) -> Preparations: ...
+    @property
+    def meetings(self) -> Meetings: ...
+    @property
+    def evaluations(self) -> Evaluations: ...
+
+
+Deferred = Callable[["UnitOfWork"], Awaitable[None]]
+
+
+class Store(Protocol):
+    """A backend: open transactions, apply migrations, close."""
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    async def migrate(self) -> None: ...
+    async def scrub(self) -> None: ...  # make deleted data unrecoverable from the files (after /forget)
+    # A small write that need not commit at once (marking a sent reply sent): it runs at the start of the next
+    # transaction, whoever opens it, so it costs no transaction of its own; ``flush`` runs what is waiting.
+    def defer(self, write: Deferred) -> None: ...
+    async def flush(self) -> None: ...
+    async def close(self) -> None: ...

@@ -1,0 +1,64 @@
+"""Delivery's ports: the outbox of messages to push, receipts of handled updates, the ticker's heartbeats.
+
+Backends: ``storage/sqlite_repos/outbox.py`` and ``storage/memory_repos/outbox.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass
+class OutboxRow:
+    """A message to push to a person at ``due_at`` (now, or later for reminders): time is data.
+
+    ``message`` is a serialised catalog message (flows.core.messages.dump_msg). Status goes
+    pending -> sending (claimed) -> sent | failed | dropped; a transient failure puts it back to pending,
+    due again a few seconds later (``retry``). ``lane`` names the conversation it belongs to (one chat),
+    so that one recipient's conversations take turns; ``priority`` 1 (a crisis chat) goes first.
+    """
+
+    recipient: str
+    kind: str
+    message: dict[str, Any]
+    due_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    claimed_at: datetime | None = None
+    done_at: datetime | None = None
+    id: int | None = None
+    lane: str = ""
+    priority: int = 0
+
+
+class Outbox(Protocol):
+    async def add(self, row: OutboxRow) -> int: ...
+    # Pending & due -> sending, at most ``per_recipient`` rows of one recipient (so that one busy chat, paced
+    # at one message a second, cannot hold up a whole round). Fair and in order: higher priority first, then
+    # rows being retried, then one recipient's lanes take turns (each lane oldest first), and the batch
+    # takes every recipient's first row before anyone's second. A recipient with a row waiting to be retried
+    # (pending, attempted, not yet due again) gets nothing, so that no later row overtakes it.
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]: ...
+    # A claimed row back to pending, due at ``due_at`` with ``attempts`` (after a transient send failure).
+    async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None: ...
+    async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...  # and empties the message
+    async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
+    async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...
+    async def delete_for_recipient(self, recipient: str) -> None: ...
+    async def purge_done(self, before: datetime) -> int: ...  # sent/failed/dropped rows finished before that
+
+
+class Receipts(Protocol):
+    """Update ids whose input has committed (a channel's delivery receipt), so a repeat is not applied twice."""
+
+    async def add(self, update_id: int, at: datetime) -> bool: ...  # False when it was already there
+    async def purge(self, before: datetime) -> int: ...  # receipts older than that, gone
+
+
+class Heartbeats(Protocol):
+    """When a long-running loop (the ticker) last completed a round; `kaari health` reads it."""
+
+    async def beat(self, name: str, at: datetime) -> None: ...  # insert or overwrite
+    async def last(self, name: str) -> datetime | None: ...  # None: it never ran
