@@ -4,6 +4,15 @@ topics, and what the worker should do if they cannot say what they wanted.
 One draft per client, stored as it is written, so the client and their responsible worker can both continue
 it (together in the office, or the client alone on the bus). Strengths come first. The course of the meeting
 can be read at any point, so nothing in it is a surprise.
+
+The steps, in the order of the table in `preparation_flow`:
+- the hub: `view_hub`; `PreparationSteps.on_start` / `PreparationSteps.refresh` read the stored draft (`load`)
+- own words: `chose_word` / `open_word`, `view_word` + `write_word`
+- people: `view_people`, `room_for_people`, `chose_remove_person` + `remove_person`, `can_undo` + `undo_remove`,
+  `view_person_name` / `view_person_relation` / `view_person_env` / `view_person_contact` + `person_contact`
+- whom to invite and why: `view_invite` + `chose_invite` / `toggle_invite`, `view_goal` + `write_goal`
+- topics: `view_topics`, `room_for_topics`, `view_topic` + `add_topic`, `chose_remove_topic` + `remove_topic`
+- if stuck: `view_stuck` + `chose_stuck` / `set_stuck`; the course: `show_course`; done: `finish`
 """
 
 from __future__ import annotations
@@ -117,297 +126,7 @@ def migrate(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[s
 
 def preparation_flow(storage: LocalText) -> FlowSpec:
     """``storage`` is the title of consent (c), named to whoever finds the preparation missing for want of it."""
-    async def on_start(conv: Conversation) -> None:
-        client_id = await _client_of(conv)
-        if client_id is None:
-            conv.emit(Say(Msg(N_("error.not_available"))))
-            conv.state = DONE
-            return
-        if not await storage_allowed(conv, client_id):
-            # The draft is stored, so it needs consent (c); the person is told how to give it.
-            conv.emit(Say(needs_storage(conv, storage)))
-            conv.state = DONE
-            return
-        conv.data["client_id"] = client_id
-        if conv.who.staff is not None:
-            await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.preparation.view",
-                                               f"client:{client_id}"))
-        await load(conv)
-
-    async def _client_of(conv: Conversation) -> int | None:
-        if conv.who.is_client and conv.who.client is not None:
-            return conv.who.client.id
-        return await responsible_client(conv, conv.data.get("client_id"))
-
-    async def load(conv: Conversation) -> None:
-        row = await conv.work.preparations.get(conv.data["client_id"])
-        conv.data["draft"] = with_ids(row.data if row else {})
-        conv.data["by"] = row.updated_by if row else ""
-
-    async def refresh(conv: Conversation) -> None:
-        """The other side may have written meanwhile: always show and change the stored draft. If the work
-        ended, the client left or storing was withdrawn meanwhile, the preparation ends here."""
-        if "client_id" not in conv.data or conv.state == DONE:
-            return
-        if await _client_of(conv) != conv.data["client_id"]:
-            conv.data.clear()
-            conv.emit(Say(Msg(N_("error.not_available"))))
-            conv.state = DONE
-            return
-        if not await storage_allowed(conv, conv.data["client_id"]):
-            conv.data.clear()  # withdrawn meanwhile: the draft is gone, and they are told why
-            conv.emit(Say(needs_storage(conv, storage)))
-            conv.state = DONE
-            return
-        await load(conv)
-
-    async def store(conv: Conversation) -> None:
-        await conv.work.preparations.save(PreparationRow(
-            conv.data["client_id"], conv.data["draft"], DRAFT_VERSION, conv.now, conv.who.actor(conv.key)))
-
-    # --- actions ---
-    def chose_word(event: Any) -> bool:
-        return value(event) in WORDS
-
-    def open_word(event: Any) -> None:
-        event.model.data["word"] = value(event)
-
-    async def write_word(event: Any) -> None:
-        conv: Conversation = event.model
-        conv.data["draft"][conv.data["word"]] = event.kwargs["text"]
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.saved"))))
-
-    async def write_goal(event: Any) -> None:
-        conv: Conversation = event.model
-        conv.data["draft"]["goal_note"] = event.kwargs["text"]
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.saved"))))
-
-    def room_for_people(event: Any) -> bool:
-        if len(event.model.data["draft"]["people"]) >= MAX_PEOPLE:
-            event.model.emit(Say(Msg(N_("prep.people_full"), {"max": MAX_PEOPLE})))
-            return False
-        return True
-
-    def person_name(event: Any) -> None:
-        event.model.data["person"] = {"name": event.kwargs["text"][:MAX_NAME]}
-
-    def person_relation(event: Any) -> None:
-        event.model.data["person"]["relation"] = event.kwargs["text"][:MAX_NAME]
-
-    def chose_env(event: Any) -> bool:
-        return value(event) in ENVIRONMENTS
-
-    def person_env(event: Any) -> None:
-        event.model.data["person"]["env"] = value(event)
-
-    def new_id(conv: Conversation) -> int:
-        draft = conv.data["draft"]
-        draft["next_id"] += 1
-        return int(draft["next_id"]) - 1
-
-    def person_at(conv: Conversation, wanted: str) -> int | None:
-        """The list position of the person with this id now, if they are still there."""
-        return next((index for index, person in enumerate(conv.data["draft"]["people"])
-                     if str(person["id"]) == wanted), None)
-
-    def topic_at(conv: Conversation, wanted: str) -> int | None:
-        return next((index for index, id_ in enumerate(conv.data["draft"]["topic_ids"]) if str(id_) == wanted), None)
-
-    async def person_contact(event: Any) -> None:
-        conv: Conversation = event.model
-        person = {**conv.data.pop("person"), "contact": event.kwargs.get("text", "")[:MAX_NAME * 2],
-                  "invite": False, "id": new_id(conv)}
-        conv.data["draft"]["people"].append(person)
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.person_added"), {"name": person["name"]})))
-
-    def chose_remove_person(event: Any) -> bool:
-        return value(event).startswith("del:") and person_at(event.model, value(event)[4:]) is not None
-
-    async def remove_person(event: Any) -> None:
-        conv: Conversation = event.model
-        at = person_at(conv, value(event)[4:]) or 0
-        removed = conv.data["draft"]["people"].pop(at)
-        conv.data[_UNDONE] = {"kind": "people", "at": at, "item": removed}
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.person_removed"), {"name": removed["name"]})))
-
-    def chose_invite(event: Any) -> bool:
-        wanted, _, invite = value(event).removeprefix("inv:").partition(":")
-        return value(event).startswith("inv:") and invite in ("0", "1") and person_at(event.model, wanted) is not None
-
-    async def toggle_invite(event: Any) -> None:
-        """The button says what it does (invite, or not): a tap after the other side changed it does no more."""
-        conv: Conversation = event.model
-        wanted, _, invite = value(event).removeprefix("inv:").partition(":")
-        person = conv.data["draft"]["people"][person_at(conv, wanted) or 0]
-        person["invite"] = invite == "1"
-        await store(conv)
-
-    def room_for_topics(event: Any) -> bool:
-        if len(event.model.data["draft"]["topics"]) >= MAX_TOPICS:
-            event.model.emit(Say(Msg(N_("prep.topics_full"), {"max": MAX_TOPICS})))
-            return False
-        return True
-
-    async def add_topic(event: Any) -> None:
-        conv: Conversation = event.model
-        conv.data["draft"]["topics"].append(event.kwargs["text"])
-        conv.data["draft"]["topic_ids"].append(new_id(conv))
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.saved"))))
-
-    def chose_remove_topic(event: Any) -> bool:
-        return value(event).startswith("del:") and topic_at(event.model, value(event)[4:]) is not None
-
-    async def remove_topic(event: Any) -> None:
-        conv: Conversation = event.model
-        at = topic_at(conv, value(event)[4:]) or 0
-        topic = conv.data["draft"]["topics"].pop(at)
-        conv.data[_UNDONE] = {"kind": "topics", "at": at, "item": [conv.data["draft"]["topic_ids"].pop(at), topic]}
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.topic_removed"), {"topic": topic})))
-
-    def can_undo(event: Any) -> bool:
-        undone = event.model.data.get(_UNDONE)
-        return undone is not None and undone["kind"] == event.model.state
-
-    async def undo_remove(event: Any) -> None:
-        """Put the last removed person or topic back where it was (unless the other side already did)."""
-        conv: Conversation = event.model
-        undone, draft = conv.data.pop(_UNDONE), conv.data["draft"]
-        at = min(undone["at"], len(draft[undone["kind"]]))
-        if undone["kind"] == "people" and person_at(conv, str(undone["item"]["id"])) is None:
-            draft["people"].insert(at, undone["item"])
-            conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"]["name"]})))
-        elif undone["kind"] == "topics" and topic_at(conv, str(undone["item"][0])) is None:
-            draft["topic_ids"].insert(at, undone["item"][0])
-            draft["topics"].insert(at, undone["item"][1])
-            conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"][1]})))
-        await store(conv)
-
-    def forget_undo(event: Any) -> None:
-        event.model.data.pop(_UNDONE, None)
-
-    def chose_stuck(event: Any) -> bool:
-        return value(event) in STUCK
-
-    async def set_stuck(event: Any) -> None:
-        conv: Conversation = event.model
-        conv.data["draft"]["if_stuck"] = value(event) if "value" in event.kwargs else event.kwargs["text"]
-        await store(conv)
-        conv.emit(Say(Msg(N_("prep.saved"))))
-
-    def show_course(event: Any) -> None:
-        event.model.emit(Say(Msg(N_("prep.course"))))
-
-    async def finish(event: Any) -> None:
-        conv: Conversation = event.model
-        client = conv.who.client
-        if conv.who.is_client and client is not None:
-            # The responsible worker learns that there is something new to read, not what it says.
-            await notify_staff(conv, client, Msg(N_("notify.preparation_updated"), {"client": client.nickname}),
-                               only_responsible=True)
-        conv.emit(Say(Msg(N_("prep.done_client") if conv.who.is_client else N_("prep.done_worker"))))
-
-    # --- views ---
-    def _mark(filled: bool) -> str:
-        return "✅" if filled else "▫️"
-
-    def view_hub(conv: Conversation) -> Ask:
-        draft = conv.data["draft"]
-        invited = [person for person in draft["people"] if person.get("invite")]
-        lines = (
-            *(Msg(N_("prep.line"), {"mark": _mark(bool(draft[word])), "title": Msg(WORD_TITLE[word])})
-              for word in WORDS),
-            Msg(N_("prep.line_people"), {"mark": _mark(bool(draft["people"])), "count": len(draft["people"])}),
-            Msg(N_("prep.line_invite"), {"mark": _mark(bool(invited)), "count": len(invited)}),
-            Msg(N_("prep.line_topics"), {"mark": _mark(bool(draft["topics"])), "count": len(draft["topics"])}),
-            Msg(N_("prep.line"), {"mark": _mark(bool(draft["if_stuck"])), "title": Msg(N_("prep.title_stuck"))}),
-        )
-        options = (
-            *(Option(word, Msg(WORD_TITLE[word])) for word in WORDS),
-            Option("people", Msg(N_("prep.title_people"))), Option("invite", Msg(N_("prep.title_invite"))),
-            Option("topics", Msg(N_("prep.title_topics"))), Option("stuck", Msg(N_("prep.title_stuck"))),
-            Option(COURSE, Msg(N_("prep.show_course"))), Option(DONE, Msg(N_("prep.done"))),
-        )
-        intro = N_("prep.hub_client") if conv.who.is_client else N_("prep.hub_worker")
-        return Ask(Msg(intro, {"sections": Lines(lines)}), options)
-
-    def view_word(conv: Conversation) -> Ask:
-        word = conv.data["word"]
-        now = conv.data["draft"][word]
-        prompt = Msg(WORD_ASK[word], {"current": Msg(N_("prep.current"), {"text": now}) if now else ""})
-        options = (Option(KEEP, Msg(N_("prep.keep"))),) if now else (Option(BACK, Msg(N_("prep.back"))),)
-        return Ask(prompt, options, free_text=True, max_length=MAX_TEXT)
-
-    def _person(person: dict[str, Any]) -> Msg:
-        return Msg(N_("prep.person"), {"name": person["name"], "relation": person.get("relation", ""),
-                                       "env": Msg(ENV_TITLE.get(person.get("env", "services"), ENV_TITLE["services"]))})
-
-    def view_people(conv: Conversation) -> Ask:
-        people = conv.data["draft"]["people"]
-        listed = Lines(tuple(_person(person) for person in people)) if people else Msg(N_("prep.no_people"))
-        options = (Option(ADD, Msg(N_("prep.add_person"))),
-                   *(Option(f"del:{person['id']}", Msg(N_("prep.remove"), {"what": person["name"]}))
-                     for person in people),
-                   *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
-        return Ask(Msg(N_("prep.people"), {"people": listed}), options)
-
-    def view_person_name(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_person_name")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
-                   max_length=MAX_NAME)
-
-    def view_person_relation(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_person_relation"), {"name": conv.data["person"]["name"]}),
-                   (Option(BACK, Msg(N_("prep.back"))),), free_text=True, max_length=MAX_NAME)
-
-    def view_person_env(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_person_env"), {"name": conv.data["person"]["name"]}),
-                   tuple(Option(env, Msg(ENV_TITLE[env])) for env in ENVIRONMENTS))
-
-    def view_person_contact(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_person_contact"), {"name": conv.data["person"]["name"]}),
-                   (Option(SKIP, Msg(N_("prep.skip"))),), free_text=True, max_length=MAX_NAME * 2)
-
-    def view_invite(conv: Conversation) -> Ask:
-        draft = conv.data["draft"]
-        options = [Option(f"inv:{person['id']}:{0 if person.get('invite') else 1}", Msg(
-            N_("prep.invited") if person.get("invite") else N_("prep.not_invited"), {"name": person["name"]}))
-                   for person in draft["people"]]
-        options += [Option("goal", Msg(N_("prep.title_goal"))), Option(BACK, Msg(N_("prep.back")))]
-        goal = Msg(N_("prep.current"), {"text": draft["goal_note"]}) if draft["goal_note"] else ""
-        key = N_("prep.invite") if draft["people"] else N_("prep.invite_nobody")
-        return Ask(Msg(key, {"goal": goal}), tuple(options))
-
-    def view_goal(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_goal")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
-                   max_length=MAX_TEXT)
-
-    def view_topics(conv: Conversation) -> Ask:
-        topics = conv.data["draft"]["topics"]
-        # Numbered: the message holds each topic in full, its button only the number (never a word cut in half).
-        listed = Lines(tuple(f"{number}. {topic}" for number, topic in enumerate(topics, start=1))) if topics \
-            else Msg(N_("prep.no_topics"))
-        options = (Option(ADD, Msg(N_("prep.add_topic"))),
-                   *(Option(f"del:{id_}", Msg(N_("prep.remove_topic"), {"number": number}))
-                     for number, id_ in enumerate(conv.data["draft"]["topic_ids"], start=1)),
-                   *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
-        return Ask(Msg(N_("prep.topics"), {"topics": listed}), options)
-
-    def view_topic(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("prep.ask_topic")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
-                   max_length=MAX_TEXT)
-
-    def view_stuck(conv: Conversation) -> Ask:
-        current = conv.data["draft"]["if_stuck"]
-        shown = Msg(STUCK_TITLE[current]) if current in STUCK_TITLE else current
-        return Ask(Msg(N_("prep.ask_stuck"), {"current": Msg(N_("prep.current"), {"text": shown}) if current else ""}),
-                   (*(Option(key, Msg(STUCK_TITLE[key])) for key in STUCK), Option(BACK, Msg(N_("prep.back")))),
-                   free_text=True, max_length=MAX_TEXT)
-
+    steps = PreparationSteps(storage)
     to_hub = dict(trigger="choose", dest=HUB, conditions=[chose(BACK)])
     return FlowSpec(
         name=NAME, version=VERSION,
@@ -456,8 +175,359 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
                "person_relation": view_person_relation, "person_env": view_person_env,
                "person_contact": view_person_contact, "invite": view_invite, "goal": view_goal,
                "topics": view_topics, "topic": view_topic, "stuck": view_stuck},
-        help_key=N_("prep.help"), final=frozenset({DONE}), on_start=on_start, refresh=refresh,
+        help_key=N_("prep.help"), final=frozenset({DONE}), on_start=steps.on_start, refresh=steps.refresh,
         allowed=may_prepare, reload=True, resumable=True, migrate=migrate,
         offered=is_client,  # a worker opens a client's preparation from the client's card, not by typing
         controls=False,  # its own Back and Done: every answer is stored at once, so there is nothing to undo
     )
+
+
+class PreparationSteps:
+    """The steps that need consent (c)'s title, named to whoever finds the preparation missing for want of it."""
+
+    def __init__(self, storage: LocalText) -> None:
+        self.storage = storage
+
+    async def on_start(self, conv: Conversation) -> None:
+        """The client's own draft, or the draft of a client this worker is responsible for (consent (c) given)."""
+        client_id = await _client_of(conv)
+        if client_id is None:
+            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = DONE
+            return
+        if not await storage_allowed(conv, client_id):
+            # The draft is stored, so it needs consent (c); the person is told how to give it.
+            conv.emit(Say(needs_storage(conv, self.storage)))
+            conv.state = DONE
+            return
+        conv.data["client_id"] = client_id
+        if conv.who.staff is not None:
+            await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.preparation.view",
+                                               f"client:{client_id}"))
+        await load(conv)
+
+    async def refresh(self, conv: Conversation) -> None:
+        """The other side may have written meanwhile: always show and change the stored draft. If the work
+        ended, the client left or storing was withdrawn meanwhile, the preparation ends here."""
+        if "client_id" not in conv.data or conv.state == DONE:
+            return
+        if await _client_of(conv) != conv.data["client_id"]:
+            conv.data.clear()
+            conv.emit(Say(Msg(N_("error.not_available"))))
+            conv.state = DONE
+            return
+        if not await storage_allowed(conv, conv.data["client_id"]):
+            conv.data.clear()  # withdrawn meanwhile: the draft is gone, and they are told why
+            conv.emit(Say(needs_storage(conv, self.storage)))
+            conv.state = DONE
+            return
+        await load(conv)
+
+
+async def _client_of(conv: Conversation) -> int | None:
+    """Whose draft this is: the client themself, or the client their responsible worker opened it for."""
+    if conv.who.is_client and conv.who.client is not None:
+        return conv.who.client.id
+    return await responsible_client(conv, conv.data.get("client_id"))
+
+
+async def load(conv: Conversation) -> None:
+    """The stored draft (with ids) and who wrote it last."""
+    row = await conv.work.preparations.get(conv.data["client_id"])
+    conv.data["draft"] = with_ids(row.data if row else {})
+    conv.data["by"] = row.updated_by if row else ""
+
+
+async def store(conv: Conversation) -> None:
+    """Every answer is stored at once, so the other side sees it."""
+    await conv.work.preparations.save(PreparationRow(
+        conv.data["client_id"], conv.data["draft"], DRAFT_VERSION, conv.now, conv.who.actor(conv.key)))
+
+
+# --- the draft, stored as it is written ------------------------------------------------------------
+
+
+def chose_word(event: Any) -> bool:
+    return value(event) in WORDS
+
+
+def open_word(event: Any) -> None:
+    event.model.data["word"] = value(event)
+
+
+async def write_word(event: Any) -> None:
+    conv: Conversation = event.model
+    conv.data["draft"][conv.data["word"]] = event.kwargs["text"]
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.saved"))))
+
+
+async def write_goal(event: Any) -> None:
+    conv: Conversation = event.model
+    conv.data["draft"]["goal_note"] = event.kwargs["text"]
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.saved"))))
+
+
+def room_for_people(event: Any) -> bool:
+    if len(event.model.data["draft"]["people"]) >= MAX_PEOPLE:
+        event.model.emit(Say(Msg(N_("prep.people_full"), {"max": MAX_PEOPLE})))
+        return False
+    return True
+
+
+def person_name(event: Any) -> None:
+    event.model.data["person"] = {"name": event.kwargs["text"][:MAX_NAME]}
+
+
+def person_relation(event: Any) -> None:
+    event.model.data["person"]["relation"] = event.kwargs["text"][:MAX_NAME]
+
+
+def chose_env(event: Any) -> bool:
+    return value(event) in ENVIRONMENTS
+
+
+def person_env(event: Any) -> None:
+    event.model.data["person"]["env"] = value(event)
+
+
+def new_id(conv: Conversation) -> int:
+    draft = conv.data["draft"]
+    draft["next_id"] += 1
+    return int(draft["next_id"]) - 1
+
+
+def person_at(conv: Conversation, wanted: str) -> int | None:
+    """The list position of the person with this id now, if they are still there."""
+    return next((index for index, person in enumerate(conv.data["draft"]["people"])
+                 if str(person["id"]) == wanted), None)
+
+
+def topic_at(conv: Conversation, wanted: str) -> int | None:
+    return next((index for index, id_ in enumerate(conv.data["draft"]["topic_ids"]) if str(id_) == wanted), None)
+
+
+async def person_contact(event: Any) -> None:
+    conv: Conversation = event.model
+    person = {**conv.data.pop("person"), "contact": event.kwargs.get("text", "")[:MAX_NAME * 2],
+              "invite": False, "id": new_id(conv)}
+    conv.data["draft"]["people"].append(person)
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.person_added"), {"name": person["name"]})))
+
+
+def chose_remove_person(event: Any) -> bool:
+    return value(event).startswith("del:") and person_at(event.model, value(event)[4:]) is not None
+
+
+async def remove_person(event: Any) -> None:
+    conv: Conversation = event.model
+    at = person_at(conv, value(event)[4:]) or 0
+    removed = conv.data["draft"]["people"].pop(at)
+    conv.data[_UNDONE] = {"kind": "people", "at": at, "item": removed}
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.person_removed"), {"name": removed["name"]})))
+
+
+def chose_invite(event: Any) -> bool:
+    wanted, _, invite = value(event).removeprefix("inv:").partition(":")
+    return value(event).startswith("inv:") and invite in ("0", "1") and person_at(event.model, wanted) is not None
+
+
+async def toggle_invite(event: Any) -> None:
+    """The button says what it does (invite, or not): a tap after the other side changed it does no more."""
+    conv: Conversation = event.model
+    wanted, _, invite = value(event).removeprefix("inv:").partition(":")
+    person = conv.data["draft"]["people"][person_at(conv, wanted) or 0]
+    person["invite"] = invite == "1"
+    await store(conv)
+
+
+def room_for_topics(event: Any) -> bool:
+    if len(event.model.data["draft"]["topics"]) >= MAX_TOPICS:
+        event.model.emit(Say(Msg(N_("prep.topics_full"), {"max": MAX_TOPICS})))
+        return False
+    return True
+
+
+async def add_topic(event: Any) -> None:
+    conv: Conversation = event.model
+    conv.data["draft"]["topics"].append(event.kwargs["text"])
+    conv.data["draft"]["topic_ids"].append(new_id(conv))
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.saved"))))
+
+
+def chose_remove_topic(event: Any) -> bool:
+    return value(event).startswith("del:") and topic_at(event.model, value(event)[4:]) is not None
+
+
+async def remove_topic(event: Any) -> None:
+    conv: Conversation = event.model
+    at = topic_at(conv, value(event)[4:]) or 0
+    topic = conv.data["draft"]["topics"].pop(at)
+    conv.data[_UNDONE] = {"kind": "topics", "at": at, "item": [conv.data["draft"]["topic_ids"].pop(at), topic]}
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.topic_removed"), {"topic": topic})))
+
+
+def can_undo(event: Any) -> bool:
+    undone = event.model.data.get(_UNDONE)
+    return undone is not None and undone["kind"] == event.model.state
+
+
+async def undo_remove(event: Any) -> None:
+    """Put the last removed person or topic back where it was (unless the other side already did)."""
+    conv: Conversation = event.model
+    undone, draft = conv.data.pop(_UNDONE), conv.data["draft"]
+    at = min(undone["at"], len(draft[undone["kind"]]))
+    if undone["kind"] == "people" and person_at(conv, str(undone["item"]["id"])) is None:
+        draft["people"].insert(at, undone["item"])
+        conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"]["name"]})))
+    elif undone["kind"] == "topics" and topic_at(conv, str(undone["item"][0])) is None:
+        draft["topic_ids"].insert(at, undone["item"][0])
+        draft["topics"].insert(at, undone["item"][1])
+        conv.emit(Say(Msg(N_("prep.restored"), {"what": undone["item"][1]})))
+    await store(conv)
+
+
+def forget_undo(event: Any) -> None:
+    event.model.data.pop(_UNDONE, None)
+
+
+def chose_stuck(event: Any) -> bool:
+    return value(event) in STUCK
+
+
+async def set_stuck(event: Any) -> None:
+    conv: Conversation = event.model
+    conv.data["draft"]["if_stuck"] = value(event) if "value" in event.kwargs else event.kwargs["text"]
+    await store(conv)
+    conv.emit(Say(Msg(N_("prep.saved"))))
+
+
+def show_course(event: Any) -> None:
+    event.model.emit(Say(Msg(N_("prep.course"))))
+
+
+async def finish(event: Any) -> None:
+    conv: Conversation = event.model
+    client = conv.who.client
+    if conv.who.is_client and client is not None:
+        # The responsible worker learns that there is something new to read, not what it says.
+        await notify_staff(conv, client, Msg(N_("notify.preparation_updated"), {"client": client.nickname}),
+                           only_responsible=True)
+    conv.emit(Say(Msg(N_("prep.done_client") if conv.who.is_client else N_("prep.done_worker"))))
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def _mark(filled: bool) -> str:
+    return "✅" if filled else "▫️"
+
+
+def view_hub(conv: Conversation) -> Ask:
+    draft = conv.data["draft"]
+    invited = [person for person in draft["people"] if person.get("invite")]
+    lines = (
+        *(Msg(N_("prep.line"), {"mark": _mark(bool(draft[word])), "title": Msg(WORD_TITLE[word])})
+          for word in WORDS),
+        Msg(N_("prep.line_people"), {"mark": _mark(bool(draft["people"])), "count": len(draft["people"])}),
+        Msg(N_("prep.line_invite"), {"mark": _mark(bool(invited)), "count": len(invited)}),
+        Msg(N_("prep.line_topics"), {"mark": _mark(bool(draft["topics"])), "count": len(draft["topics"])}),
+        Msg(N_("prep.line"), {"mark": _mark(bool(draft["if_stuck"])), "title": Msg(N_("prep.title_stuck"))}),
+    )
+    options = (
+        *(Option(word, Msg(WORD_TITLE[word])) for word in WORDS),
+        Option("people", Msg(N_("prep.title_people"))), Option("invite", Msg(N_("prep.title_invite"))),
+        Option("topics", Msg(N_("prep.title_topics"))), Option("stuck", Msg(N_("prep.title_stuck"))),
+        Option(COURSE, Msg(N_("prep.show_course"))), Option(DONE, Msg(N_("prep.done"))),
+    )
+    intro = N_("prep.hub_client") if conv.who.is_client else N_("prep.hub_worker")
+    return Ask(Msg(intro, {"sections": Lines(lines)}), options)
+
+
+def view_word(conv: Conversation) -> Ask:
+    word = conv.data["word"]
+    now = conv.data["draft"][word]
+    prompt = Msg(WORD_ASK[word], {"current": Msg(N_("prep.current"), {"text": now}) if now else ""})
+    options = (Option(KEEP, Msg(N_("prep.keep"))),) if now else (Option(BACK, Msg(N_("prep.back"))),)
+    return Ask(prompt, options, free_text=True, max_length=MAX_TEXT)
+
+
+def _person(person: dict[str, Any]) -> Msg:
+    return Msg(N_("prep.person"), {"name": person["name"], "relation": person.get("relation", ""),
+                                   "env": Msg(ENV_TITLE.get(person.get("env", "services"), ENV_TITLE["services"]))})
+
+
+def view_people(conv: Conversation) -> Ask:
+    people = conv.data["draft"]["people"]
+    listed = Lines(tuple(_person(person) for person in people)) if people else Msg(N_("prep.no_people"))
+    options = (Option(ADD, Msg(N_("prep.add_person"))),
+               *(Option(f"del:{person['id']}", Msg(N_("prep.remove"), {"what": person["name"]}))
+                 for person in people),
+               *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
+    return Ask(Msg(N_("prep.people"), {"people": listed}), options)
+
+
+def view_person_name(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_person_name")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
+               max_length=MAX_NAME)
+
+
+def view_person_relation(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_person_relation"), {"name": conv.data["person"]["name"]}),
+               (Option(BACK, Msg(N_("prep.back"))),), free_text=True, max_length=MAX_NAME)
+
+
+def view_person_env(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_person_env"), {"name": conv.data["person"]["name"]}),
+               tuple(Option(env, Msg(ENV_TITLE[env])) for env in ENVIRONMENTS))
+
+
+def view_person_contact(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_person_contact"), {"name": conv.data["person"]["name"]}),
+               (Option(SKIP, Msg(N_("prep.skip"))),), free_text=True, max_length=MAX_NAME * 2)
+
+
+def view_invite(conv: Conversation) -> Ask:
+    draft = conv.data["draft"]
+    options = [Option(f"inv:{person['id']}:{0 if person.get('invite') else 1}", Msg(
+        N_("prep.invited") if person.get("invite") else N_("prep.not_invited"), {"name": person["name"]}))
+               for person in draft["people"]]
+    options += [Option("goal", Msg(N_("prep.title_goal"))), Option(BACK, Msg(N_("prep.back")))]
+    goal = Msg(N_("prep.current"), {"text": draft["goal_note"]}) if draft["goal_note"] else ""
+    key = N_("prep.invite") if draft["people"] else N_("prep.invite_nobody")
+    return Ask(Msg(key, {"goal": goal}), tuple(options))
+
+
+def view_goal(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_goal")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
+               max_length=MAX_TEXT)
+
+
+def view_topics(conv: Conversation) -> Ask:
+    topics = conv.data["draft"]["topics"]
+    # Numbered: the message holds each topic in full, its button only the number (never a word cut in half).
+    listed = Lines(tuple(f"{number}. {topic}" for number, topic in enumerate(topics, start=1))) if topics \
+        else Msg(N_("prep.no_topics"))
+    options = (Option(ADD, Msg(N_("prep.add_topic"))),
+               *(Option(f"del:{id_}", Msg(N_("prep.remove_topic"), {"number": number}))
+                 for number, id_ in enumerate(conv.data["draft"]["topic_ids"], start=1)),
+               *_undo_option(conv), Option(BACK, Msg(N_("prep.back"))))
+    return Ask(Msg(N_("prep.topics"), {"topics": listed}), options)
+
+
+def view_topic(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("prep.ask_topic")), (Option(BACK, Msg(N_("prep.back"))),), free_text=True,
+               max_length=MAX_TEXT)
+
+
+def view_stuck(conv: Conversation) -> Ask:
+    current = conv.data["draft"]["if_stuck"]
+    shown = Msg(STUCK_TITLE[current]) if current in STUCK_TITLE else current
+    return Ask(Msg(N_("prep.ask_stuck"), {"current": Msg(N_("prep.current"), {"text": shown}) if current else ""}),
+               (*(Option(key, Msg(STUCK_TITLE[key])) for key in STUCK), Option(BACK, Msg(N_("prep.back")))),
+               free_text=True, max_length=MAX_TEXT)
