@@ -25,54 +25,8 @@ SCALE_TEXT = {"5": N_("feedback.very_well"), "4": N_("feedback.well"), "3": N_("
 SKIP = "skip"
 
 
-def is_client(who: Who) -> bool:
-    return who.is_client
-
-
 def feedback_flow() -> FlowSpec:
-    async def on_start(conv: Conversation) -> None:
-        conv.data.update(index=0, answers={})
-
-    def chose_step(event: Any) -> bool:
-        return value(event) in SCALE or value(event) == SKIP
-
-    def answer(event: Any) -> None:
-        conv: Conversation = event.model
-        if value(event) in SCALE:
-            conv.data["answers"][STATEMENTS[conv.data["index"]]] = int(value(event))
-        conv.data["index"] += 1
-
-    def more(event: Any) -> bool:
-        return bool(event.model.data["index"] + 1 < len(STATEMENTS))
-
-    async def save(conv: Conversation, comment: str) -> None:
-        client = conv.who.client
-        assert client is not None and client.id is not None
-        old = await conv.work.evaluations.get(client.id)
-        feedback = {"answers": conv.data["answers"], "comment": comment, "given_at": conv.now.isoformat()}
-        await conv.work.evaluations.save(EvaluationRow(client.id, old.reflection if old else {}, feedback, conv.now))
-        # The workers learn that feedback came, and read it in the client's export.
-        await notify_staff(conv, client, Msg(N_("notify.feedback_given"), {
-            "client": client.nickname, "export": Msg(N_("clients.export"))}),
-                           only_responsible=True)
-        conv.emit(Say(Msg(N_("feedback.thanks"))))
-
-    async def comment(event: Any) -> None:
-        await save(event.model, event.kwargs["text"])
-
-    async def no_comment(event: Any) -> None:
-        await save(event.model, "")
-
-    def view_statement(conv: Conversation) -> Ask:
-        statement = STATEMENTS[conv.data["index"]]
-        return Ask(Msg(N_("feedback.ask"), {"number": conv.data["index"] + 1, "total": len(STATEMENTS),
-                                            "statement": Msg(STATEMENT_TEXT[statement])}),
-                   (*(Option(step, Msg(SCALE_TEXT[step])) for step in SCALE), Option(SKIP, Msg(N_("feedback.skip")))))
-
-    def view_comment(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("feedback.ask_comment")), (Option(SKIP, Msg(N_("feedback.skip"))),), free_text=True,
-                   max_length=1000)
-
+    """The client's feedback: one statement at a time on the five-step scale, then a comment of their own."""
     return FlowSpec(
         name=NAME, version=VERSION, states=["statement", "comment", "done"], initial="statement",
         transitions=[
@@ -85,3 +39,61 @@ def feedback_flow() -> FlowSpec:
         views={"statement": view_statement, "comment": view_comment}, help_key=N_("feedback.help"),
         final=frozenset({"done"}), on_start=on_start, allowed=is_client, position_keys=("index",),
     )
+
+
+def is_client(who: Who) -> bool:
+    return who.is_client
+
+
+async def on_start(conv: Conversation) -> None:
+    conv.data.update(index=0, answers={})
+
+
+def chose_step(event: Any) -> bool:
+    return value(event) in SCALE or value(event) == SKIP
+
+
+def answer(event: Any) -> None:
+    """The tapped step for the current statement (nothing for a skip), and on to the next."""
+    conv: Conversation = event.model
+    if value(event) in SCALE:
+        conv.data["answers"][STATEMENTS[conv.data["index"]]] = int(value(event))
+    conv.data["index"] += 1
+
+
+def more(event: Any) -> bool:
+    return bool(event.model.data["index"] + 1 < len(STATEMENTS))
+
+
+async def save(conv: Conversation, comment: str) -> None:
+    """The answers and the comment kept with the workers' reflection; the responsible worker is told."""
+    client = conv.who.client
+    assert client is not None and client.id is not None
+    old = await conv.work.evaluations.get(client.id)
+    feedback = {"answers": conv.data["answers"], "comment": comment, "given_at": conv.now.isoformat()}
+    await conv.work.evaluations.save(EvaluationRow(client.id, old.reflection if old else {}, feedback, conv.now))
+    # The workers learn that feedback came, and read it in the client's export.
+    await notify_staff(conv, client, Msg(N_("notify.feedback_given"), {
+        "client": client.nickname, "export": Msg(N_("clients.export"))}),
+                       only_responsible=True)
+    conv.emit(Say(Msg(N_("feedback.thanks"))))
+
+
+async def comment(event: Any) -> None:
+    await save(event.model, event.kwargs["text"])
+
+
+async def no_comment(event: Any) -> None:
+    await save(event.model, "")
+
+
+def view_statement(conv: Conversation) -> Ask:
+    statement = STATEMENTS[conv.data["index"]]
+    return Ask(Msg(N_("feedback.ask"), {"number": conv.data["index"] + 1, "total": len(STATEMENTS),
+                                        "statement": Msg(STATEMENT_TEXT[statement])}),
+               (*(Option(step, Msg(SCALE_TEXT[step])) for step in SCALE), Option(SKIP, Msg(N_("feedback.skip")))))
+
+
+def view_comment(conv: Conversation) -> Ask:
+    return Ask(Msg(N_("feedback.ask_comment")), (Option(SKIP, Msg(N_("feedback.skip"))),), free_text=True,
+               max_length=1000)
