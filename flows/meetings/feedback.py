@@ -1,6 +1,10 @@
 """The client's feedback on the work, on a five-step scale (very well ... not at all), as in the pilots'
 feedback form: was I listened to, were my views valued, could I influence the meetings, and did the work help
-me find my strengths, what I want to change, and my goals."""
+me find my strengths, what I want to change, and my goals.
+
+The steps, in the order of the table in `feedback_flow`: `view_statement` + `chose_step` / `answer` (and `more`),
+then `view_comment` + `comment` / `no_comment`, both kept by `save`.
+"""
 
 from __future__ import annotations
 
