@@ -16,7 +16,7 @@ from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows.chat import chat, chat_stats, desk, hours, rota
 from flows.chat.quick_replies import load_quick_replies
 from flows.chat.schedule import load_services
-from flows.chat.shifts import ChatSetup
+from flows.chat.setup import ChatSetup
 from flows.core import menu
 from flows.core.crisis import Crisis, load_crisis
 from flows.core.engine import Engine
@@ -78,8 +78,9 @@ COMMAND_FLOWS = {
 
 
 def chat_setup(settings: Settings) -> ChatSetup:
-    """The chat services (validated) and how workers are shown to young people."""
-    return ChatSetup(load_services(settings.chat_services), settings.chat_show_names)
+    """The organisation's chat: its services and quick replies (validated), and how workers are shown."""
+    return ChatSetup(load_services(settings.chat_services), settings.chat_show_names,
+                     load_quick_replies(settings.quick_replies))
 
 
 def all_flows(
@@ -111,7 +112,7 @@ def all_flows(
         workers.workers_flow(secret, invitations_last, setup),
         hours.hours_flow(setup),
         chat.chat_flow(setup, crisis, secret),
-        desk.desk_flow(setup, load_quick_replies(settings.quick_replies)),
+        desk.desk_flow(setup),
         rota.rota_flow(setup),
         chat_stats.stats_flow(setup),
         preparation.preparation_flow(storage),

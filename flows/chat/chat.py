@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.chat import shifts
-from flows.chat.shifts import ChatSetup
+from flows.chat.setup import ChatSetup
 from flows.core.codes import forget_tag
 from flows.core.crisis import Crisis
 from flows.core.guards import chose

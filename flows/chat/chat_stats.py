@@ -10,7 +10,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from flows.chat import shifts
+from flows.chat.setup import ChatSetup
 from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Document, Say
@@ -85,7 +85,7 @@ def shift_rows(shift_list: list[ShiftRow], chats: list[ChatRow], workers: dict[i
     return rows
 
 
-def stats_flow(setup: shifts.ChatSetup) -> FlowSpec:
+def stats_flow(setup: ChatSetup) -> FlowSpec:
     async def on_start(conv: Conversation) -> None:
         since = conv.now - timedelta(days=DAYS)
         chats = await conv.work.chats.opened_between(since, conv.now + timedelta(seconds=1))

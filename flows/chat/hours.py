@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.chat import shifts
-from flows.chat.shifts import ChatSetup
+from flows.chat.setup import ChatSetup
 from flows.core.messages import N_, Lines, Msg, Period
 from flows.core.results import Say
 from flows.core.spec import Conversation, FlowSpec

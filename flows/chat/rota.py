@@ -12,6 +12,7 @@ from typing import Any
 
 from flows.chat import shifts
 from flows.chat.schedule import DAYS, Service, Slot, slot_key, slot_period
+from flows.chat.setup import ChatSetup
 from flows.core.dates import HELSINKI, WEEKDAY_WORDS, as_day, example_day, parse_day, time_range
 from flows.core.guards import chose, near_enough
 from flows.core.messages import N_, Example, Lines, Msg, Period, dump_param, load_param
@@ -74,7 +75,7 @@ def parse_extra(text: str, today: date) -> tuple[date, tuple[time, time]] | None
     return (day, times) if day is not None and times is not None else None
 
 
-def rota_flow(setup: shifts.ChatSetup) -> FlowSpec:
+def rota_flow(setup: ChatSetup) -> FlowSpec:
     by_id = {service.id: service for service in setup.services}
 
     async def on_start(conv: Conversation) -> None:

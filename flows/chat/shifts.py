@@ -1,6 +1,7 @@
 """The anonymous chat on shifts: who is on duty, the queue, the chats, and what a shift's start and end bring.
 
-Plain logic over the storage port, shared by the young person's chat, the worker's desk and the ticker.
+The effects over the storage port, shared by the young person's chat, the worker's desk and the ticker; the
+rules they follow (open when, on duty who, the queue order, what the clock ends) are `flows.chat.rules`.
 Everything sent to another person is an outbox row, so it survives a restart and keeps its order; a
 "poke" row makes the engine show that person where they are now (a worker took or closed their chat).
 """
@@ -8,36 +9,20 @@ Everything sent to another person is an outbox row, so it survives a restart and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from flows.chat.schedule import DAYS, Service, Slot
+from flows.chat import rules
+from flows.chat.schedule import Service
+from flows.chat.setup import ChatSetup as ChatSetup  # where the flows and identity's workers found it
 from flows.core.messages import N_, LocalText, Msg, Period, dump_msg
 from flows.identity.staff import StaffCard, staff_card, title_of
 from storage.ports import ChatMessageRow, ChatRow, DutyRow, OutboxRow, ShiftRow, StaffRow, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# An open chat is closed this long after its shift ended, if its worker has not closed or handed it over.
-GRACE = timedelta(minutes=30)
 # Outbox kinds: a plain message, a picture or sticker passed on, and a poke that re-shows the recipient's flow.
 PUSH, MEDIA, POKE = "chat", "chat_media", "poke"
-
-
-@dataclass(frozen=True)
-class ChatSetup:
-    """The chat services and how workers are shown to young people."""
-
-    services: tuple[Service, ...]
-    show_names: bool = True
-
-    def get(self, service_id: str) -> Service | None:
-        return next((service for service in self.services if service.id == service_id), None)
-
-    def name(self, service_id: str) -> LocalText | str:
-        service = self.get(service_id)
-        return service.name if service else service_id
 
 
 # --- schedules and duty ------------------------------------------------------------------------------
@@ -45,15 +30,8 @@ class ChatSetup:
 
 async def schedule_of(work: UnitOfWork, service: Service) -> Service:
     """The service's schedule with the changes coordinators made in Telegram (days and weekly slots)."""
-    changes = await work.schedules.closings(service.id)
-    weekly = await work.schedules.weekly(service.id)
-    return service.with_changes(
-        frozenset(row.day for row in changes if row.closed),
-        tuple((row.day, Slot(row.start, row.end)) for row in changes
-              if not row.closed and row.start is not None and row.end is not None),
-        tuple((DAYS.index(row.day), Slot(row.start, row.end)) for row in weekly if not row.removed),
-        frozenset((DAYS.index(row.day), row.start) for row in weekly if row.removed),
-    )
+    return rules.merged_schedule(service, await work.schedules.closings(service.id),
+                                 await work.schedules.weekly(service.id))
 
 
 async def current_shift(work: UnitOfWork, service: Service, now: datetime) -> ShiftRow | None:
@@ -65,12 +43,10 @@ async def current_shift(work: UnitOfWork, service: Service, now: datetime) -> Sh
     shift = await work.shifts.get_or_add(ShiftRow(service.id, period[0], period[1]))
     if not shift.started:
         assert shift.id is not None
-        keys = set(schedule.slot_keys(period[0]))
-        marked = {row.staff_id for row in await work.shifts.duty(shift.id)}
-        for row in await work.schedules.rota(service.id):
-            if row.slot in keys and row.staff_id not in marked:  # a worker who went off by hand stays off
-                await work.shifts.set_duty(DutyRow(shift.id, row.staff_id, True, now))
-                marked.add(row.staff_id)
+        marked = [row.staff_id for row in await work.shifts.duty(shift.id)]
+        for staff_id in rules.from_rota(await work.schedules.rota(service.id), schedule.slot_keys(period[0]),
+                                        marked):
+            await work.shifts.set_duty(DutyRow(shift.id, staff_id, True, now))
     return shift
 
 
@@ -80,8 +56,8 @@ async def on_duty(work: UnitOfWork, shift: ShiftRow) -> list[StaffRow]:
     found = []
     for row in await work.shifts.duty(shift.id):
         staff = await work.staff.get(row.staff_id)
-        # A worker who never opened the bot (or was removed) cannot be written to: not on duty.
-        if row.on and staff is not None and staff.active and staff.is_worker and staff.user_key:
+        if rules.can_answer(row, staff):
+            assert staff is not None
             found.append(staff)
     return found
 
@@ -89,9 +65,7 @@ async def on_duty(work: UnitOfWork, shift: ShiftRow) -> list[StaffRow]:
 async def next_opening(work: UnitOfWork, service: Service, now: datetime) -> Period | None:
     """The next opening that starts after ``now`` (the current one, open but unstaffed or ending, does not
     help someone who is waiting)."""
-    upcoming = [(start, end) for start, end in (await schedule_of(work, service)).next_openings(now, 2)
-                if start > now]
-    return Period(*upcoming[0]) if upcoming else None
+    return rules.next_opening(await schedule_of(work, service), now)
 
 
 async def available(work: UnitOfWork, service: Service, now: datetime) -> bool:
@@ -140,7 +114,7 @@ async def tell_if_unstaffed(work: UnitOfWork, setup: ChatSetup, was: set[str], n
     duty and has nobody now, each waiting young person is shown at once what happens now (their flow shows
     the next opening and where to turn). Returns how many were told."""
     told = 0
-    for service_id in sorted(was - await staffed_services(work, setup, now)):
+    for service_id in rules.unstaffed(was, await staffed_services(work, setup, now)):
         waiting = [chat.user_key for chat in await work.chats.queued(service_id) if chat.user_key is not None]
         for key in waiting:
             await poke(work, key, None, now)
@@ -153,7 +127,7 @@ async def waiting_alone(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: 
     """How many wait in the services where this worker is the only one on duty (they would be left alone)."""
     waiting = 0
     for shift in await my_shifts(work, setup, staff_id, now):
-        if [staff.id for staff in await on_duty(work, shift)] == [staff_id]:
+        if rules.only_one([staff.id or 0 for staff in await on_duty(work, shift)], staff_id):
             waiting += len(await work.chats.queued(shift.service))
     return waiting
 
@@ -163,8 +137,7 @@ async def my_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: date
     found = []
     for service in setup.services:
         shift = await current_shift(work, service, now)
-        if shift is not None and shift.id is not None and any(
-                row.staff_id == staff_id and row.on for row in await work.shifts.duty(shift.id)):
+        if shift is not None and shift.id is not None and rules.is_on(await work.shifts.duty(shift.id), staff_id):
             found.append(shift)
     return found
 
@@ -229,8 +202,8 @@ def chat_label(chat: ChatRow) -> Msg:
 
 
 async def place_in_queue(work: UnitOfWork, chat: ChatRow) -> int:
-    queue = await work.chats.queued(chat.service)
-    return next((index for index, row in enumerate(queue, start=1) if row.id == chat.id), len(queue) + 1)
+    """The chat's place in its service's queue (the store gives the queue in `rules.queue_order`)."""
+    return rules.place_in_queue(await work.chats.queued(chat.service), chat.id)
 
 
 async def young_says(work: UnitOfWork, chat: ChatRow, now: datetime, kind: str, body: str,
@@ -274,8 +247,7 @@ async def tell_queue(work: UnitOfWork, service: Service, chat: ChatRow, now: dat
 async def expire_waiting(work: UnitOfWork, before: datetime, now: datetime) -> int:
     """Chats nobody took since ``before`` (a left message for a service that stopped, say) are closed, so
     their texts and the person's chat id do not stay for ever; the young person is told."""
-    expired = [chat for chat in await work.chats.opened_between(datetime.min.replace(tzinfo=UTC), before)
-               if chat.status == "queued"]
+    expired = rules.expired(await work.chats.opened_between(datetime.min.replace(tzinfo=UTC), before), before)
     for chat in expired:
         young = chat.user_key
         await close(work, chat, "expired", now)
@@ -380,7 +352,7 @@ async def tick(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
             await _start(work, service, shift, now)
     for shift in await work.shifts.unfinished():
         ended = setup.get(shift.service)
-        if shift.ends_at <= now and ended is not None:
+        if rules.shift_over(shift.ends_at, now) and ended is not None:
             await _end(work, ended, shift, now)
     await _overdue(work, setup, now)
 
@@ -407,7 +379,7 @@ async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetim
             if chat.opened_at < shift.ends_at and chat.user_key is not None:
                 # Nobody got to it: it waits for the next shift, and the young person knows when.
                 await poke(work, chat.user_key, _next_shift_notice(next_time), now)
-    if shift.ends_at + GRACE < now:
+    if rules.ended_long_ago(shift.ends_at, now):
         # The bot was down over the end of the shift: the workers have gone; the overdue pass closes.
         log.info("shift.ended service=%s shift=%s late=1", service.id, shift.id)
         return
@@ -439,12 +411,12 @@ async def _overdue(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
     for staff in await work.staff.all():
         for chat in await work.chats.open_for_staff(staff.id or 0):
             shift = await work.shifts.get(chat.shift_id) if chat.shift_id else None
-            if chat.crisis or shift is None or shift.ends_at + GRACE > now:
-                continue
+            ends_at = shift.ends_at if shift is not None else None
+            if not rules.overdue(chat, ends_at, None, now):
+                continue  # read the messages only of chats whose shift is over
             messages = await work.chats.messages(chat.id or 0)
-            if messages and messages[-1].at + GRACE > now:
-                continue  # still talking
-            await close(work, chat, "shift_end", now)
+            if rules.overdue(chat, ends_at, messages[-1].at if messages else None, now):
+                await close(work, chat, "shift_end", now)
 
 
 async def release_contact(work: UnitOfWork, key: str) -> bool:

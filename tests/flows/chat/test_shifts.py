@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from flows.chat import chat_stats, shifts
+from flows.chat import chat_stats, rules, shifts
 from flows.chat.rota import parse_times, parse_weekly
 from flows.chat.schedule import parse_services
 from flows.core.dates import parse_day
@@ -132,7 +132,7 @@ async def test_tick_tells_the_shift_start_and_end_and_closes_overdue_chats(setup
         assert still is not None and still.status == "queued" and not still.left, "left is for out-of-hours only"
         assert (await work.chats.get(waiting.id or 0)).status == "open"  # type: ignore[union-attr]
 
-        await shifts.tick(work, setup, end + shifts.GRACE)
+        await shifts.tick(work, setup, end + rules.GRACE)
         closed = await work.chats.get(waiting.id or 0)
         assert closed is not None and closed.status == "closed" and closed.closed_by == "shift_end"
         assert closed.user_key is None, "a closed chat is not linked to anyone"
@@ -221,7 +221,7 @@ async def test_back_to_back_shifts_carry_a_worker_s_open_chats_on() -> None:
         assert first is not None
         await shifts.take(work, aino, chat, first, FRIDAY_NOON, True)
         await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2))
-        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2) + shifts.GRACE)
+        await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2) + rules.GRACE)
         going = await work.chats.get(chat.id)
         assert going is not None and going.status == "open", "on duty in the next shift: the chat goes on"
         assert going.shift_id != first.id
@@ -285,14 +285,14 @@ async def test_the_clock_never_closes_a_crisis_chat_or_one_still_talking(setup: 
             chat.id = await work.chats.add(chat)
             await shifts.take(work, aino, chat, shift, FRIDAY_NOON, True)
             chats.append(chat)
-        late = FRIDAY_NOON + timedelta(hours=2) + shifts.GRACE
+        late = FRIDAY_NOON + timedelta(hours=2) + rules.GRACE
         await work.chats.add_message(ChatMessageRow(chats[2].id or 0, late - timedelta(minutes=1), "young", "text",
                                                     "still here"))
         await shifts.tick(work, setup, FRIDAY_NOON + timedelta(hours=2))
         await shifts.tick(work, setup, late)
         statuses = [(await work.chats.get(chat.id or 0)).status for chat in chats]  # type: ignore[union-attr]
         assert statuses == ["closed", "open", "open"]
-        await shifts.tick(work, setup, late + shifts.GRACE)
+        await shifts.tick(work, setup, late + rules.GRACE)
         statuses = [(await work.chats.get(chat.id or 0)).status for chat in chats]  # type: ignore[union-attr]
         assert statuses == ["closed", "open", "closed"], "only its worker closes a crisis chat"
 
