@@ -30,6 +30,7 @@ SHOWN_CHANGES = 10
 
 
 def is_coordinator(who: Who) -> bool:
+    """Only coordinators change the rota and the schedule."""
     return who.is_coordinator
 
 
@@ -75,25 +76,143 @@ def parse_extra(text: str, today: date) -> tuple[date, tuple[time, time]] | None
     return (day, times) if day is not None and times is not None else None
 
 
-def rota_flow(setup: ChatSetup) -> FlowSpec:
-    by_id = {service.id: service for service in setup.services}
+def weekly_label(service: Service, key: str) -> Msg:
+    """A weekly slot by its rota key ("thu 12:00"), as the reader sees it: the day and the times."""
+    day, _, start = key.partition(" ")
+    slot = next(slot for weekday, slot in service.weekly
+                if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)  # the key came from this list
+    return Msg(N_("rota.slot_weekly"), {"day": Msg(DAY_NAMES[day]), "times": time_range(slot.start, slot.end)})
 
-    async def on_start(conv: Conversation) -> None:
-        if len(setup.services) == 1:
-            conv.data["service"] = setup.services[0].id
+
+async def audit(conv: Conversation, action: str, subject: str) -> None:
+    """Every change to the schedule or the rota is in the audit log, with who made it."""
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+
+
+# --- guards and small effects that need no configuration ---
+
+
+def chose_slot(event: Any) -> bool:
+    """One of the service's slots, to put workers on it."""
+    return any(f"slot:{key}" == event.kwargs.get("value") for key, _, _ in event.model.data.get("slots", []))
+
+
+async def open_slot(event: Any) -> None:
+    """Remember the slot being edited."""
+    event.model.data["slot"] = event.kwargs["value"][5:]
+
+
+def chose_worker(event: Any) -> bool:
+    """A worker to put on the slot or take off it."""
+    value = str(event.kwargs.get("value", ""))
+    return value.startswith("w:") and any(str(w[0]) == value[2:] for w in event.model.data.get("workers", []))
+
+
+def valid_day(event: Any) -> bool:
+    """A day to close: today or later, and not too far ahead (else the coordinator is told why)."""
+    conv: Conversation = event.model
+    day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
+    if day is None or day < conv.now.astimezone(HELSINKI).date():
+        conv.emit(Say(Msg(N_("rota.bad_day"), {"example": _example(conv)})))
+        return False
+    return near_enough(conv, day)
+
+
+def valid_extra(event: Any) -> bool:
+    """An extra slot: a day today or later with the times (else the coordinator is told why)."""
+    conv: Conversation = event.model
+    today = conv.now.astimezone(HELSINKI).date()
+    parsed = parse_extra(event.kwargs["text"], today)
+    if parsed is None or parsed[0] < today:
+        conv.emit(Say(Msg(N_("rota.bad_slot"), {"example": _example(conv)})))
+        return False
+    return near_enough(conv, parsed[0])
+
+
+def chose_change(event: Any) -> bool:
+    """One of the coming changes (a closed day, an extra slot), to remove it."""
+    value = str(event.kwargs.get("value", ""))
+    return value.startswith("x:") and any(str(c[0]) == value[2:] for c in event.model.data.get("changes", []))
+
+
+def valid_weekly(event: Any) -> bool:
+    """A weekly slot like "to 12-14" (else the coordinator is told how to write it)."""
+    if parse_weekly(event.kwargs["text"]) is None:
+        event.model.emit(Say(Msg(N_("rota.bad_weekly"))))
+        return False
+    return True
+
+
+def weekly_slot(event: Any) -> bool:
+    """The slot being edited is a weekly one (an extra slot on one day is removed as a change)."""
+    return str(event.model.data.get("slot", "")).partition(" ")[0] in DAY_NAMES
+
+
+# --- views that need no configuration ---
+
+
+def view_slot(conv: Conversation) -> Ask:
+    """The workers to put on the slot (or take off it), and dropping a weekly slot."""
+    key = conv.data["slot"]
+    label = next((load_param(label) for k, label, _ in conv.data["slots"] if k == key), key)
+    on: list[str] = next((workers for k, _, workers in conv.data["slots"] if k == key), [])
+    options = [Option(f"w:{staff_id}", Msg(N_("rota.worker_on") if name in on else N_("rota.worker_off"),
+                                           {"name": name})) for staff_id, name in conv.data["workers"]]
+    if key.partition(" ")[0] in DAY_NAMES:
+        options.append(Option(DROP_WEEKLY, Msg(N_("rota.drop_weekly"))))
+    return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": label}),
+               (*options, Option(BACK, Msg(N_("rota.back")))))
+
+
+def change_line(day: str, closed: bool, times: Any) -> Msg:
+    """A coming change as a line: a closed day, or an extra slot with its times."""
+    when = as_day(date.fromisoformat(day))
+    if closed or times is None:
+        return Msg(N_("rota.change_closed"), {"date": when})
+    return Msg(N_("rota.change_extra"), {"date": when, "times": load_param(times)})
+
+
+def view_add_weekly(conv: Conversation) -> Ask:
+    """Ask for a new weekly slot."""
+    return Ask(Msg(N_("rota.ask_weekly")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
+
+
+def view_close_day(conv: Conversation) -> Ask:
+    """Ask for a day to close."""
+    return Ask(Msg(N_("rota.ask_day"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
+               free_text=True, max_length=40)
+
+
+def view_add_slot(conv: Conversation) -> Ask:
+    """Ask for an extra slot on one day."""
+    return Ask(Msg(N_("rota.ask_slot"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
+               free_text=True, max_length=40)
+
+
+class RotaSteps:
+    """The steps that need the organisation's chat setup: its services, and who is told when duty changes."""
+
+    def __init__(self, setup: ChatSetup) -> None:
+        self.setup = setup
+        self.by_id = {service.id: service for service in setup.services}
+
+    async def on_start(self, conv: Conversation) -> None:
+        """With one service, straight to it."""
+        if len(self.setup.services) == 1:
+            conv.data["service"] = self.setup.services[0].id
             conv.state = "service"
-            await load(conv)
+            await self.load(conv)
 
-    async def load(conv: Conversation) -> None:
+    async def load(self, conv: Conversation) -> None:
         """The service's slots with their workers, and the coming changes."""
-        service = by_id[conv.data["service"]]
+        service = self.by_id[conv.data["service"]]
         rota = await conv.work.schedules.rota(service.id)
         names = {staff.id: staff.name for staff in await conv.work.staff.all() if staff.active and staff.is_worker}
         today = conv.now.astimezone(HELSINKI).date()
         changes = [row for row in await conv.work.schedules.closings(service.id) if row.day >= today]
         merged = await shifts.schedule_of(conv.work, service)
         # Labels are stored as messages, so each reader sees the slots in the bot's date style and language.
-        slots = [[key, dump_param(_weekly_label(merged, key))] for key in merged.weekly_keys()]
+        slots = [[key, dump_param(weekly_label(merged, key))] for key in merged.weekly_keys()]
         slots += [[slot_key(slot, day=day), dump_param(Period(*slot_period(day, slot)))]
                   for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
         slots += [[slot_key(Slot(row.start, row.end), day=row.day),
@@ -106,157 +225,129 @@ def rota_flow(setup: ChatSetup) -> FlowSpec:
                                  dump_param(time_range(row.start, row.end)) if row.start and row.end else None]
                                 for row in changes[:SHOWN_CHANGES]]
 
-    def _weekly_label(service: Service, key: str) -> Msg:
-        day, _, start = key.partition(" ")
-        slot = next(slot for weekday, slot in service.weekly
-                    if DAYS[weekday] == day and f"{slot.start:%H:%M}" == start)  # the key came from this list
-        return Msg(N_("rota.slot_weekly"), {"day": Msg(DAY_NAMES[day]), "times": time_range(slot.start, slot.end)})
-
-    async def refresh(conv: Conversation) -> None:
+    async def refresh(self, conv: Conversation) -> None:
         """Another coordinator may have changed the schedule since this one's screen was drawn."""
-        if "service" in conv.data and conv.data["service"] in by_id and conv.state != "services":
-            await load(conv)
+        if "service" in conv.data and conv.data["service"] in self.by_id and conv.state != "services":
+            await self.load(conv)
 
-    async def choose_service(event: Any) -> None:
+    def known_service(self, conv: Conversation) -> bool:
+        """A conversation about a service that was removed from the services file starts afresh."""
+        return "service" not in conv.data or conv.data["service"] in self.by_id
+
+    def chose_service(self, event: Any) -> bool:
+        """One of the organisation's services."""
+        return event.kwargs.get("value") in self.by_id
+
+    async def choose_service(self, event: Any) -> None:
+        """Open the service's rota."""
         event.model.data["service"] = event.kwargs["value"]
-        await load(event.model)
+        await self.load(event.model)
 
-    def chose_service(event: Any) -> bool:
-        return event.kwargs.get("value") in by_id
-
-
-    def chose_slot(event: Any) -> bool:
-        return any(f"slot:{key}" == event.kwargs.get("value") for key, _, _ in event.model.data.get("slots", []))
-
-    async def open_slot(event: Any) -> None:
-        event.model.data["slot"] = event.kwargs["value"][5:]
-
-    def chose_worker(event: Any) -> bool:
-        value = str(event.kwargs.get("value", ""))
-        return value.startswith("w:") and any(str(w[0]) == value[2:] for w in event.model.data.get("workers", []))
-
-    async def toggle(event: Any) -> None:
+    async def toggle(self, event: Any) -> None:
+        """Put the worker on the slot, or take them off it; duty follows at once if the slot is running."""
         conv: Conversation = event.model
         row = RotaRow(conv.data["service"], conv.data["slot"], int(event.kwargs["value"][2:]))
         on = any(existing == row for existing in await conv.work.schedules.rota(row.service))
-        was = await shifts.staffed_services(conv.work, setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
         await (conv.work.schedules.remove_rota(row) if on else conv.work.schedules.add_rota(row))
-        await _audit(conv, "rota.remove" if on else "rota.add", f"staff:{row.staff_id}")
+        await audit(conv, "rota.remove" if on else "rota.add", f"staff:{row.staff_id}")
         # The slot may be the one running now: duty follows the rota at once, not only at the next shift.
-        await shifts.follow_rota(conv.work, by_id[row.service], row.slot, row.staff_id, not on, conv.now)
-        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
-        await load(conv)
+        await shifts.follow_rota(conv.work, self.by_id[row.service], row.slot, row.staff_id, not on, conv.now)
+        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
+        await self.load(conv)
 
-    async def _audit(conv: Conversation, action: str, subject: str) -> None:
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
-
-    def valid_day(event: Any) -> bool:
-        conv: Conversation = event.model
-        day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
-        if day is None or day < conv.now.astimezone(HELSINKI).date():
-            conv.emit(Say(Msg(N_("rota.bad_day"), {"example": _example(conv)})))
-            return False
-        return near_enough(conv, day)
-
-    async def close_day(event: Any) -> None:
+    async def close_day(self, event: Any) -> None:
+        """Close the service on a day; anyone waiting today with nobody left on duty is told."""
         conv: Conversation = event.model
         day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         assert day is not None
-        was = await shifts.staffed_services(conv.work, setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, True))
-        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)  # today closed while someone waits
-        await _audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
+        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)  # today closed while someone waits
+        await audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.day_closed"), {"date": as_day(day)})))
-        await load(conv)
+        await self.load(conv)
 
-    def valid_extra(event: Any) -> bool:
-        conv: Conversation = event.model
-        today = conv.now.astimezone(HELSINKI).date()
-        parsed = parse_extra(event.kwargs["text"], today)
-        if parsed is None or parsed[0] < today:
-            conv.emit(Say(Msg(N_("rota.bad_slot"), {"example": _example(conv)})))
-            return False
-        return near_enough(conv, parsed[0])
-
-    async def add_extra(event: Any) -> None:
+    async def add_extra(self, event: Any) -> None:
+        """An extra slot on one day."""
         conv: Conversation = event.model
         parsed = parse_extra(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         assert parsed is not None  # valid_extra said so
         day, times = parsed
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, False, times[0], times[1]))
-        await _audit(conv, "schedule.extra_slot", f"service:{conv.data['service']}")
+        await audit(conv, "schedule.extra_slot", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.slot_added"), {"date": as_day(day), "times": time_range(*times)})))
-        await load(conv)
+        await self.load(conv)
 
-    def chose_change(event: Any) -> bool:
-        value = str(event.kwargs.get("value", ""))
-        return value.startswith("x:") and any(str(c[0]) == value[2:] for c in event.model.data.get("changes", []))
-
-    def valid_weekly(event: Any) -> bool:
-        if parse_weekly(event.kwargs["text"]) is None:
-            event.model.emit(Say(Msg(N_("rota.bad_weekly"))))
-            return False
-        return True
-
-    async def add_weekly(event: Any) -> None:
+    async def add_weekly(self, event: Any) -> None:
+        """A new weekly slot."""
         conv: Conversation = event.model
         parsed = parse_weekly(event.kwargs["text"])
         assert parsed is not None
         day, start, end = parsed
         await conv.work.schedules.add_weekly(WeeklyRow(conv.data["service"], day, start, end))
-        await _audit(conv, "schedule.weekly_added", f"service:{conv.data['service']}")
+        await audit(conv, "schedule.weekly_added", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.weekly_added"), {"slot": Msg(N_("rota.slot_weekly"), {
             "day": Msg(DAY_NAMES[day]), "times": time_range(start, end)})})))
-        await load(conv)
+        await self.load(conv)
 
-    def weekly_slot(event: Any) -> bool:
-        return str(event.model.data.get("slot", "")).partition(" ")[0] in DAY_NAMES
-
-    async def drop_weekly(event: Any) -> None:
+    async def drop_weekly(self, event: Any) -> None:
         """Off the weekly schedule: a slot added in Telegram is deleted, one from the file switched off."""
         conv: Conversation = event.model
         service_id = conv.data["service"]
         day, _, start_text = conv.data["slot"].partition(" ")
         start = time.fromisoformat(start_text)
-        was = await shifts.staffed_services(conv.work, setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
         added = [row for row in await conv.work.schedules.weekly(service_id)
                  if not row.removed and row.day == day and row.start == start]
         if added:
             for row in added:
                 await conv.work.schedules.remove_weekly(row.id or 0)
         else:
-            slot = next((slot for weekday, slot in (await shifts.schedule_of(conv.work, by_id[service_id])).weekly
+            schedule = await shifts.schedule_of(conv.work, self.by_id[service_id])
+            slot = next((slot for weekday, slot in schedule.weekly
                          if DAYS[weekday] == day and slot.start == start), None)
             if slot is None:  # another coordinator took it off meanwhile
                 conv.emit(Say(Msg(N_("rota.changed"))))
-                await load(conv)
+                await self.load(conv)
                 return
             await conv.work.schedules.add_weekly(WeeklyRow(service_id, day, slot.start, slot.end, removed=True))
-        await _audit(conv, "schedule.weekly_removed", f"service:{service_id}")
-        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
+        await audit(conv, "schedule.weekly_removed", f"service:{service_id}")
+        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
         conv.emit(Say(Msg(N_("rota.weekly_removed"))))
-        await load(conv)
+        await self.load(conv)
 
-    async def remove_change(event: Any) -> None:
+    async def remove_change(self, event: Any) -> None:
+        """Remove a coming change (a closed day or an extra slot)."""
         conv: Conversation = event.model
-        was = await shifts.staffed_services(conv.work, setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
         await conv.work.schedules.remove_closing(int(event.kwargs["value"][2:]))
-        await _audit(conv, "schedule.change_removed", f"service:{conv.data['service']}")
-        await shifts.tell_if_unstaffed(conv.work, setup, was, conv.now)
+        await audit(conv, "schedule.change_removed", f"service:{conv.data['service']}")
+        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
         conv.emit(Say(Msg(N_("rota.change_removed"))))
-        await load(conv)
+        await self.load(conv)
 
     # --- views ---
-    def view_services(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.choose_service")), (
-            *(Option(service.id, service.name) for service in setup.services), Option(DONE, Msg(N_("rota.done")))))
 
-    def view_service(conv: Conversation) -> Ask:
-        service = by_id[conv.data["service"]]
+    def view_services(self, conv: Conversation) -> Ask:
+        """Which service's rota."""
+        return Ask(Msg(N_("rota.choose_service")), (
+            *(Option(service.id, service.name) for service in self.setup.services),
+            Option(DONE, Msg(N_("rota.done")))))
+
+    def view_service(self, conv: Conversation) -> Ask:
+        """The service's slots with their workers, the coming changes, and what can be changed."""
+        service = self.by_id[conv.data["service"]]
         lines = tuple(Msg(N_("rota.slot_line"), {
             "slot": load_param(label), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
             for key, label, workers in conv.data["slots"])
-        changes = tuple(_change(day, closed, times) for _, day, closed, times in conv.data["changes"])
+        changes = tuple(change_line(day, closed, times) for _, day, closed, times in conv.data["changes"])
+        return Ask(Msg(N_("rota.service"), {
+            "service": service.name, "slots": Lines(lines) if lines else Msg(N_("rota.no_slots")),
+            "changes": Lines(changes) if changes else Msg(N_("rota.no_changes"))}), self._service_options(conv))
+
+    def _service_options(self, conv: Conversation) -> tuple[Option, ...]:
+        """A button per slot and per coming change, the three additions, and back (or done, with one service)."""
         options = [Option(f"slot:{key}", Msg(N_("rota.edit_slot"), {"slot": load_param(label)}))
                    for key, label, _ in conv.data["slots"]]
         options += [Option(ADD_WEEKLY, Msg(N_("rota.add_weekly"))), Option(CLOSE_DAY, Msg(N_("rota.close_day"))),
@@ -264,70 +355,46 @@ def rota_flow(setup: ChatSetup) -> FlowSpec:
         options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {
             "date": as_day(date.fromisoformat(day)), "times": load_param(times) if times and not closed else ""}))
             for change_id, day, closed, times in conv.data["changes"]]
-        options.append(Option(BACK if len(setup.services) > 1 else DONE, Msg(N_("rota.back") if len(
-            setup.services) > 1 else N_("rota.done"))))
-        return Ask(Msg(N_("rota.service"), {
-            "service": service.name, "slots": Lines(lines) if lines else Msg(N_("rota.no_slots")),
-            "changes": Lines(changes) if changes else Msg(N_("rota.no_changes"))}), tuple(options))
+        several = len(self.setup.services) > 1
+        options.append(Option(BACK if several else DONE, Msg(N_("rota.back") if several else N_("rota.done"))))
+        return tuple(options)
 
-    def view_slot(conv: Conversation) -> Ask:
-        key = conv.data["slot"]
-        label = next((load_param(label) for k, label, _ in conv.data["slots"] if k == key), key)
-        on: list[str] = next((workers for k, _, workers in conv.data["slots"] if k == key), [])
-        options = [Option(f"w:{staff_id}", Msg(N_("rota.worker_on") if name in on else N_("rota.worker_off"),
-                                               {"name": name})) for staff_id, name in conv.data["workers"]]
-        if key.partition(" ")[0] in DAY_NAMES:
-            options.append(Option(DROP_WEEKLY, Msg(N_("rota.drop_weekly"))))
-        return Ask(Msg(N_("rota.slot") if options else N_("rota.no_workers"), {"slot": label}),
-                   (*options, Option(BACK, Msg(N_("rota.back")))))
 
-    def _change(day: str, closed: bool, times: Any) -> Msg:
-        when = as_day(date.fromisoformat(day))
-        if closed or times is None:
-            return Msg(N_("rota.change_closed"), {"date": when})
-        return Msg(N_("rota.change_extra"), {"date": when, "times": load_param(times)})
-
-    def view_add_weekly(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.ask_weekly")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
-
-    def view_close_day(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.ask_day"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
-                   free_text=True, max_length=40)
-
-    def view_add_slot(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("rota.ask_slot"), {"example": _example(conv)}), (Option(BACK, Msg(N_("rota.back"))),),
-                   free_text=True, max_length=40)
-
+def rota_flow(setup: ChatSetup) -> FlowSpec:
+    """A coordinator's rota and schedule: workers on slots, weekly slots, closed days and extra slots."""
+    steps = RotaSteps(setup)
     return FlowSpec(
         name=NAME, version=VERSION,
         states=["services", "service", "slot", "close_day", "add_slot", "add_weekly", "done"], initial="services",
         transitions=[
-            dict(trigger="choose", source="services", dest="service", conditions=[chose_service],
-                 after=[choose_service]),
+            dict(trigger="choose", source="services", dest="service", conditions=[steps.chose_service],
+                 after=[steps.choose_service]),
             dict(trigger="choose", source=["services", "service"], dest="done", conditions=[chose(DONE)]),
             dict(trigger="choose", source="service", dest="services", conditions=[chose(BACK)]),
             dict(trigger="choose", source="service", dest="slot", conditions=[chose_slot], after=[open_slot]),
             dict(trigger="choose", source="service", dest="close_day", conditions=[chose(CLOSE_DAY)]),
             dict(trigger="choose", source="service", dest="add_slot", conditions=[chose(ADD_SLOT)]),
             dict(trigger="choose", source="service", dest="add_weekly", conditions=[chose(ADD_WEEKLY)]),
-            dict(trigger="text", source="add_weekly", dest="service", conditions=[valid_weekly], after=[add_weekly]),
+            dict(trigger="text", source="add_weekly", dest="service", conditions=[valid_weekly],
+                 after=[steps.add_weekly]),
             dict(trigger="text", source="add_weekly", dest="add_weekly"),
             dict(trigger="choose", source="slot", dest="service", conditions=[chose(DROP_WEEKLY), weekly_slot],
-                 after=[drop_weekly]),
+                 after=[steps.drop_weekly]),
             dict(trigger="choose", source="service", dest="service", conditions=[chose_change],
-                 after=[remove_change]),
-            dict(trigger="choose", source="slot", dest="slot", conditions=[chose_worker], after=[toggle]),
+                 after=[steps.remove_change]),
+            dict(trigger="choose", source="slot", dest="slot", conditions=[chose_worker], after=[steps.toggle]),
             dict(trigger="choose", source=["slot", "close_day", "add_slot", "add_weekly"], dest="service",
                  conditions=[chose(BACK)]),
-            dict(trigger="text", source="close_day", dest="service", conditions=[valid_day], after=[close_day]),
+            dict(trigger="text", source="close_day", dest="service", conditions=[valid_day],
+                 after=[steps.close_day]),
             dict(trigger="text", source="close_day", dest="close_day"),
-            dict(trigger="text", source="add_slot", dest="service", conditions=[valid_extra], after=[add_extra]),
+            dict(trigger="text", source="add_slot", dest="service", conditions=[valid_extra],
+                 after=[steps.add_extra]),
             dict(trigger="text", source="add_slot", dest="add_slot"),
         ],
-        views={"services": view_services, "service": view_service, "slot": view_slot, "close_day": view_close_day,
-               "add_slot": view_add_slot, "add_weekly": view_add_weekly},
-        help_key=N_("rota.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_coordinator,
-        still_valid=lambda conv: "service" not in conv.data or conv.data["service"] in by_id, refresh=refresh,
+        views={"services": steps.view_services, "service": steps.view_service, "slot": view_slot,
+               "close_day": view_close_day, "add_slot": view_add_slot, "add_weekly": view_add_weekly},
+        help_key=N_("rota.help"), final=frozenset({"done"}), on_start=steps.on_start, allowed=is_coordinator,
+        still_valid=steps.known_service, refresh=steps.refresh,
         position_keys=("service", "slot"), reload=True, controls=False,
     )
-
