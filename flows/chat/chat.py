@@ -41,10 +41,12 @@ def passable(event: Any) -> bool:
 
 
 def cannot_pass(event: Any) -> None:
+    """A voice message (or another kind) cannot reach a worker: the person is told."""
     event.model.emit(Say(Msg(N_("chat.cannot_pass"))))
 
 
 async def end(event: Any) -> None:
+    """The young person ends the chat (or leaves the queue); their sealed chat id goes when nothing is left to send."""
     conv: Conversation = event.model
     chat = await conv.work.chats.get(conv.data["chat"])
     answered = chat is not None and chat.taken_at is not None
@@ -57,10 +59,12 @@ async def end(event: Any) -> None:
 
 
 def answered(event: Any) -> bool:
+    """A worker took the chat before it ended: it can be rated."""
     return bool(event.model.data.get("answered"))
 
 
 async def rate(event: Any) -> None:
+    """Keep the rating on the chat row (it outlives the texts)."""
     conv: Conversation = event.model
     chat = await conv.work.chats.get(conv.data["chat"])
     if chat is not None:
@@ -69,10 +73,12 @@ async def rate(event: Any) -> None:
 
 
 def chose_rating(event: Any) -> bool:
+    """One of the five ratings."""
     return event.kwargs.get("value") in RATINGS
 
 
 async def comment(event: Any) -> None:
+    """Keep the comment on the chat row."""
     conv: Conversation = event.model
     chat = await conv.work.chats.get(conv.data["chat"])
     if chat is not None:
@@ -81,10 +87,12 @@ async def comment(event: Any) -> None:
 
 
 def left_queue(event: Any) -> None:
+    """Left the queue before anyone answered."""
     event.model.emit(Say(Msg(N_("chat.left_queue"))))
 
 
 def thank(event: Any) -> None:
+    """Thanks for the rating (or for the chat)."""
     event.model.emit(Say(Msg(N_("chat.thanks"))))
 
 
@@ -96,16 +104,19 @@ def _left_notice(conv: Conversation) -> Msg:
 
 
 def view_rate(conv: Conversation) -> Ask:
+    """How was the chat: one to five, or skip."""
     return Ask(Msg(N_("chat.rate")), (*(Option(value, Msg(RATING_LABELS[value])) for value in RATINGS),
                                       Option(SKIP, Msg(N_("chat.skip")))))
 
 
 def view_comment(conv: Conversation) -> Ask:
+    """Anything to add, in their own words, or skip."""
     return Ask(Msg(N_("chat.comment")), (Option(SKIP, Msg(N_("chat.skip"))),), free_text=True,
                max_length=MAX_MESSAGE)
 
 
 def view_ended(conv: Conversation) -> Ask:
+    """The chat ended before anyone answered."""
     return Ask(Msg(N_("chat.ended_unanswered")), (Option(MENU, Msg(N_("chat.back_to_menu"))),))
 
 
@@ -117,6 +128,7 @@ class ChatSteps:
         self.by_id = {service.id: service for service in setup.services}
 
     async def on_start(self, conv: Conversation) -> None:
+        """Back to a chat or left message still waiting; else the service (chosen at once if there is one)."""
         active = await conv.work.chats.active_for_user(conv.key)
         if active is not None:  # a chat or a left message is waiting: back to it
             await self._follow(conv, active)
@@ -157,6 +169,7 @@ class ChatSteps:
             conv.data["who"] = staff_card(staff)
 
     async def refresh(self, conv: Conversation) -> None:
+        """Catch up with the chat row: a worker may have taken or closed the chat meanwhile."""
         if conv.state != "talk":
             return
         chat = await conv.work.chats.get(conv.data["chat"])
@@ -171,9 +184,11 @@ class ChatSteps:
             await self._follow(conv, chat)
 
     async def choose_service(self, event: Any) -> None:
+        """The service chosen: its intro if someone answers now, else its next opening."""
         await self._choose(event.model, event.kwargs["value"])
 
     def chose_service(self, event: Any) -> bool:
+        """One of the organisation's services."""
         return event.kwargs.get("value") in self.by_id
 
     async def first_message(self, event: Any) -> None:
@@ -221,6 +236,7 @@ class ChatSteps:
             await shifts.tell_queue(conv.work, self.by_id[chat.service], chat, conv.now)
 
     async def talk(self, event: Any) -> None:
+        """A message in a chat already open (or waiting) goes to it."""
         conv: Conversation = event.model
         chat = await conv.work.chats.get(conv.data["chat"])
         assert chat is not None  # refresh moved on from a closed or missing chat
@@ -231,11 +247,13 @@ class ChatSteps:
         return conv.state == "talk" or "service" not in conv.data or conv.data["service"] in self.by_id
 
     def view_service(self, conv: Conversation) -> Ask:
+        """Which service to write to."""
         return Ask(Msg(N_("chat.choose_service")), (
             *(Option(service.id, service.name) for service in self.setup.services),
             Option(MENU, Msg(N_("chat.back_to_menu")))))
 
     def view_intro(self, conv: Conversation) -> Ask:
+        """The service and who answers; the first message opens the chat."""
         service = self.by_id[conv.data["service"]]
         return Ask(Msg(N_("chat.intro"), {"service": service.name, "opening": service.opening}),
                    (Option(MENU, Msg(N_("chat.back_to_menu"))),), free_text=True, max_length=MAX_MESSAGE,
@@ -255,10 +273,12 @@ class ChatSteps:
         })
 
     def view_closed(self, conv: Conversation) -> Ask:
+        """Out of hours: when it opens, where to turn now; a message can be left."""
         return Ask(self.out_of_hours(conv, N_("chat.closed")), (Option(MENU, Msg(N_("chat.back_to_menu"))),),
                    free_text=True, max_length=MAX_MESSAGE, media=True, passes_on=True)
 
     def view_talk(self, conv: Conversation) -> Ask:
+        """Where the chat is: with a worker, in the queue, kept for the next shift, or nobody on duty."""
         who = conv.data.get("who")
         if conv.data.get("status") == "open" and who:
             prompt = Msg(N_("chat.talking"), {"who": self._who(who)})

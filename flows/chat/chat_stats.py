@@ -10,6 +10,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
+from flows.chat.schedule import Service
 from flows.chat.setup import ChatSetup
 from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number
@@ -25,6 +26,7 @@ COLUMNS = ("service", "shift_start", "shift_end", "workers", "answered", "left_a
 
 
 def is_coordinator(who: Who) -> bool:
+    """Only coordinators see the statistics."""
     return who.is_coordinator
 
 
@@ -85,8 +87,39 @@ def shift_rows(shift_list: list[ShiftRow], chats: list[ChatRow], workers: dict[i
     return rows
 
 
-def stats_flow(setup: ChatSetup) -> FlowSpec:
-    async def on_start(conv: Conversation) -> None:
+def shifts_held(shift_list: list[ShiftRow], chats: list[ChatRow], workers: dict[int, int]) -> list[ShiftRow]:
+    """The openings that were shifts: someone was on duty in it, or someone wrote in it."""
+    return [shift for shift in shift_list if workers[shift.id or 0] or any(
+        chat.shift_id == shift.id or (chat.service == shift.service and shift.starts_at <= chat.opened_at
+                                      < shift.ends_at) for chat in chats)]
+
+
+def service_block(service: Service, chats: list[ChatRow], shift_list: list[ShiftRow]) -> Msg:
+    """One service's figures for the summary message."""
+    figures = summary([chat for chat in chats if chat.service == service.id])
+    return Msg(N_("stats.service"), {
+        "service": service.name,
+        "shifts": sum(1 for shift in shift_list if shift.service == service.id),
+        "answered": figures["answered"], "left": figures["left_answered"],
+        "unanswered": figures["unanswered"], "waiting": figures["waiting"], "crisis": figures["crisis"],
+        "p50": _minutes(figures["wait_p50_min"]), "p90": _minutes(figures["wait_p90_min"]),
+        "rating": Msg(N_("stats.rating"), {"avg": Number(figures["rating_avg"]), "count": figures["ratings"]})
+        if figures["ratings"] else Msg(N_("stats.no_ratings")),
+    })
+
+
+def _minutes(value: float | None) -> Msg:
+    return Msg(N_("stats.minutes"), {"value": Number(value)}) if value is not None else Msg(N_("stats.no_wait"))
+
+
+class StatsSteps:
+    """The one step of /stats, over the organisation's services."""
+
+    def __init__(self, setup: ChatSetup) -> None:
+        self.setup = setup
+
+    async def on_start(self, conv: Conversation) -> None:
+        """The last 30 days per service as a message, and one row per shift as a CSV; the flow ends there."""
         since = conv.now - timedelta(days=DAYS)
         chats = await conv.work.chats.opened_between(since, conv.now + timedelta(seconds=1))
         shift_list = await conv.work.shifts.started_between(since, conv.now)
@@ -94,31 +127,18 @@ def stats_flow(setup: ChatSetup) -> FlowSpec:
         # on duty, and going off keeps it (on = false), so counting only those still on would say 0 for a
         # shift whose workers have gone home by the time /stats runs.
         workers = {shift.id or 0: len(await conv.work.shifts.duty(shift.id or 0)) for shift in shift_list}
-        # An opening nobody was on duty in, and nobody wrote in, was not a shift.
-        shift_list = [shift for shift in shift_list if workers[shift.id or 0] or any(
-            chat.shift_id == shift.id or (chat.service == shift.service and shift.starts_at <= chat.opened_at
-                                          < shift.ends_at) for chat in chats)]
-        blocks = []
-        for service in setup.services:
-            figures = summary([chat for chat in chats if chat.service == service.id])
-            blocks.append(Msg(N_("stats.service"), {
-                "service": service.name,
-                "shifts": sum(1 for shift in shift_list if shift.service == service.id),
-                "answered": figures["answered"], "left": figures["left_answered"],
-                "unanswered": figures["unanswered"], "waiting": figures["waiting"], "crisis": figures["crisis"],
-                "p50": _minutes(figures["wait_p50_min"]), "p90": _minutes(figures["wait_p90_min"]),
-                "rating": Msg(N_("stats.rating"), {"avg": Number(figures["rating_avg"]), "count": figures["ratings"]})
-                if figures["ratings"] else Msg(N_("stats.no_ratings")),
-            }))
+        shift_list = shifts_held(shift_list, chats, workers)
+        blocks = [service_block(service, chats, shift_list) for service in self.setup.services]
         conv.emit(Say(Msg(N_("stats.summary"), {"days": DAYS, "services": Lines(tuple(blocks), "\n\n")})))
         conv.emit(Document("chat_stats", {"columns": list(COLUMNS), "rows": shift_rows(shift_list, chats, workers),
                                           "generated_at": conv.now.isoformat()}, Msg(N_("stats.caption"))))
         conv.state = "shown"
 
-    def _minutes(value: float | None) -> Msg:
-        return Msg(N_("stats.minutes"), {"value": Number(value)}) if value is not None else Msg(N_("stats.no_wait"))
 
+def stats_flow(setup: ChatSetup) -> FlowSpec:
+    """/stats: the chat's figures for coordinators (no steps to take: it answers and ends)."""
     return FlowSpec(
         name=NAME, version=VERSION, states=["shown"], initial="shown", transitions=[], views={},
-        help_key=N_("stats.help"), final=frozenset({"shown"}), on_start=on_start, allowed=is_coordinator,
+        help_key=N_("stats.help"), final=frozenset({"shown"}), on_start=StatsSteps(setup).on_start,
+        allowed=is_coordinator,
     )

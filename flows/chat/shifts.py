@@ -290,6 +290,7 @@ async def worker_says(work: UnitOfWork, staff: StaffRow, chat: ChatRow, now: dat
 
 async def take(work: UnitOfWork, staff: StaffRow, chat: ChatRow, shift: ShiftRow, now: datetime,
                show_names: bool) -> None:
+    """The worker takes the chat in their shift; the young person is told who answers."""
     chat.status, chat.staff_id, chat.shift_id, chat.taken_at = "open", staff.id, shift.id, now
     await work.chats.save(chat)
     if chat.user_key is not None:
