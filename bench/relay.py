@@ -27,7 +27,6 @@ from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.telegram_app import pusher
 from bot.ticker import Push, deliver_due, tick_shifts
-from flows.chat.schedule import load_services
 from storage.ports import RotaRow, StaffRow, UserRow
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import Call, FakeBotAPI
@@ -35,7 +34,6 @@ from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
 
 # A Friday, 12:00 in Helsinki: the default services file's social-work chat is open (Fridays 12-14).
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-SERVICE = load_services()[0]
 WORKERS = ((555000111, "Aino Virtanen", "sosiaaliohjaaja"), (555000222, "Bea Berg", "sosiaalityöntekijä"))
 FIRST_YOUNG = 800_000_000
 PACED_INTERVAL = 0.05  # seconds between one chat's messages in the paced run; Telegram's is about 1 s
@@ -153,12 +151,13 @@ def pacing(drain: Drain, interval: float) -> Pacing:
 async def add_workers(bot: Bot) -> list[tuple[Person, int]]:
     """Workers on the Friday slot, seeded in the store as the tests do; each has opened the bot once."""
     workers = []
+    service = bot.services.chat.services[0]  # the organisation's chat as the bot was wired with it
     async with bot.services.store.transaction() as work:
         for telegram_id, name, title in WORKERS:
             key = user_key(bot.services.secret, "tg", telegram_id)
             await work.users.save(UserRow(key, "fi", NOW, NOW))
             staff_id = await work.staff.add(StaffRow(name, title, "Oulunkaari", False, True, NOW, key))
-            await work.schedules.add_rota(RotaRow(SERVICE.id, "fri 12:00", staff_id))
+            await work.schedules.add_rota(RotaRow(service.id, "fri 12:00", staff_id))
             workers.append((Person(bot, telegram_id, "fi", name.split()[0]), staff_id))
     for worker, _ in workers:
         await worker.send("/start")
@@ -169,9 +168,11 @@ async def open_chats(bot: Bot, count: int) -> list[OpenChat]:
     """``count`` young people open the chat and write; the workers take the chats in turn from their desk."""
     workers = await add_workers(bot)
     young = [Person(bot, FIRST_YOUNG + index, "fi", f"Y{index}") for index in range(count)]
+    services = bot.services.chat.services
     for person in young:
         await person.send("/chat")
-        await person.tap(SERVICE.name.get(person.language))
+        if len(services) > 1:  # with one service, /chat opens it at once
+            await person.tap(services[0].name.get(person.language))
         await person.send("Hei, onko joku paikalla?")
     for worker, _ in workers:
         await worker.send("/desk")
