@@ -14,19 +14,23 @@ from bot.i18n import Catalogs
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows.chat import chat, chat_stats, desk, hours, rota
+from flows.chat import hooks as chat_hooks
 from flows.chat.quick_replies import load_quick_replies
 from flows.chat.schedule import load_services
 from flows.chat.setup import ChatSetup
 from flows.core import menu
 from flows.core.crisis import Crisis, load_crisis
 from flows.core.engine import Engine
+from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.spec import FlowSpec
 from flows.esy import esy
+from flows.esy import hooks as esy_hooks
 from flows.esy.instrument import Instrument, load_instrument
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
 from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
 from flows.meetings import feedback, meeting, preparation, promises
+from flows.meetings import hooks as meetings_hooks
 from flows.meetings.reminders import parse_offsets, parse_quiet_hours
 from storage.ports import Store
 from storage.sqlite import SqliteStore
@@ -57,6 +61,7 @@ class Services:
     instrument: Instrument
     sealer: Sealer
     chat: ChatSetup
+    hooks: Hooks
     # Set after each handled update: the ticker sends what it queued (a chat message) without waiting.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -83,33 +88,43 @@ def chat_setup(settings: Settings) -> ChatSetup:
                      load_quick_replies(settings.quick_replies))
 
 
+def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: ChatSetup) -> Hooks:
+    """One organisation's cross-room duties, each capability registering its part (order: as the effects run)."""
+    hooks = Hooks()
+    esy_hooks.register(hooks, instrument)
+    meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
+                            parse_quiet_hours(settings.quiet_hours))
+    chat_hooks.register(hooks, setup, secret)
+    return hooks
+
+
 def all_flows(
     instrument: Instrument, secret: str = "local", settings: Settings | None = None,
     consent_items: tuple[ConsentItem, ...] | None = None, setup: ChatSetup | None = None,
-    crisis: Crisis | None = None,
+    crisis: Crisis | None = None, hooks: Hooks | None = None,
 ) -> dict[str, FlowSpec]:
     """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
     settings = settings or Settings()
     consent_items = consent_items or load_consent_texts(settings.consent_texts)
     setup = setup or chat_setup(settings)
     crisis = crisis or load_crisis(settings.crisis)
+    hooks = hooks or house_hooks(instrument, secret, settings, setup)
     reminders_before, quiet_hours = parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)
     invitations_last = timedelta(days=settings.invitation_days)
     storage = title_of(consent_items, "storage")  # named where something is missing for want of it
     flows = [
         esy.esy_flow(instrument, settings.anonymous_retention_days),
-        invitation.invitation_flow(secret, consent_items, settings.client_retention_days, reminders_before,
-                                   quiet_hours, settings.code_guess_limit,
-                                   timedelta(minutes=settings.code_guess_minutes)),
+        invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
+                                   settings.code_guess_limit, timedelta(minutes=settings.code_guess_minutes)),
         staff.new_client_flow(secret, invitations_last),
         staff.new_worker_flow(secret, invitations_last),
-        consent.consent_flow(consent_items, settings.client_retention_days),
-        privacy.mydata_flow(consent_items, instrument),
-        privacy.forget_flow(secret),
-        clients.clients_flow(secret, invitations_last, instrument, consent_items),
+        consent.consent_flow(consent_items, settings.client_retention_days, hooks),
+        privacy.mydata_flow(consent_items, hooks),
+        privacy.forget_flow(hooks),
+        clients.clients_flow(secret, invitations_last, consent_items, hooks),
         relay.relay_flow(),
         audit_log.audit_flow(consent_items),
-        workers.workers_flow(secret, invitations_last, setup),
+        workers.workers_flow(secret, invitations_last, hooks),
         hours.hours_flow(setup),
         chat.chat_flow(setup, crisis, secret),
         desk.desk_flow(setup),
@@ -145,7 +160,8 @@ async def bootstrap(
     instrument = load_instrument(settings.esy_instrument)
     consent_items = load_consent_texts(settings.consent_texts)
     setup, crisis = chat_setup(settings), load_crisis(settings.crisis)
-    flows = all_flows(instrument, secret, settings, consent_items, setup, crisis)  # files are validated first
+    hooks = house_hooks(instrument, secret, settings, setup)
+    flows = all_flows(instrument, secret, settings, consent_items, setup, crisis, hooks)  # files are validated first
     sealer = Sealer(resolve_data_key(settings))
     store = store or SqliteStore(settings.db_path)
     await store.migrate()
@@ -155,5 +171,5 @@ async def bootstrap(
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,
-        instrument=instrument, sealer=sealer, chat=setup,
+        instrument=instrument, sealer=sealer, chat=setup, hooks=hooks,
     )

@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 import storage.ports
+from flows.core.rooms import ROOMS, may_import
 
 ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_AND_DRIVERS = ("telegram", "aiosqlite", "sqlite3", "asyncpg", "httpx", "matplotlib")
@@ -21,6 +22,8 @@ def imports(package: str) -> dict[Path, set[str]]:
                 names.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
+                if node.module == "flows":  # ``from flows import chat``: the room is the imported name
+                    names.update(f"flows.{alias.name}" for alias in node.names)
         found[path] = names
     return found
 
@@ -40,6 +43,40 @@ def test_flows_import_no_channel_no_driver_and_only_storage_ports() -> None:
             assert top(name) not in (*TELEGRAM_AND_DRIVERS, "bot"), f"{path}: imports {name}"
             if top(name) == "storage":
                 assert is_port(name), f"{path}: flows may use storage.ports only, not {name}"
+
+
+def room_of(name: str) -> str | None:
+    """The capability an imported module lives in (``flows.chat.shifts`` -> ``chat``), or None outside flows."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "flows" and len(parts) > 1 else None
+
+
+def test_every_flows_module_lives_in_a_room() -> None:
+    for path in imports("flows"):
+        relative = path.relative_to(ROOT / "flows").parts
+        assert len(relative) == 1 or relative[0] in ROOMS, f"{path}: outside the rooms {sorted(ROOMS)}"
+
+
+def test_rooms_import_only_the_rooms_they_build_on() -> None:
+    """Which capability may import which is written once (flows/core/rooms.py); every import follows it."""
+    wrong = []
+    for path, names in imports("flows").items():
+        relative = path.relative_to(ROOT / "flows").parts
+        if len(relative) == 1:
+            continue  # flows/__init__.py
+        for name in names:
+            other = room_of(name)
+            if other is not None and not may_import(relative[0], other):
+                wrong.append(f"{path.relative_to(ROOT)}: {relative[0]} imports {name}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_rule_itself_has_no_cycle() -> None:
+    def reaches(room: str, seen: frozenset[str]) -> bool:
+        return any(other in seen or reaches(other, seen | {other}) for other in ROOMS[room])
+
+    assert all(not reaches(room, frozenset({room})) for room in ROOMS)
+    assert all(other in ROOMS for allowed in ROOMS.values() for other in allowed)
 
 
 def test_storage_imports_no_flow_and_no_channel() -> None:

@@ -9,24 +9,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows.core.guards import chose, value
+from flows.core.hooks import Hooks, Pictures
 from flows.core.messages import N_, Lines, LocalText, Msg, dump_msg
 from flows.core.results import Ask, Document, Option, Photo, Say
 from flows.core.spec import Conversation, FlowSpec
-from flows.esy.esy import circle_of
-from flows.esy.instrument import Instrument, legend
 from flows.identity.consent import end_client_work, latest_answers
 from flows.identity.consent_texts import ConsentItem
 from flows.identity.notify import workers_of
 from flows.identity.staff import cancel_open, is_open, is_worker, issue_invitation, staff_card, team_lines
-from flows.meetings.meeting import NAME as MEETINGS
-from flows.meetings.preparation import NAME as PREPARATION
 from storage.ports import AssessmentRow, AuditRow, ClientRow, OutboxRow
 
 NAME = "clients"
 VERSION = 1
 CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
-CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, PREPARE, MEETING, END, YES, NO = (
-    "circles", "invite", "revoke", "message", "export", "prepare", "meeting", "end", "yes", "no")
+CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, END, YES, NO = (
+    "circles", "invite", "revoke", "message", "export", "end", "yes", "no")
 CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
                   "withdrawn": N_("clients.consent_withdrawn")}
 
@@ -132,10 +129,9 @@ def view_confirm_end(conv: Conversation) -> Ask:
 # --- guards and effects ------------------------------------------------------------------------------------
 
 
-async def end_work(event: Any) -> None:
+async def end_work(conv: Conversation, hooks: Hooks) -> None:
     """The responsible worker ends the work: the client is told, and everything kept for the work goes as
     when the client ends it themselves (the record stays for the retention period)."""
-    conv: Conversation = event.model
     client = await current(conv)
     staff = conv.who.staff
     if client is None or client.ended_at or staff is None or not conv.data["card"].get("responsible"):
@@ -146,7 +142,7 @@ async def end_work(event: Any) -> None:
         if member.id != staff.id and member.user_key:
             await conv.work.outbox.add(OutboxRow(member.user_key, "notify", dump_msg(Msg(
                 N_("notify.work_ended_by_pair"), {"client": client.nickname, "worker": staff.name})), conv.now))
-    await end_client_work(conv.work, client, conv.now, keep_contact=True)
+    await end_client_work(conv.work, client, conv.now, hooks, keep_contact=True)
     if key:  # after what was queued for the work is gone: the goodbye is the last thing they get
         await conv.work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg(
             N_("notify.work_ended_by_worker"), {"worker": staff.name})), conv.now))
@@ -154,18 +150,6 @@ async def end_work(event: Any) -> None:
     conv.scrub = True
     conv.emit(Say(Msg(N_("clients.work_ended"), {"nickname": client.nickname})))
     await load_card(conv, client.id or 0, look=False)
-
-
-def prepare(event: Any) -> None:
-    """The meeting preparation, with this client: their draft, which either of them can continue."""
-    conv: Conversation = event.model
-    conv.switch_to, conv.switch_data = PREPARATION, {"client_id": conv.data["client"]}
-
-
-def meeting(event: Any) -> None:
-    """The client's network meetings: set one up, record the promises, the memo."""
-    conv: Conversation = event.model
-    conv.switch_to, conv.switch_data = MEETINGS, {"client_id": conv.data["client"]}
 
 
 async def chose_client(event: Any) -> bool:
@@ -219,14 +203,29 @@ async def shared_circles(conv: Conversation) -> list[AssessmentRow]:
 
 
 class ClientsSteps:
-    """The steps that need the flow's settings: the invitation secret and lifetime, the instrument (circles,
-    the export) and the consent items' titles."""
+    """The steps that need the flow's settings: the invitation secret and lifetime, the consent items' titles,
+    and the other capabilities' hooks (the circles' pictures, the card's entries to the meetings, what ending
+    the work deletes)."""
 
-    def __init__(
-        self, secret: str, valid_for: timedelta, instrument: Instrument, items: tuple[ConsentItem, ...],
-    ) -> None:
-        self.secret, self.valid_for, self.instrument = secret, valid_for, instrument
+    def __init__(self, secret: str, valid_for: timedelta, items: tuple[ConsentItem, ...], hooks: Hooks) -> None:
+        self.secret, self.valid_for, self.hooks = secret, valid_for, hooks
         self.titles = {item.id: item.title for item in items}
+        self.links = {link.choice: link for link in hooks.card_links}
+
+    @property
+    def pictures(self) -> Pictures:
+        """How circles are drawn: the clients flow shows shared circles, so the pictures are registered."""
+        assert self.hooks.pictures is not None
+        return self.hooks.pictures
+
+    def open_link(self, event: Any) -> None:
+        """An entry of another capability (the meeting preparation, the meetings), opened with this client."""
+        conv: Conversation = event.model
+        link = self.links[value(event)]
+        conv.switch_to, conv.switch_data = link.flow, {"client_id": conv.data["client"]}
+
+    async def end_work(self, event: Any) -> None:
+        await end_work(event.model, self.hooks)
 
     def view_card(self, conv: Conversation) -> Ask:
         card = conv.data["card"]
@@ -244,8 +243,7 @@ class ClientsSteps:
         if card["status"] == "linked":
             options.append(Option(MESSAGE, Msg(N_("clients.message"))))
         if card["status"] == "linked" and card.get("responsible"):
-            options.append(Option(PREPARE, Msg(N_("clients.prepare"))))
-            options.append(Option(MEETING, Msg(N_("clients.meeting"))))
+            options += [Option(link.choice, Msg(link.label)) for link in self.hooks.card_links]
             options.append(Option(END, Msg(N_("clients.end_work"))))
         if card["status"] == "invited":
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))
@@ -263,11 +261,10 @@ class ClientsSteps:
             conv.emit(Say(Msg(N_("clients.no_access"))))
             return
         rows = await shared_circles(conv)
-        for index, row in enumerate(rows):
-            previous = rows[index - 1] if index else None
-            nickname = conv.data["card"]["nickname"]
-            conv.emit(Photo(circle_of(self.instrument, row, previous, nickname),
-                            Msg(N_("clients.circle_caption"), {"nickname": nickname, "date": row.completed_at})))
+        nickname = conv.data["card"]["nickname"]
+        for row, circle in zip(rows, self.pictures.circles(rows, nickname), strict=True):
+            conv.emit(Photo(circle, Msg(N_("clients.circle_caption"), {"nickname": nickname,
+                                                                       "date": row.completed_at})))
         await audit(conv, "client.circles.view")
 
     async def new_invitation(self, event: Any) -> None:
@@ -296,7 +293,7 @@ class ClientsSteps:
         assert conv.who.staff is not None
         data: dict[str, Any] = {"client": conv.data["card"]["nickname"], "workers": conv.data["card"]["workers"],
                                 "exported_at": conv.now.isoformat(), "exported_by": staff_card(conv.who.staff),
-                                "consents": consents, "shared_circles": circles, **legend(self.instrument)}
+                                "consents": consents, "shared_circles": circles, **self.pictures.legend()}
         if conv.data["card"].get("limited"):
             data["limited"] = True  # no circles here does not mean the client shared none
         evaluation = await conv.work.evaluations.get(client_id)
@@ -306,16 +303,14 @@ class ClientsSteps:
         await audit(conv, "client.export")
         # The PDF draws each circle with the one before it: the worker's copy, with the client's name and wishes.
         nickname = conv.data["card"]["nickname"]
-        pictures = tuple(circle_of(self.instrument, row, rows[index - 1] if index else None, nickname)
-                         for index, row in enumerate(rows))
-        conv.emit(Document("client_export", data, Msg(N_("clients.export_caption")), pictures))
+        conv.emit(Document("client_export", data, Msg(N_("clients.export_caption")),
+                           self.pictures.circles(rows, nickname)))
 
 
-def clients_flow(
-    secret: str, valid_for: timedelta, instrument: Instrument, items: tuple[ConsentItem, ...],
-) -> FlowSpec:
-    """A worker's clients: the list, a client's card, and what the worker can do from it."""
-    steps = ClientsSteps(secret, valid_for, instrument, items)
+def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ...], hooks: Hooks) -> FlowSpec:
+    """A worker's clients: the list, a client's card, and what the worker can do from it (the other
+    capabilities' entries, such as the meetings, come from ``hooks``)."""
+    steps = ClientsSteps(secret, valid_for, items, hooks)
     return FlowSpec(
         name=NAME, version=VERSION, states=["list", "card", "message", "confirm_end", "closed"], initial="list",
         transitions=[
@@ -330,10 +325,11 @@ def clients_flow(
             dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPORT)], before=[steps.export]),
             dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
-            dict(trigger="choose", source="card", dest="card", conditions=[chose(PREPARE)], after=[prepare]),
-            dict(trigger="choose", source="card", dest="card", conditions=[chose(MEETING)], after=[meeting]),
+            *[dict(trigger="choose", source="card", dest="card", conditions=[chose(link.choice)],
+                   after=[steps.open_link]) for link in hooks.card_links],
             dict(trigger="choose", source="card", dest="confirm_end", conditions=[chose(END)]),
-            dict(trigger="choose", source="confirm_end", dest="card", conditions=[chose(YES)], after=[end_work]),
+            dict(trigger="choose", source="confirm_end", dest="card", conditions=[chose(YES)],
+                 after=[steps.end_work]),
             dict(trigger="choose", source="confirm_end", dest="card", conditions=[chose(NO)]),
             dict(trigger="text", source="message", dest="card", before=[send_message]),
             dict(trigger="choose", source="message", dest="card", conditions=[chose(BACK_TO_CARD)]),

@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from flows.core.guards import value
-from flows.core.messages import N_, Filled, Lines, Msg, Param, When, dump_msg
+from flows.core.hooks import Hooks
+from flows.core.messages import N_, Filled, Lines, Msg, Param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Gate, Who
 from flows.identity.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.identity.notify import notify_staff, worker_cards
 from flows.identity.staff import pair_lines
-from storage.ports import AuditRow, ClientRow, ConsentRow, OutboxRow, UnitOfWork
+from storage.ports import AuditRow, ClientRow, ConsentRow, UnitOfWork
 
 NAME = "consent"
 VERSION = 1
@@ -61,30 +62,14 @@ def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:
     return gate
 
 
-async def cancel_coming_meetings(work: UnitOfWork, client_id: int, now: datetime, skip: str | None) -> int:
-    """Cancel the client's planned meetings and tell everyone invited whom Kaari can write to (the client,
-    ``skip``, knows already); the notice names the time only, not why. Returns how many were cancelled."""
-    cancelled = 0
-    for meeting in await work.meetings.for_client(client_id):
-        if meeting.status != "planned":
-            continue
-        meeting.status = "cancelled"  # its reminders are then not sent
-        await work.meetings.save(meeting)
-        cancelled += 1
-        for person in await work.meetings.participants(meeting.id or 0):
-            if person.user_key and person.user_key != skip:
-                notice = Msg(N_("meeting.cancelled_ended"), {"when": When(meeting.starts_at)})
-                await work.outbox.add(OutboxRow(person.user_key, "notify", dump_msg(notice), now))
-    return cancelled
-
-
-async def end_client_work(work: UnitOfWork, client: ClientRow, now: datetime, keep_contact: bool = False) -> None:
+async def end_client_work(
+    work: UnitOfWork, client: ClientRow, now: datetime, hooks: Hooks, keep_contact: bool = False,
+) -> None:
     """The work with a client ends (the client withdrew consent (a), or the responsible worker ended it): the
-    link and the chat id go, the circles and the meeting preparation kept for the work are deleted, coming
-    meetings are cancelled (their reminders are then not sent), unused join links stop working, and the former
-    client is no longer a participant anywhere. The record itself stays for the stated retention period.
-    ``keep_contact``: a goodbye is still queued for them; the chat id goes once it is sent (the hourly sweep
-    releases chat ids nothing needs)."""
+    link and the chat id go, and each capability's ``hooks.work_ended`` deletes what it kept for the work (the
+    circles, the meeting preparation; coming meetings are cancelled, join links stop working). The record
+    itself stays for the stated retention period. ``keep_contact``: a goodbye is still queued for them; the
+    chat id goes once it is sent (the hourly sweep releases chat ids nothing needs)."""
     key = client.user_key
     client.user_key, client.ended_at = None, now
     await work.clients.save(client)
@@ -92,36 +77,17 @@ async def end_client_work(work: UnitOfWork, client: ClientRow, now: datetime, ke
         await work.outbox.delete_for_recipient(key)  # reminders, check-ins and messages for the work
         if not keep_contact:
             await work.contacts.delete(key)
-        await work.assessments.delete_for_user(key)
-    await work.preparations.delete(client.id or 0)
-    await cancel_coming_meetings(work, client.id or 0, now, key)
-    for meeting in await work.meetings.for_client(client.id or 0):
-        for person in await work.meetings.participants(meeting.id or 0):
-            if (key is not None and person.user_key == key) or person.join_hash is not None:
-                person.user_key = None if person.user_key == key else person.user_key
-                person.join_hash = person.join_expires_at = None
-                await work.meetings.save_participant(person)
+    for ended in hooks.work_ended:
+        await ended(work, client, key, now)
 
 
-async def delete_stored(work: UnitOfWork, client: ClientRow, key: str, now: datetime) -> Msg:
-    """Consent (c) withdrawn: what Kaari kept for the work goes now (circles, the meeting preparation, the
-    meetings with their notes and promises, the closing evaluation); coming meetings are cancelled first, so
-    those invited hear of it. The consent record itself stays as the proof. Says what was really deleted."""
-    client_id = client.id or 0
-    meetings = await work.meetings.for_client(client_id)
-    promises = sum([len(await work.meetings.promises(meeting.id or 0)) for meeting in meetings])
-    preparation = await work.preparations.get(client_id) is not None
-    evaluation = await work.evaluations.get(client_id) is not None
-    await cancel_coming_meetings(work, client_id, now, key)
-    circles = await work.assessments.delete_for_user(key)
-    await work.preparations.delete(client_id)
-    held = await work.meetings.delete_for_client(client_id)
-    await work.evaluations.delete(client_id)
-    counted = [(N_("consent.deleted_circles"), circles), (N_("consent.deleted_meetings"), held),
-               (N_("consent.deleted_promises"), promises)]
-    lines: list[Param] = [Msg(name, {"count": count}) for name, count in counted if count]
-    lines += [Msg(name) for name, there in ((N_("consent.deleted_preparation"), preparation),
-                                            (N_("consent.deleted_evaluation"), evaluation)) if there]
+async def delete_stored(work: UnitOfWork, client: ClientRow, key: str, now: datetime, hooks: Hooks) -> Msg:
+    """Consent (c) withdrawn: what Kaari kept for the work goes now, each capability deleting its part
+    (``hooks.storage_withdrawn``: circles, the meeting preparation, the meetings with their notes and promises,
+    the closing evaluation). The consent record itself stays as the proof. Says what was really deleted."""
+    lines: list[Param] = []
+    for withdrawn in hooks.storage_withdrawn:
+        lines += await withdrawn(work, client, key, now)
     return Msg(N_("consent.storage_deleted"), {
         "lines": Lines(tuple(lines)) if lines else Msg(N_("consent.deleted_nothing"))})
 
@@ -184,21 +150,22 @@ def cancel_confirm(event: Any) -> None:
     event.model.data.pop("confirming", None)
 
 
-async def end_work(conv: Conversation) -> None:
-    client = client_of(conv)
-    await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
-    await end_client_work(conv.work, client, conv.now)
-    conv.scrub = True
-    conv.who = Who(conv.who.staff, None)
-    conv.emit(Say(Msg(N_("consent.work_ended"))))
-
-
 class ConsentSteps:
-    """The steps that need the consent texts (``items``) and the storage period they name."""
+    """The steps that need the consent texts (``items``), the storage period they name, and the capabilities'
+    hooks for what withdrawing deletes."""
 
-    def __init__(self, items: tuple[ConsentItem, ...], retention_days: int) -> None:
-        self.items, self.retention_days = items, retention_days
+    def __init__(self, items: tuple[ConsentItem, ...], retention_days: int, hooks: Hooks) -> None:
+        self.items, self.retention_days, self.hooks = items, retention_days, hooks
         self.by_id = {item.id: item for item in items}
+
+    async def end_work(self, conv: Conversation) -> None:
+        """Consent (a) withdrawn or declined: the workers are told, then the work ends."""
+        client = client_of(conv)
+        await notify_staff(conv, client, Msg(N_("notify.client_ended"), {"client": client.nickname}))
+        await end_client_work(conv.work, client, conv.now, self.hooks)
+        conv.scrub = True
+        conv.who = Who(conv.who.staff, None)
+        conv.emit(Say(Msg(N_("consent.work_ended"))))
 
     async def on_start(self, conv: Conversation) -> None:
         if not conv.who.is_client:
@@ -261,21 +228,21 @@ class ConsentSteps:
         await self.record(conv, item, "withdrawn")
         conv.scrub = True  # what was deleted must not linger in the database's free pages or log
         if item == "storage":
-            conv.emit(Say(await delete_stored(conv.work, client_of(conv), conv.key, conv.now)))
+            conv.emit(Say(await delete_stored(conv.work, client_of(conv), conv.key, conv.now, self.hooks)))
         else:
-            await end_work(conv)
+            await self.end_work(conv)
 
     async def answer_update(self, event: Any) -> None:
         conv: Conversation = event.model
         item = conv.data["queue"].pop(0)
         await self.record(conv, item, YES if value(event) == YES else "no")
         if item == REQUIRED_ITEM and value(event) != YES:
-            await end_work(conv)
+            await self.end_work(conv)
 
 
-def consent_flow(items: tuple[ConsentItem, ...], retention_days: int) -> FlowSpec:
+def consent_flow(items: tuple[ConsentItem, ...], retention_days: int, hooks: Hooks | None = None) -> FlowSpec:
     """/consent: the overview of what the person allowed, withdrawing and giving; a changed text asked again."""
-    steps = ConsentSteps(items, retention_days)
+    steps = ConsentSteps(items, retention_days, hooks or Hooks())
     return FlowSpec(
         name=NAME, version=VERSION, states=["overview", "confirm", "ask", "closed"], initial="overview",
         transitions=[

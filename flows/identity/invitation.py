@@ -6,20 +6,18 @@ get the same answer (no hint whether a code exists), and wrong codes are limited
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flows.core.codes import code_hash
 from flows.core.guards import chose
-from flows.core.messages import N_, Filled, Msg, When, dump_msg
+from flows.core.hooks import Hooks, JoinCode
+from flows.core.messages import N_, Filled, Msg, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.identity.notify import notify_staff, worker_cards
 from flows.identity.staff import is_open, pair_lines, staff_card, staff_label
-from flows.meetings.meeting import place_text as meeting_place
-from flows.meetings.meeting import remind
-from flows.meetings.reminders import DEFAULT_BEFORE, QuietHours
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow
 
 NAME = "invitation"
@@ -30,7 +28,6 @@ ATTEMPT_WINDOW = timedelta(minutes=10)
 GUESS_LIMIT = 50
 GUESS_WINDOW = timedelta(minutes=10)
 YES, NO, LATER = "yes", "no", "later"
-QUIET = QuietHours()
 
 
 async def audit(conv: Conversation, action: str, subject: str = "") -> None:
@@ -67,14 +64,6 @@ def view_client(conv: Conversation) -> Ask:
     # The pair is introduced here: what an expert by experience is, is said here (not again in the consent).
     prompt = Msg(N_("invite.client_offer"), {"workers": pair_lines(conv.data["offer"]["workers"])})
     return Ask(prompt, (Option(YES, Msg(N_("invite.go_on"))), Option(LATER, Msg(N_("invite.later")))))
-
-
-def view_meeting(conv: Conversation) -> Ask:
-    offer = conv.data["offer"]
-    prompt = Msg(N_("invite.meeting_offer"), {
-        "name": offer["name"], "inviter": offer["inviter"], "when": When(datetime.fromisoformat(offer["at"])),
-        "place": meeting_place(offer["kind"], offer["place"])})
-    return Ask(prompt, (Option(YES, Msg(N_("invite.meeting_join"))), Option(NO, Msg(N_("invite.decline")))))
 
 
 def next_item(event: Any) -> None:
@@ -122,14 +111,13 @@ async def client_later(event: Any) -> None:
 
 class InvitationSteps:
     """The steps that need the flow's settings: the code secret, the consent texts and their storage period, the
-    reminders' timing and the bot-wide guessing limit."""
+    bot-wide guessing limit, and another capability's join codes (a network meeting's, from the hooks)."""
 
     def __init__(
-        self, secret: str, items: tuple[ConsentItem, ...], retention_days: int, before: tuple[timedelta, ...],
-        quiet: QuietHours, guess_limit: int, guess_window: timedelta,
+        self, secret: str, items: tuple[ConsentItem, ...], retention_days: int, join_code: JoinCode | None,
+        guess_limit: int, guess_window: timedelta,
     ) -> None:
-        self.secret, self.items, self.retention_days = secret, items, retention_days
-        self.before, self.quiet = before, quiet
+        self.secret, self.items, self.retention_days, self.join_code = secret, items, retention_days, join_code
         self.guess_limit, self.guess_window = guess_limit, guess_window
         self.paused_for = {"minutes": max(1, int(guess_window.total_seconds() // 60))}
 
@@ -176,18 +164,16 @@ class InvitationSteps:
                     staff.user_key, "notify", dump_msg(Msg(N_("notify.codes_paused"), self.paused_for)), conv.now))
 
     async def joinable(self, conv: Conversation, code: str) -> bool:
-        """A participant's join code for a meeting still to come: the offer names the meeting, nothing else."""
-        person = await conv.work.meetings.participant_by_join(code_hash(self.secret, code))
-        meeting = await conv.work.meetings.get(person.meeting_id) if person else None
-        if person is None or meeting is None or meeting.status != "planned" or (
-                person.join_expires_at is not None and person.join_expires_at <= conv.now):
-            return False
-        inviter = await conv.work.staff.get(meeting.created_by)
-        await audit(conv, "meeting.join_opened", f"meeting:{meeting.id}")
-        conv.data.update(participant=person.id, offer={
-            "name": person.name, "inviter": inviter.name if inviter else "", "at": meeting.starts_at.isoformat(),
-            "kind": meeting.place_kind, "place": meeting.place})
-        return True
+        """Not an invitation but another capability's join code (a network meeting's), still usable."""
+        return self.join_code is not None and await self.join_code.find(conv, code)
+
+    def view_meeting(self, conv: Conversation) -> Ask:
+        assert self.join_code is not None  # the offer is reached only through a join code it found
+        return self.join_code.view(conv)
+
+    async def join_meeting(self, event: Any) -> None:
+        assert self.join_code is not None
+        await self.join_code.join(event.model)
 
     async def on_start(self, conv: Conversation) -> None:
         payload = conv.data.pop("payload", None)
@@ -231,31 +217,6 @@ class InvitationSteps:
         for item in self.items:
             answers.setdefault(item.id, NO)
 
-    async def join_meeting(self, event: Any) -> None:
-        """The join code is used up: this person is now the participant (reminders, the memo, their promises)."""
-        conv: Conversation = event.model
-        person = await conv.work.meetings.participant(conv.data["participant"])
-        meeting = await conv.work.meetings.get(person.meeting_id) if person else None
-        if person is None or meeting is None or person.join_hash is None or meeting.status != "planned" or (
-                person.join_expires_at is not None and person.join_expires_at <= conv.now):
-            await audit(conv, "meeting.join_gone")
-            conv.emit(Say(Msg(N_("invite.gone"))))
-            return
-        if any(other.user_key == conv.key for other in await conv.work.meetings.participants(meeting.id or 0)):
-            # The client or a worker of this meeting: the link is for someone else, and stays unused.
-            conv.emit(Say(Msg(N_("invite.meeting_already"))))
-            return
-        user = await conv.work.users.get(conv.key)
-        person.user_key, person.join_hash, person.join_expires_at = conv.key, None, None
-        person.reachable, person.language = True, user.language if user else person.language
-        await conv.work.meetings.save_participant(person)
-        if conv.contact and await conv.work.contacts.get(conv.key) is None:
-            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
-        await remind(conv, meeting, conv.key, self.before, self.quiet)
-        conv.who = Who(conv.who.staff, conv.who.client, True)
-        await audit(conv, "meeting.joined", f"meeting:{meeting.id}")
-        conv.emit(Say(Msg(N_("invite.meeting_joined"), {"when": When(meeting.starts_at)})))
-
     async def link_client(self, event: Any) -> None:
         conv: Conversation = event.model
         row = await invitation(conv)
@@ -297,14 +258,14 @@ class InvitationSteps:
 
 
 def invitation_flow(
-    secret: str, items: tuple[ConsentItem, ...], retention_days: int,
-    before: tuple[timedelta, ...] = DEFAULT_BEFORE, quiet: QuietHours = QUIET,
+    secret: str, items: tuple[ConsentItem, ...], retention_days: int, hooks: Hooks | None = None,
     guess_limit: int = GUESS_LIMIT, guess_window: timedelta = GUESS_WINDOW,
 ) -> FlowSpec:
     """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts. A code may also
-    be a network meeting participant's one-time join code (``before`` and ``quiet`` time their reminders).
+    be another capability's one-time join code (``hooks.join_code``: a network meeting participant's).
     ``guess_limit`` wrong codes from everyone within ``guess_window`` pause code checking for everyone."""
-    steps = InvitationSteps(secret, items, retention_days, before, quiet, guess_limit, guess_window)
+    steps = InvitationSteps(secret, items, retention_days, (hooks or Hooks()).join_code, guess_limit,
+                            guess_window)
     return FlowSpec(
         name=NAME,
         version=VERSION,
@@ -334,7 +295,7 @@ def invitation_flow(
                  before=[steps.record_answer, steps.link_client]),
         ],
         views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client,
-               "meeting_offer": view_meeting, "consent": steps.view_consent},
+               "meeting_offer": steps.view_meeting, "consent": steps.view_consent},
         help_key=N_("invite.help"),
         final=frozenset({"staff_done", "client_done", "refused", "closed"}),
         on_start=steps.on_start,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flows.chat import shifts
 from flows.core.guards import chose, value
+from flows.core.hooks import Hooks
 from flows.core.messages import N_, Msg, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec
@@ -162,10 +162,11 @@ async def hand_over(conv: Conversation, removed: StaffRow) -> None:
 
 
 class WorkersSteps:
-    """The steps that need the bot's settings: the invitation secret and validity, the chat services."""
+    """The steps that need the bot's settings: the invitation secret and validity, and the other capabilities'
+    hooks for a worker who loses access (the chat takes them off duty)."""
 
-    def __init__(self, secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> None:
-        self.secret, self.valid_for, self.setup = secret, valid_for, setup
+    def __init__(self, secret: str, valid_for: timedelta, hooks: Hooks) -> None:
+        self.secret, self.valid_for, self.hooks = secret, valid_for, hooks
 
     async def new_invitation(self, event: Any) -> None:
         conv: Conversation = event.model
@@ -187,23 +188,22 @@ class WorkersSteps:
         if staff.user_key:
             await conv.work.contacts.delete(staff.user_key)
             await conv.work.outbox.delete_for_recipient(staff.user_key)
-        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
+        # Each capability looks before the worker goes (was anyone on duty?) and finishes after.
+        afterwards = [await removed(conv, staff) for removed in self.hooks.staff_removed]
         staff.user_key, staff.active = None, False
         await conv.work.staff.save(staff)
         await revoke_all(conv)
         await hand_over(conv, staff)
-        # Those already waiting hear if nobody is left on duty; the removed worker's own chats go back to the
-        # queue with a notice of their own, shown with the same view.
-        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
-        await shifts.requeue_for_staff(conv.work, staff.id or 0, conv.now)
+        for after in afterwards:
+            await after()
         await audit(conv, "staff.removed")
         conv.emit(Say(Msg(N_("workers.removed"), {"name": staff.name})))
         await load_card(conv, conv.data["staff"])
 
 
-def workers_flow(secret: str, valid_for: timedelta, setup: shifts.ChatSetup) -> FlowSpec:
+def workers_flow(secret: str, valid_for: timedelta, hooks: Hooks | None = None) -> FlowSpec:
     """The coordinator's staff list and a staff member's card."""
-    steps = WorkersSteps(secret, valid_for, setup)
+    steps = WorkersSteps(secret, valid_for, hooks or Hooks())
     return FlowSpec(
         name=NAME, version=VERSION, states=["list", "card", "confirm", "closed"], initial="list",
         transitions=[

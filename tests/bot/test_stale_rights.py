@@ -60,7 +60,7 @@ async def end_by_client(world: World, clock: Clock) -> None:
     async with world.bot.services.store.transaction() as work:
         client = await work.clients.get(world.client_id)
         assert client is not None
-        await end_client_work(work, client, clock.now)
+        await end_client_work(work, client, clock.now, world.bot.services.hooks)
 
 
 @pytest.mark.parametrize("action", ["clients.export", "clients.show_circles", "clients.message",

@@ -1,0 +1,82 @@
+"""Duties that cross rooms, as hooks each capability registers with core (flows/core/rooms.py says why).
+
+Identity's /mydata, /forget, consent withdrawal, client card and staff list do not import ESY, the chat or
+the meetings: they call what those capabilities put here. One `Hooks` is built per organisation (in
+`bot/bootstrap.py`, by each capability's `register`) and reaches the flows through their configuration, so
+two organisations in one process never share one. Hooks run in the order they were registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from flows.core.messages import Param
+from flows.core.results import Ask, Circle
+from flows.core.spec import Conversation
+from storage.ports import AssessmentRow, ClientRow, StaffRow, UnitOfWork
+
+# What /mydata collects about the person, whoever they are: a few top-level sections of the document.
+MyData = Callable[[Conversation], Awaitable[dict[str, Any]]]
+# What /mydata collects about a client's work (``client_id``): sections of the document's client part.
+ClientData = Callable[[UnitOfWork, int], Awaitable[dict[str, Any]]]
+# What /forget erases besides identity's own rows, before the person's user row goes.
+Forget = Callable[[Conversation], Awaitable[None]]
+# The work with a client ended (``key``: their user key before it was unlinked): what was kept for it goes.
+WorkEnded = Callable[[UnitOfWork, ClientRow, str | None, datetime], Awaitable[None]]
+# Consent (c) withdrawn by the client (``key``): what was stored goes; the lines say what really went.
+StorageWithdrawn = Callable[[UnitOfWork, ClientRow, str, datetime], Awaitable[list[Param]]]
+# After a removed worker's row is saved: what the capability still has to do (given what it saw before).
+AfterRemoval = Callable[[], Awaitable[None]]
+# A worker is about to lose access: look at what they were doing, return what to do once they are gone.
+StaffRemoved = Callable[[Conversation, StaffRow], Awaitable[AfterRemoval]]
+
+
+class Pictures(Protocol):
+    """How circles are drawn and named: the ESY instrument's, for the client card, the export and /mydata."""
+
+    def legend(self) -> dict[str, Any]:
+        """The instrument's area names and scale, as plain data for a document."""
+
+    def circles(self, rows: Sequence[AssessmentRow], nickname: str | None = None) -> tuple[Circle, ...]:
+        """Each assessment's circle, with the one before it overlaid (``rows`` oldest first)."""
+
+
+class JoinCode(Protocol):
+    """A one-time code that is not an invitation (a network meeting participant's link), found by /code."""
+
+    async def find(self, conv: Conversation, code: str) -> bool:
+        """Whether ``code`` is such a code still usable; if so, what the offer shows is put in ``conv.data``."""
+
+    def view(self, conv: Conversation) -> Ask:
+        """The offer: what joining means, with a yes and a no."""
+
+    async def join(self, conv: Conversation) -> None:
+        """The person said yes: the code is used up and they are in."""
+
+
+@dataclass(frozen=True)
+class CardLink:
+    """An entry of the client card, for the responsible worker, that opens another capability's flow for the
+    client (``choice`` is the option's value, ``label`` its catalog id, ``flow`` the flow's name)."""
+
+    choice: str
+    label: str
+    flow: str
+
+
+@dataclass
+class Hooks:
+    """Every cross-room duty, filled in by the capabilities (empty: the duty has nothing to add)."""
+
+    mydata: list[MyData] = field(default_factory=list)
+    client_data: list[ClientData] = field(default_factory=list)
+    forget: list[Forget] = field(default_factory=list)
+    work_ended: list[WorkEnded] = field(default_factory=list)
+    storage_withdrawn: list[StorageWithdrawn] = field(default_factory=list)
+    staff_removed: list[StaffRemoved] = field(default_factory=list)
+    card_links: list[CardLink] = field(default_factory=list)
+    pictures: Pictures | None = None
+    join_code: JoinCode | None = None
