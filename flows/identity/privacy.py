@@ -98,6 +98,7 @@ class MyDataSteps:
         self.items, self.hooks = items, hooks
 
     async def on_start(self, conv: Conversation) -> None:
+        """Collect, note the look in the audit log, and send the document with the person's circles."""
         data = await collect(conv, self.items, self.hooks)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "privacy.mydata", _subject(conv)))
         pictures: tuple[Circle, ...] = ()
@@ -125,11 +126,13 @@ def _subject(conv: Conversation) -> str:
 
 
 def view_confirm(conv: Conversation) -> Ask:
+    """Are you sure? (A client hears that the work with their workers ends too.)"""
     key = N_("forget.confirm_client") if conv.who.is_client else N_("forget.confirm")
     return Ask(Msg(key), (Option(YES, Msg(N_("forget.yes"))), Option(NO, Msg(N_("forget.no")))))
 
 
 async def forget_on_start(conv: Conversation) -> None:
+    """Staff are not erased by /forget: their access ends when a coordinator removes them."""
     if conv.who.staff is not None:
         conv.emit(Say(Msg(N_("forget.staff"))))
         conv.state = "kept"
@@ -140,6 +143,7 @@ def chose_yes(event: Any) -> bool:
 
 
 def kept(event: Any) -> None:
+    """They said no: nothing was erased."""
     event.model.emit(Say(Msg(N_("forget.kept"))))
 
 
@@ -150,6 +154,7 @@ class ForgetSteps:
         self.hooks = hooks
 
     async def erase(self, event: Any) -> None:
+        """Everything about the person goes: identity's rows, each capability's part, then the user row."""
         conv: Conversation = event.model
         client = conv.who.client
         if client is not None and client.id is not None:
