@@ -126,7 +126,7 @@ def _subject(conv: Conversation) -> str:
 
 
 def view_confirm(conv: Conversation) -> Ask:
-    """Are you sure? (A client hears that the work with their workers ends too.)"""
+    """Are you sure? (A client hears what goes and that their workers are told they left.)"""
     key = N_("forget.confirm_client") if conv.who.is_client else N_("forget.confirm")
     return Ask(Msg(key), (Option(YES, Msg(N_("forget.yes"))), Option(NO, Msg(N_("forget.no")))))
 
