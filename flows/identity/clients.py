@@ -129,29 +129,6 @@ def view_confirm_end(conv: Conversation) -> Ask:
 # --- guards and effects ------------------------------------------------------------------------------------
 
 
-async def end_work(conv: Conversation, hooks: Hooks) -> None:
-    """The responsible worker ends the work: the client is told, and everything kept for the work goes as
-    when the client ends it themselves (the record stays for the retention period)."""
-    client = await current(conv)
-    staff = conv.who.staff
-    if client is None or client.ended_at or staff is None or not conv.data["card"].get("responsible"):
-        conv.emit(Say(Msg(N_("clients.no_access"))))
-        return
-    key = client.user_key
-    for member, _ in await workers_of(conv.work, client.id or 0):
-        if member.id != staff.id and member.user_key:
-            await conv.work.outbox.add(OutboxRow(member.user_key, "notify", dump_msg(Msg(
-                N_("notify.work_ended_by_pair"), {"client": client.nickname, "worker": staff.name})), conv.now))
-    await end_client_work(conv.work, client, conv.now, hooks, keep_contact=True)
-    if key:  # after what was queued for the work is gone: the goodbye is the last thing they get
-        await conv.work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg(
-            N_("notify.work_ended_by_worker"), {"worker": staff.name})), conv.now))
-    await audit(conv, "client.work_ended")
-    conv.scrub = True
-    conv.emit(Say(Msg(N_("clients.work_ended"), {"nickname": client.nickname})))
-    await load_card(conv, client.id or 0, look=False)
-
-
 async def chose_client(event: Any) -> bool:
     if not value(event).isdigit():
         return False
@@ -225,7 +202,27 @@ class ClientsSteps:
         conv.switch_to, conv.switch_data = link.flow, {"client_id": conv.data["client"]}
 
     async def end_work(self, event: Any) -> None:
-        await end_work(event.model, self.hooks)
+        """The responsible worker ends the work: the client is told, and everything kept for the work goes as
+        when the client ends it themselves (the record stays for the retention period)."""
+        conv: Conversation = event.model
+        client = await current(conv)
+        staff = conv.who.staff
+        if client is None or client.ended_at or staff is None or not conv.data["card"].get("responsible"):
+            conv.emit(Say(Msg(N_("clients.no_access"))))
+            return
+        key = client.user_key
+        for member, _ in await workers_of(conv.work, client.id or 0):
+            if member.id != staff.id and member.user_key:
+                await conv.work.outbox.add(OutboxRow(member.user_key, "notify", dump_msg(Msg(
+                    N_("notify.work_ended_by_pair"), {"client": client.nickname, "worker": staff.name})), conv.now))
+        await end_client_work(conv.work, client, conv.now, self.hooks, keep_contact=True)
+        if key:  # after what was queued for the work is gone: the goodbye is the last thing they get
+            await conv.work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg(
+                N_("notify.work_ended_by_worker"), {"worker": staff.name})), conv.now))
+        await audit(conv, "client.work_ended")
+        conv.scrub = True
+        conv.emit(Say(Msg(N_("clients.work_ended"), {"nickname": client.nickname})))
+        await load_card(conv, client.id or 0, look=False)
 
     def view_card(self, conv: Conversation) -> Ask:
         card = conv.data["card"]

@@ -168,10 +168,12 @@ class InvitationSteps:
         return self.join_code is not None and await self.join_code.find(conv, code)
 
     def view_meeting(self, conv: Conversation) -> Ask:
+        """The join code's offer, as its capability words it."""
         assert self.join_code is not None  # the offer is reached only through a join code it found
         return self.join_code.view(conv)
 
     async def join_meeting(self, event: Any) -> None:
+        """Yes to the offer: the join code's capability lets the person in."""
         assert self.join_code is not None
         await self.join_code.join(event.model)
 
