@@ -1,9 +1,10 @@
 """The client's feedback on the work, on a five-step scale (very well ... not at all), as in the pilots'
-feedback form: was I listened to, were my views valued, could I influence the meetings, and did the work help
-me find my strengths, what I want to change, and my goals.
+feedback form (seed 004, "Asiakkaitten palautetta pilotista"): was I listened to, were my views valued, could I
+influence the meetings' content, their time and their place, and did the work help me find my strengths, what I
+want to change, and my goals.
 
 The steps, in the order of the table in `feedback_flow`: `view_statement` + `chose_step` / `answer` (and `more`),
-then `view_comment` + `comment` / `no_comment`, both kept by `save`.
+then `view_comment` + `comment` / `no_comment`, both kept by `save`; `migrate` brings a version 1 form along.
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from flows.identity.notify import notify_staff
 from storage.ports import EvaluationRow
 
 NAME = "feedback"
-VERSION = 1
-STATEMENTS = ("listened", "valued", "influence", "strengths", "change", "goals")
+VERSION = 2  # 2 (#10): the seed's three items on influencing content, time and place, no longer one
+STATEMENTS = ("listened", "valued", "influence_content", "influence_time", "influence_place", "strengths", "change",
+              "goals")
 STATEMENT_TEXT = {"listened": N_("feedback.listened"), "valued": N_("feedback.valued"),
-                  "influence": N_("feedback.influence"), "strengths": N_("feedback.strengths"),
-                  "change": N_("feedback.change"), "goals": N_("feedback.goals")}
+                  "influence_content": N_("feedback.influence_content"),
+                  "influence_time": N_("feedback.influence_time"), "influence_place": N_("feedback.influence_place"),
+                  "strengths": N_("feedback.strengths"), "change": N_("feedback.change"), "goals": N_("feedback.goals"),
+                  # Version 1 asked these three as one; feedback given then keeps that answer under its own words.
+                  "influence": N_("feedback.influence")}
+# Version 1's statements after "influence" (its third) are asked two places later in version 2.
+_SPLIT_AT, _ADDED = 2, 2
 SCALE = ("5", "4", "3", "2", "1")
 SCALE_TEXT = {"5": N_("feedback.very_well"), "4": N_("feedback.well"), "3": N_("feedback.somewhat"),
               "2": N_("feedback.poorly"), "1": N_("feedback.not_at_all")}
@@ -42,11 +49,21 @@ def feedback_flow() -> FlowSpec:
         ],
         views={"statement": view_statement, "comment": view_comment}, help_key=N_("feedback.help"),
         final=frozenset({"done"}), on_start=on_start, allowed=is_client, position_keys=("index",),
+        migrate=migrate,
     )
 
 
 def is_client(who: Who) -> bool:
     return who.is_client
+
+
+def migrate(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A version 1 form goes on where it was: its answers stay (a merged 'influence' answer too, never asked
+    again as three), and a statement after the merged one is found at its new place."""
+    if version != 1:
+        return None
+    index = int(data.get("index", 0))
+    return state, {**data, "index": index + _ADDED if index > _SPLIT_AT else index}
 
 
 async def on_start(conv: Conversation) -> None:

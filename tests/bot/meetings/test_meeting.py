@@ -246,11 +246,17 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
                           if c.params.get("chat_id") == CLIENT)
     assert said(catalogs, "meeting.memo_ended", to_client) and "/feedback" in to_client
 
-    # The young person's feedback, on the five-step scale.
+    # The young person's feedback, on the five-step scale: the seed's eight statements, influencing the
+    # meetings' content, time and place as three.
     await client.send("/feedback")
-    for answer in ("feedback.very_well", "feedback.well", "feedback.skip", "feedback.very_well",
-                   "feedback.somewhat", "feedback.well"):
+    asked = []
+    for answer in ("feedback.very_well", "feedback.well", "feedback.skip", "feedback.well", "feedback.not_at_all",
+                   "feedback.very_well", "feedback.somewhat", "feedback.well"):
+        asked.append(str(client.last_question().params["text"]))
         await client.tap(en(catalogs, answer))
+    for number, statement in ((3, "feedback.influence_content"), (4, "feedback.influence_time"),
+                              (5, "feedback.influence_place")):
+        assert asked[number - 1] == en(catalogs, "feedback.ask", number=number, total=8, statement=Msg(statement))
     calls = await client.send("Thanks for listening")
     assert en(catalogs, "feedback.thanks") in joined(calls)
     await deliver(bot)
@@ -261,7 +267,8 @@ async def test_three_participants_one_joins_by_link_one_without_telegram_one_blo
         me = await work.clients.by_user(key)
         evaluation = await work.evaluations.get(me.id if me and me.id else 0)
     assert evaluation is not None
-    assert evaluation.feedback["answers"] == {"listened": 5, "valued": 4, "strengths": 5, "change": 3, "goals": 4}
+    assert evaluation.feedback["answers"] == {"listened": 5, "valued": 4, "influence_time": 4, "influence_place": 1,
+                                              "strengths": 5, "change": 3, "goals": 4}
     assert evaluation.reflection == {"succeeded": "Asunto säilyi.", "learned": "Sovitaan aikataulut heti.",
                                      "develop": "Enemmän ulkona tapaamisia."}
     worker = await open_meetings(bot, catalogs)
