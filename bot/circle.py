@@ -208,7 +208,8 @@ class _Layout:
             choices.append(sorted(options.values(), key=lambda option: -option[1]))
         radius = MAX_RADIUS
         while True:
-            labels = [next((option for option in options if self._room(index, option[1]) >= radius), None)
+            labels = [next((option for option in options if self._room(index, option[1]) >= radius
+                            and self._clear(index, option[1], radius)), None)
                       for index, options in enumerate(choices)]
             if all(labels) or radius <= MIN_RADIUS:
                 # Names that fit no ring (an organisation's very long ones) still get a ring, if a small one.
@@ -224,6 +225,14 @@ class _Layout:
         if across <= 0.2:  # near the top or the bottom: the name is centred on its spoke
             return (half - width / 2) / across - LABEL_PAD
         return (half - width) / across - LABEL_PAD
+
+    def _clear(self, index: int, width: float, radius: float) -> bool:
+        """A name centred on its spoke (at the top or the bottom) stays clear of its neighbours' names, which
+        start at the next spokes: with many areas (12 and more) the spokes are close together there."""
+        angles = _angles(len(self.picture.areas))
+        if abs(math.sin(angles[index])) > 0.2 or len(angles) < 3:
+            return True
+        return width / 2 + GAP <= (radius + LABEL_PAD) * math.sin(angles[1])
 
     def _ring_extent(self) -> tuple[float, float]:
         """How far the ring with its names reaches above and below the centre."""

@@ -45,7 +45,8 @@ def picture(instrument: Instrument, catalogs: Catalogs, language: str, nickname:
 
 
 def drawn(figure: Figure, gid: str) -> list[Text]:
-    return [text for text in figure.texts if str(text.get_gid()).startswith(gid)]
+    """The texts drawn under ``gid`` exactly ("area-1" is not "area-10")."""
+    return [text for text in figure.texts if text.get_gid() == gid]
 
 
 def radii(figure: Figure, gid: str) -> list[float]:

@@ -838,7 +838,7 @@ async def test_every_id_a_full_tour_emits_is_in_every_catalog(
     for text in ("   ", "x" * 5000, "Sleep more 😴"):
         await chat.write(text)
     # Area 2 fully skipped, the rest spread out: strengths, fewest points and skipped all appear.
-    await chat.answer(["3", esy.SKIP, "1", "2", "3", "4", "5", "1", "2", "3"], {1: "More friends"})
+    await chat.answer(["3", esy.SKIP, "1", "2", "3", "4", "5", "1", "2", "3", "4", "5"], {1: "More friends"})
     clock.advance(days=30)
     await chat.tap(esy.NAME)
     await chat.tap(BACK)

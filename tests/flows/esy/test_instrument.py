@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from flows.core.engine import Engine
 from flows.core.messages import LANGUAGES, LocalText
 from flows.esy import esy
 from flows.esy.instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument, parse_instrument
+from flows.esy.scoring import changes
 from storage.memory import MemoryStore
+from storage.ports import AssessmentRow
 from tests.conftest import Clock
 from tests.flows.core.test_engine import Catalog, Chat, number, question, stored_assessments
 
@@ -48,7 +51,7 @@ def texts(instrument: Instrument) -> list[LocalText]:
 
 
 def test_the_default_instrument_loads_complete(instrument: Instrument) -> None:
-    assert 8 <= len(instrument.areas) <= 10
+    assert 8 <= len(instrument.areas) <= 12
     assert all(2 <= len(area.statements) <= 4 for area in instrument.areas)
     assert [point.value for point in instrument.scale] == list(range(instrument.scale_min,
                                                                      instrument.scale_max + 1))
@@ -148,3 +151,22 @@ TWO_POINTS = 'scale = [{value = 1, label = {fi="a", sv="a", en="a"}}, {value = 2
 def test_entries_that_are_not_tables_are_named(text: str) -> None:
     with pytest.raises(InstrumentError, match="expected a table"):
         parse_instrument(text, "org.toml")
+
+
+def test_the_default_instrument_has_the_seeds_areas_and_a_circle_from_version_1_still_compares(
+    instrument: Instrument,
+) -> None:
+    """Version 2 adds the Kuusamo form's handling of disagreements and seed 001's crime and legal matters; a
+    circle filled in with version 1 (without them) is still the one before: compared by area id, the new
+    areas are a gap in the earlier line and not a change."""
+    ids = [area.id for area in instrument.areas]
+    assert {"conflicts", "legal"} <= set(ids) and instrument.version >= 2
+    when = datetime(2026, 9, 4, 12, tzinfo=UTC)
+    before = {area: 3.0 for area in ids if area not in ("conflicts", "legal")}
+    now = {area: 4.0 for area in ids}
+    previous = AssessmentRow("key", instrument.id, 1, when, {}, dict(before), {})
+    current = AssessmentRow("key", instrument.id, instrument.version, when.replace(month=12), {}, dict(now), {})
+    circle = esy.circle_of(instrument, current, previous)
+    earlier = dict(zip(ids, circle.series[1].values, strict=True))
+    assert earlier["conflicts"] is None and earlier["legal"] is None and earlier["home"] == 3.0
+    assert {area for area, *_ in changes(now, previous.area_scores)} == set(before)
