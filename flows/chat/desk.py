@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.chat import rules, shifts
+from flows.chat.rota import NAME as ROTA_FLOW
 from flows.chat.setup import ChatSetup
 from flows.core.guards import chose
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
@@ -21,7 +22,7 @@ from storage.ports import ChatRow, DutyRow, ShiftRow, StaffRow
 
 NAME = "desk"
 VERSION = 1
-MENU, TAKE, OFF, REFRESH, DESK = "menu", "take", "off", "refresh", "desk"
+MENU, TAKE, OFF, REFRESH, DESK, ROTA = "menu", "take", "off", "refresh", "desk", "rota"
 QUICK, TRANSFER, NEXT_SHIFT, OFFER, CLOSE, YES, NO = "quick", "transfer", "next", "offer", "close", "yes", "no"
 TRANSCRIPT_LINES = 8
 NEXT_SHIFTS = 3
@@ -115,6 +116,29 @@ def view_confirm(conv: Conversation) -> Ask:
         Option(YES, Msg(N_("desk.close_yes"))), Option(NO, Msg(N_("desk.close_no")))))
 
 
+def stuck(desk: dict[str, Any]) -> bool:
+    """Off duty, no running shift to join, and either messages left waiting or no shift of one's own ahead:
+    the worker would otherwise see only "you are not on duty" with no way on."""
+    return not desk["on"] and not desk["join"] and bool(desk.get("left") or not desk["next"])
+
+
+def way_on(desk: dict[str, Any]) -> list[Msg]:
+    """How to answer now: a coordinator plans a shift that starts now; a worker asks a coordinator to."""
+    if not stuck(desk):
+        return []
+    parts = [Msg(N_("desk.left_waiting"), {"count": desk["left"]})] if desk.get("left") else []
+    return [*parts, Msg(N_("desk.answer_now_plan") if desk.get("plans") else N_("desk.answer_now_ask"))]
+
+
+def may_plan(event: Any) -> bool:
+    return bool(event.model.who.is_coordinator)
+
+
+def open_rota(event: Any) -> None:
+    """The chat schedule, to add an opening that starts now; back at the desk when it is done."""
+    event.model.switch_to = ROTA_FLOW
+
+
 class DeskSteps:
     """The steps that need the organisation's chat setup: its services, quick replies and how workers are shown."""
 
@@ -139,7 +163,11 @@ class DeskSteps:
             mine.append({"id": chat.id, "crisis": chat.crisis, "ended": shift is not None and shift.ends_at <= now})
         conv.data["desk"] = {"on": sorted(on_services), "waiting": waiting, "join": can_join, "mine": mine,
                              "next": [] if on else await self._my_next(conv, staff),
-                             "alone": await shifts.waiting_alone(work, setup, staff.id, now)}
+                             "alone": await shifts.waiting_alone(work, setup, staff.id, now),
+                             # Off duty with nothing open to join: what waits, and whether they can plan a shift.
+                             "left": 0 if on_services or can_join else sum(
+                                 [len(await work.chats.queued(service.id)) for service in setup.services]),
+                             "plans": conv.who.is_coordinator}
 
     async def _my_next(self, conv: Conversation, staff: StaffRow) -> list[list[str]]:
         """This worker's next few shifts on the rota, over every service."""
@@ -379,6 +407,7 @@ class DeskSteps:
                                                         "service": name(s)}) for a, b, s in desk["next"])
             parts.append(Msg(N_("desk.off_duty"), {
                 "next": Lines(upcoming) if upcoming else Msg(N_("desk.no_shifts"))}))
+            parts += way_on(desk)
         if desk["mine"]:
             parts.append(Msg(N_("desk.my_chats"), {"count": len(desk["mine"])}))
         if any(chat["ended"] for chat in desk["mine"]):
@@ -386,7 +415,7 @@ class DeskSteps:
         return Ask(Msg(N_("desk.status"), {"parts": Lines(tuple(parts), "\n\n")}), self._desk_options(desk))
 
     def _desk_options(self, desk: dict[str, Any]) -> tuple[Option, ...]:
-        """The desk's buttons: take, my chats, go on, go off, refresh, menu."""
+        """The desk's buttons: take, my chats, go on, go off (or plan a shift), refresh, menu."""
         options = []
         if desk["on"] and desk["waiting"]:
             options.append(Option(TAKE, Msg(N_("desk.take"), {"waiting": desk["waiting"]})))
@@ -396,6 +425,8 @@ class DeskSteps:
                     for service in desk["join"]]
         if desk["on"]:
             options.append(Option(OFF, Msg(N_("desk.go_off"))))
+        elif stuck(desk) and desk.get("plans"):
+            options.append(Option(ROTA, Msg(N_("desk.open_rota"))))
         options += [Option(REFRESH, Msg(N_("desk.refresh"))), Option(MENU, Msg(N_("desk.menu")))]
         return tuple(options)
 
@@ -440,6 +471,7 @@ def desk_flow(setup: ChatSetup) -> FlowSpec:
             dict(trigger="choose", source="confirm_off", dest="desk", conditions=[chose(NO)], after=[steps.reload]),
             dict(trigger="choose", source="desk", dest="desk", conditions=[chose(REFRESH)], after=[steps.reload]),
             dict(trigger="choose", source="desk", dest="left", conditions=[chose(MENU)]),
+            dict(trigger="choose", source="desk", dest="desk", conditions=[chose(ROTA), may_plan], after=[open_rota]),
             dict(trigger="text", source="talk", dest="talk", after=[steps.say]),
             dict(trigger="media", source="talk", dest="talk", after=[steps.say]),
             dict(trigger="choose", source="talk", dest="quick", conditions=[chose(QUICK)]),

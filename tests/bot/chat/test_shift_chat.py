@@ -394,3 +394,44 @@ async def test_ten_chats_at_once_stay_in_order_and_paced(
         assert all(gap >= interval * 0.9 for gap in gaps), gaps
     finally:
         await bot.stop()
+
+
+async def test_out_of_hours_the_desk_shows_the_left_messages_and_the_way_to_answer_them_now(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """Sunday afternoon, a message left, nobody on the rota: a worker is told what waits and to ask a
+    coordinator; a coordinator who also works the chat opens the schedule from the desk, adds an opening that
+    starts now with themselves on it, is back at the desk on duty, and answers the message."""
+    from bot.admin import add_coordinator
+
+    aino, _ = await add_workers(bot, clock, rota=False)
+    await add_coordinator(bot.services, telegram_id=555000999, console_user=None, name="Kaisa",
+                          title="koordinaattori", organisation="Oulunkaari", also_worker=True)
+    kaisa = bot.user(555000999, "fi", "Kaisa")
+    clock.advance(days=2, minutes=131)  # Sunday 22.11. 14.11 in Helsinki: closed
+    young = bot.user(Y1, "fi", "A")
+    await open_chat(young, catalogs)
+    await young.send("Saako asumistukea opiskelija-asuntoon?")
+
+    await aino.send("/desk")
+    desk = str(aino.last_question().params["text"])
+    assert said(catalogs, "desk.off_duty", desk, ("fi",)) and said(catalogs, "desk.no_shifts", desk, ("fi",))
+    assert catalogs.text("fi", Msg("desk.left_waiting", {"count": 1})) in desk
+    assert said(catalogs, "desk.answer_now_ask", desk, ("fi",))
+    assert catalogs.text("fi", Msg("desk.open_rota")) not in aino.labels(), "the schedule is the coordinator's"
+
+    await kaisa.send("/desk")
+    assert said(catalogs, "desk.answer_now_plan", kaisa.last_question(), ("fi",))
+    await kaisa.tap(catalogs.text("fi", Msg("desk.open_rota")))
+    await kaisa.tap(SERVICE.name.fi)
+    await kaisa.tap(catalogs.text("fi", Msg("rota.add_slot")))
+    await kaisa.send("22.11. klo 14.00–16.00")
+    sunday = Period(datetime(2026, 11, 22, 14, tzinfo=HELSINKI), datetime(2026, 11, 22, 16, tzinfo=HELSINKI))
+    await kaisa.tap(catalogs.text("fi", Msg("rota.edit_slot", {"slot": sunday})))
+    await kaisa.tap(catalogs.text("fi", Msg("rota.worker_off", {"name": "Kaisa"})))
+    await kaisa.tap(catalogs.text("fi", Msg("rota.back")))
+    await kaisa.tap(catalogs.text("fi", Msg("rota.back")))
+    calls = await kaisa.tap(catalogs.text("fi", Msg("rota.done")))
+    assert said(catalogs, "desk.on_duty", joined(calls), ("fi",)), "back at the desk, on duty"
+    calls = await kaisa.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    assert "Saako asumistukea opiskelija-asuntoon?" in joined(calls)
