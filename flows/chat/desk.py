@@ -130,6 +130,11 @@ def way_on(desk: dict[str, Any]) -> list[Msg]:
     return [*parts, Msg(N_("desk.answer_now_plan") if desk.get("plans") else N_("desk.answer_now_ask"))]
 
 
+def in_hand(conv: Conversation) -> bool:
+    """The desk itself is only looked at (it is read afresh anyway); a chat open in it is work in hand."""
+    return conv.state != "desk"
+
+
 def may_plan(event: Any) -> bool:
     return bool(event.model.who.is_coordinator)
 
@@ -494,4 +499,5 @@ def desk_flow(setup: ChatSetup) -> FlowSpec:
         help_key=N_("desk.help"), final=frozenset({"left"}), on_start=steps.load, refresh=steps.refresh,
         allowed=is_worker, resumable=True, controls=False,
         settled=frozenset({"desk", "confirm_off", *CHAT_STATES}), position_keys=("chat",), reload=True,
+        in_progress=in_hand,
     )

@@ -433,5 +433,6 @@ async def test_out_of_hours_the_desk_shows_the_left_messages_and_the_way_to_answ
     await kaisa.tap(catalogs.text("fi", Msg("rota.back")))
     calls = await kaisa.tap(catalogs.text("fi", Msg("rota.done")))
     assert said(catalogs, "desk.on_duty", joined(calls), ("fi",)), "back at the desk, on duty"
+    assert not said(catalogs, "flow.resume", joined(calls)), "a desk is looked at, not 'continued where you left off'"
     calls = await kaisa.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
     assert "Saako asumistukea opiskelija-asuntoon?" in joined(calls)
