@@ -98,12 +98,12 @@ def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: 
     return hooks
 
 
-def all_flows(
+def _capability_flows(
     instrument: Instrument, secret: str = "local", settings: Settings | None = None,
     consent_items: tuple[ConsentItem, ...] | None = None, setup: ChatSetup | None = None,
     crisis: Crisis | None = None, hooks: Hooks | None = None,
-) -> dict[str, FlowSpec]:
-    """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
+) -> dict[str, list[FlowSpec]]:
+    """Every capability's flows, by room: the package under flows/ whose module builds them."""
     settings = settings or Settings()
     consent_items = consent_items or load_consent_texts(settings.consent_texts)
     setup = setup or chat_setup(settings)
@@ -112,30 +112,47 @@ def all_flows(
     reminders_before, quiet_hours = parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)
     invitations_last = timedelta(days=settings.invitation_days)
     storage = title_of(consent_items, "storage")  # named where something is missing for want of it
-    flows = [
-        esy.esy_flow(instrument, settings.anonymous_retention_days),
-        invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
-                                   settings.code_guess_limit, timedelta(minutes=settings.code_guess_minutes)),
-        staff.new_client_flow(secret, invitations_last),
-        staff.new_worker_flow(secret, invitations_last),
-        consent.consent_flow(consent_items, settings.client_retention_days, hooks),
-        privacy.mydata_flow(consent_items, hooks),
-        privacy.forget_flow(hooks),
-        clients.clients_flow(secret, invitations_last, consent_items, hooks),
-        relay.relay_flow(),
-        audit_log.audit_flow(consent_items),
-        workers.workers_flow(secret, invitations_last, hooks),
-        hours.hours_flow(setup),
-        chat.chat_flow(setup, crisis, secret),
-        desk.desk_flow(setup),
-        rota.rota_flow(setup),
-        chat_stats.stats_flow(setup),
-        preparation.preparation_flow(storage),
-        meeting.meeting_flow(reminders_before, quiet_hours, secret, storage),
-        promises.promises_flow(storage),
-        feedback.feedback_flow(),
-    ]
-    by_name = {flow.name: flow for flow in flows}
+    return {
+        "esy": [
+            esy.esy_flow(instrument, settings.anonymous_retention_days),
+        ],
+        "identity": [
+            invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
+                                       settings.code_guess_limit, timedelta(minutes=settings.code_guess_minutes)),
+            staff.new_client_flow(secret, invitations_last),
+            staff.new_worker_flow(secret, invitations_last),
+            consent.consent_flow(consent_items, settings.client_retention_days, hooks),
+            privacy.mydata_flow(consent_items, hooks),
+            privacy.forget_flow(hooks),
+            clients.clients_flow(secret, invitations_last, consent_items, hooks),
+            relay.relay_flow(),
+            audit_log.audit_flow(consent_items),
+            workers.workers_flow(secret, invitations_last, hooks),
+        ],
+        "chat": [
+            hours.hours_flow(setup),
+            chat.chat_flow(setup, crisis, secret),
+            desk.desk_flow(setup),
+            rota.rota_flow(setup),
+            chat_stats.stats_flow(setup),
+        ],
+        "meetings": [
+            preparation.preparation_flow(storage),
+            meeting.meeting_flow(reminders_before, quiet_hours, secret, storage),
+            promises.promises_flow(storage),
+            feedback.feedback_flow(),
+        ],
+    }
+
+
+def flows_by_room(
+    instrument: Instrument, secret: str = "local", settings: Settings | None = None,
+    consent_items: tuple[ConsentItem, ...] | None = None, setup: ChatSetup | None = None,
+    crisis: Crisis | None = None, hooks: Hooks | None = None,
+) -> dict[str, dict[str, FlowSpec]]:
+    """Every flow Kaari runs, by room and name: core's main menu, then each capability's flows."""
+    rooms = _capability_flows(instrument, secret, settings, consent_items, setup, crisis, hooks)
+    by_name = {flow.name: flow for flows in rooms.values() for flow in flows}
     entries = [
         (esy.NAME, N_("menu.esy")), (chat.NAME, N_("menu.chat")), (desk.NAME, N_("menu.desk")),
         (preparation.NAME, N_("menu.prepare")), (promises.NAME, N_("menu.promises")),
@@ -147,7 +164,17 @@ def all_flows(
     ]
     # In the menu, a flow shows to those it is offered to (as in /help): by default those who may open it.
     main = menu.menu_flow([(name, label, by_name[name].offered or by_name[name].allowed) for name, label in entries])
-    return {main.name: main, **by_name}
+    return {"core": {main.name: main}, **{room: {flow.name: flow for flow in flows} for room, flows in rooms.items()}}
+
+
+def all_flows(
+    instrument: Instrument, secret: str = "local", settings: Settings | None = None,
+    consent_items: tuple[ConsentItem, ...] | None = None, setup: ChatSetup | None = None,
+    crisis: Crisis | None = None, hooks: Hooks | None = None,
+) -> dict[str, FlowSpec]:
+    """Every flow Kaari runs, by name; the main menu lists the ones this person may open."""
+    rooms = flows_by_room(instrument, secret, settings, consent_items, setup, crisis, hooks)
+    return {name: flow for flows in rooms.values() for name, flow in flows.items()}
 
 
 async def bootstrap(

@@ -12,7 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from bot import logs
-from bot.bootstrap import all_flows, bootstrap, quiet_chatty_loggers
+from bot.bootstrap import bootstrap, flows_by_room, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.core.datafile import DataFileError
 from flows.core.diagram import flow_diagram
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("fi", "sv", "en"), help="language to start in (default: fi)")
     chat.add_argument("--data", type=Path, metavar="DIR", help=DATA_HELP)
     chat.add_argument("--user", default="local", help="who is chatting, to keep several people apart")
-    diagrams = commands.add_parser("diagrams", help="write each flow's diagram into docs/flows/")
+    diagrams = commands.add_parser("diagrams", help="write each flow's diagram into docs/flows/<room>/")
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
     check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
     check.add_argument("path", type=Path)
@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     return parser
+
+
+def _write_diagrams(settings: Settings, out: Path) -> None:
+    """Each flow's diagram into ``out/<room>/<flow>.md``: a room is the package under flows/ that builds it."""
+    for room, flows in flows_by_room(load_instrument(settings.esy_instrument)).items():
+        (out / room).mkdir(parents=True, exist_ok=True)
+        for name, spec in flows.items():
+            (out / room / f"{name}.md").write_text(flow_diagram(spec), encoding="utf-8")
+            print(out / room / f"{name}.md")
 
 
 def _setup_logging(settings: Settings, quiet: bool, to_file: Path | None = None) -> None:
@@ -195,10 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             _setup_logging(settings, quiet=False)
             return asyncio.run(_run(settings))
         elif args.command == "diagrams":
-            args.out.mkdir(parents=True, exist_ok=True)
-            for name, spec in all_flows(load_instrument(settings.esy_instrument)).items():
-                (args.out / f"{name}.md").write_text(flow_diagram(spec), encoding="utf-8")
-                print(args.out / f"{name}.md")
+            _write_diagrams(settings, args.out)
         elif args.command == "admin":
             if args.admin_command == "rotate-key":
                 if not settings.data_key:
