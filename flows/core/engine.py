@@ -288,6 +288,7 @@ class Engine:
         return False
 
     async def _gate(self, conv: Conversation) -> tuple[str, dict[str, Any]] | None:
+        """The first flow a gate says must come before this input (consent, say), with its start data; or None."""
         for gate in self.gates:
             found = await gate(conv)
             if found is not None:
@@ -295,6 +296,7 @@ class Engine:
         return None
 
     def _user(self, visit: Visit, key: str, hint: str | None, now: datetime) -> tuple[UserRow, bool]:
+        """The person's stored settings, or fresh ones in the hinted (else default) language; True when fresh."""
         user = visit.user
         if user is None:
             language = hint if hint in LANGUAGES else self.default_language
@@ -337,6 +339,7 @@ class Engine:
     def _conv(
         ctx: _Context, flow: str, state: str, version: int, step: int, data: dict[str, Any], language: str,
     ) -> Conversation:
+        """A `transitions` model for one flow of this input's person, seeing this input's transaction."""
         return Conversation(
             key=ctx.key, flow=flow, state=state, version=version, step=step, data=data, work=ctx.work,
             now=ctx.now, language=language, who=ctx.who, channel=ctx.channel, contact=ctx.contact,
@@ -345,6 +348,7 @@ class Engine:
     async def _start(
         self, ctx: _Context, flow: str, language: str, step: int, data: dict[str, Any] | None = None,
     ) -> Conversation:
+        """A conversation at ``flow``'s first state, set up by the flow's ``on_start``."""
         spec = self.flows[flow]
         conv = self._conv(ctx, flow, spec.initial, spec.version, step, dict(data or {}), language)
         if spec.on_start is not None:
@@ -352,6 +356,7 @@ class Engine:
         return conv
 
     async def _save(self, conv: Conversation) -> None:
+        """Store where the person is in their flow, to go on from there with the next input."""
         await conv.work.conversations.save(ConversationRow(
             key=conv.key, flow=conv.flow, state=conv.state, flow_version=conv.version, step=conv.step,
             data=conv.data, updated_at=conv.now,
@@ -380,12 +385,14 @@ class Engine:
                    ask.passes_on)
 
     def _show(self, conv: Conversation, reply: Reply, *before: Msg) -> None:
+        """Add ``before`` (notes such as an error) and then the current question to the reply."""
         reply.results.extend(Say(msg) for msg in before)
         reply.results.append(self.view(conv))
 
     async def _dispatch(
         self, conv: Conversation, given: inputs.Input, user: UserRow, is_new: bool, reply: Reply,
     ) -> None:
+        """Route one input: /start and deep links, commands, the language, controls, answers, typed text."""
         spec = self.flows[conv.flow]
         asked = conv.data.pop(_LANGUAGE_ASKED, None) is not None
         match given:
@@ -483,6 +490,7 @@ class Engine:
         return (Msg(N_("help.commands"), {"commands": Lines(tuple(lines))}),) if lines else ()
 
     async def _text(self, conv: Conversation, text: str, reply: Reply, reply_to: int | None = None) -> None:
+        """Typed text: checked (buttons only, empty, too long, crisis words held back) before it is an answer."""
         ask = self.view(conv)
         if not ask.free_text:
             self._show(conv, reply, Msg(N_("error.use_buttons")))
@@ -511,6 +519,7 @@ class Engine:
         return True
 
     async def _answer(self, conv: Conversation, trigger: str, reply: Reply, **given: Any) -> None:
+        """Fire the flow's trigger for a valid answer; move on, keep a step to go back to, or say why not."""
         ask = self.view(conv)
         if trigger == "choose" and given["value"] not in {option.value for option in ask.options}:
             self._show(conv, reply, Msg(N_("error.stale")))
@@ -549,6 +558,7 @@ class Engine:
             self._show(conv, reply)
 
     async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
+        """Put a fresh start of ``flow`` in the conversation's place (``data`` carries what waits behind it)."""
         # A flow may have changed who this is (a worker just linked): the next flow sees it.
         ctx = _Context(conv.key, conv.work, conv.now, conv.who, conv.channel, conv.contact)
         fresh = await self._start(ctx, flow, conv.language, conv.step + 1, data)
@@ -614,6 +624,7 @@ class Engine:
         await self._switch(conv, self.menu, reply)
 
     async def _control(self, conv: Conversation, value: str, reply: Reply) -> None:
+        """A generic control tapped: help, language, continue later, back, or stop (asked to confirm first)."""
         spec = self.flows[conv.flow]
         pending = conv.data.get(_PENDING)
         reply.accepted = (
