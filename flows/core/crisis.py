@@ -54,6 +54,7 @@ class Word:
     parts: tuple[str, ...] = ()
 
     def fits(self, token: str) -> bool:
+        """Whether one normalised word of the text is this word of the pattern."""
         return token.startswith(self.stems) or token in self.wholes or any(p in token for p in self.parts)
 
 
@@ -66,9 +67,11 @@ class Pattern:
     gap: int
 
     def found_in(self, tokens: list[str]) -> bool:
+        """Whether the pattern occurs anywhere in the normalised words of a text."""
         return any(self._from(tokens, start, 0) for start in range(len(tokens)))
 
     def _from(self, tokens: list[str], at: int, index: int) -> bool:
+        """Whether the pattern's words from ``index`` on occur starting at ``tokens[at]``."""
         if not self.words[index].fits(tokens[at]):
             return False
         if index + 1 == len(self.words):
@@ -94,6 +97,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class Category:
+    """A kind of danger (self-harm, say): the patterns that sound like it and the places that fit it."""
+
     name: str
     patterns: tuple[Pattern, ...]
     contacts: tuple[str, ...]
@@ -101,6 +106,8 @@ class Category:
 
 @dataclass(frozen=True)
 class Crisis:
+    """The crisis file, read: when its numbers were last checked, its categories and places to turn."""
+
     checked_on: date
     categories: tuple[Category, ...]
     contacts: dict[str, Contact]
@@ -141,6 +148,7 @@ class _Reader(DataReader):
     error = CrisisFileError
 
     def crisis(self, raw: dict[str, Any]) -> Crisis:
+        """The whole file: its contacts, categories and the general category, checked."""
         self.table(raw, "top level", {"checked_on", "gap", "general", "contacts", "categories"})
         checked_on = self.field(raw, "checked_on", date, "top level")
         gap = self.field(raw, "gap", int, "top level") if "gap" in raw else DEFAULT_GAP
@@ -156,6 +164,7 @@ class _Reader(DataReader):
         return Crisis(checked_on, categories, contacts, general)
 
     def contact(self, ident: str, entry: Any) -> Contact:
+        """One place to turn, with its number in a Finnish form (or none, for a chat)."""
         where = f"contacts.{ident}"
         self.table(entry, where, {"name", "number", "hours", "always_open", "languages", "shown_to", "detail"})
         # A chat has no number: its name then says where it is (sekasin.fi).
@@ -169,12 +178,14 @@ class _Reader(DataReader):
                        self.text(entry, "detail", where))
 
     def languages(self, entry: dict[str, Any], name: str, where: str) -> tuple[str, ...]:
+        """A non-empty list of the language codes Kaari speaks."""
         value = self.field(entry, name, list, where)
         if not value or any(language not in LANGUAGES for language in value):
             raise self.fail(f"{where}.{name}", f"needs language codes from {list(LANGUAGES)}")
         return tuple(value)
 
     def category(self, name: str, entry: Any, contacts: dict[str, Contact], gap: int) -> Category:
+        """One category: its contacts (all defined) and its patterns in every language."""
         where = f"categories.{name}"
         self.table(entry, where, {"contacts", *LANGUAGES})
         listed = self.field(entry, "contacts", list, where)
@@ -190,12 +201,14 @@ class _Reader(DataReader):
         return Category(name, tuple(patterns), tuple(listed))
 
     def pattern(self, text: str, where: str, gap: int) -> Pattern:
+        """One pattern: its words, each at most ``gap`` words after the one before."""
         words = [self.word(part, text, where) for part in text.split()]
         if not words:
             raise self.fail(where, f"pattern {text!r} is empty")
         return Pattern(text, tuple(words), gap)
 
     def word(self, part: str, text: str, where: str) -> Word:
+        """One word of a pattern: ``a|b`` alternatives, ``*part`` anywhere, ``whole.`` exactly."""
         stems: list[str] = []
         wholes: set[str] = set()
         parts: list[str] = []

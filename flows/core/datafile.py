@@ -19,9 +19,11 @@ class DataReader:
     error: type[DataFileError] = DataFileError
 
     def __init__(self, source: str) -> None:
+        """A reader for the file named ``source`` in its messages."""
         self.source = source
 
     def fail(self, where: str, problem: str) -> DataFileError:
+        """The error to raise: the file, where in it, and what is wrong."""
         return self.error(f"{self.source}: {where}: {problem}")
 
     def table(self, value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
@@ -34,6 +36,7 @@ class DataReader:
         return value
 
     def field(self, table: dict[str, Any], name: str, kind: type, where: str) -> Any:
+        """``table[name]``, which must be there and of ``kind`` (a bool is no int)."""
         if name not in table:
             raise self.fail(where, f"missing '{name}'")
         value = table[name]
@@ -42,6 +45,7 @@ class DataReader:
         return value
 
     def text(self, table: dict[str, Any], name: str, where: str) -> LocalText:
+        """A text given in every language Kaari speaks, and in no other."""
         value = self.field(table, name, dict, where)
         for language in LANGUAGES:
             if not isinstance(value.get(language), str) or not value[language].strip():

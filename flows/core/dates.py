@@ -58,6 +58,7 @@ def read_moment(text: str, earliest: date) -> tuple[date, time] | None:
 
 
 def _clean(text: str) -> str:
+    """Lower case, with single spaces."""
     return " ".join(text.lower().split())
 
 
@@ -98,6 +99,7 @@ def example_day(after: datetime, days: int) -> datetime:
 
 
 def _weekday_on_or_after(day: date) -> date:
+    """The day itself, or the Monday after it when it falls on a weekend."""
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

@@ -127,6 +127,7 @@ def load_param(data: Any) -> Param:
 
 
 def _dump(value: Param) -> Any:
+    """A parameter as JSON data, tagged with its kind."""
     match value:
         case bool():
             raise TypeError("a yes/no is not a message parameter")
@@ -158,6 +159,7 @@ def _dump(value: Param) -> Any:
 
 
 def _load(value: Any) -> Param:
+    """The parameter `_dump` wrote."""
     if isinstance(value, str | int):
         return value
     if "number" in value:

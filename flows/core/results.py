@@ -160,24 +160,29 @@ _ASK_PLAIN = tuple(f.name for f in fields(Ask) if f.name not in ("prompt", "opti
 
 
 def _dump_label(label: Msg | LocalText) -> dict[str, Any]:
+    """A label (a catalog id or a text in every language) as JSON data."""
     if isinstance(label, LocalText):
         return {"text": [label.fi, label.sv, label.en]}
     return {"msg": dump_msg(label)}
 
 
 def _load_label(data: dict[str, Any]) -> Msg | LocalText:
+    """The label `_dump_label` wrote."""
     return LocalText(*data["text"]) if "text" in data else load_msg(data["msg"])
 
 
 def _dump_options(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+    """Buttons as JSON data: each value and its label."""
     return [{"value": option.value, "label": _dump_label(option.label)} for option in options]
 
 
 def _load_options(data: list[dict[str, Any]]) -> tuple[Option, ...]:
+    """The buttons `_dump_options` wrote."""
     return tuple(Option(item["value"], _load_label(item["label"])) for item in data)
 
 
 def _dump_circle(circle: Circle) -> dict[str, Any]:
+    """An ESY circle picture as JSON data."""
     return {
         "title": dump_msg(circle.title), "areas": [_dump_label(area) for area in circle.areas],
         "scale": [circle.scale_min, circle.scale_max], "when": circle.when.isoformat(),
@@ -189,6 +194,7 @@ def _dump_circle(circle: Circle) -> dict[str, Any]:
 
 
 def _load_circle(data: dict[str, Any]) -> Circle:
+    """The circle `_dump_circle` wrote (older replies lack its later fields)."""
     return Circle(
         load_msg(data["title"]), tuple(LocalText(*area["text"]) for area in data["areas"]),
         data["scale"][0], data["scale"][1], tuple(LocalText(*label["text"]) for label in data["scale_labels"]),
@@ -201,6 +207,7 @@ def _load_circle(data: dict[str, Any]) -> Circle:
 
 
 def _dump_result(result: Result) -> dict[str, Any]:
+    """One result as JSON data, tagged with its kind."""
     match result:
         case Ask():
             return {"ask": {
@@ -221,6 +228,7 @@ def _dump_result(result: Result) -> dict[str, Any]:
 
 
 def _load_result(data: dict[str, Any]) -> Result:
+    """The result `_dump_result` wrote."""
     if "ask" in data:
         ask = data["ask"]
         return Ask(load_msg(ask["prompt"]), _load_options(ask["options"]), controls=_load_options(ask["controls"]),

@@ -32,14 +32,17 @@ class Who:
 
     @property
     def is_worker(self) -> bool:
+        """An active staff member who works with clients."""
         return self.staff is not None and self.staff.active and self.staff.is_worker
 
     @property
     def is_coordinator(self) -> bool:
+        """An active staff member who coordinates."""
         return self.staff is not None and self.staff.active and self.staff.is_coordinator
 
     @property
     def is_client(self) -> bool:
+        """A linked client whose client relationship has not ended."""
         return self.client is not None and self.client.ended_at is None
 
     def actor(self, key: str) -> str:
@@ -63,6 +66,7 @@ class Conversation:
         work: UnitOfWork, now: datetime, language: str, who: Who | None = None, channel: str = "",
         contact: str | None = None,
     ) -> None:
+        """One person's place in one flow, with this update's transaction, time and language."""
         self.key = key
         self.flow = flow
         self.state = state
