@@ -32,9 +32,6 @@ CHECKED = ("bot", "flows", "storage", "bench")
 TOO_LONG_FOR_NOW = {
     "flows/chat/desk.py::desk_flow",
     "flows/chat/rota.py::rota_flow",
-    "flows/meetings/meeting.py::meeting_flow",
-    "flows/meetings/preparation.py::preparation_flow",
-    "flows/meetings/promises.py::promises_flow",
 }
 
 
