@@ -10,6 +10,7 @@ import pytest
 from bot.bootstrap import all_flows, flows_by_room
 from bot.cli import main
 from flows.core.diagram import flow_diagram
+from flows.core.rooms import ROOMS
 from flows.core.spec import FlowSpec
 from flows.esy.instrument import Instrument
 
@@ -42,7 +43,7 @@ def test_every_flow_has_one_room_and_it_is_the_package_that_builds_it(instrument
     rooms = flows_by_room(instrument)
     assert [name for flows in rooms.values() for name in flows] == list(all_flows(instrument))
     for room, flows in rooms.items():
-        assert (ROOT / "flows" / room / "__init__.py").exists(), f"{room} is not a room under flows/"
+        assert room in ROOMS and (ROOT / "flows" / room / "__init__.py").exists(), f"{room} is not a room"
         for name, spec in flows.items():
             built_in = {step.__module__.split(".")[1] for step in steps(spec)}
             assert built_in == {room}, f"{name} is filed under {room} but its steps live in {built_in}"

@@ -28,11 +28,6 @@ def test_mypy_strict() -> None:
 # A function longer than this is read by scrolling: its steps belong in top-level definitions of their own.
 MAX_LINES = 80
 CHECKED = ("bot", "flows", "storage", "bench")
-# Flow factories still being split into steps (#11). This list must only shrink, down to nothing: never add to it.
-TOO_LONG_FOR_NOW = {
-    "flows/chat/desk.py::desk_flow",
-    "flows/chat/rota.py::rota_flow",
-}
 
 
 def function_lengths() -> dict[str, int]:
@@ -50,12 +45,4 @@ def function_lengths() -> dict[str, int]:
 
 def test_no_function_is_over_80_lines() -> None:
     too_long = {name: lines for name, lines in function_lengths().items() if lines > MAX_LINES}
-    new = {name: lines for name, lines in too_long.items() if name not in TOO_LONG_FOR_NOW}
-    assert not new, f"split these into steps (top-level definitions with docstrings): {new}"
-
-
-def test_the_allow_list_names_only_functions_still_too_long() -> None:
-    """Once a factory is split, its entry goes: the list cannot hide a function that grows back."""
-    lengths = function_lengths()
-    done = {name for name in TOO_LONG_FOR_NOW if lengths.get(name, 0) <= MAX_LINES}
-    assert not done, f"no longer over {MAX_LINES} lines (or gone): drop from TOO_LONG_FOR_NOW: {done}"
+    assert not too_long, f"split these into steps (top-level definitions with docstrings): {too_long}"
