@@ -14,23 +14,31 @@ VERSION = 1
 SHOWN = 500
 
 
-def audit_flow(items: tuple[ConsentItem, ...] = ()) -> FlowSpec:
-    # Consent events name the item ("consent.yes.work"): the file says the item's title instead.
-    titles = {item.id: {"fi": item.title.fi, "sv": item.title.sv, "en": item.title.en} for item in items}
+class AuditSteps:
+    """The audit log's one step, with the consent items' titles by id (from the consent texts)."""
 
-    async def on_start(conv: Conversation) -> None:
+    def __init__(self, items: tuple[ConsentItem, ...]) -> None:
+        # Consent events name the item ("consent.yes.work"): the file says the item's title instead.
+        self.titles = {item.id: {"fi": item.title.fi, "sv": item.title.sv, "en": item.title.en} for item in items}
+
+    async def on_start(self, conv: Conversation) -> None:
+        """Send the latest audit rows as a document (and audit the reading itself), then close."""
         rows = await conv.work.audit.recent(SHOWN)
         names = {staff.id: staff.name for staff in await conv.work.staff.all()}
         data = {"rows": [{"at": row.at.isoformat(), "actor": row.actor, "action": row.action,
                           "subject": row.subject, "name": _name(row, names)} for row in rows],
-                "consent_titles": titles}
+                "consent_titles": self.titles}
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "audit.read", ""))
         conv.emit(Document("audit", data, Msg(N_("audit.caption"), {"count": len(rows)})))
         conv.state = "closed"
 
+
+def audit_flow(items: tuple[ConsentItem, ...] = ()) -> FlowSpec:
+    """A coordinator gets the audit log as a file; the flow closes at once."""
     return FlowSpec(
         name=NAME, version=VERSION, states=["closed"], initial="closed", transitions=[], views={},
-        help_key=N_("audit.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_coordinator,
+        help_key=N_("audit.help"), final=frozenset({"closed"}), on_start=AuditSteps(items).on_start,
+        allowed=is_coordinator,
     )
 
 

@@ -304,6 +304,11 @@ class ClientsSteps:
                            self.pictures.circles(rows, nickname)))
 
 
+def writing_or_confirming(conv: Conversation) -> bool:
+    """In hand: a message being written, or ending the work being confirmed."""
+    return conv.state in ("message", "confirm_end")
+
+
 def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ...], hooks: Hooks) -> FlowSpec:
     """A worker's clients: the list, a client's card, and what the worker can do from it (the other
     capabilities' entries, such as the meetings, come from ``hooks``)."""
@@ -337,7 +342,7 @@ def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ..
         reload=True, resumable=True,  # back to the card after the meeting preparation
         refresh=refresh,
         # Only a message being written is in hand; a card looked at is opened afresh, never come back to stale.
-        in_progress=lambda conv: conv.state in ("message", "confirm_end"),
+        in_progress=writing_or_confirming,
     )
 
 

@@ -16,25 +16,31 @@ VERSION = 1
 
 
 def is_client(who: Who) -> bool:
+    """A linked client."""
     return who.is_client
 
 
+def view_write(conv: Conversation) -> Ask:
+    """The client writes their message, passed on as it is."""
+    return Ask(Msg(N_("relay.ask")), free_text=True, passes_on=True)
+
+
+async def send(event: Any) -> None:
+    """Send the text to the client's workers (only the responsible one without consent b) and say if it went."""
+    conv: Conversation = event.model
+    client = conv.who.client
+    assert client is not None and client.id is not None
+    # Without consent (b) nothing the client shares goes beyond the responsible worker (as with circles).
+    sent = await notify_staff(conv, client, Msg(N_("relay.from_client"), {
+        "client": client.nickname, "text": event.kwargs["text"]}), kind="client_message",
+        only_responsible=not await exchange_allowed(conv.work, client.id))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.message_sent",
+                                       f"client:{client.id}"))
+    conv.emit(Say(Msg(N_("relay.sent") if sent else N_("relay.nobody"))))
+
+
 def relay_flow() -> FlowSpec:
-    def view_write(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("relay.ask")), free_text=True, passes_on=True)
-
-    async def send(event: Any) -> None:
-        conv: Conversation = event.model
-        client = conv.who.client
-        assert client is not None and client.id is not None
-        # Without consent (b) nothing the client shares goes beyond the responsible worker (as with circles).
-        sent = await notify_staff(conv, client, Msg(N_("relay.from_client"), {
-            "client": client.nickname, "text": event.kwargs["text"]}), kind="client_message",
-            only_responsible=not await exchange_allowed(conv.work, client.id))
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.message_sent",
-                                           f"client:{client.id}"))
-        conv.emit(Say(Msg(N_("relay.sent") if sent else N_("relay.nobody"))))
-
+    """A linked client writes one message to their workers."""
     return FlowSpec(
         name=NAME, version=VERSION, states=["write", "sent"], initial="write",
         transitions=[dict(trigger="text", source="write", dest="sent", before=[send])],

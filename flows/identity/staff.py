@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,10 +85,12 @@ def pair_lines(cards: Sequence[StaffCard | str], *, explain: bool = True) -> Lin
 
 
 def is_worker(who: Who) -> bool:
+    """A worker (who has clients)."""
     return who.is_worker
 
 
 def is_coordinator(who: Who) -> bool:
+    """A coordinator (who adds staff and reads the audit log)."""
     return who.is_coordinator
 
 
@@ -124,17 +126,28 @@ async def cancel_open(conv: Conversation, rows: list[InvitationRow]) -> None:
             await conv.work.invitations.save(row)
 
 
-def text_step(key: str) -> Callable[[Conversation], Ask]:
-    def view(conv: Conversation) -> Ask:
-        return Ask(Msg(key), free_text=True, max_length=MAX_NAME)
-    return view
+class TextStep:
+    """The view of a step that asks for a short typed text (a name, a nickname), with its catalog id."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.__name__ = f"ask_{key}"
+
+    def __call__(self, conv: Conversation) -> Ask:
+        """Ask for the text, at most ``MAX_NAME`` characters."""
+        return Ask(Msg(self.key), free_text=True, max_length=MAX_NAME)
 
 
-def store_text(name: str) -> Callable[[Any], None]:
-    def effect(event: Any) -> None:
-        event.model.data[name] = event.kwargs["text"]
-    effect.__name__ = f"store_{name}"
-    return effect
+class StoreText:
+    """The effect that keeps the typed text in the conversation's data under ``name``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.__name__ = f"store_{name}"  # named like a function, as core's chose_<value> guards are
+
+    def __call__(self, event: Any) -> None:
+        """Keep the typed text."""
+        event.model.data[self.name] = event.kwargs["text"]
 
 
 def view_title(conv: Conversation) -> Ask:
@@ -144,22 +157,55 @@ def view_title(conv: Conversation) -> Ask:
 
 
 def no_title(event: Any) -> None:
+    """No title of their own: their role's name is shown instead."""
     event.model.data["title"] = ""
 
 
 def chose_no_title(event: Any) -> bool:
+    """The "no title" option was tapped."""
     return bool(event.kwargs.get("value") == NO_TITLE)
 
 
-def new_worker_flow(secret: str, valid_for: timedelta) -> FlowSpec:
-    """A coordinator adds a worker (name, title, role) and gets their one-time invitation."""
+def view_role(conv: Conversation) -> Ask:
+    """The new staff member's role: worker, expert by experience, coordinator, or both."""
+    return Ask(Msg(N_("staff.ask_role"), {"name": conv.data["name"]}), (
+        Option(WORKER, Msg(N_("staff.role_worker"))), Option(EXPERT, Msg(N_("staff.role_expert"))),
+        Option(COORDINATOR, Msg(N_("staff.role_coordinator"))), Option(BOTH, Msg(N_("staff.role_both")))))
 
-    def view_role(conv: Conversation) -> Ask:
-        return Ask(Msg(N_("staff.ask_role"), {"name": conv.data["name"]}), (
-            Option(WORKER, Msg(N_("staff.role_worker"))), Option(EXPERT, Msg(N_("staff.role_expert"))),
-            Option(COORDINATOR, Msg(N_("staff.role_coordinator"))), Option(BOTH, Msg(N_("staff.role_both")))))
 
-    async def create(event: Any) -> None:
+def chose_role(event: Any) -> bool:
+    """One of the roles was tapped."""
+    return event.kwargs.get("value") in (WORKER, EXPERT, COORDINATOR, BOTH)
+
+
+async def gather_others(conv: Conversation) -> None:
+    """The organisation's other active workers, offered as the new client's pair worker (at most 20)."""
+    me = conv.who.staff
+    assert me is not None
+    others = [s for s in await conv.work.staff.all() if s.id != me.id and s.active and s.is_worker]
+    conv.data["others"] = [[s.id, staff_card(s)] for s in others][:20]
+
+
+def view_pair(conv: Conversation) -> Ask:
+    """Who works with the new client besides me: one of the other workers, or nobody."""
+    options = [Option(str(staff_id), staff_label(card)) for staff_id, card in conv.data["others"]]
+    return Ask(Msg(N_("staff.ask_pair"), {"client": conv.data["nickname"]}),
+               (*options, Option(NO_PAIR, Msg(N_("staff.no_pair")))))
+
+
+def has_others(event: Any) -> bool:
+    """There is another worker to pair with; otherwise the pair question is skipped."""
+    return bool(event.model.data["others"])
+
+
+class StaffSteps:
+    """The steps that create a staff member or a client and issue their invitation (secret and validity)."""
+
+    def __init__(self, secret: str, valid_for: timedelta) -> None:
+        self.secret, self.valid_for = secret, valid_for
+
+    async def create_worker(self, event: Any) -> None:
+        """Store the new staff member with the chosen role and give the coordinator their invitation."""
         conv: Conversation = event.model
         assert conv.who.staff is not None
         role = event.kwargs["value"]
@@ -168,44 +214,10 @@ def new_worker_flow(secret: str, valid_for: timedelta) -> FlowSpec:
                          created_at=conv.now, expert=role == EXPERT)
         staff_id = await conv.work.staff.add(staff)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "staff.created", f"staff:{staff_id}"))
-        await issue_invitation(conv, secret, valid_for, staff_id=staff_id)
+        await issue_invitation(conv, self.secret, self.valid_for, staff_id=staff_id)
 
-    def chose_role(event: Any) -> bool:
-        return event.kwargs.get("value") in (WORKER, EXPERT, COORDINATOR, BOTH)
-
-    return FlowSpec(
-        name=NEW_WORKER, version=VERSION, states=["name", "title", "role", "done"], initial="name",
-        transitions=[
-            dict(trigger="text", source="name", dest="title", before=[store_text("name")]),
-            dict(trigger="text", source="title", dest="role", before=[store_text("title")]),
-            dict(trigger="choose", source="title", dest="role", conditions=[chose_no_title], before=[no_title]),
-            dict(trigger="choose", source="role", dest="done", conditions=[chose_role], before=[create]),
-        ],
-        views={"name": text_step(N_("staff.ask_worker_name")), "title": view_title,
-               "role": view_role},
-        help_key=N_("staff.help"), final=frozenset({"done"}), allowed=is_coordinator,
-        position_keys=(),
-    )
-
-
-def new_client_flow(secret: str, valid_for: timedelta) -> FlowSpec:
-    """A worker adds a client (first name or nickname only), optionally a pair worker, and gets the code."""
-
-    async def on_start(conv: Conversation) -> None:
-        me = conv.who.staff
-        assert me is not None
-        others = [s for s in await conv.work.staff.all() if s.id != me.id and s.active and s.is_worker]
-        conv.data["others"] = [[s.id, staff_card(s)] for s in others][:20]
-
-    def view_pair(conv: Conversation) -> Ask:
-        options = [Option(str(staff_id), staff_label(card)) for staff_id, card in conv.data["others"]]
-        return Ask(Msg(N_("staff.ask_pair"), {"client": conv.data["nickname"]}),
-                   (*options, Option(NO_PAIR, Msg(N_("staff.no_pair")))))
-
-    def has_others(event: Any) -> bool:
-        return bool(event.model.data["others"])
-
-    async def create(event: Any) -> None:
+    async def create_client(self, event: Any) -> None:
+        """Store the new client with me as responsible worker (and the chosen pair), and give me the code."""
         conv: Conversation = event.model
         me = conv.who.staff
         assert me is not None and me.id is not None
@@ -215,16 +227,38 @@ def new_client_flow(secret: str, valid_for: timedelta) -> FlowSpec:
         if pair != NO_PAIR:
             await conv.work.clients.set_pair(PairRow(client_id, int(pair), responsible=False))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.created", f"client:{client_id}"))
-        await issue_invitation(conv, secret, valid_for, client_id=client_id)
+        await issue_invitation(conv, self.secret, self.valid_for, client_id=client_id)
 
+
+def new_worker_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+    """A coordinator adds a worker (name, title, role) and gets their one-time invitation."""
+    steps = StaffSteps(secret, valid_for)
+    return FlowSpec(
+        name=NEW_WORKER, version=VERSION, states=["name", "title", "role", "done"], initial="name",
+        transitions=[
+            dict(trigger="text", source="name", dest="title", before=[StoreText("name")]),
+            dict(trigger="text", source="title", dest="role", before=[StoreText("title")]),
+            dict(trigger="choose", source="title", dest="role", conditions=[chose_no_title], before=[no_title]),
+            dict(trigger="choose", source="role", dest="done", conditions=[chose_role], before=[steps.create_worker]),
+        ],
+        views={"name": TextStep(N_("staff.ask_worker_name")), "title": view_title,
+               "role": view_role},
+        help_key=N_("staff.help"), final=frozenset({"done"}), allowed=is_coordinator,
+        position_keys=(),
+    )
+
+
+def new_client_flow(secret: str, valid_for: timedelta) -> FlowSpec:
+    """A worker adds a client (first name or nickname only), optionally a pair worker, and gets the code."""
+    steps = StaffSteps(secret, valid_for)
     return FlowSpec(
         name=NEW_CLIENT, version=VERSION, states=["nickname", "pair", "done"], initial="nickname",
         transitions=[
             dict(trigger="text", source="nickname", dest="pair", conditions=[has_others],
-                 before=[store_text("nickname")]),
-            dict(trigger="text", source="nickname", dest="done", before=[store_text("nickname"), create]),
-            dict(trigger="choose", source="pair", dest="done", before=[create]),
+                 before=[StoreText("nickname")]),
+            dict(trigger="text", source="nickname", dest="done", before=[StoreText("nickname"), steps.create_client]),
+            dict(trigger="choose", source="pair", dest="done", before=[steps.create_client]),
         ],
-        views={"nickname": text_step(N_("staff.ask_nickname")), "pair": view_pair},
-        help_key=N_("staff.help"), final=frozenset({"done"}), on_start=on_start, allowed=is_worker,
+        views={"nickname": TextStep(N_("staff.ask_nickname")), "pair": view_pair},
+        help_key=N_("staff.help"), final=frozenset({"done"}), on_start=gather_others, allowed=is_worker,
     )

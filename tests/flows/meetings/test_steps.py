@@ -5,9 +5,7 @@ can call alone), never a closure of a long factory; and no function in the room 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,6 +16,7 @@ from flows.meetings.meeting import meeting_flow
 from flows.meetings.preparation import preparation_flow
 from flows.meetings.promises import promises_flow
 from flows.meetings.reminders import DEFAULT_BEFORE, QuietHours
+from tests.flows.core.test_steps import callables
 
 ROOM = Path(__file__).resolve().parents[3] / "flows" / "meetings"
 STORAGE = LocalText("Tallennus", "Lagring", "Storage")
@@ -27,20 +26,6 @@ FLOWS = {
     "promises": lambda: promises_flow(STORAGE),
     "feedback": feedback_flow,
 }
-
-
-def callables(spec: FlowSpec) -> Iterator[Callable[..., Any]]:
-    """Everything the flow's table, states and settings call."""
-    for transition in spec.transitions:
-        for key in ("conditions", "unless", "before", "after", "prepare"):
-            yield from transition.get(key, [])
-    for state in spec.states:
-        if not isinstance(state, str):
-            for key in ("on_enter", "on_exit"):
-                yield from state.get(key, [])
-    yield from spec.views.values()
-    hooks = (spec.on_start, spec.refresh, spec.allowed, spec.migrate, spec.still_valid, spec.in_progress)
-    yield from (hook for hook in hooks if hook is not None)
 
 
 @pytest.mark.parametrize("name", sorted(FLOWS))
