@@ -23,6 +23,7 @@ from flows.core.crisis import Crisis, load_crisis
 from flows.core.engine import Engine
 from flows.core.hooks import Hooks
 from flows.core.messages import N_
+from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
 from flows.esy import esy
 from flows.esy import hooks as esy_hooks
@@ -31,7 +32,7 @@ from flows.identity import audit_log, clients, consent, invitation, privacy, rel
 from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
 from flows.meetings import feedback, meeting, preparation, promises
 from flows.meetings import hooks as meetings_hooks
-from flows.meetings.reminders import parse_offsets, parse_quiet_hours
+from flows.meetings.reminders import parse_offsets
 from storage.ports import Store
 from storage.sqlite import SqliteStore
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.meetings.reminders import parse_offsets, parse_quiet_hours
+from flows.core.quiet import parse_quiet_hours
+from flows.meetings.reminders import parse_offsets
 
 
 class SettingsError(ValueError):

@@ -34,10 +34,10 @@ from flows.chat import shifts
 from flows.core import inputs
 from flows.core.engine import REPLY
 from flows.core.messages import N_, Msg, dump_msg, load_msg
+from flows.core.quiet import QuietHours, parse_quiet_hours
 from flows.core.results import Reply, Say, load_results
 from flows.core.spec import FORGOTTEN, anonymous_actor
 from flows.identity.consent import latest_answers
-from flows.meetings.reminders import QuietHours, parse_quiet_hours
 from storage.ports import OutboxRow, UnitOfWork
 
 log = logging.getLogger(__name__)

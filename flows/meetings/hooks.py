@@ -8,11 +8,11 @@ from typing import Any
 
 from flows.core.hooks import CardLink, Hooks
 from flows.core.messages import N_, Msg, Param, When, dump_msg
+from flows.core.quiet import QuietHours
 from flows.core.spec import Conversation
 from flows.meetings.joining import MeetingJoining
 from flows.meetings.meeting import NAME as MEETINGS
 from flows.meetings.preparation import NAME as PREPARATION
-from flows.meetings.reminders import QuietHours
 from storage.ports import ClientRow, OutboxRow, UnitOfWork
 
 

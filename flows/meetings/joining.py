@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from flows.core.codes import code_hash
 from flows.core.messages import N_, Msg, When
+from flows.core.quiet import QuietHours
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, Who
 from flows.meetings.meeting import place_text, remind
-from flows.meetings.reminders import QuietHours
 from storage.ports import AuditRow, ContactRow, MeetingRow, ParticipantRow
 
 YES, NO = "yes", "no"

@@ -27,12 +27,13 @@ from flows.core.codes import code_hash, link_payload, new_code
 from flows.core.dates import HELSINKI, ROLL_OVER, as_day, due_from, example_moment, parse_day, read_moment
 from flows.core.guards import chose, near_enough, value
 from flows.core.messages import N_, DeepLink, Example, Lines, LocalText, Msg, When, dump_msg
+from flows.core.quiet import QuietHours
 from flows.core.results import Ask, Document, Option, Say, dump_results
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.meetings.preparation import needs_storage, responsible_client, storage_allowed
 from flows.meetings.promises import NAME as PROMISES
 from flows.meetings.promises import due_example, valid_due
-from flows.meetings.reminders import QuietHours, checkin_time, meeting_reminders
+from flows.meetings.reminders import checkin_time, meeting_reminders
 from flows.meetings.rules import (
     carried_over,
     checkin_until,

@@ -6,49 +6,20 @@ and a "useful until" (a reminder for a meeting that has begun is dropped, not se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flows.core.dates import HELSINKI
+from flows.core.quiet import DEFAULT_QUIET, QuietHours
+from flows.core.quiet import at_clock as _at
 
 DEFAULT_BEFORE = (timedelta(days=2), timedelta(hours=2))
 CHECKIN_AT = time(17, 0)  # the evening before a promise is due
 CHECKIN_FALLBACK = time(10, 0)  # or the morning of the day, if it was made the day before
 
 
-@dataclass(frozen=True)
-class QuietHours:
-    """No pushes from ``start`` to ``end`` Helsinki time (crossing midnight when ``end`` <= ``start``)."""
-
-    start: time = time(21, 0)
-    end: time = time(8, 0)
-
-    def contains(self, at: datetime) -> bool:
-        clock = at.astimezone(HELSINKI).time()
-        if self.start < self.end:
-            return self.start <= clock < self.end
-        return clock >= self.start or clock < self.end
-
-    def next_end(self, at: datetime) -> datetime:
-        """When the quiet period ``at`` falls in ends."""
-        local = at.astimezone(HELSINKI)
-        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
-        return _at(day, self.end)
-
-    def last_start(self, at: datetime) -> datetime:
-        """When the quiet period ``at`` falls in began."""
-        local = at.astimezone(HELSINKI)
-        day = local.date() if local.time() >= self.start else local.date() - timedelta(days=1)
-        return _at(day, self.start)
-
-
-def _at(day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, tzinfo=HELSINKI).astimezone(HELSINKI)
-
-
 def meeting_reminders(
     starts_at: datetime, now: datetime, before: tuple[timedelta, ...] = DEFAULT_BEFORE,
-    quiet: QuietHours = QuietHours(),
+    quiet: QuietHours = DEFAULT_QUIET,
 ) -> list[datetime]:
     """The times to remind everyone of a meeting, earliest first.
 
@@ -73,29 +44,12 @@ def meeting_reminders(
     return sorted(set(found))
 
 
-def checkin_time(due: date, now: datetime, quiet: QuietHours = QuietHours()) -> datetime | None:
+def checkin_time(due: date, now: datetime, quiet: QuietHours = DEFAULT_QUIET) -> datetime | None:
     """When to ask "did you manage ...?" before a promise's due date: the evening before, else that morning."""
     for at in (_at(due - timedelta(days=1), CHECKIN_AT), _at(due, CHECKIN_FALLBACK)):
         if at > now and not quiet.contains(at):
             return at
     return None
-
-
-def parse_quiet_hours(text: str) -> QuietHours:
-    """ "21-08" or "21:30-07:00"."""
-    start_text, _, end_text = text.replace("–", "-").partition("-")
-    try:
-        quiet = QuietHours(_clock(start_text), _clock(end_text))
-    except ValueError as error:
-        raise ValueError(f"not quiet hours: {text!r} (use e.g. 21-08)") from error
-    if quiet.start == quiet.end:
-        raise ValueError(f"quiet hours must not start and end at the same time: {text!r}")
-    return quiet
-
-
-def _clock(text: str) -> time:
-    text = text.strip()
-    return time.fromisoformat(text if ":" in text else f"{int(text):02d}:00")
 
 
 def parse_offsets(text: str) -> tuple[timedelta, ...]:

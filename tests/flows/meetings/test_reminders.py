@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from flows.core.dates import HELSINKI
-from flows.meetings.reminders import QuietHours, checkin_time, meeting_reminders, parse_offsets, parse_quiet_hours
+from flows.core.quiet import QuietHours, parse_quiet_hours
+from flows.meetings.reminders import checkin_time, meeting_reminders, parse_offsets
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from flows.core.messages import LocalText
+from flows.core.quiet import QuietHours
 from flows.core.spec import FlowSpec
 from flows.meetings.feedback import feedback_flow
 from flows.meetings.meeting import meeting_flow
 from flows.meetings.preparation import preparation_flow
 from flows.meetings.promises import promises_flow
-from flows.meetings.reminders import DEFAULT_BEFORE, QuietHours
+from flows.meetings.reminders import DEFAULT_BEFORE
 from tests.flows.core.test_steps import callables
 
 ROOM = Path(__file__).resolve().parents[3] / "flows" / "meetings"
