@@ -27,6 +27,7 @@ from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
 from flows.esy import esy
 from flows.esy import hooks as esy_hooks
+from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
 from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
@@ -115,7 +116,8 @@ def _capability_flows(
     storage = title_of(consent_items, "storage")  # named where something is missing for want of it
     return {
         "esy": [
-            esy.esy_flow(instrument, settings.anonymous_retention_days),
+            esy.esy_flow(instrument, settings.anonymous_retention_days,
+                         Reassessment(settings.reassess_days, quiet_hours)),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,

@@ -161,6 +161,8 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
     sections.append(Section(t(N_("mydata.assessments"), count=len(data["assessments"])),
                             scale_line(data, language, catalogs) if data["assessments"] else ()))
     sections.extend(circle_sections(data, data["assessments"], language, catalogs))
+    for due in data.get("reassessment_offered_at", ()):  # ESY's follow-up offer, kept until it is sent
+        sections.append(Section("", (t(N_("mydata.reassess"), date=datetime.fromisoformat(due)),)))
     preparation = (client or {}).get("meeting_preparation")
     if preparation:
         sections.append(_split(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation)))))

@@ -54,6 +54,8 @@ class Settings:
     # Long enough to fill the circle again after the ~3 months the ESY pilots used and see what changed.
     anonymous_retention_days: int = 120
     client_retention_days: int = 90
+    # A linked client with consent (d) is offered a new ESY this many days after their last one (#12 §4).
+    reassess_days: int = 90
     audit_retention_days: int = 730
     code_guess_limit: int = 50
     code_guess_minutes: int = 10
@@ -139,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "KAARI_ANONYMOUS_RETENTION_DAYS", Settings.anonymous_retention_days, int))),
         client_retention_days=max(1, int(_number(
             env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
+        reassess_days=max(1, int(_number(env, "KAARI_REASSESS_DAYS", Settings.reassess_days, int))),
         audit_retention_days=max(1, int(_number(
             env, "KAARI_AUDIT_RETENTION_DAYS", Settings.audit_retention_days, int))),
         code_guess_limit=max(1, int(_number(env, "KAARI_CODE_GUESS_LIMIT", Settings.code_guess_limit, int))),

@@ -37,6 +37,7 @@ from flows.core.messages import N_, Msg, dump_msg, load_msg
 from flows.core.quiet import QuietHours, parse_quiet_hours
 from flows.core.results import Reply, Say, load_results
 from flows.core.spec import FORGOTTEN, anonymous_actor
+from flows.esy import followup
 from flows.identity.consent import latest_answers
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -56,7 +57,7 @@ QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the m
 Sent = list[tuple[int, int]]
 Push = Callable[[int, list[Outgoing]], Awaitable[Sent]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
-NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin"})
+NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin", followup.REASSESS})
 CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
 MEETING_KINDS = frozenset({"reminder", "checkin", "memo"})
 

@@ -10,6 +10,7 @@ from typing import Any
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.core.spec import Conversation, FlowSpec
+from flows.esy.followup import Reassessment
 from flows.esy.instrument import Area, Instrument
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.identity.consent import exchange_allowed, latest_answers
@@ -26,10 +27,10 @@ KEEP_WISH = "keep-wish"
 SECONDS_PER_STATEMENT = 12
 
 
-def esy_flow(instrument: Instrument, kept_days: int = 120) -> FlowSpec:
+def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None) -> FlowSpec:
     """The ESY flow for one instrument; an anonymous person's circles are kept ``kept_days`` after their last
-    visit (they are told so with the summary)."""
-    steps = EsySteps(instrument, kept_days)
+    visit (they are told so with the summary); ``reassess`` offers a linked client the next assessment later."""
+    steps = EsySteps(instrument, kept_days, reassess)
     return FlowSpec(
         name=NAME,
         version=VERSION,
@@ -71,9 +72,10 @@ def esy_flow(instrument: Instrument, kept_days: int = 120) -> FlowSpec:
 class EsySteps:
     """The steps that depend on the instrument: what each state asks, and the answers' bookkeeping."""
 
-    def __init__(self, instrument: Instrument, kept_days: int = 120) -> None:
+    def __init__(self, instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None) -> None:
         self.instrument = instrument
         self.kept_days = kept_days
+        self.reassess = reassess or Reassessment()
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
 
@@ -158,6 +160,7 @@ class EsySteps:
     async def complete(self, event: Any) -> None:
         if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
             await finish(event.model, self.instrument, self.kept_days)
+            await self.reassess.offer(event.model)
 
 
 # --- steps that need no instrument -------------------------------------------------------------------------

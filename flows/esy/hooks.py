@@ -1,5 +1,5 @@
-"""What ESY adds to the duties that cross rooms: circles in /mydata and on the client card, and the circles
-deleted when the work ends or the client withdraws storage."""
+"""What ESY adds to the duties that cross rooms: circles and the pending re-assessment offer in /mydata and on
+the client card, and both deleted when the work ends or the client withdraws storage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_, Msg, Param
 from flows.core.results import Circle
 from flows.core.spec import Conversation
+from flows.esy import followup
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
 from storage.ports import AssessmentRow, ClientRow, UnitOfWork
@@ -33,11 +34,13 @@ class EsyPictures:
 
 
 async def mydata(conv: Conversation) -> dict[str, Any]:
-    """The person's own assessments, oldest first."""
+    """The person's own assessments, oldest first, and when the next one will be offered (if it will)."""
     rows = sorted(await conv.work.assessments.for_user(conv.key), key=lambda row: row.completed_at)
+    offers = await followup.pending(conv.work, conv.key)
     return {"assessments": [
         {"completed_at": row.completed_at.isoformat(), "instrument": f"{row.instrument_id} v{row.instrument_version}",
-         "area_scores": row.area_scores, "ratings": row.ratings, "wishes": row.wishes} for row in rows]}
+         "area_scores": row.area_scores, "ratings": row.ratings, "wishes": row.wishes} for row in rows],
+        "reassessment_offered_at": [row.due_at.isoformat() for row in offers]}
 
 
 async def work_ended(work: UnitOfWork, client: ClientRow, key: str | None, now: datetime) -> None:
@@ -47,9 +50,11 @@ async def work_ended(work: UnitOfWork, client: ClientRow, key: str | None, now: 
 
 
 async def storage_withdrawn(work: UnitOfWork, client: ClientRow, key: str, now: datetime) -> list[Param]:
-    """Consent (c) withdrawn: the circles go; says how many did."""
+    """Consent (c) withdrawn: the circles go, and the offer to fill one again; says what did."""
     circles = await work.assessments.delete_for_user(key)
-    return [Msg(N_("consent.deleted_circles"), {"count": circles})] if circles else []
+    offers = await followup.cancel(work, key, now)
+    lines: list[Param] = [Msg(N_("consent.deleted_circles"), {"count": circles})] if circles else []
+    return [*lines, Msg(N_("consent.deleted_reassess"))] if offers else lines
 
 
 def register(hooks: Hooks, instrument: Instrument) -> None:

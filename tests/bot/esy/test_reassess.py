@@ -1,0 +1,215 @@
+"""ESY's follow-up through the real Application on a controlled clock: a linked client with consent (d) who
+finishes a circle is offered the next one once, about three months later, outside quiet hours, with ESY's
+Begin button; a newer circle replaces the offer; withdrawing storage (c), /forget and ending the work delete
+it; without consent (d), or for an anonymous person, nothing is sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from bot.settings import load_settings
+from flows.core.dates import HELSINKI
+from flows.core.messages import Lines, Msg
+from flows.esy.followup import REASSESS
+from flows.esy.instrument import Instrument
+from storage.ports import OutboxRow
+from tests.bot.fakeapi import Call
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, sent_files, start_bot
+from tests.bot.identity.test_identity import CLIENT, deliver, t
+from tests.bot.identity.test_rights import item_label, linked_client
+from tests.bot.identity.test_worker import finish_circle
+from tests.conftest import Clock
+
+
+async def offers(bot: Bot, key: str) -> list[OutboxRow]:
+    async with bot.services.store.transaction() as work:
+        return [row for row in await work.outbox.for_recipient(key) if row.kind == REASSESS]
+
+
+def offered(bot: Bot, catalogs: Catalogs, mark: int) -> list[Call]:
+    """The re-assessment notices the client received since ``mark``."""
+    return [c for c in bot.api.calls[mark:] if c.params.get("chat_id") == CLIENT and said(catalogs, "esy.reassess", c)]
+
+
+async def finished_client(bot: Bot, catalogs: Catalogs, instrument: Instrument) -> tuple[TgUser, str]:
+    client = await linked_client(bot, catalogs)
+    await finish_circle(client, catalogs, instrument)
+    await client.tap(t(catalogs, "en", "esy.share_no"))
+    return client, user_key(bot.services.secret, "tg", CLIENT)
+
+
+async def test_the_offer_arrives_once_after_the_interval_and_opens_esy(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    key = user_key(bot.services.secret, "tg", CLIENT)
+    finished_at = clock.now
+    await client.tap(t(catalogs, "en", "menu.esy"))
+    await client.tap(t(catalogs, "en", "esy.begin"))
+    for area in instrument.areas:
+        for _ in area.statements:
+            await client.tap(instrument.scale[3].label.get("en"))
+        calls = await client.tap(t(catalogs, "en", "esy.skip_wish"))
+    due = finished_at + timedelta(days=90)
+    assert catalogs.text("en", Msg("esy.reassess_planned", {"date": due})) in joined(calls), "told when"
+    await client.tap(t(catalogs, "en", "esy.share_no"))
+    [row] = await offers(bot, key)
+    assert row.due_at == due and row.status == "pending"
+
+    mark = len(bot.api.calls)
+    clock.now = due - timedelta(minutes=1)
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == [], "not before it is due"
+    clock.now = due
+    await deliver(bot)
+    [notice] = offered(bot, catalogs, mark)
+    assert catalogs.text("en", Msg("esy.reassess", {"date": finished_at})) in str(notice.params["text"])
+    assert t(catalogs, "en", "esy.begin") in client.labels(), "it opens ESY with its Begin button"
+    clock.advance(days=1)
+    await deliver(bot)
+    assert len(offered(bot, catalogs, mark)) == 1, "sent exactly once"
+    assert [row.status for row in await offers(bot, key)] == ["sent"]
+    calls = await client.tap(t(catalogs, "en", "esy.begin"))
+    assert instrument.areas[0].statements[0].text.get("en") in joined(calls)
+
+
+async def test_an_offer_due_in_quiet_hours_waits_for_the_morning(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    clock.now = clock.now.replace(hour=20, minute=30)  # 22:30 in Helsinki
+    _, key = await finished_client(bot, catalogs, instrument)
+    [row] = await offers(bot, key)
+    local = row.due_at.astimezone(HELSINKI)
+    assert (local.date() - clock.now.date(), local.hour, local.minute) == (timedelta(days=91), 8, 0)
+    mark = len(bot.api.calls)
+    clock.now += timedelta(days=90)  # 22:30 three months later: quiet
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == []
+    clock.now = row.due_at
+    await deliver(bot)
+    assert len(offered(bot, catalogs, mark)) == 1
+
+
+async def test_a_newer_circle_replaces_the_pending_offer(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client, key = await finished_client(bot, catalogs, instrument)
+    clock.advance(days=30)
+    await finish_circle(client, catalogs, instrument)
+    await client.tap(t(catalogs, "en", "esy.share_no"))
+    rows = await offers(bot, key)
+    assert [(row.status, row.due_at) for row in rows if row.status == "pending"] == [
+        ("pending", clock.now + timedelta(days=90))], "exactly one pending, from the newer circle"
+    mark = len(bot.api.calls)
+    clock.now += timedelta(days=60)  # the first offer's time: it was replaced
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == []
+    clock.now += timedelta(days=30)
+    await deliver(bot)
+    assert len(offered(bot, catalogs, mark)) == 1
+
+
+async def test_without_reminders_consent_nothing_is_offered(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client, key = await finished_client(bot, catalogs, instrument)
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
+    await client.tap(t(catalogs, "en", "consent.close"))
+    mark = len(bot.api.calls)
+    clock.advance(days=90)
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == [], "consent (d) is checked again when it is due"
+    calls = await finish_circle_calls(client, catalogs, instrument)
+    assert not said(catalogs, "esy.reassess_planned", joined(calls))
+    assert [row for row in await offers(bot, key) if row.status == "pending"] == []
+
+
+async def finish_circle_calls(client: TgUser, catalogs: Catalogs, instrument: Instrument) -> list[Call]:
+    await client.tap(t(catalogs, "en", "menu.esy"))
+    await client.tap(t(catalogs, "en", "esy.begin"))
+    calls: list[Call] = []
+    for area in instrument.areas:
+        for _ in area.statements:
+            await client.tap(instrument.scale[3].label.get("en"))
+        calls = await client.tap(t(catalogs, "en", "esy.skip_wish"))
+    return calls
+
+
+async def test_withdrawing_storage_deletes_the_offer_and_says_so(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client, key = await finished_client(bot, catalogs, instrument)
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+    calls = await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    assert catalogs.text("en", Msg("consent.storage_deleted", {"lines": Lines((
+        Msg("consent.deleted_circles", {"count": 1}), Msg("consent.deleted_reassess")))})) in joined(calls)
+    assert [row for row in await offers(bot, key) if row.status == "pending"] == []
+    mark = len(bot.api.calls)
+    clock.advance(days=91)
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == []
+
+
+async def test_ending_the_work_deletes_the_offer(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client, key = await finished_client(bot, catalogs, instrument)
+    assert len(await offers(bot, key)) == 1
+    await client.send("/consent")
+    await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+    await client.tap(t(catalogs, "en", "consent.confirm_yes"))
+    assert await offers(bot, key) == []
+
+
+async def test_forget_deletes_the_offer(bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument) -> None:
+    client, key = await finished_client(bot, catalogs, instrument)
+    assert len(await offers(bot, key)) == 1
+    await client.send("/forget")
+    await client.tap(t(catalogs, "en", "forget.yes"))
+    assert await offers(bot, key) == []
+    mark = len(bot.api.calls)
+    clock.advance(days=91)
+    await deliver(bot)
+    assert offered(bot, catalogs, mark) == []
+
+
+async def test_the_offer_is_in_mydata(bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument) -> None:
+    client, _ = await finished_client(bot, catalogs, instrument)
+    due = clock.now + timedelta(days=90)
+    files = sent_files(await client.send("/mydata"))
+    assert json.loads(files["json"])["reassessment_offered_at"] == [due.isoformat()]
+    assert catalogs.text("en", Msg("mydata.reassess", {"date": due})) in files["txt"].decode()
+
+
+async def test_an_anonymous_person_gets_no_offer(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user = bot.user(language="en")
+    await user.send("/start")
+    await user.tap("English")
+    calls = await finish_circle_calls(user, catalogs, instrument)
+    assert not said(catalogs, "esy.reassess_planned", joined(calls))
+    assert await offers(bot, user_key(bot.services.secret, "tg", user.id)) == []
+
+
+def test_the_interval_is_read_from_kaari_reassess_days() -> None:
+    assert load_settings({}).reassess_days == 90
+    assert load_settings({"KAARI_REASSESS_DAYS": "60"}).reassess_days == 60
+
+
+async def test_the_interval_setting_reaches_the_flow(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", reassess_days=14), clock, catalogs, drawer)
+    try:
+        _, key = await finished_client(bot, catalogs, instrument)
+        assert [row.due_at for row in await offers(bot, key)] == [clock.now + timedelta(days=14)]
+    finally:
+        await bot.stop()
