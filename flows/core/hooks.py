@@ -28,6 +28,8 @@ Forget = Callable[[Conversation], Awaitable[None]]
 WorkEnded = Callable[[UnitOfWork, ClientRow, str | None, datetime], Awaitable[None]]
 # Consent (c) withdrawn by the client (``key``): what was stored goes; the lines say what really went.
 StorageWithdrawn = Callable[[UnitOfWork, ClientRow, str, datetime], Awaitable[list[Param]]]
+# Consent (d) withdrawn or declined by the client (``key``): reminders scheduled for later are cancelled.
+RemindersWithdrawn = Callable[[UnitOfWork, str, datetime], Awaitable[None]]
 # After a removed worker's row is saved: what the capability still has to do (given what it saw before).
 AfterRemoval = Callable[[], Awaitable[None]]
 # A worker is about to lose access: look at what they were doing, return what to do once they are gone.
@@ -76,6 +78,7 @@ class Hooks:
     forget: list[Forget] = field(default_factory=list)
     work_ended: list[WorkEnded] = field(default_factory=list)
     storage_withdrawn: list[StorageWithdrawn] = field(default_factory=list)
+    reminders_withdrawn: list[RemindersWithdrawn] = field(default_factory=list)
     staff_removed: list[StaffRemoved] = field(default_factory=list)
     card_links: list[CardLink] = field(default_factory=list)
     pictures: Pictures | None = None

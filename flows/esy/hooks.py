@@ -57,9 +57,15 @@ async def storage_withdrawn(work: UnitOfWork, client: ClientRow, key: str, now: 
     return [*lines, Msg(N_("consent.deleted_reassess"))] if offers else lines
 
 
+async def reminders_withdrawn(work: UnitOfWork, key: str, now: datetime) -> None:
+    """Consent (d) withdrawn: the offer to fill the circle again is cancelled."""
+    await followup.cancel(work, key, now)
+
+
 def register(hooks: Hooks, instrument: Instrument) -> None:
     """ESY's part of the cross-room duties."""
     hooks.pictures = EsyPictures(instrument)
     hooks.mydata.append(mydata)
     hooks.work_ended.append(work_ended)
     hooks.storage_withdrawn.append(storage_withdrawn)
+    hooks.reminders_withdrawn.append(reminders_withdrawn)

@@ -211,6 +211,10 @@ class ConsentSteps:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"consent.{answer}.{item_id}",
                                            f"client:{client.id}"))
         conv.data["answers"][item_id] = answer
+        if item_id == "reminders" and answer != YES:
+            # What is sent at its time checks (d) again, but a reminder planned for later is cancelled now.
+            for withdrawn in self.hooks.reminders_withdrawn:
+                await withdrawn(conv.work, conv.key, conv.now)
 
     async def give(self, event: Any) -> None:
         conv: Conversation = event.model

@@ -121,6 +121,9 @@ async def test_without_reminders_consent_nothing_is_offered(
     await client.send("/consent")
     await client.tap(item_label(catalogs, "consent.withdraw_item", "Reminders"))
     await client.tap(t(catalogs, "en", "consent.close"))
+    assert [row for row in await offers(bot, key) if row.status == "pending"] == [], "cancelled at once"
+    files = sent_files(await client.send("/mydata"))
+    assert json.loads(files["json"])["reassessment_offered_at"] == []
     mark = len(bot.api.calls)
     clock.advance(days=90)
     await deliver(bot)
