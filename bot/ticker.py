@@ -200,7 +200,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
     async with services.store.transaction() as work:
         contact = await work.contacts.get(row.recipient)
         user = await work.users.get(row.recipient)
-        allowed = row.kind not in NEEDS_REMINDER_CONSENT or await reminders_allowed(work, row.recipient)
+        # An anonymous person's own reminder (they asked for it) needs no consent (d): they have no consents.
+        allowed = (row.kind not in NEEDS_REMINDER_CONSENT or bool(row.message.get("asked"))
+                   or await reminders_allowed(work, row.recipient))
         if "meeting" in row.message:
             # A reminder of a meeting that was cancelled, held early or deleted meanwhile is not sent.
             meeting = await work.meetings.get(int(row.message["meeting"]))
@@ -252,8 +254,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         await work.outbox.finish(row.id, status, services.engine.clock())
         if status == "failed" and blocked and row.kind in MEETING_KINDS:
             await unreachable(work, row.recipient, services.engine.clock())
-        if row.kind in CHAT_KINDS:
-            # The last message of a finished anonymous chat is out: its chat id is no longer needed.
+        if row.kind in CHAT_KINDS or row.kind == followup.REASSESS:
+            # The last message of a finished anonymous chat, or an anonymous person's reminder, is out: their
+            # chat id is no longer needed (unless something else still is).
             await shifts.release_contact(work, row.recipient)
     log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
@@ -274,7 +277,7 @@ async def purge_idle(services: Services) -> int:
     """Delete what is kept too long; returns how many anonymous people were deleted.
 
     - anonymous people (neither staff nor linked clients) not seen for the retention period, with their
-      conversation and circles;
+      conversation and circles (not while a reminder they asked for waits);
     - clients whose work ended longer ago than the client retention period (their consent record too);
     - wrong-code attempts older than a day, and finished outbox rows older than a week;
     - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
@@ -287,7 +290,8 @@ async def purge_idle(services: Services) -> int:
     async with services.store.transaction() as work:
         for key in await work.users.idle_since(now - timedelta(days=settings.anonymous_retention_days)):
             if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None and (
-                    await work.chats.active_for_user(key) is None):  # a left message still waits for an answer
+                    await work.chats.active_for_user(key) is None  # a left message still waits for an answer
+                    and not await followup.pending(work, key)):  # they asked to be reminded: kept until then
                 await work.audit.relabel(anonymous_actor(key), FORGOTTEN)
                 await work.code_attempts.delete_for(key)
                 await work.users.delete(key)

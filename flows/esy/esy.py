@@ -10,7 +10,14 @@ from typing import Any
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.core.spec import Conversation, FlowSpec
-from flows.esy.followup import Reassessment
+from flows.esy.followup import (
+    CANCEL_REMINDER,
+    AnonymousReminder,
+    Reassessment,
+    chose_cancel_reminder,
+    chose_remind,
+    may_ask_reminder,
+)
 from flows.esy.instrument import Area, Instrument
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.identity.consent import exchange_allowed, latest_answers
@@ -19,7 +26,8 @@ from flows.identity.staff import pair_lines
 from storage.ports import AssessmentRow, AuditRow, ShareRow
 
 NAME = "esy"
-VERSION = 2  # 2: a linked client may share the finished circle with their workers
+VERSION = 3  # 2: a linked client may share the finished circle with their workers; 3: an anonymous person may
+# ask to be reminded to fill it again
 BEGIN = "begin"
 SHARE, KEEP = "share", "keep"
 SKIP = "skip"
@@ -31,14 +39,17 @@ def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessmen
     """The ESY flow for one instrument; an anonymous person's circles are kept ``kept_days`` after their last
     visit (they are told so with the summary); ``reassess`` offers a linked client the next assessment later."""
     steps = EsySteps(instrument, kept_days, reassess)
+    ask = AnonymousReminder(steps.reassess)
     return FlowSpec(
         name=NAME,
         version=VERSION,
         states=["intro", "rate", "wish", {"name": "share", "on_enter": [steps.complete]},
-                {"name": "done", "on_enter": [steps.complete]}],
+                {"name": "remind", "on_enter": [steps.complete]}, {"name": "done", "on_enter": [steps.complete]}],
         initial="intro",
         transitions=[
             dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
+            dict(trigger="choose", source="intro", dest="intro", conditions=[chose_cancel_reminder],
+                 before=[ask.cancel_reminder]),
             dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
                  before=[steps.record_rating, next_statement]),
             dict(trigger="choose", source="rate", dest="wish", conditions=[steps.chose_rating],
@@ -46,10 +57,14 @@ def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessmen
             dict(trigger="text", source="wish", dest="rate", conditions=[steps.more_areas],
                  before=[steps.record_wish, next_area]),
             dict(trigger="text", source="wish", dest="share", conditions=[may_share], before=[steps.record_wish]),
+            dict(trigger="text", source="wish", dest="remind", conditions=[may_ask_reminder],
+                 before=[steps.record_wish]),
             dict(trigger="text", source="wish", dest="done", before=[steps.record_wish]),
             dict(trigger="choose", source="wish", dest="rate", conditions=[chose_skip, steps.more_areas],
                  before=[steps.forget_wish, next_area]),
             dict(trigger="choose", source="wish", dest="share", conditions=[chose_skip, may_share],
+                 before=[steps.forget_wish]),
+            dict(trigger="choose", source="wish", dest="remind", conditions=[chose_skip, may_ask_reminder],
                  before=[steps.forget_wish]),
             dict(trigger="choose", source="wish", dest="done", conditions=[chose_skip], before=[steps.forget_wish]),
             # Only an area before the last can be gone back to with its wish written (the last one finishes).
@@ -57,15 +72,18 @@ def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessmen
                  before=[next_area]),
             dict(trigger="choose", source="share", dest="done", conditions=[chose_share], before=[share]),
             dict(trigger="choose", source="share", dest="done"),
+            dict(trigger="choose", source="remind", dest="done", conditions=[chose_remind], before=[ask.remind]),
+            dict(trigger="choose", source="remind", dest="done"),
         ],
-        views={"intro": steps.view_intro, "rate": steps.view_rate, "wish": steps.view_wish, "share": view_share},
+        views={"intro": steps.view_intro, "rate": steps.view_rate, "wish": steps.view_wish, "share": view_share,
+               "remind": ask.view_ask},
         help_key=N_("esy.help"),
         final=frozenset({"done"}),
         on_start=steps.on_start,
         still_valid=steps.still_valid,
         position_keys=("area", "item"),
         migrate=same_shape,
-        settled=frozenset({"share"}),  # the circle is stored: no going back over it, no "stop and delete"
+        settled=frozenset({"share", "remind"}),  # the circle is stored: no going back over it, no "stop and delete"
     )
 
 
@@ -85,6 +103,7 @@ class EsySteps:
     async def on_start(self, conv: Conversation) -> None:
         conv.data.update(instrument=self.instrument.id, iv=self.instrument.version, area=0, item=0, ratings={},
                          wishes={})
+        await AnonymousReminder(self.reassess).note_pending(conv)
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
@@ -94,7 +113,8 @@ class EsySteps:
         statements = sum(len(a.statements) for a in self.areas)
         minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
         prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
-        return Ask(prompt, (Option(BEGIN, Msg(N_("esy.begin"))),))
+        cancel = (Option(CANCEL_REMINDER, Msg(N_("esy.remind_cancel"))),) if conv.data.get("reminder") else ()
+        return Ask(prompt, (Option(BEGIN, Msg(N_("esy.begin"))), *cancel))
 
     def view_rate(self, conv: Conversation) -> Ask:
         current = self.area(conv)
@@ -222,8 +242,8 @@ async def share(event: Any) -> None:
 
 
 def same_shape(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """Version 1 conversations fit version 2 unchanged: sharing only adds a state at the end."""
-    return (state, data) if version == 1 else None
+    """Earlier versions fit unchanged: sharing (2) and the anonymous reminder (3) only add a state at the end."""
+    return (state, data) if version in (1, 2) else None
 
 
 async def finish(conv: Conversation, instrument: Instrument, kept_days: int) -> None:

@@ -4,21 +4,28 @@ A linked client who allows reminders (consent d) and whose circle was stored (co
 ``days`` after they finished, outside quiet hours. Time is data: the offer is an outbox row with a due time
 (kind ``reassess``), which the ticker sends once, re-checking consent (d) when it is due, and which opens the
 ESY flow with its Begin button. A newer assessment replaces the pending offer, so a person has at most one.
-Ending the work, /forget and withdrawing storage (c) delete it (flows/esy/hooks.py).
+Ending the work, /forget and withdrawing storage (c) delete it, withdrawing reminders (d) cancels it
+(flows/esy/hooks.py).
+
+An anonymous person is asked at the end of the circle whether to be reminded ("no" first, and nothing is kept
+then). "Yes" keeps their sealed chat address and the offer's date only until it is sent: the ticker releases
+the address right after (or the chat's hourly sweep, once it is cancelled), and the anonymous retention waits
+for a pending offer. They cancel it at the start of the circle; /forget deletes both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Msg, dump_msg
 from flows.core.quiet import DEFAULT_QUIET, QuietHours
-from flows.core.results import Say
+from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation
 from flows.identity.consent import latest_answers
-from storage.ports import OutboxRow, UnitOfWork
+from storage.ports import ContactRow, OutboxRow, UnitOfWork
 
 REASSESS = "reassess"  # the outbox kind of the offer
 FLOW = "esy"  # the flow the offer opens (flows/esy/esy.py NAME; imported the other way round)
@@ -71,3 +78,66 @@ class Reassessment:
         notice = Msg(N_("esy.reassess"), {"date": conv.now})
         await conv.work.outbox.add(OutboxRow(conv.key, REASSESS, {**dump_msg(notice), "flow": FLOW}, due))
         conv.emit(Say(Msg(N_("esy.reassess_planned"), {"date": due})))
+
+
+# --- an anonymous person's own reminder: asked at the end of the circle, "no" by default -------------------
+REMIND, NO_REMIND = "remind", "no-remind"
+CANCEL_REMINDER = "cancel-reminder"
+
+
+def is_anonymous(conv: Conversation) -> bool:
+    """Neither staff nor a linked client: nothing is kept to reach them unless they ask."""
+    return not conv.who.is_client and conv.who.staff is None
+
+
+async def may_ask_reminder(event: Any) -> bool:
+    """An anonymous person (whose circle is always kept) on a channel that can write to them later is asked
+    whether to be reminded; the console cannot, so there nobody is asked."""
+    conv: Conversation = event.model
+    return is_anonymous(conv) and bool(conv.contact)
+
+
+def chose_remind(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == REMIND)
+
+
+def chose_cancel_reminder(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == CANCEL_REMINDER)
+
+
+class AnonymousReminder:
+    """The question, the yes and the cancelling, with the interval and the quiet hours."""
+
+    def __init__(self, reassess: Reassessment) -> None:
+        self.reassess = reassess
+
+    def view_ask(self, conv: Conversation) -> Ask:
+        """What a reminder keeps, said plainly; "no" first, as the default."""
+        due = reassess_at(conv.now, self.reassess.days, self.reassess.quiet)
+        return Ask(Msg(N_("esy.remind_ask"), {"date": due}),
+                   (Option(NO_REMIND, Msg(N_("esy.remind_no"))), Option(REMIND, Msg(N_("esy.remind_yes")))))
+
+    async def remind(self, event: Any) -> None:
+        """Yes: the sealed chat address is kept only for this, with the one pending offer."""
+        conv: Conversation = event.model
+        if not conv.contact:
+            return
+        await cancel(conv.work, conv.key, conv.now)
+        if await conv.work.contacts.get(conv.key) is None:
+            await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
+        due = reassess_at(conv.now, self.reassess.days, self.reassess.quiet)
+        notice = Msg(N_("esy.reassess"), {"date": conv.now})
+        await conv.work.outbox.add(OutboxRow(conv.key, REASSESS, {**dump_msg(notice), "flow": FLOW, "asked": True},
+                                             due))
+        conv.emit(Say(Msg(N_("esy.remind_set"), {"date": due})))
+
+    async def note_pending(self, conv: Conversation) -> None:
+        """At the start of a circle: whether an anonymous person has a reminder they could cancel here."""
+        conv.data["reminder"] = is_anonymous(conv) and bool(await pending(conv.work, conv.key))
+
+    async def cancel_reminder(self, event: Any) -> None:
+        """The person cancels their reminder; the chat address goes with the next hourly sweep (the chat's)."""
+        conv: Conversation = event.model
+        await cancel(conv.work, conv.key, conv.now)
+        conv.data["reminder"] = False
+        conv.emit(Say(Msg(N_("esy.remind_cancelled"))))

@@ -66,7 +66,10 @@ async def test_full_assessment_ends_in_circle_and_summary(
     assert best in summary and worst in summary
     assert summary.index(best) < summary.index(worst)
     assert "Haluan nukkua enemmän 😴" in summary
-    # Back in the main menu, with buttons.
+    # An anonymous person is asked whether to be reminded, "no" first; then back in the main menu, with buttons.
+    assert user.labels() == [catalogs.text(language, Msg("esy.remind_no")),
+                             catalogs.text(language, Msg("esy.remind_yes"))]
+    await user.tap(catalogs.text(language, Msg("esy.remind_no")))
     assert catalogs.text(language, Msg("menu.esy")) in user.labels()
     async with bot.services.store.transaction() as work:
         rows = await work.assessments.for_user(user_key(bot.services.secret, "tg", user.id))
@@ -87,6 +90,7 @@ async def test_second_assessment_overlays_and_says_what_moved(
     await user.send("/start")
     await open_esy_after_start(user, catalogs, "en")
     await answer_all(user, instrument, "en", catalogs, [2] * len(instrument.areas))
+    await user.tap(catalogs.text("en", Msg("esy.remind_no")))
     clock.advance(days=90)
     await user.tap(catalogs.text("en", Msg("menu.esy")))
     await user.tap(catalogs.text("en", Msg("esy.begin")))

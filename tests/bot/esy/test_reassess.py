@@ -13,6 +13,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.settings import load_settings
+from bot.ticker import purge_idle
 from flows.core.dates import HELSINKI
 from flows.core.messages import Lines, Msg
 from flows.esy.followup import REASSESS
@@ -191,15 +192,105 @@ async def test_the_offer_is_in_mydata(bot: Bot, clock: Clock, catalogs: Catalogs
     assert catalogs.text("en", Msg("mydata.reassess", {"date": due})) in files["txt"].decode()
 
 
-async def test_an_anonymous_person_gets_no_offer(
-    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
-) -> None:
+async def anonymous_circle(bot: Bot, catalogs: Catalogs, instrument: Instrument) -> tuple[TgUser, str, list[Call]]:
+    """An anonymous person fills the circle; the last calls end with the reminder question."""
     user = bot.user(language="en")
     await user.send("/start")
     await user.tap("English")
     calls = await finish_circle_calls(user, catalogs, instrument)
+    return user, user_key(bot.services.secret, "tg", user.id), calls
+
+
+async def contact_of(bot: Bot, key: str) -> str | None:
+    async with bot.services.store.transaction() as work:
+        contact = await work.contacts.get(key)
+    return None if contact is None else contact.sealed_chat
+
+
+async def test_an_anonymous_no_keeps_nothing(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user, key, calls = await anonymous_circle(bot, catalogs, instrument)
+    due = clock.now + timedelta(days=90)
+    assert catalogs.text("en", Msg("esy.remind_ask", {"date": due})) in joined(calls), "says what it would keep"
+    assert user.labels()[0] == t(catalogs, "en", "esy.remind_no"), "no is the first choice"
+    await user.tap(t(catalogs, "en", "esy.remind_no"))
+    assert await offers(bot, key) == [] and await contact_of(bot, key) is None
     assert not said(catalogs, "esy.reassess_planned", joined(calls))
-    assert await offers(bot, user_key(bot.services.secret, "tg", user.id)) == []
+
+
+async def test_an_anonymous_yes_keeps_the_sealed_address_until_the_reminder_is_sent(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user, key, _ = await anonymous_circle(bot, catalogs, instrument)
+    calls = await user.tap(t(catalogs, "en", "esy.remind_yes"))
+    due = clock.now + timedelta(days=90)
+    assert catalogs.text("en", Msg("esy.remind_set", {"date": due})) in joined(calls)
+    sealed = await contact_of(bot, key)
+    assert sealed is not None and str(user.id) not in sealed, "kept sealed"
+    assert [(row.due_at, row.status) for row in await offers(bot, key)] == [(due, "pending")]
+    files = sent_files(await user.send("/mydata"))
+    assert json.loads(files["json"])["reassessment_offered_at"] == [due.isoformat()]
+    clock.now = due - timedelta(hours=1)
+    await purge_idle(bot.services)  # the hourly sweep leaves the address a reminder needs
+    assert await contact_of(bot, key) is not None
+    mark = len(bot.api.calls)
+    clock.now = due
+    await deliver(bot)
+    notices = [c for c in bot.api.calls[mark:] if said(catalogs, "esy.reassess", c)]
+    assert len(notices) == 1 and t(catalogs, "en", "esy.begin") in user.labels()
+    assert await contact_of(bot, key) is None, "the address goes right after the reminder is sent"
+    clock.advance(days=1)
+    await deliver(bot)
+    assert len([c for c in bot.api.calls[mark:] if said(catalogs, "esy.reassess", c)]) == 1
+
+
+async def test_an_anonymous_person_can_cancel_their_reminder(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user, key, _ = await anonymous_circle(bot, catalogs, instrument)
+    await user.tap(t(catalogs, "en", "esy.remind_yes"))
+    await user.tap(t(catalogs, "en", "menu.esy"))
+    calls = await user.tap(t(catalogs, "en", "esy.remind_cancel"))
+    assert t(catalogs, "en", "esy.remind_cancelled") in joined(calls)
+    assert t(catalogs, "en", "esy.remind_cancel") not in user.labels()
+    assert [row.status for row in await offers(bot, key)] == ["dropped"]
+    await purge_idle(bot.services)
+    assert await contact_of(bot, key) is None, "the sweep releases the address nothing needs"
+    mark = len(bot.api.calls)
+    clock.advance(days=91)
+    await deliver(bot)
+    assert not [c for c in bot.api.calls[mark:] if said(catalogs, "esy.reassess", c)]
+
+
+async def test_forget_deletes_an_anonymous_reminder(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user, key, _ = await anonymous_circle(bot, catalogs, instrument)
+    await user.tap(t(catalogs, "en", "esy.remind_yes"))
+    await user.send("/forget")
+    await user.tap(t(catalogs, "en", "forget.yes"))
+    assert await offers(bot, key) == [] and await contact_of(bot, key) is None
+
+
+async def test_retention_waits_for_an_anonymous_reminder(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3", reassess_days=130)  # longer than the 120 days kept
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    try:
+        user, _, _ = await anonymous_circle(bot, catalogs, instrument)
+        await user.tap(t(catalogs, "en", "esy.remind_yes"))
+        clock.advance(days=125)
+        assert await purge_idle(bot.services) == 0, "not deleted while their reminder waits"
+        clock.advance(days=5)
+        mark = len(bot.api.calls)
+        await deliver(bot)
+        assert [c for c in bot.api.calls[mark:] if said(catalogs, "esy.reassess", c)]
+        clock.advance(days=121)
+        assert await purge_idle(bot.services) == 1, "then the usual retention applies"
+    finally:
+        await bot.stop()
 
 
 def test_the_interval_is_read_from_kaari_reassess_days() -> None:
