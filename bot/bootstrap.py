@@ -29,6 +29,7 @@ from flows.esy import esy
 from flows.esy import hooks as esy_hooks
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
+from flows.esy.services import load_services as load_region_services
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
 from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
 from flows.meetings import feedback, meeting, preparation, promises
@@ -117,7 +118,8 @@ def _capability_flows(
     return {
         "esy": [
             esy.esy_flow(instrument, settings.anonymous_retention_days,
-                         Reassessment(settings.reassess_days, quiet_hours)),
+                         Reassessment(settings.reassess_days, quiet_hours),
+                         load_region_services(instrument, settings.esy_services)),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,

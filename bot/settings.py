@@ -25,6 +25,8 @@ class Settings:
     secret: str = ""
     default_language: str = "fi"
     esy_instrument: Path | None = None
+    # The region's services shown as places that can help after an assessment (flows/esy/services.toml).
+    esy_services: Path | None = None
     mode: str = "polling"
     webhook_url: str = ""
     webhook_listen: str = "127.0.0.1"  # a reverse proxy in front terminates TLS
@@ -112,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret=env.get("KAARI_SECRET", ""),
         default_language=language,
         esy_instrument=Path(instrument) if instrument else None,
+        esy_services=Path(region) if (region := env.get("KAARI_SERVICES")) else None,
         mode=mode,
         webhook_url=env.get("KAARI_WEBHOOK_URL", ""),
         webhook_listen=env.get("KAARI_WEBHOOK_LISTEN", Settings.webhook_listen),

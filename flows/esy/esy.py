@@ -20,6 +20,7 @@ from flows.esy.followup import (
 )
 from flows.esy.instrument import Area, Instrument
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
+from flows.esy.services import RegionServices, places_message
 from flows.identity.consent import exchange_allowed, latest_answers
 from flows.identity.notify import notify_staff, worker_cards
 from flows.identity.staff import pair_lines
@@ -35,10 +36,14 @@ KEEP_WISH = "keep-wish"
 SECONDS_PER_STATEMENT = 12
 
 
-def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None) -> FlowSpec:
+def esy_flow(
+    instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None,
+    services: RegionServices | None = None,
+) -> FlowSpec:
     """The ESY flow for one instrument; an anonymous person's circles are kept ``kept_days`` after their last
-    visit (they are told so with the summary); ``reassess`` offers a linked client the next assessment later."""
-    steps = EsySteps(instrument, kept_days, reassess)
+    visit (they are told so with the summary); ``reassess`` offers a linked client the next assessment later;
+    ``services`` are the places that can help, shown after the summary."""
+    steps = EsySteps(instrument, kept_days, reassess, services)
     ask = AnonymousReminder(steps.reassess)
     return FlowSpec(
         name=NAME,
@@ -90,10 +95,14 @@ def esy_flow(instrument: Instrument, kept_days: int = 120, reassess: Reassessmen
 class EsySteps:
     """The steps that depend on the instrument: what each state asks, and the answers' bookkeeping."""
 
-    def __init__(self, instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None) -> None:
+    def __init__(
+        self, instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None,
+        services: RegionServices | None = None,
+    ) -> None:
         self.instrument = instrument
         self.kept_days = kept_days
         self.reassess = reassess or Reassessment()
+        self.services = services
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
 
@@ -180,6 +189,8 @@ class EsySteps:
     async def complete(self, event: Any) -> None:
         if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
             await finish(event.model, self.instrument, self.kept_days)
+            if self.services is not None:
+                show_places(event.model, self.instrument, self.services)
             await self.reassess.offer(event.model)
 
 
@@ -265,6 +276,13 @@ async def finish(conv: Conversation, instrument: Instrument, kept_days: int) -> 
     conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous, kept_note(conv, kept, kept_days))))
     if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
         conv.data["workers"] = await worker_cards(conv.work, conv.who.client.id)
+
+
+def show_places(conv: Conversation, instrument: Instrument, services: RegionServices) -> None:
+    """After the summary, places that can help with the areas of fewest points and the wished changes."""
+    scores = area_scores(instrument, conv.data["ratings"])
+    if (places := places_message(services, instrument, scores, conv.data["wishes"], conv.language)) is not None:
+        conv.emit(Say(places))
 
 
 def kept_note(conv: Conversation, kept: bool, kept_days: int) -> Msg:
