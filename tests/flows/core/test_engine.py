@@ -345,10 +345,15 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
 ) -> None:
     await chat.open_esy()
     reply = await chat.answer("4", {0: "Enemmän unta"})
-    photo, summary, menu_question = reply.results
+    photo, summary, places, menu_question = reply.results
     assert isinstance(photo, Photo)
     assert isinstance(summary, Done) and summary.msg is not None
     assert isinstance(menu_question, Ask)
+    # All areas equal: no "fewest points", so the places that can help are for the wished area alone.
+    assert isinstance(places, Say) and places.msg.key == "esy.places"
+    listed = places.msg.params["sections"]
+    assert isinstance(listed, Lines) and len(listed.items) == 1 and isinstance(listed.items[0], Msg)
+    assert listed.items[0].params["area"] == instrument.areas[0].name
     (series,) = photo.circle.series
     assert series.values == (4.0,) * len(instrument.areas)
     assert photo.circle.areas == tuple(area.name for area in instrument.areas)  # as in the summary
