@@ -72,9 +72,10 @@ class _Reader(DataReader):
 
     error = ServicesFileError
 
-    def __init__(self, source: str, instrument: Instrument) -> None:
+    def __init__(self, source: str, instrument: Instrument, strict: bool = True) -> None:
         super().__init__(source)
         self.area_ids = [area.id for area in instrument.areas]
+        self.strict = strict
 
     def services(self, raw: dict[str, Any]) -> RegionServices:
         """The whole file: a list of services with unique ids."""
@@ -85,7 +86,7 @@ class _Reader(DataReader):
         for i, ident in enumerate(ids):
             if ident in ids[:i]:
                 raise self.fail(f"services[{i}].id", f"id '{ident}' is used twice")
-        return RegionServices(tuple(services))
+        return RegionServices(tuple(service for service in services if service.areas))
 
     def service(self, entry: Any, where: str) -> RegionService:
         """One service; every optional part checked when it is there."""
@@ -114,9 +115,12 @@ class _Reader(DataReader):
         if not value:
             raise self.fail(f"{where}.areas", "needs at least one ESY area id")
         for area in value:
-            if area not in self.area_ids:
+            if not isinstance(area, str):
+                raise self.fail(f"{where}.areas", "expected a list of ESY area ids")
+            if area not in self.area_ids and self.strict:
                 raise self.fail(f"{where}.areas", f"no such ESY area: {area!r}; the instrument has {self.area_ids}")
-        return tuple(value)
+        # Not strict (Kaari's default file beside an organisation's own instrument): unknown areas are left out.
+        return tuple(area for area in value if area in self.area_ids)
 
     def languages(self, entry: dict[str, Any], where: str) -> tuple[str, ...]:
         """The languages it serves in, codes Kaari speaks; none given is none."""
@@ -138,16 +142,21 @@ class _Reader(DataReader):
         return value[0], value[1]
 
 
-def parse_services(text: str, source: str, instrument: Instrument) -> RegionServices:
-    """Parse and validate a services file; ``source`` names the file in error messages."""
-    return _Reader(source, instrument).services(parse_toml(text, source, ServicesFileError))
+def parse_services(text: str, source: str, instrument: Instrument, strict: bool = True) -> RegionServices:
+    """Parse and validate a services file; ``source`` names the file in error messages. Not ``strict``, area
+    ids the instrument lacks are left out instead of refused (and a service left with none)."""
+    return _Reader(source, instrument, strict).services(parse_toml(text, source, ServicesFileError))
 
 
 def load_services(instrument: Instrument, path: Path | None = None) -> RegionServices:
-    """The organisation's services file, or the default shipped with Kaari."""
+    """The organisation's services file, or the default shipped with Kaari.
+
+    The default is written for the default instrument: beside an organisation's own instrument it keeps only
+    the areas that instrument has (its own services file is checked strictly).
+    """
     if path is None:
         text = resources.files(__package__ or "").joinpath(DEFAULT_SERVICES).read_text(encoding="utf-8")
-        return parse_services(text, f"flows/esy/{DEFAULT_SERVICES}", instrument)
+        return parse_services(text, f"flows/esy/{DEFAULT_SERVICES}", instrument, strict=False)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:

@@ -3,6 +3,7 @@ places that can help after an assessment (fewest points and wishes, language, ag
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,10 @@ def scores_with(instrument: Instrument, low: dict[str, float]) -> dict[str, floa
 
 
 def test_default_file_loads_and_every_entry_is_marked_to_check(instrument: Instrument) -> None:
-    services = load_services(instrument)
+    text = Path("flows/esy/services.toml").read_text(encoding="utf-8")
+    assert "TO BE CHECKED BY THE DEPLOYING ORGANISATION" in text
+    services = parse_services(text, "flows/esy/services.toml", instrument)  # strict: every area id is known
+    assert services == load_services(instrument)
     assert len(services.services) >= 5
     assert all(service.to_check for service in services.services)
     ids = {area.id for area in instrument.areas}
@@ -71,6 +75,7 @@ def test_custom_file_is_read(instrument: Instrument, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "where", "problem"), [
     (entry("a", ["nowhere"]), "services[0].areas", "no such ESY area: 'nowhere'"),
     (entry("a", []), "services[0].areas", "needs at least one"),
+    (entry("a", ["money"]).replace('areas = ["money"]', "areas = [1]"), "services[0].areas", "expected a list of ESY"),
     (entry("a", ["money"]) + entry("a", ["home"]), "services[1].id", "used twice"),
     (entry("a", ["money"], web=""), "services[0]", "needs a way to reach it"),
     (entry("a", ["money"], languages='["de"]'), "services[0].languages", "needs language codes"),
@@ -90,6 +95,17 @@ def test_broken_file_names_file_place_and_problem(
         parse_services(text, SOURCE, instrument)
     assert str(raised.value).startswith(f"{SOURCE}: {where}: ")
     assert problem in str(raised.value)
+
+
+def test_the_default_file_beside_another_instrument_keeps_only_its_areas(instrument: Instrument) -> None:
+    """An organisation with its own instrument and no services file of its own still starts: the default's
+    unknown areas are left out (a file of its own is refused for them, above)."""
+    fewer = replace(instrument, areas=tuple(a for a in instrument.areas if a.id in {"money", "mood", "rhythm"}))
+    services = load_services(fewer)
+    assert services.services and all(set(s.areas) <= {"money", "mood", "rhythm"} for s in services.services)
+    assert "paihdelinkki" not in {s.id for s in services.services}, "its only area is not in the instrument"
+    with pytest.raises(ServicesFileError, match="no such ESY area"):
+        parse_services(Path("flows/esy/services.toml").read_text(encoding="utf-8"), SOURCE, fewer)
 
 
 def test_invalid_toml_and_missing_file_are_named(instrument: Instrument, tmp_path: Path) -> None:
