@@ -25,7 +25,7 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import esy
+from flows.esy import esy, places
 from flows.esy import hooks as esy_hooks
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
@@ -81,7 +81,7 @@ COMMAND_FLOWS = {
     "circle": esy.NAME, "write": relay.NAME, "clients": clients.NAME, "newclient": staff.NEW_CLIENT,
     "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
     "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
-    "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME,
+    "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME, "places": places.NAME,
 }
 
 
@@ -115,11 +115,12 @@ def _capability_flows(
     reminders_before, quiet_hours = parse_offsets(settings.reminders_before), parse_quiet_hours(settings.quiet_hours)
     invitations_last = timedelta(days=settings.invitation_days)
     storage = title_of(consent_items, "storage")  # named where something is missing for want of it
+    region = load_region_services(instrument, settings.esy_services)
     return {
         "esy": [
             esy.esy_flow(instrument, settings.anonymous_retention_days,
-                         Reassessment(settings.reassess_days, quiet_hours),
-                         load_region_services(instrument, settings.esy_services)),
+                         Reassessment(settings.reassess_days, quiet_hours), region),
+            places.places_flow(instrument, region),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,

@@ -218,3 +218,14 @@ def places_message(
     unchecked = any(s.to_check for _, listed in chosen for s in listed)
     key = N_("esy.places.unchecked") if unchecked else N_("esy.places.checked")
     return Msg(N_("esy.places"), {"sections": Lines(sections, "\n\n"), "note": Msg(key)})
+
+
+def area_message(services: RegionServices, instrument: Instrument, area_id: str, language: str) -> Msg:
+    """Every service for one area that fits the person (language, ages), or a plain "none yet"."""
+    area = next(a for a in instrument.areas if a.id == area_id)
+    listed = services.for_area(area_id, language)
+    if not listed:
+        return Msg(N_("places.none"), {"area": area.name})
+    key = N_("esy.places.unchecked") if any(s.to_check for s in listed) else N_("esy.places.checked")
+    return Msg(N_("places.all"), {"section": Msg(N_("esy.places.area"), {
+        "area": area.name, "lines": Lines(tuple(service_line(s) for s in listed))}), "note": Msg(key)})

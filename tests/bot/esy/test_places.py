@@ -1,5 +1,5 @@
-"""Places that can help after a finished ESY, through the real PTB Application on the fake Bot API and in
-`kaari chat`; the services file is chosen with KAARI_SERVICES and validated when Kaari starts."""
+"""Places that can help after a finished ESY and with /places, through the real PTB Application on the fake Bot
+API and in `kaari chat`; the services file is chosen with KAARI_SERVICES and validated when Kaari starts."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from bot.console import Console
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.settings import load_settings
+from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
 from flows.esy.scoring import area_scores
-from flows.esy.services import ServicesFileError, load_services, places_message
-from tests.bot.esy.test_esy_telegram import answer_all, open_esy_after_start
-from tests.bot.harness import bot_settings, catalog_pattern, start_bot, texts
+from flows.esy.services import ServicesFileError, area_message, load_services, places_message
+from tests.bot.esy.test_esy_telegram import LANGUAGE_NAMES, answer_all, open_esy_after_start
+from tests.bot.harness import Bot, bot_settings, catalog_pattern, joined, start_bot, texts
 from tests.bot.test_console import script
 from tests.conftest import Clock
 
@@ -110,3 +111,41 @@ async def test_in_a_terminal_the_places_follow_the_summary(
     places = catalog_pattern(catalogs, "esy.places", "en").search(text)
     assert summary and places and places.start() > summary.start()
     assert "ohjaamot.fi" in places.group(0), "work and studies had the fewest points: Ohjaamo is offered"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_places_command_lists_every_service_for_the_chosen_area(
+    bot: Bot, language: str, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    user = bot.user(language=language)
+    await user.send("/start")
+    await user.tap(LANGUAGE_NAMES[language])
+    asked = await user.send("/places")
+    assert catalog_pattern(catalogs, "places.choose", language).search(joined(asked))
+    assert user.labels()[:len(instrument.areas)] == [area.name.get(language) for area in instrument.areas]
+    money = next(area for area in instrument.areas if area.id == "money")
+    shown = joined(await user.tap(money.name.get(language)))
+    expected = catalogs.text(language, area_message(load_services(instrument), instrument, "money", language))
+    assert expected in shown
+    assert "kela.fi" in expected, "Kela helps with money in every language"
+    assert catalogs.text(language, Msg("menu.esy")) in user.labels(), "then back to the menu"
+
+
+async def test_places_for_an_area_without_services_says_so_in_words(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    path = tmp_path / "services.toml"
+    path.write_text(ONE_SERVICE, encoding="utf-8")
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", esy_services=path), clock, catalogs, drawer)
+    try:
+        user = bot.user(language="fi")
+        await user.send("/start")
+        await user.send("/places")
+        money = next(area for area in instrument.areas if area.id == "money")
+        shown = joined(await user.tap(money.name.fi))
+        await user.send("/places")
+        rhythm = joined(await user.tap(instrument.areas[0].name.fi))
+    finally:
+        await bot.stop()
+    assert catalogs.text("fi", Msg("places.none", {"area": money.name})) in shown
+    assert "Nuorten talo: Apua kaikkeen" in rhythm and "040 000 0000" in rhythm

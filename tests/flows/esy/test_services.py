@@ -10,11 +10,13 @@ import pytest
 
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument, load_instrument
+from flows.esy.places import PlacesSteps
 from flows.esy.services import (
     MAX_AREAS,
     MAX_PER_AREA,
     RegionServices,
     ServicesFileError,
+    area_message,
     chosen_areas,
     load_services,
     parse_services,
@@ -160,6 +162,14 @@ def test_an_area_without_services_gives_way_to_the_next(instrument: Instrument) 
     assert places_message(services, instrument, scores, {}, "fi") is None
 
 
+def test_all_places_for_an_area_fit_the_language_and_say_none_plainly(instrument: Instrument) -> None:
+    services = parsed(instrument, entry("finnish", ["money"], languages='["fi"]'), entry("anyone", ["money"]))
+    fi, sv = (area_message(services, instrument, "money", language) for language in ("fi", "sv"))
+    assert "finnish fi" in repr(fi) and "anyone fi" in repr(fi)
+    assert "finnish" not in repr(sv) and "anyone sv" in repr(sv)
+    assert area_message(services, instrument, "home", "fi").key == "places.none"
+
+
 def test_message_names_each_area_and_service_and_says_whether_checked(instrument: Instrument) -> None:
     unchecked = parsed(instrument, entry("nuoka", ["money"], to_check="true", hours=local("ma–pe")))
     message = places_message(unchecked, instrument, scores_with(instrument, {"money": 1.0}), {}, "fi")
@@ -170,3 +180,14 @@ def test_message_names_each_area_and_service_and_says_whether_checked(instrument
     checked = parsed(instrument, entry("nuoka", ["money"]))
     message = places_message(checked, instrument, scores_with(instrument, {"money": 1.0}), {}, "fi")
     assert message is not None and message.params["note"] == Msg("esy.places.checked")
+
+
+def test_places_flow_takes_only_an_area_of_the_instrument(instrument: Instrument) -> None:
+    """/places takes an area of the instrument and refuses any other value (a stale or forged button)."""
+    steps = PlacesSteps(instrument, load_services(instrument))
+
+    class Event:
+        def __init__(self, value: str) -> None:
+            self.kwargs = {"value": value}
+
+    assert steps.chose_area(Event("money")) and not steps.chose_area(Event("nowhere"))
