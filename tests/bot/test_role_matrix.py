@@ -36,7 +36,7 @@ EVERYONE = set(ROLES)
 # Who may open each flow (by flow name); everyone else is told it is not available.
 MAY_OPEN: dict[str, set[str]] = {
     "esy": EVERYONE, "invitation": EVERYONE, "consent": EVERYONE, "mydata": EVERYONE, "forget": EVERYONE,
-    "hours": EVERYONE,
+    "hours": EVERYONE, "places": EVERYONE,
     "message_workers": CLIENTS, "feedback": CLIENTS,
     "promises": CLIENTS | {"participant"},
     "prepare": CLIENTS | WORKERS,
