@@ -16,7 +16,7 @@ from bot.bootstrap import bootstrap, flows_by_room, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.core.datafile import DataFileError
 from flows.core.diagram import flow_diagram
-from flows.esy.instrument import load_instrument
+from flows.esy.instrument import load_instrument, prompt_summary
 from storage.ports import StoreUnavailable
 
 
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             instrument = load_instrument(args.path)
             statements = sum(len(area.statements) for area in instrument.areas)
             print(f"{args.path}: ok ({instrument.id} v{instrument.version}, "
-                  f"{len(instrument.areas)} areas, {statements} statements)")
+                  f"{len(instrument.areas)} areas, {statements} statements, {prompt_summary(instrument)})")
     except (SettingsError, DataFileError) as error:
         print(f"kaari: {error}", file=sys.stderr)
         return 2

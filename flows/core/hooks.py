@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from flows.core.messages import Param
+from flows.core.messages import Msg, Param
 from flows.core.results import Ask, Circle
 from flows.core.spec import Conversation
 from storage.ports import AssessmentRow, ClientRow, StaffRow, UnitOfWork
@@ -44,6 +44,9 @@ class Pictures(Protocol):
 
     def circles(self, rows: Sequence[AssessmentRow], nickname: str | None = None) -> tuple[Circle, ...]:
         """Each assessment's circle, with the one before it overlaid (``rows`` oldest first)."""
+
+    def prompts(self, row: AssessmentRow, nickname: str) -> Msg | None:
+        """For the worker only: questions to talk about this circle's areas with the client, or None."""
 
 
 class JoinCode(Protocol):

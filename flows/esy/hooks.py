@@ -14,11 +14,12 @@ from flows.core.spec import Conversation
 from flows.esy import followup
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
+from flows.esy.prompts import prompts_message
 from storage.ports import AssessmentRow, ClientRow, UnitOfWork
 
 
 class EsyPictures:
-    """The instrument's circles and legend, for documents and the client card."""
+    """The instrument's circles, legend and conversation prompts, for documents and the client card."""
 
     def __init__(self, instrument: Instrument) -> None:
         self.instrument = instrument
@@ -31,6 +32,10 @@ class EsyPictures:
         """Each circle with the one before it overlaid."""
         return tuple(circle_of(self.instrument, row, rows[index - 1] if index else None, nickname)
                      for index, row in enumerate(rows))
+
+    def prompts(self, row: AssessmentRow, nickname: str) -> Msg | None:
+        """The conversation prompts for the worker beside this circle's lowest areas and wishes, if any."""
+        return prompts_message(self.instrument, row, nickname)
 
 
 async def mydata(conv: Conversation) -> dict[str, Any]:

@@ -37,6 +37,10 @@ class Area:
     # One name everywhere (questions, summary, picture), so the picture never says something else.
     name: LocalText
     statements: tuple[Statement, ...]
+    # Open questions the worker can ask about this area (apukysymykset); shown to the worker only.
+    prompts: tuple[LocalText, ...] = ()
+    # The prompts are not yet reviewed by the organisation: the worker is told they are a draft.
+    prompts_draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,14 @@ def legend(instrument: Instrument) -> dict[str, Any]:
             "scale": [{"value": point.value, "label": text(point.label)} for point in instrument.scale]}
 
 
+def prompt_summary(instrument: Instrument) -> str:
+    """How many conversation prompts the file has, in how many areas, and how many of those are drafts."""
+    with_prompts = [area for area in instrument.areas if area.prompts]
+    drafts = sum(1 for area in with_prompts if area.prompts_draft)
+    prompts = sum(len(area.prompts) for area in with_prompts)
+    return f"{prompts} prompts in {len(with_prompts)} areas, {drafts} of them marked as drafts"
+
+
 class _Reader(DataReader):
     """Validates one parsed instrument file."""
 
@@ -103,7 +115,7 @@ class _Reader(DataReader):
             if "short" in area:  # removed: a second name made the picture and the summary disagree
                 raise self.fail(f"{where}.short", "is no longer used: the circle shows the area's name "
                                 "(wrapped), so remove 'short' and keep 'name' under ~35 characters")
-            self.table(area, where, {"id", "name", "statements"})
+            self.table(area, where, {"id", "name", "statements", "prompts", "prompts_draft"})
             area_id = self.field(area, "id", str, where)
             statements = []
             for j, item in enumerate(self.field(area, "statements", list, where)):
@@ -121,7 +133,8 @@ class _Reader(DataReader):
             if duplicate:
                 raise self.fail(where, f"id '{duplicate}' is used twice")
             seen.update(ids)
-            areas.append(Area(area_id, self.text(area, "name", where), tuple(statements)))
+            prompts, draft = self.prompts(area, where)
+            areas.append(Area(area_id, self.text(area, "name", where), tuple(statements), prompts, draft))
         return Instrument(
             id=self.field(raw, "id", str, "top level"),
             version=self.field(raw, "version", int, "top level"),
@@ -129,6 +142,19 @@ class _Reader(DataReader):
             scale=scale,
             areas=tuple(areas),
         )
+
+
+    def prompts(self, area: dict[str, Any], where: str) -> tuple[tuple[LocalText, ...], bool]:
+        """An area's optional conversation prompts, each in every language, and whether they are a draft."""
+        items = self.field(area, "prompts", list, where) if "prompts" in area else []
+        # Each prompt is checked as a text of its own, so an error names it: areas[2].prompts[1].
+        prompts = tuple(self.text({f"prompts[{k}]": item}, f"prompts[{k}]", where) for k, item in enumerate(items))
+        draft = area.get("prompts_draft", False)
+        if not isinstance(draft, bool):
+            raise self.fail(f"{where}.prompts_draft", "expected true or false")
+        if draft and not prompts:
+            raise self.fail(f"{where}.prompts_draft", "marks prompts as a draft, but the area has no prompts")
+        return prompts, draft
 
 
 def parse_instrument(text: str, source: str) -> Instrument:

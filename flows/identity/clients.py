@@ -262,6 +262,10 @@ class ClientsSteps:
         for row, circle in zip(rows, self.pictures.circles(rows, nickname), strict=True):
             conv.emit(Photo(circle, Msg(N_("clients.circle_caption"), {"nickname": nickname,
                                                                        "date": row.completed_at})))
+        # Questions for the conversation, beside the latest circle: this flow is the worker's only.
+        prompts = self.pictures.prompts(rows[-1], nickname) if rows else None
+        if prompts is not None:
+            conv.emit(Say(prompts))
         await audit(conv, "client.circles.view")
 
     async def new_invitation(self, event: Any) -> None:

@@ -85,7 +85,11 @@ def test_check_instrument(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     shipped = Path(__file__).resolve().parents[2] / "flows" / "esy" / "esy_default.toml"
     assert main(["check-instrument", str(shipped)]) == 0
     instrument = load_instrument(shipped)
-    assert f"{len(instrument.areas)} areas" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{len(instrument.areas)} areas" in out
+    # The shipped prompts are drafts in every area, and the check says so.
+    assert f"{3 * len(instrument.areas)} prompts in {len(instrument.areas)} areas, " \
+        f"{len(instrument.areas)} of them marked as drafts" in out
 
 
 def test_a_broken_instrument_setting_stops_chat_with_its_name(

@@ -170,3 +170,49 @@ def test_the_default_instrument_has_the_seeds_areas_and_a_circle_from_version_1_
     earlier = dict(zip(ids, circle.series[1].values, strict=True))
     assert earlier["conflicts"] is None and earlier["legal"] is None and earlier["home"] == 3.0
     assert {area for area, *_ in changes(now, previous.area_scores)} == set(before)
+
+
+def with_prompts(prompts: str, draft: str = "") -> str:
+    """A valid file whose second area has ``prompts`` (a TOML value) and, if given, a ``prompts_draft``."""
+    extra = f"prompts = {prompts}\n" + (f"prompts_draft = {draft}\n" if draft else "")
+    return instrument_toml().replace(f"name = {local('Area 1')}\n", f"name = {local('Area 1')}\n{extra}")
+
+
+def test_an_area_may_have_conversation_prompts_marked_as_a_draft() -> None:
+    parsed = parse_instrument(with_prompts(f"[{local('Q1')}, {local('Q2')}]", "true"), SOURCE)
+    assert parsed.areas[1].prompts == (LocalText("Q1 fi", "Q1 sv", "Q1 en"), LocalText("Q2 fi", "Q2 sv", "Q2 en"))
+    assert parsed.areas[1].prompts_draft
+    # Optional: an area without prompts has none and is no draft.
+    assert (parsed.areas[0].prompts, parsed.areas[0].prompts_draft) == ((), False)
+    reviewed = parse_instrument(with_prompts(f"[{local('Q1')}]", "false"), SOURCE)
+    assert reviewed.areas[1].prompts and not reviewed.areas[1].prompts_draft
+
+
+@pytest.mark.parametrize(("text", "fragments"), [
+    (with_prompts(local("Q1")), ["areas[1].prompts", "expected list, found dict"]),
+    (with_prompts('"Mitä kuuluu?"'), ["areas[1].prompts", "expected list, found str"]),
+    (with_prompts('["Mitä kuuluu?"]'), ["areas[1].prompts[0]", "expected dict, found str"]),
+    (with_prompts("[" + local("Q1") + ', { fi = "Q", en = "Q" }]'), ["areas[1].prompts[1]", "missing text in 'sv'"]),
+    (with_prompts("[" + local("Q1").replace("Q1 en", " ") + "]"), ["areas[1].prompts[0]", "missing text in 'en'"]),
+    (with_prompts('[{ fi = "Q", sv = "Q", en = "Q", de = "Q" }]'), ["areas[1].prompts[0]", "unknown language"]),
+    (with_prompts(f"[{local('Q1')}]", '"yes"'), ["areas[1].prompts_draft", "true or false"]),
+    (with_prompts("[]", "true"), ["areas[1].prompts_draft", "no prompts"]),
+    (with_prompts(f"[{local('Q1')}]").replace("prompts =", "prompt ="), ["areas[1]", "unknown key(s) ['prompt']"]),
+], ids=["table-not-list", "text-not-list", "item-not-table", "missing-language", "empty-text", "extra-language",
+        "draft-not-bool", "draft-without-prompts", "typo"])
+def test_broken_prompts_name_the_file_and_the_place(text: str, fragments: list[str]) -> None:
+    with pytest.raises(InstrumentError) as caught:
+        parse_instrument(text, SOURCE)
+    message = str(caught.value)
+    assert message.startswith(f"{SOURCE}: ")
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_the_default_instrument_has_two_or_three_draft_prompts_per_area(instrument: Instrument) -> None:
+    for area in instrument.areas:
+        assert 2 <= len(area.prompts) <= 3, area.id
+        assert area.prompts_draft, area.id  # drafted by Kaari, not reviewed by practitioners
+        for prompt in area.prompts:
+            for language in LANGUAGES:
+                assert prompt.get(language).endswith("?"), (area.id, language)  # a question to ask, not a form
