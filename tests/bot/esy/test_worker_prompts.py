@@ -3,12 +3,20 @@ client's wished-for and lowest areas, marked as drafts; the client never sees th
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from bot.bootstrap import bootstrap
+from bot.console import Console
+from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from tests.bot.harness import Bot, TgUser
+from tests.bot.harness import Bot, TgUser, bot_settings
 from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.identity.test_rights import linked_client
+from tests.bot.test_console import console_invitation
+from tests.conftest import Clock
 
 WISH_AREA, LOW_AREA = 5, 0
 
@@ -60,3 +68,27 @@ async def test_the_worker_sees_prompts_beside_the_shared_circle_and_the_client_n
     for area in instrument.areas:
         for prompt in area.prompts:
             assert prompt.get("en") not in seen_by_client and prompt.get("fi") not in seen_by_client
+
+
+async def test_in_a_terminal_the_worker_sees_the_prompts_too(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        code = await console_invitation(services, tmp_path)
+        keys = [f"/start {code}", "1", "1", "1", "1", "1", "/circle", "1"]
+        for index, area in enumerate(instrument.areas):
+            keys += ["1" if index == LOW_AREA else "4"] * len(area.statements)
+            keys.append("someone to talk to" if index == WISH_AREA else "1")
+        keys.append("1")
+        client_out = io.StringIO()
+        await Console(services, client_out, tmp_path, "kettu").run(io.StringIO("\n".join(keys) + "\n"), "en")
+        worker_out = io.StringIO()
+        await Console(services, worker_out, tmp_path, "kaisa").run(io.StringIO("/clients\n1\n1\n"), "en")
+    finally:
+        await services.store.close()
+    shown = worker_out.getvalue()
+    for index in (WISH_AREA, LOW_AREA, 1):
+        assert all(prompt.get("en") in shown for prompt in instrument.areas[index].prompts)
+    assert t(catalogs, "en", "clients.prompts_draft") in shown
+    assert not any(prompt.get("en") in client_out.getvalue() for area in instrument.areas for prompt in area.prompts)
