@@ -12,6 +12,7 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -49,7 +50,7 @@ class _Work:
         self.meetings = _Meetings(db)
 
 
-class MemoryStore:
+class MemoryStore(Deferring):
     """Tables of JSON text; a transaction works on a copy and swaps it in on success."""
 
     def __init__(self) -> None:
@@ -61,26 +62,10 @@ class MemoryStore:
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._lock:
             working = copy.deepcopy(self.tables)
-            deferred, self._deferred = self._deferred, []
-            try:
-                work = _Work(working)
-                for write in deferred:
-                    await write(work)
+            work = _Work(working)
+            async with self._deferred_first(work):
                 yield work
-            except BaseException:
-                self._deferred[:0] = deferred  # rolled back with the rest: they run in the next one
-                raise
             self.tables = working
-
-    def defer(self, write: Deferred) -> None:
-        """Run ``write`` at the start of the next transaction (see ``Store.defer``)."""
-        self._deferred.append(write)
-
-    async def flush(self) -> None:
-        """Run the deferred writes now, in a transaction of their own (nothing if there are none)."""
-        if self._deferred:
-            async with self.transaction():
-                pass
 
     async def migrate(self) -> None:
         """Nothing to migrate in memory."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
@@ -75,7 +76,7 @@ class _Work:
         self.meetings = _Meetings(db)
 
 
-class SqliteStore:
+class SqliteStore(Deferring):
     """One shared connection; transactions are serialised by a lock and BEGIN IMMEDIATE."""
 
     def __init__(self, path: Path | str) -> None:
@@ -84,16 +85,6 @@ class SqliteStore:
         self._lock = asyncio.Lock()
         self._deferred: list[Deferred] = []
         self.commits = GroupCommit(self.path + "-wal")
-
-    def defer(self, write: Deferred) -> None:
-        """Run ``write`` at the start of the next transaction (see ``Store.defer``)."""
-        self._deferred.append(write)
-
-    async def flush(self) -> None:
-        """Run the deferred writes now, in a transaction of their own (nothing if there are none)."""
-        if self._deferred:
-            async with self.transaction():
-                pass
 
     async def _connect(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -118,15 +109,12 @@ class SqliteStore:
         async with self._lock:
             db = await self._connect()
             await db.execute("BEGIN IMMEDIATE")
-            deferred, self._deferred = self._deferred, []
             try:
                 work = _Work(db)
-                for write in deferred:
-                    await write(work)
-                yield work
+                async with self._deferred_first(work):
+                    yield work
             except BaseException:
                 await db.execute("ROLLBACK")
-                self._deferred[:0] = deferred  # rolled back with the rest: they run in the next one
                 raise
             await db.execute("COMMIT")
             commit = self.commits.committed()
