@@ -15,8 +15,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services, bootstrap
+from bot.circle import CirclePicture
 from bot.drawing import Drawer
 from bot.i18n import Catalogs
+from bot.pdf import PdfLayout
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
@@ -36,6 +38,19 @@ def bot_settings(db_path: Path, **changes: Any) -> Settings:
     )
     values.update(changes)
     return Settings(**values)
+
+
+class BrokenDrawer:
+    """A drawer that fails, to see what the person gets when something breaks."""
+
+    async def draw(self, picture: CirclePicture) -> bytes:
+        raise RuntimeError("drawing failed")
+
+    async def pdf(self, layout: PdfLayout) -> bytes:
+        raise RuntimeError("layout failed")
+
+    async def close(self) -> None:
+        """Nothing to close."""
 
 
 async def start_bot(

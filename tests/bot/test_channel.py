@@ -14,26 +14,12 @@ from bot.circle import CirclePicture
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from bot.pdf import PdfLayout
 from bot.serve import start_channel, stop_channel
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
-from tests.bot.harness import Bot, bot_settings, joined, sent_files, start_bot
+from tests.bot.harness import Bot, BrokenDrawer, bot_settings, joined, sent_files, start_bot
 from tests.conftest import Clock
-
-
-class BrokenDrawer:
-    """A drawer that fails, to see what the person gets when something breaks."""
-
-    async def draw(self, picture: CirclePicture) -> bytes:
-        raise RuntimeError("drawing failed")
-
-    async def pdf(self, layout: PdfLayout) -> bytes:
-        raise RuntimeError("layout failed")
-
-    async def close(self) -> None:
-        """Nothing to close."""
 
 
 async def test_command_menu_is_set_in_every_language(

@@ -11,7 +11,8 @@ from bot.i18n import Catalogs
 from bot.pdf import PdfLayout
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from tests.bot.harness import TgUser, bot_settings, joined, start_bot
+from tests.bot.fakeapi import Call
+from tests.bot.harness import Bot, BrokenDrawer, TgUser, bot_settings, joined, start_bot
 from tests.bot.identity.test_identity import WORKER, deliver, t
 from tests.bot.identity.test_rights import linked_client
 from tests.conftest import Clock
@@ -49,6 +50,15 @@ async def circle_with_wishes(client: TgUser, catalogs: Catalogs, instrument: Ins
             await client.tap(t(catalogs, "en", "esy.skip_wish"))
 
 
+async def worker_opens_the_shared_circles(bot: Bot, catalogs: Catalogs) -> list[Call]:
+    """The responsible worker (in Finnish) opens Kettu's card and taps the shared circles."""
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/start")
+    await worker.tap(t(catalogs, "fi", "menu.clients"))
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    return await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+
+
 async def test_own_copy_shows_the_wishes_and_the_workers_copy_names_the_client(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, instrument: Instrument, drawer: ProcessDrawer,
 ) -> None:
@@ -66,11 +76,7 @@ async def test_own_copy_shows_the_wishes_and_the_workers_copy_names_the_client(
         await client.tap(t(catalogs, "en", "esy.share_yes"))
         await deliver(bot)
 
-        worker = bot.user(WORKER, "fi")
-        await worker.send("/start")
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+        calls = await worker_opens_the_shared_circles(bot, catalogs)
         assert [c.method for c in calls].count("sendPhoto") == 1
         copy = recorder.pictures[-1]
         assert copy.title == catalogs.text("fi", Msg("esy.circle.title_client",
@@ -84,17 +90,6 @@ async def test_own_copy_shows_the_wishes_and_the_workers_copy_names_the_client(
         await bot.stop()
 
 
-class BrokenDrawer:
-    async def draw(self, picture: CirclePicture) -> bytes:
-        raise RuntimeError("drawing failed")
-
-    async def pdf(self, layout: PdfLayout) -> bytes:
-        raise RuntimeError("layout failed")
-
-    async def close(self) -> None:
-        """Nothing to close."""
-
-
 async def test_a_worker_whose_copy_cannot_be_drawn_is_not_told_about_their_own_answers(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
@@ -104,11 +99,7 @@ async def test_a_worker_whose_copy_cannot_be_drawn_is_not_told_about_their_own_a
         await circle_with_wishes(client, catalogs, instrument, {})
         await client.tap(t(catalogs, "en", "esy.share_yes"))
         await deliver(bot)
-        worker = bot.user(WORKER, "fi")
-        await worker.send("/start")
-        await worker.tap(t(catalogs, "fi", "menu.clients"))
-        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+        calls = await worker_opens_the_shared_circles(bot, catalogs)
         assert t(catalogs, "fi", "esy.circle.failed_copy") in joined(calls)
         assert t(catalogs, "fi", "esy.circle.failed") not in joined(calls)  # "your answers are saved, in words"
     finally:

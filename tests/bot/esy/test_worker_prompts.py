@@ -12,8 +12,9 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
+from tests.bot.esy.test_circle_picture import worker_opens_the_shared_circles
 from tests.bot.harness import Bot, TgUser, bot_settings
-from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, sent_texts, t
+from tests.bot.identity.test_identity import CLIENT, deliver, sent_texts, t
 from tests.bot.identity.test_rights import linked_client
 from tests.bot.test_console import console_invitation
 from tests.conftest import Clock
@@ -42,11 +43,7 @@ async def test_the_worker_sees_prompts_beside_the_shared_circle_and_the_client_n
     await client.tap(t(catalogs, "en", "esy.share_yes"))
     await deliver(bot)
 
-    worker = bot.user(WORKER, "fi")
-    await worker.send("/start")
-    await worker.tap(t(catalogs, "fi", "menu.clients"))
-    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-    calls = await worker.tap(t(catalogs, "fi", "clients.show_circles"))
+    calls = await worker_opens_the_shared_circles(bot, catalogs)
     assert [c.method for c in calls].count("sendPhoto") == 1
     texts = [str(c.params.get("text", "")) for c in calls if c.method == "sendMessage"]
     prompts = next(text for text in texts if text.startswith(catalogs.text(
