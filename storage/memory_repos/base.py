@@ -20,7 +20,7 @@ TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
-    "chat_sent", "handled_updates", "heartbeats", "sequences",
+    "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -60,6 +60,9 @@ REFERENCES = (
     ("participants", "staff_id", "staff", "set null"),
     ("promises", "meeting_id", "meetings", "cascade"),
     ("promises", "participant_id", "participants", "cascade"),
+    ("goals", "user_key", "users", "cascade"),
+    ("goals", "client_id", "clients", "cascade"),
+    ("goal_revisions", "goal_id", "goals", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -80,6 +83,8 @@ CHECKS: dict[str, dict[str, set[Any]]] = {
                  "place_kind": {"home", "school", "office", "outdoors", "online", "hybrid"}},
     "participants": {"role": {"client", "worker", "other"}},
     "promises": {"status": {"open", "done", "help"}},
+    "goals": {"status": {"going", "reached", "let_go"}},
+    "goal_revisions": {"changed_by": {"young", "worker"}},
 }
 
 

@@ -32,6 +32,13 @@ from storage.ports.chat import (
     Shifts,
     WeeklyRow,
 )
+from storage.ports.goals import (
+    GOAL_FIELDS,
+    GOAL_STATUSES,
+    GoalRevisionRow,
+    GoalRow,
+    Goals,
+)
 from storage.ports.identity import (
     Audit,
     AuditRow,
@@ -99,6 +106,11 @@ __all__ = [
     "DutyRow",
     "EvaluationRow",
     "Evaluations",
+    "GOAL_FIELDS",
+    "GOAL_STATUSES",
+    "GoalRevisionRow",
+    "GoalRow",
+    "Goals",
     "Heartbeats",
     "InvitationRow",
     "Invitations",

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
+from storage.ports.goals import Goals
 from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
 from storage.ports.meetings import Evaluations, Meetings, Preparations
 from storage.ports.outbox import Heartbeats, Outbox, Receipts
@@ -75,6 +76,8 @@ class UnitOfWork(Protocol):
     def meetings(self) -> Meetings: ...
     @property
     def evaluations(self) -> Evaluations: ...
+    @property
+    def goals(self) -> Goals: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]
