@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
-from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.memory_repos.goals import _Goals
+from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users

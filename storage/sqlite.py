@@ -16,8 +16,8 @@ from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
-from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.goals import _Goals
+from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.sqlite_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.sqlite_repos.people import _Assessments, _Contacts, _Conversations, _Users

@@ -84,6 +84,8 @@ from storage.ports.people import (
 )
 
 __all__ = [
+    "GOAL_FIELDS",
+    "GOAL_STATUSES",
     "AssessmentRow",
     "Assessments",
     "Audit",
@@ -106,8 +108,6 @@ __all__ = [
     "DutyRow",
     "EvaluationRow",
     "Evaluations",
-    "GOAL_FIELDS",
-    "GOAL_STATUSES",
     "GoalRevisionRow",
     "GoalRow",
     "Goals",
