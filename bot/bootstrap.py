@@ -25,7 +25,8 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import esy, places
+from flows.esy import esy, goal_review, goals, places
+from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
@@ -82,6 +83,7 @@ COMMAND_FLOWS = {
     "newworker": staff.NEW_WORKER, "audit": audit_log.NAME, "workers": workers.NAME, "hours": hours.NAME,
     "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
     "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME, "places": places.NAME,
+    "goals": goals.NAME,
 }
 
 
@@ -95,6 +97,7 @@ def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: 
     """One organisation's cross-room duties, each capability registering its part (order: as the effects run)."""
     hooks = Hooks()
     esy_hooks.register(hooks, instrument)
+    esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days)
     meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
                             parse_quiet_hours(settings.quiet_hours))
     chat_hooks.register(hooks, setup, secret)
@@ -121,6 +124,8 @@ def _capability_flows(
             esy.esy_flow(instrument, settings.anonymous_retention_days,
                          Reassessment(settings.reassess_days, quiet_hours), region),
             places.places_flow(instrument, region),
+            goals.goals_flow(instrument, region),
+            goal_review.review_flow(instrument),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
@@ -160,7 +165,8 @@ def flows_by_room(
     rooms = _capability_flows(instrument, secret, settings, consent_items, setup, crisis, hooks)
     by_name = {flow.name: flow for flows in rooms.values() for flow in flows}
     entries = [
-        (esy.NAME, N_("menu.esy")), (chat.NAME, N_("menu.chat")), (desk.NAME, N_("menu.desk")),
+        (esy.NAME, N_("menu.esy")), (goals.NAME, N_("menu.goals")), (chat.NAME, N_("menu.chat")),
+        (desk.NAME, N_("menu.desk")),
         (preparation.NAME, N_("menu.prepare")), (promises.NAME, N_("menu.promises")),
         (relay.NAME, N_("menu.message_workers")),
         (clients.NAME, N_("menu.clients")),

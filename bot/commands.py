@@ -14,8 +14,8 @@ COMMAND_TEXTS = {
 # shortcuts past the first nine are not in Telegram's command menu, which everyone sees.
 HELP_TEXTS = {
     "start": N_("command.start"), "help": N_("command.help"), "language": N_("command.language"),
-    "cancel": N_("command.cancel"), "circle": N_("command.circle"), "places": N_("command.places"),
-    "chat": N_("command.chat"),
+    "cancel": N_("command.cancel"), "circle": N_("command.circle"), "goals": N_("command.goals"),
+    "places": N_("command.places"), "chat": N_("command.chat"),
     "hours": N_("command.hours"), "code": N_("command.code"), "prepare": N_("command.prepare"),
     "promises": N_("command.promises"), "write": N_("command.write"), "feedback": N_("command.feedback"),
     "clients": N_("command.clients"), "newclient": N_("command.newclient"), "desk": N_("command.desk"),

@@ -22,6 +22,8 @@ from flows.core.dates import as_day
 from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When
 from flows.core.results import Document
+from flows.esy.goal_rules import AGREED, STATUS
+from flows.esy.goals import FIELD_TITLE, STATUS_TEXT, as_shown
 from flows.identity.audit_events import event, for_client, party
 from flows.identity.staff import pair_lines, staff_label, team_lines
 from flows.meetings.feedback import SCALE_TEXT, STATEMENT_TEXT, STATEMENTS
@@ -161,6 +163,7 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
     sections.append(Section(t(N_("mydata.assessments"), count=len(data["assessments"])),
                             scale_line(data, language, catalogs) if data["assessments"] else ()))
     sections.extend(circle_sections(data, data["assessments"], language, catalogs))
+    sections.extend(goal_sections(data.get("goals", []), language, catalogs))
     for due in data.get("reassessment_offered_at", ()):  # ESY's follow-up offer, kept until it is sent
         sections.append(Section("", (t(N_("mydata.reassess"), date=datetime.fromisoformat(due)),)))
     preparation = (client or {}).get("meeting_preparation")
@@ -171,6 +174,35 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
         sections.append(Section("", (t(N_("mydata.in_progress")),)))
     sections.append(Section("", (t(N_("mydata.json_note")),)))
     return Sheet(t(N_("mydata.title"), date=now), t(ROLES[data["role"]]), tuple(sections))
+
+
+GOAL_BY = {"young": N_("mydata.goal_by_you"), "worker": N_("mydata.goal_by_worker")}
+
+
+def goal_sections(goals: list[dict[str, Any]], language: str, catalogs: Catalogs) -> list[Section]:
+    """The person's goals as they read now, each followed by its history in words (who changed what, when)."""
+    t = _say(catalogs, language)
+    sections = []
+    for goal in goals:
+        names = {goal["area"]: _local(goal.get("area_name", {}), goal["area"])}
+        history = tuple(goal_change(change, stamp(catalogs, language, change["at"])) for change in goal["history"])
+        sections.append(_split(t(N_("mydata.goal"), goal=as_shown(names, goal), history=Lines(history))))
+    return sections
+
+
+def goal_change(change: dict[str, Any], when: str) -> Msg:
+    """One change of a goal in words: who wrote what, set which status, or agreed it, and when."""
+    who = Msg(GOAL_BY.get(change["by"], GOAL_BY["young"]))
+    if change["what"] == AGREED:
+        return Msg(N_("mydata.goal_history_agreed"), {"date": when, "who": who})
+    if change["what"] == STATUS:
+        return Msg(N_("mydata.goal_history_status"), {"date": when, "who": who,
+                                                      "status": Msg(STATUS_TEXT[change["value"]])})
+    value = change["value"]
+    shown: Param = (as_day(date.fromisoformat(value)) if change["what"] == "due" and value
+                    else value or Msg(N_("mydata.goal_cleared")))
+    return Msg(N_("mydata.goal_history_line"), {"date": when, "who": who, "field": Msg(FIELD_TITLE[change["what"]]),
+                                                "value": shown})
 
 
 MEETING_STATUS = {"planned": N_("mydata.meeting_planned"), "held": N_("mydata.meeting_held"),

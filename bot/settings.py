@@ -58,6 +58,9 @@ class Settings:
     client_retention_days: int = 90
     # A linked client with consent (d) is offered a new ESY this many days after their last one (#12 §4).
     reassess_days: int = 90
+    # A worker's client list marks, gently, a client who shared an assessment this many days ago and has no goal
+    # yet (#12 §2).
+    goal_nudge_days: int = 14
     audit_retention_days: int = 730
     code_guess_limit: int = 50
     code_guess_minutes: int = 10
@@ -145,6 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         client_retention_days=max(1, int(_number(
             env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
         reassess_days=max(1, int(_number(env, "KAARI_REASSESS_DAYS", Settings.reassess_days, int))),
+        goal_nudge_days=max(1, int(_number(env, "KAARI_GOAL_NUDGE_DAYS", Settings.goal_nudge_days, int))),
         audit_retention_days=max(1, int(_number(
             env, "KAARI_AUDIT_RETENTION_DAYS", Settings.audit_retention_days, int))),
         code_guess_limit=max(1, int(_number(env, "KAARI_CODE_GUESS_LIMIT", Settings.code_guess_limit, int))),

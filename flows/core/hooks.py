@@ -30,6 +30,11 @@ WorkEnded = Callable[[UnitOfWork, ClientRow, str | None, datetime], Awaitable[No
 StorageWithdrawn = Callable[[UnitOfWork, ClientRow, str, datetime], Awaitable[list[Param]]]
 # Consent (d) withdrawn or declined by the client (``key``): reminders scheduled for later are cancelled.
 RemindersWithdrawn = Callable[[UnitOfWork, str, datetime], Awaitable[None]]
+# What the client card shows from another capability (the young person's goals), for a worker who may see the
+# client's information (the responsible one, or the pair worker with consent (b)): a few lines, or none.
+CardSection = Callable[[UnitOfWork, ClientRow, datetime], Awaitable[list[Msg]]]
+# The worker's clients the list marks gently (a shared assessment but no goal yet, after a while): their ids.
+ListMarks = Callable[[UnitOfWork, int, Sequence[ClientRow], datetime], Awaitable[set[int]]]
 # After a removed worker's row is saved: what the capability still has to do (given what it saw before).
 AfterRemoval = Callable[[], Awaitable[None]]
 # A worker is about to lose access: look at what they were doing, return what to do once they are gone.
@@ -84,5 +89,7 @@ class Hooks:
     reminders_withdrawn: list[RemindersWithdrawn] = field(default_factory=list)
     staff_removed: list[StaffRemoved] = field(default_factory=list)
     card_links: list[CardLink] = field(default_factory=list)
+    card_sections: list[CardSection] = field(default_factory=list)
+    list_marks: list[ListMarks] = field(default_factory=list)
     pictures: Pictures | None = None
     join_code: JoinCode | None = None

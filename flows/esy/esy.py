@@ -192,6 +192,9 @@ class EsySteps:
             if self.services is not None:
                 show_places(event.model, self.instrument, self.services)
             await self.reassess.offer(event.model)
+        if event.model.state == "done" and "assessment" in event.model.data:
+            # The next step, offered, never forced: goals are set when the person wants (/goals, or the menu).
+            event.model.emit(Say(Msg(N_("esy.goals_offer"))))
 
 
 # --- steps that need no instrument -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 from flows.core.guards import chose, value
 from flows.core.hooks import Hooks, Pictures
-from flows.core.messages import N_, Lines, LocalText, Msg, dump_msg
+from flows.core.messages import N_, Lines, LocalText, Msg, dump_msg, load_msg
 from flows.core.results import Ask, Document, Option, Photo, Say
 from flows.core.spec import Conversation, FlowSpec
 from flows.identity.consent import end_client_work, latest_answers
@@ -43,19 +43,22 @@ async def mine(conv: Conversation) -> list[ClientRow]:
     return await conv.work.clients.for_staff(conv.who.staff.id)
 
 
-async def on_start(conv: Conversation) -> None:
-    await load_list(conv)
-
-
-async def load_list(conv: Conversation) -> None:
-    conv.data["list"] = [[row.id, row.nickname, status_of(row)] for row in await mine(conv)]
+async def load_list(conv: Conversation, hooks: Hooks | None = None) -> None:
+    """This worker's clients; those another capability marks (no goal yet, say) are shown so, gently."""
+    rows = await mine(conv)
+    marked: set[int] = set()
+    assert conv.who.staff is not None and conv.who.staff.id is not None
+    for marks in hooks.list_marks if hooks else ():
+        marked |= await marks(conv.work, conv.who.staff.id, rows, conv.now)
+    conv.data["list"] = [[row.id, row.nickname, MARKED if row.id in marked and status_of(row) == "linked"
+                          else status_of(row)] for row in rows]
 
 
 def status_of(row: ClientRow) -> str:
     return "ended" if row.ended_at else "linked" if row.user_key else "invited"
 
 
-async def load_card(conv: Conversation, client_id: int, look: bool = True) -> None:
+async def load_card(conv: Conversation, client_id: int, look: bool = True, hooks: Hooks | None = None) -> None:
     """Read the card for this worker's client (refusing anyone else's) and note the look."""
     client = next((row for row in await mine(conv) if row.id == client_id), None)
     if client is None:
@@ -84,6 +87,9 @@ async def load_card(conv: Conversation, client_id: int, look: bool = True) -> No
         "exchange" in answers and answers["exchange"].answer == "yes")
     shared = [] if limited else [row.assessment_id for row in await conv.work.shares.for_client(client_id)]
     invitations = await conv.work.invitations.for_client(client_id)
+    # Other capabilities' lines (the goals): only for a worker who may see what the client keeps here.
+    sections = [] if limited or client.user_key is None or hooks is None else [
+        dump_msg(line) for section in hooks.card_sections for line in await section(conv.work, client, conv.now)]
     conv.data["card"] = {
         "nickname": client.nickname, "status": status_of(client), "limited": limited,
         "responsible": i_am_responsible,
@@ -91,6 +97,7 @@ async def load_card(conv: Conversation, client_id: int, look: bool = True) -> No
         "last_seen": last_seen, "workers": workers,
         "shared": shared,
         "open_invitations": sum(1 for row in invitations if is_open(row, conv.now)),
+        "sections": sections,
     }
     if look:
         await audit(conv, "client.card.view")
@@ -112,12 +119,12 @@ def view_message(conv: Conversation) -> Ask:
                passes_on=True)
 
 
-async def refresh(conv: Conversation) -> None:
+async def refresh(conv: Conversation, hooks: Hooks | None = None) -> None:
     """Coming back to the card (after the meeting screens, say): it shows the client as they are now."""
     if conv.state == "card" and isinstance(conv.data.get("client"), int):
-        await load_card(conv, conv.data["client"], look=False)
+        await load_card(conv, conv.data["client"], look=False, hooks=hooks)
         if "client" not in conv.data:
-            await load_list(conv)
+            await load_list(conv, hooks)
             conv.state = "list"
 
 
@@ -129,16 +136,16 @@ def view_confirm_end(conv: Conversation) -> Ask:
 # --- guards and effects ------------------------------------------------------------------------------------
 
 
-async def chose_client(event: Any) -> bool:
+async def chose_client(event: Any, hooks: Hooks | None = None) -> bool:
     if not value(event).isdigit():
         return False
-    await load_card(event.model, int(value(event)))
+    await load_card(event.model, int(value(event)), hooks=hooks)
     return "client" in event.model.data
 
 
-async def refresh_list(event: Any) -> None:
+async def refresh_list(event: Any, hooks: Hooks | None = None) -> None:
     event.model.data.pop("client", None)
-    await load_list(event.model)
+    await load_list(event.model, hooks)
 
 
 async def current(conv: Conversation) -> ClientRow | None:
@@ -150,12 +157,12 @@ async def cancel_open_invitations(conv: Conversation) -> None:
     await cancel_open(conv, await conv.work.invitations.for_client(conv.data["client"]))
 
 
-async def revoke(event: Any) -> None:
+async def revoke(event: Any, hooks: Hooks | None = None) -> None:
     conv: Conversation = event.model
     await cancel_open_invitations(conv)
     await audit(conv, "invitation.revoked")
     conv.emit(Say(Msg(N_("clients.revoked"))))
-    await load_card(conv, conv.data["client"])
+    await load_card(conv, conv.data["client"], hooks=hooks)
 
 
 async def send_message(event: Any) -> None:
@@ -188,6 +195,27 @@ class ClientsSteps:
         self.secret, self.valid_for, self.hooks = secret, valid_for, hooks
         self.titles = {item.id: item.title for item in items}
         self.links = {link.choice: link for link in hooks.card_links}
+
+    # The list and the card with the other capabilities' parts (marks, sections), through the hooks.
+    async def on_start(self, conv: Conversation) -> None:
+        """The worker's client list."""
+        await load_list(conv, self.hooks)
+
+    async def refresh(self, conv: Conversation) -> None:
+        """The card as the client is now."""
+        await refresh(conv, self.hooks)
+
+    async def chose_client(self, event: Any) -> bool:
+        """A client of this worker was tapped: their card is read."""
+        return await chose_client(event, self.hooks)
+
+    async def refresh_list(self, event: Any) -> None:
+        """Back to the list, as it is now."""
+        await refresh_list(event, self.hooks)
+
+    async def revoke(self, event: Any) -> None:
+        """The card's open invitations are cancelled."""
+        await revoke(event, self.hooks)
 
     @property
     def pictures(self) -> Pictures:
@@ -222,7 +250,7 @@ class ClientsSteps:
         await audit(conv, "client.work_ended")
         conv.scrub = True
         conv.emit(Say(Msg(N_("clients.work_ended"), {"nickname": client.nickname})))
-        await load_card(conv, client.id or 0, look=False)
+        await load_card(conv, client.id or 0, look=False, hooks=self.hooks)
 
     def view_card(self, conv: Conversation) -> Ask:
         card = conv.data["card"]
@@ -234,6 +262,9 @@ class ClientsSteps:
             "shared": len(card["shared"]), "invitations": card["open_invitations"],
             "note": Msg(N_("clients.limited")) if card.get("limited") else "",
         })
+        if card.get("sections"):  # another capability's part of the card (the goals), below identity's
+            prompt = Msg(N_("clients.card_sections"), {"card": prompt, "sections": Lines(
+                tuple(load_msg(line) for line in card["sections"]), "\n\n")})
         options = []
         if card["shared"] and card["status"] == "linked":
             options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
@@ -276,7 +307,7 @@ class ClientsSteps:
         else:
             await cancel_open_invitations(conv)  # one code at a time
             await issue_invitation(conv, self.secret, self.valid_for, client_id=conv.data["client"])
-        await load_card(conv, conv.data["client"])
+        await load_card(conv, conv.data["client"], hooks=self.hooks)
 
     async def export(self, event: Any) -> None:
         conv: Conversation = event.model
@@ -321,14 +352,14 @@ def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ..
         name=NAME, version=VERSION, states=["list", "card", "message", "confirm_end", "closed"], initial="list",
         transitions=[
             dict(trigger="choose", source="list", dest="closed", conditions=[chose(CLOSE)]),
-            dict(trigger="choose", source="list", dest="card", conditions=[chose_client]),
+            dict(trigger="choose", source="list", dest="card", conditions=[steps.chose_client]),
             dict(trigger="choose", source="card", dest="list", conditions=[chose(BACK_TO_LIST)],
-                 before=[refresh_list]),
+                 before=[steps.refresh_list]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(CIRCLES)],
                  before=[steps.show_circles]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)],
                  before=[steps.new_invitation]),
-            dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[revoke]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[steps.revoke]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(EXPORT)], before=[steps.export]),
             dict(trigger="choose", source="card", dest="message", conditions=[chose(MESSAGE)]),
             *[dict(trigger="choose", source="card", dest="card", conditions=[chose(link.choice)],
@@ -341,17 +372,18 @@ def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ..
             dict(trigger="choose", source="message", dest="card", conditions=[chose(BACK_TO_CARD)]),
         ],
         views={"list": view_list, "card": steps.view_card, "message": view_message, "confirm_end": view_confirm_end},
-        help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_worker,
+        help_key=N_("clients.help"), final=frozenset({"closed"}), on_start=steps.on_start, allowed=is_worker,
         controls=False,  # browsing, with its own "Back" and "Close"
         reload=True, resumable=True,  # back to the card after the meeting preparation
-        refresh=refresh,
+        refresh=steps.refresh,
         # Only a message being written is in hand; a card looked at is opened afresh, never come back to stale.
         in_progress=writing_or_confirming,
     )
 
 
+MARKED = "marked"  # a linked client another capability marks gently on the list (no goal yet)
 STATUS_LABEL = {"linked": N_("clients.item_linked"), "invited": N_("clients.item_invited"),
-                "ended": N_("clients.item_ended")}
+                "ended": N_("clients.item_ended"), MARKED: N_("clients.item_no_goal")}
 STATUS_TEXT = {"linked": N_("clients.status_linked"), "invited": N_("clients.status_invited"),
                "ended": N_("clients.status_ended")}
 

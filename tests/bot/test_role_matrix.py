@@ -45,6 +45,8 @@ MAY_OPEN: dict[str, set[str]] = {
     "rota": {"coordinator"}, "stats": {"coordinator"},
     # The chat is for young people: any staff account (a removed worker's too) answers it, never queues.
     "chat": EVERYONE - WORKERS - {"coordinator", "removed"},
+    # Goals are the young person's own (#12 §2); a worker sees a client's on the client card.
+    "goals": EVERYONE - WORKERS - {"coordinator", "removed"},
 }
 # Typed by a worker, /prepare has no client to prepare with (a worker opens it from a client card): the flow
 # itself says "not available", without a denial.
@@ -56,7 +58,7 @@ OWN_REFUSAL = {("promises", role): "promises.for_workers" for role in WORKERS}
 ENGINE_COMMANDS = {"start", "help", "language", "cancel"}
 # The main menu entries (flow -> label id); the preparation shows to clients only (workers open it from a card).
 MENU = {
-    "esy": "menu.esy", "chat": "menu.chat", "desk": "menu.desk", "prepare": "menu.prepare",
+    "esy": "menu.esy", "goals": "menu.goals", "chat": "menu.chat", "desk": "menu.desk", "prepare": "menu.prepare",
     "promises": "menu.promises", "message_workers": "menu.message_workers", "clients": "menu.clients",
     "new_client": "menu.new_client", "new_worker": "menu.new_worker", "workers": "menu.workers",
     "rota": "menu.rota", "stats": "menu.stats", "audit": "menu.audit", "invitation": "menu.code",
@@ -136,7 +138,8 @@ def test_the_table_covers_every_command_and_every_flow(instrument: Instrument) -
     """A command or flow added later must get a row here, or this fails."""
     assert set(COMMAND_TEXTS) <= set(COMMAND_FLOWS) | ENGINE_COMMANDS
     assert set(COMMAND_FLOWS.values()) == set(MAY_OPEN)
-    assert set(all_flows(instrument)) - {"menu", "meeting"} == set(MAY_OPEN)  # a meeting opens from a card only
+    # A meeting and a client's goals (for their worker) open from a card only.
+    assert set(all_flows(instrument)) - {"menu", "meeting", "client_goals"} == set(MAY_OPEN)
 
 
 @pytest.mark.parametrize("role", ROLES)

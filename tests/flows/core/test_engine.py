@@ -345,8 +345,10 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
 ) -> None:
     await chat.open_esy()
     reply = await chat.answer("4", {0: "Enemmän unta"})
-    photo, summary, places, menu_question = reply.results
+    photo, summary, places, goals_offer, menu_question = reply.results
     assert isinstance(photo, Photo)
+    # The next step of the method is offered, never forced: the menu that follows has "My goals" (#12 §2).
+    assert isinstance(goals_offer, Say) and goals_offer.msg.key == "esy.goals_offer"
     assert isinstance(summary, Done) and summary.msg is not None
     assert isinstance(menu_question, Ask)
     # All areas equal: no "fewest points", so the places that can help are for the wished area alone.
@@ -368,6 +370,7 @@ async def test_finished_assessment_shows_circle_and_summary_then_the_menu(
     assert not {"esy.summary.strengths", "esy.summary.lowest", "esy.summary.no_wishes"} & parts.keys()
     assert parts["esy.summary.wish_line"].params["wish"] == "Enemmän unta"
     assert menu_question.prompt.key == "menu.prompt"
+    assert "goals" in {option.value for option in menu_question.options}
     assert (await stored_conversation(memory_store)).flow == menu.NAME
     (row,) = await stored_assessments(memory_store)
     assert (row.instrument_id, row.instrument_version) == (instrument.id, instrument.version)

@@ -28,9 +28,11 @@ def test_each_organisation_gets_its_own_hooks_in_the_order_the_effects_run(instr
     assert isinstance(first.join_code, MeetingJoining) and first.join_code.secret == "secret-a"
     assert isinstance(second.join_code, MeetingJoining) and second.join_code.secret == "secret-b"
     # ESY's circles are deleted (and named) before the meetings' part, as before the hooks.
-    assert [hook.__module__ for hook in first.work_ended] == ["flows.esy.hooks", "flows.meetings.hooks"]
-    assert [hook.__module__ for hook in first.storage_withdrawn] == ["flows.esy.hooks", "flows.meetings.hooks"]
-    assert [link.choice for link in first.card_links] == ["prepare", "meeting"]
+    esy_first = ["flows.esy.hooks", "flows.esy.goal_hooks", "flows.meetings.hooks"]
+    assert [hook.__module__ for hook in first.work_ended] == esy_first
+    assert [hook.__module__ for hook in first.storage_withdrawn] == esy_first
+    # The young person's goals (ESY phase 2) come before the meetings on the card, as in the method.
+    assert [link.choice for link in first.card_links] == ["goals", "prepare", "meeting"]
     assert first.pictures is not None and len(first.forget) == len(first.staff_removed) == 1
 
 
