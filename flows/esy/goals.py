@@ -64,11 +64,16 @@ def plain(row: GoalRow) -> dict[str, Any]:
     """A goal as the conversation keeps it for the views (JSON-safe)."""
     return {"id": row.id, "area": row.area_id, "goal": row.goal, "sign": row.sign, "step": row.step,
             "helper": row.helper, "due": row.due.isoformat() if row.due else None, "status": row.status,
-            "draft": is_draft(row), "updated": row.updated_at.isoformat()}
+            "draft": is_draft(row), "shared": row.client_id is not None, "updated": row.updated_at.isoformat()}
 
 
-def agreement(goal: dict[str, Any]) -> Msg:
-    return Msg(N_("goals.draft") if goal["draft"] else N_("goals.agreed"))
+def state(goal: dict[str, Any]) -> Msg:
+    """Its status, and for a goal the workers see, whether it is agreed (an anonymous person's has no worker)."""
+    status = Msg(STATUS_TEXT[goal["status"]])
+    if not goal.get("shared"):
+        return status
+    agreement = Msg(N_("goals.draft") if goal["draft"] else N_("goals.agreed"))
+    return Msg(N_("goals.state"), {"status": status, "agreement": agreement})
 
 
 def shown(text: str | None) -> Param:
@@ -83,7 +88,7 @@ def goal_line(names: Mapping[str, LocalText], goal: dict[str, Any], changed: boo
     """One goal of a plan: its area, words, status and whether it is agreed (``changed``: and when it last
     changed, for the worker's card)."""
     params: dict[str, Param] = {"area": names.get(goal["area"], goal["area"]), "goal": goal["goal"],
-                                "status": Msg(STATUS_TEXT[goal["status"]]), "agreement": agreement(goal)}
+                                "state": state(goal)}
     if not changed:
         return Msg(N_("goals.line"), params)
     return Msg(N_("goals.line_changed"), {**params, "date": datetime.fromisoformat(goal["updated"])})
@@ -94,8 +99,7 @@ def as_shown(names: Mapping[str, LocalText], goal: dict[str, Any]) -> Msg:
     return Msg(N_("goals.detail"), {
         "area": names.get(goal["area"], goal["area"]), "goal": goal["goal"], "sign": shown(goal["sign"]),
         "step": shown(goal["step"]), "helper": shown(goal["helper"]), "due": shown_due(goal["due"]),
-        "status": Msg(STATUS_TEXT[goal["status"]]), "agreement": agreement(goal),
-        "updated": datetime.fromisoformat(goal["updated"]),
+        "state": state(goal), "updated": datetime.fromisoformat(goal["updated"]),
     })
 
 
@@ -227,6 +231,18 @@ class GoalsSteps:
     def chose_status(self, event: Any) -> bool:
         return value(event).startswith(STATUS) and value(event).removeprefix(STATUS) in GOAL_STATUSES
 
+    def took_change(self, event: Any) -> bool:
+        """A usable new answer to a question asked again to change it."""
+        return editing(event) and self.took(event)
+
+    def took_next(self, event: Any) -> bool:
+        """A usable answer to a new goal's question with more to come."""
+        return more_fields(event) and self.took(event)
+
+    def took_last(self, event: Any) -> bool:
+        """A usable answer to a new goal's last question."""
+        return last_field(event) and self.took(event)
+
     def took(self, event: Any) -> bool:
         """A usable answer to the question asked, kept in ``answer`` (a date for "by when"); an unreadable date
         is answered with an example, and the question stands."""
@@ -342,11 +358,14 @@ class GoalsSteps:
 def goals_flow(instrument: Instrument, services: RegionServices | None = None) -> FlowSpec:
     """/goals: the plan, a new goal one question at a time, and changing any answer or the status later."""
     steps = GoalsSteps(instrument, services)
+    # One guard each (where the answer goes, then whether it is usable): `transitions` runs a transition's
+    # conditions together, so a usable-answer check of its own would answer a bad date once per transition.
     answered: list[dict[str, Any]] = [
-        dict(trigger=trigger, source="write", dest=dest, conditions=[route, steps.took], before=before)
+        dict(trigger=trigger, source="write", dest=dest, conditions=[guard], before=before)
         for trigger in ("text", "choose")
-        for dest, route, before in (("goal", editing, [steps.save_edit]), ("write", more_fields, [steps.next_field]),
-                                    ("plan", last_field, [steps.create]))
+        for dest, guard, before in (("goal", steps.took_change, [steps.save_edit]),
+                                    ("write", steps.took_next, [steps.next_field]),
+                                    ("plan", steps.took_last, [steps.create]))
     ]
     return FlowSpec(
         name=NAME, version=VERSION, states=["plan", "area", "write", "goal", "closed"], initial="plan",
