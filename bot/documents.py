@@ -186,7 +186,9 @@ def goal_sections(goals: list[dict[str, Any]], language: str, catalogs: Catalogs
     for goal in goals:
         names = {goal["area"]: _local(goal.get("area_name", {}), goal["area"])}
         history = tuple(goal_change(change, stamp(catalogs, language, change["at"])) for change in goal["history"])
-        sections.append(_split(t(N_("mydata.goal"), goal=as_shown(names, goal), history=Lines(history))))
+        text = t(N_("mydata.goal"), goal=as_shown(names, goal), history=Lines(history))
+        # The chat's target mark opens the goal's text; the PDF's font has no emoji, so the heading goes without.
+        sections.append(_split(text.removeprefix("🎯").lstrip()))
     return sections
 
 

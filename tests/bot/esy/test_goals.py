@@ -120,6 +120,7 @@ async def test_an_anonymous_person_sets_a_goal_after_the_circle_and_revises_it(
     readable = files["txt"].decode()
     assert "Call Ohjaamo on Monday" in readable and "Write my CV" in readable  # the history, in words
     assert t(catalogs, "en", "goals.status_reached") in readable
+    assert "🎯" not in readable  # the document's own words carry no emoji (the PDF's font has none)
     await person.send("/forget")
     await person.tap(t(catalogs, "en", "forget.yes"))
     async with bot.services.store.transaction() as work:
