@@ -172,7 +172,7 @@ class GoalsSteps:
     def view_write(self, conv: Conversation) -> Ask:
         field = conv.data["field"]
         params: dict[str, Param] = {}
-        if field in ("goal", "due"):  # the first and the last question name the area the goal is for
+        if field == "goal":  # the first question names the area the goal is for
             params["area"] = self.names.get(conv.data["area"], conv.data["area"])
         if field == "due":
             params["example"] = Example(example_day(conv.now, 28), clock=False)

@@ -70,7 +70,8 @@ class Visit:
 class Users(Protocol):
     async def get(self, key: str) -> UserRow | None: ...
     async def save(self, row: UserRow) -> None: ...
-    # Cascades to conversations, assessments, contacts and outbox; unlinks staff, clients, chats, participants.
+    # Cascades to conversations, assessments, goals, contacts and outbox; unlinks staff, clients, chats,
+    # participants.
     async def delete(self, key: str) -> None: ...
     async def idle_since(self, before: datetime) -> list[str]: ...  # keys not seen since, oldest first
     # The person, whether the key has a staff row, a client row and any meeting participation, and where they

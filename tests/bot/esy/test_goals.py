@@ -11,6 +11,7 @@ from datetime import date
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.settings import Settings, load_settings
+from bot.ticker import purge_idle
 from flows.core.messages import Lines, Msg
 from flows.esy.instrument import Instrument
 from tests.bot.esy.test_circle_picture import circle_with_wishes
@@ -251,3 +252,26 @@ async def test_withdrawing_storage_deletes_the_goals_and_says_so(
     assert t(catalogs, "en", "goals.not_kept") in joined(calls)
     card = await worker_opens_the_card(bot, catalogs)
     assert "Apply for three summer jobs" not in card
+
+
+async def test_an_anonymous_persons_goals_are_kept_like_their_circles(
+    bot: Bot, catalogs: Catalogs, instrument: Instrument, clock: Clock,
+) -> None:
+    """Until the anonymous retention: deleted with the person when they have not visited for that long."""
+    person = await anonymous_circle(bot, catalogs, instrument)
+    await person.send("/goals")
+    await person.tap(t(catalogs, "en", "goals.new"))
+    await person.tap(instrument.areas[0].name.get("en"))
+    await person.send("Sleep before midnight")
+    for _ in range(3):
+        await person.tap(t(catalogs, "en", "goals.skip"))
+    await person.tap(t(catalogs, "en", "goals.no_date"))
+    key = user_key(bot.services.secret, "tg", ANONYMOUS)
+    clock.advance(days=bot.services.settings.anonymous_retention_days - 1)
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        assert len(await work.goals.for_user(key)) == 1
+    clock.advance(days=2)
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        assert await work.goals.for_user(key) == []
