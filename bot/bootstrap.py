@@ -25,7 +25,7 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import esy, goal_review, goals, places
+from flows.esy import esy, goal_review, goals, group_hooks, groups, my_groups, places
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
 from flows.esy.followup import Reassessment
@@ -84,6 +84,7 @@ COMMAND_FLOWS = {
     "chat": chat.NAME, "desk": desk.NAME, "rota": rota.NAME, "stats": chat_stats.NAME,
     "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME, "places": places.NAME,
     "goals": goals.NAME,
+    "groups": groups.NAME, "mygroups": my_groups.NAME,
 }
 
 
@@ -98,6 +99,7 @@ def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: 
     hooks = Hooks()
     esy_hooks.register(hooks, instrument)
     esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days)
+    group_hooks.register(hooks, secret)
     meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
                             parse_quiet_hours(settings.quiet_hours))
     chat_hooks.register(hooks, setup, secret)
@@ -126,6 +128,8 @@ def _capability_flows(
             places.places_flow(instrument, region),
             goals.goals_flow(instrument, region),
             goal_review.review_flow(instrument),
+            groups.groups_flow(secret, instrument, quiet_hours),
+            my_groups.my_groups_flow(),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
@@ -169,7 +173,7 @@ def flows_by_room(
         (desk.NAME, N_("menu.desk")),
         (preparation.NAME, N_("menu.prepare")), (promises.NAME, N_("menu.promises")),
         (relay.NAME, N_("menu.message_workers")),
-        (clients.NAME, N_("menu.clients")),
+        (clients.NAME, N_("menu.clients")), (groups.NAME, N_("menu.groups")),
         (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
         (workers.NAME, N_("menu.workers")), (rota.NAME, N_("menu.rota")), (chat_stats.NAME, N_("menu.stats")),
         (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),

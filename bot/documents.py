@@ -170,6 +170,7 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
     if preparation:
         sections.append(_split(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation)))))
     sections.extend(_meetings(data, language, catalogs))
+    sections.extend(_groups(data, language, catalogs))
     if data.get("in_progress"):
         sections.append(Section("", (t(N_("mydata.in_progress")),)))
     sections.append(Section("", (t(N_("mydata.json_note")),)))
@@ -239,6 +240,20 @@ def _meetings(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[S
                         name=row["name"]), *promises(row["promises"])]
         sections.append(Section(t(N_("mydata.meetings_joined"), count=len(joined)), tuple(lines)))
     return sections
+
+
+def _groups(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[Section]:
+    """The ESY groups the person is in, and which of their rounds they answered (#12 §5)."""
+    t = _say(catalogs, language)
+    groups = data.get("esy_groups") or []
+    lines: list[str] = []
+    for row in groups:
+        joined = stamp(catalogs, language, row["joined_at"])
+        lines.append(t(N_("mydata.group_line"), name=row["name"], starts=as_day(date.fromisoformat(row["starts"])),
+                       ends=as_day(date.fromisoformat(row["ends"])), joined=joined))
+        lines += [t(N_("mydata.group_answer"), number=answer["round"],
+                    date=stamp(catalogs, language, answer["answered_at"])) for answer in row["answers"]]
+    return [Section(t(N_("mydata.groups"), count=len(groups)), tuple(lines))] if groups else []
 
 
 def _viewed(rows: list[dict[str, Any]], language: str, catalogs: Catalogs) -> Section:

@@ -16,6 +16,7 @@ from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
 from storage.memory_repos.goals import _Goals
+from storage.memory_repos.groups import _Groups
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
@@ -50,6 +51,7 @@ class _Work:
         self.evaluations = _Evaluations(db)
         self.meetings = _Meetings(db)
         self.goals = _Goals(db)
+        self.groups = _Groups(db)
 
 
 class MemoryStore(Deferring):

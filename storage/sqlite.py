@@ -17,6 +17,7 @@ from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.goals import _Goals
+from storage.sqlite_repos.groups import _Groups
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.sqlite_repos.outbox import _Heartbeats, _Outbox, _Receipts
@@ -76,6 +77,7 @@ class _Work:
         self.evaluations = _Evaluations(db)
         self.meetings = _Meetings(db)
         self.goals = _Goals(db)
+        self.groups = _Groups(db)
 
 
 class SqliteStore(Deferring):

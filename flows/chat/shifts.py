@@ -421,11 +421,13 @@ async def _overdue(work: UnitOfWork, setup: ChatSetup, now: datetime) -> None:
 
 
 async def release_contact(work: UnitOfWork, key: str) -> bool:
-    """Delete an anonymous person's chat id once no chat or left message of theirs is active and nothing
-    queued for them is left to send. Staff and clients keep theirs (it is not the chat's)."""
+    """Delete an anonymous person's chat id once no chat or left message of theirs is active, they are in no ESY
+    group and nothing queued for them is left to send. Staff and clients keep theirs (it is not the chat's)."""
     if await work.staff.by_user(key) is not None or await work.clients.by_user(key) is not None:
         return False
     if await work.chats.active_for_user(key) is not None:
+        return False
+    if await work.groups.memberships(key):  # an ESY group's member is told when a round opens (#12 §5)
         return False
     if any(row.status in ("pending", "sending") for row in await work.outbox.for_recipient(key)):
         return False

@@ -38,3 +38,25 @@ def forget_tag(secret: str, user_key: str) -> str:
 def code_hash(secret: str, code: str) -> str:
     """What is stored and looked up: HMAC(secret, normalised code)."""
     return hmac.new(secret.encode(), ("invite:" + normalise(code)).encode(), hashlib.sha256).hexdigest()
+
+
+# --- a group's join code: shorter (read aloud to a room), used by many, shown to its worker again ------------
+GROUP_LENGTH = 8  # 40 bits; the attempt limits of invitation codes apply to these too
+
+
+def is_group_code(text: str) -> bool:
+    """Whether a typed code has a group code's shape (8 characters); invitation codes have 12."""
+    return len(normalise(text)) == GROUP_LENGTH
+
+
+def new_salt() -> str:
+    """A random salt from which a group's code is derived."""
+    return secrets.token_hex(8)
+
+
+def group_code(secret: str, salt: str) -> str:
+    """A group's join code, e.g. 'K7QM-2XHD': derived from KAARI_SECRET and the group's salt, so the database
+    alone does not reveal it and the worker can be shown it again."""
+    digest = hmac.new(secret.encode(), ("group-code:" + salt).encode(), hashlib.sha256).digest()
+    raw = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:GROUP_LENGTH])
+    return raw[:4] + "-" + raw[4:]

@@ -55,7 +55,10 @@ class Pictures(Protocol):
 
 
 class JoinCode(Protocol):
-    """A one-time code that is not an invitation (a network meeting participant's link), found by /code."""
+    """A code that is not an invitation (a network meeting participant's one-time link, an ESY group's code),
+    found by /code; ``name`` says whose it is, so the offer is shown by the one that found it."""
+
+    name: str
 
     async def find(self, conv: Conversation, code: str) -> bool:
         """Whether ``code`` is such a code still usable; if so, what the offer shows is put in ``conv.data``."""
@@ -92,4 +95,4 @@ class Hooks:
     card_sections: list[CardSection] = field(default_factory=list)
     list_marks: list[ListMarks] = field(default_factory=list)
     pictures: Pictures | None = None
-    join_code: JoinCode | None = None
+    join_codes: list[JoinCode] = field(default_factory=list)

@@ -18,6 +18,7 @@ from flows.esy.followup import (
     chose_remind,
     may_ask_reminder,
 )
+from flows.esy.group_rounds import GroupRounds
 from flows.esy.instrument import Area, Instrument
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.esy.services import RegionServices, places_message
@@ -53,6 +54,8 @@ def esy_flow(
         initial="intro",
         transitions=[
             dict(trigger="choose", source="intro", dest="rate", conditions=[chose_begin]),
+            dict(trigger="choose", source="intro", dest="rate", conditions=[steps.groups.chose_round],
+                 before=[steps.groups.start_round]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_cancel_reminder],
                  before=[ask.cancel_reminder]),
             dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
@@ -88,6 +91,7 @@ def esy_flow(
         still_valid=steps.still_valid,
         position_keys=("area", "item"),
         migrate=same_shape,
+        refresh=steps.groups.note_waiting,  # a round opened while the person is at the start is offered at once
         settled=frozenset({"share", "remind"}),  # the circle is stored: no going back over it, no "stop and delete"
     )
 
@@ -105,6 +109,7 @@ class EsySteps:
         self.services = services
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
+        self.groups = GroupRounds(instrument)
 
     def area(self, conv: Conversation) -> Area:
         return self.areas[int(conv.data["area"])]
@@ -113,6 +118,7 @@ class EsySteps:
         conv.data.update(instrument=self.instrument.id, iv=self.instrument.version, area=0, item=0, ratings={},
                          wishes={})
         await AnonymousReminder(self.reassess).note_pending(conv)
+        await self.groups.note_waiting(conv)
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
@@ -123,13 +129,19 @@ class EsySteps:
         minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
         prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
         cancel = (Option(CANCEL_REMINDER, Msg(N_("esy.remind_cancel"))),) if conv.data.get("reminder") else ()
-        return Ask(prompt, (Option(BEGIN, Msg(N_("esy.begin"))), *cancel))
+        return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *cancel))
+
+    def position(self, conv: Conversation) -> dict[str, int]:
+        """Which area of how many: a group session's one area is the only one."""
+        if conv.data.get("only"):
+            return {"number": 1, "total": 1}
+        return {"number": conv.data["area"] + 1, "total": len(self.areas)}
 
     def view_rate(self, conv: Conversation) -> Ask:
         current = self.area(conv)
         statement = current.statements[conv.data["item"]]
         prompt = Msg(N_("esy.rate"), {
-            "number": conv.data["area"] + 1, "total": len(self.areas), "area": current.name,
+            **self.position(conv), "area": current.name,
             "statement": statement.text,
             "item": conv.data["item"] + 1, "items": len(current.statements),
         })
@@ -148,8 +160,7 @@ class EsySteps:
 
     def view_wish(self, conv: Conversation) -> Ask:
         current = self.area(conv)
-        prompt = Msg(N_("esy.wish"), {"number": conv.data["area"] + 1, "total": len(self.areas),
-                                      "area": current.name})
+        prompt = Msg(N_("esy.wish"), {**self.position(conv), "area": current.name})
         skip = Option(SKIP, Msg(N_("esy.skip_wish")))
         if (wish := conv.data["wishes"].get(current.id)) is None:
             return Ask(prompt, (skip,), free_text=True)
@@ -166,7 +177,9 @@ class EsySteps:
         return bool(data["item"] + 1 < len(self.areas[data["area"]].statements))
 
     def more_areas(self, event: Any) -> bool:
-        return bool(event.model.data["area"] + 1 < len(self.areas))
+        """Another area to go: never in a group session's round, which asks its one area."""
+        data = event.model.data
+        return not data.get("only") and bool(data["area"] + 1 < len(self.areas))
 
     # --- effects --------------------------------------------------------------------------------------
     def record_rating(self, event: Any) -> None:
@@ -187,14 +200,36 @@ class EsySteps:
         data["wishes"].pop(self.areas[data["area"]].id, None)
 
     async def complete(self, event: Any) -> None:
-        if not event.model.data.get("finished"):  # coming from "share", it was stored and shown already
-            await finish(event.model, self.instrument, self.kept_days)
+        conv: Conversation = event.model
+        if conv.data.get("only"):  # a group session's one area: its points, not the whole circle
+            if not conv.data.get("finished"):
+                await self.finish_area(conv)
+                await self.groups.link(conv)
+            return
+        if not conv.data.get("finished"):  # coming from "share", it was stored and shown already
+            await finish(conv, self.instrument, self.kept_days)
+            await self.groups.link(conv)
             if self.services is not None:
-                show_places(event.model, self.instrument, self.services)
-            await self.reassess.offer(event.model)
-        if event.model.state == "done" and "assessment" in event.model.data:
+                show_places(conv, self.instrument, self.services)
+            await self.reassess.offer(conv)
+        if conv.state == "done" and "assessment" in conv.data:
             # The next step, offered, never forced: goals are set when the person wants (/goals, or the menu).
-            event.model.emit(Say(Msg(N_("esy.goals_offer"))))
+            conv.emit(Say(Msg(N_("esy.goals_offer"))))
+
+    async def finish_area(self, conv: Conversation) -> None:
+        """Store a group session's one area as the person's own assessment, and show its points."""
+        ratings: dict[str, int | None] = conv.data["ratings"]
+        stored = AssessmentRow(
+            user_key=conv.key, instrument_id=self.instrument.id, instrument_version=self.instrument.version,
+            completed_at=conv.now, ratings=ratings, area_scores=area_scores(self.instrument, ratings),
+            wishes=dict(conv.data["wishes"]),
+        )
+        conv.data["finished"] = True
+        kept = await may_keep(conv)
+        if kept:
+            conv.data["assessment"] = await conv.work.assessments.add(stored)
+        self.groups.area_done(conv, stored, kept_note(conv, kept, self.kept_days))
+        await note_workers(conv)
 
 
 # --- steps that need no instrument -------------------------------------------------------------------------
@@ -277,6 +312,11 @@ async def finish(conv: Conversation, instrument: Instrument, kept_days: int) -> 
     circle = circle_of(instrument, stored, previous)
     conv.emit(Photo(circle, Msg(N_("esy.circle.caption"), {"date": conv.now})))
     conv.emit(Done(summary(instrument, scores, conv.data["wishes"], previous, kept_note(conv, kept, kept_days))))
+    await note_workers(conv)
+
+
+async def note_workers(conv: Conversation) -> None:
+    """A linked client's workers, named when they are asked whether to share."""
     if conv.who.is_client and conv.who.client is not None and conv.who.client.id is not None:
         conv.data["workers"] = await worker_cards(conv.work, conv.who.client.id)
 

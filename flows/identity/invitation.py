@@ -1,11 +1,14 @@
 """Opening an invitation: a worker's account is linked after they accept; a client's only after consent.
 
-Reached by a deep link (``/start <code>``) or by typing the code. Wrong, used, expired and revoked codes all
-get the same answer (no hint whether a code exists), and wrong codes are limited per person.
+Reached by a deep link (``/start <code>``) or by typing the code; a code may also be another capability's join
+code (a network meeting's one-time link, an ESY group's code: ``Hooks.join_codes``), whose offer that capability
+shows. Wrong, used, expired and revoked codes all get the same answer (no hint whether a code exists), and wrong
+codes are limited per person.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +24,7 @@ from flows.identity.staff import is_open, pair_lines, staff_card, staff_label
 from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow
 
 NAME = "invitation"
-VERSION = 1
+VERSION = 2  # 2: "meeting_offer" became "join_offer", for any capability's join code (a meeting's, a group's)
 ATTEMPTS = 5
 ATTEMPT_WINDOW = timedelta(minutes=10)
 # Bot-wide: many ids guessing together (100 ids made 500 guesses in 3.7 s) get past the per-person limit.
@@ -111,13 +114,14 @@ async def client_later(event: Any) -> None:
 
 class InvitationSteps:
     """The steps that need the flow's settings: the code secret, the consent texts and their storage period, the
-    bot-wide guessing limit, and another capability's join codes (a network meeting's, from the hooks)."""
+    bot-wide guessing limit, and other capabilities' join codes (a network meeting's, a group's, from the hooks)."""
 
     def __init__(
-        self, secret: str, items: tuple[ConsentItem, ...], retention_days: int, join_code: JoinCode | None,
+        self, secret: str, items: tuple[ConsentItem, ...], retention_days: int, join_codes: Sequence[JoinCode],
         guess_limit: int, guess_window: timedelta,
     ) -> None:
-        self.secret, self.items, self.retention_days, self.join_code = secret, items, retention_days, join_code
+        self.secret, self.items, self.retention_days = secret, items, retention_days
+        self.join_codes = {code.name: code for code in join_codes}
         self.guess_limit, self.guess_window = guess_limit, guess_window
         self.paused_for = {"minutes": max(1, int(guess_window.total_seconds() // 60))}
 
@@ -164,25 +168,31 @@ class InvitationSteps:
                     staff.user_key, "notify", dump_msg(Msg(N_("notify.codes_paused"), self.paused_for)), conv.now))
 
     async def joinable(self, conv: Conversation, code: str) -> bool:
-        """Not an invitation but another capability's join code (a network meeting's), still usable."""
-        return self.join_code is not None and await self.join_code.find(conv, code)
+        """Not an invitation but another capability's join code, still usable: which one is noted."""
+        for name, join_code in self.join_codes.items():
+            if await join_code.find(conv, code):
+                conv.data["join"] = name
+                return True
+        return False
 
-    def view_meeting(self, conv: Conversation) -> Ask:
+    def join_code(self, conv: Conversation) -> JoinCode:
+        """The capability whose code was found (a conversation from before version 2: a meeting's)."""
+        return self.join_codes[conv.data.get("join", "meeting")]
+
+    def view_join(self, conv: Conversation) -> Ask:
         """The join code's offer, as its capability words it."""
-        assert self.join_code is not None  # the offer is reached only through a join code it found
-        return self.join_code.view(conv)
+        return self.join_code(conv).view(conv)
 
-    async def join_meeting(self, event: Any) -> None:
+    async def join(self, event: Any) -> None:
         """Yes to the offer: the join code's capability lets the person in."""
-        assert self.join_code is not None
-        await self.join_code.join(event.model)
+        await self.join_code(event.model).join(event.model)
 
     async def on_start(self, conv: Conversation) -> None:
         payload = conv.data.pop("payload", None)
         if payload is None:
             return
         row = await self.check(conv, str(payload))
-        conv.state = "meeting_offer" if "participant" in conv.data else "refused" if row is None else (
+        conv.state = "join_offer" if "join" in conv.data else "refused" if row is None else (
             f"{row.kind}_offer")
 
     async def check_typed(self, event: Any) -> None:
@@ -190,8 +200,8 @@ class InvitationSteps:
         row = await self.check(conv, event.kwargs["text"])
         if row is not None:
             await conv.trigger(f"found_{row.kind}")
-        elif "participant" in conv.data:
-            await conv.trigger("found_meeting")
+        elif "join" in conv.data:
+            await conv.trigger("found_join")
 
     def view_consent(self, conv: Conversation) -> Ask:
         item = self.items[conv.data["item"]]
@@ -264,24 +274,24 @@ def invitation_flow(
     guess_limit: int = GUESS_LIMIT, guess_window: timedelta = GUESS_WINDOW,
 ) -> FlowSpec:
     """The invitation flow; ``secret`` keys the code hashes, ``items`` are the consent texts. A code may also
-    be another capability's one-time join code (``hooks.join_code``: a network meeting participant's).
+    be another capability's join code (``hooks.join_codes``: a network meeting participant's, an ESY group's).
     ``guess_limit`` wrong codes from everyone within ``guess_window`` pause code checking for everyone."""
-    steps = InvitationSteps(secret, items, retention_days, (hooks or Hooks()).join_code, guess_limit,
+    steps = InvitationSteps(secret, items, retention_days, (hooks or Hooks()).join_codes, guess_limit,
                             guess_window)
     return FlowSpec(
         name=NAME,
         version=VERSION,
-        states=["ask_code", "staff_offer", "client_offer", "meeting_offer", "consent",
+        states=["ask_code", "staff_offer", "client_offer", "join_offer", "consent",
                 "staff_done", "client_done", "refused", "closed"],
         initial="ask_code",
         transitions=[
             dict(trigger="text", source="ask_code", dest=None, after=[steps.check_typed]),
             dict(trigger="found_staff", source="ask_code", dest="staff_offer"),
             dict(trigger="found_client", source="ask_code", dest="client_offer"),
-            dict(trigger="found_meeting", source="ask_code", dest="meeting_offer"),
-            dict(trigger="choose", source="meeting_offer", dest="closed", conditions=[chose(YES)],
-                 before=[steps.join_meeting]),
-            dict(trigger="choose", source="meeting_offer", dest="closed", conditions=[chose(NO)]),
+            dict(trigger="found_join", source="ask_code", dest="join_offer"),
+            dict(trigger="choose", source="join_offer", dest="closed", conditions=[chose(YES)],
+                 before=[steps.join]),
+            dict(trigger="choose", source="join_offer", dest="closed", conditions=[chose(NO)]),
             dict(trigger="choose", source="staff_offer", dest="staff_done", conditions=[chose(YES)],
                  before=[link_staff]),
             dict(trigger="choose", source="staff_offer", dest="closed", conditions=[chose(NO)],
@@ -297,9 +307,15 @@ def invitation_flow(
                  before=[steps.record_answer, steps.link_client]),
         ],
         views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client,
-               "meeting_offer": steps.view_meeting, "consent": steps.view_consent},
+               "join_offer": steps.view_join, "consent": steps.view_consent},
         help_key=N_("invite.help"),
         final=frozenset({"staff_done", "client_done", "refused", "closed"}),
         on_start=steps.on_start,
         position_keys=("item",),
+        migrate=join_offer,
     )
+
+
+def join_offer(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Version 1's meeting offer is version 2's join offer (the meeting's: no "join" noted then)."""
+    return ("join_offer" if state == "meeting_offer" else state, data) if version == 1 else None

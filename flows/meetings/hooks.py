@@ -100,4 +100,4 @@ def register(hooks: Hooks, secret: str, before: tuple[timedelta, ...], quiet: Qu
     hooks.storage_withdrawn.append(storage_withdrawn)
     hooks.card_links += [CardLink("prepare", N_("clients.prepare"), PREPARATION),
                          CardLink("meeting", N_("clients.meeting"), MEETINGS)]
-    hooks.join_code = MeetingJoining(secret, before, quiet)
+    hooks.join_codes.append(MeetingJoining(secret, before, quiet))

@@ -28,8 +28,10 @@ def usable(person: ParticipantRow | None, meeting: MeetingRow | None, now: datet
 
 
 class MeetingJoining:
-    """The join code's steps for the invitation flow (its ``meeting_offer`` state); ``secret`` keys the code
+    """The join code's steps for the invitation flow (its ``join_offer`` state); ``secret`` keys the code
     hashes, ``before`` and ``quiet`` time the reminders the new participant gets."""
+
+    name = "meeting"
 
     def __init__(self, secret: str, before: tuple[timedelta, ...], quiet: QuietHours) -> None:
         self.secret, self.before, self.quiet = secret, before, quiet

@@ -20,7 +20,8 @@ TABLES = (
     "users", "conversations", "assessments", "staff", "clients", "pairs", "invitations", "consents",
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
-    "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "sequences",
+    "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
+    "group_rounds", "group_answers", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -34,6 +35,8 @@ REFERENCES = (
     ("chats", "user_key", "users", "set null"),
     ("participants", "user_key", "users", "set null"),
     ("chat_sent", "user_key", "users", "cascade"),
+    ("group_members", "user_key", "users", "cascade"),
+    ("group_answers", "user_key", "users", "cascade"),
     ("clients", "created_by", "staff", "no action"),
     ("pairs", "client_id", "clients", "cascade"),
     ("pairs", "staff_id", "staff", "cascade"),
@@ -63,6 +66,12 @@ REFERENCES = (
     ("goals", "user_key", "users", "cascade"),
     ("goals", "client_id", "clients", "cascade"),
     ("goal_revisions", "goal_id", "goals", "cascade"),
+    ("groups", "created_by", "staff", "no action"),
+    ("group_members", "group_id", "groups", "cascade"),
+    ("group_rounds", "group_id", "groups", "cascade"),
+    ("group_rounds", "opened_by", "staff", "no action"),
+    ("group_answers", "round_id", "group_rounds", "cascade"),
+    ("group_answers", "assessment_id", "assessments", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -71,6 +80,7 @@ UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "invitations": (("code_hash",),),
     "shifts": (("service", "starts_at"),),
     "participants": (("join_hash",),),
+    "groups": (("code_hash",),),
 }
 # Nullable columns allow None, as SQL's CHECK passes on NULL.
 CHECKS: dict[str, dict[str, set[Any]]] = {

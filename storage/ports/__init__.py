@@ -1,7 +1,8 @@
 """The storage port: what the engine needs from any backend, as Protocols and plain rows.
 
 One module per area, named like the backends' modules (``storage/{sqlite,memory}_repos/<area>.py``): ``people``,
-``identity``, ``chat``, ``meetings``, ``outbox``, and ``base`` for the errors, the unit of work and the store.
+``identity``, ``chat``, ``meetings``, ``groups``, ``outbox``, and ``base`` for the errors, the unit of work and the
+store.
 The area modules are the truth, and the backends import from them, so a backend module's imports name the area
 it implements. This package re-exports every name because the engine, the channels and the flows use rows of
 several areas side by side (one transaction touches users, clients and the outbox): ``from storage.ports import X``
@@ -38,6 +39,13 @@ from storage.ports.goals import (
     GoalRevisionRow,
     GoalRow,
     Goals,
+)
+from storage.ports.groups import (
+    AnswerRow,
+    GroupRow,
+    Groups,
+    MemberRow,
+    RoundRow,
 )
 from storage.ports.identity import (
     Audit,
@@ -86,6 +94,7 @@ from storage.ports.people import (
 __all__ = [
     "GOAL_FIELDS",
     "GOAL_STATUSES",
+    "AnswerRow",
     "AssessmentRow",
     "Assessments",
     "Audit",
@@ -111,11 +120,14 @@ __all__ = [
     "GoalRevisionRow",
     "GoalRow",
     "Goals",
+    "GroupRow",
+    "Groups",
     "Heartbeats",
     "InvitationRow",
     "Invitations",
     "MeetingRow",
     "Meetings",
+    "MemberRow",
     "Outbox",
     "OutboxRow",
     "PairRow",
@@ -125,6 +137,7 @@ __all__ = [
     "PromiseRow",
     "Receipts",
     "RotaRow",
+    "RoundRow",
     "Schedules",
     "ShareRow",
     "Shares",

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
 from storage.ports.goals import Goals
+from storage.ports.groups import Groups
 from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
 from storage.ports.meetings import Evaluations, Meetings, Preparations
 from storage.ports.outbox import Heartbeats, Outbox, Receipts
@@ -78,6 +79,8 @@ class UnitOfWork(Protocol):
     def evaluations(self) -> Evaluations: ...
     @property
     def goals(self) -> Goals: ...
+    @property
+    def groups(self) -> Groups: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]

@@ -36,7 +36,9 @@ EVERYONE = set(ROLES)
 # Who may open each flow (by flow name); everyone else is told it is not available.
 MAY_OPEN: dict[str, set[str]] = {
     "esy": EVERYONE, "invitation": EVERYONE, "consent": EVERYONE, "mydata": EVERYONE, "forget": EVERYONE,
-    "hours": EVERYONE, "places": EVERYONE,
+    "hours": EVERYONE, "places": EVERYONE, "my_groups": EVERYONE,
+    # ESY groups (#12 §5): workers and coordinators run them; a young person only joins one and leaves it.
+    "groups": WORKERS | {"coordinator"},
     "message_workers": CLIENTS, "feedback": CLIENTS,
     "promises": CLIENTS | {"participant"},
     "prepare": CLIENTS | WORKERS,
@@ -60,6 +62,7 @@ ENGINE_COMMANDS = {"start", "help", "language", "cancel"}
 MENU = {
     "esy": "menu.esy", "goals": "menu.goals", "chat": "menu.chat", "desk": "menu.desk", "prepare": "menu.prepare",
     "promises": "menu.promises", "message_workers": "menu.message_workers", "clients": "menu.clients",
+    "groups": "menu.groups",
     "new_client": "menu.new_client", "new_worker": "menu.new_worker", "workers": "menu.workers",
     "rota": "menu.rota", "stats": "menu.stats", "audit": "menu.audit", "invitation": "menu.code",
 }

@@ -22,6 +22,7 @@ from storage.memory import REFERENCES as MEMORY_REFERENCES
 from storage.memory import TABLES as MEMORY_TABLES
 from storage.memory import MemoryStore, _Db
 from storage.ports import (
+    AnswerRow,
     AssessmentRow,
     AuditRow,
     ChatMessageRow,
@@ -34,14 +35,17 @@ from storage.ports import (
     ConversationRow,
     DutyRow,
     EvaluationRow,
+    GroupRow,
     InvitationRow,
     MeetingRow,
+    MemberRow,
     OutboxRow,
     PairRow,
     ParticipantRow,
     PreparationRow,
     PromiseRow,
     RotaRow,
+    RoundRow,
     ShareRow,
     ShiftRow,
     StaffRow,
@@ -2654,6 +2658,119 @@ async def test_meeting_writes_are_rolled_back_together(store: Store) -> None:
         assert await work.meetings.participants(meeting_id) == [before[1]]
         assert await work.meetings.promises(meeting_id) == [before[2]]
         assert await work.meetings.get(meeting_id + 1) is None
+
+
+# --- ESY groups (#12 §5) ---------------------------------------------------------------------------
+
+
+def group_row(name: str = "Tiistairyhmä", created_by: int = 1, code_hash: str = "g1") -> GroupRow:
+    return GroupRow(name=name, starts_on=date(2026, 12, 1), ends_on=date(2027, 3, 31), created_by=created_by,
+                    created_at=T0, code_hash=code_hash, code_salt="salt-" + code_hash)
+
+
+async def seed_group(store: Store, *members: str) -> tuple[int, int, int]:
+    """A worker's group with ``members`` joined (their users seeded): (staff id, group id, round id)."""
+    await seed_users(store, *members)
+    async with store.transaction() as work:
+        worker = await work.staff.add(staff_row())
+        group = await work.groups.add(group_row(created_by=worker))
+        for key in members:
+            assert await work.groups.join(MemberRow(group, key, T0))
+        first = await work.groups.add_round(RoundRow(group, worker, T0))
+    return worker, group, first
+
+
+async def test_groups_round_trip_are_found_by_code_and_listed_per_worker(store: Store) -> None:
+    worker, group, _ = await seed_group(store)
+    async with store.transaction() as work:
+        other = await work.staff.add(staff_row("Bea"))
+        later = await work.groups.add(replace(group_row("B", worker, "g2"), created_at=T0 + timedelta(days=1)))
+        theirs = await work.groups.add(group_row("C", other, "g3"))
+        stored = await work.groups.get(group)
+        assert stored == replace(group_row(created_by=worker), id=group)
+        stored.name, stored.ends_on, stored.closed_at = "Uusi", date(2027, 4, 1), T0
+        stored.code_hash, stored.created_by = "changed", other  # never rewritten by save
+        await work.groups.save(stored)
+    async with store.transaction() as work:
+        saved = await work.groups.get(group)
+        assert saved == replace(group_row(created_by=worker), id=group, name="Uusi", ends_on=date(2027, 4, 1),
+                                closed_at=T0)
+        assert await work.groups.by_code("g1") == saved
+        assert await work.groups.by_code("nope") is None
+        assert [row.id for row in await work.groups.for_staff(worker)] == [group, later]
+        assert [row.id for row in await work.groups.for_staff(other)] == [theirs]
+        assert await work.groups.get(theirs + 1) is None
+        with pytest.raises(Conflict):
+            await work.groups.add(group_row("D", worker, "g2"))
+        with pytest.raises(UnknownRow):
+            await work.groups.add(group_row("E", 999, "g9"))
+        with pytest.raises(UnknownRow):
+            await work.groups.save(replace(saved, id=999))
+
+
+async def test_joining_twice_keeps_one_membership_and_leaving_takes_the_answers_of_that_group(store: Store) -> None:
+    worker, group, first = await seed_group(store, "u1", "u2")
+    async with store.transaction() as work:
+        assert not await work.groups.join(MemberRow(group, "u1", T0 + timedelta(days=2)))
+        other = await work.groups.add(group_row("B", worker, "g2"))
+        await work.groups.join(MemberRow(other, "u1", T0 + timedelta(days=1)))
+        elsewhere = await work.groups.add_round(RoundRow(other, worker, T0, "health"))
+        for key in ("u1", "u2"):
+            mine = await work.assessments.add(assessment(key))
+            await work.groups.answer(AnswerRow(first, key, mine, T0))
+        kept = await work.assessments.add(assessment("u1"))
+        await work.groups.answer(AnswerRow(elsewhere, "u1", kept, T0))
+        with pytest.raises(UnknownUser):
+            await work.groups.join(MemberRow(group, "nobody", T0))
+        with pytest.raises(UnknownRow):
+            await work.groups.join(MemberRow(999, "u1", T0))
+    async with store.transaction() as work:
+        assert await work.groups.members(group) == [MemberRow(group, "u1", T0), MemberRow(group, "u2", T0)]
+        assert [row.group_id for row in await work.groups.memberships("u1")] == [group, other]
+        assert await work.groups.leave(group, "u1")
+        assert not await work.groups.leave(group, "u1")
+    async with store.transaction() as work:
+        assert [row.user_key for row in await work.groups.members(group)] == ["u2"]
+        assert [row.user_key for row in await work.groups.answers(first)] == ["u2"]
+        assert await work.groups.answers(elsewhere) == [AnswerRow(elsewhere, "u1", kept, T0)]
+        assert [row.round_id for row in await work.groups.answers_of("u1")] == [elsewhere]
+        assert await work.groups.members_by_group() == {group: ["u2"], other: ["u1"]}
+
+
+async def test_a_later_answer_replaces_the_earlier_and_rounds_are_listed_oldest_first(store: Store) -> None:
+    worker, group, first = await seed_group(store, "u1")
+    async with store.transaction() as work:
+        second = await work.groups.add_round(RoundRow(group, worker, T0 + timedelta(days=90), "health"))
+        earlier = await work.assessments.add(assessment("u1"))
+        later = await work.assessments.add(assessment("u1", completed_at=T0 + timedelta(hours=1)))
+        await work.groups.answer(AnswerRow(first, "u1", earlier, T0))
+        await work.groups.answer(AnswerRow(first, "u1", later, T0 + timedelta(hours=1)))
+        with pytest.raises(UnknownRow):
+            await work.groups.answer(AnswerRow(first, "u1", 999, T0))
+        with pytest.raises(UnknownRow):
+            await work.groups.add_round(RoundRow(999, worker, T0))
+    async with store.transaction() as work:
+        assert await work.groups.answers(first) == [AnswerRow(first, "u1", later, T0 + timedelta(hours=1))]
+        assert await work.groups.rounds(group) == [RoundRow(group, worker, T0, None, first),
+                                                   RoundRow(group, worker, T0 + timedelta(days=90), "health", second)]
+        assert await work.groups.round(second) == RoundRow(group, worker, T0 + timedelta(days=90), "health", second)
+        assert await work.groups.round(second + 1) is None
+
+
+async def test_deleting_a_person_or_their_circles_leaves_nothing_of_theirs_counted(store: Store) -> None:
+    _, group, first = await seed_group(store, "u1", "u2", "u3")
+    async with store.transaction() as work:
+        for key in ("u1", "u2", "u3"):
+            await work.groups.answer(AnswerRow(first, key, await work.assessments.add(assessment(key)), T0))
+    async with store.transaction() as work:
+        await work.users.delete("u1")  # /forget, the anonymous retention
+        await work.assessments.delete_for_user("u2")  # consent (c) withdrawn
+    async with store.transaction() as work:
+        assert [row.user_key for row in await work.groups.answers(first)] == ["u3"]
+        assert [row.user_key for row in await work.groups.members(group)] == ["u2", "u3"]
+        assert await work.groups.memberships("u1") == []
+        assert await work.groups.answers_of("u1") == []
+        assert await work.groups.members_by_group() == {group: ["u2", "u3"]}
 
 
 # --- the memory fake and the schema ------------------------------------------------------------------

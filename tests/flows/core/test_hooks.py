@@ -10,6 +10,7 @@ from bot.settings import Settings
 from flows.chat.shifts import ChatSetup
 from flows.core.hooks import CardLink, Hooks, WorkEnded
 from flows.core.messages import Lines, Msg, Param
+from flows.esy.group_joining import GroupJoining
 from flows.esy.instrument import Instrument
 from flows.identity.clients import clients_flow
 from flows.identity.consent import delete_stored, end_client_work
@@ -25,8 +26,11 @@ def test_each_organisation_gets_its_own_hooks_in_the_order_the_effects_run(instr
     first = house_hooks(instrument, "secret-a", Settings(), setup)
     second = house_hooks(instrument, "secret-b", Settings(), setup)
     assert first is not second and first.forget is not second.forget
-    assert isinstance(first.join_code, MeetingJoining) and first.join_code.secret == "secret-a"
-    assert isinstance(second.join_code, MeetingJoining) and second.join_code.secret == "secret-b"
+    # ESY groups' codes and the meetings' join links, each with its organisation's secret.
+    for hooks, secret in ((first, "secret-a"), (second, "secret-b")):
+        groups, meetings = hooks.join_codes
+        assert isinstance(groups, GroupJoining) and groups.secret == secret
+        assert isinstance(meetings, MeetingJoining) and meetings.secret == secret
     # ESY's circles are deleted (and named) before the meetings' part, as before the hooks.
     esy_first = ["flows.esy.hooks", "flows.esy.goal_hooks", "flows.meetings.hooks"]
     assert [hook.__module__ for hook in first.work_ended] == esy_first
