@@ -113,7 +113,7 @@ class GroupSteps:
         """A round's totals as plain data for the card (what the view words)."""
         return {"area": row.area, "opened": row.opened_at.isoformat(), "answered": totals.answered,
                 "shown": totals.shown, "hidden": list(totals.hidden),
-                "areas": [[a.area, a.median, a.low, a.middle, a.high, a.change] for a in totals.areas]}
+                "areas": [[a.area, a.rated, a.median, a.low, a.middle, a.high, a.change] for a in totals.areas]}
 
     # --- what each state asks ------------------------------------------------------------------------------
     def view_list(self, conv: Conversation) -> Ask:
