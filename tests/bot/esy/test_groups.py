@@ -12,7 +12,8 @@ from datetime import date
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from flows.core.dates import as_day
+from bot.ticker import purge_idle
+from flows.core.dates import HELSINKI, as_day
 from flows.core.messages import Lines, Msg, Number
 from flows.esy.group_rounds import PUSH
 from flows.esy.instrument import Instrument
@@ -255,3 +256,36 @@ async def test_wrong_closed_and_used_codes_answer_clearly(
     late = bot.user(ANONYMOUS[1], "fi", "Nuori")
     calls = await late.send(f"/start {code.replace('-', '')}")
     assert said(catalogs, "invite.invalid", joined(calls), ("fi",)), "a closed group's code no longer joins"
+
+
+async def test_a_round_opened_at_night_is_told_in_the_morning_and_a_members_address_is_kept_until_they_leave(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    worker = await staff_worker(bot, catalogs)
+    code = await create_group(worker, catalogs)
+    person = bot.user(ANONYMOUS[0], "en", "Nuori")
+    await join(person, catalogs, code, "invite.group_offer_anonymous", deep=True)
+    key = user_key(bot.services.secret, "tg", person.id)
+    await purge_idle(bot.services)  # the chat's hourly sweep releases addresses nothing needs
+    async with bot.services.store.transaction() as work:
+        assert await work.contacts.get(key) is not None, "kept to tell them of a round"
+    clock.now = clock.now.replace(hour=20, minute=30)  # 22:30 in Helsinki: quiet
+    await card(worker, catalogs)
+    await worker.tap(t(catalogs, "fi", "groups.open_round"))
+    await worker.tap(t(catalogs, "fi", "groups.round_whole_button"))
+    async with bot.services.store.transaction() as work:
+        [row] = [row for row in await work.outbox.for_recipient(key) if row.kind == PUSH]
+    local = row.due_at.astimezone(HELSINKI)
+    assert (local.day, local.hour, local.minute) == (21, 8, 0), "at the end of the quiet hours"
+    mark = len(bot.api.calls)
+    await deliver(bot)
+    assert not said(catalogs, "groups.round_notice", joined(bot.api.calls[mark:]))
+    clock.now = row.due_at
+    await deliver(bot)
+    assert said(catalogs, "groups.round_notice", joined(bot.api.calls[mark:]), ("en",))
+    await person.send("/mygroups")
+    await person.tap(catalogs.text("en", Msg("my_groups.leave", {"name": GROUP})))
+    await person.tap(t(catalogs, "en", "my_groups.leave_yes"))
+    await purge_idle(bot.services)
+    async with bot.services.store.transaction() as work:
+        assert await work.contacts.get(key) is None, "released once they left"
