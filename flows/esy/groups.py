@@ -8,11 +8,11 @@ before. Never whose answer is whose, not even a linked client's.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.core.codes import code_hash, group_code, new_salt
-from flows.core.dates import HELSINKI, as_day, example_day, parse_day, too_far
+from flows.core.dates import HELSINKI, as_day, example_day, parse_due, read_day, too_far
 from flows.core.guards import chose, value
 from flows.core.messages import N_, Example, Lines, Msg, Number, Param, When, dump_msg
 from flows.core.quiet import DEFAULT_QUIET, QuietHours
@@ -29,6 +29,7 @@ NEW, CLOSE, BACK, ROUND, WHOLE, AREA, END, YES, NO = (
     "new", "close", "back", "round", "whole", "area", "end", "yes", "no")
 GROUP, AREA_PREFIX = "group:", "area:"
 FLOW = "esy"  # the flow a round's notice opens (flows/esy/esy.py NAME)
+FOLLOW_UP_DAYS = 90  # "about three months after" (seed 004 ch. 3.1): the example end of a new group
 
 
 def may_run_groups(who: Who) -> bool:
@@ -243,17 +244,22 @@ def view_starts(conv: Conversation) -> Ask:
 
 
 def view_ends(conv: Conversation) -> Ask:
-    return Ask(Msg(N_("groups.ask_ends"), {"example": date_example(conv)}), free_text=True, max_length=40)
+    """The end, with an example about three months after the start (when the seeds' groups filled it again)."""
+    starts = date.fromisoformat(conv.data["draft"]["starts"]) + timedelta(days=FOLLOW_UP_DAYS)
+    example = Example(datetime.combine(starts, datetime.min.time(), HELSINKI), clock=False)
+    return Ask(Msg(N_("groups.ask_ends"), {"example": example}), free_text=True, max_length=40)
 
 
 def record_name(event: Any) -> None:
     event.model.data["draft"] = {"name": event.kwargs["text"]}
 
 
-def typed_day(event: Any) -> date | None:
-    """The typed day, or None after saying how to write one (or that it is too far ahead)."""
+def typed_day(event: Any, earliest: date | None = None) -> date | None:
+    """The typed day (one without a year: on or after ``earliest``, or this year if it has just passed), or None
+    after saying how to write one (or that it is too far ahead)."""
     conv: Conversation = event.model
-    day = parse_day(event.kwargs["text"], today(conv))
+    text = event.kwargs["text"]
+    day = parse_due(text, today(conv)) if earliest is None else read_day(text, earliest)
     if day is None:
         conv.emit(Say(Msg(N_("groups.bad_date"), {"example": date_example(conv)})))
         return None
@@ -272,10 +278,10 @@ def valid_start(event: Any) -> bool:
 
 def valid_end(event: Any) -> bool:
     """An end on or after the start (the period is the group's, about three months as the seeds' groups)."""
-    day = typed_day(event)
+    starts = date.fromisoformat(event.model.data["draft"]["starts"])
+    day = typed_day(event, starts)
     if day is None:
         return False
-    starts = date.fromisoformat(event.model.data["draft"]["starts"])
     if day < starts:
         event.model.emit(Say(Msg(N_("groups.end_before_start"), {"starts": as_day(starts)})))
         return False

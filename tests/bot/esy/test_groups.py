@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from datetime import date
+from datetime import date, datetime
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.ticker import purge_idle
 from flows.core.dates import HELSINKI, as_day
-from flows.core.messages import Lines, Msg, Number
+from flows.core.messages import Example, Lines, Msg, Number
 from flows.esy.group_rounds import PUSH
 from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
@@ -289,3 +289,24 @@ async def test_a_round_opened_at_night_is_told_in_the_morning_and_a_members_addr
     await purge_idle(bot.services)
     async with bot.services.store.transaction() as work:
         assert await work.contacts.get(key) is None, "released once they left"
+
+
+async def test_a_period_typed_without_years_starts_this_year_and_ends_after_the_start(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    worker = await staff_worker(bot, catalogs)
+    await worker.send("/groups")
+    await worker.tap(t(catalogs, "fi", "groups.new"))
+    await worker.send(GROUP)
+    calls = await worker.send("huomenna")
+    assert said(catalogs, "groups.bad_date", joined(calls), ("fi",))
+    calls = await worker.send("15.11.")  # five days ago: a group already going, not one next November
+    example = Msg("groups.ask_ends", {"example": Example(datetime(2027, 2, 13, tzinfo=HELSINKI), clock=False)})
+    assert catalogs.text("fi", example) in joined(calls), "the example end is about three months on"
+    calls = await worker.send("14.11.")  # before the start: the next such day, a year's group
+    assert said(catalogs, "groups.created", joined(calls), ("fi",))
+    async with bot.services.store.transaction() as work:
+        staff = await work.staff.by_user(user_key(bot.services.secret, "tg", WORKER))
+        assert staff is not None and staff.id is not None
+        [group] = await work.groups.for_staff(staff.id)
+    assert (group.starts_on, group.ends_on) == (date(2026, 11, 15), date(2027, 11, 14))
