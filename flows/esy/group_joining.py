@@ -51,7 +51,9 @@ class GroupJoining:
         """What joining means, said before anything is kept; an anonymous person hears what is kept to tell them
         of a round."""
         offer = conv.data["offer"]
-        key = N_("invite.group_offer") if conv.who.is_client else N_("invite.group_offer_anonymous")
+        # Only where Kaari would keep an address to write to (not a linked client's, kept already; not the console).
+        anonymous = not conv.who.is_client and bool(conv.contact)
+        key = N_("invite.group_offer_anonymous") if anonymous else N_("invite.group_offer")
         prompt = Msg(key, {"name": offer["name"], "starts": as_day(date.fromisoformat(offer["starts"])),
                            "ends": as_day(date.fromisoformat(offer["ends"])), "least": MIN_ANSWERS})
         return Ask(prompt, (Option(YES, Msg(N_("invite.group_join"))), Option(NO, Msg(N_("invite.group_no")))))
