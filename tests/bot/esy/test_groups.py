@@ -175,7 +175,31 @@ async def test_mydata_lists_the_group_and_forget_takes_the_answers_out(
     await deliver(bot)
     for number, person in enumerate(people):
         await answer_whole(person, catalogs, instrument, number)
+        await person.tap(t(catalogs, "en", "esy.remind_no"))
     assert said(catalogs, "groups.area_line", await card(worker, catalogs), ("fi",))
+
+    area = instrument.areas[0]
+    await card(worker, catalogs)
+    await worker.tap(t(catalogs, "fi", "groups.open_round"))
+    await worker.tap(t(catalogs, "fi", "groups.round_area_button"))
+    await worker.tap(area.name.get("fi"))
+    await deliver(bot)
+    for person in people:  # the session: everyone a point higher than their first circle's statements
+        await person.tap(catalogs.text("en", Msg("esy.group_round_area", {"group": GROUP, "area": area.name})))
+        for _ in area.statements:
+            await person.tap(instrument.scale[4].label.get("en"))
+        await person.tap(t(catalogs, "en", "esy.skip_wish"))
+    async with bot.services.store.transaction() as work:
+        keys = [user_key(bot.services.secret, "tg", person.id) for person in people]
+        first = [float((await work.assessments.for_user(key))[0].area_scores[area.id] or 0) for key in keys]
+        later = [float((await work.assessments.for_user(key))[1].area_scores[area.id] or 0) for key in keys]
+    change = round(round(statistics.median(later), 1) - round(statistics.median(first), 1), 1)
+    assert change, "the session moved the median"
+    low, high = sum(score < 1 + 4 / 3 for score in later), sum(score > 5 - 4 / 3 for score in later)
+    assert catalogs.text("fi", Msg("groups.area_change", {"line": Msg("groups.area_line", {
+        "area": area.name, "median": Number(round(statistics.median(later), 1)), "max": 5, "low": low,
+        "middle": 5 - low - high, "high": high}), "change": Number(change, signed=True)})) in await card(
+        worker, catalogs), "the session's median with its change from the first round"
 
     calls = await people[0].send("/mydata")
     readable = sent_files(calls)["txt"].decode()
@@ -239,6 +263,9 @@ async def test_wrong_closed_and_used_codes_answer_clearly(
     await person.send("/code")
     calls = await person.send("ABCD-EFGH")
     assert said(catalogs, "invite.invalid", joined(calls), ("fi",))
+    async with bot.services.store.transaction() as work:
+        key = user_key(bot.services.secret, "tg", person.id)
+        assert await work.code_attempts.count_since(key, clock.now) == 1, "a wrong group code counts as a guess"
     await join(person, catalogs, code, "invite.group_offer_anonymous")
     calls = await person.send(f"/start {code}")
     assert said(catalogs, "invite.group_offer_anonymous", joined(calls), ("fi",))
