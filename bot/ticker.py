@@ -37,7 +37,7 @@ from flows.core.messages import N_, Msg, dump_msg, load_msg
 from flows.core.quiet import QuietHours, parse_quiet_hours
 from flows.core.results import Reply, Say, load_results
 from flows.core.spec import FORGOTTEN, anonymous_actor
-from flows.esy import followup
+from flows.esy import followup, group_rounds
 from flows.identity.consent import latest_answers
 from storage.ports import OutboxRow, UnitOfWork
 
@@ -58,6 +58,9 @@ Sent = list[tuple[int, int]]
 Push = Callable[[int, list[Outgoing]], Awaitable[Sent]]
 # Pushes a client receives only with consent (d); workers' own messages and notices are not among them.
 NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin", followup.REASSESS})
+# Pushes that wait for the morning when the bot, late, would send them in quiet hours: those reminders, and an ESY
+# group's round notice (asked for by joining the group, so without consent (d)).
+QUIET_KINDS = NEEDS_REMINDER_CONSENT | {group_rounds.PUSH}
 CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
 MEETING_KINDS = frozenset({"reminder", "checkin", "memo"})
 
@@ -228,7 +231,7 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             log.warning("ticker.unopened outbox=%d kind=%s count=%d", row.id, row.kind, services.sealer.unopened)
     elif not allowed:
         status = "dropped"  # no consent (d), or the meeting or promise it was about is gone
-    elif row.kind in NEEDS_REMINDER_CONSENT and quiet.contains(now) and (
+    elif row.kind in QUIET_KINDS and quiet.contains(now) and (
             not until or quiet.next_end(now) < datetime.fromisoformat(until) - QUIET_MARGIN):
         # Late (the bot was down) and now in quiet hours: it waits for the morning, unless the meeting is
         # closer. The copy and the finish commit together, so a crash cannot leave both.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
@@ -307,7 +307,10 @@ async def test_a_round_opened_at_night_is_told_in_the_morning_and_a_members_addr
     mark = len(bot.api.calls)
     await deliver(bot)
     assert not said(catalogs, "groups.round_notice", joined(bot.api.calls[mark:]))
-    clock.now = row.due_at
+    clock.now = row.due_at + timedelta(hours=15)  # the bot was down all day: 23:00, quiet again
+    await deliver(bot)
+    assert not said(catalogs, "groups.round_notice", joined(bot.api.calls[mark:])), "late, it waits for the morning"
+    clock.now = row.due_at + timedelta(days=1)
     await deliver(bot)
     assert said(catalogs, "groups.round_notice", joined(bot.api.calls[mark:]), ("en",))
     await person.send("/mygroups")
