@@ -21,6 +21,7 @@ from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Cons
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
+from storage.memory_repos.readings import _Readings
 from storage.ports.base import Deferred, UnitOfWork
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
@@ -52,6 +53,7 @@ class _Work:
         self.meetings = _Meetings(db)
         self.goals = _Goals(db)
         self.groups = _Groups(db)
+        self.readings = _Readings(db)
 
 
 class MemoryStore(Deferring):

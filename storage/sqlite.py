@@ -22,6 +22,7 @@ from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Cons
 from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.sqlite_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.sqlite_repos.people import _Assessments, _Contacts, _Conversations, _Users
+from storage.sqlite_repos.readings import _Readings
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class _Work:
         self.meetings = _Meetings(db)
         self.goals = _Goals(db)
         self.groups = _Groups(db)
+        self.readings = _Readings(db)
 
 
 class SqliteStore(Deferring):

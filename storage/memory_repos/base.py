@@ -21,7 +21,7 @@ TABLES = (
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
     "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
-    "group_rounds", "group_answers", "sequences",
+    "group_rounds", "group_answers", "readings", "reading_comments", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -72,6 +72,10 @@ REFERENCES = (
     ("group_rounds", "opened_by", "staff", "no action"),
     ("group_answers", "round_id", "group_rounds", "cascade"),
     ("group_answers", "assessment_id", "assessments", "cascade"),
+    ("readings", "client_id", "clients", "cascade"),
+    ("readings", "staff_id", "staff", "cascade"),
+    ("reading_comments", "reading_id", "readings", "cascade"),
+    ("reading_comments", "assessment_id", "assessments", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -95,6 +99,7 @@ CHECKS: dict[str, dict[str, set[Any]]] = {
     "promises": {"status": {"open", "done", "help"}},
     "goals": {"status": {"going", "reached", "let_go"}},
     "goal_revisions": {"changed_by": {"young", "worker"}},
+    "reading_comments": {"side": {"client", "worker"}},
 }
 
 

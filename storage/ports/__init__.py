@@ -1,8 +1,8 @@
 """The storage port: what the engine needs from any backend, as Protocols and plain rows.
 
 One module per area, named like the backends' modules (``storage/{sqlite,memory}_repos/<area>.py``): ``people``,
-``identity``, ``chat``, ``meetings``, ``groups``, ``outbox``, and ``base`` for the errors, the unit of work and the
-store.
+``identity``, ``chat``, ``meetings``, ``groups``, ``outbox``, ``readings`` (a worker's ESY reading), and ``base``
+for the errors, the unit of work and the store.
 The area modules are the truth, and the backends import from them, so a backend module's imports name the area
 it implements. This package re-exports every name because the engine, the channels and the flows use rows of
 several areas side by side (one transaction touches users, clients and the outbox): ``from storage.ports import X``
@@ -90,10 +90,17 @@ from storage.ports.people import (
     Users,
     Visit,
 )
+from storage.ports.readings import (
+    SIDES,
+    ReadingCommentRow,
+    ReadingRow,
+    Readings,
+)
 
 __all__ = [
     "GOAL_FIELDS",
     "GOAL_STATUSES",
+    "SIDES",
     "AnswerRow",
     "AssessmentRow",
     "Assessments",
@@ -135,6 +142,9 @@ __all__ = [
     "PreparationRow",
     "Preparations",
     "PromiseRow",
+    "ReadingCommentRow",
+    "ReadingRow",
+    "Readings",
     "Receipts",
     "RotaRow",
     "RoundRow",

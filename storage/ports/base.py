@@ -16,6 +16,7 @@ from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invit
 from storage.ports.meetings import Evaluations, Meetings, Preparations
 from storage.ports.outbox import Heartbeats, Outbox, Receipts
 from storage.ports.people import Assessments, Contacts, Conversations, Users
+from storage.ports.readings import Readings
 
 
 class UnknownUser(LookupError):
@@ -81,6 +82,8 @@ class UnitOfWork(Protocol):
     def goals(self) -> Goals: ...
     @property
     def groups(self) -> Groups: ...
+    @property
+    def readings(self) -> Readings: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]

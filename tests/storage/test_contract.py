@@ -44,6 +44,8 @@ from storage.ports import (
     ParticipantRow,
     PreparationRow,
     PromiseRow,
+    ReadingCommentRow,
+    ReadingRow,
     RotaRow,
     RoundRow,
     ShareRow,
@@ -2771,6 +2773,82 @@ async def test_deleting_a_person_or_their_circles_leaves_nothing_of_theirs_count
         assert await work.groups.memberships("u1") == []
         assert await work.groups.answers_of("u1") == []
         assert await work.groups.members_by_group() == {group: ["u2", "u3"]}
+
+
+# --- ESY readings (#12 §1): a worker's reading of a client, and the comparison's comment lines --------------
+
+
+def reading_row(client_id: int, staff_id: int, at: datetime = T0, saw: bool = False) -> ReadingRow:
+    return ReadingRow(client_id, staff_id, "kaari-esy-default", 2, at, {"rhythm.sleep": 4, "home.own": None},
+                      {"rhythm": 4.0, "home": None}, saw)
+
+
+async def seed_reading_world(store: Store) -> tuple[int, int, int, int]:
+    """A worker, a linked client with one circle, and a second client: (worker, client, circle, other client)."""
+    [worker] = await seed_staff(store, "Aino")
+    client_id = await seed_client(store, "Kettu", worker)
+    other = await seed_client(store, "Susi", worker)
+    async with store.transaction() as work:
+        await work.users.save(user("young"))
+        circle = await work.assessments.add(AssessmentRow("young", "kaari-esy-default", 2, T0, {}, {}, {}))
+    return worker, client_id, circle, other
+
+
+async def test_a_reading_round_trips_and_lists_a_clients_readings_oldest_first(store: Store) -> None:
+    worker, client_id, _, other = await seed_reading_world(store)
+    later = reading_row(client_id, worker, T0 + timedelta(days=2), saw=True)
+    async with store.transaction() as work:
+        second = await work.readings.add(later)
+        first = await work.readings.add(reading_row(client_id, worker))
+        await work.readings.add(reading_row(other, worker))
+    async with store.transaction() as work:
+        assert await work.readings.get(second) == replace(later, id=second)
+        assert [row.id for row in await work.readings.for_client(client_id)] == [first, second]
+        loaded = await work.readings.get(first)
+        assert loaded is not None and loaded.saw_circle is False and loaded.area_scores == {"rhythm": 4.0, "home": None}
+        assert await work.readings.get(second + 100) is None
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.readings.add(reading_row(client_id + 100, worker))
+
+
+async def test_a_comment_is_one_line_per_area_side_and_circle_and_the_latest_wins(store: Store) -> None:
+    worker, client_id, circle, _ = await seed_reading_world(store)
+    async with store.transaction() as work:
+        reading = await work.readings.add(reading_row(client_id, worker))
+        await work.readings.comment(ReadingCommentRow(reading, circle, "rhythm", "worker", "Nukut vähän?", T0))
+        await work.readings.comment(ReadingCommentRow(reading, circle, "rhythm", "client", "Ennen", T0))
+        await work.readings.comment(ReadingCommentRow(reading, circle, "rhythm", "client", "Nyt paremmin 😴",
+                                                      T0 + timedelta(hours=1)))
+    async with store.transaction() as work:
+        assert await work.readings.comments(reading) == [
+            ReadingCommentRow(reading, circle, "rhythm", "client", "Nyt paremmin 😴", T0 + timedelta(hours=1)),
+            ReadingCommentRow(reading, circle, "rhythm", "worker", "Nukut vähän?", T0)]
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.readings.comment(ReadingCommentRow(reading, circle, "rhythm", "judge", "x", T0))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.readings.comment(ReadingCommentRow(reading, circle + 100, "rhythm", "client", "x", T0))
+
+
+async def test_readings_go_with_the_client_and_comments_with_the_reading_or_the_circle(store: Store) -> None:
+    worker, client_id, circle, other = await seed_reading_world(store)
+    async with store.transaction() as work:
+        reading = await work.readings.add(reading_row(client_id, worker))
+        await work.readings.add(reading_row(client_id, worker))
+        kept = await work.readings.add(reading_row(other, worker))
+        await work.readings.comment(ReadingCommentRow(kept, circle, "home", "worker", "x", T0))
+        await work.readings.comment(ReadingCommentRow(reading, circle, "home", "worker", "x", T0))
+    async with store.transaction() as work:
+        assert await work.readings.delete_for_client(client_id) == 2
+        assert await work.readings.delete_for_client(client_id) == 0
+        assert await work.readings.comments(reading) == []
+        assert len(await work.readings.comments(kept)) == 1, "another client's stay"
+        await work.assessments.delete_for_user("young")
+        assert await work.readings.comments(kept) == [], "a comment goes with the circle it was about"
+        await work.clients.delete(other)
+        assert await work.readings.get(kept) is None, "a reading goes with the client"
 
 
 # --- the memory fake and the schema ------------------------------------------------------------------
