@@ -25,7 +25,7 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import esy, goal_review, goals, group_hooks, groups, my_groups, places
+from flows.esy import comparison, esy, goal_review, goals, group_hooks, groups, my_groups, places, reading
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
 from flows.esy.followup import Reassessment
@@ -130,6 +130,8 @@ def _capability_flows(
             goal_review.review_flow(instrument),
             groups.groups_flow(secret, instrument, quiet_hours),
             my_groups.my_groups_flow(),
+            reading.reading_flow(instrument, storage, settings.esy_difference),
+            comparison.comparison_flow(instrument, settings.esy_difference),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 PALETTE = ("#1f6f8b", "#c8553d")  # now, before: distinguishable in grey-scale and for red-green blindness
 LINESTYLES = ("solid", "dashed")
+MARKERS, MARKER_SIZES = ("o", "s"), (7, 8)  # a dot and a (slightly larger, as it looks smaller) square
 SKIPPED_COLOR = "#6b6b6b"  # greyed, yet 5:1 on white: still readable
 TEXT_COLOR = "#222222"
 
@@ -116,11 +117,12 @@ def _draw_series(axes: PolarAxes, label: str, values: tuple[float | None, ...], 
     color = PALETTE[style % len(PALETTE)]
     radii = [math.nan if value is None else value for value in values]
     # NaN breaks a matplotlib line: the segments to and from a skipped area are not drawn.
+    # Each line has its own dash and marker, drawn into the legend too: the two lines (now and before, or the
+    # young person's and the worker's reading) are told apart in grey-scale and without colour at all. A point
+    # between two skipped areas keeps its marker, though no segment reaches it.
     axes.plot([*angles, angles[0]], [*radii, radii[0]], color=color, linewidth=2.4,
-              linestyle=LINESTYLES[style % 2], label=label, gid=f"series-{style}")
-    present = [i for i, value in enumerate(values) if value is not None]
-    axes.plot([angles[i] for i in present], [radii[i] for i in present], linestyle="none", marker="o",
-              color=color, markersize=6)
+              linestyle=LINESTYLES[style % 2], marker=MARKERS[style % 2], markersize=MARKER_SIZES[style % 2],
+              label=label, gid=f"series-{style}")
     if style == 0:
         for run in _runs(values):
             if len(run) == len(values):  # nothing skipped: the whole polygon

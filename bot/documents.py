@@ -166,6 +166,7 @@ def _mydata_sheet(data: dict[str, Any], language: str, catalogs: Catalogs, now: 
     sections.extend(goal_sections(data.get("goals", []), language, catalogs))
     for due in data.get("reassessment_offered_at", ()):  # ESY's follow-up offer, kept until it is sent
         sections.append(Section("", (t(N_("mydata.reassess"), date=datetime.fromisoformat(due)),)))
+    sections.extend(reading_sections(data, language, catalogs))
     preparation = (client or {}).get("meeting_preparation")
     if preparation:
         sections.append(_split(t(N_("mydata.preparation"), lines=Lines(preparation_lines(preparation)))))
@@ -206,6 +207,28 @@ def goal_change(change: dict[str, Any], when: str) -> Msg:
                     else value or Msg(N_("mydata.goal_cleared")))
     return Msg(N_("mydata.goal_history_line"), {"date": when, "who": who, "field": Msg(FIELD_TITLE[change["what"]]),
                                                 "value": shown})
+
+
+def reading_sections(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[Section]:
+    """The workers' readings of the client's situation (#12 §1): each area's points, and the comment lines both
+    sides wrote beside it, in words."""
+    readings = (data.get("client") or {}).get("esy_readings") or []
+    if not readings:
+        return []
+    t = _say(catalogs, language)
+    names = {area["id"]: _local(area["name"], area["id"]).get(language) for area in data.get("areas", [])}
+    sections = [Section(t(N_("mydata.readings"), count=len(readings)))]
+    for reading in readings:
+        order = dict.fromkeys([*names, *reading["area_scores"]])
+        lines = [_area_line(t, names.get(area, area), reading["area_scores"].get(area), None) for area in order]
+        if reading["had_seen_your_circle"]:
+            lines.append(t(N_("mydata.reading_seen")))
+        who = {"client": Msg(N_("mydata.reading_you")), "worker": reading["by"] or "-"}
+        lines += [t(N_("mydata.reading_comment"), area=names.get(line["area"], line["area"]), who=who[line["by"]],
+                    text=line["text"]) for line in reading["comments"]]
+        sections.append(Section(t(N_("mydata.reading"), who=reading["by"] or "-",
+                                  date=stamp(catalogs, language, reading["given_at"])), tuple(lines)))
+    return sections
 
 
 MEETING_STATUS = {"planned": N_("mydata.meeting_planned"), "held": N_("mydata.meeting_held"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.core.quiet import parse_quiet_hours
+from flows.esy.dialogue import DEFAULT_DIFFERENCE
 from flows.meetings.reminders import parse_offsets
 
 
@@ -61,6 +62,9 @@ class Settings:
     # A worker's client list marks, gently, a client who shared an assessment this many days ago and has no goal
     # yet (#12 §2).
     goal_nudge_days: int = 14
+    # Points apart (an area's mean, on the instrument's scale) from which a worker's reading and the client's
+    # circle are listed as "talk about this together" (#12 §1; flows/esy/dialogue.py says why 1.5).
+    esy_difference: float = DEFAULT_DIFFERENCE
     audit_retention_days: int = 730
     code_guess_limit: int = 50
     code_guess_minutes: int = 10
@@ -76,6 +80,14 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[float]
         raise SettingsError(f"{name} must be a number, got {raw!r}") from error
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number above zero (zero would list every area as a difference)."""
+    value = _number(env, name, default, float)
+    if value <= 0:
+        raise SettingsError(f"{name} must be above zero, got {env.get(name)!r}")
     return value
 
 
@@ -149,6 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "KAARI_CLIENT_RETENTION_DAYS", Settings.client_retention_days, int))),
         reassess_days=max(1, int(_number(env, "KAARI_REASSESS_DAYS", Settings.reassess_days, int))),
         goal_nudge_days=max(1, int(_number(env, "KAARI_GOAL_NUDGE_DAYS", Settings.goal_nudge_days, int))),
+        esy_difference=_positive(env, "KAARI_ESY_DIFFERENCE", Settings.esy_difference),
         audit_retention_days=max(1, int(_number(
             env, "KAARI_AUDIT_RETENTION_DAYS", Settings.audit_retention_days, int))),
         code_guess_limit=max(1, int(_number(env, "KAARI_CODE_GUESS_LIMIT", Settings.code_guess_limit, int))),

@@ -73,11 +73,14 @@ class JoinCode(Protocol):
 @dataclass(frozen=True)
 class CardLink:
     """An entry of the client card, for the responsible worker, that opens another capability's flow for the
-    client (``choice`` is the option's value, ``label`` its catalog id, ``flow`` the flow's name)."""
+    client (``choice`` is the option's value, ``label`` its catalog id, ``flow`` the flow's name). ``pair``: the
+    pair worker is offered it too while the client allows information to pass between their workers (consent
+    b); the flow still checks who may, as the card may be old."""
 
     choice: str
     label: str
     flow: str
+    pair: bool = False
 
 
 @dataclass

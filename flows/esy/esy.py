@@ -10,6 +10,7 @@ from typing import Any
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Ask, Circle, Done, Option, Photo, Say, Series
 from flows.core.spec import Conversation, FlowSpec
+from flows.esy.dialogue import COMPARISON, client_comparisons
 from flows.esy.followup import (
     CANCEL_REMINDER,
     AnonymousReminder,
@@ -34,6 +35,7 @@ BEGIN = "begin"
 SHARE, KEEP = "share", "keep"
 SKIP = "skip"
 KEEP_WISH = "keep-wish"
+SEE_READING = "see-reading"
 SECONDS_PER_STATEMENT = 12
 
 
@@ -58,6 +60,8 @@ def esy_flow(
                  before=[steps.groups.start_round]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_cancel_reminder],
                  before=[ask.cancel_reminder]),
+            dict(trigger="choose", source="intro", dest="intro", conditions=[chose_see_reading],
+                 after=[open_comparison]),
             dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
                  before=[steps.record_rating, next_statement]),
             dict(trigger="choose", source="rate", dest="wish", conditions=[steps.chose_rating],
@@ -119,6 +123,8 @@ class EsySteps:
                          wishes={})
         await AnonymousReminder(self.reassess).note_pending(conv)
         await self.groups.note_waiting(conv)
+        # A worker gave their reading beside a circle the client shared: the intro offers to see both.
+        conv.data["compare"] = bool((await client_comparisons(conv, self.instrument.id))[1])
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
@@ -129,7 +135,8 @@ class EsySteps:
         minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
         prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
         cancel = (Option(CANCEL_REMINDER, Msg(N_("esy.remind_cancel"))),) if conv.data.get("reminder") else ()
-        return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *cancel))
+        compare = (Option(SEE_READING, Msg(N_("esy.see_reading"))),) if conv.data.get("compare") else ()
+        return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *compare, *cancel))
 
     def position(self, conv: Conversation) -> dict[str, int]:
         """Which area of how many: a group session's one area is the only one."""
@@ -235,6 +242,15 @@ class EsySteps:
 # --- steps that need no instrument -------------------------------------------------------------------------
 def chose_begin(event: Any) -> bool:
     return bool(event.kwargs.get("value") == BEGIN)
+
+
+def chose_see_reading(event: Any) -> bool:
+    return bool(event.kwargs.get("value") == SEE_READING)
+
+
+def open_comparison(event: Any) -> None:
+    """The client's circle beside their worker's reading, in its own flow; back here when it is closed."""
+    event.model.switch_to = COMPARISON
 
 
 def chose_skip(event: Any) -> bool:

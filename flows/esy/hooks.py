@@ -1,5 +1,6 @@
 """What ESY adds to the duties that cross rooms: circles and the pending re-assessment offer in /mydata and on
-the client card, and both deleted when the work ends or the client withdraws storage."""
+the client card, and both deleted when the work ends or the client withdraws storage; the same for the workers'
+readings of the client's situation, with the comparison's comments (#12 §1), which the card opens."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.core.hooks import Hooks
+from flows.core.hooks import CardLink, Hooks
 from flows.core.messages import N_, Msg, Param
 from flows.core.results import Circle
 from flows.core.spec import Conversation
@@ -15,6 +16,7 @@ from flows.esy import followup
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
 from flows.esy.prompts import prompts_message
+from flows.esy.reading import NAME as READING
 from storage.ports import AssessmentRow, ClientRow, UnitOfWork
 
 
@@ -48,17 +50,36 @@ async def mydata(conv: Conversation) -> dict[str, Any]:
         "reassessment_offered_at": [row.due_at.isoformat() for row in offers]}
 
 
+async def client_data(work: UnitOfWork, client_id: int) -> dict[str, Any]:
+    """The workers' readings of the client's situation, each with the comments both sides wrote beside it."""
+    readings = []
+    for row in await work.readings.for_client(client_id):
+        worker = await work.staff.get(row.staff_id)
+        readings.append({
+            "given_at": row.completed_at.isoformat(), "by": worker.name if worker else None,
+            "instrument": f"{row.instrument_id} v{row.instrument_version}", "area_scores": row.area_scores,
+            "ratings": row.ratings, "had_seen_your_circle": row.saw_circle,
+            "comments": [{"area": line.area_id, "by": line.side, "text": line.text, "at": line.written_at.isoformat()}
+                         for line in await work.readings.comments(row.id or 0)]})
+    return {"esy_readings": readings}
+
+
 async def work_ended(work: UnitOfWork, client: ClientRow, key: str | None, now: datetime) -> None:
-    """The circles kept for the work go with it."""
+    """The circles and the workers' readings kept for the work go with it."""
+    await work.readings.delete_for_client(client.id or 0)
     if key is not None:
         await work.assessments.delete_for_user(key)
 
 
 async def storage_withdrawn(work: UnitOfWork, client: ClientRow, key: str, now: datetime) -> list[Param]:
-    """Consent (c) withdrawn: the circles go, and the offer to fill one again; says what did."""
+    """Consent (c) withdrawn: the circles go, the workers' readings with their comments, and the offer to fill
+    one again; says what did."""
     circles = await work.assessments.delete_for_user(key)
+    readings = await work.readings.delete_for_client(client.id or 0)
     offers = await followup.cancel(work, key, now)
     lines: list[Param] = [Msg(N_("consent.deleted_circles"), {"count": circles})] if circles else []
+    if readings:
+        lines.append(Msg(N_("consent.deleted_readings"), {"count": readings}))
     return [*lines, Msg(N_("consent.deleted_reassess"))] if offers else lines
 
 
@@ -71,6 +92,9 @@ def register(hooks: Hooks, instrument: Instrument) -> None:
     """ESY's part of the cross-room duties."""
     hooks.pictures = EsyPictures(instrument)
     hooks.mydata.append(mydata)
+    hooks.client_data.append(client_data)
     hooks.work_ended.append(work_ended)
     hooks.storage_withdrawn.append(storage_withdrawn)
     hooks.reminders_withdrawn.append(reminders_withdrawn)
+    # The worker's own reading: the pair worker too, with consent (b) (flows/esy/dialogue.py).
+    hooks.card_links.append(CardLink("reading", N_("clients.reading"), READING, pair=True))

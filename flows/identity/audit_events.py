@@ -25,6 +25,8 @@ EVENTS = {
     "client.message": N_("audit.event.client.message"),
     "client.message_sent": N_("audit.event.client.message_sent"),
     "client.preparation.view": N_("audit.event.client.preparation.view"),
+    "client.reading.comment": N_("audit.event.client.reading.comment"),
+    "client.reading.given": N_("audit.event.client.reading.given"),
     "client.work_ended": N_("audit.event.client.work_ended"),
     "group.closed": N_("audit.event.group.closed"),
     "group.created": N_("audit.event.group.created"),
@@ -79,6 +81,8 @@ FOR_CLIENT = {
     "client.meeting.view": N_("mydata.action_meeting_view"),
     "client.message": N_("mydata.action_message"),
     "client.preparation.view": N_("mydata.action_preparation"),
+    "client.reading.comment": N_("mydata.action_reading_comment"),
+    "client.reading.given": N_("mydata.action_reading"),
     "client.work_ended": N_("mydata.action_work_ended"),
     "invitation.revoked": N_("mydata.action_invitation_revoked"),
 }

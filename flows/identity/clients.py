@@ -270,8 +270,10 @@ class ClientsSteps:
             options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
         if card["status"] == "linked":
             options.append(Option(MESSAGE, Msg(N_("clients.message"))))
+        if card["status"] == "linked":  # a pair worker gets only the entries meant for them, with consent (b)
+            options += [Option(link.choice, Msg(link.label)) for link in self.hooks.card_links
+                        if card.get("responsible") or (link.pair and not card.get("limited"))]
         if card["status"] == "linked" and card.get("responsible"):
-            options += [Option(link.choice, Msg(link.label)) for link in self.hooks.card_links]
             options.append(Option(END, Msg(N_("clients.end_work"))))
         if card["status"] == "invited":
             options.append(Option(INVITE, Msg(N_("clients.new_invitation"))))

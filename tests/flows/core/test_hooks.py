@@ -35,8 +35,10 @@ def test_each_organisation_gets_its_own_hooks_in_the_order_the_effects_run(instr
     esy_first = ["flows.esy.hooks", "flows.esy.goal_hooks", "flows.meetings.hooks"]
     assert [hook.__module__ for hook in first.work_ended] == esy_first
     assert [hook.__module__ for hook in first.storage_withdrawn] == esy_first
-    # The young person's goals (ESY phase 2) come before the meetings on the card, as in the method.
-    assert [link.choice for link in first.card_links] == ["goals", "prepare", "meeting"]
+    # The worker's own reading and the young person's goals (ESY phases 1 and 2) come before the meetings on the
+    # card, as in the method; the reading is offered to the pair worker too (with consent b).
+    assert [link.choice for link in first.card_links] == ["reading", "goals", "prepare", "meeting"]
+    assert [link.pair for link in first.card_links] == [True, False, False, False]
     assert first.pictures is not None and len(first.forget) == len(first.staff_removed) == 1
 
 
