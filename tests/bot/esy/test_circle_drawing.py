@@ -20,9 +20,10 @@ from bot.circle import CirclePicture, draw_circle, draw_figure
 from bot.i18n import Catalogs
 from bot.render import circle_picture
 from flows.core.messages import LANGUAGES, Msg
+from flows.esy.comparison import ComparisonSteps
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument
-from storage.ports import AssessmentRow
+from storage.ports import AssessmentRow, ReadingRow
 from tests.bot.esy.test_esy_telegram import png_size
 
 NOW, BEFORE = datetime(2026, 12, 6, 12, tzinfo=UTC), datetime(2026, 9, 4, 12, tzinfo=UTC)
@@ -159,3 +160,28 @@ def test_many_long_wishes_are_cut_so_telegram_still_takes_the_picture(
     width, height = png_size(draw_circle(long))
     assert width + height <= 10_000 and height / width <= 20  # Telegram's limits for a photo
     assert all(text.get_text().endswith("…") for text in drawn(draw_figure(long), "wish")[2::2])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_comparison_tells_its_two_lines_apart_without_colour(
+    instrument: Instrument, catalogs: Catalogs, language: str,
+) -> None:
+    """The young person's circle and the worker's reading (#12 §1): a solid line with dots and a dashed one with
+    squares, and a legend naming both in the reader's language; readable at phone width."""
+    client = row(instrument, BEFORE, SKIPPED, {})
+    reading = ReadingRow(1, 1, instrument.id, instrument.version, NOW, {},
+                         {area.id: 5.0 - index % 4 for index, area in enumerate(instrument.areas)}, False)
+    circle = ComparisonSteps(instrument).circle(client, reading, "Kettu")
+    figure = draw_figure(circle_picture(circle, language, catalogs))
+    lines = {gid: next(line for line in figure.axes[0].lines if line.get_gid() == gid)
+             for gid in ("series-0", "series-1")}
+    assert lines["series-0"].get_linestyle() != lines["series-1"].get_linestyle()
+    assert lines["series-0"].get_marker() != lines["series-1"].get_marker()
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == [
+        "Kettu", catalogs.text(language, Msg("compare.line_worker"))]
+    legend = figure.legends[0].get_lines()  # the legend's keys carry the dash and the marker too
+    assert [(key.get_linestyle(), key.get_marker()) for key in legend] == [
+        (line.get_linestyle(), line.get_marker()) for line in lines.values()]
+    assert radii(figure, "series-1")[:len(instrument.areas)] == [5.0 - index % 4 for index in
+                                                                 range(len(instrument.areas))]
+    assert png_size(draw_circle(circle_picture(circle, language, catalogs)))[0] == 792
