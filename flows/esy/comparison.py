@@ -218,6 +218,10 @@ class ComparisonSteps:
         await self.load(conv, int(value(event).removeprefix(WORKER)), conv.data["circle"])
         await self.show(conv, conv.data)
 
+    def chose_area(self, event: Any) -> bool:
+        """One of the instrument's areas (a button from another instrument's comparison is not)."""
+        return value(event).startswith(AREA) and value(event).removeprefix(AREA) in self.names
+
     def choose_area(self, event: Any) -> None:
         event.model.data["area"] = value(event).removeprefix(AREA)
 
@@ -262,10 +266,6 @@ def gone(event: Any) -> None:
     event.model.emit(Say(Msg(N_("compare.gone"))))
 
 
-def chose_area(event: Any) -> bool:
-    return value(event).startswith(AREA)
-
-
 def chose_worker(event: Any) -> bool:
     return value(event).removeprefix(WORKER) in event.model.data.get("choices", {})
 
@@ -283,7 +283,7 @@ async def open_for_worker(conv: Conversation, steps: ComparisonSteps, reading: i
 def comparison_flow(instrument: Instrument, threshold: float = DEFAULT_DIFFERENCE) -> FlowSpec:
     """Both sides' comparison: a worker with ``client_id`` in the start data, a client with none."""
     steps = ComparisonSteps(instrument, threshold)
-    still_open = steps.still_open
+    still_open, chose_area = steps.still_open, steps.chose_area
     return FlowSpec(
         name=NAME, version=VERSION, states=["pick", "view", "areas", "comment", "closed"], initial="view",
         transitions=[

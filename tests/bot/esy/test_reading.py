@@ -344,3 +344,25 @@ async def test_the_young_persons_side_works_in_a_terminal(
     assert saved_pictures(tmp_path) == 1, "the picture is saved as a file"
     assert [(c.area_id, c.side, c.text) for c in comments] == [
         (instrument.areas[0].id, "client", "We could talk about sleep")]
+
+
+async def test_with_two_workers_readings_the_young_person_chooses_whose_to_see(
+    world: World, catalogs: Catalogs, instrument: Instrument, clock: Clock,
+) -> None:
+    await share_circle(world, instrument, clock)
+    given = ratings(instrument, WORKER_POINTS)
+    async with world.bot.services.store.transaction() as work:
+        for role in ("responsible", "pair"):
+            staff = await work.staff.by_user(world.keys[role])
+            assert staff is not None and staff.id is not None
+            await work.readings.add(ReadingRow(world.client_id, staff.id, instrument.id, instrument.version,
+                                               clock.now, given, area_scores(instrument, given), role == "pair"))
+    client = world.bot.user(TG["client"], "en", "Client")
+    await client.send("/circle")
+    calls = await client.tap(t(catalogs, "esy.see_reading"))
+    assert t(catalogs, "compare.pick") in joined(calls)
+    assert client.labels() == ["Responsible", "Pair", t(catalogs, "compare.close")]
+    calls = await client.tap("Pair")
+    assert t(catalogs, "compare.seen") in joined(calls)  # the pair worker had seen the circle: said so
+    assert said(catalogs, "compare.summary", joined(calls), ("en",)) and ", Pair (" in joined(calls)
+    assert [c.method for c in calls].count("sendPhoto") == 1
