@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
+from storage.memory_repos.effect import _EffectRecords
 from storage.memory_repos.goals import _Goals
 from storage.memory_repos.groups import _Groups
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -45,6 +46,7 @@ class _Work:
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
         self.heartbeats = _Heartbeats(db)
+        self.effect_records = _EffectRecords(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)

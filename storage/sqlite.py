@@ -16,6 +16,7 @@ from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
+from storage.sqlite_repos.effect import _EffectRecords
 from storage.sqlite_repos.goals import _Goals
 from storage.sqlite_repos.groups import _Groups
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -71,6 +72,7 @@ class _Work:
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
         self.heartbeats = _Heartbeats(db)
+        self.effect_records = _EffectRecords(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)
         self.schedules = _Schedules(db)

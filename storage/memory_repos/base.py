@@ -21,7 +21,7 @@ TABLES = (
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
     "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
-    "group_rounds", "group_answers", "readings", "reading_comments", "sequences",
+    "group_rounds", "group_answers", "readings", "reading_comments", "effect_records", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.codec import dump_time, load_json
+from storage.codec import dump_time, load_json, load_time
 from storage.memory_repos.base import _fields, _Repo
 from storage.ports.identity import ClientRow, StaffRow
 from storage.ports.meetings import ParticipantRow
@@ -72,6 +72,11 @@ class _Assessments(_Repo):
         for row in mine:
             self._db.delete("assessments", str(row.id))
         return len(mine)
+
+    async def completed_between(self, start: datetime, end: datetime) -> list[AssessmentRow]:
+        low, high = load_time(dump_time(start)), load_time(dump_time(end))  # naive times refused, as in SQLite
+        found = [row for row in self._db.rows(AssessmentRow, "assessments") if low <= row.completed_at < high]
+        return sorted(found, key=lambda row: (row.user_key, row.completed_at, row.id or 0))
 
 
 class _Contacts(_Repo):

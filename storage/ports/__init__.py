@@ -33,6 +33,7 @@ from storage.ports.chat import (
     Shifts,
     WeeklyRow,
 )
+from storage.ports.effect import EffectRecordRow, EffectRecords
 from storage.ports.goals import (
     GOAL_FIELDS,
     GOAL_STATUSES,
@@ -122,6 +123,8 @@ __all__ = [
     "Conversations",
     "Deferred",
     "DutyRow",
+    "EffectRecordRow",
+    "EffectRecords",
     "EvaluationRow",
     "Evaluations",
     "GoalRevisionRow",

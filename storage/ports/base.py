@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
+from storage.ports.effect import EffectRecords
 from storage.ports.goals import Goals
 from storage.ports.groups import Groups
 from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
@@ -66,6 +67,8 @@ class UnitOfWork(Protocol):
     def receipts(self) -> Receipts: ...
     @property
     def heartbeats(self) -> Heartbeats: ...
+    @property
+    def effect_records(self) -> EffectRecords: ...
     @property
     def chats(self) -> Chats: ...
     @property

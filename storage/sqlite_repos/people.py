@@ -121,6 +121,14 @@ class _Assessments(_Repo):
         cursor = await self._db.execute("DELETE FROM assessments WHERE user_key = ?", (user_key,))
         return cursor.rowcount
 
+    async def completed_between(self, start: datetime, end: datetime) -> list[AssessmentRow]:
+        rows = await self._all(
+            f"SELECT {_ASSESSMENT_COLUMNS} FROM assessments WHERE completed_at >= ? AND completed_at < ? "
+            "ORDER BY user_key, completed_at, id",
+            (dump_time(start), dump_time(end)),
+        )
+        return [_assessment(row) for row in rows]
+
 
 class _Contacts(_Repo):
     async def get(self, user_key: str) -> ContactRow | None:

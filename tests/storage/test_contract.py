@@ -34,6 +34,7 @@ from storage.ports import (
     ContactRow,
     ConversationRow,
     DutyRow,
+    EffectRecordRow,
     EvaluationRow,
     GroupRow,
     InvitationRow,
@@ -346,6 +347,24 @@ async def test_for_user_is_oldest_first_and_only_that_user(store: Store) -> None
         assert await work.assessments.for_user("nobody") == []
     assert [row.wishes["text"] for row in mine] == ["a", "b", "c"]
     assert {row.user_key for row in mine} == {"u1"}
+
+
+async def test_completed_between_is_everyones_in_the_half_open_period_by_person_then_time(store: Store) -> None:
+    await seed_users(store, "u1", "u2")
+    start, end = T0, T0 + timedelta(days=10)
+    async with store.transaction() as work:
+        await work.assessments.add(assessment("u2", completed_at=start + timedelta(days=1), tag="u2"))
+        await work.assessments.add(assessment(completed_at=start + timedelta(days=3), tag="later"))
+        await work.assessments.add(assessment(completed_at=start, tag="at start"))
+        await work.assessments.add(assessment(completed_at=start - timedelta(microseconds=1), tag="before"))
+        await work.assessments.add(assessment(completed_at=end, tag="at end"))
+    async with store.transaction() as work:
+        found = await work.assessments.completed_between(start, end)
+        assert await work.assessments.completed_between(end, end + timedelta(days=1)) != []
+        with pytest.raises(ValueError):
+            await work.assessments.completed_between(start.replace(tzinfo=None), end)
+    assert [(row.user_key, row.wishes["text"]) for row in found] == [("u1", "at start"), ("u1", "later"),
+                                                                   ("u2", "u2")]
 
 
 # --- transactions --------------------------------------------------------------------------------
@@ -2849,6 +2868,46 @@ async def test_readings_go_with_the_client_and_comments_with_the_reading_or_the_
         assert await work.readings.comments(kept) == [], "a comment goes with the circle it was about"
         await work.clients.delete(other)
         assert await work.readings.get(kept) is None, "a reading goes with the client"
+
+
+# --- effect records (#12 §6): de-identified, kept after a deletion ----------------------------------------
+
+
+def effect_record(record_id: str, first: str = "2026-01", latest: str = "2026-05") -> EffectRecordRow:
+    return EffectRecordRow(record_id, "esy", first, latest, {"health": 2.5, "learning": None},
+                           {"health": 3.25, "learning": 2.0}, ["Ohjaamo"], ["Woimala"])
+
+
+async def test_effect_records_round_trip_and_are_read_by_months_and_id(store: Store) -> None:
+    async with store.transaction() as work:
+        await work.effect_records.add(effect_record("c3"))
+        await work.effect_records.add(effect_record("a1", "2025-12", "2026-03"))  # starts before the period
+        await work.effect_records.add(effect_record("b2", "2026-02", "2026-06"))  # ends at its last month
+        await work.effect_records.add(effect_record("d4", "2026-03", "2026-07"))  # ends after it
+    async with store.transaction() as work:
+        found = await work.effect_records.within("2026-01", "2026-06")
+        assert await work.effect_records.within("2027-01", "2027-12") == []
+    assert found == [effect_record("b2", "2026-02", "2026-06"), effect_record("c3")]
+
+
+async def test_an_effect_record_id_is_not_written_twice(store: Store) -> None:
+    async with store.transaction() as work:
+        await work.effect_records.add(effect_record("a1"))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.effect_records.add(effect_record("a1", "2026-02"))
+    async with store.transaction() as work:
+        assert await work.effect_records.within("2000-01", "2100-12") == [effect_record("a1")]
+
+
+async def test_effect_records_outlive_the_people_they_came_from(store: Store) -> None:
+    """No reference to users or clients: deleting everyone leaves the records (that is what was agreed to)."""
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        await work.effect_records.add(effect_record("a1"))
+        await work.users.delete("u1")
+    async with store.transaction() as work:
+        assert await work.effect_records.within("2026-01", "2026-12") == [effect_record("a1")]
 
 
 # --- the memory fake and the schema ------------------------------------------------------------------
