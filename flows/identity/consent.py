@@ -43,9 +43,10 @@ async def exchange_allowed(work: UnitOfWork, client_id: int) -> bool:
 
 
 def outdated(items: tuple[ConsentItem, ...], answers: dict[str, ConsentRow]) -> list[str]:
-    """Items the person allowed whose text changed since (a "no" is not asked again: that would nag)."""
-    return [item.id for item in items
-            if item.id in answers and answers[item.id].answer == "yes" and answers[item.id].version < item.version]
+    """Items the person allowed whose text changed since (a "no" is not asked again: that would nag), and items
+    added since they joined, never answered (asked once, as a new client is)."""
+    return [item.id for item in items if item.id not in answers or (
+        answers[item.id].answer == "yes" and answers[item.id].version < item.version)]
 
 
 def consent_gate(items: tuple[ConsentItem, ...]) -> Gate:
@@ -200,7 +201,8 @@ class ConsentSteps:
 
     def view_ask(self, conv: Conversation) -> Ask:
         item = self.by_id[conv.data["queue"][0]]
-        prompt = Msg(N_("consent.changed"), {"title": item.title, "text": self.filled(item, conv)})
+        key = N_("consent.changed") if item.id in conv.data["answers"] else N_("consent.new_item")
+        prompt = Msg(key, {"title": item.title, "text": self.filled(item, conv)})
         no = N_("consent.no_required") if item.required else N_("consent.no")
         return Ask(prompt, (Option(YES, Msg(N_("consent.yes"))), Option(NO, Msg(no))))
 

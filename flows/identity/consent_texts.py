@@ -13,6 +13,9 @@ DEFAULT_CONSENT = "consent.toml"
 # The work itself (a) must be agreed to; the rest can be declined.
 REQUIRED_ITEM = "work"
 KNOWN_ITEMS = ("work", "exchange", "storage", "reminders")
+# Items an organisation's file may leave out (added after files were written): without "effect" (#12 §6) no
+# de-identified record of change is kept when a client's data is deleted.
+OPTIONAL_ITEMS = ("effect",)
 
 
 class ConsentTextError(DataFileError):
@@ -38,19 +41,25 @@ class _Reader(DataReader):
             where = f"items[{i}]"
             self.table(entry, where, {"id", "version", "required", "title", "text"})
             item_id = self.field(entry, "id", str, where)
-            if item_id not in KNOWN_ITEMS:
-                raise self.fail(f"{where}.id", f"'{item_id}' is not one of {list(KNOWN_ITEMS)}")
+            if item_id not in KNOWN_ITEMS + OPTIONAL_ITEMS:
+                raise self.fail(f"{where}.id", f"'{item_id}' is not one of {list(KNOWN_ITEMS + OPTIONAL_ITEMS)}")
             version = self.field(entry, "version", int, where)
             if version < 1:
                 raise self.fail(f"{where}.version", "must be 1 or more")
             found.append(ConsentItem(item_id, version, self.field(entry, "required", bool, where),
                                      self.text(entry, "title", where), self.text(entry, "text", where)))
         ids = [item.id for item in found]
-        if sorted(ids) != sorted(KNOWN_ITEMS):
-            raise self.fail("items", f"needs each of {list(KNOWN_ITEMS)} exactly once, found {ids}")
+        if sorted(item for item in ids if item in KNOWN_ITEMS) != sorted(KNOWN_ITEMS) or len(set(ids)) < len(ids):
+            raise self.fail("items", f"needs each of {list(KNOWN_ITEMS)} exactly once (and may have "
+                                     f"{list(OPTIONAL_ITEMS)} once), found {ids}")
         if not next(item for item in found if item.id == REQUIRED_ITEM).required:
             raise self.fail("items", f"'{REQUIRED_ITEM}' must be required: identified work needs it")
         return tuple(found)
+
+
+def has_item(items: tuple[ConsentItem, ...], item_id: str) -> bool:
+    """Whether the organisation's consent texts ask this (optional) item at all."""
+    return any(item.id == item_id for item in items)
 
 
 def title_of(items: tuple[ConsentItem, ...], item_id: str) -> LocalText:

@@ -26,7 +26,7 @@ from storage.ports import (
     UserRow,
 )
 from tests.bot.harness import Bot, bot_settings, joined, start_bot, texts
-from tests.bot.identity.test_identity import CLIENT, STRANGER, WORKER, invite_client, open_menu, t
+from tests.bot.identity.test_identity import CLIENT, CONSENT_ITEMS, STRANGER, WORKER, invite_client, open_menu, t
 from tests.bot.identity.test_rights import add_circle, item_label, linked_client
 from tests.bot.identity.test_worker import finish_circle
 from tests.conftest import Clock
@@ -164,8 +164,8 @@ async def test_a_changed_consent_text_is_asked_again_and_the_old_answer_stays_in
             linked = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
             assert linked is not None
             history = [(row.item, row.version, row.answer) for row in await work.consents.for_client(linked.id or 0)]
-        assert history[:4] == [(item.id, 1, "yes") for item in current], "the earlier answers are kept"
-        assert history[4:] == [(item.id, item.version, "yes") for item in changed]
+        assert history[:len(current)] == [(item.id, 1, "yes") for item in current], "the earlier answers are kept"
+        assert history[len(current):] == [(item.id, item.version, "yes") for item in changed]
         calls = await client.send("/start")
         assert not any(item.title.en in joined(calls) for item in changed), "asked once"
     finally:
@@ -181,7 +181,7 @@ async def test_the_circle_summary_says_truly_whether_the_circle_was_kept(
     await client.send(f"/start {payload}")
     await client.tap(t(catalogs, "en", "invite.go_on"))
     await client.tap(t(catalogs, "en", "consent.yes"))
-    for _ in range(3):
+    for _ in range(CONSENT_ITEMS - 1):
         await client.tap(t(catalogs, "en", "consent.no"))
     before = len(bot.api.calls)
     await finish_circle(client, catalogs, instrument)

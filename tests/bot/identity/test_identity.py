@@ -23,6 +23,8 @@ from tests.conftest import Clock
 
 COORDINATOR, WORKER, CLIENT, STRANGER = 987654321001, 987654321002, 987654321003, 987654321004
 NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+# How many consent items a new client is asked (the default file's), one tap each.
+CONSENT_ITEMS = len(load_consent_texts())
 LINK = re.compile(r"https://t\.me/kaari_test_bot\?start=([0-9A-Z]+)")
 
 
@@ -91,8 +93,8 @@ async def test_invitation_consent_and_link(
     async with bot.services.store.transaction() as work:
         assert await work.clients.by_user(key) is None, "nothing is linked before consent"
     await client.tap(t(catalogs, language, "invite.go_on"))
-    for number in range(1, 5):
-        assert f"{number}/4" in str(client.last_question().params["text"])
+    for number in range(1, CONSENT_ITEMS + 1):
+        assert f"{number}/{CONSENT_ITEMS}" in str(client.last_question().params["text"])
         calls = await client.tap(t(catalogs, language, "consent.yes"))
     assert t(catalogs, language, "invite.client_welcome") in joined(calls)
     async with bot.services.store.transaction() as work:
@@ -208,7 +210,7 @@ async def test_no_raw_telegram_id_is_stored_anywhere(
         client = bot.user(CLIENT, "en")
         await client.send(f"/start {payload}")
         await client.tap(t(catalogs, "en", "invite.go_on"))
-        for _ in range(4):
+        for _ in range(CONSENT_ITEMS):
             await client.tap(t(catalogs, "en", "consent.yes"))
         anonymous = bot.user(STRANGER, "en")
         await open_menu(anonymous, catalogs)
@@ -251,7 +253,7 @@ async def test_a_code_links_only_one_person_even_when_two_open_it(
         await person.send(f"/start {payload}")
         await person.tap(t(catalogs, "en", "invite.go_on"))
     for person in (first, second):
-        for _ in range(4):
+        for _ in range(CONSENT_ITEMS):
             calls = await person.tap(t(catalogs, "en", "consent.yes"))
     assert t(catalogs, "en", "invite.gone") in joined(calls)
     async with bot.services.store.transaction() as work:
@@ -269,7 +271,7 @@ async def test_a_code_revoked_while_the_client_answers_links_nothing(
     await worker.tap(t(catalogs, "fi", "menu.clients"))
     await worker.tap(catalogs.text("fi", Msg("clients.item_invited", {"nickname": "Kettu"})))
     await worker.tap(t(catalogs, "fi", "clients.revoke"))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         calls = await client.tap(t(catalogs, "en", "consent.yes"))
     assert t(catalogs, "en", "invite.gone") in joined(calls)
     async with bot.services.store.transaction() as work:

@@ -17,7 +17,17 @@ from bot.ticker import purge_idle
 from flows.core.messages import Lines, Msg, Number, dump_msg
 from storage.ports import AssessmentRow, AuditRow, OutboxRow
 from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, joined, said, sent_files, start_bot
-from tests.bot.identity.test_identity import CLIENT, STRANGER, WORKER, deliver, invite_client, open_menu, sent_texts, t
+from tests.bot.identity.test_identity import (
+    CLIENT,
+    CONSENT_ITEMS,
+    STRANGER,
+    WORKER,
+    deliver,
+    invite_client,
+    open_menu,
+    sent_texts,
+    t,
+)
 from tests.conftest import Clock
 
 
@@ -26,7 +36,7 @@ async def linked_client(bot: Bot, catalogs: Catalogs, language: str = "en") -> T
     client = bot.user(CLIENT, language, "Kettu")
     await client.send(f"/start {payload}")
     await client.tap(t(catalogs, language, "invite.go_on"))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         await client.tap(t(catalogs, language, "consent.yes"))
     await deliver(bot)
     return client
@@ -63,7 +73,7 @@ async def test_consent_overview_withdraw_and_give_again(
         assert await work.assessments.for_user(key) == []
         client_row = await work.clients.by_user(key)
         assert client_row is not None
-        answers = [(row.item, row.answer) for row in await work.consents.for_client(client_row.id or 0)][4:]
+        answers = [(row.item, row.answer) for row in await work.consents.for_client(client_row.id or 0)][CONSENT_ITEMS:]
     assert answers == [("reminders", "withdrawn"), ("reminders", "yes"), ("storage", "withdrawn")]
     # Withdrawing the work ends the link and the workers' access; the workers are told.
     await client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
@@ -163,7 +173,7 @@ async def test_mydata_sends_everything_including_who_looked(
     assert "client.card.view" not in readable
     assert data["client"]["nickname"] == "Kettu"
     assert data["client"]["consents_in_force"] == {"work": "yes", "exchange": "yes", "storage": "yes",
-                                                   "reminders": "yes"}
+                                                   "reminders": "yes", "effect": "yes"}
     assert data["client"]["viewed_by"][0]["who"] == "Aino Virtanen"
     assert data["assessments"][0]["wishes"] == {"rhythm": "sleep more"}
     assert str(CLIENT) not in readable + json.dumps(data)

@@ -10,7 +10,7 @@ from bot.admin import add_coordinator
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from tests.bot.harness import Bot, TgUser, joined, said
-from tests.bot.identity.test_identity import COORDINATOR, LINK, deliver, open_menu, sent_texts, t
+from tests.bot.identity.test_identity import CONSENT_ITEMS, COORDINATOR, LINK, deliver, open_menu, sent_texts, t
 
 EXPERT_ID, PRO_ID, CLIENT_ID = 987654321201, 987654321202, 987654321203
 
@@ -95,7 +95,7 @@ async def test_the_young_person_is_told_what_an_expert_by_experience_is_when_one
     # ... once: the consent that follows names the pair without saying it again.
     calls = await client.tap(t(catalogs, "sv", "invite.go_on"))
     assert not said(catalogs, "staff.expert_explained", joined(calls))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         await client.tap(t(catalogs, "sv", "consent.yes"))
     # /mydata says it too, beside the workers.
     calls = await client.send("/mydata")
@@ -115,7 +115,7 @@ async def test_a_coordinator_marks_an_existing_worker_as_an_expert_by_experience
     client = bot.user(CLIENT_ID, "en", "Kettu")
     await client.send(f"/start {payload}")
     await client.tap(t(catalogs, "en", "invite.go_on"))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         await client.tap(t(catalogs, "en", "consent.yes"))
     await deliver(bot)
     await coordinator.send("/workers")

@@ -17,6 +17,7 @@ from storage.ports import StaffRow, UserRow
 from tests.bot.harness import Bot, TgUser, joined, sent_files
 from tests.bot.identity.test_identity import (
     CLIENT,
+    CONSENT_ITEMS,
     COORDINATOR,
     STRANGER,
     WORKER,
@@ -65,7 +66,7 @@ async def test_shared_circle_card_messages_and_export(
     assert sorted(files) == ["json", "pdf", "txt"]
     exported = json.loads(files["json"])
     assert exported["client"] == "Kettu" and len(exported["shared_circles"]) == 1
-    assert [row["answer"] for row in exported["consents"]] == ["yes"] * 4
+    assert [row["answer"] for row in exported["consents"]] == ["yes"] * CONSENT_ITEMS
     # Worker -> client, in the client's own chat; client -> workers, in theirs.
     await worker.tap(t(catalogs, "fi", "clients.message"))
     await worker.send("Hei Kettu, nähdäänkö torstaina?")
@@ -160,7 +161,7 @@ async def test_a_worker_outside_the_pair_sees_nothing_of_the_client(
     second = bot.user(STRANGER, "en")
     await second.send(f"/start {code.group(1)}")
     await second.tap(t(catalogs, "en", "invite.go_on"))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         await second.tap(t(catalogs, "en", "consent.yes"))
     for person, own, other in ((bot.user(CLIENT, "en"), "Kettu", "Susi"), (second, "Susi", "Kettu")):
         calls = await person.send("/mydata")
@@ -192,7 +193,7 @@ async def test_a_card_opened_before_the_client_joined_cannot_invite_someone_else
     client = bot.user(CLIENT, "en")
     await client.send(f"/start {payload}")
     await client.tap(t(catalogs, "en", "invite.go_on"))
-    for _ in range(4):
+    for _ in range(CONSENT_ITEMS):
         await client.tap(t(catalogs, "en", "consent.yes"))
     calls = await worker.tap(t(catalogs, "fi", "clients.new_invitation"), question=stale_card)
     # The card is read again before the tap is handled: the invitation option has gone, and the card says
@@ -227,7 +228,7 @@ async def test_a_client_who_declined_storage_keeps_no_circle_in_kaari(
     client = bot.user(CLIENT, "en")
     await client.send(f"/start {payload}")
     await client.tap(t(catalogs, "en", "invite.go_on"))
-    for answer in ("consent.yes", "consent.yes", "consent.no", "consent.yes"):  # (c) storage: no
+    for answer in ("consent.yes", "consent.yes", "consent.no", "consent.yes", "consent.no"):  # (c) storage: no
         await client.tap(t(catalogs, "en", answer))
     await finish_circle(client, catalogs, instrument)
     assert any(c.method == "sendPhoto" for c in bot.api.sent(CLIENT)), "the circle is still shown"
@@ -309,7 +310,7 @@ async def test_without_consent_to_exchange_only_the_responsible_worker_sees_what
     client = bot.user(CLIENT, "en")
     await client.send(f"/start {code.group(1)}")
     await client.tap(t(catalogs, "en", "invite.go_on"))
-    for answer in ("consent.yes", "consent.no", "consent.yes", "consent.yes"):  # (b) exchange: no
+    for answer in ("consent.yes", "consent.no", "consent.yes", "consent.yes", "consent.no"):  # (b) exchange: no
         await client.tap(t(catalogs, "en", answer))
     await finish_circle(client, catalogs, instrument)
     await client.tap(t(catalogs, "en", "esy.share_yes"))
