@@ -48,6 +48,7 @@ from bench.stats import ms, percentile
 from bot.bootstrap import bootstrap
 from bot.circle import CirclePicture, draw_circle
 from bot.drawing import Drawer, ProcessDrawer
+from bot.effect_chart import EffectChart, draw_effect_chart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout, build_pdf
 from bot.render import circle_picture
@@ -134,6 +135,9 @@ class ThreadDrawer:
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         return await asyncio.to_thread(build_pdf, layout)
+
+    async def chart(self, chart: EffectChart) -> bytes:
+        return await asyncio.to_thread(draw_effect_chart, chart)
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -25,14 +25,15 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import comparison, esy, goal_review, goals, group_hooks, groups, my_groups, places, reading
+from flows.esy import comparison, effect_report, esy, goal_review, goals, group_hooks, groups, my_groups, places, reading
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
+from flows.esy.effect_records import EffectLabels
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
 from flows.esy.services import load_services as load_region_services
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
-from flows.identity.consent_texts import ConsentItem, load_consent_texts, title_of
+from flows.identity.consent_texts import ConsentItem, has_item, load_consent_texts, title_of
 from flows.meetings import feedback, meeting, preparation, promises
 from flows.meetings import hooks as meetings_hooks
 from flows.meetings.reminders import parse_offsets
@@ -85,7 +86,14 @@ COMMAND_FLOWS = {
     "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME, "places": places.NAME,
     "goals": goals.NAME,
     "groups": groups.NAME, "mygroups": my_groups.NAME,
+    "effect": effect_report.NAME,
 }
+
+
+def effect_labels() -> EffectLabels:
+    """Where the effect report and its kept records find a person's services and groups (none wired yet: the
+    goals' linked services and the groups add their sources here)."""
+    return EffectLabels()
 
 
 def chat_setup(settings: Settings) -> ChatSetup:
@@ -97,7 +105,7 @@ def chat_setup(settings: Settings) -> ChatSetup:
 def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: ChatSetup) -> Hooks:
     """One organisation's cross-room duties, each capability registering its part (order: as the effects run)."""
     hooks = Hooks()
-    esy_hooks.register(hooks, instrument)
+    esy_hooks.register(hooks, instrument, effect_labels())
     esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days)
     group_hooks.register(hooks, secret)
     meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
@@ -132,6 +140,7 @@ def _capability_flows(
             my_groups.my_groups_flow(),
             reading.reading_flow(instrument, storage, settings.esy_difference),
             comparison.comparison_flow(instrument, settings.esy_difference),
+            effect_report.effect_flow(instrument, effect_labels(), has_item(consent_items, "effect")),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,
@@ -178,7 +187,7 @@ def flows_by_room(
         (clients.NAME, N_("menu.clients")), (groups.NAME, N_("menu.groups")),
         (staff.NEW_CLIENT, N_("menu.new_client")), (staff.NEW_WORKER, N_("menu.new_worker")),
         (workers.NAME, N_("menu.workers")), (rota.NAME, N_("menu.rota")), (chat_stats.NAME, N_("menu.stats")),
-        (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
+        (effect_report.NAME, N_("menu.effect")), (audit_log.NAME, N_("menu.audit")), (invitation.NAME, N_("menu.code")),
     ]
     # In the menu, a flow shows to those it is offered to (as in /help): by default those who may open it.
     main = menu.menu_flow([(name, label, by_name[name].offered or by_name[name].allowed) for name, label in entries])

@@ -22,6 +22,6 @@ HELP_TEXTS = {
     "clients": N_("command.clients"), "groups": N_("command.groups"), "newclient": N_("command.newclient"),
     "desk": N_("command.desk"),
     "workers": N_("command.workers"), "newworker": N_("command.newworker"), "rota": N_("command.rota"),
-    "stats": N_("command.stats"), "audit": N_("command.audit"), "mydata": N_("command.mydata"),
-    "consent": N_("command.consent"), "forget": N_("command.forget"),
+    "stats": N_("command.stats"), "effect": N_("command.effect"), "audit": N_("command.audit"),
+    "mydata": N_("command.mydata"), "consent": N_("command.consent"), "forget": N_("command.forget"),
 }

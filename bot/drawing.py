@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol, TypeVar
 
 from bot.circle import CirclePicture, draw_circle
+from bot.effect_chart import EffectChart, draw_effect_chart
 from bot.pdf import PdfLayout, build_pdf
 
 T = TypeVar("T")
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 class Drawer(Protocol):
     async def draw(self, picture: CirclePicture) -> bytes: ...
     async def pdf(self, layout: PdfLayout) -> bytes: ...
+    async def chart(self, chart: EffectChart) -> bytes: ...
     async def close(self) -> None: ...
 
 
@@ -52,6 +54,10 @@ class ProcessDrawer:
     async def pdf(self, layout: PdfLayout) -> bytes:
         """Lay out a PDF (and draw its circles) in a worker: reportlab and matplotlib hold the GIL too."""
         return await self._run(build_pdf, layout)
+
+    async def chart(self, chart: EffectChart) -> bytes:
+        """Draw the effect report's chart in a worker."""
+        return await self._run(draw_effect_chart, chart)
 
     async def _run(self, work: Callable[[T], bytes], item: T) -> bytes:
         """Run in a worker; a worker that died (killed for memory, say) is replaced and tried once more."""

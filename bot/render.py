@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from bot.circle import CirclePicture
 from bot.documents import document_pdf, file_stem, render_document
 from bot.drawing import Drawer
+from bot.effect_chart import csv_name, effect_chart, effect_csv
 from bot.i18n import Catalogs, LinkFormat, console_link
 from flows.core.messages import N_, LocalText, Msg
 from flows.core.results import Abort, Ask, Circle, Document, Done, Photo, Reply, Say
@@ -103,6 +104,22 @@ async def document_files(
     return [*files, (f"{file_stem(document)}.pdf", pdf)], False
 
 
+async def effect_outs(
+    document: Document, language: str, catalogs: Catalogs, drawer: Drawer, caption: str,
+) -> list[Outgoing]:
+    """The effect report: its chart as a picture, then the CSV (which still goes if the chart cannot be drawn)."""
+    out: list[Outgoing] = []
+    try:
+        png = await drawer.chart(effect_chart(document.data, language, catalogs))
+    except Exception as error:  # the figures are all in the CSV; say the chart is missing instead of failing
+        log.error("render.chart_failed error=%s", type(error).__name__, exc_info=error)
+        out.append(TextOut(catalogs.text(language, Msg(N_("effect.chart_failed")))))
+    else:
+        out.append(PhotoOut(png, caption))
+    out.append(DocumentOut(csv_name(document.data), effect_csv(document.data, language, catalogs), ""))
+    return out
+
+
 async def render(
     reply: Reply, catalogs: Catalogs, drawer: Drawer, link: LinkFormat = console_link,
     variants: Mapping[str, str] | None = None,
@@ -158,6 +175,9 @@ async def render(
                     abouts.append(None)
                 else:
                     out.append(PhotoOut(png, text(caption)))
+            case Document(kind="effect_report", caption=caption):
+                flush()
+                out.extend(await effect_outs(result, language, catalogs, drawer, text(caption)))
             case Document(caption=caption):
                 flush()
                 files, no_pdf = await document_files(result, language, catalogs, drawer)

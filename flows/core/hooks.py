@@ -22,7 +22,8 @@ from storage.ports import AssessmentRow, ClientRow, StaffRow, UnitOfWork
 MyData = Callable[[Conversation], Awaitable[dict[str, Any]]]
 # What /mydata collects about a client's work (``client_id``): sections of the document's client part.
 ClientData = Callable[[UnitOfWork, int], Awaitable[dict[str, Any]]]
-# What /forget erases besides identity's own rows, before the person's user row goes.
+# What /forget erases besides identity's own rows, before the person's user row goes. As ``forgetting``: what
+# must be read before anything is erased (the client and their consents are still there).
 Forget = Callable[[Conversation], Awaitable[None]]
 # The work with a client ended (``key``: their user key before it was unlinked): what was kept for it goes.
 WorkEnded = Callable[[UnitOfWork, ClientRow, str | None, datetime], Awaitable[None]]
@@ -89,6 +90,7 @@ class Hooks:
 
     mydata: list[MyData] = field(default_factory=list)
     client_data: list[ClientData] = field(default_factory=list)
+    forgetting: list[Forget] = field(default_factory=list)
     forget: list[Forget] = field(default_factory=list)
     work_ended: list[WorkEnded] = field(default_factory=list)
     storage_withdrawn: list[StorageWithdrawn] = field(default_factory=list)

@@ -132,7 +132,7 @@ def people_from_circles(
     for row in rows:
         if row.instrument_id == instrument_id:
             by_key.setdefault(row.user_key, []).append(row)
-    people = []
+    people: list[Person] = []
     for key, mine in by_key.items():
         if len(mine) >= 2:
             ordered = sorted(mine, key=lambda row: (row.completed_at, row.id or 0))

@@ -13,6 +13,7 @@ from flows.core.messages import N_, Msg, Param
 from flows.core.results import Circle
 from flows.core.spec import Conversation
 from flows.esy import followup
+from flows.esy.effect_records import EffectLabels, KeepEffect
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
 from flows.esy.prompts import prompts_message
@@ -88,12 +89,16 @@ async def reminders_withdrawn(work: UnitOfWork, key: str, now: datetime) -> None
     await followup.cancel(work, key, now)
 
 
-def register(hooks: Hooks, instrument: Instrument) -> None:
-    """ESY's part of the cross-room duties."""
+def register(hooks: Hooks, instrument: Instrument, labels: EffectLabels | None = None) -> None:
+    """ESY's part of the cross-room duties; the effect record, where agreed, is kept before the circles go."""
+    keep = KeepEffect(instrument.id, labels or EffectLabels())
     hooks.pictures = EsyPictures(instrument)
     hooks.mydata.append(mydata)
     hooks.client_data.append(client_data)
+    hooks.forgetting.append(keep.forgetting)
+    hooks.work_ended.append(keep.work_ended)
     hooks.work_ended.append(work_ended)
+    hooks.storage_withdrawn.append(keep.storage_withdrawn)
     hooks.storage_withdrawn.append(storage_withdrawn)
     hooks.reminders_withdrawn.append(reminders_withdrawn)
     # The worker's own reading: the pair worker too, with consent (b) (flows/esy/dialogue.py).

@@ -156,6 +156,8 @@ class ForgetSteps:
     async def erase(self, event: Any) -> None:
         """Everything about the person goes: identity's rows, each capability's part, then the user row."""
         conv: Conversation = event.model
+        for forgetting in self.hooks.forgetting:  # e.g. a de-identified record the client agreed to keep
+            await forgetting(conv)
         client = conv.who.client
         if client is not None and client.id is not None:
             # The workers learn that the client left, nothing more; the audit keeps only the event.

@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.bootstrap import Services, bootstrap
 from bot.circle import CirclePicture
 from bot.drawing import Drawer
+from bot.effect_chart import EffectChart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout
 from bot.ratelimit import ChatPacedRateLimiter
@@ -48,6 +49,9 @@ class BrokenDrawer:
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         raise RuntimeError("layout failed")
+
+    async def chart(self, chart: EffectChart) -> bytes:
+        raise RuntimeError("chart failed")
 
     async def close(self) -> None:
         """Nothing to close."""

@@ -19,8 +19,12 @@ from bot.render import Button, DocumentOut, PhotoOut
 from flows.core import inputs
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
+from flows.identity.consent_texts import load_consent_texts
 from tests.bot.harness import bot_settings, catalog_pattern, said
 from tests.conftest import TWO_SERVICES, Clock
+
+# A new client answers each consent item of the default file with its first option, yes.
+YES_TO_ALL = "1\n" * len(load_consent_texts())
 
 
 def script(instrument: Instrument, language_number: str | None = None) -> str:
@@ -99,6 +103,23 @@ async def console_invitation(services: Services, folder: Path) -> str:
     return code.group(1)
 
 
+async def test_a_coordinator_gets_the_effect_report_in_a_terminal(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """/effect at `kaari chat`: the period by number; the chart and the CSV are saved in the files folder."""
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        await console_invitation(services, tmp_path)
+        out = io.StringIO()
+        await Console(services, out, tmp_path, "kaisa").run(io.StringIO("/effect\n1\n"), "en")
+    finally:
+        await services.store.close()
+    assert said(catalogs, "effect.summary", out.getvalue(), ("en",))
+    assert saved_pictures(tmp_path) == 1
+    header = (tmp_path / "kaari-effect-2026-06-2026-11.csv").read_text().splitlines()[0]
+    assert header.startswith(catalogs.text("en", Msg("effect.csv.area")))
+
+
 def saved_pictures(folder: Path) -> int:
     """How many circle PNGs the console saved in ``folder``."""
     pictures = list(folder.glob("kaari-circle-*.png"))
@@ -160,7 +181,7 @@ async def test_a_worker_and_a_client_in_two_terminals(
     try:
         code = await console_invitation(services, tmp_path)
         client_out = io.StringIO()
-        answers = f"/start {code}\n1\n1\n1\n1\n1\n/write\nHello from Kettu\n"
+        answers = f"/start {code}\n1\n{YES_TO_ALL}/write\nHello from Kettu\n"
         await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")
         assert "Kaisa, ohjaaja (Oulunkaari)" in client_out.getvalue()
         worker_out = io.StringIO()
@@ -218,7 +239,7 @@ async def test_the_meeting_preparation_in_a_terminal(
     services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
     try:
         code = await console_invitation(services, tmp_path)
-        answers = (f"/start {code}\n1\n1\n1\n1\n1\n/prepare\n1\nMy dog and my guitar\n"
+        answers = (f"/start {code}\n1\n{YES_TO_ALL}/prepare\n1\nMy dog and my guitar\n"
                    "4\n1\nSanna\nsister\n1\n040 123\n3\n9\n")
         client_out = io.StringIO()
         await Console(services, client_out, tmp_path, "kettu").run(io.StringIO(answers), "en")

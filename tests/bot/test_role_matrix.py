@@ -44,7 +44,7 @@ MAY_OPEN: dict[str, set[str]] = {
     "prepare": CLIENTS | WORKERS,
     "clients": WORKERS, "new_client": WORKERS, "desk": WORKERS,
     "new_worker": {"coordinator"}, "workers": {"coordinator"}, "audit": {"coordinator"},
-    "rota": {"coordinator"}, "stats": {"coordinator"},
+    "rota": {"coordinator"}, "stats": {"coordinator"}, "effect": {"coordinator"},
     # The chat is for young people: any staff account (a removed worker's too) answers it, never queues.
     "chat": EVERYONE - WORKERS - {"coordinator", "removed"},
     # Goals are the young person's own (#12 §2); a worker sees a client's on the client card.
@@ -64,7 +64,8 @@ MENU = {
     "promises": "menu.promises", "message_workers": "menu.message_workers", "clients": "menu.clients",
     "groups": "menu.groups",
     "new_client": "menu.new_client", "new_worker": "menu.new_worker", "workers": "menu.workers",
-    "rota": "menu.rota", "stats": "menu.stats", "audit": "menu.audit", "invitation": "menu.code",
+    "rota": "menu.rota", "stats": "menu.stats", "effect": "menu.effect", "audit": "menu.audit",
+    "invitation": "menu.code",
 }
 MENU_SHOWN = {flow: (CLIENTS if flow == "prepare" else who) for flow, who in MAY_OPEN.items() if flow in MENU}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.circle import CirclePicture
 from bot.drawing import ProcessDrawer
+from bot.effect_chart import EffectChart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout
 from flows.core.messages import Msg
@@ -31,6 +32,9 @@ class RecordingDrawer:
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         return await self.drawer.pdf(layout)
+
+    async def chart(self, chart: EffectChart) -> bytes:
+        return await self.drawer.chart(chart)
 
     async def close(self) -> None:
         """The session's drawer is closed by its fixture."""

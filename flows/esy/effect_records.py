@@ -1,0 +1,75 @@
+"""What the effect report reads besides circles still held: de-identified records of change (#12 §6).
+
+A linked client may agree (consent item "effect") that when their circles are deleted, what they showed of
+change is kept: per area the first and the latest score, the months (Helsinki) the two were filled, the names of
+the services linked to their goals and of their groups. No key, no client id, no words; a random id. It is
+written just before the circles go, on every path that deletes them: /forget, withdrawing storage (c), and the
+end of the work (the client withdrew (a), or the worker ended it). A client who withdrew "effect" before that
+leaves nothing; anonymous people are never asked, so their circles count only while they are held. Fewer than
+two circles show no change, and nothing is kept.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from flows.core.dates import HELSINKI
+from flows.identity.consent import latest_answers
+from storage.ports import AssessmentRow, EffectRecordRow, UnitOfWork
+
+ITEM = "effect"  # the consent item
+Labels = tuple[frozenset[str], frozenset[str]]  # (services linked to the person's goals, their groups' names)
+# Where a person's labels come from, by user key: the goals (services linked to them) and the groups add theirs.
+LabelSource = Callable[[UnitOfWork, str], Awaitable[Labels]]
+NO_LABELS: Labels = (frozenset(), frozenset())
+
+
+@dataclass(frozen=True)
+class EffectLabels:
+    """The label sources of this organisation (none until goals with services and groups exist)."""
+
+    sources: tuple[LabelSource, ...] = ()
+
+    async def of(self, work: UnitOfWork, key: str) -> Labels:
+        """Every source's services and groups for this person, together."""
+        services: set[str] = set()
+        groups: set[str] = set()
+        for source in self.sources:
+            found = await source(work, key)
+            services |= found[0]
+            groups |= found[1]
+        return frozenset(services), frozenset(groups)
+
+
+async def agreed(work: UnitOfWork, client_id: int) -> bool:
+    """The client's answer in force to "effect" is yes."""
+    answers = latest_answers(await work.consents.for_client(client_id))
+    return ITEM in answers and answers[ITEM].answer == "yes"
+
+
+def record_of(rows: Sequence[AssessmentRow], instrument_id: str, labels: Labels) -> EffectRecordRow | None:
+    """The record of a person's circles of the instrument (oldest first): None with fewer than two."""
+    mine = sorted((row for row in rows if row.instrument_id == instrument_id),
+                  key=lambda row: (row.completed_at, row.id or 0))
+    if len(mine) < 2:
+        return None
+    first, latest = mine[0], mine[-1]
+    return EffectRecordRow(
+        id=secrets.token_hex(16), instrument_id=instrument_id,
+        first_month=first.completed_at.astimezone(HELSINKI).strftime("%Y-%m"),
+        latest_month=latest.completed_at.astimezone(HELSINKI).strftime("%Y-%m"),
+        first_scores=dict(first.area_scores), latest_scores=dict(latest.area_scores),
+        services=sorted(labels[0]), groups=sorted(labels[1]))
+
+
+async def keep(work: UnitOfWork, client_id: int | None, key: str, instrument_id: str, labels: EffectLabels) -> bool:
+    """Before the circles of ``key`` go: the record, if the client agreed and there is a change; True if kept."""
+    if client_id is None or not await agreed(work, client_id):
+        return False
+    record = record_of(await work.assessments.for_user(key), instrument_id, await labels.of(work, key))
+    if record is None:
+        return False
+    await work.effect_records.add(record)
+    return True

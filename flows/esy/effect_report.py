@@ -1,0 +1,137 @@
+"""/effect: the effect report for coordinators (#12 §6): how people's ESY circles changed in a period.
+
+The coordinator chooses the period (the last 6 or 12 months, or two months typed); the report counts, per area,
+the people with a first and a later circle in it, from the circles still held (anonymous and linked people
+alike, by an opaque number, never a nickname or key) and, where the organisation asks consent "effect", the
+de-identified records kept after deletions (flows/esy/effect_records.py). The arithmetic and the small-number
+rule are in flows/esy/effect.py; the chart (with its limits stated) and the CSV are drawn by the channel in the
+coordinator's language. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flows.core.guards import value
+from flows.core.messages import N_, Msg
+from flows.core.results import Ask, Document, Option, Say
+from flows.core.spec import Conversation, FlowSpec, Who
+from flows.esy.effect import Period, Person, last_months, parse_period, people_from_circles, people_from_records, report
+from flows.esy.effect_records import EffectLabels, Labels
+from flows.esy.instrument import Instrument
+from storage.ports import UnitOfWork
+
+NAME = "effect"
+VERSION = 1
+PRESETS = ("6", "12")  # months, offered as buttons
+
+
+def is_coordinator(who: Who) -> bool:
+    """Only coordinators see the effect report."""
+    return who.is_coordinator
+
+
+def view_period(conv: Conversation) -> Ask:
+    """Which period: the last 6 or 12 months, or two months typed."""
+    return Ask(Msg(N_("effect.choose_period")),
+               tuple(Option(months, Msg(N_("effect.last_months"), {"months": int(months)})) for months in PRESETS),
+               free_text=True, max_length=40)
+
+
+def chose_preset(event: Any) -> bool:
+    """A period button (a stale or made-up value is asked again)."""
+    return value(event) in PRESETS
+
+
+def typed_period(event: Any) -> bool:
+    """Two readable months, kept for the report; anything else is answered by ``bad_period``."""
+    conv: Conversation = event.model
+    period = parse_period(str(event.kwargs.get("text", "")), conv.now.date())
+    if period is None:
+        return False
+    conv.data["period"] = [period.first.isoformat(), period.end.isoformat()]
+    return True
+
+
+def bad_period(event: Any) -> None:
+    """How to type a period (the question is asked again)."""
+    event.model.emit(Say(Msg(N_("effect.bad_period"))))
+
+
+class EffectSteps:
+    """The report's one real step, over the instrument, the label sources and whether records may be kept."""
+
+    def __init__(self, instrument: Instrument, labels: EffectLabels, records: bool) -> None:
+        self.instrument, self.labels, self.records = instrument, labels, records
+
+    async def held(self, work: UnitOfWork, period: Period) -> list[Person]:
+        """The people whose first and latest circle in the period are still held."""
+        rows = await work.assessments.completed_between(period.start_at, period.end_at)
+        labels: dict[str, Labels] = {}
+        for row in rows:
+            if row.user_key not in labels:
+                labels[row.user_key] = await self.labels.of(work, row.user_key)
+        return people_from_circles(rows, self.instrument.id, labels.__getitem__)
+
+    async def kept(self, work: UnitOfWork, period: Period) -> list[Person]:
+        """The records kept after deletions whose first and latest month lie in the period."""
+        if not self.records:
+            return []
+        return people_from_records(await work.effect_records.within(*period.months), self.instrument.id)
+
+    async def show(self, conv: Conversation, period: Period) -> None:
+        """The report in a few lines, then the chart and the CSV (drawn by the channel); the flow ends."""
+        held, kept = await self.held(conv.work, period), await self.kept(conv.work, period)
+        cells = report(held + kept, [area.id for area in self.instrument.areas])
+        first, last = period.months
+        covers = Msg(N_("effect.covers_records"), {"held": len(held), "kept": len(kept)}) if self.records \
+            else Msg(N_("effect.covers_held"), {"held": len(held)})
+        conv.emit(Say(Msg(N_("effect.summary"), {"first": _month(first), "last": _month(last), "covers": covers})))
+        data = {
+            "generated_at": conv.now.isoformat(), "first_month": first, "last_month": last,
+            "held": len(held), "kept": len(kept), "records": self.records,
+            "areas": [{"id": area.id, "name": {"fi": area.name.fi, "sv": area.name.sv, "en": area.name.en}}
+                      for area in self.instrument.areas],
+            "cells": [{"area": cell.area, "dimension": cell.dimension, "label": cell.label, "n": cell.n,
+                       "median": cell.median, "improved": cell.improved, "hidden": cell.hidden} for cell in cells],
+        }
+        conv.emit(Document("effect_report", data, Msg(N_("effect.caption"))))
+
+    async def show_preset(self, event: Any) -> None:
+        """The last 6 or 12 months, this one included."""
+        conv: Conversation = event.model
+        await self.show(conv, last_months(conv.now.date(), int(value(event))))
+
+    async def show_typed(self, event: Any) -> None:
+        """The typed months (read by ``typed_period``)."""
+        conv: Conversation = event.model
+        first, end = conv.data.pop("period")
+        await self.show(conv, Period(_day(first), _day(end)))
+
+
+def _month(text: str) -> str:
+    """"2026-07" as people write it: "7/2026"."""
+    year, month = text.split("-")
+    return f"{int(month)}/{year}"
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def effect_flow(instrument: Instrument, labels: EffectLabels | None = None, records: bool = True) -> FlowSpec:
+    """/effect: choose a period, get the report; ``records``: the organisation asks consent "effect"."""
+    steps = EffectSteps(instrument, labels or EffectLabels(), records)
+    return FlowSpec(
+        name=NAME, version=VERSION, states=["period", "shown"], initial="period",
+        transitions=[
+            dict(trigger="choose", source="period", dest="shown", conditions=[chose_preset],
+                 before=[steps.show_preset]),
+            dict(trigger="text", source="period", dest="shown", conditions=[typed_period],
+                 before=[steps.show_typed]),
+            dict(trigger="text", source="period", dest="period", before=[bad_period]),
+        ],
+        views={"period": view_period}, help_key=N_("effect.help"), final=frozenset({"shown"}),
+        allowed=is_coordinator,
+    )
