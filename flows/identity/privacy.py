@@ -132,10 +132,18 @@ def view_confirm(conv: Conversation) -> Ask:
 
 
 async def forget_on_start(conv: Conversation) -> None:
-    """Staff are not erased by /forget: their access ends when a coordinator removes them."""
+    """Staff are not erased by /forget: their access ends when a coordinator removes them. A client who agreed
+    to consent "effect" hears first that an anonymous record of their change is kept (flows/esy/effect_records.py),
+    while they can still take it back."""
     if conv.who.staff is not None:
         conv.emit(Say(Msg(N_("forget.staff"))))
         conv.state = "kept"
+        return
+    client = conv.who.client
+    if client is not None and client.id is not None:
+        answers = latest_answers(await conv.work.consents.for_client(client.id))
+        if "effect" in answers and answers["effect"].answer == "yes":
+            conv.emit(Say(Msg(N_("forget.effect_kept"))))
 
 
 def chose_yes(event: Any) -> bool:

@@ -166,7 +166,8 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
     bot = await start_bot(bot_settings(db_path), clock, catalogs, drawer)
     try:
         client, key = await client_with_two_circles(bot, catalogs, clock)
-        await client.send("/forget")
+        calls = await client.send("/forget")
+        assert t(catalogs, "en", "forget.effect_kept") in joined(calls), "told before, while it can be taken back"
         await client.tap(t(catalogs, "en", "forget.yes"))
         [record] = await records(bot)
         assert (record.first_month, record.latest_month) == ("2026-09", "2026-11")
@@ -194,7 +195,8 @@ async def test_withdrawing_effect_first_means_no_record(bot: Bot, clock: Clock, 
     await client.send("/consent")
     await client.tap(_item(catalogs, "consent.withdraw_item", "My change in the statistics"))
     await client.tap(t(catalogs, "en", "consent.close"))
-    await client.send("/forget")
+    calls = await client.send("/forget")
+    assert t(catalogs, "en", "forget.effect_kept") not in joined(calls)
     await client.tap(t(catalogs, "en", "forget.yes"))
     assert await records(bot) == []
 

@@ -16,7 +16,7 @@ from tests.bot.esy.test_circle_picture import worker_opens_the_shared_circles
 from tests.bot.harness import Bot, TgUser, bot_settings
 from tests.bot.identity.test_identity import CLIENT, deliver, sent_texts, t
 from tests.bot.identity.test_rights import linked_client
-from tests.bot.test_console import console_invitation
+from tests.bot.test_console import YES_TO_ALL, console_invitation
 from tests.conftest import Clock
 
 WISH_AREA, LOW_AREA = 5, 0
@@ -73,7 +73,7 @@ async def test_in_a_terminal_the_worker_sees_the_prompts_too(
     services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
     try:
         code = await console_invitation(services, tmp_path)
-        keys = [f"/start {code}", "1", "1", "1", "1", "1", "/circle", "1"]
+        keys = [f"/start {code}", "1", *YES_TO_ALL.split(), "/circle", "1"]
         for index, area in enumerate(instrument.areas):
             keys += ["1" if index == LOW_AREA else "4"] * len(area.statements)
             keys.append("someone to talk to" if index == WISH_AREA else "1")
