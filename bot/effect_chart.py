@@ -20,6 +20,7 @@ from babel.numbers import get_decimal_symbol
 
 from bot.i18n import BABEL_LOCALES, Catalogs
 from flows.core.messages import N_, LocalText, Msg, Number, Param
+from flows.esy.effect_report import covers
 
 WIDTH_PX, DPI = 792, 110
 TITLE_PT, TEXT_PT = 19, 14
@@ -60,13 +61,6 @@ def area_names(data: dict[str, Any], language: str) -> dict[str, str]:
 def _month(text: str) -> str:
     year, month = text.split("-")
     return f"{int(month)}/{year}"
-
-
-def covers(data: dict[str, Any]) -> Msg:
-    """Which data the report covers: circles still held only, or those and the records kept after deletion."""
-    if data["records"]:
-        return Msg(N_("effect.covers_records"), {"held": data["held"], "kept": data["kept"]})
-    return Msg(N_("effect.covers_held"), {"held": data["held"]})
 
 
 def effect_chart(data: dict[str, Any], language: str, catalogs: Catalogs) -> EffectChart:

@@ -181,6 +181,11 @@ def split(area: str, dimension: str, changes: Mapping[str, float], people: Seque
     return cells
 
 
+def masked(count: int) -> int | None:
+    """A count of people as it may be shown: none, or five or more; None stands for one to four."""
+    return None if 0 < count < SMALL else count
+
+
 def report(people: Sequence[Person], areas: Sequence[str]) -> list[Cell]:
     """Per area (in the instrument's order): everyone's cell, then each service's, then each group's."""
     cells = []

@@ -14,10 +14,19 @@ from datetime import date
 from typing import Any
 
 from flows.core.guards import value
-from flows.core.messages import N_, Msg
+from flows.core.messages import N_, Msg, Param
 from flows.core.results import Ask, Document, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from flows.esy.effect import Period, Person, last_months, parse_period, people_from_circles, people_from_records, report
+from flows.esy.effect import (
+    Period,
+    Person,
+    last_months,
+    masked,
+    parse_period,
+    people_from_circles,
+    people_from_records,
+    report,
+)
 from flows.esy.effect_records import EffectLabels, Labels
 from flows.esy.instrument import Instrument
 from storage.ports import UnitOfWork
@@ -85,12 +94,11 @@ class EffectSteps:
         held, kept = await self.held(conv.work, period), await self.kept(conv.work, period)
         cells = report(held + kept, [area.id for area in self.instrument.areas])
         first, last = period.months
-        covers = Msg(N_("effect.covers_records"), {"held": len(held), "kept": len(kept)}) if self.records \
-            else Msg(N_("effect.covers_held"), {"held": len(held)})
-        conv.emit(Say(Msg(N_("effect.summary"), {"first": _month(first), "last": _month(last), "covers": covers})))
+        counts = {"held": masked(len(held)), "kept": masked(len(kept)), "records": self.records}
+        conv.emit(Say(Msg(N_("effect.summary"), {"first": _month(first), "last": _month(last),
+                                                 "covers": covers(counts)})))
         data = {
-            "generated_at": conv.now.isoformat(), "first_month": first, "last_month": last,
-            "held": len(held), "kept": len(kept), "records": self.records,
+            "generated_at": conv.now.isoformat(), "first_month": first, "last_month": last, **counts,
             "areas": [{"id": area.id, "name": {"fi": area.name.fi, "sv": area.name.sv, "en": area.name.en}}
                       for area in self.instrument.areas],
             "cells": [{"area": cell.area, "dimension": cell.dimension, "label": cell.label, "n": cell.n,
@@ -108,6 +116,18 @@ class EffectSteps:
         conv: Conversation = event.model
         first, end = conv.data.pop("period")
         await self.show(conv, Period(_day(first), _day(end)))
+
+
+def covers(counts: dict[str, Any]) -> Msg:
+    """Which data the report covers, with how many people (one to four shown as "fewer than 5"): the circles
+    still held only, or those and the records kept after deletion."""
+    if counts["records"]:
+        return Msg(N_("effect.covers_records"), {"held": _count(counts["held"]), "kept": _count(counts["kept"])})
+    return Msg(N_("effect.covers_held"), {"held": _count(counts["held"])})
+
+
+def _count(value: int | None) -> Param:
+    return Msg(N_("effect.fewer")) if value is None else value
 
 
 def _month(text: str) -> str:

@@ -15,6 +15,7 @@ from flows.esy.effect import (
     Period,
     Person,
     last_months,
+    masked,
     parse_period,
     people_from_circles,
     people_from_records,
@@ -153,3 +154,7 @@ def test_an_unreadable_or_future_period_is_refused() -> None:
     today = date(2026, 12, 6)
     for text in ("last spring", "1.2026", "13.2026-2.2027", "1.2026-2.2026-3.2026", "1.2027-3.2027", "6.20266"):
         assert parse_period(text, today) is None, text
+
+
+def test_a_count_of_one_to_four_people_is_not_shown_either() -> None:
+    assert [masked(count) for count in (0, 1, 4, 5, 12)] == [0, None, None, 5, 12]
