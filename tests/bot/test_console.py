@@ -115,14 +115,14 @@ async def test_a_coordinator_gets_the_effect_report_in_a_terminal(
     finally:
         await services.store.close()
     assert said(catalogs, "effect.summary", out.getvalue(), ("en",))
-    assert saved_pictures(tmp_path) == 1
+    assert saved_pictures(tmp_path, "kaari-effect") == 1 and saved_pictures(tmp_path) == 0
     header = (tmp_path / "kaari-effect-2026-06-2026-11.csv").read_text().splitlines()[0]
     assert header.startswith(catalogs.text("en", Msg("effect.csv.area")))
 
 
-def saved_pictures(folder: Path) -> int:
-    """How many circle PNGs the console saved in ``folder``."""
-    pictures = list(folder.glob("kaari-circle-*.png"))
+def saved_pictures(folder: Path, stem: str = "kaari-circle") -> int:
+    """How many circle PNGs (or other pictures, by ``stem``) the console saved in ``folder``."""
+    pictures = list(folder.glob(f"{stem}-*.png"))
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pictures)
     return len(pictures)
 
