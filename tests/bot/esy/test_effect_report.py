@@ -20,7 +20,7 @@ from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
 from storage.ports import AssessmentRow, EffectRecordRow, UserRow
 from tests.bot.fakeapi import Call
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, start_bot
+from tests.bot.harness import Bot, BrokenDrawer, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.identity.test_identity import CLIENT, COORDINATOR, WORKER, invite_client, open_menu, t
 from tests.bot.identity.test_rights import linked_client
 from tests.conftest import Clock
@@ -119,6 +119,23 @@ async def test_a_typed_period_and_a_period_that_cannot_be_read(
     assert document.file_names["document"] == "kaari-effect-2026-10-2026-11.csv"
     _, *rows = list(csv.reader(io.StringIO(document.files["document"].decode())))
     assert rows[1][3] == ""
+
+
+async def test_when_the_chart_cannot_be_drawn_the_csv_still_comes_and_says_so(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs,
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, BrokenDrawer())
+    try:
+        await add_people(bot, clock, 5)
+        coordinator = await coordinator_of(bot, catalogs, "sv")
+        await coordinator.send("/effect")
+        calls = await coordinator.tap(catalogs.text("sv", _msg("effect.last_months", months=6)))
+        assert t(catalogs, "sv", "effect.chart_failed") in joined(calls)
+        assert not any(c.method == "sendPhoto" for c in calls)
+        _, *rows = rows_of(calls)
+        assert rows[0][3] == "5"
+    finally:
+        await bot.stop()
 
 
 @pytest.mark.parametrize("who", ["worker", "young person"])
