@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flows.core.dates import HELSINKI
 from flows.core.guards import value
 from flows.core.messages import N_, Msg, Param
 from flows.core.results import Ask, Document, Option, Say
@@ -48,6 +49,11 @@ def view_period(conv: Conversation) -> Ask:
                free_text=True, max_length=40)
 
 
+def today(conv: Conversation) -> date:
+    """Today in Helsinki: the months are Helsinki's (on New Year's Eve at 23.30 UTC it is already January)."""
+    return conv.now.astimezone(HELSINKI).date()
+
+
 def chose_preset(event: Any) -> bool:
     """A period button (a stale or made-up value is asked again)."""
     return value(event) in PRESETS
@@ -56,7 +62,7 @@ def chose_preset(event: Any) -> bool:
 def typed_period(event: Any) -> bool:
     """Two readable months, kept for the report; anything else is answered by ``bad_period``."""
     conv: Conversation = event.model
-    period = parse_period(str(event.kwargs.get("text", "")), conv.now.date())
+    period = parse_period(str(event.kwargs.get("text", "")), today(conv))
     if period is None:
         return False
     conv.data["period"] = [period.first.isoformat(), period.end.isoformat()]
@@ -109,7 +115,7 @@ class EffectSteps:
     async def show_preset(self, event: Any) -> None:
         """The last 6 or 12 months, this one included."""
         conv: Conversation = event.model
-        await self.show(conv, last_months(conv.now.date(), int(value(event))))
+        await self.show(conv, last_months(today(conv), int(value(event))))
 
     async def show_typed(self, event: Any) -> None:
         """The typed months (read by ``typed_period``)."""

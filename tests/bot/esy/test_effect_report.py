@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -297,3 +297,13 @@ async def test_a_client_who_joined_before_the_item_existed_is_asked_once(
         assert (last.item, last.version, last.answer) == ("effect", 1, "no")
     finally:
         await bot.stop()
+
+
+async def test_the_months_are_helsinkis(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    """At 23.30 UTC on the last day of November it is already December in Helsinki."""
+    clock.now = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    coordinator = await coordinator_of(bot, catalogs, "en")
+    await coordinator.send("/effect")
+    calls = await coordinator.tap(catalogs.text("en", _msg("effect.last_months", months=6)))
+    [document] = [c for c in calls if c.method == "sendDocument"]
+    assert document.file_names["document"] == "kaari-effect-2026-07-2026-12.csv"
