@@ -114,7 +114,7 @@ class Console:
             self.say(Msg(N_("console.file_saved"), {"name": out.filename}))
             return
         if isinstance(out, PhotoOut):
-            name = f"{out.stem}-{datetime.now(HELSINKI).strftime('%Y%m%d-%H%M%S')}.png"
+            name = f"kaari-{out.kind}-{datetime.now(HELSINKI).strftime('%Y%m%d-%H%M%S')}.png"
             print(f"\n{out.caption}", file=self.stdout)
             self.save(name, out.png)
             self.say(Msg(N_("console.picture_saved"), {"name": name}))

@@ -43,7 +43,7 @@ class TextOut:
 class PhotoOut:
     png: bytes
     caption: str
-    stem: str = "kaari-circle"  # what the picture is, for a channel that saves it as a file (the terminal)
+    kind: str = "circle"  # what the picture is, for a file name (the terminal saves it as a file)
 
 
 @dataclass
@@ -116,7 +116,7 @@ async def effect_outs(
         log.error("render.chart_failed error=%s", type(error).__name__, exc_info=error)
         out.append(TextOut(catalogs.text(language, Msg(N_("effect.chart_failed")))))
     else:
-        out.append(PhotoOut(png, caption, "kaari-effect"))
+        out.append(PhotoOut(png, caption, "effect"))
     out.append(DocumentOut(csv_name(document.data), effect_csv(document.data, language, catalogs), ""))
     return out
 
