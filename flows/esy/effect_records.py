@@ -14,10 +14,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from flows.core.dates import HELSINKI
+from flows.core.messages import Param
+from flows.core.spec import Conversation
 from flows.identity.consent import latest_answers
-from storage.ports import AssessmentRow, EffectRecordRow, UnitOfWork
+from storage.ports import AssessmentRow, ClientRow, EffectRecordRow, UnitOfWork
 
 ITEM = "effect"  # the consent item
 Labels = tuple[frozenset[str], frozenset[str]]  # (services linked to the person's goals, their groups' names)
@@ -73,3 +76,27 @@ async def keep(work: UnitOfWork, client_id: int | None, key: str, instrument_id:
         return False
     await work.effect_records.add(record)
     return True
+
+
+class KeepEffect:
+    """ESY's hooks that keep the record just before the circles are deleted (registered before those that
+    delete them, flows/esy/hooks.py): on /forget, the end of the work and the withdrawal of storage (c)."""
+
+    def __init__(self, instrument_id: str, labels: EffectLabels) -> None:
+        self.instrument_id, self.labels = instrument_id, labels
+
+    async def forgetting(self, conv: Conversation) -> None:
+        """/forget, before anything is erased: the client's consents are still there to read."""
+        client = conv.who.client
+        if client is not None:
+            await keep(conv.work, client.id, conv.key, self.instrument_id, self.labels)
+
+    async def work_ended(self, work: UnitOfWork, client: ClientRow, key: str | None, now: datetime) -> None:
+        """The work ended: its circles are about to go."""
+        if key is not None:
+            await keep(work, client.id, key, self.instrument_id, self.labels)
+
+    async def storage_withdrawn(self, work: UnitOfWork, client: ClientRow, key: str, now: datetime) -> list[Param]:
+        """Consent (c) withdrawn: the circles are about to go; nothing to add to what was deleted."""
+        await keep(work, client.id, key, self.instrument_id, self.labels)
+        return []
