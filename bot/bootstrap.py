@@ -25,12 +25,24 @@ from flows.core.hooks import Hooks
 from flows.core.messages import N_
 from flows.core.quiet import parse_quiet_hours
 from flows.core.spec import FlowSpec
-from flows.esy import comparison, effect_report, esy, goal_review, goals, group_hooks, groups, my_groups, places, reading
+from flows.esy import (
+    comparison,
+    effect_report,
+    esy,
+    goal_review,
+    goals,
+    group_hooks,
+    groups,
+    my_groups,
+    places,
+    reading,
+)
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
-from flows.esy.effect_records import EffectLabels
+from flows.esy.effect_records import EffectLabels, GoalServices
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
+from flows.esy.services import RegionServices
 from flows.esy.services import load_services as load_region_services
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
 from flows.identity.consent_texts import ConsentItem, has_item, load_consent_texts, title_of
@@ -90,10 +102,10 @@ COMMAND_FLOWS = {
 }
 
 
-def effect_labels() -> EffectLabels:
-    """Where the effect report and its kept records find a person's services and groups (none wired yet: the
-    goals' linked services and the groups add their sources here)."""
-    return EffectLabels()
+def effect_labels(region: RegionServices) -> EffectLabels:
+    """Where the effect report and its kept records find a person's services (those chosen as a goal's helper)
+    and groups (the groups add their source here)."""
+    return EffectLabels((GoalServices(region),))
 
 
 def chat_setup(settings: Settings) -> ChatSetup:
@@ -105,7 +117,7 @@ def chat_setup(settings: Settings) -> ChatSetup:
 def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: ChatSetup) -> Hooks:
     """One organisation's cross-room duties, each capability registering its part (order: as the effects run)."""
     hooks = Hooks()
-    esy_hooks.register(hooks, instrument, effect_labels())
+    esy_hooks.register(hooks, instrument, effect_labels(load_region_services(instrument, settings.esy_services)))
     esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days)
     group_hooks.register(hooks, secret)
     meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
@@ -140,7 +152,7 @@ def _capability_flows(
             my_groups.my_groups_flow(),
             reading.reading_flow(instrument, storage, settings.esy_difference),
             comparison.comparison_flow(instrument, settings.esy_difference),
-            effect_report.effect_flow(instrument, effect_labels(), has_item(consent_items, "effect")),
+            effect_report.effect_flow(instrument, effect_labels(region), has_item(consent_items, "effect"), region),
         ],
         "identity": [
             invitation.invitation_flow(secret, consent_items, settings.client_retention_days, hooks,

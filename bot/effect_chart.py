@@ -58,6 +58,12 @@ def area_names(data: dict[str, Any], language: str) -> dict[str, str]:
                                   area["name"].get("en", area["id"])).get(language) for area in data["areas"]}
 
 
+def label_name(data: dict[str, Any], dimension: str, label: str, language: str) -> str:
+    """A service's name in the reader's language (its label is its id); a group's name as it is."""
+    names = data.get("service_names", {}).get(label) if dimension == "service" else None
+    return LocalText(names["fi"], names["sv"], names["en"]).get(language) if names else label
+
+
 def _month(text: str) -> str:
     year, month = text.split("-")
     return f"{int(month)}/{year}"
@@ -74,7 +80,8 @@ def effect_chart(data: dict[str, Any], language: str, catalogs: Catalogs) -> Eff
         if cell["dimension"] == "all":
             name = names.get(cell["area"], cell["area"])
         else:
-            name = t(N_("effect.chart.label"), kind=Msg(DIMENSIONS[cell["dimension"]]), label=cell["label"])
+            name = t(N_("effect.chart.label"), kind=Msg(DIMENSIONS[cell["dimension"]]),
+                     label=label_name(data, cell["dimension"], cell["label"], language))
         note = t(HIDDEN[cell["hidden"]]) if cell["hidden"] else t(
             N_("effect.chart.note"), n=cell["n"], share=round(100 * cell["improved"]),
             median=Number(cell["median"], 2, signed=True))
@@ -159,7 +166,8 @@ def effect_csv(data: dict[str, Any], language: str, catalogs: Catalogs) -> bytes
     for cell in data["cells"]:
         hidden = cell["hidden"]
         writer.writerow([
-            names.get(cell["area"], cell["area"]), t(DIMENSIONS[cell["dimension"]]), cell["label"],
+            names.get(cell["area"], cell["area"]), t(DIMENSIONS[cell["dimension"]]),
+            label_name(data, cell["dimension"], cell["label"], language),
             "" if hidden else cell["n"], "" if hidden else cell["median"],
             "" if hidden else round(100 * cell["improved"]), t(HIDDEN[hidden]) if hidden else ""])
     return out.getvalue().encode()

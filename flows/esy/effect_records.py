@@ -19,6 +19,7 @@ from datetime import datetime
 from flows.core.dates import HELSINKI
 from flows.core.messages import Param
 from flows.core.spec import Conversation
+from flows.esy.services import RegionServices
 from flows.identity.consent import latest_answers
 from storage.ports import AssessmentRow, ClientRow, EffectRecordRow, UnitOfWork
 
@@ -44,6 +45,21 @@ class EffectLabels:
             services |= found[0]
             groups |= found[1]
         return frozenset(services), frozenset(groups)
+
+
+@dataclass(frozen=True)
+class GoalServices:
+    """A label source: the region's services a person chose as "who helps" with a goal (flows/esy/goals.py keeps
+    the service's name, in their language, as the goal's helper), by the service's id. A helper in their own
+    words matches no service and is never read into the report."""
+
+    services: RegionServices
+
+    async def __call__(self, work: UnitOfWork, key: str) -> Labels:
+        """The ids of the services named as a goal's helper."""
+        helpers = {goal.helper for goal in await work.goals.for_user(key) if goal.helper}
+        return frozenset(service.id for service in self.services.services
+                         if helpers & {service.name.fi, service.name.sv, service.name.en}), frozenset()
 
 
 async def agreed(work: UnitOfWork, client_id: int) -> bool:

@@ -19,6 +19,7 @@ from flows.core.messages import N_, Msg, Param
 from flows.core.results import Ask, Document, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.esy.effect import (
+    SERVICE,
     Period,
     Person,
     last_months,
@@ -30,6 +31,7 @@ from flows.esy.effect import (
 )
 from flows.esy.effect_records import EffectLabels, Labels
 from flows.esy.instrument import Instrument
+from flows.esy.services import RegionServices
 from storage.ports import UnitOfWork
 
 NAME = "effect"
@@ -77,8 +79,12 @@ def bad_period(event: Any) -> None:
 class EffectSteps:
     """The report's one real step, over the instrument, the label sources and whether records may be kept."""
 
-    def __init__(self, instrument: Instrument, labels: EffectLabels, records: bool) -> None:
+    def __init__(self, instrument: Instrument, labels: EffectLabels, records: bool,
+                 services: RegionServices | None) -> None:
         self.instrument, self.labels, self.records = instrument, labels, records
+        # A service label is the service's id: its name in the reader's language comes with the report.
+        self.names = {service.id: {"fi": service.name.fi, "sv": service.name.sv, "en": service.name.en}
+                      for service in (services.services if services else ())}
 
     async def held(self, work: UnitOfWork, period: Period) -> list[Person]:
         """The people whose first and latest circle in the period are still held."""
@@ -107,6 +113,8 @@ class EffectSteps:
             "generated_at": conv.now.isoformat(), "first_month": first, "last_month": last, **counts,
             "areas": [{"id": area.id, "name": {"fi": area.name.fi, "sv": area.name.sv, "en": area.name.en}}
                       for area in self.instrument.areas],
+            "service_names": {cell.label: self.names[cell.label] for cell in cells
+                              if cell.dimension == SERVICE and cell.label in self.names},
             "cells": [{"area": cell.area, "dimension": cell.dimension, "label": cell.label, "n": cell.n,
                        "median": cell.median, "improved": cell.improved, "hidden": cell.hidden} for cell in cells],
         }
@@ -146,9 +154,13 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def effect_flow(instrument: Instrument, labels: EffectLabels | None = None, records: bool = True) -> FlowSpec:
-    """/effect: choose a period, get the report; ``records``: the organisation asks consent "effect"."""
-    steps = EffectSteps(instrument, labels or EffectLabels(), records)
+def effect_flow(
+    instrument: Instrument, labels: EffectLabels | None = None, records: bool = True,
+    services: RegionServices | None = None,
+) -> FlowSpec:
+    """/effect: choose a period, get the report; ``records``: the organisation asks consent "effect";
+    ``services``: the region's services, whose names the report shows for their ids."""
+    steps = EffectSteps(instrument, labels or EffectLabels(), records, services)
     return FlowSpec(
         name=NAME, version=VERSION, states=["period", "shown"], initial="period",
         transitions=[

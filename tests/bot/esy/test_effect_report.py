@@ -18,7 +18,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from storage.ports import AssessmentRow, EffectRecordRow, UserRow
+from storage.ports import AssessmentRow, EffectRecordRow, GoalRow, UserRow
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, BrokenDrawer, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.identity.test_identity import CLIENT, COORDINATOR, WORKER, invite_client, open_menu, t
@@ -86,6 +86,29 @@ async def test_a_coordinator_gets_the_chart_and_the_csv_in_their_language(
     assert by_area[names["health"]] == [names["health"], everyone, "", "6", "0.5", "100", ""]
     assert by_area[names["home"]] == [names["home"], everyone, "", "6", "-0.5", "0", ""]  # the point, as /stats
     assert by_area[names["money"]][3:] == ["", "", "", t(catalogs, language, "effect.chart.small")]  # not filled
+
+
+async def test_the_services_chosen_as_a_goals_helper_are_the_reports_service_rows(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    """Five chose Ohjaamo (by its Finnish name) and five Kela (by its Swedish one, FPA) as who helps; a helper in
+    someone's own words is no service. The Swedish coordinator reads the services' Swedish names."""
+    await add_people(bot, clock, 10)
+    async with bot.services.store.transaction() as work:
+        for number in range(10):
+            helper = "Ohjaamo" if number < 5 else "FPA"
+            for words in (helper, "my big sister"):
+                await work.goals.add(GoalRow(f"anon-{number}", "home", "a goal in my words", clock.now, clock.now,
+                                             helper=words))
+    coordinator = await coordinator_of(bot, catalogs, "sv")
+    await coordinator.send("/effect")
+    calls = await coordinator.tap(catalogs.text("sv", _msg("effect.last_months", months=6)))
+    _, *rows = rows_of(calls)
+    home = instrument.areas[2].name.get("sv")
+    service = t(catalogs, "sv", "effect.dimension.service")
+    assert [row[2:5] for row in rows if row[0] == home and row[1] == service] == [
+        ["FPA", "5", "-0.5"], ["Ohjaamo / Navigatorn", "5", "-0.5"]]
+    assert not any("sister" in cell for row in rows for cell in row)
 
 
 async def test_fewer_than_five_people_show_nothing_but_fewer_than_five(
@@ -164,6 +187,7 @@ async def client_with_two_circles(bot: Bot, catalogs: Catalogs, clock: Clock) ->
     client = await linked_client(bot, catalogs)
     key = user_key(bot.services.secret, "tg", CLIENT)
     async with bot.services.store.transaction() as work:
+        await work.goals.add(GoalRow(key, "rhythm", "sleep before midnight", clock.now, clock.now, helper="Kela"))
         for days_ago, score in ((70, 1.5), (5, 3.0)):
             await work.assessments.add(AssessmentRow(key, "kaari-esy-default", 1, clock.now - timedelta(days=days_ago),
                                                      {"rhythm.sleep": 2}, {"rhythm": score, "health": None},
@@ -190,6 +214,7 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
         assert (record.first_month, record.latest_month) == ("2026-09", "2026-11")
         assert record.first_scores == {"rhythm": 1.5, "health": None}
         assert record.latest_scores == {"rhythm": 3.0, "health": None}
+        assert (record.services, record.groups) == (["kela"], [])
         async with bot.services.store.transaction() as work:
             assert await work.assessments.for_user(key) == []
         with sqlite3.connect(db_path) as db:
