@@ -31,8 +31,10 @@ def test_each_organisation_gets_its_own_hooks_in_the_order_the_effects_run(instr
         groups, meetings = hooks.join_codes
         assert isinstance(groups, GroupJoining) and groups.secret == secret
         assert isinstance(meetings, MeetingJoining) and meetings.secret == secret
-    # ESY's circles are deleted (and named) before the meetings' part, as before the hooks.
-    esy_first = ["flows.esy.hooks", "flows.esy.goal_hooks", "flows.meetings.hooks"]
+    # ESY's circles are deleted (and named) before the meetings' part, as before the hooks; the effect record a
+    # client agreed to is kept before anything of theirs is deleted (goals too: it names their services).
+    esy_first = ["flows.esy.effect_records", "flows.esy.hooks", "flows.esy.goal_hooks", "flows.meetings.hooks"]
+    assert [hook.__module__ for hook in first.forgetting] == ["flows.esy.effect_records"]
     assert [hook.__module__ for hook in first.work_ended] == esy_first
     assert [hook.__module__ for hook in first.storage_withdrawn] == esy_first
     # The worker's own reading and the young person's goals (ESY phases 1 and 2) come before the meetings on the
