@@ -39,7 +39,7 @@ from flows.esy import (
 )
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
-from flows.esy.effect_records import EffectLabels, GoalServices
+from flows.esy.effect_records import EffectLabels, GoalServices, group_names
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
 from flows.esy.services import RegionServices
@@ -104,8 +104,8 @@ COMMAND_FLOWS = {
 
 def effect_labels(region: RegionServices) -> EffectLabels:
     """Where the effect report and its kept records find a person's services (those chosen as a goal's helper)
-    and groups (the groups add their source here)."""
-    return EffectLabels((GoalServices(region),))
+    and groups (those they are a member of)."""
+    return EffectLabels((GoalServices(region), group_names))
 
 
 def chat_setup(settings: Settings) -> ChatSetup:

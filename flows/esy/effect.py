@@ -123,22 +123,47 @@ def parse_period(text: str, today: date) -> Period | None:
     return Period(first, min(add_months(last, 1), add_months(today, 1)))
 
 
+@dataclass(frozen=True)
+class Span:
+    """Per area the first and the latest score of a person's circles, each from a different circle (an area
+    scored once shows no change and is left out), and when the first and the last of those circles were."""
+
+    first: dict[str, float | None]
+    latest: dict[str, float | None]
+    first_at: datetime
+    latest_at: datetime
+
+
+def span_of(rows: Iterable[AssessmentRow], instrument_id: str) -> Span | None:
+    """A person's span over their circles of the instrument; None when no area was scored twice. Per area, as a
+    group may fill one area per session: the first circle that scored it and the latest that did."""
+    mine = sorted((row for row in rows if row.instrument_id == instrument_id),
+                  key=lambda row: (row.completed_at, row.id or 0))
+    first: dict[str, float | None] = {}
+    latest: dict[str, float | None] = {}
+    used: list[datetime] = []
+    for area in dict.fromkeys(area for row in mine for area in row.area_scores):
+        scored = [row for row in mine if row.area_scores.get(area) is not None]
+        if len(scored) >= 2:
+            first[area], latest[area] = scored[0].area_scores[area], scored[-1].area_scores[area]
+            used += [scored[0].completed_at, scored[-1].completed_at]
+    return Span(first, latest, min(used), max(used)) if used else None
+
+
 def people_from_circles(
     rows: Iterable[AssessmentRow], instrument_id: str, labels: Callable[[str], tuple[frozenset[str], frozenset[str]]],
 ) -> list[Person]:
-    """Each person with two or more circles of the instrument among ``rows`` (sorted by person, then time):
-    their first and latest, numbered in order, with the labels ``labels(key)`` gives; the key stays here."""
+    """Each person among ``rows`` with an area scored in two circles of the instrument, numbered in order, with
+    their span and the labels ``labels(key)`` gives; the key stays here."""
     by_key: dict[str, list[AssessmentRow]] = {}
     for row in rows:
-        if row.instrument_id == instrument_id:
-            by_key.setdefault(row.user_key, []).append(row)
+        by_key.setdefault(row.user_key, []).append(row)
     people: list[Person] = []
     for key, mine in by_key.items():
-        if len(mine) >= 2:
-            ordered = sorted(mine, key=lambda row: (row.completed_at, row.id or 0))
+        span = span_of(mine, instrument_id)
+        if span is not None:
             services, groups = labels(key)
-            people.append(Person(f"h{len(people) + 1}", ordered[0].area_scores, ordered[-1].area_scores,
-                                 services, groups))
+            people.append(Person(f"h{len(people) + 1}", span.first, span.latest, services, groups))
     return people
 
 

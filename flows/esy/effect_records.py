@@ -19,6 +19,7 @@ from datetime import datetime
 from flows.core.dates import HELSINKI
 from flows.core.messages import Param
 from flows.core.spec import Conversation
+from flows.esy.effect import span_of
 from flows.esy.services import RegionServices
 from flows.identity.consent import latest_answers
 from storage.ports import AssessmentRow, ClientRow, EffectRecordRow, UnitOfWork
@@ -62,6 +63,16 @@ class GoalServices:
                          if helpers & {service.name.fi, service.name.sv, service.name.en}), frozenset()
 
 
+async def group_names(work: UnitOfWork, key: str) -> Labels:
+    """A label source: the names of the ESY groups the person is a member of (flows/esy/groups.py)."""
+    names = set()
+    for member in await work.groups.memberships(key):
+        group = await work.groups.get(member.group_id)
+        if group is not None:
+            names.add(group.name)
+    return frozenset(), frozenset(names)
+
+
 async def agreed(work: UnitOfWork, client_id: int) -> bool:
     """The client's answer in force to "effect" is yes."""
     answers = latest_answers(await work.consents.for_client(client_id))
@@ -69,18 +80,15 @@ async def agreed(work: UnitOfWork, client_id: int) -> bool:
 
 
 def record_of(rows: Sequence[AssessmentRow], instrument_id: str, labels: Labels) -> EffectRecordRow | None:
-    """The record of a person's circles of the instrument (oldest first): None with fewer than two."""
-    mine = sorted((row for row in rows if row.instrument_id == instrument_id),
-                  key=lambda row: (row.completed_at, row.id or 0))
-    if len(mine) < 2:
+    """The record of a person's circles of the instrument: None when no area was scored twice."""
+    span = span_of(rows, instrument_id)
+    if span is None:
         return None
-    first, latest = mine[0], mine[-1]
     return EffectRecordRow(
         id=secrets.token_hex(16), instrument_id=instrument_id,
-        first_month=first.completed_at.astimezone(HELSINKI).strftime("%Y-%m"),
-        latest_month=latest.completed_at.astimezone(HELSINKI).strftime("%Y-%m"),
-        first_scores=dict(first.area_scores), latest_scores=dict(latest.area_scores),
-        services=sorted(labels[0]), groups=sorted(labels[1]))
+        first_month=span.first_at.astimezone(HELSINKI).strftime("%Y-%m"),
+        latest_month=span.latest_at.astimezone(HELSINKI).strftime("%Y-%m"),
+        first_scores=span.first, latest_scores=span.latest, services=sorted(labels[0]), groups=sorted(labels[1]))
 
 
 async def keep(work: UnitOfWork, client_id: int | None, key: str, instrument_id: str, labels: EffectLabels) -> bool:

@@ -18,7 +18,16 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from storage.ports import AssessmentRow, EffectRecordRow, GoalRow, UserRow
+from storage.ports import (
+    AssessmentRow,
+    EffectRecordRow,
+    GoalRow,
+    GroupRow,
+    MemberRow,
+    StaffRow,
+    UnitOfWork,
+    UserRow,
+)
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, BrokenDrawer, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.identity.test_identity import CLIENT, COORDINATOR, WORKER, invite_client, open_menu, t
@@ -100,15 +109,26 @@ async def test_the_services_chosen_as_a_goals_helper_are_the_reports_service_row
             for words in (helper, "my big sister"):
                 await work.goals.add(GoalRow(f"anon-{number}", "home", "a goal in my words", clock.now, clock.now,
                                              helper=words))
+        await in_group(work, clock, [f"anon-{number}" for number in range(0, 10, 2)], "Tiistairyhmä")
     coordinator = await coordinator_of(bot, catalogs, "sv")
     await coordinator.send("/effect")
     calls = await coordinator.tap(catalogs.text("sv", _msg("effect.last_months", months=6)))
     _, *rows = rows_of(calls)
     home = instrument.areas[2].name.get("sv")
-    service = t(catalogs, "sv", "effect.dimension.service")
+    service, group = t(catalogs, "sv", "effect.dimension.service"), t(catalogs, "sv", "effect.dimension.group")
     assert [row[2:5] for row in rows if row[0] == home and row[1] == service] == [
         ["FPA", "5", "-0.5"], ["Ohjaamo / Navigatorn", "5", "-0.5"]]
+    assert [row[2:5] for row in rows if row[0] == home and row[1] == group] == [["Tiistairyhmä", "5", "-0.5"]]
     assert not any("sister" in cell for row in rows for cell in row)
+
+
+async def in_group(work: UnitOfWork, clock: Clock, keys: list[str], name: str) -> None:
+    """The people of ``keys`` as members of an ESY group called ``name`` (run by a worker of its own)."""
+    worker = await work.staff.add(StaffRow("Aino", "", "Demo", False, True, clock.now))
+    group = await work.groups.add(GroupRow(name, clock.now.date(), clock.now.date() + timedelta(days=90), worker,
+                                           clock.now, f"hash-{name}", "salt"))
+    for key in keys:
+        await work.groups.join(MemberRow(group, key, clock.now))
 
 
 async def test_fewer_than_five_people_show_nothing_but_fewer_than_five(
@@ -188,6 +208,7 @@ async def client_with_two_circles(bot: Bot, catalogs: Catalogs, clock: Clock) ->
     key = user_key(bot.services.secret, "tg", CLIENT)
     async with bot.services.store.transaction() as work:
         await work.goals.add(GoalRow(key, "rhythm", "sleep before midnight", clock.now, clock.now, helper="Kela"))
+        await in_group(work, clock, [key], "Woimala")
         for days_ago, score in ((70, 1.5), (5, 3.0)):
             await work.assessments.add(AssessmentRow(key, "kaari-esy-default", 1, clock.now - timedelta(days=days_ago),
                                                      {"rhythm.sleep": 2}, {"rhythm": score, "health": None},
@@ -212,9 +233,9 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
         await client.tap(t(catalogs, "en", "forget.yes"))
         [record] = await records(bot)
         assert (record.first_month, record.latest_month) == ("2026-09", "2026-11")
-        assert record.first_scores == {"rhythm": 1.5, "health": None}
-        assert record.latest_scores == {"rhythm": 3.0, "health": None}
-        assert (record.services, record.groups) == (["kela"], [])
+        assert record.first_scores == {"rhythm": 1.5}  # an area never scored is not kept
+        assert record.latest_scores == {"rhythm": 3.0}
+        assert (record.services, record.groups) == (["kela"], ["Woimala"])
         async with bot.services.store.transaction() as work:
             assert await work.assessments.for_user(key) == []
         with sqlite3.connect(db_path) as db:

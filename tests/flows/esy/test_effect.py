@@ -20,6 +20,7 @@ from flows.esy.effect import (
     people_from_circles,
     people_from_records,
     report,
+    span_of,
 )
 from storage.ports import AssessmentRow, EffectRecordRow
 
@@ -122,6 +123,20 @@ def test_people_from_circles_take_the_first_and_latest_and_leave_the_key_behind(
     people = people_from_circles(rows, "esy", lambda key: (frozenset({f"service of {key}"}), frozenset()))
     assert people == [Person("h1", {"health": 1.0}, {"health": 3.0}, frozenset({"service of key-a"}))]
     assert "key" not in people[0].id
+
+
+def test_an_area_filled_in_a_group_session_of_its_own_counts_from_the_circles_that_scored_it() -> None:
+    """A group filling one area per session: each area's first and latest score come from different circles."""
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    rows = [AssessmentRow("key", "esy", 1, t0 + timedelta(days=day), {}, scores, {})
+            for day, scores in ((0, {"health": 1.0, "home": None}), (7, {"health": None, "home": 2.0}),
+                                (90, {"health": 2.5, "home": None}), (97, {"health": None, "home": 1.5}),
+                                (120, {"health": None, "home": None, "money": 3.0}))]
+    span = span_of(rows, "esy")
+    assert span is not None
+    assert (span.first, span.latest) == ({"health": 1.0, "home": 2.0}, {"health": 2.5, "home": 1.5})
+    assert (span.first_at, span.latest_at) == (t0, t0 + timedelta(days=97))  # money, scored once, not used
+    assert span_of(rows[-1:], "esy") is None
 
 
 def test_people_from_records_keep_only_the_instruments_and_not_the_record_id() -> None:
