@@ -51,6 +51,7 @@ from bot.drawing import Drawer, ProcessDrawer
 from bot.effect_chart import EffectChart, draw_effect_chart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout, build_pdf
+from bot.progress_chart import ProgressPicture, draw_progress
 from bot.render import circle_picture
 from bot.settings import Settings
 from bot.telegram_app import build_application
@@ -132,6 +133,9 @@ class ThreadDrawer:
 
     async def draw(self, picture: CirclePicture) -> bytes:
         return await asyncio.to_thread(draw_circle, picture)
+
+    async def progress(self, picture: ProgressPicture) -> bytes:
+        return await asyncio.to_thread(draw_progress, picture)
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         return await asyncio.to_thread(build_pdf, layout)

@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 from bot.circle import CirclePicture, draw_circle
 from bot.effect_chart import EffectChart, draw_effect_chart
 from bot.pdf import PdfLayout, build_pdf
+from bot.progress_chart import ProgressPicture, draw_progress
 
 T = TypeVar("T")
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 class Drawer(Protocol):
     async def draw(self, picture: CirclePicture) -> bytes: ...
+    async def progress(self, picture: ProgressPicture) -> bytes: ...
     async def pdf(self, layout: PdfLayout) -> bytes: ...
     async def chart(self, chart: EffectChart) -> bytes: ...
     async def close(self) -> None: ...
@@ -50,6 +52,10 @@ class ProcessDrawer:
     async def draw(self, picture: CirclePicture) -> bytes:
         """Draw a circle in a worker."""
         return await self._run(draw_circle, picture)
+
+    async def progress(self, picture: ProgressPicture) -> bytes:
+        """Draw a progress picture in a worker."""
+        return await self._run(draw_progress, picture)
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         """Lay out a PDF (and draw its circles) in a worker: reportlab and matplotlib hold the GIL too."""

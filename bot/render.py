@@ -12,8 +12,9 @@ from bot.documents import document_pdf, file_stem, render_document
 from bot.drawing import Drawer
 from bot.effect_chart import csv_name, effect_chart, effect_csv
 from bot.i18n import Catalogs, LinkFormat, console_link
-from flows.core.messages import N_, LocalText, Msg
-from flows.core.results import Abort, Ask, Circle, Document, Done, Photo, Reply, Say
+from bot.progress_chart import ProgressPicture
+from flows.core.messages import N_, LocalText, Msg, Number
+from flows.core.results import Abort, Ask, Chart, Circle, Document, Done, Photo, Reply, Say, Trend
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,46 @@ def circle_picture(circle: Circle, language: str, catalogs: Catalogs) -> CircleP
         wishes_title=catalogs.text(language, Msg(heading)),
         skipped_note=catalogs.text(language, Msg(N_("esy.circle.skipped"))),
     )
+
+
+def progress_picture(trend: Trend, language: str, catalogs: Catalogs) -> ProgressPicture:
+    """Resolve every text of the progress picture in ``language`` (dates and numbers as the text writes them)."""
+
+    def number(value: float, signed: bool = False) -> str:
+        return catalogs.param(language, Number(value, signed=signed))
+
+    def change(moved: float | None) -> str:
+        if moved is None:
+            return ""
+        return number(moved, signed=True).replace("-", "\u2212") if moved else f"±{number(0)}"
+
+    return ProgressPicture(
+        title=catalogs.text(language, trend.title),
+        key=catalogs.text(language, Msg(N_("esy.progress.key"), {"min": trend.scale_min, "max": trend.scale_max})),
+        areas=tuple(area.get(language) for area in trend.areas),
+        scale_min=trend.scale_min, scale_max=trend.scale_max,
+        dates=tuple(catalogs.param(language, when) for when in trend.dates),
+        values=trend.values,
+        value_labels=tuple(tuple("" if value is None else number(value) for value in values)
+                           for values in trend.values),
+        changes=tuple(change(moved) for moved in trend.changes),
+        notes=tuple(tuple(catalogs.text(language, note) for note in notes) for notes in trend.notes),
+        skipped_note=catalogs.text(language, Msg(N_("esy.progress.skipped"))),
+    )
+
+
+async def draw_picture(result: Photo | Chart, language: str, catalogs: Catalogs, drawer: Drawer) -> bytes | Msg:
+    """A circle's or a progress picture's PNG; if it cannot be drawn, what to say instead (nothing is lost)."""
+    try:
+        if isinstance(result, Chart):
+            return await drawer.progress(progress_picture(result.trend, language, catalogs))
+        return await drawer.draw(circle_picture(result.circle, language, catalogs))
+    except Exception as error:  # the answers are saved; say so instead of failing the reply
+        log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
+    if isinstance(result, Chart):  # the same progress follows in words
+        return Msg(N_("esy.progress.failed"))
+    # One's own circle comes with its summary in words; a worker's copy of a client's does not.
+    return Msg(N_("esy.circle.failed") if result.circle.nickname is None else N_("esy.circle.failed_copy"))
 
 
 async def document_files(
@@ -164,18 +205,15 @@ async def render(
                 rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
                 out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet, about()))
                 pending.clear()
-            case Photo(circle=circle, caption=caption):
+            case Photo() | Chart():
                 flush()
-                try:
-                    png = await drawer.draw(circle_picture(circle, language, catalogs))
-                except Exception as error:  # the answers are saved; say so instead of failing the reply
-                    log.error("render.draw_failed error=%s", type(error).__name__, exc_info=error)
-                    # One's own circle comes with its summary in words; a worker's copy of a client's does not.
-                    failed = N_("esy.circle.failed") if circle.nickname is None else N_("esy.circle.failed_copy")
-                    pending.append(text(Msg(failed)))
+                drawn = await draw_picture(result, language, catalogs, drawer)
+                if isinstance(drawn, Msg):
+                    pending.append(text(drawn))
                     abouts.append(None)
                 else:
-                    out.append(PhotoOut(png, text(caption)))
+                    out.append(PhotoOut(drawn, text(result.caption), "circle" if isinstance(result, Photo)
+                                        else "progress"))
             case Document(kind="effect_report", caption=caption):
                 flush()
                 out.extend(await effect_outs(result, language, catalogs, drawer, text(caption)))

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flows.core.messages import Msg, Param
-from flows.core.results import Ask, Circle
+from flows.core.results import Ask, Circle, Result
 from flows.core.spec import Conversation
 from storage.ports import AssessmentRow, ClientRow, StaffRow, UnitOfWork
 
@@ -53,6 +53,9 @@ class Pictures(Protocol):
 
     def prompts(self, row: AssessmentRow, nickname: str) -> Msg | None:
         """For the worker only: questions to talk about this circle's areas with the client, or None."""
+
+    def progress(self, rows: Sequence[AssessmentRow], nickname: str) -> list[Result]:
+        """For the worker: each area over the client's shared ``rows`` as a picture and in words (or why not)."""
 
 
 class JoinCode(Protocol):

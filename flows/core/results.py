@@ -93,6 +93,42 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Trend:
+    """ESY scores per area over several assessments, oldest first, as data; a channel draws it."""
+
+    title: Msg
+    areas: tuple[LocalText, ...]
+    scale_min: int
+    scale_max: int
+    dates: tuple[datetime, ...]
+    # Per area, a score per date (None where the area was skipped or was not in that version of the instrument).
+    values: tuple[tuple[float | None, ...], ...]
+    # Per area, short notes shown under its name (its goals and their status).
+    notes: tuple[tuple[Msg, ...], ...] = ()
+    # Whose scores they are when someone else looks (a worker at a client's shared circles); None for one's own.
+    nickname: str | None = None
+
+    @property
+    def changes(self) -> tuple[float | None, ...]:
+        """Per area, the change from its first score to its latest (None with fewer than two)."""
+        return tuple(first_to_latest(values) for values in self.values)
+
+
+def first_to_latest(values: tuple[float | None, ...]) -> float | None:
+    """The change from the first score given to the latest one, skipped ones left out; None with fewer than two."""
+    rated = [value for value in values if value is not None]
+    return round(rated[-1] - rated[0], 1) if len(rated) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture of a trend with a caption."""
+
+    trend: Trend
+    caption: Msg
+
+
+@dataclass(frozen=True)
 class Document:
     """A document for the person to keep (their data, an export): ``kind`` says how a channel lays it out."""
 
@@ -117,7 +153,7 @@ class Abort:
     reason: str
 
 
-Result = Ask | Say | Photo | Document | Done | Abort
+Result = Ask | Say | Photo | Chart | Document | Done | Abort
 
 
 @dataclass
@@ -206,6 +242,26 @@ def _load_circle(data: dict[str, Any]) -> Circle:
     )
 
 
+def _dump_trend(trend: Trend) -> dict[str, Any]:
+    """A progress picture as JSON data."""
+    return {
+        "title": dump_msg(trend.title), "areas": [_dump_label(area) for area in trend.areas],
+        "scale": [trend.scale_min, trend.scale_max], "dates": [when.isoformat() for when in trend.dates],
+        "values": [list(values) for values in trend.values],
+        "notes": [[dump_msg(note) for note in notes] for notes in trend.notes], "nickname": trend.nickname,
+    }
+
+
+def _load_trend(data: dict[str, Any]) -> Trend:
+    """The progress picture `_dump_trend` wrote."""
+    return Trend(
+        load_msg(data["title"]), tuple(LocalText(*area["text"]) for area in data["areas"]),
+        data["scale"][0], data["scale"][1], tuple(datetime.fromisoformat(when) for when in data["dates"]),
+        tuple(tuple(values) for values in data["values"]),
+        tuple(tuple(load_msg(note) for note in notes) for notes in data["notes"]), data["nickname"],
+    )
+
+
 def _dump_result(result: Result) -> dict[str, Any]:
     """One result as JSON data, tagged with its kind."""
     match result:
@@ -217,6 +273,8 @@ def _dump_result(result: Result) -> dict[str, Any]:
             return {"say": dump_msg(msg), "about": about}
         case Photo(circle=circle, caption=caption):
             return {"photo": {"circle": _dump_circle(circle), "caption": dump_msg(caption)}}
+        case Chart(trend=trend, caption=caption):
+            return {"chart": {"trend": _dump_trend(trend), "caption": dump_msg(caption)}}
         case Document(kind=kind, data=data, caption=caption, pictures=pictures):
             return {"document": {"kind": kind, "data": data, "caption": dump_msg(caption),
                                  "pictures": [_dump_circle(circle) for circle in pictures]}}
@@ -237,6 +295,8 @@ def _load_result(data: dict[str, Any]) -> Result:
         return Say(load_msg(data["say"]), data["about"])
     if "photo" in data:
         return Photo(_load_circle(data["photo"]["circle"]), load_msg(data["photo"]["caption"]))
+    if "chart" in data:
+        return Chart(_load_trend(data["chart"]["trend"]), load_msg(data["chart"]["caption"]))
     if "document" in data:
         document = data["document"]
         return Document(document["kind"], document["data"], load_msg(document["caption"]),

@@ -21,6 +21,7 @@ from flows.esy.followup import (
 )
 from flows.esy.group_rounds import GroupRounds
 from flows.esy.instrument import Area, Instrument
+from flows.esy.progress import OwnProgress, chose_progress
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.esy.services import RegionServices, places_message
 from flows.identity.consent import exchange_allowed, latest_answers
@@ -62,6 +63,8 @@ def esy_flow(
                  before=[ask.cancel_reminder]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_see_reading],
                  after=[open_comparison]),
+            dict(trigger="choose", source="intro", dest="intro", conditions=[chose_progress],
+                 before=[steps.progress.show]),
             dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
                  before=[steps.record_rating, next_statement]),
             dict(trigger="choose", source="rate", dest="wish", conditions=[steps.chose_rating],
@@ -111,6 +114,7 @@ class EsySteps:
         self.kept_days = kept_days
         self.reassess = reassess or Reassessment()
         self.services = services
+        self.progress = OwnProgress(instrument)
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
         self.groups = GroupRounds(instrument)
@@ -125,6 +129,7 @@ class EsySteps:
         await self.groups.note_waiting(conv)
         # A worker gave their reading beside a circle the client shared: the intro offers to see both.
         conv.data["compare"] = bool((await client_comparisons(conv, self.instrument.id))[1])
+        await self.progress.note_circles(conv)
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
@@ -136,7 +141,8 @@ class EsySteps:
         prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
         cancel = (Option(CANCEL_REMINDER, Msg(N_("esy.remind_cancel"))),) if conv.data.get("reminder") else ()
         compare = (Option(SEE_READING, Msg(N_("esy.see_reading"))),) if conv.data.get("compare") else ()
-        return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *compare, *cancel))
+        return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *compare,
+                            *self.progress.option(conv), *cancel))
 
     def position(self, conv: Conversation) -> dict[str, int]:
         """Which area of how many: a group session's one area is the only one."""

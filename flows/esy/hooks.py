@@ -10,12 +10,13 @@ from typing import Any
 
 from flows.core.hooks import CardLink, Hooks
 from flows.core.messages import N_, Msg, Param
-from flows.core.results import Circle
+from flows.core.results import Circle, Result
 from flows.core.spec import Conversation
 from flows.esy import followup
 from flows.esy.effect_records import EffectLabels, KeepEffect
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
+from flows.esy.progress import progress_results
 from flows.esy.prompts import prompts_message
 from flows.esy.reading import NAME as READING
 from storage.ports import AssessmentRow, ClientRow, UnitOfWork
@@ -39,6 +40,10 @@ class EsyPictures:
     def prompts(self, row: AssessmentRow, nickname: str) -> Msg | None:
         """The conversation prompts for the worker beside this circle's lowest areas and wishes, if any."""
         return prompts_message(self.instrument, row, nickname)
+
+    def progress(self, rows: Sequence[AssessmentRow], nickname: str) -> list[Result]:
+        """Each area over the circles the client shared, for their worker (no goals yet: see progress.py)."""
+        return progress_results(self.instrument, rows, nickname)
 
 
 async def mydata(conv: Conversation) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from storage.ports import AssessmentRow, AuditRow, ClientRow, OutboxRow
 NAME = "clients"
 VERSION = 1
 CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
-CIRCLES, INVITE, REVOKE, MESSAGE, EXPORT, END, YES, NO = (
-    "circles", "invite", "revoke", "message", "export", "end", "yes", "no")
+CIRCLES, PROGRESS, INVITE, REVOKE, MESSAGE, EXPORT, END, YES, NO = (
+    "circles", "progress", "invite", "revoke", "message", "export", "end", "yes", "no")
 CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no"),
                   "withdrawn": N_("clients.consent_withdrawn")}
 
@@ -268,6 +268,7 @@ class ClientsSteps:
         options = []
         if card["shared"] and card["status"] == "linked":
             options.append(Option(CIRCLES, Msg(N_("clients.show_circles"))))
+            options.append(Option(PROGRESS, Msg(N_("clients.show_progress"))))
         if card["status"] == "linked":
             options.append(Option(MESSAGE, Msg(N_("clients.message"))))
         if card["status"] == "linked":  # a pair worker gets only the entries meant for them, with consent (b)
@@ -299,6 +300,17 @@ class ClientsSteps:
         prompts = self.pictures.prompts(rows[-1], nickname) if rows else None
         if prompts is not None:
             conv.emit(Say(prompts))
+        await audit(conv, "client.circles.view")
+
+    async def show_progress(self, event: Any) -> None:
+        """Each area over the circles the client shared, from the same shares and checks as `show_circles`."""
+        conv: Conversation = event.model
+        client = await current(conv)
+        if client is None or not client.user_key:
+            conv.emit(Say(Msg(N_("clients.no_access"))))
+            return
+        for result in self.pictures.progress(await shared_circles(conv), conv.data["card"]["nickname"]):
+            conv.emit(result)
         await audit(conv, "client.circles.view")
 
     async def new_invitation(self, event: Any) -> None:
@@ -359,6 +371,8 @@ def clients_flow(secret: str, valid_for: timedelta, items: tuple[ConsentItem, ..
                  before=[steps.refresh_list]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(CIRCLES)],
                  before=[steps.show_circles]),
+            dict(trigger="choose", source="card", dest="card", conditions=[chose(PROGRESS)],
+                 before=[steps.show_progress]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)],
                  before=[steps.new_invitation]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(REVOKE)], before=[steps.revoke]),

@@ -20,6 +20,7 @@ from bot.drawing import Drawer
 from bot.effect_chart import EffectChart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout
+from bot.progress_chart import ProgressPicture
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
@@ -45,6 +46,9 @@ class BrokenDrawer:
     """A drawer that fails, to see what the person gets when something breaks."""
 
     async def draw(self, picture: CirclePicture) -> bytes:
+        raise RuntimeError("drawing failed")
+
+    async def progress(self, picture: ProgressPicture) -> bytes:
         raise RuntimeError("drawing failed")
 
     async def pdf(self, layout: PdfLayout) -> bytes:

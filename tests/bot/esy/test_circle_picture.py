@@ -10,6 +10,7 @@ from bot.drawing import ProcessDrawer
 from bot.effect_chart import EffectChart
 from bot.i18n import Catalogs
 from bot.pdf import PdfLayout
+from bot.progress_chart import ProgressPicture
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
@@ -29,6 +30,9 @@ class RecordingDrawer:
     async def draw(self, picture: CirclePicture) -> bytes:
         self.pictures.append(picture)
         return await self.drawer.draw(picture)
+
+    async def progress(self, picture: ProgressPicture) -> bytes:
+        return await self.drawer.progress(picture)
 
     async def pdf(self, layout: PdfLayout) -> bytes:
         return await self.drawer.pdf(layout)

@@ -10,6 +10,7 @@ from flows.core.messages import DeepLink, Example, Filled, Lines, LocalText, Msg
 from flows.core.results import (
     Abort,
     Ask,
+    Chart,
     Circle,
     Document,
     Done,
@@ -18,6 +19,7 @@ from flows.core.results import (
     Result,
     Say,
     Series,
+    Trend,
     dump_results,
     load_results,
 )
@@ -41,6 +43,9 @@ EVERY_KIND: list[Result] = [
         quiet=True, passes_on=True, about=7),
     Ask(Msg("a.plain")),
     Photo(CIRCLE, Msg("esy.caption", {"when": AT})),
+    Chart(Trend(Msg("esy.progress.title"), (LocalText("Koti", "Hem", "Home"),), 1, 5, (AT, AT),
+                ((2.5, None),), ((Msg("esy.progress.goal", {"title": "Oma huone", "status": Msg("a.s")}),),),
+                "Kettu"), Msg("esy.progress.caption", {"first": AT})),
     Document("mydata", {"flow": "esy", "rows": [{"at": AT.isoformat(), "n": 1}], "ok": True}, Msg("a.caption")),
     Document("client_export", {"client": "Kettu"}, Msg("a.caption"), (CIRCLE, CIRCLE)),
     Done(), Done(Msg("a.bye")),

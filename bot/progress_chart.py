@@ -1,0 +1,211 @@
+"""Draw ESY progress (each area's score over all assessments) as PNG bytes. Runs inside a worker process.
+
+Small multiples, two a row: for each area its name (wrapped, as the circle wraps it), the change from the
+first score to the latest, its goals, and a small line over the assessments' dates with each score written over
+its dot. One line per panel, so nothing has to be told apart by colour; the latest dot is the big filled one. A
+skipped area is a gap in the line, marked in words. Sizes as in the circle: read about 360 px wide on a phone, so
+no text is under 14 pt.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.circle import (
+    DPI,
+    GAP,
+    LABEL_PT,
+    MARGIN,
+    PALETTE,
+    SKIPPED_COLOR,
+    TEXT_COLOR,
+    TEXT_PT,
+    TITLE_PT,
+    WIDTH_PX,
+    _printable,
+    _wrap_to,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.figure import Figure
+
+PLOT_PX = 110.0  # one area's plot, without its dates
+SCORE_PX = 38.0  # a score's number over its dot: the offset and a line of text
+AXIS_PX = 30.0  # room left of a plot for the scale's numbers
+NOTE_INDENT = 10.0
+COLUMNS = 2  # two panels side by side: twelve areas stay about two phone screens tall, not four
+COLUMN_GAP = 28.0
+
+
+@dataclass(frozen=True)
+class ProgressPicture:
+    """Everything the progress picture shows, already in the reader's language: plain, picklable data."""
+
+    title: str
+    key: str  # what the numbers mean: "1 = … · 5 = …"
+    areas: tuple[str, ...]
+    scale_min: int
+    scale_max: int
+    dates: tuple[str, ...]
+    values: tuple[tuple[float | None, ...], ...]  # per area, per date
+    value_labels: tuple[tuple[str, ...], ...]  # the same, as the reader writes numbers ("" where skipped)
+    changes: tuple[str, ...]  # per area: "+1,5", "-0,5", "±0,0", or "" with fewer than two scores
+    notes: tuple[tuple[str, ...], ...]  # per area: its goals, one a line
+    skipped_note: str
+
+
+def draw_progress(picture: ProgressPicture) -> bytes:
+    """Render the progress picture to PNG bytes."""
+    buffer = io.BytesIO()
+    draw_progress_figure(picture).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw_progress_figure(picture: ProgressPicture) -> Figure:
+    """The progress picture as a matplotlib Figure: the title, the key, and a panel per area."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(WIDTH_PX / DPI, 1.0), dpi=DPI)
+    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    layout = _Layout(figure, renderer, picture)
+    figure.set_size_inches(WIDTH_PX / DPI, layout.height / DPI)
+    layout.place()
+    return figure
+
+
+@dataclass
+class _Panel:
+    """Where one area's parts go, in pixels from the top left of the picture."""
+
+    left: float
+    name: str
+    name_top: float
+    notes: list[tuple[str, float]]  # (wrapped note, its top)
+    plot_top: float
+
+
+class _Layout:
+    """Measures every text with the renderer and places the panels two a row, in pixels from the top."""
+
+    def __init__(self, figure: Figure, renderer: RendererBase, picture: ProgressPicture) -> None:
+        self.figure, self.renderer, self.picture = figure, renderer, picture
+        width = WIDTH_PX - 2 * MARGIN
+        self.column = (width - (COLUMNS - 1) * COLUMN_GAP) / COLUMNS
+        self.title = _wrap_to(_printable(picture.title), width, TITLE_PT, self.measure, bold=True)
+        y = MARGIN + self.measure(self.title, TITLE_PT, bold=True)[1] + GAP / 2
+        self.key = _wrap_to(_printable(picture.key), width, TEXT_PT, self.measure)
+        self.key_top = y
+        y += self.measure(self.key, TEXT_PT)[1] + GAP * 1.5
+        self.shown_dates = self._thinned_dates()
+        self.dates_px = self.measure("0", TEXT_PT)[1] + GAP / 2
+        self.panels: list[_Panel] = []
+        for first in range(0, len(picture.areas), COLUMNS):
+            row = [self._heading(index, first, y) for index in range(first, min(first + COLUMNS, len(picture.areas)))]
+            plot_top = max(bottom for _, bottom in row)  # the plots of a row side by side, on one level
+            self.panels += [replace(panel, plot_top=plot_top) for panel, _ in row]
+            y = plot_top + PLOT_PX + self.dates_px + GAP * 2
+        self.height = y - GAP * 2 + MARGIN
+
+    def measure(self, text: str, size: float, bold: bool = False) -> tuple[float, float]:
+        """Width and height of ``text`` (lines included) in pixels."""
+        probe = self.figure.text(0, 0, text, fontsize=size, fontweight="bold" if bold else "normal",
+                                 parse_math=False)
+        box = probe.get_window_extent(self.renderer)
+        probe.remove()
+        return box.width, box.height
+
+    def _heading(self, index: int, first: int, y: float) -> tuple[_Panel, float]:
+        """An area's name beside its change and its goal notes, in its column from ``y`` down; and their end."""
+        left = MARGIN + (index - first) * (self.column + COLUMN_GAP)
+        change_width = self.measure(self.picture.changes[index], LABEL_PT, bold=True)[0]
+        wrapped = _wrap_to(_printable(self.picture.areas[index]), self.column - change_width - GAP, LABEL_PT,
+                           self.measure, bold=True)
+        top = y
+        y += self.measure(wrapped, LABEL_PT, bold=True)[1] + GAP / 2
+        notes = []
+        for note in self.picture.notes[index] if index < len(self.picture.notes) else ():
+            text = _wrap_to(_printable(note), self.column - NOTE_INDENT, TEXT_PT, self.measure)
+            notes.append((text, y))
+            y += self.measure(text, TEXT_PT)[1] + GAP / 3
+        return _Panel(left, wrapped, top, notes, y), y
+
+    def _thinned_dates(self) -> list[int]:
+        """The dates written under the plots: all when they fit side by side, else every k-th and the latest."""
+        count = len(self.picture.dates)
+        if not count:
+            return []
+        slot = (self.column - AXIS_PX) / count
+        widest = max(self.measure(date, TEXT_PT)[0] for date in self.picture.dates) + GAP
+        step = max(1, math.ceil(widest / slot))
+        return sorted(range(count - 1, -1, -step))  # counted back from the latest, which is always named
+
+    # --- placing --------------------------------------------------------------------------------------------
+    def text(self, x: float, y: float, value: str, size: float, **style: Any) -> None:
+        """A text at (x, y) px from the top left; "$" is a dollar sign, never a formula."""
+        style.setdefault("color", TEXT_COLOR)
+        self.figure.text(x / WIDTH_PX, 1 - y / self.height, value, fontsize=size, parse_math=False, **style)
+
+    def place(self) -> None:
+        """Put every part where it was measured to go (the figure has its final height now)."""
+        self.text(WIDTH_PX / 2, MARGIN, self.title, TITLE_PT, ha="center", va="top", fontweight="bold",
+                  multialignment="center", gid="title")
+        self.text(WIDTH_PX / 2, self.key_top, self.key, TEXT_PT, ha="center", va="top", multialignment="center",
+                  gid="key")
+        for index, panel in enumerate(self.panels):
+            self.text(panel.left, panel.name_top, panel.name, LABEL_PT, ha="left", va="top", fontweight="bold",
+                      gid=f"area-{index}")
+            self.text(panel.left + self.column, panel.name_top, self.picture.changes[index], LABEL_PT, ha="right",
+                      va="top", fontweight="bold", gid=f"change-{index}")
+            for note, top in panel.notes:
+                self.text(panel.left + NOTE_INDENT, top, note, TEXT_PT, ha="left", va="top", gid=f"note-{index}")
+            left = panel.left + AXIS_PX
+            box = (left / WIDTH_PX, 1 - (panel.plot_top + PLOT_PX) / self.height,
+                   (self.column - AXIS_PX) / WIDTH_PX, PLOT_PX / self.height)
+            _draw_plot(self.figure.add_axes(box), self.picture, index, self.shown_dates)
+
+
+def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: list[int]) -> None:
+    """One area's line over the dates: the scale's ends as numbers, a dot and its score per assessment, the
+    latest dot big and filled, a gap (named in words) where the area was skipped."""
+    values = picture.values[index]
+    count = len(values)
+    xs = list(range(count))
+    ys = [math.nan if value is None else value for value in values]
+    axes.set_xlim(-0.5, count - 0.5)
+    # Room above the top dot for its number (SCORE_PX), whatever the scale: the number never meets the name.
+    spread = picture.scale_max - picture.scale_min + 0.4
+    axes.set_ylim(picture.scale_min - 0.4, picture.scale_max + spread * SCORE_PX / (PLOT_PX - SCORE_PX))
+    axes.set_yticks([picture.scale_min, picture.scale_max])
+    axes.set_yticklabels([str(picture.scale_min), str(picture.scale_max)], fontsize=TEXT_PT, color="#555555")
+    axes.set_xticks([xs[i] for i in shown_dates])
+    axes.set_xticklabels([picture.dates[i] for i in shown_dates], fontsize=TEXT_PT, color=TEXT_COLOR)
+    for level in range(picture.scale_min, picture.scale_max + 1):
+        axes.axhline(level, color="#dddddd", linewidth=0.8, zorder=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color("#999999")
+    axes.tick_params(length=0)
+    # NaN breaks a matplotlib line: a skipped assessment is a gap, never a drop to the bottom.
+    axes.plot(xs, ys, color=PALETTE[0], linewidth=2.4, marker="o", markersize=7, markerfacecolor="white",
+              markeredgewidth=2, gid=f"line-{index}")
+    latest = max((i for i, value in enumerate(values) if value is not None), default=None)
+    if latest is not None:
+        axes.plot([latest], [ys[latest]], color=PALETTE[0], marker="o", markersize=11, linestyle="none",
+                  gid=f"latest-{index}")
+    for x, value, label in zip(xs, values, picture.value_labels[index], strict=True):
+        if value is None:
+            axes.text(x, (picture.scale_min + picture.scale_max) / 2, picture.skipped_note, ha="center",
+                      va="center", fontsize=TEXT_PT, color=SKIPPED_COLOR, style="italic", parse_math=False,
+                      gid=f"gap-{index}")
+        else:
+            axes.annotate(label, (x, value), xytext=(0, 9), textcoords="offset points", ha="center",
+                          va="bottom", fontsize=TEXT_PT, color=TEXT_COLOR, gid=f"score-{index}")
