@@ -98,7 +98,7 @@ def esy_flow(
         still_valid=steps.still_valid,
         position_keys=("area", "item"),
         migrate=same_shape,
-        refresh=steps.groups.note_waiting,  # a round opened while the person is at the start is offered at once
+        refresh=steps.refresh,  # at the start: a round opened meanwhile is offered, the circles recounted
         settled=frozenset({"share", "remind"}),  # the circle is stored: no going back over it, no "stop and delete"
     )
 
@@ -130,6 +130,11 @@ class EsySteps:
         # A worker gave their reading beside a circle the client shared: the intro offers to see both.
         conv.data["compare"] = bool((await client_comparisons(conv, self.instrument.id))[1])
         await self.progress.note_circles(conv)
+
+    async def refresh(self, conv: Conversation) -> None:
+        """While at the start: the group rounds waiting now, and the circles there are to look back on."""
+        await self.groups.note_waiting(conv)
+        await self.progress.refresh(conv)
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version

@@ -152,6 +152,11 @@ class OwnProgress:
         """At the start: how many circles there are to look back on (none: no button)."""
         conv.data["circles"] = len(await self.rows(conv))
 
+    async def refresh(self, conv: Conversation) -> None:
+        """Back at the start of the circle: the count is current (a circle may have been deleted or kept since)."""
+        if conv.state == "intro":
+            await self.note_circles(conv)
+
     def option(self, conv: Conversation) -> tuple[Option, ...]:
         """The intro's "how my areas have moved" button, once there is a stored circle."""
         return (Option(SHOW_PROGRESS, Msg(N_("esy.progress.open"))),) if conv.data.get("circles") else ()
