@@ -139,14 +139,27 @@ class _Layout:
         return _Panel(left, wrapped, top, notes, y), y
 
     def _thinned_dates(self) -> list[int]:
-        """The dates written under the plots: all when they fit side by side, else every k-th and the latest."""
+        """The dates written under the plots: all when they fit side by side, else the first and the latest
+        when they fit hanging inward from their dots (see `_draw_plot`), else the latest alone (the caption
+        names the first)."""
         count = len(self.picture.dates)
         if not count:
             return []
-        slot = (self.column - AXIS_PX) / count
-        widest = max(self.measure(date, TEXT_PT)[0] for date in self.picture.dates) + GAP
-        step = max(1, math.ceil(widest / slot))
-        return sorted(range(count - 1, -1, -step))  # counted back from the latest, which is always named
+        widths = [self.measure(date, TEXT_PT)[0] for date in self.picture.dates]
+        if self.slot >= max(widths) + GAP:
+            return list(range(count))
+        if count > 1 and (count - 1) * self.slot >= widths[0] + widths[-1] + GAP:
+            return [0, count - 1]
+        return [count - 1]
+
+    @property
+    def slot(self) -> float:
+        """The width of one assessment's place in a plot, in pixels."""
+        return (self.column - AXIS_PX) / max(1, len(self.picture.dates))
+
+    def upright_gaps(self) -> bool:
+        """Whether the "skipped" note stands on end in its gap: lying down it would cross its neighbours."""
+        return self.slot < self.measure(self.picture.skipped_note, TEXT_PT)[0] + GAP
 
     # --- placing --------------------------------------------------------------------------------------------
     def text(self, x: float, y: float, value: str, size: float, **style: Any) -> None:
@@ -170,12 +183,12 @@ class _Layout:
             left = panel.left + AXIS_PX
             box = (left / WIDTH_PX, 1 - (panel.plot_top + PLOT_PX) / self.height,
                    (self.column - AXIS_PX) / WIDTH_PX, PLOT_PX / self.height)
-            _draw_plot(self.figure.add_axes(box), self.picture, index, self.shown_dates)
+            _draw_plot(self.figure.add_axes(box), self.picture, index, self.shown_dates, self.upright_gaps())
 
 
-def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: list[int]) -> None:
+def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: list[int], upright: bool) -> None:
     """One area's line over the dates: the scale's ends as numbers, a dot and its score per assessment, the
-    latest dot big and filled, a gap (named in words) where the area was skipped."""
+    latest dot big and filled, a gap (named in words, on end where the dots are close) where it was skipped."""
     values = picture.values[index]
     count = len(values)
     xs = list(range(count))
@@ -187,7 +200,11 @@ def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: li
     axes.set_yticks([picture.scale_min, picture.scale_max])
     axes.set_yticklabels([str(picture.scale_min), str(picture.scale_max)], fontsize=TEXT_PT, color="#555555")
     axes.set_xticks([xs[i] for i in shown_dates])
-    axes.set_xticklabels([picture.dates[i] for i in shown_dates], fontsize=TEXT_PT, color=TEXT_COLOR)
+    labels = axes.set_xticklabels([picture.dates[i] for i in shown_dates], fontsize=TEXT_PT, color=TEXT_COLOR)
+    if len(shown_dates) < count:  # only the first and the latest (or the latest): each hangs inward, inside
+        labels[-1].set_horizontalalignment("right")
+        if len(labels) > 1:
+            labels[0].set_horizontalalignment("left")
     for level in range(picture.scale_min, picture.scale_max + 1):
         axes.axhline(level, color="#dddddd", linewidth=0.8, zorder=0)
     for side in ("top", "right", "left"):
@@ -205,7 +222,7 @@ def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: li
         if value is None:
             axes.text(x, (picture.scale_min + picture.scale_max) / 2, picture.skipped_note, ha="center",
                       va="center", fontsize=TEXT_PT, color=SKIPPED_COLOR, style="italic", parse_math=False,
-                      gid=f"gap-{index}")
+                      rotation=90 if upright else 0, gid=f"gap-{index}")
         else:
             axes.annotate(label, (x, value), xytext=(0, 9), textcoords="offset points", ha="center",
                           va="bottom", fontsize=TEXT_PT, color=TEXT_COLOR, gid=f"score-{index}")
