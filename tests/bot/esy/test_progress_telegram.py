@@ -1,18 +1,24 @@
 """ESY progress through the real PTB Application on the fake Bot API: the young person sees each area over
 their circles (a picture and words) from the start of the circle, or a kind word with only one; their worker sees
-only the circles the client shared, and a card from before the client withdrew storing (c) refuses clearly."""
+only the circles the client shared, and a card from before the client withdrew storing (c) refuses clearly. In a
+terminal (`kaari chat`) the picture is saved as a file beside the words."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
 
+from bot.bootstrap import bootstrap
+from bot.console import CHANNEL, Console
+from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
 from storage.ports import AssessmentRow, ShareRow
 from tests.bot.esy.test_esy_telegram import LANGUAGE_NAMES, answer_all, png_size
-from tests.bot.harness import Bot, TgUser, joined
+from tests.bot.harness import Bot, TgUser, bot_settings, joined
 from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, t
 from tests.bot.identity.test_rights import item_label, linked_client
 from tests.conftest import Clock
@@ -141,3 +147,33 @@ async def test_an_old_card_after_the_client_withdrew_storing_answers_clearly(
     assert t(catalogs, "fi", "error.stale") in joined(calls)
     assert not [c for c in calls if c.method == "sendPhoto"]
     assert t(catalogs, "fi", "clients.show_progress") not in worker.labels()  # the card now offers no progress
+
+
+def pictures(folder: Path, kind: str) -> list[Path]:
+    """The PNGs of ``kind`` the terminal saved in ``folder``."""
+    found = list(folder.glob(f"kaari-{kind}-*.png"))
+    assert all(path.read_bytes()[:4] == b"\x89PNG" for path in found)
+    return found
+
+
+async def test_in_a_terminal_the_picture_is_saved_beside_the_words(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+) -> None:
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        await Console(services, io.StringIO(), tmp_path).run(io.StringIO(""), "en")  # the person exists now
+        key = user_key(services.secret, CHANNEL, "local")
+        async with services.store.transaction() as work:
+            for days, first in ((90, 2.0), (0, 3.5)):
+                await work.assessments.add(AssessmentRow(key, instrument.id, instrument.version,
+                                                         clock.now - timedelta(days=days), {}, {
+                                                             area.id: first for area in instrument.areas}, {}))
+        out = io.StringIO()
+        await Console(services, out, tmp_path).run(io.StringIO("/circle\n2\n"), "en")
+    finally:
+        await services.store.close()
+    [saved] = pictures(tmp_path, "progress")
+    assert not pictures(tmp_path, "circle")
+    shown = out.getvalue()
+    assert f"{instrument.areas[0].name.get('en')}: 2.0 → 3.5 (up 1.5)" in shown
+    assert catalogs.text("en", Msg("console.picture_saved", {"name": saved.name})) in shown
