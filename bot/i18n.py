@@ -174,6 +174,11 @@ class Catalogs:
         return self.text(language, Msg(N_("time.moment"), {
             "day": _date(moment, DATE_FORMATS, language, locale), "time": _clock(moment, language, locale)}))
 
+    def short_date(self, language: str, at: datetime) -> str:
+        """A date without its year, as a person types it ("4.9.", "4 Sept"): where a full date does not fit."""
+        locale = BABEL_LOCALES.get(language, BABEL_LOCALES["fi"])
+        return _date(at.astimezone(HELSINKI), TYPED_FORMATS, language, locale)
+
     def _period(self, language: str, begin: datetime, finish: datetime, link: LinkFormat) -> str:
         """An opening in one line; one that runs past midnight names both days ("su 6.12. klo 22.00–ma 7.12.
         klo 1.00"), so "22–1" is never read as a slot that ends before it starts."""

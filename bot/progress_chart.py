@@ -57,6 +57,7 @@ class ProgressPicture:
     changes: tuple[str, ...]  # per area: "+1,5", "-0,5", "±0,0", or "" with fewer than two scores
     notes: tuple[tuple[str, ...], ...]  # per area: its goals, one a line
     skipped_note: str
+    short_dates: tuple[str, ...] = ()  # the dates without the year ("4.9."), when the full ones do not fit
 
 
 def draw_progress(picture: ProgressPicture) -> bytes:
@@ -105,7 +106,7 @@ class _Layout:
         self.key = _wrap_to(_printable(picture.key), width, TEXT_PT, self.measure)
         self.key_top = y
         y += self.measure(self.key, TEXT_PT)[1] + GAP * 1.5
-        self.shown_dates = self._thinned_dates()
+        self.dates, self.shown_dates = self._thinned_dates()
         self.dates_px = self.measure("0", TEXT_PT)[1] + GAP / 2
         self.panels: list[_Panel] = []
         for first in range(0, len(picture.areas), COLUMNS):
@@ -138,19 +139,19 @@ class _Layout:
             y += self.measure(text, TEXT_PT)[1] + GAP / 3
         return _Panel(left, wrapped, top, notes, y), y
 
-    def _thinned_dates(self) -> list[int]:
-        """The dates written under the plots: all when they fit side by side, else the first and the latest
-        when they fit hanging inward from their dots (see `_draw_plot`), else the latest alone (the caption
-        names the first)."""
-        count = len(self.picture.dates)
+    def _thinned_dates(self) -> tuple[tuple[str, ...], list[int]]:
+        """The dates written under the plots and which: all when they fit side by side, else all without the
+        year, else the first and the latest when they fit hanging inward from their dots (see `_draw_plot`), else
+        the latest alone (the caption names the first and the latest with their years)."""
+        full = self.picture.dates
+        count = len(full)
         if not count:
-            return []
-        widths = [self.measure(date, TEXT_PT)[0] for date in self.picture.dates]
-        if self.slot >= max(widths) + GAP:
-            return list(range(count))
-        if count > 1 and (count - 1) * self.slot >= widths[0] + widths[-1] + GAP:
-            return [0, count - 1]
-        return [count - 1]
+            return full, []
+        for dates in (full, self.picture.short_dates):
+            if len(dates) == count and self.slot >= max(self.measure(date, TEXT_PT)[0] for date in dates) + GAP:
+                return dates, list(range(count))
+        ends = self.measure(full[0], TEXT_PT)[0] + self.measure(full[-1], TEXT_PT)[0] + GAP
+        return full, [0, count - 1] if count > 1 and (count - 1) * self.slot >= ends else [count - 1]
 
     @property
     def slot(self) -> float:
@@ -183,10 +184,23 @@ class _Layout:
             left = panel.left + AXIS_PX
             box = (left / WIDTH_PX, 1 - (panel.plot_top + PLOT_PX) / self.height,
                    (self.column - AXIS_PX) / WIDTH_PX, PLOT_PX / self.height)
-            _draw_plot(self.figure.add_axes(box), self.picture, index, self.shown_dates, self.upright_gaps())
+            plot = self.figure.add_axes(box)
+            _draw_plot(plot, self.picture, index, self.upright_gaps())
+            _date_axis(plot, self.dates, self.shown_dates)
 
 
-def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: list[int], upright: bool) -> None:
+def _date_axis(axes: Axes, dates: tuple[str, ...], shown: list[int]) -> None:
+    """The dates under a plot; when only some are written, the first and the latest hang inward from their dots,
+    so that neither leaves the plot."""
+    axes.set_xticks(shown)
+    labels = axes.set_xticklabels([dates[i] for i in shown], fontsize=TEXT_PT, color=TEXT_COLOR)
+    if len(shown) < len(dates):
+        labels[-1].set_horizontalalignment("right")
+        if len(labels) > 1:
+            labels[0].set_horizontalalignment("left")
+
+
+def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, upright: bool) -> None:
     """One area's line over the dates: the scale's ends as numbers, a dot and its score per assessment, the
     latest dot big and filled, a gap (named in words, on end where the dots are close) where it was skipped."""
     values = picture.values[index]
@@ -199,12 +213,6 @@ def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, shown_dates: li
     axes.set_ylim(picture.scale_min - 0.4, picture.scale_max + spread * SCORE_PX / (PLOT_PX - SCORE_PX))
     axes.set_yticks([picture.scale_min, picture.scale_max])
     axes.set_yticklabels([str(picture.scale_min), str(picture.scale_max)], fontsize=TEXT_PT, color="#555555")
-    axes.set_xticks([xs[i] for i in shown_dates])
-    labels = axes.set_xticklabels([picture.dates[i] for i in shown_dates], fontsize=TEXT_PT, color=TEXT_COLOR)
-    if len(shown_dates) < count:  # only the first and the latest (or the latest): each hangs inward, inside
-        labels[-1].set_horizontalalignment("right")
-        if len(labels) > 1:
-            labels[0].set_horizontalalignment("left")
     for level in range(picture.scale_min, picture.scale_max + 1):
         axes.axhline(level, color="#dddddd", linewidth=0.8, zorder=0)
     for side in ("top", "right", "left"):

@@ -103,6 +103,7 @@ def progress_picture(trend: Trend, language: str, catalogs: Catalogs) -> Progres
         areas=tuple(area.get(language) for area in trend.areas),
         scale_min=trend.scale_min, scale_max=trend.scale_max,
         dates=tuple(catalogs.param(language, when) for when in trend.dates),
+        short_dates=tuple(catalogs.short_date(language, when) for when in trend.dates),
         values=trend.values,
         value_labels=tuple(tuple("" if value is None else number(value) for value in values)
                            for values in trend.values),

@@ -125,3 +125,15 @@ def test_every_text_is_readable_on_a_phone(instrument: Instrument, catalogs: Cat
 def test_the_picture_is_a_phone_sized_png(instrument: Instrument, catalogs: Catalogs) -> None:
     width, height = png_size(draw_progress(picture(instrument, catalogs, "sv")))
     assert width == 792 and 800 <= height <= 1800  # twelve areas, two a row: about two phone screens
+
+
+def test_dates_too_wide_for_their_places_are_written_without_the_year(
+    instrument: Instrument, catalogs: Catalogs,
+) -> None:
+    pictured = picture(instrument, catalogs, "en")  # "4 Sept 2026" is too wide for a third of a panel
+    figure = draw_progress_figure(pictured)
+    assert [label.get_text() for label in figure.axes[0].get_xticklabels()] == list(pictured.short_dates)
+    assert pictured.short_dates[-1] == catalogs.short_date("en", START + timedelta(days=182)) == "31 Aug"
+    two = picture(instrument, catalogs, "en", count=2)  # half a panel each: the year fits and stays
+    figure = draw_progress_figure(two)
+    assert [label.get_text() for label in figure.axes[0].get_xticklabels()] == list(two.dates)
