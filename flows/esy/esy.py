@@ -229,6 +229,7 @@ class EsySteps:
             await self.groups.link(conv)
             if self.services is not None:
                 show_places(conv, self.instrument, self.services)
+            await self.progress.hint(conv)
             await self.reassess.offer(conv)
         if conv.state == "done" and "assessment" in conv.data:
             # The next step, offered, never forced: goals are set when the person wants (/goals, or the menu).

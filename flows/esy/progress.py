@@ -161,6 +161,14 @@ class OwnProgress:
         """The intro's "how my areas have moved" button, once there is a stored circle."""
         return (Option(SHOW_PROGRESS, Msg(N_("esy.progress.open"))),) if conv.data.get("circles") else ()
 
+    async def hint(self, conv: Conversation) -> None:
+        """After a stored circle with one before it, where the summary compares the two: where to see every
+        area over all of them."""
+        if "assessment" not in conv.data:  # not kept: nothing to look back on
+            return
+        if (count := len(await self.rows(conv))) >= MIN_ASSESSMENTS:
+            conv.emit(Say(Msg(N_("esy.progress.hint"), {"count": count, "button": Msg(N_("esy.progress.open"))})))
+
     async def show(self, event: Any) -> None:
         """The picture and the words, or a kind word when there is only one circle (or none left)."""
         conv: Conversation = event.model

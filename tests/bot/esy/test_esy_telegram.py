@@ -89,7 +89,9 @@ async def test_second_assessment_overlays_and_says_what_moved(
     user = bot.user(language="en")
     await user.send("/start")
     await open_esy_after_start(user, catalogs, "en")
-    await answer_all(user, instrument, "en", catalogs, [2] * len(instrument.areas))
+    first = await answer_all(user, instrument, "en", catalogs, [2] * len(instrument.areas))
+    hint = catalogs.text("en", Msg("esy.progress.hint", {"count": 2, "button": Msg("esy.progress.open")}))
+    assert "📈" not in joined(first)  # one circle: no progress to point to yet
     await user.tap(catalogs.text("en", Msg("esy.remind_no")))
     clock.advance(days=90)
     await user.tap(catalogs.text("en", Msg("menu.esy")))
@@ -98,6 +100,7 @@ async def test_second_assessment_overlays_and_says_what_moved(
     summary = joined(last)
     assert "20 Nov 2026" in summary  # the date of the earlier circle
     assert "+2.0" in summary and instrument.areas[0].name.get("en") in summary
+    assert hint in summary  # with two: where to see each area over all of them
     photo = next(c for c in last if c.method == "sendPhoto")
     png_size(photo.files["photo"])
 

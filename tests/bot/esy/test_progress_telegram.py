@@ -53,7 +53,10 @@ async def test_the_young_person_sees_each_area_over_three_circles(
     # The third circle through the flow itself: all "mostly true" (4), the latest in the series.
     await open_circle(user, catalogs, "fi")
     await user.tap(t(catalogs, "fi", "esy.begin"))
-    await answer_all(user, instrument, "fi", catalogs, [4] * len(instrument.areas))
+    last = await answer_all(user, instrument, "fi", catalogs, [4] * len(instrument.areas))
+    # Where the summary compares with the circle before, it says where to see every area over all three.
+    assert catalogs.text("fi", Msg("esy.progress.hint", {"count": 3, "button": Msg("esy.progress.open")})) in \
+        joined(last)
     await user.tap(t(catalogs, "fi", "esy.remind_no"))
 
     await user.send("/circle")
