@@ -42,6 +42,7 @@ from flows.esy import hooks as esy_hooks
 from flows.esy.effect_records import EffectLabels, GoalServices, group_names
 from flows.esy.followup import Reassessment
 from flows.esy.instrument import Instrument, load_instrument
+from flows.esy.progress_goals import goal_notes
 from flows.esy.services import RegionServices
 from flows.esy.services import load_services as load_region_services
 from flows.identity import audit_log, clients, consent, invitation, privacy, relay, staff, workers
@@ -144,7 +145,7 @@ def _capability_flows(
     return {
         "esy": [
             esy.esy_flow(instrument, settings.anonymous_retention_days,
-                         Reassessment(settings.reassess_days, quiet_hours), region),
+                         Reassessment(settings.reassess_days, quiet_hours), region, goal_notes),
             places.places_flow(instrument, region),
             goals.goals_flow(instrument, region),
             goal_review.review_flow(instrument),

@@ -54,8 +54,11 @@ class Pictures(Protocol):
     def prompts(self, row: AssessmentRow, nickname: str) -> Msg | None:
         """For the worker only: questions to talk about this circle's areas with the client, or None."""
 
-    def progress(self, rows: Sequence[AssessmentRow], nickname: str) -> list[Result]:
-        """For the worker: each area over the client's shared ``rows`` as a picture and in words (or why not)."""
+    async def progress(
+        self, work: UnitOfWork, client: ClientRow, rows: Sequence[AssessmentRow], nickname: str,
+    ) -> list[Result]:
+        """For the worker: each area over the client's shared ``rows``, with the goals the client wrote as a
+        client, as a picture and in words (or why not)."""
 
 
 class JoinCode(Protocol):

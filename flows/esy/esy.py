@@ -21,7 +21,7 @@ from flows.esy.followup import (
 )
 from flows.esy.group_rounds import GroupRounds
 from flows.esy.instrument import Area, Instrument
-from flows.esy.progress import OwnProgress, chose_progress
+from flows.esy.progress import GoalNotes, OwnProgress, chose_progress
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.esy.services import RegionServices, places_message
 from flows.identity.consent import exchange_allowed, latest_answers
@@ -42,12 +42,13 @@ SECONDS_PER_STATEMENT = 12
 
 def esy_flow(
     instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None,
-    services: RegionServices | None = None,
+    services: RegionServices | None = None, goal_notes: GoalNotes | None = None,
 ) -> FlowSpec:
     """The ESY flow for one instrument; an anonymous person's circles are kept ``kept_days`` after their last
     visit (they are told so with the summary); ``reassess`` offers a linked client the next assessment later;
-    ``services`` are the places that can help, shown after the summary."""
-    steps = EsySteps(instrument, kept_days, reassess, services)
+    ``services`` are the places that can help, shown after the summary; ``goal_notes`` puts the person's goals
+    beside their progress."""
+    steps = EsySteps(instrument, kept_days, reassess, services, goal_notes)
     ask = AnonymousReminder(steps.reassess)
     return FlowSpec(
         name=NAME,
@@ -108,13 +109,13 @@ class EsySteps:
 
     def __init__(
         self, instrument: Instrument, kept_days: int = 120, reassess: Reassessment | None = None,
-        services: RegionServices | None = None,
+        services: RegionServices | None = None, goal_notes: GoalNotes | None = None,
     ) -> None:
         self.instrument = instrument
         self.kept_days = kept_days
         self.reassess = reassess or Reassessment()
         self.services = services
-        self.progress = OwnProgress(instrument)
+        self.progress = OwnProgress(instrument, goal_notes)
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
         self.groups = GroupRounds(instrument)

@@ -17,6 +17,7 @@ from flows.esy.effect_records import EffectLabels, KeepEffect
 from flows.esy.esy import circle_of
 from flows.esy.instrument import Instrument, legend
 from flows.esy.progress import progress_results
+from flows.esy.progress_goals import goal_notes
 from flows.esy.prompts import prompts_message
 from flows.esy.reading import NAME as READING
 from storage.ports import AssessmentRow, ClientRow, UnitOfWork
@@ -41,9 +42,13 @@ class EsyPictures:
         """The conversation prompts for the worker beside this circle's lowest areas and wishes, if any."""
         return prompts_message(self.instrument, row, nickname)
 
-    def progress(self, rows: Sequence[AssessmentRow], nickname: str) -> list[Result]:
-        """Each area over the circles the client shared, for their worker (no goals yet: see progress.py)."""
-        return progress_results(self.instrument, rows, nickname)
+    async def progress(
+        self, work: UnitOfWork, client: ClientRow, rows: Sequence[AssessmentRow], nickname: str,
+    ) -> list[Result]:
+        """Each area over the circles the client shared, for their worker, with the goals the card shows."""
+        assert client.id is not None
+        goals = goal_notes(await work.goals.for_client(client.id))
+        return progress_results(self.instrument, rows, nickname, goals)
 
 
 async def mydata(conv: Conversation) -> dict[str, Any]:

@@ -7,7 +7,7 @@ each assessment (worked out with the version then in use). Goals, when there are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from flows.core.messages import N_, Lines, Msg, Number, Param
 from flows.core.results import Chart, Option, Result, Say, Trend, first_to_latest
 from flows.core.spec import Conversation
 from flows.esy.instrument import Area, Instrument
-from storage.ports import AssessmentRow
+from storage.ports import AssessmentRow, GoalRow
 
 MIN_ASSESSMENTS = 2  # one circle has nothing to compare with
 GAP = "–"  # a skipped area in the text, where a score would be
@@ -24,6 +24,8 @@ SHOW_PROGRESS = "progress"  # the ESY intro's button
 
 # A goal as shown beside its area: its title in the person's own words and its status as a catalog message.
 GoalNote = tuple[str, Msg]
+# The goals by area id (flows/esy/progress_goals.py; handed in, as the goals' module imports the ESY flow's).
+GoalNotes = Callable[[Sequence[GoalRow]], Mapping[str, Sequence[GoalNote]]]
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,12 @@ def progress_results(
 
 
 class OwnProgress:
-    """The young person's own progress, from the start of the circle (their stored circles of this instrument)."""
+    """The young person's own progress, from the start of the circle (their stored circles of this instrument),
+    with their goals under their areas when ``notes`` is given."""
 
-    def __init__(self, instrument: Instrument) -> None:
+    def __init__(self, instrument: Instrument, notes: GoalNotes | None = None) -> None:
         self.instrument = instrument
+        self.notes = notes
 
     async def rows(self, conv: Conversation) -> list[AssessmentRow]:
         """The person's stored circles of this instrument (an anonymous person's, or a client's kept with (c))."""
@@ -174,7 +178,8 @@ class OwnProgress:
         conv: Conversation = event.model
         rows = await self.rows(conv)
         conv.data["circles"] = len(rows)
-        for result in progress_results(self.instrument, rows):
+        goals = self.notes(await conv.work.goals.for_user(conv.key)) if self.notes is not None else None
+        for result in progress_results(self.instrument, rows, goals=goals):
             conv.emit(result)
 
 

@@ -309,7 +309,8 @@ class ClientsSteps:
         if client is None or not client.user_key:
             conv.emit(Say(Msg(N_("clients.no_access"))))
             return
-        for result in self.pictures.progress(await shared_circles(conv), conv.data["card"]["nickname"]):
+        rows = await shared_circles(conv)
+        for result in await self.pictures.progress(conv.work, client, rows, conv.data["card"]["nickname"]):
             conv.emit(result)
         await audit(conv, "client.circles.view")
 

@@ -16,7 +16,7 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from storage.ports import AssessmentRow, ShareRow
+from storage.ports import AssessmentRow, GoalRow, ShareRow
 from tests.bot.esy.test_esy_telegram import LANGUAGE_NAMES, answer_all, png_size
 from tests.bot.harness import Bot, TgUser, bot_settings, joined
 from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, t
@@ -59,6 +59,8 @@ async def test_the_young_person_sees_each_area_over_three_circles(
         joined(last)
     await user.tap(t(catalogs, "fi", "esy.remind_no"))
 
+    async with bot.services.store.transaction() as work:  # a goal of their own, under its area
+        await work.goals.add(GoalRow(key, instrument.areas[0].id, "Nukkumaan ennen puoltayötä", clock.now, clock.now))
     await user.send("/circle")
     assert t(catalogs, "fi", "esy.progress.open") in user.labels()
     calls = await user.tap(t(catalogs, "fi", "esy.progress.open"))
@@ -70,7 +72,9 @@ async def test_the_young_person_sees_each_area_over_three_circles(
         "count": 3, "first": first, "latest": clock.now}))
     words = joined(calls)
     first_area, skipped = instrument.areas[0].name.get("fi"), instrument.areas[3].name.get("fi")
-    assert f"{first_area}: 1,0 → 2,0 → 4,0 (nousua 3,0)" in words  # decimal comma, change first to latest
+    goal = catalogs.text("fi", Msg("esy.progress.goal", {"title": "Nukkumaan ennen puoltayötä",
+                                                         "status": Msg("goals.status_going")}))
+    assert f"{first_area}: 1,0 → 2,0 → 4,0 (nousua 3,0)\n{goal}" in words  # decimal comma, first to latest
     assert f"{skipped}: 3,0 → – → 4,0 (nousua 1,0)" in words  # the skipped one a gap, not a zero
     assert catalogs.text("fi", Msg("esy.progress.gaps", {"gap": "–"})) in words
     assert words.index(first_area) > words.index(catalogs.text("fi", Msg("esy.progress.text", {
@@ -112,13 +116,19 @@ async def test_the_worker_sees_only_the_shared_circles(
         assert client is not None and client.id is not None
         for assessment in shared:
             await work.shares.add(ShareRow(assessment, client.id, clock.now))
+        # A goal written as a client (on the card too), and one from before, the person's own: not the worker's.
+        area = instrument.areas[0].id
+        await work.goals.add(GoalRow(key, area, "Kesätyö", clock.now, clock.now, client_id=client.id))
+        await work.goals.add(GoalRow(key, area, "Oma salaisuus", clock.now, clock.now))
     worker = await open_card(bot, catalogs)
     calls = await worker.tap(t(catalogs, "fi", "clients.show_progress"))
     [photo] = [c for c in calls if c.method == "sendPhoto"]
     png_size(photo.files["photo"])
     words = joined(calls)
     assert f"{instrument.areas[0].name.get('fi')}: 1,0 → 2,5 (nousua 1,5)" in words
-    assert "5,0" not in words
+    assert "5,0" not in words and "Oma salaisuus" not in words
+    status = Msg("goals.state", {"status": Msg("goals.status_going"), "agreement": Msg("goals.draft")})
+    assert catalogs.text("fi", Msg("esy.progress.goal", {"title": "Kesätyö", "status": status})) in words
     assert catalogs.text("fi", Msg("esy.progress.caption", {
         "count": 2, "first": clock.now - timedelta(days=120), "latest": clock.now - timedelta(days=10)})) == \
         photo.params["caption"]

@@ -16,7 +16,8 @@ from flows.esy.progress import (
     progress_results,
     progress_text,
 )
-from storage.ports import AssessmentRow
+from flows.esy.progress_goals import goal_notes
+from storage.ports import AssessmentRow, GoalRow
 from tests.flows.esy.test_scoring import make_instrument
 
 START = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -108,3 +109,15 @@ def test_two_assessments_give_a_picture_and_words_one_gives_a_kind_word() -> Non
         Say(Msg("esy.progress.too_few_client", {"nickname": "Kettu"}))]
     copy, _ = progress_results(instrument(), rows, nickname="Kettu")
     assert isinstance(copy, Chart) and copy.trend.title == Msg("esy.progress.title_client", {"nickname": "Kettu"})
+
+
+def test_goal_notes_are_the_plans_goals_by_area_with_their_status() -> None:
+    at = START
+    rows = [GoalRow("key", "work", "Kesätyö", at, at, client_id=7),
+            GoalRow("key", "home", "Oma huone", at, at, status="reached"),
+            GoalRow("key", "work", "Ajokortti", at, at, client_id=7, version=2, agreed_version=2)]
+    going = Msg("goals.status_going")
+    assert goal_notes(rows) == {
+        "work": [("Kesätyö", Msg("goals.state", {"status": going, "agreement": Msg("goals.draft")})),
+                 ("Ajokortti", Msg("goals.state", {"status": going, "agreement": Msg("goals.agreed")}))],
+        "home": [("Oma huone", Msg("goals.status_reached"))]}  # the person's own: no worker to agree it
