@@ -58,6 +58,7 @@ class ProgressPicture:
     notes: tuple[tuple[str, ...], ...]  # per area: its goals, one a line
     skipped_note: str
     short_dates: tuple[str, ...] = ()  # the dates without the year ("4.9."), when the full ones do not fit
+    asked: tuple[tuple[bool, ...], ...] = ()  # per area, per date: asked at all (empty: all were); else no point
 
 
 def draw_progress(picture: ProgressPicture) -> bytes:
@@ -205,8 +206,10 @@ def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, upright: bool) 
     latest dot big and filled, a gap (named in words, on end where the dots are close) where it was skipped."""
     values = picture.values[index]
     count = len(values)
-    xs = list(range(count))
-    ys = [math.nan if value is None else value for value in values]
+    # An assessment that did not ask about the area (a group session about another one) is no point at all:
+    # the line goes past it. A skipped area is a point without a score: a gap, named.
+    xs = [x for x in range(count) if not picture.asked or picture.asked[index][x]]
+    ys = [math.nan if (value := values[x]) is None else value for x in xs]
     axes.set_xlim(-0.5, count - 0.5)
     # Room above the top dot for its number (SCORE_PX), whatever the scale: the number never meets the name.
     spread = picture.scale_max - picture.scale_min + 0.4
@@ -222,11 +225,12 @@ def _draw_plot(axes: Axes, picture: ProgressPicture, index: int, upright: bool) 
     # NaN breaks a matplotlib line: a skipped assessment is a gap, never a drop to the bottom.
     axes.plot(xs, ys, color=PALETTE[0], linewidth=2.4, marker="o", markersize=7, markerfacecolor="white",
               markeredgewidth=2, gid=f"line-{index}")
-    latest = max((i for i, value in enumerate(values) if value is not None), default=None)
+    latest = max((x for x, y in zip(xs, ys, strict=True) if not math.isnan(y)), default=None)
     if latest is not None:
-        axes.plot([latest], [ys[latest]], color=PALETTE[0], marker="o", markersize=11, linestyle="none",
+        axes.plot([latest], [ys[xs.index(latest)]], color=PALETTE[0], marker="o", markersize=11, linestyle="none",
                   gid=f"latest-{index}")
-    for x, value, label in zip(xs, values, picture.value_labels[index], strict=True):
+    for x in xs:
+        value, label = values[x], picture.value_labels[index][x]
         if value is None:
             axes.text(x, (picture.scale_min + picture.scale_max) / 2, picture.skipped_note, ha="center",
                       va="center", fontsize=TEXT_PT, color=SKIPPED_COLOR, style="italic", parse_math=False,

@@ -110,6 +110,7 @@ def progress_picture(trend: Trend, language: str, catalogs: Catalogs) -> Progres
         changes=tuple(change(moved) for moved in trend.changes),
         notes=tuple(tuple(catalogs.text(language, note) for note in notes) for notes in trend.notes),
         skipped_note=catalogs.text(language, Msg(N_("esy.progress.skipped"))),
+        asked=trend.asked,
     )
 
 

@@ -107,6 +107,9 @@ class Trend:
     notes: tuple[tuple[Msg, ...], ...] = ()
     # Whose scores they are when someone else looks (a worker at a client's shared circles); None for one's own.
     nickname: str | None = None
+    # Per area, per date: whether that assessment asked about the area at all (empty: all did). One that did not
+    # (a group session about another area) has no point there; a skipped one is a gap.
+    asked: tuple[tuple[bool, ...], ...] = ()
 
     @property
     def changes(self) -> tuple[float | None, ...]:
@@ -249,6 +252,7 @@ def _dump_trend(trend: Trend) -> dict[str, Any]:
         "scale": [trend.scale_min, trend.scale_max], "dates": [when.isoformat() for when in trend.dates],
         "values": [list(values) for values in trend.values],
         "notes": [[dump_msg(note) for note in notes] for notes in trend.notes], "nickname": trend.nickname,
+        "asked": [list(asked) for asked in trend.asked],
     }
 
 
@@ -259,6 +263,7 @@ def _load_trend(data: dict[str, Any]) -> Trend:
         data["scale"][0], data["scale"][1], tuple(datetime.fromisoformat(when) for when in data["dates"]),
         tuple(tuple(values) for values in data["values"]),
         tuple(tuple(load_msg(note) for note in notes) for notes in data["notes"]), data["nickname"],
+        tuple(tuple(bool(value) for value in asked) for asked in data.get("asked", [])),
     )
 
 

@@ -1,8 +1,10 @@
 """Distance travelled: each ESY area's score over all of a person's assessments, as a picture and in words.
 
-Only the assessments of one instrument are compared; its versions are matched area by area (by id), so an area
-that an earlier version lacked, or that was skipped, is a gap, never a zero. The scores are the ones stored with
-each assessment (worked out with the version then in use). Goals, when there are any, are shown under their area.
+Only the assessments of one instrument are compared; its versions are matched area by area (by id). An area that
+was skipped is a gap, never a zero, and said so; an area that was not asked at all (a version without it, or a
+group session that asked about one area only) is left out of that assessment's point, not called skipped. The
+scores are the ones stored with each assessment (worked out with the version then in use). Goals, when there are
+any, are shown under their area.
 """
 
 from __future__ import annotations
@@ -30,11 +32,18 @@ GoalNotes = Callable[[Sequence[GoalRow]], Mapping[str, Sequence[GoalNote]]]
 
 @dataclass(frozen=True)
 class AreaSeries:
-    """One area's scores, one per assessment oldest first (None: skipped, or not in that version)."""
+    """One area's scores, one per assessment oldest first (None: skipped, or not asked), and whether each
+    assessment asked about the area at all."""
 
     area: Area
     scores: tuple[float | None, ...]
     goals: tuple[GoalNote, ...] = ()
+    asked: tuple[bool, ...] = ()  # empty: every one did
+
+    @property
+    def shown(self) -> tuple[float | None, ...]:
+        """The scores of the assessments that asked about the area (None: skipped)."""
+        return tuple(score for index, score in enumerate(self.scores) if not self.asked or self.asked[index])
 
     @property
     def change(self) -> float | None:
@@ -60,8 +69,17 @@ def progress(
     return Progress(
         dates=tuple(row.completed_at for row in mine),
         areas=tuple(AreaSeries(area, tuple(row.area_scores.get(area.id) for row in mine),
-                               tuple(found.get(area.id, ()))) for area in instrument.areas),
+                               tuple(found.get(area.id, ())), tuple(asked(area, row) for row in mine))
+                    for area in instrument.areas),
     )
+
+
+def asked(area: Area, row: AssessmentRow) -> bool:
+    """Whether the assessment asked about ``area``: it has a score for it, or an answer (a skip too) to one of its
+    statements; one stored without its answers counts every area as asked."""
+    if row.area_scores.get(area.id) is not None or not row.ratings:
+        return True
+    return any(statement.id in row.ratings for statement in area.statements)
 
 
 def trend_of(instrument: Instrument, data: Progress, nickname: str | None = None) -> Trend:
@@ -72,6 +90,7 @@ def trend_of(instrument: Instrument, data: Progress, nickname: str | None = None
         title=title, areas=tuple(series.area.name for series in data.areas),
         scale_min=instrument.scale_min, scale_max=instrument.scale_max, dates=data.dates,
         values=tuple(series.scores for series in data.areas),
+        asked=tuple(series.asked for series in data.areas),
         notes=tuple(tuple(goal_line(goal) for goal in series.goals) for series in data.areas),
         nickname=nickname,
     )
@@ -96,7 +115,7 @@ def change_words(change: float | None) -> Msg | None:
 
 def area_line(series: AreaSeries) -> Msg:
     """"Home and housing: 2,0 → – → 3,5 (up 1,5)", then the area's goals one a line."""
-    scores = Lines(tuple(GAP if score is None else Number(score) for score in series.scores), " → ")
+    scores = Lines(tuple(GAP if score is None else Number(score) for score in series.shown), " → ")
     change = change_words(series.change)
     line = (Msg(N_("esy.progress.line"), {"area": series.area.name, "scores": scores, "change": change})
             if change is not None else Msg(N_("esy.progress.line_plain"), {"area": series.area.name, "scores": scores}))
@@ -110,7 +129,7 @@ def progress_text(instrument: Instrument, data: Progress, nickname: str | None =
     """The progress in words for screen readers and the terminal: a line per area, and what a dash means;
     ``nickname`` names the client for their worker."""
     lines: tuple[Param, ...] = tuple(area_line(series) for series in data.areas)
-    gaps = any(score is None for series in data.areas for score in series.scores)
+    gaps = any(score is None for series in data.areas for score in series.shown)
     params: dict[str, Param] = {
         "count": len(data.dates), "first": data.dates[0], "latest": data.dates[-1],
         "min": instrument.scale_min, "max": instrument.scale_max, "lines": Lines(lines),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -137,3 +138,15 @@ def test_dates_too_wide_for_their_places_are_written_without_the_year(
     two = picture(instrument, catalogs, "en", count=2)  # half a panel each: the year fits and stays
     figure = draw_progress_figure(two)
     assert [label.get_text() for label in figure.axes[0].get_xticklabels()] == list(two.dates)
+
+
+def test_an_assessment_that_did_not_ask_about_an_area_is_no_point_and_no_gap(
+    instrument: Instrument, catalogs: Catalogs,
+) -> None:
+    pictured = replace(picture(instrument, catalogs, "fi"), asked=tuple(
+        (True, False, True) if index == 0 else (True, True, True) for index in range(len(instrument.areas))))
+    figure = draw_progress_figure(pictured)
+    found: Line2D = next(line for line in figure.axes[0].lines if line.get_gid() == "line-0")
+    assert [float(x) for x in cast("Sequence[float]", found.get_xdata())] == [0.0, 2.0]  # the line goes past it
+    assert [text.get_text() for text in drawn(figure, "score-0")] == ["1,0", "5,0"] and not drawn(figure, "gap-0")
+    assert drawn(figure, f"gap-{SKIPPED}")  # a skipped area is still a gap, named

@@ -121,3 +121,21 @@ def test_goal_notes_are_the_plans_goals_by_area_with_their_status() -> None:
         "work": [("Kesätyö", Msg("goals.state", {"status": going, "agreement": Msg("goals.draft")})),
                  ("Ajokortti", Msg("goals.state", {"status": going, "agreement": Msg("goals.agreed")}))],
         "home": [("Oma huone", Msg("goals.status_reached"))]}  # the person's own: no worker to agree it
+
+
+def test_an_area_not_asked_is_left_out_and_only_a_skipped_one_is_a_gap() -> None:
+    full = row({"home": 2.0, "work": 3.0, "health": 1.0}, 0)
+    full.ratings = {"home.0": 2, "work.0": 3, "health.0": 1}
+    session = row({"home": 4.0, "work": None, "health": None}, 1)  # a group session about home only
+    session.ratings = {"home.0": 4}
+    skipped = row({"home": 3.0, "work": None, "health": 2.0}, 3)  # work skipped, health answered
+    skipped.ratings = {"home.0": 3, "work.0": None, "health.0": 2}
+    data = progress(instrument(), [full, session, skipped])
+    home, work, health = data.areas
+    assert (home.asked, work.asked, health.asked) == ((True, True, True), (True, False, True), (True, False, True))
+    assert home.shown == (2.0, 4.0, 3.0)
+    assert work.shown == (3.0, None) and area_line(work).params["scores"] == Lines((Number(3.0), GAP), " → ")
+    assert health.shown == (1.0, 2.0) and health.change == 1.0
+    assert area_line(health).params["scores"] == Lines((Number(1.0), Number(2.0)), " → ")  # no dash: not asked
+    chart, _ = progress_results(instrument(), [full, session, skipped])
+    assert isinstance(chart, Chart) and chart.trend.asked == (home.asked, work.asked, health.asked)
