@@ -4,6 +4,10 @@ middle or high, and the change of the median from the round before, only where a
 The small-number rule: a round with fewer than ``MIN_ANSWERS`` answers shows its count only, and so does an area
 fewer than five rated (statements can be skipped); a change is shown only between two shown medians. Nothing
 here ever names whose answer is whose: the input is a list of area scores without keys.
+
+The totals grow five answers at a time: they are taken over the oldest 5, 10, 15, … answers. Were they taken over
+every answer, a worker who saw them before and after one more member answered (in a group session, say) could
+tell that member's band and so their answer; five at a time, a change shows only what five people gave together.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class RoundTotals:
     answered: int
     areas: tuple[AreaTotals, ...] = ()
     hidden: tuple[str, ...] = ()  # areas of the round fewer than five rated, named without numbers
+    counted: int = 0  # how many of the oldest answers the totals are over (a multiple of five)
 
     @property
     def shown(self) -> bool:
@@ -68,14 +73,16 @@ def round_totals(
     answers: Sequence[Mapping[str, float | None]], areas: Sequence[str], low_end: float, high_end: float,
     before: Mapping[str, float] | None = None,
 ) -> RoundTotals:
-    """A round's totals over ``answers`` (each one member's area scores) for ``areas`` (all, or the one of a
-    session); ``before`` holds the earlier shown medians per area, for the change."""
+    """A round's totals over ``answers`` (each one member's area scores, oldest answer first) for ``areas`` (all,
+    or the one of a session), taken over the oldest multiple of five; ``before`` holds the earlier shown medians
+    per area, for the change."""
     if len(answers) < MIN_ANSWERS:
         return RoundTotals(len(answers))
+    counted = answers[:len(answers) - len(answers) % MIN_ANSWERS]
     shown: list[AreaTotals] = []
     hidden: list[str] = []
     for area in areas:
-        rated = [score for answer in answers if (score := answer.get(area)) is not None]
+        rated = [score for answer in counted if (score := answer.get(area)) is not None]
         totals = area_totals(area, rated, low_end, high_end)
         if totals is None:
             hidden.append(area)
@@ -84,7 +91,7 @@ def round_totals(
         change = None if earlier is None else round(totals.median - earlier, 1)
         shown.append(AreaTotals(totals.area, totals.rated, totals.median, totals.low, totals.middle, totals.high,
                                 change))
-    return RoundTotals(len(answers), tuple(shown), tuple(hidden))
+    return RoundTotals(len(answers), tuple(shown), tuple(hidden), len(counted))
 
 
 def group_totals(

@@ -97,9 +97,11 @@ class GroupSteps:
         return True
 
     async def round_answers(self, conv: Conversation, row: RoundRow) -> list[dict[str, float | None]]:
-        """The area scores of the round's answers, without whose they are (an assessment deleted is not one)."""
+        """The area scores of the round's answers, oldest first (the totals grow five at a time from the oldest),
+        without whose they are (an assessment deleted is not one)."""
         scores = []
-        for answer in await conv.work.groups.answers(row.id or 0):
+        answers = sorted(await conv.work.groups.answers(row.id or 0), key=lambda a: (a.answered_at, a.user_key))
+        for answer in answers:
             assessment = await conv.work.assessments.get(answer.assessment_id)
             if assessment is not None and assessment.user_key == answer.user_key:
                 scores.append(assessment.area_scores)
@@ -113,7 +115,7 @@ class GroupSteps:
     def round_card(row: RoundRow, totals: RoundTotals) -> dict[str, Any]:
         """A round's totals as plain data for the card (what the view words)."""
         return {"area": row.area, "opened": row.opened_at.isoformat(), "answered": totals.answered,
-                "shown": totals.shown, "hidden": list(totals.hidden),
+                "shown": totals.shown, "hidden": list(totals.hidden), "counted": totals.counted,
                 "areas": [[a.area, a.rated, a.median, a.low, a.middle, a.high, a.change] for a in totals.areas]}
 
     # --- what each state asks ------------------------------------------------------------------------------
@@ -146,6 +148,8 @@ class GroupSteps:
             return Msg(N_("groups.round_hidden"), {"round": what, "count": item["answered"]})
         lines: list[Param] = [self.area_line(AreaTotals(*row)) for row in item["areas"]]
         lines += [Msg(N_("groups.area_hidden"), {"area": self.area_name(area)}) for area in item["hidden"]]
+        if item.get("counted", item["answered"]) < item["answered"]:
+            lines.append(Msg(N_("groups.round_batched"), {"counted": item["counted"]}))
         return Msg(N_("groups.round_shown"), {"round": what, "count": item["answered"], "lines": Lines(tuple(lines))})
 
     def area_line(self, totals: AreaTotals) -> Msg:

@@ -53,3 +53,15 @@ def test_an_area_round_counts_only_its_area() -> None:
     rows = answers((1, None), (2, None), (3, None), (4, None), (4, None))
     totals = round_totals(rows, ("health",), 1, 4)
     assert [area.area for area in totals.areas] == ["health"] and totals.hidden == ()
+
+
+def test_the_totals_grow_five_answers_at_a_time_so_one_more_answer_changes_nothing() -> None:
+    """A sixth answer leaves the totals as they were (over the oldest five); a tenth brings the next five in."""
+    five = [{"health": 4.0, "home": 1.0}] * 5
+    before = round_totals(five, AREAS, 1, 4)
+    low = {"health": 1.0, "home": 1.0}
+    six = round_totals([*five, low], AREAS, 1, 4)
+    assert six.answered == 6 and six.counted == 5
+    assert six.areas == before.areas  # the sixth member's band cannot be read from a change
+    ten = round_totals([*five, *[low] * 5], AREAS, 1, 4)
+    assert ten.counted == 10 and ten.areas[0].low == 5
