@@ -61,15 +61,9 @@ class CirclePicture:
         return tuple(value is None for value in values) or (False,) * len(self.areas)
 
 
-def draw_circle(picture: CirclePicture) -> bytes:
-    """Render the circle to PNG bytes."""
-    buffer = io.BytesIO()
-    draw_figure(picture).savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def draw_figure(picture: CirclePicture) -> Figure:
-    """The circle as a matplotlib Figure (save it as PNG, PDF or SVG): title, ring, key and wishes."""
+def phone_figure() -> tuple[Figure, RendererBase]:
+    """A phone-width Figure (its height set once the layout is measured) on the Agg backend, which needs no
+    display and runs in the drawing worker process, with the renderer that measures its texts."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -77,7 +71,24 @@ def draw_figure(picture: CirclePicture) -> Figure:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH_PX / DPI, 1.0), dpi=DPI)
-    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    return figure, FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+
+
+def png_of(figure: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw_circle(picture: CirclePicture) -> bytes:
+    """Render the circle to PNG bytes."""
+    return png_of(draw_figure(picture))
+
+
+def draw_figure(picture: CirclePicture) -> Figure:
+    """The circle as a matplotlib Figure (save it as PNG, PDF or SVG): title, ring, key and wishes."""
+    figure, renderer = phone_figure()
     layout = _Layout(figure, renderer, picture)
     figure.set_size_inches(WIDTH_PX / DPI, layout.height / DPI)
     layout.place()

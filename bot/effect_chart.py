@@ -18,13 +18,12 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol
 
+from bot.circle import DPI, TEXT_COLOR, TEXT_PT, TITLE_PT, WIDTH_PX, png_of
 from bot.i18n import BABEL_LOCALES, Catalogs
 from flows.core.messages import N_, LocalText, Msg, Number, Param
 from flows.esy.effect_report import covers
 
-WIDTH_PX, DPI = 792, 110
-TITLE_PT, TEXT_PT = 19, 14
-BAR_COLOR, HIDDEN_COLOR, TEXT_COLOR = "#1f6f8b", "#6b6b6b", "#222222"
+BAR_COLOR, HIDDEN_COLOR = "#1f6f8b", "#6b6b6b"  # the circle's blue and its greyed "skipped"
 NAME_CHARS, FOOTER_CHARS = 62, 66
 DIMENSIONS = {"all": N_("effect.dimension.all"), "service": N_("effect.dimension.service"),
               "group": N_("effect.dimension.group")}
@@ -120,9 +119,7 @@ def draw_effect_chart(chart: EffectChart) -> bytes:
     for index, line in enumerate(chart.footer):
         figure.text(0.03, (footer_in - 0.15 - index * LINE_IN) / height, line, fontsize=TEXT_PT,
                     color=TEXT_COLOR, va="top")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_of(figure)
 
 
 def _bars(axes: Any, chart: EffectChart) -> None:

@@ -9,7 +9,6 @@ no text is under 14 pt.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,8 @@ from bot.circle import (
     WIDTH_PX,
     _printable,
     _wrap_to,
+    phone_figure,
+    png_of,
 )
 
 if TYPE_CHECKING:
@@ -63,21 +64,12 @@ class ProgressPicture:
 
 def draw_progress(picture: ProgressPicture) -> bytes:
     """Render the progress picture to PNG bytes."""
-    buffer = io.BytesIO()
-    draw_progress_figure(picture).savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png_of(draw_progress_figure(picture))
 
 
 def draw_progress_figure(picture: ProgressPicture) -> Figure:
     """The progress picture as a matplotlib Figure: the title, the key, and a panel per area."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(WIDTH_PX / DPI, 1.0), dpi=DPI)
-    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    figure, renderer = phone_figure()
     layout = _Layout(figure, renderer, picture)
     figure.set_size_inches(WIDTH_PX / DPI, layout.height / DPI)
     layout.place()
