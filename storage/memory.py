@@ -16,6 +16,7 @@ from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
 from storage.memory_repos.effect import _EffectRecords
+from storage.memory_repos.goal_services import _GoalServices
 from storage.memory_repos.goals import _Goals
 from storage.memory_repos.groups import _Groups
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -56,6 +57,7 @@ class _Work:
         self.goals = _Goals(db)
         self.groups = _Groups(db)
         self.readings = _Readings(db)
+        self.goal_services = _GoalServices(db)
 
 
 class MemoryStore(Deferring):

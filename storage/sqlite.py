@@ -17,6 +17,7 @@ from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
 from storage.sqlite_repos.effect import _EffectRecords
+from storage.sqlite_repos.goal_services import _GoalServices
 from storage.sqlite_repos.goals import _Goals
 from storage.sqlite_repos.groups import _Groups
 from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
@@ -82,6 +83,7 @@ class _Work:
         self.goals = _Goals(db)
         self.groups = _Groups(db)
         self.readings = _Readings(db)
+        self.goal_services = _GoalServices(db)
 
 
 class SqliteStore(Deferring):

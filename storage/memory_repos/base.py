@@ -21,7 +21,8 @@ TABLES = (
     "audit_log", "code_attempts", "shares", "contacts", "outbox", "shifts", "duty", "chats", "chat_messages",
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
     "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
-    "group_rounds", "group_answers", "readings", "reading_comments", "effect_records", "sequences",
+    "group_rounds", "group_answers", "readings", "reading_comments", "effect_records", "goal_services",
+    "goal_service_followups", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -76,6 +77,8 @@ REFERENCES = (
     ("readings", "staff_id", "staff", "cascade"),
     ("reading_comments", "reading_id", "readings", "cascade"),
     ("reading_comments", "assessment_id", "assessments", "cascade"),
+    ("goal_services", "goal_id", "goals", "cascade"),
+    ("goal_service_followups", "link_id", "goal_services", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -85,6 +88,7 @@ UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "shifts": (("service", "starts_at"),),
     "participants": (("join_hash",),),
     "groups": (("code_hash",),),
+    "goal_services": (("goal_id", "service_id"),),
 }
 # Nullable columns allow None, as SQL's CHECK passes on NULL.
 CHECKS: dict[str, dict[str, set[Any]]] = {
@@ -100,6 +104,9 @@ CHECKS: dict[str, dict[str, set[Any]]] = {
     "goals": {"status": {"going", "reached", "let_go"}},
     "goal_revisions": {"changed_by": {"young", "worker"}},
     "reading_comments": {"side": {"client", "worker"}},
+    "goal_service_followups": {"reached": {"yes", "not_yet", "no"},
+                               "helped": {None, "yes", "somewhat", "no", "cant_say"},
+                               "answered_by": {"young", "worker"}},
 }
 
 

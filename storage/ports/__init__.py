@@ -34,6 +34,13 @@ from storage.ports.chat import (
     WeeklyRow,
 )
 from storage.ports.effect import EffectRecordRow, EffectRecords
+from storage.ports.goal_services import (
+    HELPED,
+    REACHED,
+    GoalServiceRow,
+    GoalServices,
+    ServiceFollowUpRow,
+)
 from storage.ports.goals import (
     GOAL_FIELDS,
     GOAL_STATUSES,
@@ -101,6 +108,8 @@ from storage.ports.readings import (
 __all__ = [
     "GOAL_FIELDS",
     "GOAL_STATUSES",
+    "HELPED",
+    "REACHED",
     "SIDES",
     "AnswerRow",
     "AssessmentRow",
@@ -129,6 +138,8 @@ __all__ = [
     "Evaluations",
     "GoalRevisionRow",
     "GoalRow",
+    "GoalServiceRow",
+    "GoalServices",
     "Goals",
     "GroupRow",
     "Groups",
@@ -152,6 +163,7 @@ __all__ = [
     "RotaRow",
     "RoundRow",
     "Schedules",
+    "ServiceFollowUpRow",
     "ShareRow",
     "Shares",
     "ShiftRow",

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
 from storage.ports.effect import EffectRecords
+from storage.ports.goal_services import GoalServices
 from storage.ports.goals import Goals
 from storage.ports.groups import Groups
 from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
@@ -87,6 +88,8 @@ class UnitOfWork(Protocol):
     def groups(self) -> Groups: ...
     @property
     def readings(self) -> Readings: ...
+    @property
+    def goal_services(self) -> GoalServices: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]

@@ -1,0 +1,19 @@
+-- The region's services a worker linked to a young person's goal (ESY phase 3), and at follow-up whether each
+-- was reached and helped. Both go with the goal (and so with /forget, the end of the work, withdrawing (c)).
+CREATE TABLE goal_services (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    goal_id INTEGER NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+    service_id TEXT NOT NULL,
+    linked_at TEXT NOT NULL,
+    UNIQUE (goal_id, service_id)
+);
+
+CREATE TABLE goal_service_followups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    link_id INTEGER NOT NULL REFERENCES goal_services(id) ON DELETE CASCADE,
+    reached TEXT NOT NULL CHECK (reached IN ('yes', 'not_yet', 'no')),
+    helped TEXT CHECK (helped IN ('yes', 'somewhat', 'no', 'cant_say')),
+    answered_by TEXT NOT NULL CHECK (answered_by IN ('young', 'worker')),
+    answered_at TEXT NOT NULL
+);
+CREATE INDEX goal_service_followups_by_link ON goal_service_followups (link_id, id);
