@@ -118,8 +118,9 @@ def chat_setup(settings: Settings) -> ChatSetup:
 def house_hooks(instrument: Instrument, secret: str, settings: Settings, setup: ChatSetup) -> Hooks:
     """One organisation's cross-room duties, each capability registering its part (order: as the effects run)."""
     hooks = Hooks()
-    esy_hooks.register(hooks, instrument, effect_labels(load_region_services(instrument, settings.esy_services)))
-    esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days)
+    region = load_region_services(instrument, settings.esy_services)
+    esy_hooks.register(hooks, instrument, effect_labels(region))
+    esy_goal_hooks.register(hooks, instrument, settings.goal_nudge_days, region)
     group_hooks.register(hooks, secret)
     meetings_hooks.register(hooks, secret, parse_offsets(settings.reminders_before),
                             parse_quiet_hours(settings.quiet_hours))
@@ -148,7 +149,7 @@ def _capability_flows(
                          Reassessment(settings.reassess_days, quiet_hours), region, goal_notes),
             places.places_flow(instrument, region),
             goals.goals_flow(instrument, region),
-            goal_review.review_flow(instrument),
+            goal_review.review_flow(instrument, region),
             groups.groups_flow(secret, instrument, quiet_hours),
             my_groups.my_groups_flow(),
             reading.reading_flow(instrument, storage, settings.esy_difference),

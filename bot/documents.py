@@ -23,6 +23,7 @@ from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When
 from flows.core.results import Document
 from flows.esy.goal_rules import AGREED, STATUS
+from flows.esy.goal_services import HELPED_TEXT, REACHED_TEXT
 from flows.esy.goals import FIELD_TITLE, STATUS_TEXT, as_shown
 from flows.identity.audit_events import event, for_client, party
 from flows.identity.staff import pair_lines, staff_label, team_lines
@@ -188,10 +189,28 @@ def goal_sections(goals: list[dict[str, Any]], language: str, catalogs: Catalogs
     for goal in goals:
         names = {goal["area"]: _local(goal.get("area_name", {}), goal["area"])}
         history = tuple(goal_change(change, stamp(catalogs, language, change["at"])) for change in goal["history"])
-        text = t(N_("mydata.goal"), goal=as_shown(names, goal), history=Lines(history))
+        linked = tuple(line for service in goal.get("services", [])
+                       for line in service_lines(service, language, catalogs))
+        text = t(N_("mydata.goal"), goal=as_shown(names, goal), history=Lines((*history, *linked)))
         # The chat's target mark opens the goal's text; the PDF's font has no emoji, so the heading goes without.
         sections.append(_split(text.removeprefix("🎯").lstrip()))
     return sections
+
+
+def service_lines(service: dict[str, Any], language: str, catalogs: Catalogs) -> list[Msg]:
+    """A service linked to a goal in words: when it was linked, then each follow-up answer (who, when, what)."""
+    name = _local(service.get("name", {}), service["service"])
+    lines = [Msg(N_("mydata.goal_service"), {"date": stamp(catalogs, language, service["linked_at"]),
+                                             "service": name})]
+    for row in service["followups"]:
+        params: dict[str, Param] = {"date": stamp(catalogs, language, row["at"]), "service": name,
+                                    "who": Msg(GOAL_BY.get(row["by"], GOAL_BY["young"])),
+                                    "reached": Msg(REACHED_TEXT[row["reached"]])}
+        if row["helped"] is None:
+            lines.append(Msg(N_("mydata.goal_service_reached"), params))
+        else:
+            lines.append(Msg(N_("mydata.goal_service_helped"), {**params, "helped": Msg(HELPED_TEXT[row["helped"]])}))
+    return lines
 
 
 def goal_change(change: dict[str, Any], when: str) -> Msg:

@@ -14,6 +14,7 @@ from flows.core.spec import Conversation
 from flows.esy.goal_review import NAME as REVIEW
 from flows.esy.goals import goal_line, plain
 from flows.esy.instrument import Instrument
+from flows.esy.services import RegionServices
 from flows.identity.notify import workers_of
 from storage.ports import ClientRow, UnitOfWork
 
@@ -24,8 +25,10 @@ GOALS = "goals"  # the client card's entry to the plan
 class GoalParts:
     """The goals' parts of the hooks, with the instrument (the areas' names) and the nudge's interval."""
 
-    def __init__(self, instrument: Instrument, nudge_days: int = DEFAULT_NUDGE_DAYS) -> None:
+    def __init__(self, instrument: Instrument, nudge_days: int = DEFAULT_NUDGE_DAYS,
+                 services: RegionServices | None = None) -> None:
         self.instrument = instrument
+        self.services = {s.id: s for s in services.services} if services else {}
         self.names = {area.id: area.name for area in instrument.areas}
         self.nudge = timedelta(days=nudge_days)
 
@@ -41,8 +44,22 @@ class GoalParts:
                 "seen_by_workers": row.client_id is not None,
                 "history": [{"at": rev.changed_at.isoformat(), "by": rev.changed_by, "what": rev.what,
                              "value": rev.value, "version": rev.version}
-                            for rev in await conv.work.goals.revisions(row.id)]})
+                            for rev in await conv.work.goals.revisions(row.id)],
+                "services": await self.linked(conv.work, row.id)})
         return {"goals": goals}
+
+    async def linked(self, work: UnitOfWork, goal_id: int) -> list[dict[str, Any]]:
+        """The services linked to one goal, by name, each with every follow-up answer (who, when, what)."""
+        linked = []
+        for link in await work.goal_services.for_goal(goal_id):
+            assert link.id is not None
+            service = self.services.get(link.service_id)
+            linked.append({
+                "service": link.service_id, "linked_at": link.linked_at.isoformat(),
+                "name": {"fi": service.name.fi, "sv": service.name.sv, "en": service.name.en} if service else {},
+                "followups": [{"at": row.answered_at.isoformat(), "by": row.answered_by, "reached": row.reached,
+                               "helped": row.helped} for row in await work.goal_services.followups(link.id)]})
+        return linked
 
     async def card(self, work: UnitOfWork, client: ClientRow, now: datetime) -> list[Msg]:
         """The plan on the client card: the goals the client wrote as a client (never their anonymous ones)."""
@@ -84,9 +101,10 @@ async def storage_withdrawn(work: UnitOfWork, client: ClientRow, key: str, now: 
     return [Msg(N_("consent.deleted_goals"), {"count": count})] if count else []
 
 
-def register(hooks: Hooks, instrument: Instrument, nudge_days: int = DEFAULT_NUDGE_DAYS) -> None:
-    """The goals' part of the cross-room duties."""
-    parts = GoalParts(instrument, nudge_days)
+def register(hooks: Hooks, instrument: Instrument, nudge_days: int = DEFAULT_NUDGE_DAYS,
+             services: RegionServices | None = None) -> None:
+    """The goals' part of the cross-room duties (the services linked to a goal go with it)."""
+    parts = GoalParts(instrument, nudge_days, services)
     hooks.mydata.append(parts.mydata)
     hooks.work_ended.append(work_ended)
     hooks.storage_withdrawn.append(storage_withdrawn)

@@ -25,8 +25,9 @@ from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.esy.esy import storage_allowed
 from flows.esy.goal_rules import area_order, free_areas, is_draft, new_goal, revise, set_status
+from flows.esy.goal_services import GoalServiceSteps, followup_transitions
 from flows.esy.instrument import Instrument
-from flows.esy.services import RegionServices
+from flows.esy.services import RegionServices, service_line
 from storage.ports import GOAL_FIELDS, GOAL_STATUSES, GoalRow
 
 NAME = "goals"
@@ -115,6 +116,7 @@ class GoalsSteps:
         self.instrument = instrument
         self.services = services
         self.names = {area.id: area.name for area in instrument.areas}
+        self.links = GoalServiceSteps(services, "young")
 
     # --- reading -----------------------------------------------------------------------------------------
     async def on_start(self, conv: Conversation) -> None:
@@ -132,6 +134,8 @@ class GoalsSteps:
         conv.data["goals"] = [plain(row) for row in rows]
         conv.data["free"] = free_areas(area_order(self.instrument, latest), rows)
         conv.data["client"] = conv.who.is_client
+        conv.data["reassessed"] = latest.completed_at.isoformat() if latest else None
+        await self.links.load_links(conv, latest.completed_at if latest else None)
 
     async def refresh(self, conv: Conversation) -> None:
         """Before each answer: the plan as stored now. Consent (c) withdrawn meanwhile ends the flow; a goal
@@ -143,10 +147,13 @@ class GoalsSteps:
             conv.state = "closed"
             return
         await self.load(conv)
-        looking = conv.state == "goal" or (conv.state == "write" and "editing" in conv.data)
+        looking = conv.state in ("goal", "reached", "helped") or (conv.state == "write" and "editing" in conv.data)
         if looking and not any(g["id"] == conv.data.get("goal") for g in conv.data["goals"]):
             await self.gone(conv)
             conv.state = "plan"
+        elif conv.state in ("reached", "helped") and self.links.asked(conv) is None:
+            conv.emit(Say(Msg(N_("goal_services.gone"))))  # unlinked by the worker meanwhile
+            conv.state = "goal"
 
     def current(self, conv: Conversation) -> dict[str, Any]:
         return next(g for g in conv.data["goals"] if g["id"] == conv.data["goal"])
@@ -198,11 +205,25 @@ class GoalsSteps:
 
     def view_goal(self, conv: Conversation) -> Ask:
         goal = self.current(conv)
-        prompt = as_shown(self.names, goal)
-        options = [Option(f"{EDIT}{field}", Msg(EDIT_LABEL[field])) for field in GOAL_FIELDS]
+        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": self.places(conv, goal)})
+        options = self.links.followup_options(conv, goal["id"])
+        options += [Option(f"{EDIT}{field}", Msg(EDIT_LABEL[field])) for field in GOAL_FIELDS]
         options += [Option(f"{STATUS}{status}", Msg(STATUS_BUTTON[status])) for status in GOAL_STATUSES
                     if status != goal["status"]]
         return Ask(prompt, (*options, Option(PLAN, Msg(N_("goals.to_plan")))))
+
+    def places(self, conv: Conversation, goal: dict[str, Any]) -> Param:
+        """"Places that can help with this": the services the worker linked to the goal (with how each went),
+        then a few more of the region's services for the goal's area."""
+        linked = self.links.linked_section(conv, goal["id"])
+        taken = {link["service"] for link in self.links.links_of(conv, goal["id"])}
+        more = [s for s in self.services.for_area(goal["area"], conv.language) if s.id not in taken][:MAX_SERVICES] \
+            if self.services is not None else []
+        lines: tuple[Param, ...] = tuple(service_line(s) for s in more)
+        others = Msg(N_("goal_services.more"), {"lines": Lines(lines, "\n")}) if more else ""
+        if linked is None and not more:
+            return ""
+        return Msg(N_("goal_services.places"), {"linked": linked or "", "more": others})
 
     # --- guards ----------------------------------------------------------------------------------------------
     def chose_new(self, event: Any) -> bool:
@@ -368,7 +389,8 @@ def goals_flow(instrument: Instrument, services: RegionServices | None = None) -
                                     ("plan", steps.took_last, [steps.create]))
     ]
     return FlowSpec(
-        name=NAME, version=VERSION, states=["plan", "area", "write", "goal", "closed"], initial="plan",
+        name=NAME, version=VERSION, states=["plan", "area", "write", "goal", "reached", "helped", "closed"],
+        initial="plan",
         transitions=[
             dict(trigger="choose", source="plan", dest="closed", conditions=[chose(CLOSE)]),
             dict(trigger="choose", source="plan", dest="area", conditions=[steps.chose_new]),
@@ -384,8 +406,10 @@ def goals_flow(instrument: Instrument, services: RegionServices | None = None) -
             dict(trigger="choose", source="goal", dest="goal", conditions=[steps.chose_status],
                  before=[steps.save_status]),
             dict(trigger="choose", source="goal", dest="plan", conditions=[chose(PLAN)]),
+            *followup_transitions(steps.links),
         ],
-        views={"plan": steps.view_plan, "area": steps.view_area, "write": steps.view_write, "goal": steps.view_goal},
+        views={"plan": steps.view_plan, "area": steps.view_area, "write": steps.view_write, "goal": steps.view_goal,
+               "reached": steps.links.view_reached, "helped": steps.links.view_helped},
         help_key=N_("goals.help"), final=frozenset({"closed"}), on_start=steps.on_start, refresh=steps.refresh,
         allowed=not_staff, controls=False, resumable=True, in_progress=writing,
     )
