@@ -94,7 +94,8 @@ class GoalServiceSteps:
 
     def question_params(self, conv: Conversation) -> dict[str, Param]:
         link = self.asked(conv)
-        return {"service": self.name(link["service"]) if link else "", "nickname": conv.data.get("nickname", "")}
+        params: dict[str, Param] = {"service": self.name(link["service"]) if link else ""}
+        return params if self.by == "young" else {**params, "nickname": conv.data.get("nickname", "")}
 
     def view_reached(self, conv: Conversation) -> Ask:
         key = N_("goal_services.ask_reached") if self.by == "young" else N_("goal_services.ask_reached_worker")
