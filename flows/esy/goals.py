@@ -221,9 +221,8 @@ class GoalsSteps:
             if self.services is not None else []
         lines: tuple[Param, ...] = tuple(service_line(s) for s in more)
         others = Msg(N_("goal_services.more"), {"lines": Lines(lines, "\n")}) if more else ""
-        if linked is None and not more:
-            return ""
-        return Msg(N_("goal_services.places"), {"linked": linked or "", "more": others})
+        parts: tuple[Param, ...] = tuple(part for part in (linked, others) if part)
+        return Msg(N_("goal_services.places"), {"lines": Lines(parts, "\n\n")}) if parts else ""
 
     # --- guards ----------------------------------------------------------------------------------------------
     def chose_new(self, event: Any) -> bool:

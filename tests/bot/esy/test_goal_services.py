@@ -84,7 +84,7 @@ async def test_the_worker_links_services_and_both_sides_follow_them_up(
 
     # The young person: the linked service first, not followed up yet, then the area's other places.
     shown = await client_opens_the_goal(client, catalogs, instrument)
-    assert catalogs.text("en", Msg("goal_services.places", {"linked": "", "more": ""})).split("\n")[0] in shown
+    assert catalogs.text("en", Msg("goal_services.places", {"lines": ""})).split("\n")[0] in shown
     linked = catalogs.text("en", Msg("goal_services.line_open", {"service": OHJAAMO_EN}))
     assert linked in shown and ETSIVA_EN in shown
     assert shown.index(linked) < shown.index(ETSIVA_EN)
