@@ -78,6 +78,7 @@ REFERENCES = (
     ("reading_comments", "reading_id", "readings", "cascade"),
     ("reading_comments", "assessment_id", "assessments", "cascade"),
     ("goal_services", "goal_id", "goals", "cascade"),
+    ("promises", "goal_id", "goals", "set null"),
     ("goal_service_followups", "link_id", "goal_services", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).

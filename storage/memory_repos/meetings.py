@@ -70,6 +70,10 @@ class _Meetings(_Repo):
     async def save_promise(self, row: PromiseRow) -> None:
         self._db.update("promises", row)
 
+    async def promises_for_goal(self, goal_id: int) -> list[PromiseRow]:
+        rows = [row for row in self._db.rows(PromiseRow, "promises") if row.goal_id == goal_id]
+        return sorted(rows, key=lambda row: (row.due, row.id or 0))
+
 
 class _Evaluations(_Repo):
     async def get(self, client_id: int) -> EvaluationRow | None:

@@ -17,3 +17,7 @@ CREATE TABLE goal_service_followups (
     answered_at TEXT NOT NULL
 );
 CREATE INDEX goal_service_followups_by_link ON goal_service_followups (link_id, id);
+
+-- A network meeting's promise may be for one of the young person's goals; the link goes if the goal does.
+ALTER TABLE promises ADD COLUMN goal_id INTEGER REFERENCES goals(id) ON DELETE SET NULL;
+CREATE INDEX promises_by_goal ON promises (goal_id);

@@ -69,6 +69,7 @@ class PromiseRow:
     status: str = "open"  # open -> done | help (and back to open)
     note: str = ""
     updated_at: datetime | None = None
+    goal_id: int | None = None  # the young person's goal this promise is for, if any (#12)
     id: int | None = None
 
 
@@ -103,6 +104,7 @@ class Meetings(Protocol):
     async def promise(self, promise_id: int) -> PromiseRow | None: ...
     async def promises(self, meeting_id: int) -> list[PromiseRow]: ...  # by due, then id
     async def save_promise(self, row: PromiseRow) -> None: ...
+    async def promises_for_goal(self, goal_id: int) -> list[PromiseRow]: ...  # by due, then id
     async def delete_for_client(self, client_id: int) -> int: ...  # with participants and promises; how many
 
 

@@ -64,13 +64,13 @@ def _participant(row: aiosqlite.Row) -> ParticipantRow:
     )
 
 
-_PROMISE_COLUMNS = "id, meeting_id, participant_id, body, due, created_at, status, note, updated_at"
+_PROMISE_COLUMNS = "id, meeting_id, participant_id, body, due, created_at, status, note, updated_at, goal_id"
 
 
 def _promise(row: aiosqlite.Row) -> PromiseRow:
     return PromiseRow(
         id=row[0], meeting_id=row[1], participant_id=row[2], text=row[3], due=date.fromisoformat(row[4]),
-        created_at=load_time(row[5]), status=row[6], note=row[7], updated_at=_time(row[8]),
+        created_at=load_time(row[5]), status=row[6], note=row[7], updated_at=_time(row[8]), goal_id=row[9],
     )
 
 
@@ -147,10 +147,10 @@ class _Meetings(_Repo):
 
     async def add_promise(self, row: PromiseRow) -> int:
         return await self._insert(
-            "INSERT INTO promises (meeting_id, participant_id, body, due, created_at, status, note, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO promises (meeting_id, participant_id, body, due, created_at, status, note, updated_at, "
+            "goal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.meeting_id, row.participant_id, row.text, dump_day(row.due), dump_time(row.created_at),
-             row.status, row.note, _dump(row.updated_at)),
+             row.status, row.note, _dump(row.updated_at), row.goal_id),
         )
 
     async def promise(self, promise_id: int) -> PromiseRow | None:
@@ -167,10 +167,16 @@ class _Meetings(_Repo):
         """Rewrite every field but id and created_at (set once, by add_promise)."""
         await self._update(
             "UPDATE promises SET meeting_id = ?, participant_id = ?, body = ?, due = ?, status = ?, note = ?, "
-            "updated_at = ? WHERE id = ?",
+            "updated_at = ?, goal_id = ? WHERE id = ?",
             (row.meeting_id, row.participant_id, row.text, dump_day(row.due), row.status, row.note,
-             _dump(row.updated_at), row.id),
+             _dump(row.updated_at), row.goal_id, row.id),
         )
+
+    async def promises_for_goal(self, goal_id: int) -> list[PromiseRow]:
+        rows = await self._all(
+            f"SELECT {_PROMISE_COLUMNS} FROM promises WHERE goal_id = ? ORDER BY due, id", (goal_id,)
+        )
+        return [_promise(row) for row in rows]
 
 
 class _Evaluations(_Repo):

@@ -7,13 +7,21 @@ Beside tests/storage/test_contract.py (whose helpers it uses), like the goals' o
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import cast
 
 import pytest
 
 from storage.ports import Conflict, GoalServiceRow, ServiceFollowUpRow, Store, UnknownRow
-from tests.storage.test_contract import T0, client_row, seed_users, staff_row
+from tests.storage.test_contract import (
+    T0,
+    client_row,
+    participant_row,
+    promise_row,
+    seed_meeting,
+    seed_users,
+    staff_row,
+)
 from tests.storage.test_goals_contract import goal
 
 
@@ -116,3 +124,29 @@ async def test_deleting_the_goal_the_user_or_the_client_takes_links_and_followup
             assert await work.goal_services.for_goal(goal_id) == []
             assert await work.goal_services.get(link) is None
             assert await work.goal_services.followups(link) == []
+
+
+async def test_a_promise_for_a_goal_is_found_by_the_goal_and_loses_the_link_when_the_goal_goes(store: Store) -> None:
+    await seed_users(store, "u1")
+    _, _, meeting_id = await seed_meeting(store)
+    goal_id, other = await a_goal(store, "u1"), await a_goal(store, "u1")
+    async with store.transaction() as work:
+        kettu = await work.meetings.add_participant(participant_row(meeting_id, "Kettu", "client"))
+        later = await work.meetings.add_promise(promise_row(meeting_id, kettu, due=date(2027, 2, 1), goal_id=goal_id))
+        sooner = await work.meetings.add_promise(promise_row(meeting_id, kettu, goal_id=goal_id))
+        plain = await work.meetings.add_promise(promise_row(meeting_id, kettu))
+        row = await work.meetings.promise(plain)
+        assert row is not None and row.goal_id is None
+        await work.meetings.save_promise(replace(row, goal_id=other))
+    async with store.transaction() as work:
+        assert [row.id for row in await work.meetings.promises_for_goal(goal_id)] == [sooner, later]
+        assert [row.id for row in await work.meetings.promises_for_goal(other)] == [plain]
+        assert await work.meetings.promises_for_goal(999) == []
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.meetings.add_promise(promise_row(meeting_id, kettu, goal_id=404))
+    async with store.transaction() as work:
+        await work.goals.delete_for_user("u1")
+    async with store.transaction() as work:
+        kept = await work.meetings.promises(meeting_id)
+    assert [row.id for row in kept] == [sooner, plain, later] and {row.goal_id for row in kept} == {None}
