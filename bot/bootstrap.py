@@ -178,8 +178,8 @@ def _capability_flows(
         ],
         "meetings": [
             preparation.preparation_flow(storage),
-            meeting.meeting_flow(reminders_before, quiet_hours, secret, storage),
-            promises.promises_flow(storage),
+            meeting.meeting_flow(reminders_before, quiet_hours, secret, storage, hooks.client_goals),
+            promises.promises_flow(storage, hooks.client_goals),
             feedback.feedback_flow(),
         ],
     }

@@ -261,9 +261,14 @@ def _meetings(data: dict[str, Any], language: str, catalogs: Catalogs) -> list[S
     t = _say(catalogs, language)
 
     def promises(rows: list[dict[str, Any]]) -> list[str]:
-        return ["  " + t(N_("mydata.promise_line"), text=row["text"], due=as_day(date.fromisoformat(row["due"])),
-                         status=Msg(PROMISE_STATUS[row["status"]]) if row["status"] in PROMISE_STATUS
-                         else row["status"]) for row in rows]
+        lines = []
+        for row in rows:
+            lines.append("  " + t(N_("mydata.promise_line"), text=row["text"], due=as_day(date.fromisoformat(
+                row["due"])), status=Msg(PROMISE_STATUS[row["status"]]) if row["status"] in PROMISE_STATUS
+                else row["status"]))
+            if row.get("for_goal"):  # a client's promise for one of their goals (#12)
+                lines.append("    " + t(N_("mydata.promise_goal"), goal=row["for_goal"]))
+        return lines
 
     sections = []
     meetings = (data.get("client") or {}).get("meetings") or []

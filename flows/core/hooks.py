@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from flows.core.messages import Msg, Param
+from flows.core.messages import Msg, Param, dump_msg, load_msg
 from flows.core.results import Ask, Circle, Result
 from flows.core.spec import Conversation
 from storage.ports import AssessmentRow, ClientRow, StaffRow, UnitOfWork
@@ -36,6 +36,8 @@ RemindersWithdrawn = Callable[[UnitOfWork, str, datetime], Awaitable[None]]
 CardSection = Callable[[UnitOfWork, ClientRow, datetime], Awaitable[list[Msg]]]
 # The worker's clients the list marks gently (a shared assessment but no goal yet, after a while): their ids.
 ListMarks = Callable[[UnitOfWork, int, Sequence[ClientRow], datetime], Awaitable[set[int]]]
+# The client's goals (written as this client, oldest first), for the meetings to link a promise to or to tell about.
+ClientGoals = Callable[[UnitOfWork, int], Awaitable[list["GoalRef"]]]
 # After a removed worker's row is saved: what the capability still has to do (given what it saw before).
 AfterRemoval = Callable[[], Awaitable[None]]
 # A worker is about to lose access: look at what they were doing, return what to do once they are gone.
@@ -78,6 +80,25 @@ class JoinCode(Protocol):
 
 
 @dataclass(frozen=True)
+class GoalRef:
+    """One of the young person's goals as another capability shows it (a promise for it, "what I tell about my
+    goal" in a meeting's preparation): its id, its title (area: words), its status in words, whether it is going.
+    ``dump`` and ``load`` keep it in a conversation's data."""
+
+    id: int
+    title: Msg
+    status: Msg
+    going: bool
+
+    def dump(self) -> list[Any]:
+        return [self.id, dump_msg(self.title), dump_msg(self.status), self.going]
+
+    @staticmethod
+    def load(data: list[Any]) -> GoalRef:
+        return GoalRef(int(data[0]), load_msg(data[1]), load_msg(data[2]), bool(data[3]))
+
+
+@dataclass(frozen=True)
 class CardLink:
     """An entry of the client card, for the responsible worker, that opens another capability's flow for the
     client (``choice`` is the option's value, ``label`` its catalog id, ``flow`` the flow's name). ``pair``: the
@@ -105,5 +126,6 @@ class Hooks:
     card_links: list[CardLink] = field(default_factory=list)
     card_sections: list[CardSection] = field(default_factory=list)
     list_marks: list[ListMarks] = field(default_factory=list)
+    client_goals: ClientGoals | None = None
     pictures: Pictures | None = None
     join_codes: list[JoinCode] = field(default_factory=list)

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.core.hooks import CardLink, Hooks
+from flows.core.hooks import CardLink, GoalRef, Hooks
 from flows.core.messages import N_, Lines, Msg, Param
 from flows.core.spec import Conversation
 from flows.esy.goal_review import NAME as REVIEW
-from flows.esy.goals import goal_line, plain
+from flows.esy.goals import goal_line, plain, state
 from flows.esy.instrument import Instrument
 from flows.esy.services import RegionServices
 from flows.identity.notify import workers_of
@@ -70,6 +70,15 @@ class GoalParts:
         lines: tuple[Param, ...] = tuple(goal_line(self.names, plain(row), changed=True) for row in rows)
         return [Msg(N_("clients.goals"), {"lines": Lines(lines, "\n")})]
 
+    async def client_goals(self, work: UnitOfWork, client_id: int) -> list[GoalRef]:
+        """The goals the client wrote as a client, for a promise to be for or to tell about in a meeting."""
+        refs = []
+        for row in await work.goals.for_client(client_id):
+            assert row.id is not None
+            title = Msg(N_("goals.title"), {"area": self.names.get(row.area_id, row.area_id), "goal": row.goal})
+            refs.append(GoalRef(row.id, title, state(plain(row)), row.status == "going"))
+        return refs
+
     async def marks(self, work: UnitOfWork, staff_id: int, clients: Sequence[ClientRow], now: datetime) -> set[int]:
         """The responsible worker's linked clients who shared an assessment at least the nudge's interval ago
         and have written no goal as a client since (a pair worker is not nudged: the plan is agreed with the
@@ -109,5 +118,6 @@ def register(hooks: Hooks, instrument: Instrument, nudge_days: int = DEFAULT_NUD
     hooks.work_ended.append(work_ended)
     hooks.storage_withdrawn.append(storage_withdrawn)
     hooks.card_sections.append(parts.card)
+    hooks.client_goals = parts.client_goals
     hooks.list_marks.append(parts.marks)
     hooks.card_links.append(CardLink(GOALS, N_("clients.open_goals"), REVIEW))

@@ -17,6 +17,7 @@ from flows.core.messages import N_, Lines, LocalText, Msg, Param, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec
 from flows.esy.esy import storage_allowed
+from flows.esy.goal_promises import load_promises, promise_section
 from flows.esy.goal_rules import agree
 from flows.esy.goal_services import GoalServiceSteps, followup_transitions
 from flows.esy.goals import as_shown, plain
@@ -89,6 +90,7 @@ class ReviewSteps:
         shared = [row.shared_at for row in await conv.work.shares.for_client(client_id)]
         conv.data["reassessed"] = max(shared).isoformat() if shared else None
         await self.links.load_links(conv, max(shared) if shared else None)
+        await load_promises(conv)
 
     def current(self, conv: Conversation) -> dict[str, Any] | None:
         return next((g for g in conv.data["goals"] if g["id"] == conv.data.get("goal")), None)
@@ -109,7 +111,9 @@ class ReviewSteps:
         goal = self.current(conv)
         assert goal is not None
         linked = self.links.linked_section(conv, goal["id"]) or Msg(N_("goal_services.none_linked"))
-        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": linked})
+        promised = promise_section(conv, goal["id"])
+        beside: tuple[Param, ...] = (promised, linked) if promised else (linked,)
+        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": Lines(beside, "\n\n")})
         options = self.links.followup_options(conv, goal["id"])
         if self.linkable(conv):
             options.append(Option(LINK, Msg(N_("goal_services.link"))))

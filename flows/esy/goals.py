@@ -24,6 +24,7 @@ from flows.core.messages import N_, Example, Lines, LocalText, Msg, Param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.esy.esy import storage_allowed
+from flows.esy.goal_promises import load_promises, promise_section
 from flows.esy.goal_rules import area_order, free_areas, is_draft, new_goal, revise, set_status
 from flows.esy.goal_services import GoalServiceSteps, followup_transitions
 from flows.esy.instrument import Instrument
@@ -136,6 +137,7 @@ class GoalsSteps:
         conv.data["client"] = conv.who.is_client
         conv.data["reassessed"] = latest.completed_at.isoformat() if latest else None
         await self.links.load_links(conv, latest.completed_at if latest else None)
+        await load_promises(conv)
 
     async def refresh(self, conv: Conversation) -> None:
         """Before each answer: the plan as stored now. Consent (c) withdrawn meanwhile ends the flow; a goal
@@ -205,7 +207,9 @@ class GoalsSteps:
 
     def view_goal(self, conv: Conversation) -> Ask:
         goal = self.current(conv)
-        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": self.places(conv, goal)})
+        beside: tuple[Param, ...] = tuple(part for part in (promise_section(conv, goal["id"]),
+                                                            self.places(conv, goal)) if part)
+        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": Lines(beside, "\n\n")})
         options = self.links.followup_options(conv, goal["id"])
         options += [Option(f"{EDIT}{field}", Msg(EDIT_LABEL[field])) for field in GOAL_FIELDS]
         options += [Option(f"{STATUS}{status}", Msg(STATUS_BUTTON[status])) for status in GOAL_STATUSES

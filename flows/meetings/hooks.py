@@ -36,12 +36,19 @@ async def client_data(work: UnitOfWork, client_id: int) -> dict[str, Any]:
         "meeting_preparation": preparation.data if (preparation := await work.preparations.get(client_id))
         else None,
         "meetings": [{"at": row.starts_at.isoformat(), "status": row.status, "place": row.place,
-                      "promises": [{"text": p.text, "due": p.due.isoformat(), "status": p.status}
+                      "promises": [{"text": p.text, "due": p.due.isoformat(), "status": p.status,
+                                    "for_goal": await goal_words(work, p.goal_id)}
                                    for p in await work.meetings.promises(row.id or 0)]}
                      for row in await work.meetings.for_client(client_id)],
         "evaluation": {"reflection": evaluation.reflection, "feedback": evaluation.feedback}
         if (evaluation := await work.evaluations.get(client_id)) else None,
     }
+
+
+async def goal_words(work: UnitOfWork, goal_id: int | None) -> str | None:
+    """The words of the young person's goal a promise is for (their own words, read through the storage port)."""
+    goal = await work.goals.get(goal_id) if goal_id is not None else None
+    return goal.goal if goal is not None else None
 
 
 async def cancel_coming_meetings(work: UnitOfWork, client_id: int, now: datetime, skip: str | None) -> int:

@@ -12,7 +12,8 @@ The steps, in the order of the table in `meeting_flow`:
 - links and people: `MeetingSteps.links`, `chose_relink` + `MeetingSteps.relink`, `view_add_person` +
   `add_person`, `view_confirm_cancel` + `cancel_meeting`
 - the record: `view_record` + `chose_person` / `open_person`, `view_promise` + `promise_text`, `view_due` +
-  `valid_due` / `add_promise`
+  `due_for_goal` / `due_without_goal` + `add_promise`, then (if the client has goals going) `view_promise_goal`
+  + `link_goal` / `no_goal` (flows/meetings/goal_links.py)
 - finishing: `view_finish` / `view_next` + `valid_next`, `view_end` + `valid_end`, `MeetingSteps.finish`,
   `no_next_yet`
 - the end of the work: `view_reflect` + `start_reflection`, `more_reflection`, `reflect`, `reflected`
@@ -26,13 +27,25 @@ from typing import Any
 from flows.core.codes import code_hash, link_payload, new_code
 from flows.core.dates import HELSINKI, ROLL_OVER, as_day, due_from, example_moment, parse_day, read_moment
 from flows.core.guards import chose, near_enough, value
+from flows.core.hooks import ClientGoals
 from flows.core.messages import N_, DeepLink, Example, Lines, LocalText, Msg, When, dump_msg
 from flows.core.quiet import QuietHours
 from flows.core.results import Ask, Document, Option, Say, dump_results
 from flows.core.spec import Conversation, FlowSpec, Who
+from flows.meetings.goal_links import (
+    LINKING,
+    chose_goal,
+    chose_no_goal,
+    going,
+    link_goal,
+    load_goals,
+    no_goal,
+    with_goal,
+)
+from flows.meetings.goal_links import view_goal as view_promise_goal
 from flows.meetings.preparation import needs_storage, responsible_client, storage_allowed
 from flows.meetings.promises import NAME as PROMISES
-from flows.meetings.promises import due_example, valid_due
+from flows.meetings.promises import due_example, due_for_goal, due_without_goal
 from flows.meetings.reminders import checkin_time, meeting_reminders
 from flows.meetings.rules import (
     carried_over,
@@ -71,13 +84,15 @@ STATUS_TITLE = {"open": N_("meeting.status_open"), "done": N_("meeting.status_do
                 "help": N_("meeting.status_help")}
 
 
-def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, storage: LocalText) -> FlowSpec:
+def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, storage: LocalText,
+                 goals: ClientGoals | None = None) -> FlowSpec:
     """The meeting screens of a client's responsible worker; ``before`` and ``quiet`` time the reminders,
-    ``secret`` keys the join links, ``storage`` is the title of consent (c)."""
-    steps = MeetingSteps(before, quiet, secret, storage)
+    ``secret`` keys the join links, ``storage`` is the title of consent (c), ``goals`` finds the client's goals
+    (a promise may be for one)."""
+    steps = MeetingSteps(before, quiet, secret, storage, goals)
     return FlowSpec(
         name=NAME, version=VERSION,
-        states=["overview", "when", "kind", "place", "record", "promise", "due", "finish", "next", "end",
+        states=["overview", "when", "kind", "place", "record", "promise", "due", "goal", "finish", "next", "end",
                 "confirm_cancel", "add_person", "reflect", "left"],
         initial="overview",
         transitions=[
@@ -104,8 +119,11 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, 
             dict(trigger="choose", source="record", dest="overview", conditions=[chose(BACK)]),
             dict(trigger="text", source="promise", dest="due", after=[promise_text]),
             dict(trigger="choose", source=["promise", "due"], dest="record", conditions=[chose(BACK)]),
-            dict(trigger="text", source="due", dest="record", conditions=[valid_due], after=[add_promise]),
+            dict(trigger="text", source="due", dest="goal", conditions=[due_for_goal], after=[add_promise]),
+            dict(trigger="text", source="due", dest="record", conditions=[due_without_goal], after=[add_promise]),
             dict(trigger="text", source="due", dest="due"),
+            dict(trigger="choose", source="goal", dest="record", conditions=[chose_goal], after=[link_goal, reload]),
+            dict(trigger="choose", source="goal", dest="record", conditions=[chose_no_goal], after=[no_goal]),
             dict(trigger="choose", source="record", dest="finish", conditions=[chose(FINISH)]),
             dict(trigger="choose", source="finish", dest="next", conditions=[chose(NEXT)]),
             dict(trigger="choose", source="finish", dest="end", conditions=[chose(END)]),
@@ -126,7 +144,8 @@ def meeting_flow(before: tuple[timedelta, ...], quiet: QuietHours, secret: str, 
             dict(trigger="choose", source=["next", "end"], dest="finish", conditions=[chose(BACK)]),
         ],
         views={"overview": view_overview, "when": view_when, "kind": view_kind, "place": view_place,
-               "record": view_record, "promise": view_promise, "due": view_due, "finish": view_finish,
+               "record": view_record, "promise": view_promise, "due": view_due, "goal": view_promise_goal,
+               "finish": view_finish,
                "next": view_next, "end": view_end, "confirm_cancel": view_confirm_cancel,
                "add_person": view_add_person, "reflect": view_reflect},
         help_key=N_("meeting.help"), final=frozenset({"left"}), on_start=steps.on_start, refresh=steps.refresh,
@@ -138,8 +157,10 @@ class MeetingSteps:
     """The steps that need the flow's settings: consent (c)'s title, the reminder offsets and quiet hours, and
     the secret that keys the participants' join links."""
 
-    def __init__(self, before: tuple[timedelta, ...], quiet: QuietHours, secret: str, storage: LocalText) -> None:
+    def __init__(self, before: tuple[timedelta, ...], quiet: QuietHours, secret: str, storage: LocalText,
+                 goals: ClientGoals | None = None) -> None:
         self.before, self.quiet, self.secret, self.storage = before, quiet, secret, storage
+        self.goals = goals
 
     # --- opening and reloading --------------------------------------------------------------------------
     async def on_start(self, conv: Conversation) -> None:
@@ -157,6 +178,7 @@ class MeetingSteps:
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.view",
                                            f"client:{client_id}"))
         await load(conv)
+        await load_goals(conv, self.goals, client_id)
 
     async def refresh(self, conv: Conversation) -> None:
         """Things change under the worker: the client may have ended the work, withdrawn consent (c) or
@@ -171,6 +193,7 @@ class MeetingSteps:
             conv.state = "left"
             return
         await load(conv)
+        await load_goals(conv, self.goals, client_id)
 
     # --- planning ---------------------------------------------------------------------------------------
     async def create(self, event: Any) -> None:
@@ -362,7 +385,7 @@ async def _meeting_data(conv: Conversation, current: MeetingRow) -> dict[str, An
         "unlinked": [p.id for p in people if p.role == "other" and p.user_key is None],
         "given": [[p.id, p.name] for p in people if p.role == "other" and p.user_key is None
                   and p.join_hash is not None],
-        "promises": [[p.participant_id, p.text, p.due.isoformat()] for p in promises],
+        "promises": [[p.participant_id, p.text, p.due.isoformat(), p.goal_id] for p in promises],
     }
 
 
@@ -460,10 +483,18 @@ async def add_promise(event: Any) -> None:
     conv: Conversation = event.model
     due = due_from(event.kwargs["text"], conv.now)
     assert due is not None  # valid_due said so
-    await conv.work.meetings.add_promise(PromiseRow(conv.data["meeting"]["id"], conv.data.pop("person"),
-                                                    conv.data.pop("promise"), due, conv.now))
+    text = conv.data.pop("promise")
+    stored = await conv.work.meetings.add_promise(PromiseRow(conv.data["meeting"]["id"], conv.data.pop("person"),
+                                                             text, due, conv.now))
+    if going(conv):  # the question whether it is for one of the client's goals follows
+        conv.data.update({LINKING: stored, "linking_text": text})
     conv.emit(Say(Msg(N_("meeting.promise_added"))))
     await load(conv)
+
+
+async def reload(event: Any) -> None:
+    """The meeting again, after a promise was said to be for a goal."""
+    await load(event.model)
 
 
 def valid_next(event: Any) -> bool:
@@ -573,8 +604,8 @@ def _previous(conv: Conversation) -> Lines:
 def _overview(conv: Conversation) -> Msg:
     meeting = conv.data["meeting"]
     names = {p[0]: p[1] for p in meeting["people"]}
-    promises = tuple(promise_line(names.get(owner, "?"), text, date.fromisoformat(due))
-                     for owner, text, due in meeting["promises"])
+    promises = tuple(with_goal(conv, promise_line(names.get(owner, "?"), text, date.fromisoformat(due)), goal_id)
+                     for owner, text, due, goal_id in meeting["promises"])
     return Msg(N_("meeting.overview"), {
         "client": conv.data["nickname"], "when": When(datetime.fromisoformat(meeting["at"])),
         "place": place_text(meeting["kind"], meeting["place"]),

@@ -17,10 +17,22 @@ from typing import Any
 
 from flows.core.dates import as_day, due_from, example_day
 from flows.core.guards import chose, near_enough, value
+from flows.core.hooks import ClientGoals
 from flows.core.messages import N_, Example, Lines, LocalText, Msg, When, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.notify import notify_staff
+from flows.meetings.goal_links import (
+    LINKING,
+    chose_goal,
+    chose_no_goal,
+    going,
+    link_goal,
+    load_goals,
+    no_goal,
+    with_goal,
+)
+from flows.meetings.goal_links import view_goal as view_promise_goal
 from flows.meetings.preparation import storage_allowed
 from flows.meetings.rules import (
     current_meeting,
@@ -38,18 +50,22 @@ BACK, SKIP, ADD = "back", "skip", "add"
 STATUS_MARK = {"open": "▫️", "done": "✅", "help": "🆘"}
 
 
-def promises_flow(storage: LocalText) -> FlowSpec:
-    """``storage`` is the title of consent (c): without it nothing is kept, and the client is told so."""
-    steps = PromisesSteps(storage)
+def promises_flow(storage: LocalText, goals: ClientGoals | None = None) -> FlowSpec:
+    """``storage`` is the title of consent (c): without it nothing is kept, and the client is told so; ``goals``
+    finds the client's goals, one of which their own promise may be for."""
+    steps = PromisesSteps(storage, goals)
     return FlowSpec(
-        name=NAME, version=VERSION, states=["list", "note", "promise", "due", "left"], initial="list",
+        name=NAME, version=VERSION, states=["list", "note", "promise", "due", "goal", "left"], initial="list",
         transitions=[
             dict(trigger="choose", source="list", dest="promise", conditions=[chose(ADD), recording]),
             dict(trigger="text", source="promise", dest="due", after=[promise_text]),
             dict(trigger="text", source=["promise", "due"], dest="list", unless=[recording], after=[meeting_over]),
-            dict(trigger="text", source="due", dest="list", conditions=[valid_due], after=[add_promise]),
+            dict(trigger="text", source="due", dest="goal", conditions=[due_for_goal], after=[add_promise]),
+            dict(trigger="text", source="due", dest="list", conditions=[due_without_goal], after=[add_promise]),
             dict(trigger="text", source="due", dest="due"),
             dict(trigger="choose", source=["promise", "due"], dest="list", conditions=[chose(BACK)]),
+            dict(trigger="choose", source="goal", dest="list", conditions=[chose_goal], after=[link_goal, reload]),
+            dict(trigger="choose", source="goal", dest="list", conditions=[chose_no_goal], after=[no_goal]),
             dict(trigger="choose", source="list", dest="note", conditions=[chose_mine, noting_after_done],
                  after=[mark]),
             dict(trigger="choose", source="list", dest="list", conditions=[chose_mine], after=[mark]),
@@ -57,9 +73,10 @@ def promises_flow(storage: LocalText) -> FlowSpec:
             dict(trigger="text", source="note", dest="list", after=[note]),
             dict(trigger="choose", source="note", dest="list", conditions=[chose(SKIP)], after=[skip_note]),
         ],
-        views={"list": steps.view_list, "note": view_note, "promise": view_promise, "due": view_due},
+        views={"list": steps.view_list, "note": view_note, "promise": view_promise, "due": view_due,
+               "goal": view_promise_goal},
         help_key=N_("promises.help"), final=frozenset({"left"}),
-        on_start=load, refresh=refresh, allowed=may_see, controls=False, reload=True, resumable=True,
+        on_start=steps.on_start, refresh=steps.refresh, allowed=may_see, controls=False, reload=True, resumable=True,
         refusal=refusal, in_progress=in_progress,
     )
 
@@ -67,16 +84,28 @@ def promises_flow(storage: LocalText) -> FlowSpec:
 class PromisesSteps:
     """The step that needs consent (c)'s title: the list, which tells a client without it that nothing is kept."""
 
-    def __init__(self, storage: LocalText) -> None:
+    def __init__(self, storage: LocalText, goals: ClientGoals | None = None) -> None:
         self.storage = storage
+        self.goals = goals
+
+    async def on_start(self, conv: Conversation) -> None:
+        """The list; for the client, also their goals (a promise of theirs may be for one)."""
+        await load(conv)
+        client = conv.who.client if conv.who.is_client else None
+        await load_goals(conv, self.goals, client.id if client else None)
+
+    async def refresh(self, conv: Conversation) -> None:
+        if may_see(conv.who):
+            await self.on_start(conv)
 
     def view_list(self, conv: Conversation) -> Ask:
         """The promises (numbered: the message holds each in full, the buttons only the number, never a cut
         word), the next meeting, and buttons for one's own."""
         items = conv.data.get("items", [])
-        lines = tuple(Msg(N_("promises.line"), {"number": number, "mark": STATUS_MARK.get(status, "▫️"), "who": who,
-                                                "promise": text, "due": as_day(date.fromisoformat(due))})
-                      for number, (_, who, text, due, status, _) in enumerate(items, start=1))
+        lines = tuple(with_goal(conv, Msg(N_("promises.line"), {
+            "number": number, "mark": STATUS_MARK.get(status, "▫️"), "who": who, "promise": text,
+            "due": as_day(date.fromisoformat(due))}), goal_id)
+            for number, (_, who, text, due, status, _, goal_id) in enumerate(items, start=1))
         nxt = conv.data.get("next")
         next_text = Msg(N_("promises.next"), {"when": When(datetime.fromisoformat(nxt))}) if nxt else ""
         options = [option for number, item in enumerate(items, start=1) if item[5]
@@ -144,12 +173,12 @@ async def load(conv: Conversation) -> None:
                 continue  # a participant sees their own promises; the young person's are the young person's
             mine = owner is not None and owner.user_key == conv.key
             conv.data["items"].append([promise.id, owner.name if owner else "?", promise.text,
-                                       promise.due.isoformat(), promise.status, mine])
+                                       promise.due.isoformat(), promise.status, mine, promise.goal_id])
 
 
-async def refresh(conv: Conversation) -> None:
-    if may_see(conv.who):
-        await load(conv)
+async def reload(event: Any) -> None:
+    """The list again, after a promise was said to be for a goal."""
+    await load(event.model)
 
 
 # --- marking one's own promise --------------------------------------------------------------------------
@@ -254,10 +283,23 @@ async def add_promise(event: Any) -> None:
     meeting_id, participant_id = conv.data["recording"]
     due = due_from(event.kwargs["text"], conv.now)
     assert due is not None  # valid_due said so
-    await conv.work.meetings.add_promise(PromiseRow(meeting_id, participant_id, conv.data.pop("promise"), due,
-                                                    conv.now))
+    text = conv.data.pop("promise")
+    stored = await conv.work.meetings.add_promise(PromiseRow(meeting_id, participant_id, text, due, conv.now))
+    if going(conv):  # the question whether it is for a goal follows
+        conv.data.update({LINKING: stored, "linking_text": text})
     conv.emit(Say(Msg(N_("meeting.promise_added"))))
     await load(conv)
+
+
+def due_for_goal(event: Any) -> bool:
+    """A usable due date, and goals to ask about: the promise is stored and the question follows (one guard
+    per route, so a bad date is answered once)."""
+    return bool(going(event.model)) and valid_due(event)
+
+
+def due_without_goal(event: Any) -> bool:
+    """A usable due date and no goal going: the promise is stored, and that is all."""
+    return not going(event.model) and valid_due(event)
 
 
 def due_example(conv: Conversation) -> Example:
