@@ -177,7 +177,7 @@ def _capability_flows(
             chat_stats.stats_flow(setup),
         ],
         "meetings": [
-            preparation.preparation_flow(storage),
+            preparation.preparation_flow(storage, hooks.client_goals),
             meeting.meeting_flow(reminders_before, quiet_hours, secret, storage, hooks.client_goals),
             promises.promises_flow(storage, hooks.client_goals),
             feedback.feedback_flow(),

@@ -20,7 +20,7 @@ from bot.i18n import Catalogs
 from bot.pdf import PAGE_MARK, PdfLayout, PdfSection
 from flows.core.dates import as_day
 from flows.core.engine import LANGUAGE_NAMES
-from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When
+from flows.core.messages import N_, Lines, LocalText, Msg, Number, Param, When, load_msg
 from flows.core.results import Document
 from flows.esy.goal_rules import AGREED, STATUS
 from flows.esy.goal_services import HELPED_TEXT, REACHED_TEXT
@@ -321,6 +321,8 @@ def preparation_lines(draft: dict[str, Any]) -> tuple[Msg, ...]:
               for person in draft.get("people", [])]
     lines += [Msg(N_("mydata.preparation_line"), {"title": Msg(N_("prep.title_topics")), "text": topic})
               for topic in draft.get("topics", [])]
+    lines += [Msg(N_("mydata.preparation_goal"), {"goal": note["goal_words"], "text": note["text"] or "-"})
+              for note in draft.get("goal_notes", []) if note.get("goal_words")]
     return tuple(lines)
 
 
@@ -362,8 +364,10 @@ def _memo_text(data: dict[str, Any], language: str, catalogs: Catalogs) -> str:
     nxt: Param = When(datetime.fromisoformat(data["next_at"])) if data["next_at"] else (
         as_day(date.fromisoformat(data["ended_on"])) if data["ended_on"] else "-")
     when = Msg(N_("memo.held") if held else N_("memo.planned"), {"date": When(datetime.fromisoformat(data["held_at"]))})
-    return t(N_("memo.text"), client=data["client"], when=when, place=data["place"], people=present,
-             promises=promises, next=nxt) + "\n"
+    text = t(N_("memo.text"), client=data["client"], when=when, place=data["place"], people=present,
+             promises=promises, next=nxt)
+    goals = tuple(load_msg(line) for line in data.get("goals", []))  # the goals the young person brought up
+    return text + ("\n\n" + t(N_("memo.goals"), lines=Lines(goals)) if goals else "") + "\n"
 
 
 def _safe(name: str) -> str:

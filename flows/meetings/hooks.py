@@ -33,8 +33,10 @@ async def mydata(conv: Conversation) -> dict[str, Any]:
 async def client_data(work: UnitOfWork, client_id: int) -> dict[str, Any]:
     """A client's meeting preparation, meetings with their promises, and the closing evaluation."""
     return {
-        "meeting_preparation": preparation.data if (preparation := await work.preparations.get(client_id))
-        else None,
+        "meeting_preparation": {**preparation.data, "goal_notes": [
+            {**note, "goal_words": await goal_words(work, note["goal"])}
+            for note in preparation.data.get("goal_notes", [])]}
+        if (preparation := await work.preparations.get(client_id)) else None,
         "meetings": [{"at": row.starts_at.isoformat(), "status": row.status, "place": row.place,
                       "promises": [{"text": p.text, "due": p.due.isoformat(), "status": p.status,
                                     "for_goal": await goal_words(work, p.goal_id)}

@@ -43,6 +43,7 @@ from flows.meetings.goal_links import (
     with_goal,
 )
 from flows.meetings.goal_links import view_goal as view_promise_goal
+from flows.meetings.prep_goals import memo_lines
 from flows.meetings.preparation import needs_storage, responsible_client, storage_allowed
 from flows.meetings.promises import NAME as PROMISES
 from flows.meetings.promises import due_example, due_for_goal, due_without_goal
@@ -284,13 +285,15 @@ class MeetingSteps:
         await conv.work.meetings.save(meeting)
         people = await conv.work.meetings.participants(stored.id)
         promises = await conv.work.meetings.promises(stored.id)
-        full = await send_memos(conv, meeting, people, promises)
+        draft = await conv.work.preparations.get(meeting.client_id)
+        goals = memo_lines(conv, draft.data if draft else {})
+        full = await send_memos(conv, meeting, people, promises, goals)
         await self.checkins(conv, people, promises)
         await invite_feedback(conv, meeting)
         await self.plan_follow_up(conv, meeting, people)
         conv.emit(Say(full))
-        conv.emit(Document("meeting_memo", memo_document(meeting, people, promises, conv.data["nickname"], conv.now),
-                           Msg(N_("meeting.memo_caption"))))
+        conv.emit(Document("meeting_memo", memo_document(meeting, people, promises, conv.data["nickname"], conv.now,
+                                                         goals), Msg(N_("meeting.memo_caption"))))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.recorded",
                                            f"client:{meeting.client_id}"))
         await load(conv)
@@ -526,11 +529,11 @@ def no_next_yet(event: Any) -> None:
 
 
 async def send_memos(conv: Conversation, meeting: MeetingRow, people: list[ParticipantRow],
-                     promises: list[PromiseRow]) -> Msg:
-    """The memo to everyone else Kaari can write to; the full memo (with the young person's topics) is
-    returned for the worker."""
+                     promises: list[PromiseRow], goals: tuple[Msg, ...] = ()) -> Msg:
+    """The memo to everyone else Kaari can write to; the full memo (with the young person's topics and the
+    goals they bring up) is returned for the worker."""
     draft = await conv.work.preparations.get(meeting.client_id)
-    full = memo(meeting, people, promises, list(draft.data.get("topics", [])) if draft else [])
+    full = memo(meeting, people, promises, list(draft.data.get("topics", [])) if draft else [], goals)
     # The young person's topics are theirs: only the client's and the worker's copies carry them.
     shared = memo(meeting, people, promises, [])
     for person in people:

@@ -13,6 +13,7 @@ The steps, in the order of the table in `preparation_flow`:
 - whom to invite and why: `view_invite` + `chose_invite` / `toggle_invite`, `view_goal` + `write_goal`
 - topics: `view_topics`, `room_for_topics`, `view_topic` + `add_topic`, `chose_remove_topic` + `remove_topic`
 - if stuck: `view_stuck` + `chose_stuck` / `set_stuck`; the course: `show_course`; done: `finish`
+- what I tell about my goal (when the client has goals): flows/meetings/prep_goals.py (`GoalNoteSteps`)
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 from flows.core.guards import chose, value
+from flows.core.hooks import ClientGoals
 from flows.core.messages import N_, Lines, LocalText, Msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.consent import latest_answers
 from flows.identity.notify import notify_staff, workers_of
+from flows.meetings.goal_links import load_goals
+from flows.meetings.prep_goals import GoalNoteSteps, has_goals, notes
 from storage.ports import AuditRow, PreparationRow
 
 NAME = "prepare"
@@ -99,7 +103,7 @@ async def responsible_client(conv: Conversation, wanted: Any) -> int | None:
 
 def empty_draft() -> dict[str, Any]:
     return {"works": "", "now": "", "better": "", "people": [], "goal_note": "", "topics": [], "if_stuck": "",
-            "topic_ids": [], "next_id": 0}
+            "topic_ids": [], "next_id": 0, "goal_notes": []}
 
 
 def with_ids(draft: dict[str, Any]) -> dict[str, Any]:
@@ -124,21 +128,23 @@ def migrate(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[s
     return state, {**data, "draft": with_ids(data["draft"])} if "draft" in data else data
 
 
-def preparation_flow(storage: LocalText) -> FlowSpec:
-    """``storage`` is the title of consent (c), named to whoever finds the preparation missing for want of it."""
-    steps = PreparationSteps(storage)
+def preparation_flow(storage: LocalText, goals: ClientGoals | None = None) -> FlowSpec:
+    """``storage`` is the title of consent (c), named to whoever finds the preparation missing for want of it;
+    ``goals`` finds the client's goals, which the young person may bring up ("what I tell about my goal")."""
+    steps = PreparationSteps(storage, goals)
+    goal_notes = GoalNoteSteps(store)
     to_hub = dict(trigger="choose", dest=HUB, conditions=[chose(BACK)])
     return FlowSpec(
         name=NAME, version=VERSION,
         states=[HUB, "word", {"name": "people", "on_exit": [forget_undo]}, "person_name", "person_relation",
                 "person_env", "person_contact", "invite", "goal", {"name": "topics", "on_exit": [forget_undo]},
-                "topic", "stuck", DONE],
+                "topic", "stuck", "my_goals", "my_goal_note", DONE],
         initial=HUB,
         transitions=[
             dict(trigger="choose", source=HUB, dest="word", conditions=[chose_word], after=[open_word]),
             dict(trigger="text", source="word", dest=HUB, after=[write_word]),
             dict(trigger="choose", source="word", dest=HUB, conditions=[chose(KEEP)]),
-            {**to_hub, "source": ["word", "people", "invite", "topics", "stuck"]},
+            {**to_hub, "source": ["word", "people", "invite", "topics", "stuck", "my_goals"]},
             dict(trigger="choose", source=HUB, dest="people", conditions=[chose("people")]),
             dict(trigger="choose", source="people", dest="person_name", conditions=[chose(ADD), room_for_people]),
             dict(trigger="choose", source="people", dest="people", conditions=[chose_remove_person],
@@ -166,6 +172,8 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
             dict(trigger="text", source="topic", dest="topics", after=[add_topic]),
             dict(trigger="choose", source="topic", dest="topics", conditions=[chose(BACK)]),
             dict(trigger="choose", source=HUB, dest="stuck", conditions=[chose("stuck")]),
+            dict(trigger="choose", source=HUB, dest="my_goals", conditions=[chose("my_goals")]),
+            *goal_notes.transitions(),
             dict(trigger="choose", source="stuck", dest=HUB, conditions=[chose_stuck], after=[set_stuck]),
             dict(trigger="text", source="stuck", dest=HUB, after=[set_stuck]),
             dict(trigger="choose", source=HUB, dest=HUB, conditions=[chose(COURSE)], after=[show_course]),
@@ -174,7 +182,8 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
         views={HUB: view_hub, "word": view_word, "people": view_people, "person_name": view_person_name,
                "person_relation": view_person_relation, "person_env": view_person_env,
                "person_contact": view_person_contact, "invite": view_invite, "goal": view_goal,
-               "topics": view_topics, "topic": view_topic, "stuck": view_stuck},
+               "topics": view_topics, "topic": view_topic, "stuck": view_stuck, "my_goals": goal_notes.view_goals,
+               "my_goal_note": goal_notes.view_goal_note},
         help_key=N_("prep.help"), final=frozenset({DONE}), on_start=steps.on_start, refresh=steps.refresh,
         allowed=may_prepare, reload=True, resumable=True, migrate=migrate,
         offered=is_client,  # a worker opens a client's preparation from the client's card, not by typing
@@ -185,8 +194,9 @@ def preparation_flow(storage: LocalText) -> FlowSpec:
 class PreparationSteps:
     """The steps that need consent (c)'s title, named to whoever finds the preparation missing for want of it."""
 
-    def __init__(self, storage: LocalText) -> None:
+    def __init__(self, storage: LocalText, goals: ClientGoals | None = None) -> None:
         self.storage = storage
+        self.goals = goals
 
     async def on_start(self, conv: Conversation) -> None:
         """The client's own draft, or the draft of a client this worker is responsible for (consent (c) given)."""
@@ -205,6 +215,7 @@ class PreparationSteps:
             await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.preparation.view",
                                                f"client:{client_id}"))
         await load(conv)
+        await load_goals(conv, self.goals, client_id)
 
     async def refresh(self, conv: Conversation) -> None:
         """The other side may have written meanwhile: always show and change the stored draft. If the work
@@ -222,6 +233,7 @@ class PreparationSteps:
             conv.state = DONE
             return
         await load(conv)
+        await load_goals(conv, self.goals, conv.data["client_id"])
 
 
 async def _client_of(conv: Conversation) -> int | None:
@@ -439,10 +451,15 @@ def view_hub(conv: Conversation) -> Ask:
         Msg(N_("prep.line_topics"), {"mark": _mark(bool(draft["topics"])), "count": len(draft["topics"])}),
         Msg(N_("prep.line"), {"mark": _mark(bool(draft["if_stuck"])), "title": Msg(N_("prep.title_stuck"))}),
     )
+    goals = has_goals(conv)  # "what I tell about my goal" only for a client who has goals
+    if goals:
+        lines += (Msg(N_("prep.line_goals"), {"mark": _mark(bool(notes(conv))), "count": len(notes(conv))}),)
     options = (
         *(Option(word, Msg(WORD_TITLE[word])) for word in WORDS),
         Option("people", Msg(N_("prep.title_people"))), Option("invite", Msg(N_("prep.title_invite"))),
-        Option("topics", Msg(N_("prep.title_topics"))), Option("stuck", Msg(N_("prep.title_stuck"))),
+        Option("topics", Msg(N_("prep.title_topics"))),
+        *((Option("my_goals", Msg(N_("prep.title_goals"))),) if goals else ()),
+        Option("stuck", Msg(N_("prep.title_stuck"))),
         Option(COURSE, Msg(N_("prep.show_course"))), Option(DONE, Msg(N_("prep.done"))),
     )
     intro = N_("prep.hub_client") if conv.who.is_client else N_("prep.hub_worker")

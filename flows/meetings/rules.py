@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from flows.core.dates import HELSINKI, as_day
-from flows.core.messages import N_, Lines, Msg, When
+from flows.core.messages import N_, Lines, Msg, When, dump_msg
 from storage.ports import MeetingRow, ParticipantRow, PromiseRow
 
 LINK_VALID_AFTER = timedelta(days=1)  # a one-time join link works until the day after the meeting
@@ -93,8 +93,10 @@ def promise_line(who: str, text: str, due: date) -> Msg:
     return Msg(N_("meeting.memo_promise"), {"who": who, "promise": text, "due": as_day(due)})
 
 
-def memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow], topics: list[str]) -> Msg:
-    """The memo of a held meeting: when, who, the promises, the next meeting or the end, and ``topics``."""
+def memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow], topics: list[str],
+         goals: tuple[Msg, ...] = ()) -> Msg:
+    """The memo of a held meeting: when, who, the promises, the next meeting or the end, and ``topics`` (with
+    ``goals``: the young person's goals the preparation brings up, each a line)."""
     names = {person.id: person.name for person in people}
     lines = tuple(promise_line(names.get(p.participant_id, "?"), p.text, p.due) for p in promises)
     nxt = Msg(N_("meeting.memo_next"), {"when": When(meeting.next_at)}) if meeting.next_at else Msg(
@@ -102,7 +104,7 @@ def memo(meeting: MeetingRow, people: list[ParticipantRow], promises: list[Promi
     return Msg(N_("meeting.memo"), {
         "when": When(meeting.starts_at), "people": ", ".join(person.name for person in people),
         "promises": Lines(lines) if lines else Msg(N_("meeting.no_promises")), "next": nxt,
-        "topics": Lines(tuple(f"• {topic}" for topic in topics)) if topics else "-"})
+        "topics": Lines((*(f"• {topic}" for topic in topics), *goals)) if topics or goals else "-"})
 
 
 def sees_topics(person: ParticipantRow) -> bool:
@@ -111,8 +113,9 @@ def sees_topics(person: ParticipantRow) -> bool:
 
 
 def memo_document(meeting: MeetingRow, people: list[ParticipantRow], promises: list[PromiseRow], client: str,
-                  now: datetime) -> dict[str, object]:
-    """What the memo's PDF holds: the meeting, who was there, the promises and what comes next."""
+                  now: datetime, goals: tuple[Msg, ...] = ()) -> dict[str, object]:
+    """What the memo's PDF holds: the meeting, who was there, the promises, what comes next, and the young
+    person's goals brought up (each line as a message, read in the worker's language)."""
     names = {person.id: person.name for person in people}
     return {
         "client": client, "held_at": meeting.starts_at.isoformat(), "place": meeting.place,
@@ -120,7 +123,8 @@ def memo_document(meeting: MeetingRow, people: list[ParticipantRow], promises: l
         "promises": [[names.get(p.participant_id, "?"), p.text, p.due.isoformat()] for p in promises],
         "next_at": meeting.next_at.isoformat() if meeting.next_at else None,
         "ended_on": meeting.ended_on.isoformat() if meeting.ended_on else None,
-        "held": took_place(meeting, now), "generated_at": now.isoformat()}
+        "held": took_place(meeting, now), "generated_at": now.isoformat(),
+        "goals": [dump_msg(line) for line in goals]}
 
 
 # --- promises ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flows.esy.instrument import Instrument
 from storage.ports import PromiseRow
 from tests.bot.esy.test_goals import WISHED, client_writes_a_goal, question
 from tests.bot.harness import Bot, TgUser, catalog_pattern, joined, sent_files
-from tests.bot.identity.test_identity import CLIENT, t
+from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, sent_texts, t
 from tests.bot.identity.test_rights import linked_client
 from tests.bot.meetings.test_meeting import open_meetings, plan
 from tests.bot.meetings.test_preparation import en
@@ -141,3 +141,76 @@ async def test_mydata_says_which_goal_a_promise_is_for(
     readable = sent_files(await client.send("/mydata"))["txt"].decode()
     assert "Call Ohjaamo" in readable
     assert catalogs.text("en", Msg("mydata.promise_goal", {"goal": GOAL})) in readable
+
+
+async def test_what_i_tell_about_my_goal_is_in_the_shared_draft_the_memo_and_mydata(
+    bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    calls = await client.send("/prepare")
+    assert en(catalogs, "prep.title_goals") not in client.labels()  # no goals yet: not offered
+    await client.tap(en(catalogs, "prep.done"))
+    await client_writes_a_goal(client, catalogs, instrument, GOAL)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_goals"))
+    assert en(catalogs, "prep.goals_none") in question(client)
+    await client.tap(en(catalogs, "prep.tell_goal", goal=Msg("goals.title", {
+        "area": instrument.areas[WISHED].name, "goal": GOAL})))
+    calls = await client.send("I have sent one already")
+    assert en(catalogs, "prep.saved") in joined(calls)
+    status = f"{t(catalogs, 'en', 'goals.status_going')} · {t(catalogs, 'en', 'goals.draft')}"
+    line = f"• {title(catalogs, instrument, 'en')} ({status}): I have sent one already"
+    assert line in question(client)
+    assert en(catalogs, "prep.tell_goal", goal=Msg("goals.title", {
+        "area": instrument.areas[WISHED].name, "goal": GOAL})) not in client.labels()  # picked once
+
+    # The worker continues the same draft from the card and sees the goal there.
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.prepare"))
+    assert catalogs.text("fi", Msg("prep.line_goals", {"mark": "✅", "count": 1})) in question(worker)
+    await worker.tap(t(catalogs, "fi", "prep.title_goals"))
+    assert f"• {title(catalogs, instrument, 'fi')}" in question(worker) and "I have sent one already" in \
+        question(worker)
+
+    # The meeting's memo carries it: the young person's copy, the worker's, and the worker's document.
+    worker = await open_meetings(bot, catalogs)
+    await plan(worker, catalogs)
+    clock.now = clock.now.replace(day=27, hour=13)
+    await worker.tap(t(catalogs, "fi", "meeting.record"))
+    await worker.tap(t(catalogs, "fi", "meeting.finish"))
+    await worker.tap(t(catalogs, "fi", "meeting.set_next"))
+    calls = await worker.send("18.12. 14:00")
+    fi_status = f"{t(catalogs, 'fi', 'goals.status_going')} · {t(catalogs, 'fi', 'goals.draft')}"
+    fi_line = f"• {title(catalogs, instrument, 'fi')} ({fi_status}): I have sent one already"
+    assert fi_line in joined(calls)
+    memo_text = next(c for c in calls if c.method == "sendDocument").files["document"].decode()
+    assert catalogs.text("fi", Msg("memo.goals", {"lines": ""})).strip() in memo_text and fi_line in memo_text
+    await deliver(bot)
+    assert line in await sent_texts(bot, CLIENT)
+
+    readable = sent_files(await client.send("/mydata"))["txt"].decode()
+    assert catalogs.text("en", Msg("mydata.preparation_goal", {"goal": GOAL, "text": "I have sent one already"})) \
+        in readable
+
+
+async def test_a_goal_gone_while_its_words_are_written_is_not_added(
+    bot: Bot, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client = await linked_client(bot, catalogs)
+    await client_writes_a_goal(client, catalogs, instrument, GOAL)
+    await client.send("/prepare")
+    await client.tap(en(catalogs, "prep.title_goals"))
+    await client.tap(en(catalogs, "prep.tell_goal", goal=Msg("goals.title", {
+        "area": instrument.areas[WISHED].name, "goal": GOAL})))
+    async with bot.services.store.transaction() as work:  # deleted meanwhile, on another path
+        await work.goals.delete_for_user(user_key(bot.services.secret, "tg", CLIENT))
+    calls = await client.send("I have sent one already")
+    assert en(catalogs, "prep.goal_gone") in joined(calls)
+    assert en(catalogs, "prep.goals_none") in question(client)
+    async with bot.services.store.transaction() as work:
+        client_row = await work.clients.by_user(user_key(bot.services.secret, "tg", CLIENT))
+        assert client_row is not None and client_row.id is not None
+        draft = await work.preparations.get(client_row.id)
+    assert draft is None or not draft.data.get("goal_notes")
