@@ -16,9 +16,10 @@ from flows.core.guards import value
 from flows.core.messages import N_, Lines, Msg, Param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation
+from flows.esy.effect_records import Labels
 from flows.esy.goal_service_rules import answer, followup_due, in_force
 from flows.esy.services import RegionService, RegionServices
-from storage.ports import HELPED, REACHED
+from storage.ports import HELPED, REACHED, UnitOfWork
 
 FOLLOW, REACHED_ANSWER, HELPED_ANSWER, TO_GOAL = "followup:", "reached:", "helped:", "to-goal"
 REACHED_TEXT = {"yes": N_("goal_services.reached_yes"), "not_yet": N_("goal_services.reached_not_yet"),
@@ -171,3 +172,12 @@ def followup_transitions(steps: GoalServiceSteps, goal: str = "goal") -> list[di
 
 def chose_back(event: Any) -> bool:
     return value(event) == TO_GOAL
+
+
+async def linked_services(work: UnitOfWork, key: str) -> Labels:
+    """A label source for the effect report (flows/esy/effect_records.py): the ids of the region's services a
+    worker linked to the person's goals."""
+    ids: set[str] = set()
+    for goal in await work.goals.for_user(key):
+        ids |= {row.service_id for row in await work.goal_services.for_goal(goal.id or 0)}
+    return frozenset(ids), frozenset()
