@@ -10,7 +10,7 @@ import json
 
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from flows.core.messages import Msg
+from flows.core.messages import LocalText, Msg
 from flows.esy.instrument import Instrument
 from storage.ports import GoalRow
 from tests.bot.esy.test_circle_picture import circle_with_wishes
@@ -18,6 +18,7 @@ from tests.bot.esy.test_goals import WISHED, client_writes_a_goal, question, wor
 from tests.bot.harness import Bot, TgUser, joined, said, sent_files
 from tests.bot.identity.test_identity import CLIENT, WORKER, open_menu, t
 from tests.bot.identity.test_rights import item_label, linked_client
+from tests.bot.test_role_matrix import TG, seed
 from tests.conftest import Clock
 
 OHJAAMO_FI, OHJAAMO_EN = "Ohjaamo", "Ohjaamo (One-Stop Guidance Centre)"
@@ -171,3 +172,58 @@ async def test_a_stale_follow_up_or_link_button_loses_nothing_and_says_why(
     async with bot.services.store.transaction() as work:
         assert await work.goal_services.for_goal(goal.id) == []
         assert await work.goals.for_user(user_key(bot.services.secret, "tg", CLIENT)) == []
+
+
+async def test_only_the_responsible_worker_links_and_a_screen_left_open_after_losing_the_client_is_refused(
+    bot: Bot, catalogs: Catalogs, clock: Clock,
+) -> None:
+    """The pair worker's card has no way to the plan; the unrelated worker never sees the client; the
+    responsible worker who is no longer the client's (the pair took over) links nothing with an old screen."""
+    world = await seed(bot, clock)
+    async with bot.services.store.transaction() as work:
+        await work.goals.add(GoalRow(world.keys["client"], "studywork", "Get a summer job", clock.now, clock.now,
+                                     client_id=world.client_id))
+    pair = bot.user(TG["pair"], "en")
+    await pair.send("/clients")
+    await pair.tap(catalogs.text("en", Msg("clients.item_linked", {"nickname": "client"})))
+    assert t(catalogs, "en", "clients.open_goals") not in pair.labels()
+    outsider = bot.user(TG["unrelated"], "en")
+    assert t(catalogs, "en", "clients.none") in joined(await outsider.send("/clients"))
+
+    worker = bot.user(TG["responsible"], "en")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("en", Msg("clients.item_linked", {"nickname": "client"})))
+    await worker.tap(t(catalogs, "en", "clients.open_goals"))
+    await worker.tap(catalogs.text("en", Msg("review.open", {"area": LocalText("Opiskelu ja työ", "Studier och arbete",
+                                                                                "Study and work")})))
+    await worker.tap(t(catalogs, "en", "goal_services.link"))
+    async with bot.services.store.transaction() as work:  # the pair worker becomes the responsible one
+        for row in await work.clients.pairs(world.client_id):
+            row.responsible = not row.responsible
+            await work.clients.set_pair(row)
+    calls = await worker.tap(OHJAAMO_EN)
+    assert said(catalogs, "error.not_available", joined(calls))
+    async with bot.services.store.transaction() as work:
+        (goal,) = await work.goals.for_client(world.client_id)
+        assert goal.id is not None and await work.goal_services.for_goal(goal.id) == []
+
+
+async def test_forget_deletes_the_links_and_their_follow_ups(
+    bot: Bot, catalogs: Catalogs, instrument: Instrument,
+) -> None:
+    client = await client_with_a_goal(bot, catalogs, instrument)
+    worker = await worker_opens_the_goal(bot, catalogs, instrument)
+    await worker.tap(t(catalogs, "fi", "goal_services.link"))
+    await worker.tap(OHJAAMO_FI)
+    await worker.tap(ask(catalogs, "fi", OHJAAMO_FI))
+    await worker.tap(t(catalogs, "fi", "goal_services.reached_no"))
+    goal = await the_goal(bot)
+    assert goal.id is not None
+    async with bot.services.store.transaction() as work:
+        (link,) = await work.goal_services.for_goal(goal.id)
+        assert link.id is not None and len(await work.goal_services.followups(link.id)) == 1
+    await client.send("/forget")
+    await client.tap(t(catalogs, "en", "forget.yes"))
+    async with bot.services.store.transaction() as work:
+        assert await work.goal_services.get(link.id) is None
+        assert await work.goal_services.followups(link.id) == []
