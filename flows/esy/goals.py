@@ -224,7 +224,9 @@ class GoalsSteps:
         more = [s for s in self.services.for_area(goal["area"], conv.language) if s.id not in taken][:MAX_SERVICES] \
             if self.services is not None else []
         lines: tuple[Param, ...] = tuple(service_line(s) for s in more)
-        others = Msg(N_("goal_services.more"), {"lines": Lines(lines, "\n")}) if more else ""
+        # "Other places" only under the linked ones; alone, the area's places need no heading of their own.
+        listed = Lines(lines, "\n")
+        others: Param = (Msg(N_("goal_services.more"), {"lines": listed}) if linked else listed) if more else ""
         parts: tuple[Param, ...] = tuple(part for part in (linked, others) if part)
         return Msg(N_("goal_services.places"), {"lines": Lines(parts, "\n\n")}) if parts else ""
 

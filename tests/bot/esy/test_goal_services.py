@@ -212,9 +212,15 @@ async def test_forget_deletes_the_links_and_their_follow_ups(
     bot: Bot, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
     client = await client_with_a_goal(bot, catalogs, instrument)
+    more = catalogs.text("en", Msg("goal_services.more", {"lines": ""})).strip()
+    shown = await client_opens_the_goal(client, catalogs, instrument)
+    assert OHJAAMO_EN in shown and more not in shown  # nothing linked: the area's places, no "other" heading
     worker = await worker_opens_the_goal(bot, catalogs, instrument)
     await worker.tap(t(catalogs, "fi", "goal_services.link"))
     await worker.tap(OHJAAMO_FI)
+    await client.send("/goals")  # the goal looked at is shown as it is now
+    shown = question(client)
+    assert shown.index(OHJAAMO_EN) < shown.index(more)  # linked first, then the others
     await worker.tap(ask(catalogs, "fi", OHJAAMO_FI))
     await worker.tap(t(catalogs, "fi", "goal_services.reached_no"))
     goal = await the_goal(bot)
