@@ -39,7 +39,7 @@ from flows.esy import (
 )
 from flows.esy import goal_hooks as esy_goal_hooks
 from flows.esy import hooks as esy_hooks
-from flows.esy.effect_records import EffectLabels, GoalServices, group_names
+from flows.esy.effect_records import EffectLabels, HelperServices, group_names
 from flows.esy.followup import Reassessment
 from flows.esy.goal_services import linked_services
 from flows.esy.instrument import Instrument, load_instrument
@@ -107,7 +107,7 @@ COMMAND_FLOWS = {
 def effect_labels(region: RegionServices) -> EffectLabels:
     """Where the effect report and its kept records find a person's services (those chosen as a goal's helper,
     and those a worker linked to a goal) and groups (those they are a member of)."""
-    return EffectLabels((GoalServices(region), linked_services, group_names))
+    return EffectLabels((HelperServices(region), linked_services, group_names))
 
 
 def chat_setup(settings: Settings) -> ChatSetup:

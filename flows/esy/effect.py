@@ -1,16 +1,17 @@
 """The effect report's arithmetic (#12 §6): per ESY area, how much people's circles changed, and who it hides.
 
-Input: per person (an opaque id, never a key) the first and the latest circle inside the period, with labels
-(the names of services linked to their goals, the groups they were in). Output: per area a cell for everyone,
-and one per service and per group: how many people, the median change and the share who improved (a change
-above 0). A cell of fewer than five people is hidden ("fewer than 5").
+Input: per person (an opaque id, never a key) the first and the latest circle inside the period, with labels (per
+area, the services linked to their goals in that area; the groups they were in). A service counts only in the area
+of the goal it was linked to: Kela linked to a goal about money says nothing about sleep. Output: per area a cell
+for everyone, and one per service and per group: how many people, the median change and the share who improved (a
+change above 0). A cell of fewer than five people is hidden ("fewer than 5").
 
-Hiding one cell is not enough when the cells beside it are shown: the area's total minus the shown cells would
-give the hidden one back (its count, and with the shares, how many in it improved). So, per area and per kind
-of label, the people the shown cells do not cover (those in hidden cells and those with no such label) must be
-none or at least five; while they are one to four, the smallest shown cell is hidden too (a complementary
-suppression). Labels may overlap (a person can have two services); hiding so that even a split without overlap
-could not be undone is the careful reading.
+Hiding one cell is not enough when the cells beside it are shown: the area's total minus the shown cells would give
+the hidden one back (its count, and with the shares, how many in it improved). So, per area and per kind of label,
+the people the shown cells do not cover (those in hidden cells and those with no such label) must be none or at
+least five; while they are one to four, the smallest shown cell is hidden too (a complementary suppression). Labels
+may overlap (a person can have two services); hiding so that even a split without overlap could not be undone is the
+careful reading.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flows.core.dates import HELSINKI
@@ -29,6 +30,7 @@ ALL, SERVICE, GROUP = "all", "service", "group"
 DIMENSIONS = (SERVICE, GROUP)
 SMALL_CELL, COMPLEMENT = "small", "complement"  # why a cell is hidden
 Scores = Mapping[str, float | None]
+AreaServices = Mapping[str, frozenset[str]]  # per area, the services linked to goals in it
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,12 @@ class Person:
     id: str
     first: Scores
     latest: Scores
-    services: frozenset[str] = frozenset()
+    services: AreaServices = field(default_factory=dict)
     groups: frozenset[str] = frozenset()
 
-    def labels(self, dimension: str) -> frozenset[str]:
-        """The person's labels of one kind: services or groups."""
-        return self.services if dimension == SERVICE else self.groups
+    def labels(self, dimension: str, area: str) -> frozenset[str]:
+        """The person's labels of one kind in one area: the services of their goals in it, or their groups."""
+        return self.services.get(area, frozenset()) if dimension == SERVICE else self.groups
 
     def change(self, area: str) -> float | None:
         """Latest minus first in ``area``; None when either circle skipped it."""
@@ -151,7 +153,7 @@ def span_of(rows: Iterable[AssessmentRow], instrument_id: str) -> Span | None:
 
 
 def people_from_circles(
-    rows: Iterable[AssessmentRow], instrument_id: str, labels: Callable[[str], tuple[frozenset[str], frozenset[str]]],
+    rows: Iterable[AssessmentRow], instrument_id: str, labels: Callable[[str], tuple[AreaServices, frozenset[str]]],
 ) -> list[Person]:
     """Each person among ``rows`` with an area scored in two circles of the instrument, numbered in order, with
     their span and the labels ``labels(key)`` gives; the key stays here."""
@@ -169,7 +171,8 @@ def people_from_circles(
 
 def people_from_records(records: Iterable[EffectRecordRow], instrument_id: str) -> list[Person]:
     """The de-identified records of the instrument as people (numbered, the record's id is not used)."""
-    return [Person(f"k{index + 1}", record.first_scores, record.latest_scores, frozenset(record.services),
+    return [Person(f"k{index + 1}", record.first_scores, record.latest_scores,
+                   {area: frozenset(ids) for area, ids in record.services.items()},
                    frozenset(record.groups))
             for index, record in enumerate(row for row in records if row.instrument_id == instrument_id)]
 
@@ -187,7 +190,7 @@ def split(area: str, dimension: str, changes: Mapping[str, float], people: Seque
     members: dict[str, list[str]] = {}
     for person in people:
         if person.id in changes:
-            for label in person.labels(dimension):
+            for label in person.labels(dimension, area):
                 members.setdefault(label, []).append(person.id)
     shown = {label: ids for label, ids in members.items() if len(ids) >= SMALL}
     while shown:

@@ -1,12 +1,12 @@
 """What the effect report reads besides circles still held: de-identified records of change (#12 §6).
 
-A linked client may agree (consent item "effect") that when their circles are deleted, what they showed of
-change is kept: per area the first and the latest score, the months (Helsinki) the two were filled, the names of
-the services linked to their goals and of their groups. No key, no client id, no words; a random id. It is
-written just before the circles go, on every path that deletes them: /forget, withdrawing storage (c), and the
-end of the work (the client withdrew (a), or the worker ended it). A client who withdrew "effect" before that
-leaves nothing; anonymous people are never asked, so their circles count only while they are held. Fewer than
-two circles show no change, and nothing is kept.
+A linked client may agree (consent item "effect") that when their circles are deleted, what they showed of change is
+kept: per area the first and the latest score, the months (Helsinki) the two were filled, the services linked to
+their goals in that area, and the names of their groups. No key, no client id, no words; a random id. It is written
+just before the circles go, on every path that deletes them: /forget, withdrawing storage (c), and the end of the
+work (the client withdrew (a), or the worker ended it). A client who withdrew "effect" before that leaves nothing;
+anonymous people are never asked, so their circles count only while they are held. Fewer than two circles show no
+change, and nothing is kept.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from flows.identity.consent import latest_answers
 from storage.ports import AssessmentRow, ClientRow, EffectRecordRow, UnitOfWork
 
 ITEM = "effect"  # the consent item
-Labels = tuple[frozenset[str], frozenset[str]]  # (services linked to the person's goals, their groups' names)
+# (per area, the services linked to the person's goals in it; their groups' names)
+Labels = tuple[dict[str, frozenset[str]], frozenset[str]]
 # Where a person's labels come from, by user key: the goals (services linked to them) and the groups add theirs.
 LabelSource = Callable[[UnitOfWork, str], Awaitable[Labels]]
-NO_LABELS: Labels = (frozenset(), frozenset())
+NO_LABELS: Labels = ({}, frozenset())
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,18 @@ class EffectLabels:
 
     async def of(self, work: UnitOfWork, key: str) -> Labels:
         """Every source's services and groups for this person, together."""
-        services: set[str] = set()
+        services: dict[str, frozenset[str]] = {}
         groups: set[str] = set()
         for source in self.sources:
             found = await source(work, key)
-            services |= found[0]
+            for area, ids in found[0].items():
+                services[area] = services.get(area, frozenset()) | ids
             groups |= found[1]
-        return frozenset(services), frozenset(groups)
+        return services, frozenset(groups)
 
 
 @dataclass(frozen=True)
-class GoalServices:
+class HelperServices:
     """A label source: the region's services a person chose as "who helps" with a goal (flows/esy/goals.py keeps
     the service's name, in their language, as the goal's helper), by the service's id. A helper in their own
     words matches no service and is never read into the report."""
@@ -57,10 +59,14 @@ class GoalServices:
     services: RegionServices
 
     async def __call__(self, work: UnitOfWork, key: str) -> Labels:
-        """The ids of the services named as a goal's helper."""
-        helpers = {goal.helper for goal in await work.goals.for_user(key) if goal.helper}
-        return frozenset(service.id for service in self.services.services
-                         if helpers & {service.name.fi, service.name.sv, service.name.en}), frozenset()
+        """Per goal's area, the ids of the services named as the goal's helper."""
+        found: dict[str, frozenset[str]] = {}
+        for goal in await work.goals.for_user(key):
+            ids = frozenset(service.id for service in self.services.services
+                            if goal.helper in {service.name.fi, service.name.sv, service.name.en})
+            if ids:
+                found[goal.area_id] = found.get(goal.area_id, frozenset()) | ids
+        return found, frozenset()
 
 
 async def group_names(work: UnitOfWork, key: str) -> Labels:
@@ -70,7 +76,7 @@ async def group_names(work: UnitOfWork, key: str) -> Labels:
         group = await work.groups.get(member.group_id)
         if group is not None:
             names.add(group.name)
-    return frozenset(), frozenset(names)
+    return {}, frozenset(names)
 
 
 async def agreed(work: UnitOfWork, client_id: int) -> bool:
@@ -88,7 +94,10 @@ def record_of(rows: Sequence[AssessmentRow], instrument_id: str, labels: Labels)
         id=secrets.token_hex(16), instrument_id=instrument_id,
         first_month=span.first_at.astimezone(HELSINKI).strftime("%Y-%m"),
         latest_month=span.latest_at.astimezone(HELSINKI).strftime("%Y-%m"),
-        first_scores=span.first, latest_scores=span.latest, services=sorted(labels[0]), groups=sorted(labels[1]))
+        first_scores=span.first, latest_scores=span.latest,
+        # only the areas the record keeps a change for: a service of another area would say nothing here
+        services={area: sorted(ids) for area, ids in sorted(labels[0].items()) if area in span.first and ids},
+        groups=sorted(labels[1]))
 
 
 async def keep(work: UnitOfWork, client_id: int | None, key: str, instrument_id: str, labels: EffectLabels) -> bool:

@@ -175,9 +175,11 @@ def chose_back(event: Any) -> bool:
 
 
 async def linked_services(work: UnitOfWork, key: str) -> Labels:
-    """A label source for the effect report (flows/esy/effect_records.py): the ids of the region's services a
-    worker linked to the person's goals."""
-    ids: set[str] = set()
+    """A label source for the effect report (flows/esy/effect_records.py): per goal's area, the ids of the
+    region's services a worker linked to the person's goals."""
+    found: dict[str, frozenset[str]] = {}
     for goal in await work.goals.for_user(key):
-        ids |= {row.service_id for row in await work.goal_services.for_goal(goal.id or 0)}
-    return frozenset(ids), frozenset()
+        ids = frozenset(row.service_id for row in await work.goal_services.for_goal(goal.id or 0))
+        if ids:
+            found[goal.area_id] = found.get(goal.area_id, frozenset()) | ids
+    return found, frozenset()

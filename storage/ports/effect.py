@@ -9,7 +9,8 @@ from typing import Protocol
 @dataclass
 class EffectRecordRow:
     """What a client agreed to keep (consent "effect") of their change, with nothing that leads back to them:
-    a random id, months as "YYYY-MM", per area the first and latest score, names of services and groups."""
+    a random id, months as "YYYY-MM", per area the first and latest score and the ids of the services linked to
+    goals in it, the names of groups."""
 
     id: str
     instrument_id: str
@@ -17,7 +18,7 @@ class EffectRecordRow:
     latest_month: str
     first_scores: dict[str, float | None]
     latest_scores: dict[str, float | None]
-    services: list[str] = field(default_factory=list)
+    services: dict[str, list[str]] = field(default_factory=dict)  # per area
     groups: list[str] = field(default_factory=list)
 
 

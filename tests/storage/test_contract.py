@@ -2875,7 +2875,7 @@ async def test_readings_go_with_the_client_and_comments_with_the_reading_or_the_
 
 def effect_record(record_id: str, first: str = "2026-01", latest: str = "2026-05") -> EffectRecordRow:
     return EffectRecordRow(record_id, "esy", first, latest, {"health": 2.5, "learning": None},
-                           {"health": 3.25, "learning": 2.0}, ["Ohjaamo"], ["Woimala"])
+                           {"health": 3.25, "learning": 2.0}, {"health": ["ohjaamo"]}, ["Woimala"])
 
 
 async def test_effect_records_round_trip_and_are_read_by_months_and_id(store: Store) -> None:

@@ -235,7 +235,7 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
         assert (record.first_month, record.latest_month) == ("2026-09", "2026-11")
         assert record.first_scores == {"rhythm": 1.5}  # an area never scored is not kept
         assert record.latest_scores == {"rhythm": 3.0}
-        assert (record.services, record.groups) == (["kela"], ["Woimala"])
+        assert (record.services, record.groups) == ({"rhythm": ["kela"]}, ["Woimala"])
         async with bot.services.store.transaction() as work:
             assert await work.assessments.for_user(key) == []
         with sqlite3.connect(db_path) as db:

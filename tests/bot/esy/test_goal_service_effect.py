@@ -51,4 +51,5 @@ async def test_a_kept_record_names_the_services_linked_to_the_goals(
     await client.send("/forget")
     await client.tap(t(catalogs, "en", "forget.yes"))
     [record] = await records(bot)
-    assert record.services == ["kela", "ohjaamo"]  # Kela named as the helper, Ohjaamo linked by the worker
+    # Kela named as the helper, Ohjaamo linked by the worker: both under the goal's area
+    assert record.services == {"rhythm": ["kela", "ohjaamo"]}

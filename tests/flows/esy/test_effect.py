@@ -24,12 +24,13 @@ from flows.esy.effect import (
 )
 from storage.ports import AssessmentRow, EffectRecordRow
 
-NO_LABELS = (frozenset[str](), frozenset[str]())
+NO_LABELS: tuple[dict[str, frozenset[str]], frozenset[str]] = ({}, frozenset())
 
 
 def person(number: int, first: float | None, latest: float | None, services: tuple[str, ...] = (),
            groups: tuple[str, ...] = ()) -> Person:
-    return Person(f"p{number}", {"health": first}, {"health": latest}, frozenset(services), frozenset(groups))
+    return Person(f"p{number}", {"health": first}, {"health": latest}, {"health": frozenset(services)},
+                  frozenset(groups))
 
 
 def cells_of(cells: list[Cell], dimension: str) -> dict[str, Cell]:
@@ -120,8 +121,8 @@ def test_people_from_circles_take_the_first_and_latest_and_leave_the_key_behind(
     rows = [circle("key-a", t0, 1.0), circle("key-a", t0 + timedelta(days=40), 1.5),
             circle("key-a", t0 + timedelta(days=90), 3.0), circle("key-b", t0, 2.0),  # one circle: no change
             circle("key-c", t0, 2.0), circle("key-c", t0 + timedelta(days=1), 9.0, "other")]
-    people = people_from_circles(rows, "esy", lambda key: (frozenset({f"service of {key}"}), frozenset()))
-    assert people == [Person("h1", {"health": 1.0}, {"health": 3.0}, frozenset({"service of key-a"}))]
+    people = people_from_circles(rows, "esy", lambda key: ({"health": frozenset({f"service of {key}"})}, frozenset()))
+    assert people == [Person("h1", {"health": 1.0}, {"health": 3.0}, {"health": frozenset({"service of key-a"})})]
     assert "key" not in people[0].id
 
 
@@ -141,10 +142,10 @@ def test_an_area_filled_in_a_group_session_of_its_own_counts_from_the_circles_th
 
 def test_people_from_records_keep_only_the_instruments_and_not_the_record_id() -> None:
     records = [EffectRecordRow("r-secret", "esy", "2026-01", "2026-04", {"health": 1.0}, {"health": 2.0},
-                               ["Kela"], ["Woimala"]),
+                               {"health": ["Kela"]}, ["Woimala"]),
                EffectRecordRow("r-other", "other", "2026-01", "2026-04", {}, {})]
     assert people_from_records(records, "esy") == [
-        Person("k1", {"health": 1.0}, {"health": 2.0}, frozenset({"Kela"}), frozenset({"Woimala"}))]
+        Person("k1", {"health": 1.0}, {"health": 2.0}, {"health": frozenset({"Kela"})}, frozenset({"Woimala"}))]
 
 
 def test_last_months_end_with_this_month_in_helsinki() -> None:
@@ -173,3 +174,11 @@ def test_an_unreadable_or_future_period_is_refused() -> None:
 
 def test_a_count_of_one_to_four_people_is_not_shown_either() -> None:
     assert [masked(count) for count in (0, 1, 4, 5, 12)] == [0, None, None, 5, 12]
+
+
+def test_a_service_counts_only_in_the_area_of_the_goal_it_was_linked_to() -> None:
+    """Kela linked to five people's goals about money: a Kela row under money, none under health."""
+    people = [Person(f"p{n}", {"health": 1.0, "money": 1.0}, {"health": 2.0, "money": 3.0},
+                     {"money": frozenset({"kela"})}) for n in range(5)]
+    cells = report(people, ["health", "money"])
+    assert [(cell.area, cell.label, cell.n) for cell in cells if cell.dimension == SERVICE] == [("money", "kela", 5)]
