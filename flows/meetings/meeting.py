@@ -594,7 +594,9 @@ def _previous(conv: Conversation) -> Lines:
     """The meetings so far, and the last one's promises with their status: the follow-up starts from them."""
     previous = conv.data.get("previous")
     parts: list[Msg] = []
-    held_at = [When(datetime.fromisoformat(at)) for at, status in conv.data.get("history", []) if status == "held"]
+    # A record written before the meeting reads as a plan (rules.took_place): it is not one of those so far yet.
+    held_at = [When(moment) for at, status in conv.data.get("history", [])
+               if status == "held" and (moment := datetime.fromisoformat(at)) <= conv.now]
     if held_at:
         parts.append(Msg(N_("meeting.history"), {"dates": Lines(tuple(held_at), ", ")}))
     if previous:

@@ -681,6 +681,14 @@ async def test_the_client_hears_of_a_booked_meeting_and_an_early_record_is_not_c
     assert f"Kettu ({t(catalogs, 'fi', 'memo.role_client')})" in memo and "(client)" not in memo
     assert "4.12.2026" in memo and "2026-12-04" not in memo
 
+    # The overview's "meetings so far" names only meetings whose time has come.
+    history = catalogs.text("fi", Msg("meeting.history", {"dates": "pe 27.11. klo 14.00"}))
+    worker = await open_meetings(bot, catalogs)
+    assert history not in str(worker.last_question().params["text"]), "not held yet: not among those so far"
+    clock.now = clock.now.replace(day=27, hour=13)  # 15.00 in Helsinki, the meeting began at 14.00
+    worker = await open_meetings(bot, catalogs)
+    assert history in str(worker.last_question().params["text"])
+
 
 def memo_line(catalogs: Catalogs, key: str) -> str:
     """The words of a memo heading before its placeholder ("Pidetty:")."""
