@@ -21,6 +21,7 @@ from flows.esy.followup import (
 )
 from flows.esy.group_rounds import GroupRounds
 from flows.esy.instrument import Area, Instrument
+from flows.esy.next_step import goals_line
 from flows.esy.progress import GoalNotes, OwnProgress, chose_progress
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.esy.services import RegionServices, places_message
@@ -234,7 +235,7 @@ class EsySteps:
             await self.reassess.offer(conv)
         if conv.state == "done" and "assessment" in conv.data:
             # The next step, offered, never forced: goals are set when the person wants (/goals, or the menu).
-            conv.emit(Say(Msg(N_("esy.goals_offer"))))
+            conv.emit(Say(await goals_line(conv.work, conv.key)))
 
     async def finish_area(self, conv: Conversation) -> None:
         """Store a group session's one area as the person's own assessment, and show its points."""
