@@ -260,9 +260,11 @@ class Engine:
             return reply
         spec = self.flows.get(poke.flow or "")
         here = self.flows[conv.flow]
-        # Only where it interrupts nothing in hand: the menu, or a flow that can be paused and resumed (not a
-        # live chat, a consent question or a confirmation); elsewhere the notice alone is shown.
-        free = conv.flow == self.menu or (here.controls and conv.state not in here.settled)
+        # Only where it interrupts nothing in hand: the menu, a flow that can be paused and resumed (not a
+        # live chat, a consent question or a confirmation), or a view only looked at (a plan, whose flow says
+        # nothing is in hand: `FlowSpec.in_progress`); elsewhere the notice alone is shown.
+        free = (conv.flow == self.menu or (here.controls and conv.state not in here.settled)
+                or (here.in_progress is not None and not here.in_progress(conv)))
         if spec is not None and free and conv.flow != poke.flow and (spec.allowed is None or spec.allowed(conv.who)):
             await self._enter(conv, spec.name, reply)
         else:

@@ -146,7 +146,8 @@ class FlowSpec:
     reload: bool = False
     # Whether the person has something in hand here that a typed command (/hours) comes back to, and that
     # /start greets with "let's continue"; by default, a flow with the generic controls past its first question,
-    # and any state of a resumable flow without them. A browsing view (a client card) says no: nothing is lost.
+    # and any state of a resumable flow without them. A browsing view (a client card) says no: nothing is lost,
+    # so a notice that opens another flow (the re-assessment offer opens the circle) may open it from there.
     in_progress: Callable[[Conversation], bool] | None = None
     # Who is offered this flow in the menu and in /help, where that is narrower than who may open it.
     offered: Callable[[Who], bool] | None = None

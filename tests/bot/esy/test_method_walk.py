@@ -182,7 +182,7 @@ async def goal_with_a_service(young: TgUser, catalogs: Catalogs, instrument: Ins
     await young.tap(service)
     calls = await young.tap(tr(catalogs, YOUNG, "goals.no_date"))
     assert tr(catalogs, YOUNG, "goals.saved_new_client") in joined(calls)
-    await young.tap(tr(catalogs, YOUNG, "goals.close"))  # done for today: back in the menu
+    # They leave it there, at their plan: the offer months later must still open the circle from here.
 
 
 async def worker_agrees(bot: Bot, catalogs: Catalogs, instrument: Instrument) -> None:
