@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number, Param
 from flows.core.results import Chart, Option, Result, Say, Trend, first_to_latest
 from flows.core.spec import Conversation
@@ -125,13 +126,21 @@ def area_line(series: AreaSeries) -> Msg:
         goal_line(goal) for goal in series.goals))})
 
 
+def dates_of(data: Progress) -> Param:
+    """When the circles were: the first and the latest day, or the one day when they were all filled on it."""
+    first, latest = data.dates[0], data.dates[-1]
+    if first.astimezone(HELSINKI).date() == latest.astimezone(HELSINKI).date():
+        return first
+    return Msg(N_("esy.progress.dates"), {"first": first, "latest": latest})
+
+
 def progress_text(instrument: Instrument, data: Progress, nickname: str | None = None) -> Msg:
     """The progress in words for screen readers and the terminal: a line per area, and what a dash means;
     ``nickname`` names the client for their worker."""
     lines: tuple[Param, ...] = tuple(area_line(series) for series in data.areas)
     gaps = any(score is None for series in data.areas for score in series.shown)
     params: dict[str, Param] = {
-        "count": len(data.dates), "first": data.dates[0], "latest": data.dates[-1],
+        "count": len(data.dates), "dates": dates_of(data),
         "min": instrument.scale_min, "max": instrument.scale_max, "lines": Lines(lines),
         "gaps": Msg(N_("esy.progress.gaps"), {"gap": GAP}) if gaps else ""}
     if nickname is None:
@@ -153,8 +162,7 @@ def progress_results(
         if not data.dates:
             return [Say(Msg(N_("esy.progress.none")))]
         return [Say(Msg(N_("esy.progress.too_few"), {"date": data.dates[0]}))]
-    caption = Msg(N_("esy.progress.caption"), {"count": len(data.dates), "first": data.dates[0],
-                                               "latest": data.dates[-1]})
+    caption = Msg(N_("esy.progress.caption"), {"count": len(data.dates), "dates": dates_of(data)})
     return [Chart(trend_of(instrument, data, nickname), caption), Say(progress_text(instrument, data, nickname))]
 
 

@@ -257,7 +257,7 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
 async def test_withdrawing_effect_first_means_no_record(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
     client, _ = await client_with_two_circles(bot, catalogs, clock)
     await client.send("/consent")
-    await client.tap(_item(catalogs, "consent.withdraw_item", "My change in the statistics"))
+    await client.tap(_item(catalogs, "consent.withdraw_item", "An anonymous note in the statistics"))
     await client.tap(t(catalogs, "en", "consent.close"))
     calls = await client.send("/forget")
     assert t(catalogs, "en", "forget.effect_kept") not in joined(calls)
@@ -331,7 +331,8 @@ async def test_a_client_who_joined_before_the_item_existed_is_asked_once(
     try:
         client = bot.user(CLIENT, "en", "Kettu")
         calls = await client.send("hello")
-        assert said(catalogs, "consent.new_item", joined(calls)) and "My change in the statistics" in joined(calls)
+        title = "An anonymous note in the statistics"
+        assert said(catalogs, "consent.new_item", joined(calls)) and title in joined(calls)
         calls = await client.tap(t(catalogs, "en", "consent.no"))
         assert t(catalogs, "en", "menu.prompt") in joined(calls)
         calls = await client.send("/start")

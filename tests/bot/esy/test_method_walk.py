@@ -242,8 +242,8 @@ async def the_young_person_sees_progress(young: TgUser, catalogs: Catalogs, inst
     await young.send("/circle")
     calls = await young.tap(tr(catalogs, YOUNG, "esy.progress.open"))
     [photo] = photos(calls)
-    assert photo.params["caption"] == tr(catalogs, YOUNG, "esy.progress.caption", count=2, first=first_at,
-                                         latest=later_at)
+    assert photo.params["caption"] == tr(catalogs, YOUNG, "esy.progress.caption", count=2, dates=Msg(
+        "esy.progress.dates", {"first": first_at, "latest": later_at}))
     agreed = Msg("goals.state", {"status": Msg("goals.status_going"), "agreement": Msg("goals.agreed")})
     assert progress_line(catalogs, YOUNG, instrument, agreed) in joined(calls)
 
@@ -254,8 +254,8 @@ async def the_worker_sees_progress(bot: Bot, catalogs: Catalogs, instrument: Ins
     worker = await open_card(bot, catalogs)
     calls = await worker.tap(tr(catalogs, STAFF, "clients.show_progress"))
     [photo] = photos(calls)
-    assert photo.params["caption"] == tr(catalogs, STAFF, "esy.progress.caption", count=2, first=first_at,
-                                         latest=later_at)
+    assert photo.params["caption"] == tr(catalogs, STAFF, "esy.progress.caption", count=2, dates=Msg(
+        "esy.progress.dates", {"first": first_at, "latest": later_at}))
     agreed = Msg("goals.state", {"status": Msg("goals.status_going"), "agreement": Msg("goals.agreed")})
     assert progress_line(catalogs, STAFF, instrument, agreed) in joined(calls)
 

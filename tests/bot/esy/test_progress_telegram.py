@@ -69,7 +69,7 @@ async def test_the_young_person_sees_each_area_over_three_circles(
     assert width == 792 and 600 <= height <= 2000
     first = clock.now - timedelta(days=180)
     assert photo.params["caption"] == catalogs.text("fi", Msg("esy.progress.caption", {
-        "count": 3, "first": first, "latest": clock.now}))
+        "count": 3, "dates": Msg("esy.progress.dates", {"first": first, "latest": clock.now})}))
     words = joined(calls)
     first_area, skipped = instrument.areas[0].name.get("fi"), instrument.areas[3].name.get("fi")
     goal = catalogs.text("fi", Msg("esy.progress.goal", {"title": "Nukkumaan ennen puoltayötä",
@@ -78,7 +78,8 @@ async def test_the_young_person_sees_each_area_over_three_circles(
     assert f"{skipped}: 3,0 → – → 4,0 (nousua 1,0)" in words  # the skipped one a gap, not a zero
     assert catalogs.text("fi", Msg("esy.progress.gaps", {"gap": "–"})) in words
     assert words.index(first_area) > words.index(catalogs.text("fi", Msg("esy.progress.text", {
-        "count": 3, "first": first, "latest": clock.now, "min": 1, "max": 5, "lines": "", "gaps": ""})).strip())
+        "count": 3, "dates": Msg("esy.progress.dates", {"first": first, "latest": clock.now}), "min": 1, "max": 5,
+        "lines": "", "gaps": ""})).strip())
     assert t(catalogs, "fi", "esy.begin") in user.labels()  # back at the start of the circle
 
 
@@ -130,7 +131,8 @@ async def test_the_worker_sees_only_the_shared_circles(
     status = Msg("goals.state", {"status": Msg("goals.status_going"), "agreement": Msg("goals.draft")})
     assert catalogs.text("fi", Msg("esy.progress.goal", {"title": "Kesätyö", "status": status})) in words
     assert catalogs.text("fi", Msg("esy.progress.caption", {
-        "count": 2, "first": clock.now - timedelta(days=120), "latest": clock.now - timedelta(days=10)})) == \
+        "count": 2, "dates": Msg("esy.progress.dates", {
+            "first": clock.now - timedelta(days=120), "latest": clock.now - timedelta(days=10)})})) == \
         photo.params["caption"]
     assert catalogs.text("fi", Msg("esy.progress.title_client", {"nickname": "Kettu"})) not in words  # in the PNG
     async with bot.services.store.transaction() as work:

@@ -45,7 +45,7 @@ EVERY_KIND: list[Result] = [
     Photo(CIRCLE, Msg("esy.caption", {"when": AT})),
     Chart(Trend(Msg("esy.progress.title"), (LocalText("Koti", "Hem", "Home"),), 1, 5, (AT, AT),
                 ((2.5, None),), ((Msg("esy.progress.goal", {"title": "Oma huone", "status": Msg("a.s")}),),),
-                "Kettu", ((True, False),)), Msg("esy.progress.caption", {"first": AT})),
+                "Kettu", ((True, False),)), Msg("esy.progress.caption", {"dates": AT})),
     Document("mydata", {"flow": "esy", "rows": [{"at": AT.isoformat(), "n": 1}], "ok": True}, Msg("a.caption")),
     Document("client_export", {"client": "Kettu"}, Msg("a.caption"), (CIRCLE, CIRCLE)),
     Done(), Done(Msg("a.bye")),

@@ -76,8 +76,8 @@ def test_the_words_name_every_score_with_a_dash_for_a_gap_and_the_change() -> No
     assert change_words(0.0) == Msg("esy.progress.same")
     text = progress_text(instrument(), data)
     assert text.key == "esy.progress.text" and text.params["gaps"] == Msg("esy.progress.gaps", {"gap": GAP})
-    assert (text.params["count"], text.params["first"], text.params["latest"]) == (2, rows[0].completed_at,
-                                                                                   rows[1].completed_at)
+    assert (text.params["count"], text.params["dates"]) == (2, Msg("esy.progress.dates", {
+        "first": rows[0].completed_at, "latest": rows[1].completed_at}))
     no_gaps = progress(instrument(), [row({"home": 1.0, "work": 1.0, "health": 1.0}, m) for m in (0, 3)])
     assert progress_text(instrument(), no_gaps).params["gaps"] == ""
     assert progress_text(instrument(), data, "Kettu").key == "esy.progress.text_client"
@@ -139,3 +139,15 @@ def test_an_area_not_asked_is_left_out_and_only_a_skipped_one_is_a_gap() -> None
     assert area_line(health).params["scores"] == Lines((Number(1.0), Number(2.0)), " → ")  # no dash: not asked
     chart, _ = progress_results(instrument(), [full, session, skipped])
     assert isinstance(chart, Chart) and chart.trend.asked == (home.asked, work.asked, health.asked)
+
+
+def test_circles_all_filled_on_one_day_name_the_day_once() -> None:
+    """Two circles on one day (Helsinki): "6.12.2026", not "6.12.2026–6.12.2026"."""
+    morning = datetime(2026, 12, 6, 7, tzinfo=UTC)
+    rows = [AssessmentRow("key", "scoring", 1, at, {}, {"home": 1.0}, {})
+            for at in (morning, morning + timedelta(hours=12))]
+    data = progress(instrument(), rows)
+    assert progress_text(instrument(), data).params["dates"] == morning
+    late = [*rows, AssessmentRow("key", "scoring", 1, morning + timedelta(hours=17), {}, {"home": 2.0}, {})]
+    assert progress_text(instrument(), progress(instrument(), late)).params["dates"] == Msg("esy.progress.dates", {
+        "first": morning, "latest": morning + timedelta(hours=17)}), "past midnight in Helsinki: another day"
