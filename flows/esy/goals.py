@@ -136,6 +136,8 @@ class GoalsSteps:
         conv.data["free"] = free_areas(area_order(self.instrument, latest), rows)
         conv.data["client"] = conv.who.is_client
         conv.data["reassessed"] = latest.completed_at.isoformat() if latest else None
+        # The change wishes of the latest circle: a new goal starts from the wish written for its area.
+        conv.data["wishes"] = {area: wish for area, wish in (latest.wishes if latest else {}).items() if wish}
         await self.links.load_links(conv, latest.completed_at if latest else None)
         await load_promises(conv)
 
@@ -181,11 +183,15 @@ class GoalsSteps:
     def view_write(self, conv: Conversation) -> Ask:
         field = conv.data["field"]
         params: dict[str, Param] = {}
-        if field == "goal":  # the first question names the area the goal is for
+        key = ASK[field]
+        if field == "goal":  # the first question names the area the goal is for, and the wish written for it
             params["area"] = self.names.get(conv.data["area"], conv.data["area"])
+            wish = conv.data.get("wishes", {}).get(conv.data["area"])
+            if wish and "editing" not in conv.data:
+                key, params["wish"] = N_("goals.ask_goal_wish"), wish
         if field == "due":
             params["example"] = Example(example_day(conv.now, 28), clock=False)
-        prompt = Msg(ASK[field], params)
+        prompt = Msg(key, params)
         options: list[Option] = []
         if field == "helper":
             options += [Option(f"{SERVICE}{s.id}", s.name) for s in self.area_services(conv)]

@@ -173,7 +173,8 @@ async def goal_with_a_service(young: TgUser, catalogs: Catalogs, instrument: Ins
     assert tr(catalogs, YOUNG, "goals.intro_client") in joined(calls)
     await young.tap(tr(catalogs, YOUNG, "goals.new"))
     assert young.labels()[0] == area_name(instrument, YOUNG)  # starting from their change wish
-    await young.tap(area_name(instrument, YOUNG))
+    calls = await young.tap(area_name(instrument, YOUNG))
+    assert tr(catalogs, YOUNG, "goals.ask_goal_wish", area=instrument.areas[WISHED].name, wish=WISH) in joined(calls)
     await young.send(GOAL)
     await young.send("Jag har skickat minst en ansökan")
     await young.send("Skriva mitt CV")
