@@ -20,7 +20,7 @@ from flows.esy.esy import storage_allowed
 from flows.esy.goal_promises import load_promises, promise_section
 from flows.esy.goal_rules import agree
 from flows.esy.goal_services import GoalServiceSteps, followup_transitions
-from flows.esy.goals import as_shown, plain
+from flows.esy.goals import as_shown, plain, service_names
 from flows.esy.instrument import Instrument
 from flows.esy.services import RegionService, RegionServices
 from flows.identity.notify import workers_of
@@ -52,6 +52,7 @@ class ReviewSteps:
     def __init__(self, instrument: Instrument, services: RegionServices | None = None) -> None:
         self.names: dict[str, LocalText] = {area.id: area.name for area in instrument.areas}
         self.services = services
+        self.helpers = service_names(services)
         self.links = GoalServiceSteps(services, "worker")
 
     async def on_start(self, conv: Conversation) -> None:
@@ -97,7 +98,7 @@ class ReviewSteps:
 
     def view_plan(self, conv: Conversation) -> Ask:
         goals = conv.data["goals"]
-        lines: tuple[Param, ...] = tuple(as_shown(self.names, goal) for goal in goals)
+        lines: tuple[Param, ...] = tuple(as_shown(self.names, goal, self.helpers) for goal in goals)
         prompt = Msg(N_("review.plan") if goals else N_("review.none"),
                      {"nickname": conv.data["nickname"], "lines": Lines(lines, "\n\n")})
         options = [Option(f"{AGREE}{g['id']}", Msg(N_("review.agree"), {"area": self.names.get(g["area"], g["area"])}))
@@ -113,7 +114,8 @@ class ReviewSteps:
         linked = self.links.linked_section(conv, goal["id"]) or Msg(N_("goal_services.none_linked"))
         promised = promise_section(conv, goal["id"])
         beside: tuple[Param, ...] = (promised, linked) if promised else (linked,)
-        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": Lines(beside, "\n\n")})
+        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal, self.helpers),
+                                                "places": Lines(beside, "\n\n")})
         options = self.links.followup_options(conv, goal["id"])
         if self.linkable(conv):
             options.append(Option(LINK, Msg(N_("goal_services.link"))))

@@ -96,11 +96,25 @@ def goal_line(names: Mapping[str, LocalText], goal: dict[str, Any], changed: boo
     return Msg(N_("goals.line_changed"), {**params, "date": datetime.fromisoformat(goal["updated"])})
 
 
-def as_shown(names: Mapping[str, LocalText], goal: dict[str, Any]) -> Msg:
+def service_names(services: RegionServices | None) -> dict[str, LocalText]:
+    """Each region service's name, in any of its languages, to the name in all of them: a helper picked from
+    the buttons is kept as the name the person saw, and shown to each reader in their own language."""
+    return {name: service.name for service in (services.services if services else ())
+            for name in (service.name.fi, service.name.sv, service.name.en)}
+
+
+def helper_shown(helpers: Mapping[str, LocalText], text: str | None) -> Param:
+    """Who helps: a region's service by its name in the reader's language, the person's own words as written."""
+    return helpers[text] if text and text in helpers else shown(text)
+
+
+def as_shown(names: Mapping[str, LocalText], goal: dict[str, Any],
+             helpers: Mapping[str, LocalText] | None = None) -> Msg:
     """One goal with every answer, its status, whether it is agreed and when it last changed."""
     return Msg(N_("goals.detail"), {
         "area": names.get(goal["area"], goal["area"]), "goal": goal["goal"], "sign": shown(goal["sign"]),
-        "step": shown(goal["step"]), "helper": shown(goal["helper"]), "due": shown_due(goal["due"]),
+        "step": shown(goal["step"]), "helper": helper_shown(helpers or {}, goal["helper"]),
+        "due": shown_due(goal["due"]),
         "state": state(goal), "updated": datetime.fromisoformat(goal["updated"]),
     })
 
@@ -117,6 +131,7 @@ class GoalsSteps:
         self.instrument = instrument
         self.services = services
         self.names = {area.id: area.name for area in instrument.areas}
+        self.helpers = service_names(services)
         self.links = GoalServiceSteps(services, "young")
 
     # --- reading -----------------------------------------------------------------------------------------
@@ -215,7 +230,8 @@ class GoalsSteps:
         goal = self.current(conv)
         beside: tuple[Param, ...] = tuple(part for part in (promise_section(conv, goal["id"]),
                                                             self.places(conv, goal)) if part)
-        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal), "places": Lines(beside, "\n\n")})
+        prompt = Msg(N_("goal_services.goal"), {"goal": as_shown(self.names, goal, self.helpers),
+                                                "places": Lines(beside, "\n\n")})
         options = self.links.followup_options(conv, goal["id"])
         options += [Option(f"{EDIT}{field}", Msg(EDIT_LABEL[field])) for field in GOAL_FIELDS]
         options += [Option(f"{STATUS}{status}", Msg(STATUS_BUTTON[status])) for status in GOAL_STATUSES

@@ -191,7 +191,10 @@ async def worker_agrees(bot: Bot, catalogs: Catalogs, instrument: Instrument) ->
     worker = await open_card(bot, catalogs)
     card = str(worker.last_question().params["text"])
     assert GOAL in card and tr(catalogs, STAFF, "goals.draft") in card
-    await worker.tap(tr(catalogs, STAFF, "clients.open_goals"))
+    calls = await worker.tap(tr(catalogs, STAFF, "clients.open_goals"))
+    [ohjaamo] = [s.name for s in load_services(instrument).services if s.id == "ohjaamo"]
+    plan = str(worker.last_question().params["text"])  # the helper the young person tapped in Swedish, in Finnish
+    assert ohjaamo.get(STAFF) in plan and ohjaamo.get(YOUNG) not in plan
     calls = await worker.tap(tr(catalogs, STAFF, "review.agree", area=area_name(instrument, STAFF)))
     assert tr(catalogs, STAFF, "review.agreed", nickname=NICKNAME) in joined(calls)
     await deliver(bot)
