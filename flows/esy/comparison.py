@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.core.guards import chose, value
-from flows.core.messages import N_, Lines, Msg, Number, dump_msg
+from flows.core.messages import N_, Lines, Msg, Number, Param, dump_msg
 from flows.core.results import Ask, Circle, Option, Photo, Say, Series
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.esy.dialogue import (
@@ -51,15 +51,17 @@ class ComparisonSteps:
         self.names = {area.id: area.name for area in instrument.areas}
 
     # --- the picture and the words, from what `load` put in the conversation's data -------------------------
-    def circle(self, circle: AssessmentRow, reading: ReadingRow, nickname: str) -> Circle:
-        """Both lines in one circle: the client's (solid, filled) and the worker's reading (dashed), labelled."""
+    def circle(self, circle: AssessmentRow, reading: ReadingRow, nickname: str, own: bool = False) -> Circle:
+        """Both lines in one circle: the client's (solid, filled) and the worker's reading (dashed), labelled;
+        ``own``: the young person's copy, where their line is "you"."""
         areas = self.instrument.areas
         return Circle(
-            title=Msg(N_("compare.title"), {"nickname": nickname}),
+            title=Msg(N_("compare.title_own")) if own else Msg(N_("compare.title"), {"nickname": nickname}),
             areas=tuple(area.name for area in areas),
             scale_min=self.instrument.scale_min, scale_max=self.instrument.scale_max,
             scale_labels=tuple(point.label for point in self.instrument.scale),
-            series=(Series(Msg(N_("compare.line_client"), {"nickname": nickname}),
+            series=(Series(Msg(N_("compare.line_you")) if own else
+                           Msg(N_("compare.line_client"), {"nickname": nickname}),
                            tuple(circle.area_scores.get(area.id) for area in areas), circle.completed_at),
                     Series(Msg(N_("compare.line_worker")),
                            tuple(reading.area_scores.get(area.id) for area in areas), reading.completed_at)),
@@ -68,7 +70,8 @@ class ComparisonSteps:
 
     def summary(self, data: dict[str, Any], hint: bool = True) -> Msg:
         """Whose lines they are, the areas to talk about together (never who is right) and the comments; with
-        ``hint``, how to add a line (where the buttons are)."""
+        ``hint``, how to add a line (where the buttons are). The young person reads their own line as "you"."""
+        own = data.get("side") == "client"
         if data["talk"]:
             lines = Lines(tuple(Msg(N_("compare.talk_line"), {"area": self.names[area]}) for area in data["talk"]
                                 if area in self.names))
@@ -78,14 +81,15 @@ class ComparisonSteps:
         if data["saw"]:
             sections.append(Msg(N_("compare.seen")))
         comments = tuple(
-            Msg(N_("compare.comment_line"), {"area": self.names[area], "who": data["who"][side], "text": text})
+            Msg(N_("compare.comment_line"), {"area": self.names[area], "text": text,
+                                             "who": called(data["who"][side], own and side == "client")})
             for area in self.names for side in SIDES if (text := data["comments"].get(area, {}).get(side)))
         if comments:
             sections.append(Msg(N_("compare.comments"), {"lines": Lines(comments)}))
         if hint:
             sections.append(Msg(N_("compare.hint")))
         return Msg(N_("compare.summary"), {
-            "nickname": data["nickname"], "worker": data["worker"],
+            "nickname": called(data["nickname"], own), "worker": data["worker"],
             "circle_date": datetime.fromisoformat(data["circle_at"]),
             "reading_date": datetime.fromisoformat(data["reading_at"]), "sections": Lines(tuple(sections), "\n\n")})
 
@@ -116,8 +120,10 @@ class ComparisonSteps:
         """Both sides' points for an area, in words ("Kettu 2, the worker's reading 4")."""
         def number(score: float | None) -> Number | str:
             return "-" if score is None else Number(score)
-        return Msg(N_("compare.points"), {"nickname": data["nickname"], "client": number(data["scores"][0].get(area)),
-                                          "worker": number(data["scores"][1].get(area))})
+        scores = {"client": number(data["scores"][0].get(area)), "worker": number(data["scores"][1].get(area))}
+        if data.get("side") == "client":
+            return Msg(N_("compare.points_own"), scores)
+        return Msg(N_("compare.points"), {"nickname": data["nickname"], **scores})
 
     # --- reading what is compared ---------------------------------------------------------------------------
     async def read(self, work: UnitOfWork, reading_id: int, circle_id: int) -> dict[str, Any] | None:
@@ -152,8 +158,9 @@ class ComparisonSteps:
         reading = await conv.work.readings.get(data["reading"])
         circle = await conv.work.assessments.get(data["circle"])
         if reading is not None and circle is not None:
-            conv.emit(Photo(self.circle(circle, reading, data["nickname"]), Msg(N_("compare.caption"), {
-                "nickname": data["nickname"], "circle_date": circle.completed_at,
+            own = conv.data.get("side") == "client"
+            conv.emit(Photo(self.circle(circle, reading, data["nickname"], own), Msg(N_("compare.caption"), {
+                "nickname": called(data["nickname"], own), "circle_date": circle.completed_at,
                 "reading_date": reading.completed_at})))
 
     async def on_start(self, conv: Conversation) -> None:
@@ -264,6 +271,11 @@ async def look(conv: Conversation, action: str) -> None:
 def gone(event: Any) -> None:
     """The comparison is no longer there for this person (consent changed, the work ended): said plainly."""
     event.model.emit(Say(Msg(N_("compare.gone"))))
+
+
+def called(name: str, own: bool) -> Param:
+    """The young person by their nickname, or, on their own screens, as "you"."""
+    return Msg(N_("compare.you")) if own else name
 
 
 def chose_worker(event: Any) -> bool:

@@ -138,7 +138,10 @@ async def test_a_worker_gives_a_reading_the_client_is_told_and_both_see_and_comm
     assert t(catalogs, "notify.reading_given", worker="Responsible") in pushed
     assert catalogs.text("en", Msg("compare.talk", {"lines": talk, "points": Number(1.5)})) in pushed
     assert [c.method for c in world.bot.api.sent(TG["client"])[before:]].count("sendPhoto") == 1
-    assert [label for label, _ in recorder.pictures[-1].series] == ["client", t(catalogs, "compare.line_worker")]
+    # their own copy calls their line "you", and its title is theirs
+    assert [label for label, _ in recorder.pictures[-1].series] == [t(catalogs, "compare.line_you"),
+                                                                      t(catalogs, "compare.line_worker")]
+    assert recorder.pictures[-1].title == t(catalogs, "compare.title_own")
 
     # A line from each side, each shown to both and told to the other.
     await client.tap(t(catalogs, "compare.comment_on", area=names[0]))
