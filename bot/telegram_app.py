@@ -9,14 +9,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import Bot, BotCommand, Message, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
@@ -31,6 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.bootstrap import Services
+from bot.bot_api import Markup, edit_text, inline_keyboard, remove_keyboard, send_text
 from bot.commands import COMMAND_TEXTS
 from bot.flood import FloodGate
 from bot.i18n import LinkFormat
@@ -85,13 +79,9 @@ def is_private(update: Update) -> bool:
     return chat is not None and user is not None and chat.type == ChatType.PRIVATE and chat.id == user.id
 
 
-def keyboard(out: TextOut) -> InlineKeyboardMarkup | None:
-    if not out.buttons:
-        return None
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(b.label, callback_data=callback_data(b.step, b.value)) for b in row]
-        for row in out.buttons
-    ])
+def keyboard(out: TextOut) -> Markup | None:
+    """The message's buttons as Telegram's inline keyboard."""
+    return inline_keyboard([[(b.label, callback_data(b.step, b.value)) for b in row] for row in out.buttons])
 
 
 class TelegramChannel:
@@ -196,8 +186,9 @@ class TelegramChannel:
             calls.append(partial(bot.send_sticker, chat_id, sticker=out.ref))
         else:
             pieces = split_text(out.text)
-            calls.extend(partial(bot.send_message, chat_id, piece) for piece in pieces[:-1])
-            calls.append(partial(bot.send_message, chat_id, pieces[-1], reply_markup=keyboard(out)))
+            # Texts, the most sent by far, return only the new message's id (see bot.bot_api).
+            calls.extend(partial(send_text, bot, chat_id, piece) for piece in pieces[:-1])
+            calls.append(partial(send_text, bot, chat_id, pieces[-1], keyboard(out)))
         return calls
 
     async def push(self, bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> Sent:
@@ -294,12 +285,12 @@ class TelegramChannel:
         data = query.data or ""
 
         async def close(reply: Reply) -> None:
-            await self.close_buttons(query.message, data, reply.accepted)
+            await self.close_buttons(context.bot, query.message, data, reply.accepted)
 
         await self.deliver(update, context, parse_callback(data) or inputs.Choice(-1, "ctl:unknown"), close)
 
     @staticmethod
-    async def close_buttons(message: Any, data: str, accepted: bool) -> None:
+    async def close_buttons(bot: Bot, message: Any, data: str, accepted: bool) -> None:
         """Remove a question's buttons once tapped, marking the answer when it was taken."""
         if not isinstance(message, Message):
             return  # too old for the Bot API to show us; the engine still answers
@@ -308,9 +299,9 @@ class TelegramChannel:
         text = message.text or ""
         try:
             if accepted and chosen and text and telegram_length(f"{text}\n\n→ {chosen}") <= TELEGRAM_TEXT_LIMIT:
-                await message.edit_text(f"{text}\n\n→ {chosen}", reply_markup=None)
+                await edit_text(bot, message.chat_id, message.message_id, f"{text}\n\n→ {chosen}")
             else:
-                await message.edit_reply_markup(reply_markup=None)
+                await remove_keyboard(bot, message.chat_id, message.message_id)
         except TelegramError as error:  # cosmetic: the answer itself is handled either way
             log.info("telegram.edit_failed reason=%s", type(error).__name__)
 
@@ -339,9 +330,13 @@ class TelegramChannel:
 
 
 def _note(sent: Sent, about: int | None, result: object) -> None:
-    """Keep the id of a message sent about a chat."""
-    if about is not None and isinstance(result, Message):
+    """Keep the id of a message sent about a chat (a text's call returns just the id, PTB's others a Message)."""
+    if about is None:
+        return
+    if isinstance(result, Message):
         sent.append((about, result.message_id))
+    elif isinstance(result, int) and not isinstance(result, bool):
+        sent.append((about, result))
 
 
 def pusher(application: Application[Any, Any, Any, Any, Any, Any]) -> tuple[Push, LinkFormat]:
