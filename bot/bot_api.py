@@ -7,7 +7,9 @@ was about a quarter of the event loop's time (docs/benchmarks.md). These calls g
 PTB's documented public way to call a method by name, which returns the raw result: the request still passes
 through the same ``_post`` (no ``Defaults`` are set, so none are skipped), ``ExtBot``'s rate limiter (the pacing
 of `bot.ratelimit`) and the same ``BaseRequest``, and Telegram's errors are raised as the same exceptions
-(``Forbidden``, ``RetryAfter``, ``BadRequest``, ``TimedOut``, ``NetworkError``).
+(``Forbidden``, ``RetryAfter``, ``BadRequest``, ``TimedOut``, ``NetworkError``). One difference: a 401 or 404,
+which only a revoked token gives for these methods, is PTB's ``EndPointNotFound`` here, not ``InvalidToken``; both
+are a ``TelegramError``, and Kaari handles every ``TelegramError`` of a send alike.
 
 PTB warns (``PTBUserWarning``) when ``do_api_request`` names a method it has its own for. Here that is on
 purpose, so exactly that warning for exactly these three methods, issued from this module, is ignored (below,
