@@ -25,10 +25,12 @@ from flows.esy.next_step import goals_line
 from flows.esy.progress import GoalNotes, OwnProgress, chose_progress
 from flows.esy.scoring import area_scores, changes, lowest, middle, strongest
 from flows.esy.services import RegionServices, places_message
-from flows.identity.consent import exchange_allowed, latest_answers
-from flows.identity.notify import notify_staff, worker_cards
+from flows.esy.sharing import LaterShare, client_may_share, share_circle
+from flows.esy.sharing import storage_allowed as storage_allowed  # goals and their review import it from here
+from flows.esy.start_screen import StartScreen, looked
+from flows.identity.notify import worker_cards
 from flows.identity.staff import pair_lines
-from storage.ports import AssessmentRow, AuditRow, ShareRow
+from storage.ports import AssessmentRow
 
 NAME = "esy"
 VERSION = 3  # 2: a linked client may share the finished circle with their workers; 3: an anonymous person may
@@ -62,11 +64,14 @@ def esy_flow(
             dict(trigger="choose", source="intro", dest="rate", conditions=[steps.groups.chose_round],
                  before=[steps.groups.start_round]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_cancel_reminder],
-                 before=[ask.cancel_reminder]),
+                 before=[ask.cancel_reminder], after=[looked]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_see_reading],
                  after=[open_comparison]),
             dict(trigger="choose", source="intro", dest="intro", conditions=[chose_progress],
-                 before=[steps.progress.show]),
+                 before=[steps.progress.show], after=[looked]),
+            # A circle kept to oneself can be shown to one's workers later, as the intro promises.
+            dict(trigger="choose", source="intro", dest="intro", conditions=[steps.later.chose_share_later],
+                 before=[steps.later.share], after=[looked]),
             dict(trigger="choose", source="rate", dest="rate", conditions=[steps.chose_rating, steps.more_statements],
                  before=[steps.record_rating, next_statement]),
             dict(trigger="choose", source="rate", dest="wish", conditions=[steps.chose_rating],
@@ -120,6 +125,8 @@ class EsySteps:
         self.areas = instrument.areas
         self.rating_values = {str(point.value) for point in instrument.scale}
         self.groups = GroupRounds(instrument)
+        self.later = LaterShare(instrument.id)
+        self.start = StartScreen(instrument.id)
 
     def area(self, conv: Conversation) -> Area:
         return self.areas[int(conv.data["area"])]
@@ -132,11 +139,16 @@ class EsySteps:
         # A worker gave their reading beside a circle the client shared: the intro offers to see both.
         conv.data["compare"] = bool((await client_comparisons(conv, self.instrument.id))[1])
         await self.progress.note_circles(conv)
+        await self.start.note(conv)
+        await self.later.note(conv)
 
     async def refresh(self, conv: Conversation) -> None:
         """While at the start: the group rounds waiting now, and the circles there are to look back on."""
         await self.groups.note_waiting(conv)
         await self.progress.refresh(conv)
+        await self.start.refresh(conv)
+        if conv.state == "intro":  # consent withdrawn or the circle shared or deleted meanwhile: the button goes
+            await self.later.note(conv)
 
     def still_valid(self, conv: Conversation) -> bool:
         return conv.data.get("instrument") == self.instrument.id and conv.data.get("iv") == self.instrument.version
@@ -145,11 +157,11 @@ class EsySteps:
     def view_intro(self, conv: Conversation) -> Ask:
         statements = sum(len(a.statements) for a in self.areas)
         minutes = max(1, round(statements * SECONDS_PER_STATEMENT / 60))
-        prompt = Msg(N_("esy.intro"), {"areas": len(self.areas), "minutes": minutes})
+        prompt = self.start.prompt(conv, len(self.areas), minutes)
         cancel = (Option(CANCEL_REMINDER, Msg(N_("esy.remind_cancel"))),) if conv.data.get("reminder") else ()
         compare = (Option(SEE_READING, Msg(N_("esy.see_reading"))),) if conv.data.get("compare") else ()
         return Ask(prompt, (*self.groups.options(conv), Option(BEGIN, Msg(N_("esy.begin"))), *compare,
-                            *self.progress.option(conv), *cancel))
+                            *self.progress.option(conv), *self.later.option(conv), *cancel))
 
     def position(self, conv: Conversation) -> dict[str, int]:
         """Which area of how many: a group session's one area is the only one."""
@@ -290,11 +302,7 @@ def next_area(event: Any) -> None:
 
 async def may_share(event: Any) -> bool:
     """Only a linked client who allowed storing things in Kaari (consent c) is offered sharing."""
-    conv: Conversation = event.model
-    client = conv.who.client
-    if not conv.who.is_client or client is None or client.id is None:
-        return False
-    return await storage_allowed(conv, client.id)
+    return await client_may_share(event.model)
 
 
 def view_share(conv: Conversation) -> Ask:
@@ -304,20 +312,7 @@ def view_share(conv: Conversation) -> Ask:
 
 async def share(event: Any) -> None:
     """Share the stored circle with the client's workers, if consent still allows it."""
-    conv: Conversation = event.model
-    client = conv.who.client
-    # Consent may have changed since the question was asked (a /consent in between): check again.
-    if (client is None or client.id is None or not conv.who.is_client or "assessment" not in conv.data
-            or not await storage_allowed(conv, client.id)
-            or await conv.work.assessments.get(conv.data["assessment"]) is None):
-        conv.emit(Say(Msg(N_("esy.share_gone"))))
-        return
-    await conv.work.shares.add(ShareRow(conv.data["assessment"], client.id, conv.now))
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
-                                       f"client:{client.id}"))
-    await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
-                       only_responsible=not await exchange_allowed(conv.work, client.id))
-    conv.emit(Say(Msg(N_("esy.shared"))))
+    await share_circle(event.model, event.model.data.get("assessment"))
 
 
 def same_shape(version: int, state: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -375,11 +370,6 @@ async def may_keep(conv: Conversation) -> bool:
     if not conv.who.is_client or client is None or client.id is None:
         return True
     return await storage_allowed(conv, client.id)
-
-
-async def storage_allowed(conv: Conversation, client_id: int) -> bool:
-    answers = latest_answers(await conv.work.consents.for_client(client_id))
-    return "storage" in answers and answers["storage"].answer == "yes"
 
 
 def circle_of(
