@@ -203,7 +203,12 @@ async def test_withdrawing_storage_deletes_what_it_covers_says_so_and_keeps_the_
     try:
         made = await everything(bot, clock, catalogs, instrument)
         await made.client.send("/consent")
-        await made.client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+        calls = await made.client.tap(item_label(catalogs, "consent.withdraw_item", "Saving things"))
+        # The question names what #12 added to what goes, and what stays (a static text: checked by its words).
+        asked = joined(calls)
+        assert said(catalogs, "consent.confirm_storage", asked, ("en",))
+        for words in ("readings", "goals with the services", "reminder to fill in the circle", "stay in your groups"):
+            assert words in asked, words
         calls = await made.client.tap(t(catalogs, "en", "consent.confirm_yes"))
         deleted = (Msg("consent.deleted_circles", {"count": 2}), Msg("consent.deleted_readings", {"count": 1}),
                    Msg("consent.deleted_reassess"), Msg("consent.deleted_goals", {"count": 1}),
@@ -283,7 +288,9 @@ async def test_when_the_work_ends_what_was_kept_for_it_goes_and_the_rest_after_t
     try:
         made = await everything(bot, clock, catalogs, instrument)
         await made.client.send("/consent")
-        await made.client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+        calls = await made.client.tap(item_label(catalogs, "consent.withdraw_item", "Working together"))
+        assert said(catalogs, "consent.confirm_work", joined(calls), ("en",))
+        assert "goals" in joined(calls) and "readings" in joined(calls)  # what #12 added goes too, and says so
         calls = await made.client.tap(t(catalogs, "en", "consent.confirm_yes"))
         assert t(catalogs, "en", "consent.work_ended") in joined(calls)
         await deliver(bot)  # the workers are told
