@@ -39,6 +39,7 @@ from flows.core.results import Reply, Say, load_results
 from flows.core.spec import FORGOTTEN, anonymous_actor
 from flows.esy import followup, group_rounds
 from flows.identity.consent import latest_answers
+from flows.identity.screens import close_screens_about
 from storage.ports import OutboxRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,7 @@ async def purge_idle(services: Services) -> int:
         ended = await work.clients.ended_before(cutoff)
         ended += await never_joined(work, cutoff)
         for client_id in ended:
+            await close_screens_about(work, client_id)
             await work.clients.delete(client_id)
         attempts = await work.code_attempts.purge(now - timedelta(days=1))
         # Telegram keeps an update for at most a day: an older receipt can never meet its update again.

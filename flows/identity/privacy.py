@@ -12,6 +12,7 @@ from flows.core.spec import FORGOTTEN, Conversation, FlowSpec, anonymous_actor
 from flows.identity.consent import latest_answers
 from flows.identity.consent_texts import ConsentItem
 from flows.identity.notify import notify_staff, workers_of
+from flows.identity.screens import close_screens_about
 from flows.identity.staff import staff_card
 from storage.ports import AuditRow
 
@@ -172,6 +173,7 @@ class ForgetSteps:
             await notify_staff(conv, client, Msg(N_("notify.client_left"), {"client": client.nickname}))
             await conv.work.audit.add(AuditRow(conv.now, f"client:{client.id}", "privacy.forget",
                                                f"client:{client.id}"))
+            await close_screens_about(conv.work, client.id)  # nothing of theirs left in a worker's screen
             await conv.work.clients.delete(client.id)
         else:
             await conv.work.audit.add(AuditRow(conv.now, FORGOTTEN, "privacy.forget", ""))

@@ -26,6 +26,7 @@ from bot.ticker import purge_idle
 from flows.core.messages import Lines, Msg
 from flows.esy.followup import REASSESS
 from flows.esy.instrument import Instrument
+from flows.identity.screens import about
 from storage.ports import (
     AnswerRow,
     AssessmentRow,
@@ -141,6 +142,11 @@ def table(db_path: Path, name: str) -> list[dict[str, Any]]:
         connection.close()
 
 
+def saved_screens(db_path: Path) -> str:
+    """Everyone's saved conversations, their data as the words it holds (the column is JSON with escapes)."""
+    return "\n".join(json.dumps(json.loads(row["data"]), ensure_ascii=False) for row in table(db_path, "conversations"))
+
+
 def mydata(calls: list[Any]) -> tuple[str, dict[str, Any]]:
     files = sent_files(calls)
     return files["txt"].decode(), json.loads(files["json"])
@@ -176,11 +182,18 @@ async def test_mydata_names_every_new_thing_and_forget_leaves_only_the_anonymous
         made = await everything(bot, clock, catalogs, instrument)
         assert_mydata_names_everything(catalogs, *mydata(await made.client.send("/mydata")))
         assert table(db_path, "effect_records") == []
+        worker = bot.user(WORKER, "fi")  # the worker is looking at the client's goals when the client leaves
+        await worker.send("/clients")
+        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+        await worker.tap(t(catalogs, "fi", "clients.open_goals"))
+        assert GOAL in saved_screens(db_path)
         await made.client.send("/forget")
         calls = await made.client.tap(t(catalogs, "en", "forget.yes"))
         assert joined(calls) == t(catalogs, "en", "forget.done")
         assert rows_mentioning(db_path, made.key) == []
         assert rows_with_client(db_path, made.client_id) == []
+        saved = saved_screens(db_path)
+        assert GOAL not in saved and "Kettu" not in saved, "nothing of theirs in the worker's saved screen"
         for emptied in ("goals", "goal_revisions", "goal_services", "goal_service_followups", "readings",
                         "reading_comments", "group_members", "group_answers", "preparations", "promises"):
             assert table(db_path, emptied) == [], emptied
@@ -307,8 +320,17 @@ async def test_when_the_work_ends_what_was_kept_for_it_goes_and_the_rest_after_t
         assert {name for name, _ in rows_mentioning(db_path, made.key)} == {"users", "conversations",
                                                                            "group_members", "outbox"}
         clock.advance(days=bot.services.settings.client_retention_days + 1)
+        await bot.user(WORKER, "fi").send("/clients")  # the worker's list still names the ended client
+        assert "Kettu" in saved_screens(db_path)
         await purge_idle(bot.services)
         assert rows_with_client(db_path, made.client_id) == []
+        assert "Kettu" not in saved_screens(db_path), "the worker's saved list went with the client"
         assert table(db_path, "promises") == [] and table(db_path, "meetings") == []
     finally:
         await bot.stop()
+
+
+def test_a_screen_is_about_a_client_by_their_id_never_by_a_yes_or_no() -> None:
+    """The young person's own goals keep ``client: True`` (they are a client); True == 1 must not match client 1."""
+    assert about({"client_id": 1}, 1) and about({"client": 1}, 1)
+    assert not about({"client": True}, 1) and not about({"client_id": 2}, 1) and not about({}, 1)
