@@ -16,10 +16,11 @@ from flows.core.spec import Conversation, FlowSpec
 from flows.identity.consent import end_client_work, latest_answers
 from flows.identity.consent_texts import ConsentItem
 from flows.identity.notify import workers_of
+from flows.identity.screens import CLIENT_LIST
 from flows.identity.staff import cancel_open, is_open, is_worker, issue_invitation, staff_card, team_lines
 from storage.ports import AssessmentRow, AuditRow, ClientRow, OutboxRow
 
-NAME = "clients"
+NAME = CLIENT_LIST
 VERSION = 1
 CLOSE, BACK_TO_LIST, BACK_TO_CARD = "close", "list", "card"
 CIRCLES, PROGRESS, INVITE, REVOKE, MESSAGE, EXPORT, END, YES, NO = (

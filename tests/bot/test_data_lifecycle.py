@@ -142,6 +142,14 @@ def table(db_path: Path, name: str) -> list[dict[str, Any]]:
         connection.close()
 
 
+async def open_the_clients_goals(bot: Bot, catalogs: Catalogs) -> None:
+    """The worker opens the client's goals from the card: their saved screen now holds the goal's words."""
+    worker = bot.user(WORKER, "fi")
+    await worker.send("/clients")
+    await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
+    await worker.tap(t(catalogs, "fi", "clients.open_goals"))
+
+
 def saved_screens(db_path: Path) -> str:
     """Everyone's saved conversations, their data as the words it holds (the column is JSON with escapes)."""
     return "\n".join(json.dumps(json.loads(row["data"]), ensure_ascii=False) for row in table(db_path, "conversations"))
@@ -182,10 +190,7 @@ async def test_mydata_names_every_new_thing_and_forget_leaves_only_the_anonymous
         made = await everything(bot, clock, catalogs, instrument)
         assert_mydata_names_everything(catalogs, *mydata(await made.client.send("/mydata")))
         assert table(db_path, "effect_records") == []
-        worker = bot.user(WORKER, "fi")  # the worker is looking at the client's goals when the client leaves
-        await worker.send("/clients")
-        await worker.tap(catalogs.text("fi", Msg("clients.item_linked", {"nickname": "Kettu"})))
-        await worker.tap(t(catalogs, "fi", "clients.open_goals"))
+        await open_the_clients_goals(bot, catalogs)  # the worker is looking at them when the client leaves
         assert GOAL in saved_screens(db_path)
         await made.client.send("/forget")
         calls = await made.client.tap(t(catalogs, "en", "forget.yes"))
