@@ -14,6 +14,7 @@ from bot.bootstrap import Services
 from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
+from bot.web.socket import web_routes
 from bot.webhook import WebhookServer, build_web_app
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await application.start()
     settings = services.settings
     if settings.mode == "webhook":
-        server = WebhookServer(build_web_app(application, settings.webhook_secret, settings.webhook_max_body),
+        web = web_routes(services) if settings.web_origins else []  # the web chat only where pages may open it
+        server = WebhookServer(build_web_app(application, settings.webhook_secret, settings.webhook_max_body, web),
                                settings.webhook_listen, settings.webhook_port)
         await server.start()
         application.bot_data["webhook"] = server

@@ -34,6 +34,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str = ""
     webhook_max_body: int = 1 << 20  # bytes; a larger POST is refused before it is read
+    # Origins (scheme://host[:port]) whose pages may open the web chat's socket; empty: the web chat is off.
+    web_origins: tuple[str, ...] = ()
     rate_per_second: float = 30.0
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
@@ -111,6 +113,16 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _origins(value: str) -> tuple[str, ...]:
+    """Allowed web origins from a comma- or space-separated list; each must be scheme://host[:port]."""
+    origins = tuple(origin.rstrip("/") for origin in value.replace(",", " ").split())
+    for origin in origins:
+        scheme, separator, host = origin.partition("://")
+        if scheme not in ("http", "https") or not separator or not host or "/" in host:
+            raise SettingsError(f"KAARI_WEB_ORIGINS: {origin!r} is not an origin like https://example.fi")
+    return origins
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -136,6 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_port=int(_number(env, "KAARI_WEBHOOK_PORT", Settings.webhook_port, int)),
         webhook_secret=env.get("KAARI_WEBHOOK_SECRET", ""),
         webhook_max_body=int(_number(env, "KAARI_WEBHOOK_MAX_BODY", Settings.webhook_max_body, int)),
+        web_origins=_origins(env.get("KAARI_WEB_ORIGINS", "")),
         rate_per_second=_number(env, "KAARI_RATE_PER_SECOND", Settings.rate_per_second, float),
         chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
         chat_burst=max(1, int(_number(env, "KAARI_CHAT_BURST", Settings.chat_burst, int))),

@@ -2,8 +2,8 @@
 
 Telegram is answered 200 only once the update's handler has committed (a duplicate is a 200 too), 500 when
 the handler failed (Telegram sends it again), 403 without the secret token, 400 for a body that is not an
-update, and 413 for a body over the limit, refused before it is read. A later web channel adds its routes to
-the app `build_web_app` returns.
+update, and 413 for a body over the limit, refused before it is read. The web chat (bot.web) adds its routes
+when KAARI_WEB_ORIGINS is set.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -51,8 +51,9 @@ def _declared_too_big(request: Request, limit: int) -> bool | None:
     return int(declared) > limit if declared.isascii() and declared.isdigit() else None
 
 
-def build_web_app(application: AnyApplication, secret: str, max_body: int) -> Starlette:
-    """The ASGI app with the Telegram route; a web channel adds its own routes to ``app.routes``."""
+def build_web_app(application: AnyApplication, secret: str, max_body: int,
+                  routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app with the Telegram route and ``routes`` (the web chat's, when it is configured)."""
     failed: set[int] = application.bot_data.setdefault(FAILED, set())
 
     async def telegram(request: Request) -> Response:
@@ -81,7 +82,7 @@ def build_web_app(application: AnyApplication, secret: str, max_body: int) -> St
             return Response(status_code=500)  # not committed: Telegram sends it again
         return Response(status_code=200)
 
-    return Starlette(routes=[Route("/telegram", telegram, methods=["POST"])])
+    return Starlette(routes=[Route("/telegram", telegram, methods=["POST"]), *routes])
 
 
 class _Server(uvicorn.Server):

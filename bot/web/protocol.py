@@ -1,0 +1,77 @@
+"""What a browser may send on the web chat's socket, read into engine inputs; anything else is an error id.
+
+The first message is ``{"token": ..., "language": ...}``: the token is the browser's own random key (kept in
+its local storage), the language optional. Then one input per message: ``{"start": payload}``,
+``{"text": ...}``, ``{"choice": value}`` (a button's value as it was sent), or ``{"command": name}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands import COMMAND_TEXTS
+from bot.telegram_app import parse_callback
+from flows.core import inputs
+from flows.core.messages import LANGUAGES, N_
+
+MAX_MESSAGE = 8192  # characters of one socket message; a longer one is refused before it is read as JSON
+# At least 128 bits of randomness in a URL-safe alphabet (a UUID or 16+ random bytes in base64url).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
+_COMMAND = re.compile(r"[a-z]{1,32}")
+
+BAD_MESSAGE = N_("web.bad_message")
+TOO_LONG = N_("web.too_long")
+TOKEN_NEEDED = N_("web.token_needed")
+
+
+@dataclass(frozen=True)
+class Hello:
+    """The browser's first message: its token and, if it says, the language it shows."""
+
+    token: str
+    language: str | None = None
+
+
+def _object(raw: str) -> dict[str, Any] | str:
+    """The message as a JSON object, or the error id for what it is instead."""
+    if len(raw) > MAX_MESSAGE:
+        return TOO_LONG
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return BAD_MESSAGE
+    return data if isinstance(data, dict) else BAD_MESSAGE
+
+
+def parse_hello(raw: str) -> Hello | str:
+    """The first message, or the error id (a missing or too short token is asked for again)."""
+    data = _object(raw)
+    if isinstance(data, str):
+        return data
+    token, language = data.get("token"), data.get("language")
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return TOKEN_NEEDED
+    return Hello(token, language if language in LANGUAGES else None)
+
+
+def parse_input(raw: str) -> inputs.Input | str:
+    """One input, or the error id. A button value Kaari did not write is an unknown choice, which the engine
+    answers as any stale button: the question is shown again."""
+    data = _object(raw)
+    if isinstance(data, str):
+        return data
+    match data:
+        case {"text": str(text)}:
+            return inputs.Text(text)
+        case {"choice": str(value)}:
+            return parse_callback(value) or inputs.Choice(-1, "ctl:unknown")
+        case {"start": str(payload)}:
+            return inputs.Start(payload[:64] or None)
+        case {"start": None}:
+            return inputs.Start()
+        case {"command": str(name)} if _COMMAND.fullmatch(name):
+            return inputs.Command(name, known=name in COMMAND_TEXTS)
+    return BAD_MESSAGE

@@ -1,0 +1,134 @@
+"""The web chat's WebSocket (``/web/ws``): one browser tab, one person, the same engine path as Telegram.
+
+The person is ``user_key(secret, "web", token)``: the browser's random token is never stored, and nothing
+about the connection (no IP address, no Origin) is logged; logs carry the key's prefix and event names only.
+A page from an origin not in ``KAARI_WEB_ORIGINS`` is refused before the socket opens (close code 1008).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.bootstrap import Services
+from bot.flood import FloodGate
+from bot.keys import user_key
+from bot.render import Outgoing, TextOut, render
+from bot.web.messages import error_json, message_json
+from bot.web.protocol import Hello, parse_hello, parse_input
+from flows.core import inputs
+from flows.core.messages import N_, Msg
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+PATH = "/web/ws"
+POLICY_VIOLATION = 1008  # RFC 6455: the close code for a connection refused by policy (a wrong origin)
+
+
+@dataclass
+class _Session:
+    """One open socket: whose it is, and the language its messages are shown in."""
+
+    key: str
+    language: str
+    chosen: str | None  # the language the page asked for, used as the person's choice
+
+
+class WebChannel:
+    """The socket's handler, bound to the services it serves."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        settings, crisis = services.settings, services.engine.crisis
+        # The same flood gate as Telegram's, per person: a second tab does not double anyone's allowance.
+        self.flood = FloodGate(settings.flood_burst, settings.flood_per_second,
+                               lambda: services.engine.clock().timestamp(),
+                               crisis.matches if crisis is not None else lambda text: False)
+
+    async def endpoint(self, websocket: WebSocket) -> None:
+        """Check the page's origin, then talk until the browser goes."""
+        if websocket.headers.get("origin") not in self.services.settings.web_origins:
+            log.warning("web.origin_refused")  # never the origin itself: it names the page the person was on
+            await websocket.close(code=POLICY_VIOLATION)
+            return
+        await websocket.accept()
+        with contextlib.suppress(WebSocketDisconnect):  # the browser went mid-reply: nothing more to say
+            await self.converse(websocket)
+
+    async def converse(self, websocket: WebSocket) -> None:
+        """The token first, then one input per message; every message gets an answer."""
+        hello = await self.hello(websocket)
+        if hello is None:
+            return
+        session = _Session(user_key(self.services.secret, CHANNEL, hello.token),
+                           hello.language or self.services.settings.default_language, hello.language)
+        log.info("web.open user=%s", session.key[:12])
+        while (raw := await _receive(websocket)) is not None:
+            given = parse_input(raw)
+            if isinstance(given, str):
+                log.info("web.bad_message user=%s error=%s", session.key[:12], given)
+                await self.error(websocket, session.language, given)
+                continue
+            await self.handle(websocket, session, given)
+        log.info("web.closed user=%s", session.key[:12])
+
+    async def hello(self, websocket: WebSocket) -> Hello | None:
+        """Wait for the browser's token, asking again for anything else; None when it went away."""
+        language = self.services.settings.default_language
+        while (raw := await _receive(websocket)) is not None:
+            hello = parse_hello(raw)
+            if isinstance(hello, Hello):
+                return hello
+            await self.error(websocket, language, hello)
+        return None
+
+    async def handle(self, websocket: WebSocket, session: _Session, given: inputs.Input) -> None:
+        """One input through the engine (as Telegram's and the terminal's), its reply back on the socket."""
+        services = self.services
+
+        async def tell(note: Msg) -> None:
+            await self.send(websocket, [TextOut(services.catalogs.text(session.language, note))])
+
+        if not await self.flood.admit(session.key, given, tell):  # too fast: told, never silently dropped
+            return
+        if isinstance(given, inputs.Start) and given.language is None and session.chosen:
+            given = dataclasses.replace(given, language=session.chosen)  # the page's language: not asked again
+        try:
+            reply = await services.engine.handle(session.key, given, session.chosen, channel=CHANNEL)
+            outgoing = await render(reply, services.catalogs, services.drawer)
+        except Exception as error:  # nothing was committed; say so rather than leave silence
+            log.error("web.error user=%s error=%s", session.key[:12], type(error).__name__, exc_info=error)
+            await self.error(websocket, session.language, N_("error.internal"))
+            return
+        services.wake.set()  # what the input queued for others (a chat message) goes out now
+        session.language = reply.language
+        await self.send(websocket, outgoing)
+
+    async def send(self, websocket: WebSocket, outgoing: list[Outgoing]) -> None:
+        """Every message of a reply, in order."""
+        for out in outgoing:
+            await websocket.send_json(message_json(out))
+
+    async def error(self, websocket: WebSocket, language: str, code: str) -> None:
+        """A clear answer to a message that could not be taken, in the person's language."""
+        await websocket.send_json(error_json(code, self.services.catalogs.text(language, Msg(code))))
+
+
+async def _receive(websocket: WebSocket) -> str | None:
+    """The next text message; a binary one is read as text that is no JSON; None once the browser went."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def web_routes(services: Services) -> list[BaseRoute]:
+    """The web channel's routes, for the app `bot.webhook.build_web_app` makes."""
+    return [WebSocketRoute(PATH, WebChannel(services).endpoint)]
