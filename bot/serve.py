@@ -7,6 +7,7 @@ import logging
 import signal
 from typing import Any
 
+from starlette.applications import Starlette
 from telegram import Update
 from telegram.ext import Application
 
@@ -24,6 +25,13 @@ log = logging.getLogger(__name__)
 GRACE = 3.0
 
 
+def web_app(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> Starlette:
+    """The webhook's ASGI app, with the web chat's socket when pages are allowed to open it (KAARI_WEB_ORIGINS)."""
+    settings = services.settings
+    web = web_routes(services) if settings.web_origins else []
+    return build_web_app(application, settings.webhook_secret, settings.webhook_max_body, web)
+
+
 async def start_channel(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Start receiving. Pending updates are never dropped: an answer sent during a restart is an answer."""
     channel: TelegramChannel = application.bot_data["channel"]
@@ -33,9 +41,7 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await application.start()
     settings = services.settings
     if settings.mode == "webhook":
-        web = web_routes(services) if settings.web_origins else []  # the web chat only where pages may open it
-        server = WebhookServer(build_web_app(application, settings.webhook_secret, settings.webhook_max_body, web),
-                               settings.webhook_listen, settings.webhook_port)
+        server = WebhookServer(web_app(services, application), settings.webhook_listen, settings.webhook_port)
         await server.start()
         application.bot_data["webhook"] = server
         await application.bot.set_webhook(

@@ -20,6 +20,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.render import Button, DocumentOut, MediaOut, PhotoOut, TextOut
+from bot.serve import web_app
 from bot.settings import SettingsError, load_settings
 from bot.web.messages import message_json
 from bot.web.protocol import MAX_MESSAGE, Hello, parse_hello, parse_input
@@ -27,7 +28,7 @@ from bot.web.socket import PATH, POLICY_VIOLATION, web_routes
 from flows.core import inputs
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from tests.bot.harness import bot_settings, said
+from tests.bot.harness import bot_settings, said, start_bot
 from tests.conftest import Clock
 
 ORIGIN = "https://kunta.example"
@@ -217,3 +218,15 @@ def test_a_flood_from_one_connection_is_held_back_and_said_so(
             assert socket.receive_json()["type"] == "text"
         socket.send_json({"text": "hei"})
         assert socket.receive_json()["text"] == catalogs.text("fi", Msg("error.too_fast"))
+
+
+@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", PATH}), ((), {"/telegram"})])
+async def test_the_webhook_app_serves_the_web_chat_beside_telegram_when_origins_are_set(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, origins: tuple[str, ...],
+    paths: set[str],
+) -> None:
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", web_origins=origins), clock, catalogs, drawer)
+    try:
+        assert {getattr(route, "path", "") for route in web_app(bot.services, bot.application).routes} == paths
+    finally:
+        await bot.stop()
