@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -169,18 +170,22 @@ def test_bad_messages_are_answered_clearly_and_lose_nothing(
 
 
 def test_a_page_from_another_origin_is_refused(
-    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     with web(tmp_path, clock, catalogs, drawer) as (client, _):
         for headers in ({"origin": "https://evil.example"}, {}):
             with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(PATH, headers=headers):
                 pass
             assert refused.value.code == POLICY_VIOLATION
+    assert "web.origin_refused" in caplog.text and "evil.example" not in caplog.text
 
 
 def test_two_tokens_are_two_people_and_a_reconnect_resumes(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     with web(tmp_path, clock, catalogs, drawer) as (client, services):
         with opened(client) as socket:
             statement = into_esy(socket, catalogs, "fi")
@@ -200,6 +205,8 @@ def test_two_tokens_are_two_people_and_a_reconnect_resumes(
         users = client.portal.call(_keys, services)
         assert users == {user_key(services.secret, "web", TOKEN), user_key(services.secret, "web", OTHER)}
         assert not any(TOKEN in key or OTHER in key for key in users), "the token itself is never stored"
+    assert "web.open" in caplog.text and TOKEN not in caplog.text and OTHER not in caplog.text
+    assert "testclient" not in caplog.text, "nothing about the connection's address is logged"
 
 
 async def _keys(services: Services) -> set[str]:
