@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import HELP_TEXTS
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
+from bot.routes import PushRoute
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows.chat import chat, chat_stats, desk, hours, rota
@@ -83,6 +84,8 @@ class Services:
     hooks: Hooks
     # Set after each handled update: the ticker sends what it queued (a chat message) without waiting.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Channels that deliver pushes themselves (the web chat): the ticker asks them before dropping a row.
+    routes: list[PushRoute] = field(default_factory=list)
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""

@@ -10,3 +10,8 @@ def user_key(secret: str, channel: str, raw_id: int | str) -> str:
     """A stable, non-reversible key for a person on a channel."""
     digest = hmac.new(secret.encode(), f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
     return f"{channel}-{digest}"
+
+
+def channel_of(key: str) -> str:
+    """The channel a person's key was made for ("tg", "web", ...): the part before the digest."""
+    return key.partition("-")[0]

@@ -30,6 +30,7 @@ from bot.bootstrap import Services
 from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
 from bot.render import MediaOut, Outgoing, TextOut, render
+from bot.routes import PushRoute
 from flows.chat import shifts
 from flows.core import inputs
 from flows.core.engine import REPLY
@@ -179,27 +180,45 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     for row in rows:
         by_recipient.setdefault(row.recipient, []).append(row)
 
-    async def one_person(queue: list[OutboxRow]) -> tuple[int, float | None]:
+    async def one_person(queue: list[OutboxRow]) -> tuple[int, float | None, int]:
         sent = 0
         for index, row in enumerate(queue):
             done = await _deliver(services, push, link, row, quiet)
+            if done is None:  # a web person with no open socket: theirs wait, as they were, for their return
+                await _put_back(services, queue[index:])
+                return sent, None, len(queue) - index
             if isinstance(done, float):  # to be retried: the rest wait for it, unsent and uncounted
-                async with services.store.transaction() as work:
-                    for later in queue[index + 1:]:
-                        assert later.id is not None
-                        await work.outbox.retry(later.id, later.due_at, later.attempts - 1)
-                return sent, done
+                await _put_back(services, queue[index + 1:])
+                return sent, done, 0
             sent += done
-        return sent, None
+        return sent, None, 0
 
     results = await asyncio.gather(*(one_person(queue) for queue in by_recipient.values()))
-    retries = [retry_in for _, retry_in in results if retry_in is not None]
-    return Round(len(rows), sum(sent for sent, _ in results), min(retries, default=None))
+    retries = [retry_in for _, retry_in, _ in results if retry_in is not None]
+    # Rows left waiting for a web person do not count as claimed: the ticker sleeps until a reconnect wakes it.
+    held = sum(waiting for _, _, waiting in results)
+    return Round(len(rows) - held, sum(sent for sent, _, _ in results), min(retries, default=None))
+
+
+async def _put_back(services: Services, rows: list[OutboxRow]) -> None:
+    """Rows claimed but not tried, back to pending as they were (due when they were, the claim's attempt undone)."""
+    if not rows:
+        return
+    async with services.store.transaction() as work:
+        for row in rows:
+            assert row.id is not None
+            await work.outbox.retry(row.id, row.due_at, row.attempts - 1)
+
+
+def route_for(services: Services, recipient: str) -> PushRoute | None:
+    """The channel that delivers this recipient's pushes itself (a web person), if any."""
+    return next((route for route in services.routes if route.knows(recipient)), None)
 
 
 async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow,
-                   quiet: QuietHours) -> int | float:
-    """1 when sent, 0 when finished otherwise, or the seconds until a retry (a float) after a transient error."""
+                   quiet: QuietHours) -> int | float | None:
+    """1 when sent, 0 when finished otherwise, the seconds until a retry (a float) after a transient error, or
+    None when the recipient is a web person with no open socket (the row waits for them)."""
     assert row.id is not None
     async with services.store.transaction() as work:
         contact = await work.contacts.get(row.recipient)
@@ -218,6 +237,7 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
     # A reply carries its own sealed address: an anonymous person has no stored contact.
     sealed = row.message.get("chat") if row.kind == REPLY else (contact.sealed_chat if contact else None)
     chat = services.sealer.open(sealed) if sealed else None
+    route = route_for(services, row.recipient) if chat is None else None
     status, sent, blocked = "sent", 0, False
     until = row.message.get("until")
     now = services.engine.clock()
@@ -225,7 +245,7 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
         status = "dropped"
         log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
-    elif chat is None or user is None:
+    elif (chat is None and route is None) or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
         if contact is not None and chat is None:
             # Sealed with a key no longer in KAARI_DATA_KEY: refreshed at the person's next message.
@@ -241,7 +261,13 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             await work.outbox.finish(row.id, "dropped", now)
         log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
         return 0
+    elif route is not None:
+        if not route.live(row.recipient) or not await route.push(
+                row.recipient, await outgoing_for(services, row, user.language, console_link)):
+            return None  # checked first so that a poke is not shown to nobody
+        sent = 1
     else:
+        assert chat is not None
         try:
             await remember_sent(services, row.recipient, await push(
                 chat, await outgoing_for(services, row, user.language, link)))

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
 from bot.flood import FloodGate
-from bot.keys import user_key
+from bot.keys import channel_of, user_key
 from bot.render import Outgoing, TextOut, render
 from bot.web.messages import error_json, message_json
 from bot.web.protocol import Hello, parse_hello, parse_input
@@ -50,6 +50,10 @@ class WebChannel:
         self.flood = FloodGate(settings.flood_burst, settings.flood_per_second,
                                lambda: services.engine.clock().timestamp(),
                                crisis.matches if crisis is not None else lambda text: False)
+        # Open sockets by person (two tabs: both get a push). A web person's pushes come here, and wait (pending)
+        # while they have no socket open: across a restart too, as a person's key says their channel.
+        self.sockets: dict[str, list[WebSocket]] = {}
+        services.routes.append(self)
 
     async def endpoint(self, websocket: WebSocket) -> None:
         """Check the page's origin, then talk until the browser goes."""
@@ -69,14 +73,52 @@ class WebChannel:
         session = _Session(user_key(self.services.secret, CHANNEL, hello.token),
                            hello.language or self.services.settings.default_language, hello.language)
         log.info("web.open user=%s", session.key[:12])
-        while (raw := await _receive(websocket)) is not None:
-            given = parse_input(raw)
-            if isinstance(given, str):
-                log.info("web.bad_message user=%s error=%s", session.key[:12], given)
-                await self.error(websocket, session.language, given)
-                continue
-            await self.handle(websocket, session, given)
+        self.attach(session.key, websocket)
+        try:
+            while (raw := await _receive(websocket)) is not None:
+                given = parse_input(raw)
+                if isinstance(given, str):
+                    log.info("web.bad_message user=%s error=%s", session.key[:12], given)
+                    await self.error(websocket, session.language, given)
+                    continue
+                await self.handle(websocket, session, given)
+        finally:
+            self.detach(session.key, websocket)
         log.info("web.closed user=%s", session.key[:12])
+
+    def attach(self, key: str, websocket: WebSocket) -> None:
+        """A socket is open for ``key``: what waited for them goes out now (the ticker is woken), in order."""
+        self.sockets.setdefault(key, []).append(websocket)
+        self.services.wake.set()
+
+    def detach(self, key: str, websocket: WebSocket) -> None:
+        """The socket went: pushes for ``key`` wait again unless another tab is open."""
+        open_now = [other for other in self.sockets.get(key, []) if other is not websocket]
+        if open_now:
+            self.sockets[key] = open_now
+        else:
+            self.sockets.pop(key, None)
+
+    def knows(self, recipient: str) -> bool:
+        """Whether ``recipient`` is a web person (the ticker's push route): keys begin with their channel."""
+        return channel_of(recipient) == CHANNEL
+
+    def live(self, recipient: str) -> bool:
+        """Whether ``recipient`` has a socket open now."""
+        return bool(self.sockets.get(recipient))
+
+    async def push(self, recipient: str, outgoing: list[Outgoing]) -> bool:
+        """A push's messages to every open tab of ``recipient``; False when none took them."""
+        delivered = False
+        for websocket in list(self.sockets.get(recipient, [])):
+            try:
+                await self.send(websocket, outgoing)
+            except (WebSocketDisconnect, RuntimeError, OSError):  # the tab closed mid-push: the others still count
+                self.detach(recipient, websocket)
+                continue
+            delivered = True
+        log.info("web.push user=%s delivered=%s", recipient[:12], delivered)
+        return delivered
 
     async def hello(self, websocket: WebSocket) -> Hello | None:
         """Wait for the browser's token, asking again for anything else; None when it went away."""
