@@ -84,8 +84,8 @@ class Services:
     hooks: Hooks
     # Set after each handled update: the ticker sends what it queued (a chat message) without waiting.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    # Channels that deliver pushes themselves (the web chat): the ticker asks them before dropping a row.
-    routes: list[PushRoute] = field(default_factory=list)
+    # The channel that delivers its people's pushes itself (the web chat, when it is served).
+    push_route: PushRoute | None = None
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""

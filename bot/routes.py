@@ -1,11 +1,13 @@
-"""Push routes: another channel's way to people the Telegram push cannot reach (the web chat's open sockets).
+"""A push route: another channel's way to people the Telegram push cannot reach (the web chat's open sockets).
 
-The ticker asks the routes about a recipient with no Telegram chat before it would drop their row. A route that
-knows the person either delivers now (a live socket) or has the row wait, pending, until they come back.
+A person's key begins with their channel (bot.keys). The ticker claims the route's people's rows only while
+they are present (a socket open), so an absent person's rows wait, pending, taking nobody's place in a round;
+a present person's go to the route instead of Telegram.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from bot.render import Outgoing
@@ -14,11 +16,12 @@ from bot.render import Outgoing
 class PushRoute(Protocol):
     """A channel that delivers pushes itself (see bot.web.socket.WebChannel)."""
 
-    def knows(self, recipient: str) -> bool:
-        """Whether ``recipient`` is this channel's person: their rows go here, or wait for them."""
+    @property
+    def channel(self) -> str:
+        """The channel whose people this route serves ("web")."""
 
-    def live(self, recipient: str) -> bool:
-        """Whether a push to ``recipient`` can go out now."""
+    def present(self) -> Collection[str]:
+        """The keys of the people a push can reach now."""
 
     async def push(self, recipient: str, outgoing: list[Outgoing]) -> bool:
         """Send a push's messages; False when nothing could take them (the person went meanwhile)."""

@@ -9,6 +9,8 @@ the row back to pending, due again after 1, 2, 4, 8 s (or Telegram's retry_after
 none of that recipient's later rows is claimed, so nothing overtakes it. After GIVE_UP_AFTER attempts it is
 marked failed. Fairness: each round takes a few rows per recipient, every recipient's first before anyone's
 second, one recipient's chats taking turns and a crisis chat's rows first (see Outbox.claim_due).
+A web person's rows go to their open sockets (``Services.push_route``, bot.web.socket), every tab; while they
+have none open their rows are not claimed at all: they wait, pending, and their return wakes the ticker.
 Replies to a person's own input are outbox rows too (kind 'reply', written with the input and sent by the
 channel right after the commit); the ticker sends only those a crash left behind.
 """
@@ -29,6 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.bootstrap import Services
 from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
+from bot.keys import channel_of
 from bot.render import MediaOut, Outgoing, TextOut, render
 from bot.routes import PushRoute
 from flows.chat import shifts
@@ -174,7 +177,9 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     now = services.engine.clock()
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
-        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON)
+        route = services.push_route  # its people's rows wait, unclaimed, while they are away
+        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON, away=f"{route.channel}-" if route else "",
+                                           present=route.present() if route else ())
     quiet = parse_quiet_hours(services.settings.quiet_hours)  # validated at start-up; read once a round
     by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:
@@ -184,7 +189,7 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
         sent = 0
         for index, row in enumerate(queue):
             done = await _deliver(services, push, link, row, quiet)
-            if done is None:  # a web person with no open socket: theirs wait, as they were, for their return
+            if done is None:  # a web person who went mid-round: theirs wait, as they were, for their return
                 await _put_back(services, queue[index:])
                 return sent, None, len(queue) - index
             if isinstance(done, float):  # to be retried: the rest wait for it, unsent and uncounted
@@ -212,7 +217,8 @@ async def _put_back(services: Services, rows: list[OutboxRow]) -> None:
 
 def route_for(services: Services, recipient: str) -> PushRoute | None:
     """The channel that delivers this recipient's pushes itself (a web person), if any."""
-    return next((route for route in services.routes if route.knows(recipient)), None)
+    route = services.push_route
+    return route if route is not None and channel_of(recipient) == route.channel else None
 
 
 async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow,
@@ -262,9 +268,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
         return 0
     elif route is not None:
-        if not route.live(row.recipient) or not await route.push(
+        if row.recipient not in route.present() or not await route.push(
                 row.recipient, await outgoing_for(services, row, user.language, console_link)):
-            return None  # checked first so that a poke is not shown to nobody
+            return None  # went meanwhile (checked first, so that a poke is not shown to nobody): it waits
         sent = 1
     else:
         assert chat is not None

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
 from bot.flood import FloodGate
-from bot.keys import channel_of, user_key
+from bot.keys import user_key
 from bot.render import Outgoing, TextOut, render
 from bot.web.messages import error_json, message_json
 from bot.web.protocol import Hello, parse_hello, parse_input
@@ -53,7 +53,7 @@ class WebChannel:
         # Open sockets by person (two tabs: both get a push). A web person's pushes come here, and wait (pending)
         # while they have no socket open: across a restart too, as a person's key says their channel.
         self.sockets: dict[str, list[WebSocket]] = {}
-        services.routes.append(self)
+        services.push_route = self
 
     async def endpoint(self, websocket: WebSocket) -> None:
         """Check the page's origin, then talk until the browser goes."""
@@ -99,13 +99,14 @@ class WebChannel:
         else:
             self.sockets.pop(key, None)
 
-    def knows(self, recipient: str) -> bool:
-        """Whether ``recipient`` is a web person (the ticker's push route): keys begin with their channel."""
-        return channel_of(recipient) == CHANNEL
+    @property
+    def channel(self) -> str:
+        """The web chat's people are this route's (bot.routes.PushRoute)."""
+        return CHANNEL
 
-    def live(self, recipient: str) -> bool:
-        """Whether ``recipient`` has a socket open now."""
-        return bool(self.sockets.get(recipient))
+    def present(self) -> set[str]:
+        """The people with a socket open now."""
+        return set(self.sockets)
 
     async def push(self, recipient: str, outgoing: list[Outgoing]) -> bool:
         """A push's messages to every open tab of ``recipient``; False when none took them."""

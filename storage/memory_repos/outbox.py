@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,7 +18,8 @@ class _Outbox(_Repo):
     def _sorted(self, rows: list[OutboxRow]) -> list[OutboxRow]:
         return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
 
-    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
+                        present: Collection[str] = ()) -> list[OutboxRow]:
         if limit < 0 or (per_recipient is not None and per_recipient < 0):
             raise ValueError("limit must not be negative")
         dump_time(now)
@@ -26,7 +28,7 @@ class _Outbox(_Repo):
         turns: dict[tuple[str, str], int] = {}
         queues: dict[str, list[tuple[tuple[int, int, int, datetime, int], OutboxRow]]] = {}
         for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):
-            if row.recipient in waiting:
+            if row.recipient in waiting or (away and row.recipient.startswith(away) and row.recipient not in present):
                 continue
             turn = turns[row.recipient, row.lane] = turns.get((row.recipient, row.lane), 0) + 1
             order = (-row.priority, 0 if row.attempts else 1, turn, row.due_at, row.id or 0)

@@ -5,6 +5,7 @@ Backends: ``storage/sqlite_repos/outbox.py`` and ``storage/memory_repos/outbox.p
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -39,8 +40,11 @@ class Outbox(Protocol):
     # at one message a second, cannot hold up a whole round). Fair and in order: higher priority first, then
     # rows being retried, then one recipient's lanes take turns (each lane oldest first), and the batch
     # takes every recipient's first row before anyone's second. A recipient with a row waiting to be retried
-    # (pending, attempted, not yet due again) gets nothing, so that no later row overtakes it.
-    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]: ...
+    # (pending, attempted, not yet due again) gets nothing, so that no later row overtakes it. Recipients whose
+    # key begins with ``away`` (a channel's, "web-") get nothing unless ``present`` (a web person with a socket
+    # open): their rows wait, pending, taking nobody's place in the batch.
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
+                        present: Collection[str] = ()) -> list[OutboxRow]: ...
     # A claimed row back to pending, due at ``due_at`` with ``attempts`` (after a transient send failure).
     async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None: ...
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...  # and empties the message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,6 +22,8 @@ _CLAIM = (
     f"    SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient, lane ORDER BY due_at, id) AS turn"
     "     FROM outbox WHERE status = 'pending' AND due_at <= ? AND recipient NOT IN ("
     "       SELECT recipient FROM outbox WHERE status = 'pending' AND attempts > 0 AND due_at > ?)"
+    "     AND NOT (? <> '' AND substr(recipient, 1, length(?)) = ?"
+    "              AND recipient NOT IN (SELECT value FROM json_each(?)))"
     "  )"
     ") WHERE nth <= ? ORDER BY priority DESC, nth, due_at, id LIMIT ?"
 )
@@ -44,12 +47,14 @@ class _Outbox(_Repo):
             row.recipient,
         )
 
-    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None) -> list[OutboxRow]:
+    async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
+                        present: Collection[str] = ()) -> list[OutboxRow]:
         """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         at = dump_time(now)
-        rows = await self._all(_CLAIM, (at, at, limit if per_recipient is None else per_recipient, limit))
+        rows = await self._all(_CLAIM, (at, at, away, away, away, dump_json(sorted(present)),
+                                        limit if per_recipient is None else per_recipient, limit))
         claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
         await self._db.executemany(
             "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ?",

@@ -1,6 +1,7 @@
 """Pushes reach web people: a young person in the web chat and a worker on Telegram share a shift chat. The
 worker's words, the chat being taken and closed arrive on the socket; with the socket closed they wait
-(pending, never dropped) and go out, in order, when the browser comes back; two tabs both get them."""
+(pending, never dropped, across a restart too) and go out, in order, when the browser comes back; two tabs
+both get them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
-from bot.keys import user_key
+from bot.keys import channel_of, user_key
 from bot.web.socket import web_routes
 from flows.core.messages import Msg
 from tests.bot.chat.test_shift_chat import SERVICE, W1, add_workers, flush, texts_to
@@ -154,3 +155,30 @@ def test_two_tabs_both_get_a_push(
                 tab.receive_json()  # the chat taken
                 assert "Hei molemmille" in tab.receive_json()["text"]
 
+
+
+def test_a_push_waits_for_a_web_person_across_a_restart(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with web_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot):
+        key = user_key(bot.services.secret, "web", TOKEN)
+        aino = run(client, on_duty, bot, clock)
+        with opened(client) as socket:
+            into_chat(socket, catalogs, "Moi")
+            run(client, takes_the_chat, bot, aino, catalogs)
+            run(client, flush, bot)
+            assert all_out(client, bot, key)
+            socket.receive_json()  # the chat taken
+        run(client, aino.send, "Vastaan kun palaat")
+        run(client, flush, bot)
+        assert run(client, statuses, bot, key)[-1] == "pending"
+    with web_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot), opened(client) as socket:
+        assert woken(bot)
+        run(client, flush, bot)
+        assert all_out(client, bot, key)
+        assert "Vastaan kun palaat" in socket.receive_json()["text"]
+
+
+def test_a_key_says_its_channel() -> None:
+    assert channel_of(user_key("secret", "web", TOKEN)) == "web"
+    assert channel_of(user_key("secret", "tg", 42)) == "tg"

@@ -1191,6 +1191,21 @@ async def test_outbox_rows_round_trip_and_are_checked(store: Store) -> None:
         assert len(await work.outbox.for_recipient("u1")) == 1
 
 
+async def test_claim_due_leaves_an_away_channels_rows_pending_unless_the_person_is_present(store: Store) -> None:
+    await seed_users(store, "web-a", "web-b", "tg-c")
+    async with store.transaction() as work:
+        for recipient in ("web-a", "web-b", "tg-c", "web-a"):
+            await work.outbox.add(outbox_row(recipient, due_at=T0 - timedelta(hours=1)))
+    async with store.transaction() as work:
+        claimed = await work.outbox.claim_due(T0, limit=1, away="web-", present={"web-b"})
+        assert [row.recipient for row in claimed] == ["web-b"], "an absent person's older rows take no place"
+        rest = await work.outbox.claim_due(T0, limit=5, away="web-", present=())
+        assert [row.recipient for row in rest] == ["tg-c"]
+        waiting = await work.outbox.for_recipient("web-a")
+        assert [(row.status, row.attempts) for row in waiting] == [("pending", 0), ("pending", 0)]
+        assert [row.recipient for row in await work.outbox.claim_due(T0, limit=5)] == ["web-a", "web-a"]
+
+
 async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store: Store) -> None:
     await seed_users(store, "u1", "u2")
     now = T0.replace(microsecond=0)
