@@ -18,10 +18,13 @@ from starlette.testclient import TestClient
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import channel_of, user_key
+from bot.render import Outgoing, TextOut
 from bot.web.socket import web_routes
-from flows.core.messages import Msg
+from flows.core.messages import Msg, dump_msg
+from storage.ports import OutboxRow, UserRow
 from tests.bot.chat.test_shift_chat import SERVICE, W1, add_workers, flush, texts_to
 from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
+from tests.bot.identity.test_identity import deliver
 from tests.bot.test_web import ORIGIN, TOKEN, choose, opened
 from tests.conftest import TWO_SERVICES, Clock
 
@@ -182,3 +185,42 @@ def test_a_push_waits_for_a_web_person_across_a_restart(
 def test_a_key_says_its_channel() -> None:
     assert channel_of(user_key("secret", "web", TOKEN)) == "web"
     assert channel_of(user_key("secret", "tg", 42)) == "tg"
+
+
+class GoneMidRound:
+    """A web route whose person is present when the round claims, and has gone when the push is sent."""
+
+    channel = "web"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.tries = 0
+        self.delivered: list[str] = []
+        self.back = False  # once True, the push reaches them
+
+    def present(self) -> set[str]:
+        return {self.key}
+
+    async def push(self, recipient: str, outgoing: list[Outgoing]) -> bool:
+        self.tries += 1
+        if self.back:
+            self.delivered += [out.text for out in outgoing if isinstance(out, TextOut)]
+        return self.back
+
+
+async def test_a_person_gone_between_claim_and_push_keeps_their_rows_pending_in_order(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    key = user_key(bot.services.secret, "web", TOKEN)
+    route = GoneMidRound(key)
+    bot.services.push_route = route
+    async with bot.services.store.transaction() as work:
+        await work.users.save(UserRow(key, "fi", clock.now, clock.now))
+        for note in ("error.too_fast", "error.internal"):
+            await work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg(note)), clock.now))
+    assert await deliver(bot) == 0 and route.tries == 1, "the first row found nobody: the second was not tried"
+    assert await statuses(bot, key) == ["pending", "pending"]
+    route.back = True
+    assert await deliver(bot) == 2
+    assert route.delivered == [catalogs.text("fi", Msg(note)) for note in ("error.too_fast", "error.internal")]
+    assert await statuses(bot, key) == ["sent", "sent"]
