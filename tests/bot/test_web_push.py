@@ -19,6 +19,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import channel_of, user_key
 from bot.render import Outgoing, TextOut
+from bot.ticker import purge_idle
 from bot.web.socket import web_routes
 from flows.core.messages import Msg, dump_msg
 from storage.ports import OutboxRow, UserRow
@@ -224,3 +225,17 @@ async def test_a_person_gone_between_claim_and_push_keeps_their_rows_pending_in_
     assert await deliver(bot) == 2
     assert route.delivered == [catalogs.text("fi", Msg(note)) for note in ("error.too_fast", "error.internal")]
     assert await statuses(bot, key) == ["sent", "sent"]
+
+
+async def test_a_web_persons_waiting_rows_do_not_outlive_them(bot: Bot, clock: Clock) -> None:
+    key = user_key(bot.services.secret, "web", TOKEN)
+    route = GoneMidRound(key)
+    bot.services.push_route = route
+    async with bot.services.store.transaction() as work:
+        await work.users.save(UserRow(key, "fi", clock.now, clock.now))
+        await work.outbox.add(OutboxRow(key, "notify", dump_msg(Msg("error.too_fast")), clock.now))
+    await deliver(bot)
+    assert await statuses(bot, key) == ["pending"]
+    clock.advance(days=bot.services.settings.anonymous_retention_days + 1)
+    assert await purge_idle(bot.services) == 1
+    assert await statuses(bot, key) == [], "deleted with the person"
