@@ -31,7 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.bootstrap import Services
 from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
-from bot.keys import channel_of
+from bot.keys import channel_of, key_prefix
 from bot.render import MediaOut, Outgoing, TextOut, render
 from bot.routes import PushRoute
 from flows.chat import shifts
@@ -178,7 +178,7 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     async with services.store.transaction() as work:
         await work.outbox.reclaim(now - STUCK_AFTER)
         route = services.push_route  # its people's rows wait, unclaimed, while they are away
-        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON, away=f"{route.channel}-" if route else "",
+        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON, away=key_prefix(route.channel) if route else "",
                                            present=route.present() if route else ())
     quiet = parse_quiet_hours(services.settings.quiet_hours)  # validated at start-up; read once a round
     by_recipient: dict[str, list[OutboxRow]] = {}
@@ -224,7 +224,7 @@ def route_for(services: Services, recipient: str) -> PushRoute | None:
 async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow,
                    quiet: QuietHours) -> int | float | None:
     """1 when sent, 0 when finished otherwise, the seconds until a retry (a float) after a transient error, or
-    None when the recipient is a web person with no open socket (the row waits for them)."""
+    None when the recipient is a web person whose socket closed since the claim (the row waits for them)."""
     assert row.id is not None
     async with services.store.transaction() as work:
         contact = await work.contacts.get(row.recipient)
