@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flows.core import inputs
 from flows.core.messages import N_, Msg
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
 
 NOTE = Msg(N_("error.too_fast"))
 NOTE_EVERY = 30.0  # seconds between two notes to one person who stays over the limit
@@ -68,3 +72,11 @@ class FloodGate:
 
     def _tokens(self, person: _Person, now: float) -> float:
         return min(float(self.burst), person.tokens + max(now - person.at, 0.0) * self.per_second)
+
+
+def person_gate(services: Services) -> FloodGate:
+    """A channel's gate for the people it serves, as settings say (``KAARI_FLOOD_*``), on the engine's clock,
+    crisis words always let through: Telegram's and the web chat's alike."""
+    settings, crisis = services.settings, services.engine.crisis
+    return FloodGate(settings.flood_burst, settings.flood_per_second, lambda: services.engine.clock().timestamp(),
+                     crisis.matches if crisis is not None else lambda text: False)

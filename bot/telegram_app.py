@@ -26,7 +26,7 @@ from telegram.request import BaseRequest
 from bot.bootstrap import Services
 from bot.bot_api import Markup, edit_text, inline_keyboard, remove_keyboard, send_text
 from bot.commands import COMMAND_TEXTS
-from bot.flood import FloodGate
+from bot.flood import person_gate
 from bot.i18n import LinkFormat
 from bot.keys import user_key
 from bot.ratelimit import ChatPacedRateLimiter
@@ -89,10 +89,7 @@ class TelegramChannel:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        settings, crisis = services.settings, services.engine.crisis
-        self.flood = FloodGate(settings.flood_burst, settings.flood_per_second,
-                               lambda: services.engine.clock().timestamp(),
-                               crisis.matches if crisis is not None else lambda text: False)
+        self.flood = person_gate(services)
 
     def key_of(self, update: Update) -> str:
         assert update.effective_user is not None

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
-from bot.flood import FloodGate
+from bot.flood import person_gate
 from bot.keys import user_key
 from bot.render import Outgoing, TextOut, render
 from bot.web.messages import error_json, message_json
@@ -45,11 +45,8 @@ class WebChannel:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        settings, crisis = services.settings, services.engine.crisis
         # The same flood gate as Telegram's, per person: a second tab does not double anyone's allowance.
-        self.flood = FloodGate(settings.flood_burst, settings.flood_per_second,
-                               lambda: services.engine.clock().timestamp(),
-                               crisis.matches if crisis is not None else lambda text: False)
+        self.flood = person_gate(services)
         # Open sockets by person (two tabs: both get a push). A web person's pushes come here, and wait (pending)
         # while they have no socket open: across a restart too, as a person's key says their channel.
         self.sockets: dict[str, list[WebSocket]] = {}
