@@ -154,6 +154,15 @@ async def current(conv: Conversation) -> ClientRow | None:
     return next((row for row in await mine(conv) if row.id == conv.data.get("client")), None)
 
 
+async def linked_client(conv: Conversation) -> ClientRow | None:
+    """The card's client while they are linked (their shared circles can be looked at); else says so."""
+    client = await current(conv)
+    if client is None or not client.user_key:
+        conv.emit(Say(Msg(N_("clients.no_access"))))
+        return None
+    return client
+
+
 async def cancel_open_invitations(conv: Conversation) -> None:
     await cancel_open(conv, await conv.work.invitations.for_client(conv.data["client"]))
 
@@ -288,9 +297,7 @@ class ClientsSteps:
 
     async def show_circles(self, event: Any) -> None:
         conv: Conversation = event.model
-        client = await current(conv)
-        if client is None or not client.user_key:
-            conv.emit(Say(Msg(N_("clients.no_access"))))
+        if await linked_client(conv) is None:
             return
         rows = await shared_circles(conv)
         nickname = conv.data["card"]["nickname"]
@@ -306,9 +313,8 @@ class ClientsSteps:
     async def show_progress(self, event: Any) -> None:
         """Each area over the circles the client shared, from the same shares and checks as `show_circles`."""
         conv: Conversation = event.model
-        client = await current(conv)
-        if client is None or not client.user_key:
-            conv.emit(Say(Msg(N_("clients.no_access"))))
+        client = await linked_client(conv)
+        if client is None:
             return
         rows = await shared_circles(conv)
         for result in await self.pictures.progress(conv.work, client, rows, conv.data["card"]["nickname"]):
