@@ -15,7 +15,7 @@ from bot.bootstrap import Services
 from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
-from bot.web.socket import web_routes
+from bot.web.app import web_routes
 from bot.webhook import WebhookServer, build_web_app
 
 log = logging.getLogger(__name__)

@@ -169,6 +169,6 @@ async def _receive(websocket: WebSocket) -> str | None:
     return text if isinstance(text, str) else ""
 
 
-def web_routes(services: Services) -> list[BaseRoute]:
-    """The web channel's routes, for the app `bot.webhook.build_web_app` makes."""
+def chat_routes(services: Services) -> list[BaseRoute]:
+    """The web chat's socket route (bot.web.app gathers all the web's routes)."""
     return [WebSocketRoute(PATH, WebChannel(services).endpoint)]

@@ -23,9 +23,10 @@ from bot.keys import user_key
 from bot.render import Button, DocumentOut, MediaOut, PhotoOut, TextOut
 from bot.serve import web_app
 from bot.settings import SettingsError, load_settings
+from bot.web.app import web_routes
 from bot.web.messages import message_json
 from bot.web.protocol import MAX_MESSAGE, Hello, parse_hello, parse_input
-from bot.web.socket import PATH, POLICY_VIOLATION, web_routes
+from bot.web.socket import PATH, POLICY_VIOLATION
 from flows.core import inputs
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument

@@ -20,7 +20,7 @@ from bot.i18n import Catalogs
 from bot.keys import channel_of, user_key
 from bot.render import Outgoing, TextOut
 from bot.ticker import purge_idle
-from bot.web.socket import web_routes
+from bot.web.app import web_routes
 from flows.core.messages import Msg, dump_msg
 from storage.ports import OutboxRow, UserRow
 from tests.bot.chat.test_shift_chat import SERVICE, W1, add_workers, flush, texts_to
