@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
+from storage.memory_repos.desk import _DeskLogins, _DeskSessions
 from storage.memory_repos.effect import _EffectRecords
 from storage.memory_repos.goal_services import _GoalServices
 from storage.memory_repos.goals import _Goals
@@ -58,6 +59,8 @@ class _Work:
         self.groups = _Groups(db)
         self.readings = _Readings(db)
         self.goal_services = _GoalServices(db)
+        self.desk_logins = _DeskLogins(db)
+        self.desk_sessions = _DeskSessions(db)
 
 
 class MemoryStore(Deferring):

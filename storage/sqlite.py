@@ -16,6 +16,7 @@ from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
 from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
+from storage.sqlite_repos.desk import _DeskLogins, _DeskSessions
 from storage.sqlite_repos.effect import _EffectRecords
 from storage.sqlite_repos.goal_services import _GoalServices
 from storage.sqlite_repos.goals import _Goals
@@ -84,6 +85,8 @@ class _Work:
         self.groups = _Groups(db)
         self.readings = _Readings(db)
         self.goal_services = _GoalServices(db)
+        self.desk_logins = _DeskLogins(db)
+        self.desk_sessions = _DeskSessions(db)
 
 
 class SqliteStore(Deferring):

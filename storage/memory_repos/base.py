@@ -22,7 +22,7 @@ TABLES = (
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
     "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
     "group_rounds", "group_answers", "readings", "reading_comments", "effect_records", "goal_services",
-    "goal_service_followups", "sequences",
+    "goal_service_followups", "desk_logins", "desk_sessions", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.
@@ -80,6 +80,8 @@ REFERENCES = (
     ("goal_services", "goal_id", "goals", "cascade"),
     ("promises", "goal_id", "goals", "set null"),
     ("goal_service_followups", "link_id", "goal_services", "cascade"),
+    ("desk_logins", "staff_id", "staff", "cascade"),
+    ("desk_sessions", "staff_id", "staff", "cascade"),
 )
 # Each entry is one UNIQUE constraint: the columns that may not repeat together (NULL never repeats).
 UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -90,6 +92,8 @@ UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
     "participants": (("join_hash",),),
     "groups": (("code_hash",),),
     "goal_services": (("goal_id", "service_id"),),
+    "desk_logins": (("token_hash",),),
+    "desk_sessions": (("session_hash",),),
 }
 # Nullable columns allow None, as SQL's CHECK passes on NULL.
 CHECKS: dict[str, dict[str, set[Any]]] = {

@@ -33,6 +33,7 @@ from storage.ports.chat import (
     Shifts,
     WeeklyRow,
 )
+from storage.ports.desk import DeskLoginRow, DeskLogins, DeskSessionRow, DeskSessions
 from storage.ports.effect import EffectRecordRow, EffectRecords
 from storage.ports.goal_services import (
     HELPED,
@@ -131,6 +132,10 @@ __all__ = [
     "ConversationRow",
     "Conversations",
     "Deferred",
+    "DeskLoginRow",
+    "DeskLogins",
+    "DeskSessionRow",
+    "DeskSessions",
     "DutyRow",
     "EffectRecordRow",
     "EffectRecords",

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
+from storage.ports.desk import DeskLogins, DeskSessions
 from storage.ports.effect import EffectRecords
 from storage.ports.goal_services import GoalServices
 from storage.ports.goals import Goals
@@ -90,6 +91,10 @@ class UnitOfWork(Protocol):
     def readings(self) -> Readings: ...
     @property
     def goal_services(self) -> GoalServices: ...
+    @property
+    def desk_logins(self) -> DeskLogins: ...
+    @property
+    def desk_sessions(self) -> DeskSessions: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]

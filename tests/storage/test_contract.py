@@ -33,6 +33,8 @@ from storage.ports import (
     ConsentRow,
     ContactRow,
     ConversationRow,
+    DeskLoginRow,
+    DeskSessionRow,
     DutyRow,
     EffectRecordRow,
     EvaluationRow,
@@ -2923,6 +2925,85 @@ async def test_effect_records_outlive_the_people_they_came_from(store: Store) ->
         await work.users.delete("u1")
     async with store.transaction() as work:
         assert await work.effect_records.within("2026-01", "2026-12") == [effect_record("a1")]
+
+
+# --- the desk in a browser (#13): one-time login links and sessions -----------------------------------
+
+
+async def add_worker(store: Store) -> int:
+    async with store.transaction() as work:
+        return await work.staff.add(staff_row())
+
+
+async def test_a_desk_login_link_is_spent_once_and_only_before_it_expires(store: Store) -> None:
+    staff_id = await add_worker(store)
+    expires = T0 + timedelta(minutes=10)
+    async with store.transaction() as work:
+        await work.desk_logins.add(DeskLoginRow("h-once", staff_id, T0, expires))
+        await work.desk_logins.add(DeskLoginRow("h-late", staff_id, T0, expires))
+    async with store.transaction() as work:
+        assert await work.desk_logins.find("h-once") == DeskLoginRow("h-once", staff_id, T0, expires, None, 1)
+        spent = await work.desk_logins.spend("h-once", T0 + timedelta(minutes=1))
+        assert spent == DeskLoginRow("h-once", staff_id, T0, expires, T0 + timedelta(minutes=1), 1)
+    async with store.transaction() as work:
+        assert await work.desk_logins.spend("h-once", T0 + timedelta(minutes=2)) is None, "a link works once"
+        assert await work.desk_logins.spend("h-late", expires) is None, "expired at its expiry time"
+        assert await work.desk_logins.spend("unknown", T0) is None
+        found = await work.desk_logins.find("h-once")
+        assert found is not None and found.used_at == T0 + timedelta(minutes=1)
+
+
+async def test_a_spent_desk_link_is_not_spent_when_the_transaction_fails(store: Store) -> None:
+    staff_id = await add_worker(store)
+    async with store.transaction() as work:
+        await work.desk_logins.add(DeskLoginRow("h1", staff_id, T0, T0 + timedelta(minutes=10)))
+    with pytest.raises(Boom):
+        async with store.transaction() as work:
+            assert await work.desk_logins.spend("h1", T0) is not None
+            raise Boom
+    async with store.transaction() as work:
+        assert await work.desk_logins.spend("h1", T0) is not None
+
+
+async def test_desk_link_hashes_are_unique_and_expired_links_are_purged(store: Store) -> None:
+    staff_id = await add_worker(store)
+    async with store.transaction() as work:
+        await work.desk_logins.add(DeskLoginRow("old", staff_id, T0, T0 + timedelta(minutes=10)))
+        await work.desk_logins.add(DeskLoginRow("new", staff_id, T0, T0 + timedelta(hours=1)))
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.desk_logins.add(DeskLoginRow("old", staff_id, T0, T0 + timedelta(minutes=10)))
+    with pytest.raises(UnknownRow):
+        async with store.transaction() as work:
+            await work.desk_logins.add(DeskLoginRow("x", staff_id + 99, T0, T0 + timedelta(minutes=10)))
+    async with store.transaction() as work:
+        assert await work.desk_logins.purge(T0 + timedelta(minutes=30)) == 1
+    async with store.transaction() as work:
+        assert await work.desk_logins.find("old") is None and await work.desk_logins.find("new") is not None
+
+
+async def test_desk_sessions_are_found_by_hash_touched_ended_and_purged(store: Store) -> None:
+    staff_id = await add_worker(store)
+    async with store.transaction() as work:
+        first = await work.desk_sessions.add(DeskSessionRow("s1", staff_id, "csrf1", T0, T0))
+        second = await work.desk_sessions.add(DeskSessionRow("s2", staff_id, "csrf2", T0, T0))
+        await work.desk_sessions.add(DeskSessionRow("s3", staff_id, "csrf3", T0 - timedelta(hours=13), T0))
+    async with store.transaction() as work:
+        assert await work.desk_sessions.get("s1") == DeskSessionRow("s1", staff_id, "csrf1", T0, T0, first)
+        assert await work.desk_sessions.get("nope") is None
+        await work.desk_sessions.touch(second, T0 + timedelta(minutes=20))
+        await work.desk_sessions.end(first)
+    async with store.transaction() as work:
+        assert await work.desk_sessions.get("s1") is None
+        touched = await work.desk_sessions.get("s2")
+        assert touched is not None and touched.seen_at == T0 + timedelta(minutes=20)
+        # Idle since before T0 + 10 min, or opened more than 12 hours before T0 + 10 min.
+        assert await work.desk_sessions.purge(T0 + timedelta(minutes=10), T0 - timedelta(hours=12)) == 1
+    async with store.transaction() as work:
+        assert await work.desk_sessions.get("s2") is not None and await work.desk_sessions.get("s3") is None
+    with pytest.raises(Conflict):
+        async with store.transaction() as work:
+            await work.desk_sessions.add(DeskSessionRow("s2", staff_id, "other", T0, T0))
 
 
 # --- the memory fake and the schema ------------------------------------------------------------------
