@@ -14,7 +14,7 @@ from bot.i18n import Catalogs
 from bot.routes import PushRoute
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
-from flows.chat import chat, chat_stats, desk, hours, rota
+from flows.chat import chat, chat_stats, desk, desk_link, hours, rota
 from flows.chat import hooks as chat_hooks
 from flows.chat.quick_replies import load_quick_replies
 from flows.chat.schedule import load_services
@@ -103,7 +103,7 @@ COMMAND_FLOWS = {
     "prepare": preparation.NAME, "promises": promises.NAME, "feedback": feedback.NAME, "places": places.NAME,
     "goals": goals.NAME,
     "groups": groups.NAME, "mygroups": my_groups.NAME,
-    "effect": effect_report.NAME,
+    "effect": effect_report.NAME, "web": desk_link.NAME,
 }
 
 
@@ -179,6 +179,7 @@ def _capability_flows(
             desk.desk_flow(setup),
             rota.rota_flow(setup),
             chat_stats.stats_flow(setup),
+            desk_link.desk_link_flow(settings.web_url, settings.desk_link_minutes),
         ],
         "meetings": [
             preparation.preparation_flow(storage, hooks.client_goals),

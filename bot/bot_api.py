@@ -40,9 +40,15 @@ def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> Markup | None:
     return {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]}
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup | None = None) -> int:
-    """sendMessage; returns the new message's id (all Kaari keeps of it)."""
-    result = await bot.do_api_request("sendMessage", _params(chat_id=chat_id, text=text, reply_markup=markup))
+# Telegram's LinkPreviewOptions: no preview is fetched, so a one-time link reaches the person unspent.
+NO_PREVIEW = {"is_disabled": True}
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup | None = None, preview: bool = True) -> int:
+    """sendMessage (without a link preview when ``preview`` is False); returns the new message's id (all Kaari
+    keeps of it)."""
+    result = await bot.do_api_request("sendMessage", _params(
+        chat_id=chat_id, text=text, reply_markup=markup, link_preview_options=None if preview else NO_PREVIEW))
     return int(result["message_id"])
 
 

@@ -20,7 +20,7 @@ HELP_TEXTS = {
     "prepare": N_("command.prepare"),
     "promises": N_("command.promises"), "write": N_("command.write"), "feedback": N_("command.feedback"),
     "clients": N_("command.clients"), "groups": N_("command.groups"), "newclient": N_("command.newclient"),
-    "desk": N_("command.desk"),
+    "desk": N_("command.desk"), "web": N_("command.web"),
     "workers": N_("command.workers"), "newworker": N_("command.newworker"), "rota": N_("command.rota"),
     "stats": N_("command.stats"), "effect": N_("command.effect"), "audit": N_("command.audit"),
     "mydata": N_("command.mydata"), "consent": N_("command.consent"), "forget": N_("command.forget"),

@@ -38,6 +38,7 @@ class TextOut:
     # A conversation (a chat): typed text, numbers included, is a message; options are chosen another way.
     chat: bool = False
     about: int | None = None  # the chat it belongs to (see flows.core.results.Ask.about)
+    preview: bool = True  # False: the channel must not fetch a preview of a link in it (flows.core.results.Say)
 
 
 @dataclass
@@ -183,6 +184,7 @@ async def render(
     # The chats the pending texts belong to. A notice belongs to none and does not change what the message is
     # about; a message joined from texts about two chats belongs to neither.
     abouts: list[int | None] = []
+    unpreviewed: list[bool] = []
 
     def about() -> int | None:
         found = set(abouts) - {None}
@@ -191,21 +193,28 @@ async def render(
 
     def flush() -> None:
         if pending:
-            out.append(TextOut("\n\n".join(pending), about=about()))
+            out.append(TextOut("\n\n".join(pending), about=about(), preview=previews()))
             pending.clear()
+
+    def previews() -> bool:  # a text joined from notices shows no preview if any of them asked for none
+        shown = not unpreviewed
+        unpreviewed.clear()
+        return shown
 
     for result in reply.results:
         match result:
             case Say(msg=msg):
                 pending.append(text(msg))
                 abouts.append(result.about)
+                if not result.preview:
+                    unpreviewed.append(True)
             case Ask():
                 pending.append(text(result.prompt))
                 abouts.append(result.about)
                 rows = [[Button(text(o.label), o.value, result.step)] for o in result.options]
                 controls = [Button(text(o.label), o.value, result.step) for o in result.controls]
                 rows.extend(controls[i:i + 2] for i in range(0, len(controls), 2))
-                out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet, about()))
+                out.append(TextOut("\n\n".join(pending), rows, result.free_text, result.quiet, about(), previews()))
                 pending.clear()
             case Photo() | Chart():
                 flush()

@@ -36,6 +36,11 @@ class Settings:
     webhook_max_body: int = 1 << 20  # bytes; a larger POST is refused before it is read
     # Origins (scheme://host[:port]) whose pages may open the web chat's socket; empty: the web chat is off.
     web_origins: tuple[str, ...] = ()
+    # Kaari's own public base URL (scheme://host[:port]): the desk's login links, and the only origin whose
+    # pages may change anything at the desk; empty: the desk in a browser is off.
+    web_url: str = ""
+    desk_link_minutes: int = 10  # a desk login link works once, and only this long
+    desk_idle_minutes: int = 30  # a desk session unused this long ends (and after DESK_MAX_HOURS in any case)
     rate_per_second: float = 30.0
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
@@ -123,6 +128,23 @@ def _origins(value: str) -> tuple[str, ...]:
     return origins
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _web_url(value: str) -> str:
+    """Kaari's public base URL: https (http only on this machine, for `kaari web`), no path."""
+    url = value.strip().rstrip("/")
+    if not url:
+        return ""
+    scheme, separator, host = url.partition("://")
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not separator or not host or "/" in host or "?" in host or "#" in host or (
+            scheme != "https" and not (scheme == "http" and hostname in LOCAL_HOSTS)):
+        raise SettingsError(f"KAARI_WEB_URL: {url!r} is not a base URL like https://kaari.example.fi "
+                            "(https, no path; http only for localhost)")
+    return url
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -149,6 +171,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=env.get("KAARI_WEBHOOK_SECRET", ""),
         webhook_max_body=int(_number(env, "KAARI_WEBHOOK_MAX_BODY", Settings.webhook_max_body, int)),
         web_origins=_origins(env.get("KAARI_WEB_ORIGINS", "")),
+        web_url=_web_url(env.get("KAARI_WEB_URL", "")),
+        desk_link_minutes=max(1, int(_number(env, "KAARI_DESK_LINK_MINUTES", Settings.desk_link_minutes, int))),
+        desk_idle_minutes=max(1, int(_number(env, "KAARI_DESK_IDLE_MINUTES", Settings.desk_idle_minutes, int))),
         rate_per_second=_number(env, "KAARI_RATE_PER_SECOND", Settings.rate_per_second, float),
         chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
         chat_burst=max(1, int(_number(env, "KAARI_CHAT_BURST", Settings.chat_burst, int))),

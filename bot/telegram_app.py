@@ -184,8 +184,8 @@ class TelegramChannel:
         else:
             pieces = split_text(out.text)
             # Texts, the most sent by far, return only the new message's id (see bot.bot_api).
-            calls.extend(partial(send_text, bot, chat_id, piece) for piece in pieces[:-1])
-            calls.append(partial(send_text, bot, chat_id, pieces[-1], keyboard(out)))
+            calls.extend(partial(send_text, bot, chat_id, piece, None, out.preview) for piece in pieces[:-1])
+            calls.append(partial(send_text, bot, chat_id, pieces[-1], keyboard(out), out.preview))
         return calls
 
     async def push(self, bot: Bot, chat_id: int, outgoing: list[Outgoing]) -> Sent:

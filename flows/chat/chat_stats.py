@@ -7,7 +7,7 @@ service and sends a CSV with one row per shift.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows.chat.schedule import Service
@@ -16,7 +16,7 @@ from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Document, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from storage.ports import ChatRow, ShiftRow
+from storage.ports import ChatRow, ShiftRow, UnitOfWork
 
 NAME = "stats"
 VERSION = 1
@@ -108,6 +108,23 @@ def service_block(service: Service, chats: list[ChatRow], shift_list: list[Shift
     })
 
 
+async def last_days(work: UnitOfWork, now: datetime) -> tuple[list[ChatRow], list[ShiftRow], dict[int, int]]:
+    """The chats opened and the shifts held in the last DAYS days, and how many workers each shift had."""
+    since = now - timedelta(days=DAYS)
+    chats = await work.chats.opened_between(since, now + timedelta(seconds=1))
+    shift_list = await work.shifts.started_between(since, now)
+    # Everyone who was on duty at some time in the shift: a duty row is written only for a worker who went
+    # on duty, and going off keeps it (on = false), so counting only those still on would say 0 for a
+    # shift whose workers have gone home by the time /stats runs.
+    workers = {shift.id or 0: len(await work.shifts.duty(shift.id or 0)) for shift in shift_list}
+    return chats, shifts_held(shift_list, chats, workers), workers
+
+
+def service_blocks(setup: ChatSetup, chats: list[ChatRow], shift_list: list[ShiftRow]) -> list[Msg]:
+    """Every service's figures, in the services file's order (/stats and the desk in a browser show these)."""
+    return [service_block(service, chats, shift_list) for service in setup.services]
+
+
 def _minutes(value: float | None) -> Msg:
     return Msg(N_("stats.minutes"), {"value": Number(value)}) if value is not None else Msg(N_("stats.no_wait"))
 
@@ -120,15 +137,8 @@ class StatsSteps:
 
     async def on_start(self, conv: Conversation) -> None:
         """The last 30 days per service as a message, and one row per shift as a CSV; the flow ends there."""
-        since = conv.now - timedelta(days=DAYS)
-        chats = await conv.work.chats.opened_between(since, conv.now + timedelta(seconds=1))
-        shift_list = await conv.work.shifts.started_between(since, conv.now)
-        # Everyone who was on duty at some time in the shift: a duty row is written only for a worker who went
-        # on duty, and going off keeps it (on = false), so counting only those still on would say 0 for a
-        # shift whose workers have gone home by the time /stats runs.
-        workers = {shift.id or 0: len(await conv.work.shifts.duty(shift.id or 0)) for shift in shift_list}
-        shift_list = shifts_held(shift_list, chats, workers)
-        blocks = [service_block(service, chats, shift_list) for service in self.setup.services]
+        chats, shift_list, workers = await last_days(conv.work, conv.now)
+        blocks = service_blocks(self.setup, chats, shift_list)
         conv.emit(Say(Msg(N_("stats.summary"), {"days": DAYS, "services": Lines(tuple(blocks), "\n\n")})))
         conv.emit(Document("chat_stats", {"columns": list(COLUMNS), "rows": shift_rows(shift_list, chats, workers),
                                           "generated_at": conv.now.isoformat()}, Msg(N_("stats.caption"))))

@@ -7,7 +7,7 @@ coordinator can change them without a deployment.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flows.chat import shifts
@@ -18,7 +18,7 @@ from flows.core.guards import chose, near_enough
 from flows.core.messages import N_, Example, Lines, Msg, Period, dump_param, load_param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from storage.ports import AuditRow, ClosingRow, RotaRow, WeeklyRow
+from storage.ports import AuditRow, ClosingRow, RotaRow, UnitOfWork, WeeklyRow
 
 NAME = "rota"
 VERSION = 1
@@ -87,6 +87,31 @@ def weekly_label(service: Service, key: str) -> Msg:
 async def audit(conv: Conversation, action: str, subject: str) -> None:
     """Every change to the schedule or the rota is in the audit log, with who made it."""
     await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+
+
+async def rota_data(work: UnitOfWork, service: Service, now: datetime) -> dict[str, Any]:
+    """A service's slots with their workers, the workers, and the coming changes, as a conversation keeps them
+    (the desk in a browser shows the same, read-only)."""
+    rota = await work.schedules.rota(service.id)
+    names = {staff.id: staff.name for staff in await work.staff.all() if staff.active and staff.is_worker}
+    today = now.astimezone(HELSINKI).date()
+    changes = [row for row in await work.schedules.closings(service.id) if row.day >= today]
+    merged = await shifts.schedule_of(work, service)
+    # Labels are stored as messages, so each reader sees the slots in the bot's date style and language.
+    slots = [[key, dump_param(weekly_label(merged, key))] for key in merged.weekly_keys()]
+    slots += [[slot_key(slot, day=day), dump_param(Period(*slot_period(day, slot)))]
+              for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
+    slots += [[slot_key(Slot(row.start, row.end), day=row.day),
+               dump_param(Period(*slot_period(row.day, Slot(row.start, row.end))))]
+              for row in changes if not row.closed and row.start and row.end]
+    return {
+        "slots": [[key, label, [names[row.staff_id] for row in rota if row.slot == key and row.staff_id in names]]
+                  for key, label in slots],
+        "workers": [[staff_id, name] for staff_id, name in sorted(names.items(), key=lambda p: p[1])],
+        "changes": [[row.id, row.day.isoformat(), row.closed,
+                     dump_param(time_range(row.start, row.end)) if row.start and row.end else None]
+                    for row in changes[:SHOWN_CHANGES]],
+    }
 
 
 # --- guards and small effects that need no configuration ---
@@ -172,6 +197,17 @@ def change_line(day: str, closed: bool, times: Any) -> Msg:
     return Msg(N_("rota.change_extra"), {"date": when, "times": load_param(times)})
 
 
+def rota_text(service: Service, data: dict[str, Any]) -> Msg:
+    """A service's slots with their workers and the coming changes, from what `rota_data` read."""
+    lines = tuple(Msg(N_("rota.slot_line"), {
+        "slot": load_param(label), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
+        for key, label, workers in data["slots"])
+    changes = tuple(change_line(day, closed, times) for _, day, closed, times in data["changes"])
+    return Msg(N_("rota.service"), {
+        "service": service.name, "slots": Lines(lines) if lines else Msg(N_("rota.no_slots")),
+        "changes": Lines(changes) if changes else Msg(N_("rota.no_changes"))})
+
+
 def view_add_weekly(conv: Conversation) -> Ask:
     """Ask for a new weekly slot."""
     return Ask(Msg(N_("rota.ask_weekly")), (Option(BACK, Msg(N_("rota.back"))),), free_text=True, max_length=40)
@@ -205,25 +241,7 @@ class RotaSteps:
 
     async def load(self, conv: Conversation) -> None:
         """The service's slots with their workers, and the coming changes."""
-        service = self.by_id[conv.data["service"]]
-        rota = await conv.work.schedules.rota(service.id)
-        names = {staff.id: staff.name for staff in await conv.work.staff.all() if staff.active and staff.is_worker}
-        today = conv.now.astimezone(HELSINKI).date()
-        changes = [row for row in await conv.work.schedules.closings(service.id) if row.day >= today]
-        merged = await shifts.schedule_of(conv.work, service)
-        # Labels are stored as messages, so each reader sees the slots in the bot's date style and language.
-        slots = [[key, dump_param(weekly_label(merged, key))] for key in merged.weekly_keys()]
-        slots += [[slot_key(slot, day=day), dump_param(Period(*slot_period(day, slot)))]
-                  for day, slot in sorted(service.extra, key=lambda pair: (pair[0], pair[1].start)) if day >= today]
-        slots += [[slot_key(Slot(row.start, row.end), day=row.day),
-                   dump_param(Period(*slot_period(row.day, Slot(row.start, row.end))))]
-                  for row in changes if not row.closed and row.start and row.end]
-        conv.data["slots"] = [[key, label, [names[row.staff_id] for row in rota if row.slot == key
-                                            and row.staff_id in names]] for key, label in slots]
-        conv.data["workers"] = [[staff_id, name] for staff_id, name in sorted(names.items(), key=lambda p: p[1])]
-        conv.data["changes"] = [[row.id, row.day.isoformat(), row.closed,
-                                 dump_param(time_range(row.start, row.end)) if row.start and row.end else None]
-                                for row in changes[:SHOWN_CHANGES]]
+        conv.data.update(await rota_data(conv.work, self.by_id[conv.data["service"]], conv.now))
 
     async def refresh(self, conv: Conversation) -> None:
         """Another coordinator may have changed the schedule since this one's screen was drawn."""
@@ -337,14 +355,7 @@ class RotaSteps:
 
     def view_service(self, conv: Conversation) -> Ask:
         """The service's slots with their workers, the coming changes, and what can be changed."""
-        service = self.by_id[conv.data["service"]]
-        lines = tuple(Msg(N_("rota.slot_line"), {
-            "slot": load_param(label), "workers": ", ".join(workers) if workers else Msg(N_("rota.nobody"))})
-            for key, label, workers in conv.data["slots"])
-        changes = tuple(change_line(day, closed, times) for _, day, closed, times in conv.data["changes"])
-        return Ask(Msg(N_("rota.service"), {
-            "service": service.name, "slots": Lines(lines) if lines else Msg(N_("rota.no_slots")),
-            "changes": Lines(changes) if changes else Msg(N_("rota.no_changes"))}), self._service_options(conv))
+        return Ask(rota_text(self.by_id[conv.data["service"]], conv.data), self._service_options(conv))
 
     def _service_options(self, conv: Conversation) -> tuple[Option, ...]:
         """A button per slot and per coming change, the three additions, and back (or done, with one service)."""

@@ -60,3 +60,17 @@ def group_code(secret: str, salt: str) -> str:
     digest = hmac.new(secret.encode(), ("group-code:" + salt).encode(), hashlib.sha256).digest()
     raw = "".join(ALPHABET[byte % len(ALPHABET)] for byte in digest[:GROUP_LENGTH])
     return raw[:4] + "-" + raw[4:]
+
+
+# --- a bearer token: a one-time login link, a session (the desk in a browser, #13) ----------------------------
+TOKEN_BYTES = 32  # 256 bits: unguessable, so a plain hash is enough to store
+
+
+def new_token() -> str:
+    """A fresh random token, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    """What is stored and looked up for a token: its SHA-256, so the database alone does not hold it."""
+    return hashlib.sha256(token.encode()).hexdigest()

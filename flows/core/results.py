@@ -56,6 +56,8 @@ class Say:
 
     msg: Msg
     about: int | None = None
+    # False: a link in it must not be opened for a preview (a one-time login link would be spent by the fetch).
+    preview: bool = True
 
 
 @dataclass(frozen=True)
@@ -274,8 +276,8 @@ def _dump_result(result: Result) -> dict[str, Any]:
             return {"ask": {
                 "prompt": dump_msg(result.prompt), "options": _dump_options(result.options),
                 "controls": _dump_options(result.controls), **{name: getattr(result, name) for name in _ASK_PLAIN}}}
-        case Say(msg=msg, about=about):
-            return {"say": dump_msg(msg), "about": about}
+        case Say(msg=msg, about=about, preview=preview):
+            return {"say": dump_msg(msg), "about": about, **({} if preview else {"preview": False})}
         case Photo(circle=circle, caption=caption):
             return {"photo": {"circle": _dump_circle(circle), "caption": dump_msg(caption)}}
         case Chart(trend=trend, caption=caption):
@@ -297,7 +299,7 @@ def _load_result(data: dict[str, Any]) -> Result:
         return Ask(load_msg(ask["prompt"]), _load_options(ask["options"]), controls=_load_options(ask["controls"]),
                    **{name: ask[name] for name in _ASK_PLAIN})
     if "say" in data:
-        return Say(load_msg(data["say"]), data["about"])
+        return Say(load_msg(data["say"]), data["about"], data.get("preview", True))
     if "photo" in data:
         return Photo(_load_circle(data["photo"]["circle"]), load_msg(data["photo"]["caption"]))
     if "chart" in data:

@@ -30,6 +30,7 @@ TEXT_LIMIT = 4096  # UTF-16 code units, as Telegram counts them
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes of UTF-8
 ANSWER_TEXT_LIMIT = 200
+LINK_PREVIEW_FIELDS = {"is_disabled", "url", "prefer_small_media", "prefer_large_media", "show_above_text"}
 
 # What Telegram answers for each fault a test can ask for: (HTTP status, description).
 FAULTS: dict[str, tuple[int, str]] = {
@@ -235,6 +236,26 @@ class FakeBotAPI(BaseRequest):
         return markup
 
     @staticmethod
+    def _link_preview(params: dict[str, Any]) -> dict[str, Any] | None:
+        """LinkPreviewOptions as Telegram reads them (a JSON object of known fields), or None when not given."""
+        options = params.get("link_preview_options")
+        if options is None:
+            return None
+        options = json.loads(options) if isinstance(options, str) else options
+        if not isinstance(options, dict) or set(options) - LINK_PREVIEW_FIELDS:
+            raise Violation(f"link_preview_options must be a LinkPreviewOptions object, not {options!r}")
+        if not isinstance(options.get("is_disabled", False), bool):
+            raise Violation("link_preview_options.is_disabled must be a boolean")
+        return options
+
+    @staticmethod
+    def preview_disabled(call: Call) -> bool:
+        """Whether a sent text asked Telegram not to show a preview of its links."""
+        options = call.params.get("link_preview_options")
+        options = json.loads(options) if isinstance(options, str) else options or {}
+        return bool(options.get("is_disabled"))
+
+    @staticmethod
     def _int(params: dict[str, Any], name: str) -> int:
         value = params.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -298,7 +319,8 @@ class FakeBotAPI(BaseRequest):
 
     def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = self._text(params, "text", 1, TEXT_LIMIT)
-        return self._message(params, text=text)
+        options = self._link_preview(params)
+        return self._message(params, text=text, **({"link_preview_options": options} if options else {}))
 
     def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         caption = self._text(params, "caption", 0, CAPTION_LIMIT)

@@ -42,7 +42,7 @@ MAY_OPEN: dict[str, set[str]] = {
     "message_workers": CLIENTS, "feedback": CLIENTS,
     "promises": CLIENTS | {"participant"},
     "prepare": CLIENTS | WORKERS,
-    "clients": WORKERS, "new_client": WORKERS, "desk": WORKERS,
+    "clients": WORKERS, "new_client": WORKERS, "desk": WORKERS, "desk_link": WORKERS,
     "new_worker": {"coordinator"}, "workers": {"coordinator"}, "audit": {"coordinator"},
     "rota": {"coordinator"}, "stats": {"coordinator"}, "effect": {"coordinator"},
     # The chat is for young people: any staff account (a removed worker's too) answers it, never queues.

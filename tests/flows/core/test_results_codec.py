@@ -38,6 +38,7 @@ EVERY_KIND: list[Result] = [
                       "clock": TimeOfDay(AT), "slot": TimeOfDay(time(22, 30)), "example": Example(AT, clock=False),
                       "filled": Filled(LocalText("{who} {n}", "{who}", "{n}"), {"who": Msg("a.who"), "n": 120})}),
         about=12),
+    Say(Msg("a.link", {"url": "https://kaari.example.fi/desk/login?t=x"}), preview=False),
     Ask(Msg("a.ask"), (Option("yes", Msg("a.yes")), Option("area:1", LocalText("Koti", "Hem", "Home"))),
         free_text=True, controls=(Option("ctl:back", Msg("a.back")),), step=12, max_length=500, media=True,
         quiet=True, passes_on=True, about=7),
@@ -64,3 +65,11 @@ def test_a_circle_stored_before_it_had_a_nickname_and_wishes_still_loads() -> No
     del stored[0]["photo"]["circle"]["nickname"], stored[0]["photo"]["circle"]["wishes"]
     [photo] = load_results(stored)
     assert isinstance(photo, Photo) and photo.circle.nickname is None and photo.circle.wishes == ()
+
+
+def test_a_say_stored_before_it_could_ask_for_no_preview_loads_with_previews() -> None:
+    """Replies waiting in the outbox from before #13 have no "preview" key; a link that must not be previewed
+    is stored with it, so a retried reply still goes out without a preview."""
+    stored = json.loads(json.dumps(dump_results([Say(Msg("a.say")), Say(Msg("a.link"), preview=False)])))
+    assert "preview" not in stored[0] and stored[1]["preview"] is False
+    assert load_results(stored) == [Say(Msg("a.say")), Say(Msg("a.link"), preview=False)]
