@@ -117,7 +117,7 @@ async def test_kaari_chat_shows_the_same_link(
         async with services.store.transaction() as work:
             assert await work.desk_logins.find(token_hash(found.group(1))) is not None
     finally:
-        await services.close()
+        await services.store.close()  # the drawing pool is the test session's
 
 
 async def test_a_message_joined_from_texts_shows_no_preview_if_one_of_them_asked_for_none(
