@@ -18,8 +18,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocket
 
 from bot.bootstrap import Services, bootstrap
 from bot.drawing import ProcessDrawer
@@ -121,6 +122,13 @@ async def probe(services: Services, request: Request) -> JSONResponse:
     return JSONResponse({"staff": await desk_staff(services, request, request.headers.get(CSRF_HEADER))})
 
 
+async def socket_probe(services: Services, websocket: WebSocket) -> None:
+    """The same door for a WebSocket (the live desk's connection is an HTTPConnection too)."""
+    await websocket.accept()
+    await websocket.send_json({"staff": await desk_staff(services, websocket, None)})
+    await websocket.close()
+
+
 @contextmanager
 def desk_app(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
              **changes: Any) -> Iterator[Desk]:
@@ -134,6 +142,7 @@ def desk_app(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDr
         services = client.portal.call(partial(bootstrap, settings, drawer=drawer, clock=clock, catalogs=catalogs))
         app.router.routes.extend(desk_routes(services, static))
         app.router.routes.append(Route("/desk/probe", partial(probe, services), methods=["GET", "POST"]))
+        app.router.routes.append(WebSocketRoute("/desk/ws-probe", partial(socket_probe, services)))
         try:
             yield Desk(client, services, catalogs, clock, client.portal.call(seed, services, clock.now))
         finally:
@@ -259,6 +268,13 @@ def test_the_live_desks_door_gives_the_staff_id_with_a_valid_session_and_csrf(de
     assert desk.client.post("/desk/probe", headers={**OWN, CSRF_HEADER: ""}).json() == {"staff": None}
     assert desk.client.post("/desk/probe", headers={**FOREIGN, CSRF_HEADER: csrf}).json() == {"staff": None}
     assert desk.client.post("/desk/probe", headers={CSRF_HEADER: csrf}).json() == {"staff": None}
+    # The test client opens sockets on ws://testserver, where a Secure cookie is not sent: given as the browser
+    # sends it to wss://kaari.example.fi.
+    cookie = f"{COOKIE}={desk.client.cookies.get(COOKIE)}"
+    with desk.client.websocket_connect("/desk/ws-probe", headers={**OWN, "cookie": cookie}) as socket:
+        assert socket.receive_json() == {"staff": worker}
+    with desk.client.websocket_connect("/desk/ws-probe", headers={**OWN, "cookie": f"{COOKIE}=guessed"}) as socket:
+        assert socket.receive_json() == {"staff": None}
 
 
 def test_logout_needs_the_csrf_token_and_kaaris_own_origin(desk: Desk) -> None:
