@@ -40,7 +40,7 @@ class Settings:
     # pages may change anything at the desk; empty: the desk in a browser is off.
     web_url: str = ""
     desk_link_minutes: int = 10  # a desk login link works once, and only this long
-    desk_idle_minutes: int = 30  # a desk session unused this long ends (and after DESK_MAX_HOURS in any case)
+    desk_idle_minutes: int = 30  # a desk session unused this long ends (and after 12 hours in any case)
     rate_per_second: float = 30.0
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
@@ -132,8 +132,9 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def _web_url(value: str) -> str:
-    """Kaari's public base URL: https (http only on this machine, for `kaari web`), no path."""
-    url = value.strip().rstrip("/")
+    """Kaari's public base URL: https (http only on this machine, for `kaari web`), no path; in lower case, as a
+    browser writes its Origin."""
+    url = value.strip().rstrip("/").lower()
     if not url:
         return ""
     scheme, separator, host = url.partition("://")

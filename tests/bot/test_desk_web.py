@@ -400,7 +400,7 @@ def test_the_desk_is_served_only_with_kaari_web_url(
 
 
 def test_kaari_web_url_is_read_and_checked() -> None:
-    assert load_settings({"KAARI_WEB_URL": "https://kaari.example.fi/"}).web_url == "https://kaari.example.fi"
+    assert load_settings({"KAARI_WEB_URL": "https://Kaari.Example.fi/"}).web_url == "https://kaari.example.fi"
     assert load_settings({"KAARI_WEB_URL": "http://localhost:8080"}).web_url == "http://localhost:8080"
     assert load_settings({}).web_url == ""
     for bad in ("kaari.example.fi", "http://kaari.example.fi", "https://kaari.example.fi/kaari", "ftp://x"):
