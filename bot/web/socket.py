@@ -2,7 +2,8 @@
 
 The person is ``user_key(secret, "web", token)``: the browser's random token is never stored, and nothing
 about the connection (no IP address, no Origin) is logged; logs carry the key's prefix and event names only.
-A page from an origin not in ``KAARI_WEB_ORIGINS`` is refused before the socket opens (close code 1008).
+A page from an origin not in ``KAARI_WEB_ORIGINS`` (nor Kaari's own widget frame) is refused before the socket
+opens (close code 1008).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -54,7 +56,7 @@ class WebChannel:
 
     async def endpoint(self, websocket: WebSocket) -> None:
         """Check the page's origin, then talk until the browser goes."""
-        if websocket.headers.get("origin") not in self.services.settings.web_origins:
+        if not allowed_origin(websocket, self.services.settings.web_origins):
             log.warning("web.origin_refused")  # never the origin itself: it names the page the person was on
             await websocket.close(code=POLICY_VIOLATION)
             return
@@ -158,6 +160,14 @@ class WebChannel:
     async def error(self, websocket: WebSocket, language: str, code: str) -> None:
         """A clear answer to a message that could not be taken, in the person's language."""
         await websocket.send_json(error_json(code, self.services.catalogs.text(language, Msg(code))))
+
+
+def allowed_origin(websocket: WebSocket, origins: tuple[str, ...]) -> bool:
+    """A page from an allowed origin (KAARI_WEB_ORIGINS), or Kaari's own widget frame (bot.web.widget), which is
+    served from the socket's own host: a browser names the page's true origin, so no other site's page passes."""
+    origin = websocket.headers.get("origin", "")
+    host = websocket.headers.get("host", "")
+    return origin in origins or (bool(host) and urlsplit(origin).netloc == host)
 
 
 async def _receive(websocket: WebSocket) -> str | None:

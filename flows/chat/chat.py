@@ -6,10 +6,12 @@ The chat row is the truth about where the chat is (a worker may take or close it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from flows.chat import shifts
+from flows.chat.schedule import Service
 from flows.chat.setup import ChatSetup
 from flows.core.codes import forget_tag
 from flows.core.crisis import Crisis
@@ -262,15 +264,10 @@ class ChatSteps:
     def out_of_hours(self, conv: Conversation, key: str) -> Msg:
         """The next opening, where to turn now and what else is open: before a first message out of hours
         (``chat.closed``), and to someone waiting when nobody is on duty any more (``chat.nobody_on_duty``)."""
-        service = self.by_id[conv.data["service"]]
         upcoming = conv.data.get("next")
-        when: Msg | Period = _period(upcoming) if upcoming else Msg(N_("chat.no_opening_soon"))
-        open_now = tuple(Msg(N_("chat.open_now_line"), {"service": self.by_id[other].name})
-                         for other in conv.data.get("open_now", []) if other in self.by_id)
-        return Msg(key, {
-            "service": service.name, "when": when, "places": self.crisis.help((), conv.language),
-            "open_now": Msg(N_("chat.open_now"), {"services": Lines(open_now)}) if open_now else "",
-        })
+        open_now = tuple(self.by_id[other] for other in conv.data.get("open_now", []) if other in self.by_id)
+        return out_of_hours_notice(key, self.by_id[conv.data["service"]], _period(upcoming) if upcoming else None,
+                                   open_now, self.crisis.help((), conv.language))
 
     def view_closed(self, conv: Conversation) -> Ask:
         """Out of hours: when it opens, where to turn now; a message can be left."""
@@ -331,6 +328,18 @@ def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSp
         controls=False, settled=frozenset({"talk", "rate", "comment", "ended"}), position_keys=("chat",),
         allowed=not_staff, reload=True, resumable=True, still_valid=steps.known_service,
     )
+
+
+def out_of_hours_notice(key: str, service: Service, upcoming: Period | None, open_now: Sequence[Service],
+                        places: Lines) -> Msg:
+    """What someone is told while ``service`` has nobody to answer: its next opening, where to turn right now and
+    the services open now. The chat's own views say it (``chat.closed``, ``chat.nobody_on_duty``), and so does the
+    web widget's closed view (``chat.closed``): one text, wherever the young person is."""
+    lines = tuple(Msg(N_("chat.open_now_line"), {"service": other.name}) for other in open_now)
+    return Msg(key, {
+        "service": service.name, "when": upcoming or Msg(N_("chat.no_opening_soon")), "places": places,
+        "open_now": Msg(N_("chat.open_now"), {"services": Lines(lines)}) if lines else "",
+    })
 
 
 def _period(value: list[str]) -> Period:

@@ -82,7 +82,7 @@ def test_allowed_origins_are_read_and_checked() -> None:
 def web(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
         **changes: Any) -> Iterator[tuple[TestClient, Services]]:
     """The web chat's routes on a Starlette app, with services made in the test client's own event loop."""
-    settings = bot_settings(tmp_path / "k.sqlite3", web_origins=(ORIGIN,), **changes)
+    settings = bot_settings(tmp_path / "k.sqlite3", **{"web_origins": (ORIGIN,), **changes})
     app = Starlette()
     with TestClient(app) as client:
         assert client.portal is not None
@@ -228,7 +228,10 @@ def test_a_flood_from_one_connection_is_held_back_and_said_so(
         assert socket.receive_json()["text"] == catalogs.text("fi", Msg("error.too_fast"))
 
 
-@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", PATH}), ((), {"/telegram"})])
+WIDGET = {"/web/widget.js", "/web/frame", "/web/status", "/web/static/{name}"}
+
+
+@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", PATH, *WIDGET}), ((), {"/telegram"})])
 async def test_the_webhook_app_serves_the_web_chat_beside_telegram_when_origins_are_set(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, origins: tuple[str, ...],
     paths: set[str],

@@ -1,0 +1,415 @@
+/* Kaari's chat inside the organisation's page: the frame's script.
+ *
+ * It reads its texts from the page (#kaari-config, written by Kaari in the page's language), asks /web/status
+ * whether someone answers now, and talks on /web/ws in the socket's protocol (bot/web/protocol.py): first
+ * {"token", "language"}, then {"start"}, {"text"}, {"choice"} or {"command"}. The token is a random key made
+ * here with crypto.getRandomValues and kept in this browser's local storage, so that a reload, or the answer to
+ * a left message, finds the conversation again; "forget" removes it. Every text shown comes from Kaari.
+ */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("kaari-config").textContent);
+  var texts = config.texts;
+  var TOKEN = "kaari.token";
+  var LANGUAGE = "kaari.language";
+  var DISMISSED = "kaari.dismissed";
+  var STATUS_EVERY = 60000;
+  var BACKOFF_MAX = 30000;
+  var CLOSE_POLICY = 1008;
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+  var ui = {
+    launcher: byId("kaari-launcher"), launcherText: byId("kaari-launcher-text"), badge: byId("kaari-badge"),
+    panel: byId("kaari-panel"), minimise: byId("kaari-minimise"), closed: byId("kaari-closed"),
+    notice: byId("kaari-notice"), intro: byId("kaari-intro"), body: byId("kaari-body"), leave: byId("kaari-leave"), messages: byId("kaari-messages"),
+    state: byId("kaari-state"), form: byId("kaari-form"), input: byId("kaari-input"), forget: byId("kaari-forget"),
+  };
+  var embedded = window.parent !== window && Boolean(config.parent);
+
+  function stored(area, name) {
+    try {
+      return window[area].getItem(name);
+    } catch (error) {
+      return null; // storage blocked: the chat still works for this page's lifetime
+    }
+  }
+  function keep(area, name, value) {
+    try {
+      if (value === null) {
+        window[area].removeItem(name);
+      } else {
+        window[area].setItem(name, value);
+      }
+    } catch (error) {
+      /* storage blocked: nothing is kept, which is what the person's browser asked for */
+    }
+  }
+
+  // A language chosen here before wins over the browser's: the page is asked for in that language.
+  var chosen = stored("localStorage", LANGUAGE);
+  if (chosen && chosen !== config.language && config.languages.indexOf(chosen) >= 0) {
+    relocate(chosen);
+    return;
+  }
+  function relocate(language) {
+    var url = new URL(window.location.href);
+    url.searchParams.set("lang", language);
+    window.location.replace(url.toString());
+  }
+
+  var memory = null; // the token when storage is blocked
+  function token(create) {
+    var found = stored("localStorage", TOKEN) || memory;
+    if (!found && create) {
+      var bytes = new Uint8Array(24);
+      window.crypto.getRandomValues(bytes);
+      found = btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      memory = found;
+      keep("localStorage", TOKEN, found);
+    }
+    return found;
+  }
+
+  /* The host page: only this frame's size and whether it is open, to the page's own origin only. */
+  function tell(message) {
+    if (embedded) {
+      window.parent.postMessage(message, config.parent);
+    }
+  }
+  function reportSize() {
+    if (!ui.panel.hidden) {
+      tell({ kaari: "size", open: true });
+      return;
+    }
+    var box = ui.launcher.getBoundingClientRect();
+    tell({ kaari: "size", open: false, width: box.width + 16, height: box.height + 16 });
+  }
+  window.addEventListener("message", function (event) {
+    if (!embedded || event.origin !== config.parent || event.source !== window.parent) {
+      return;
+    }
+    if (event.data && event.data.kaari === "open") {
+      open(true);
+    }
+  });
+
+  /* Open and closed. */
+  var status = null;
+  function open(byPerson) {
+    ui.panel.hidden = false;
+    ui.launcher.hidden = true;
+    ui.launcher.setAttribute("aria-expanded", "true");
+    ui.badge.hidden = true;
+    ui.panel.classList.add("kaari-entering");
+    window.requestAnimationFrame(function () {
+      ui.panel.classList.remove("kaari-entering");
+    });
+    reportSize();
+    if (token(false) && !started) {
+      begin({ start: null }); // someone who wrote before: back to where they were, and what waited arrives
+    }
+    if (byPerson) {
+      // Asked for by the person: the keyboard goes where they can act. Opened on its own it takes no focus.
+      (ui.closed.hidden ? ui.input : ui.leave).focus();
+    }
+  }
+  function minimise() {
+    var inside = ui.panel.contains(document.activeElement);
+    ui.panel.hidden = true;
+    ui.launcher.hidden = false;
+    ui.launcher.setAttribute("aria-expanded", "false");
+    keep("sessionStorage", DISMISSED, "1");
+    reportSize();
+    if (inside) {
+      ui.launcher.focus();
+    }
+  }
+  ui.launcher.addEventListener("click", function () {
+    open(true);
+  });
+  ui.minimise.addEventListener("click", minimise);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !ui.panel.hidden) {
+      minimise();
+    }
+  });
+
+  function showStatus(found) {
+    status = found;
+    ui.launcher.classList.toggle("kaari-open-now", found.open);
+    ui.launcher.classList.toggle("kaari-closed-now", !found.open);
+    ui.launcherText.textContent = found.launcher;
+    ui.notice.textContent = found.notice || "";
+    ui.closed.hidden = found.open || started;
+    ui.intro.textContent = found.opening;
+    ui.intro.hidden = !found.open || started;
+    reportSize();
+  }
+  function fetchStatus(first) {
+    var url = "/web/status?" + new URLSearchParams({ service: config.service, lang: config.language }).toString();
+    window.fetch(url, { credentials: "omit" }).then(function (response) {
+      return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
+    }).then(function (found) {
+      showStatus(found);
+      if (first && found.open && !stored("sessionStorage", DISMISSED)) {
+        open(false); // someone answers now: the chat opens gently, once a visit
+      }
+    }).catch(function () {
+      ui.launcherText.textContent = texts.status_failed;
+      reportSize();
+    });
+  }
+
+  /* The socket. */
+  var socket = null;
+  var started = false;
+  var waiting = []; // messages to send once the socket is open
+  var pendingText = null; // typed before the chat was open: sent once the chat asks for words
+  var retries = 0;
+  var retryTimer = null;
+
+  function connect() {
+    if (socket || retryTimer) {
+      return;
+    }
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    var opened = new WebSocket(scheme + "//" + window.location.host + "/web/ws");
+    socket = opened;
+    say(texts.connecting);
+    opened.addEventListener("open", function () {
+      retries = 0;
+      say("");
+      opened.send(JSON.stringify({ token: token(true), language: config.language }));
+      waiting.splice(0).forEach(function (message) {
+        opened.send(JSON.stringify(message));
+      });
+    });
+    opened.addEventListener("message", function (event) {
+      receive(JSON.parse(event.data));
+    });
+    opened.addEventListener("close", function (event) {
+      if (socket !== opened) {
+        return; // closed on purpose (forgotten)
+      }
+      socket = null;
+      if (event.code === CLOSE_POLICY) {
+        say(texts.status_failed);
+        return;
+      }
+      // Dropped: try again, waiting longer each time; the token finds the person, and pushes that waited arrive.
+      var delay = Math.min(BACKOFF_MAX, 1000 * Math.pow(2, retries)) * (0.75 + Math.random() / 2);
+      retries += 1;
+      say(texts.reconnecting);
+      retryTimer = window.setTimeout(function () {
+        retryTimer = null;
+        connect();
+      }, delay);
+    });
+  }
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(message));
+    } else {
+      waiting.push(message);
+      connect();
+    }
+  }
+  function begin(first) {
+    started = true;
+    ui.closed.hidden = true;
+    ui.intro.hidden = true;
+    send(first);
+  }
+  function say(text) {
+    ui.state.textContent = text;
+  }
+
+  /* What arrives. */
+  function receive(message) {
+    var item = document.createElement("div");
+    item.className = "kaari-msg kaari-theirs" + (message.type === "error" ? " kaari-error" : "");
+    if (message.type === "picture") {
+      picture(item, message);
+    } else if (message.type === "document") {
+      documentLink(item, message);
+    } else if (message.type === "media") {
+      paragraph(item, (message.caption ? message.caption + " " : "") + texts.media_elsewhere);
+    } else {
+      paragraph(item, message.text);
+      if (message.buttons && message.buttons.length) {
+        buttons(item, message.buttons);
+      }
+    }
+    var lost = !document.activeElement || document.activeElement === document.body ||
+      document.activeElement.disabled;
+    ui.messages.appendChild(item);
+    ui.body.scrollTop = ui.body.scrollHeight;
+    if (ui.panel.hidden) {
+      ui.badge.textContent = texts.new_messages;
+      ui.badge.hidden = false;
+      reportSize();
+    }
+    var first = item.querySelector("button");
+    if (lost && first && !ui.panel.hidden) {
+      first.focus(); // the button the person pressed went away with its question: the next question has it
+    }
+    if (pendingText !== null && message.type === "text" && (message.free_text || message.buttons.length)) {
+      var text = pendingText;
+      pendingText = null;
+      if (message.free_text) {
+        mine(text);
+        send({ text: text });
+      } else {
+        ui.input.value = text; // the chat asks something else first (which service): the words wait here
+      }
+    }
+  }
+  function paragraph(item, text) {
+    var p = document.createElement("p");
+    p.className = "kaari-text";
+    p.textContent = text;
+    item.appendChild(p);
+  }
+  function picture(item, message) {
+    var figure = document.createElement("figure");
+    var img = document.createElement("img");
+    img.src = "data:" + message.mime + ";base64," + message.data;
+    img.alt = message.caption || texts.picture;
+    img.setAttribute("data-testid", "kaari-picture");
+    figure.appendChild(img);
+    if (message.caption) {
+      var caption = document.createElement("figcaption");
+      caption.textContent = message.caption;
+      figure.appendChild(caption);
+    }
+    item.appendChild(figure);
+  }
+  function documentLink(item, message) {
+    var raw = atob(message.data);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i += 1) {
+      bytes[i] = raw.charCodeAt(i);
+    }
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([bytes], { type: message.mime }));
+    link.download = message.filename;
+    link.textContent = message.filename;
+    link.className = "kaari-document";
+    link.setAttribute("data-testid", "kaari-document");
+    if (message.caption) {
+      paragraph(item, message.caption);
+    }
+    item.appendChild(link);
+  }
+  function buttons(item, rows) {
+    var group = document.createElement("div");
+    group.className = "kaari-buttons";
+    group.setAttribute("role", "group");
+    rows.forEach(function (row) {
+      row.forEach(function (choice) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "kaari-choice";
+        button.textContent = choice.label;
+        button.setAttribute("data-testid", "kaari-choice");
+        button.setAttribute("data-value", choice.value);
+        button.addEventListener("click", function () {
+          group.querySelectorAll("button").forEach(function (other) {
+            other.disabled = true;
+          });
+          mine(choice.label);
+          send({ choice: choice.value });
+        });
+        group.appendChild(button);
+      });
+    });
+    item.appendChild(group);
+  }
+  function mine(text) {
+    var item = document.createElement("div");
+    item.className = "kaari-msg kaari-mine";
+    var who = document.createElement("span");
+    who.className = "kaari-visually-hidden";
+    who.textContent = texts.you + ": ";
+    item.appendChild(who);
+    paragraph(item, text);
+    ui.messages.appendChild(item);
+    ui.body.scrollTop = ui.body.scrollHeight;
+  }
+
+  /* What the person does. */
+  ui.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = ui.input.value.trim();
+    if (!text) {
+      return;
+    }
+    ui.input.value = "";
+    if (!started) {
+      pendingText = text; // the first words open the chat with a worker (or leave a message), then go there
+      begin({ command: "chat" });
+      return;
+    }
+    mine(text);
+    send({ text: text });
+  });
+  ui.input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.form.requestSubmit();
+    }
+  });
+  ui.leave.addEventListener("click", function () {
+    begin({ command: "chat" });
+    ui.input.focus();
+  });
+  document.querySelectorAll("[data-command]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var message = { command: button.getAttribute("data-command") };
+      if (started) {
+        send(message);
+      } else {
+        begin(message);
+      }
+    });
+  });
+  document.querySelectorAll("[data-lang]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      keep("localStorage", LANGUAGE, button.getAttribute("data-lang"));
+      relocate(button.getAttribute("data-lang"));
+    });
+  });
+  ui.forget.addEventListener("click", function () {
+    var old = socket;
+    socket = null;
+    if (old) {
+      old.close();
+    }
+    window.clearTimeout(retryTimer);
+    retryTimer = null;
+    memory = null;
+    keep("localStorage", TOKEN, null);
+    started = false;
+    waiting = [];
+    ui.messages.textContent = "";
+    ui.closed.hidden = !status || status.open;
+    ui.intro.hidden = !status || !status.open;
+    say(texts.forgotten);
+  });
+
+  if (token(false)) {
+    connect(); // someone who wrote before: what was sent to them meanwhile arrives (the launcher shows it)
+  }
+  fetchStatus(true);
+  window.setInterval(function () {
+    if (ui.panel.hidden) {
+      fetchStatus(false);
+    }
+  }, STATUS_EVERY);
+  if (!embedded) {
+    open(false); // opened on its own (a link to the chat page): the panel is the page
+  }
+  window.addEventListener("resize", reportSize);
+})();
