@@ -173,11 +173,11 @@ def frame_html(services: Services, service: Service, language: str, parent: str 
 <div id="kaari-body" class="kaari-body">
 {_languages(catalogs, language)}
 <div id="kaari-closed" class="kaari-closed" data-testid="kaari-closed-view" hidden>
-<p id="kaari-notice" class="kaari-text"></p>
+<p id="kaari-notice" class="kaari-text" tabindex="-1"></p>
 <button type="button" id="kaari-leave" class="kaari-primary" data-testid="kaari-leave-message">
 {t['leave_message']}</button></div>
 {_menu(catalogs, language)}
-<details class="kaari-help" data-testid="kaari-help"><summary>{t['help_now']}</summary>
+<details id="kaari-help" class="kaari-help" data-testid="kaari-help"><summary>{t['help_now']}</summary>
 <p id="kaari-help-text" class="kaari-text">{html.escape(catalogs.param(language, places_now(services, language)))}</p>
 </details>
 <p id="kaari-intro" class="kaari-text kaari-intro" data-testid="kaari-intro" hidden></p>

@@ -15,6 +15,7 @@
   var DISMISSED = "kaari.dismissed";
   var STATUS_EVERY = 60000;
   var BACKOFF_MAX = 30000;
+  var CLOSE_NORMAL = 1000;
   var CLOSE_POLICY = 1008;
 
   function byId(id) {
@@ -23,7 +24,7 @@
   var ui = {
     launcher: byId("kaari-launcher"), launcherText: byId("kaari-launcher-text"), badge: byId("kaari-badge"),
     panel: byId("kaari-panel"), minimise: byId("kaari-minimise"), closed: byId("kaari-closed"),
-    notice: byId("kaari-notice"), intro: byId("kaari-intro"), body: byId("kaari-body"), leave: byId("kaari-leave"), messages: byId("kaari-messages"),
+    notice: byId("kaari-notice"), intro: byId("kaari-intro"), body: byId("kaari-body"), help: byId("kaari-help"), leave: byId("kaari-leave"), messages: byId("kaari-messages"),
     state: byId("kaari-state"), form: byId("kaari-form"), input: byId("kaari-input"), forget: byId("kaari-forget"),
   };
   var embedded = window.parent !== window && Boolean(config.parent);
@@ -97,6 +98,12 @@
 
   /* Open and closed. */
   var status = null;
+  function views() {
+    // Before anything is started here: someone answers (who), or nobody does (when next, where to turn now).
+    ui.closed.hidden = !status || status.open || started;
+    ui.intro.hidden = !status || !status.open || started;
+    ui.help.hidden = !ui.closed.hidden; // the closed view names the places already
+  }
   function open(byPerson) {
     ui.panel.hidden = false;
     ui.launcher.hidden = true;
@@ -111,8 +118,10 @@
       begin({ start: null }); // someone who wrote before: back to where they were, and what waited arrives
     }
     if (byPerson) {
-      // Asked for by the person: the keyboard goes where they can act. Opened on its own it takes no focus.
-      (ui.closed.hidden ? ui.input : ui.leave).focus();
+      // Asked for by the person: the keyboard goes where they can act (closed: to the notice, read first, with
+      // the offer to leave a message next). Opened on its own it takes no focus.
+      (ui.closed.hidden ? ui.input : ui.notice).focus({ preventScroll: true });
+      ui.body.scrollTop = ui.closed.hidden ? ui.body.scrollHeight : 0;
     }
   }
   function minimise() {
@@ -142,9 +151,8 @@
     ui.launcher.classList.toggle("kaari-closed-now", !found.open);
     ui.launcherText.textContent = found.launcher;
     ui.notice.textContent = found.notice || "";
-    ui.closed.hidden = found.open || started;
     ui.intro.textContent = found.opening;
-    ui.intro.hidden = !found.open || started;
+    views();
     reportSize();
   }
   function fetchStatus(first) {
@@ -198,6 +206,11 @@
         say(texts.status_failed);
         return;
       }
+      if (event.code === CLOSE_NORMAL) {
+        // Closed by Kaari after a quiet while (it said why): back when the person acts or returns to the page.
+        say("");
+        return;
+      }
       // Dropped: try again, waiting longer each time; the token finds the person, and pushes that waited arrive.
       var delay = Math.min(BACKOFF_MAX, 1000 * Math.pow(2, retries)) * (0.75 + Math.random() / 2);
       retries += 1;
@@ -218,8 +231,7 @@
   }
   function begin(first) {
     started = true;
-    ui.closed.hidden = true;
-    ui.intro.hidden = true;
+    views();
     send(first);
   }
   function say(text) {
@@ -245,7 +257,7 @@
     var lost = !document.activeElement || document.activeElement === document.body ||
       document.activeElement.disabled;
     ui.messages.appendChild(item);
-    ui.body.scrollTop = ui.body.scrollHeight;
+    scrollDown();
     if (ui.panel.hidden) {
       ui.badge.textContent = texts.new_messages;
       ui.badge.hidden = false;
@@ -265,6 +277,10 @@
         ui.input.value = text; // the chat asks something else first (which service): the words wait here
       }
     }
+  }
+  function scrollDown() {
+    ui.body.scrollTop = ui.body.scrollHeight;
+    ui.panel.scrollTop = ui.panel.scrollHeight; // a short window scrolls the whole panel
   }
   function paragraph(item, text) {
     var p = document.createElement("p");
@@ -336,7 +352,7 @@
     item.appendChild(who);
     paragraph(item, text);
     ui.messages.appendChild(item);
-    ui.body.scrollTop = ui.body.scrollHeight;
+    scrollDown();
   }
 
   /* What the person does. */
@@ -394,14 +410,18 @@
     started = false;
     waiting = [];
     ui.messages.textContent = "";
-    ui.closed.hidden = !status || status.open;
-    ui.intro.hidden = !status || !status.open;
+    views();
     say(texts.forgotten);
   });
 
-  if (token(false)) {
-    connect(); // someone who wrote before: what was sent to them meanwhile arrives (the launcher shows it)
+  function reconnectIfKnown() {
+    if (token(false) && !socket && document.visibilityState === "visible") {
+      connect(); // someone who wrote before: what was sent to them meanwhile arrives (the launcher shows it)
+    }
   }
+  reconnectIfKnown();
+  document.addEventListener("visibilitychange", reconnectIfKnown);
+  window.addEventListener("focus", reconnectIfKnown);
   fetchStatus(true);
   window.setInterval(function () {
     if (ui.panel.hidden) {
