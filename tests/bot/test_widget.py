@@ -16,14 +16,15 @@ from starlette.testclient import TestClient
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.keys import user_key
 from bot.web.widget import FRAME_TEXTS, STATIC
 from flows.core.messages import LANGUAGES, Msg, Period
 from flows.esy.instrument import Instrument
 from tests.bot.chat.test_shift_chat import SERVICE, flush
 from tests.bot.esy.test_esy_telegram import png_size
-from tests.bot.harness import said
-from tests.bot.test_web import ORIGIN, choose, opened, web
-from tests.bot.test_web_push import into_chat, on_duty, run, web_and_telegram
+from tests.bot.harness import Bot, said
+from tests.bot.test_web import ORIGIN, TOKEN, choose, opened, web
+from tests.bot.test_web_push import all_out, into_chat, on_duty, run, takes_the_chat, web_and_telegram
 from tests.conftest import Clock
 
 FRAME = "/web/frame"
@@ -160,6 +161,39 @@ def test_a_message_left_out_of_hours_through_the_socket_is_kept_for_the_next_shi
         assert said(catalogs, "chat.left", answer["text"], ("fi",))
         assert catalogs.text("fi", Msg("chat.end")) in str(answer["buttons"])
 
+
+
+async def ratings(bot: Bot) -> list[int | None]:
+    """Every chat's rating (the chat row forgets whose it was when it closes; this test has one chat)."""
+    async with bot.services.store.transaction() as work:
+        chats = await work.chats.opened_between(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    return [chat.rating for chat in chats]
+
+
+def test_crisis_words_in_the_web_chat_get_signposting_and_the_chat_ends_with_a_rating(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """The shift chat from the frame as from Telegram: crisis signposting and the queue, then closed and rated."""
+    with web_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot), opened(client) as socket:
+        aino = run(client, on_duty, bot, clock)
+        run(client, flush, bot)
+        waiting = into_chat(socket, catalogs, "en jaksa enää, haluun kuolla")
+        assert said(catalogs, "crisis.signpost", waiting["text"], ("fi",)) and "09 2525 0111" in waiting["text"]
+        assert catalogs.text("fi", Msg("chat.waiting", {"place": 1})) in waiting["text"]
+        run(client, takes_the_chat, bot, aino, catalogs)
+        run(client, flush, bot)
+        assert said(catalogs, "chat.taken", socket.receive_json()["text"], ("fi",))
+        run(client, aino.tap, catalogs.text("fi", Msg("desk.close")))
+        run(client, aino.tap, catalogs.text("fi", Msg("desk.close_yes")))
+        run(client, flush, bot)
+        assert all_out(client, bot, user_key(bot.services.secret, "web", TOKEN))
+        closed = socket.receive_json()
+        assert said(catalogs, "chat.closed_by_worker", closed["text"], ("fi",))
+        comment = choose(socket, closed, catalogs.text("fi", Msg("chat.rate_5")))
+        assert said(catalogs, "chat.comment", comment["text"], ("fi",))
+        thanks = choose(socket, comment, catalogs.text("fi", Msg("chat.skip")))
+        assert said(catalogs, "chat.thanks", thanks["text"], ("fi",))
+        assert run(client, ratings, bot) == [5]
 
 def test_hours_through_the_socket_tells_the_same_as_in_telegram(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
