@@ -202,9 +202,10 @@ def unknown_html(services: Services, language: str) -> str:
     """The page for a service this Kaari does not have: said plainly, with where to turn right now."""
     catalogs = services.catalogs
     text = catalogs.text(language, Msg(N_("web.unknown_service"), {"places": places_now(services, language)}))
-    body = (f'<main class="kaari-unknown" data-testid="kaari-unknown">'
-            f'<p class="kaari-text">{html.escape(text)}</p></main>')
-    return _page(language, catalogs.text(language, Msg(N_("command.chat"))), "", body)
+    title = catalogs.text(language, Msg(N_("command.chat")))
+    body = (f'<main class="kaari-unknown" data-testid="kaari-unknown"><h1 class="kaari-visually-hidden">'
+            f'{html.escape(title)}</h1><p class="kaari-text">{html.escape(text)}</p></main>')
+    return _page(language, title, "", body)
 
 
 class Widget:

@@ -109,10 +109,10 @@
     ui.launcher.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "true");
     ui.badge.hidden = true;
+    // Slides in from a little lower (only where the person has not asked for less motion: frame.css).
     ui.panel.classList.add("kaari-entering");
-    window.requestAnimationFrame(function () {
-      ui.panel.classList.remove("kaari-entering");
-    });
+    void ui.panel.offsetWidth; // the starting point is laid out first, so the change is a transition
+    ui.panel.classList.remove("kaari-entering");
     reportSize();
     if (token(false) && !started) {
       begin({ start: null }); // someone who wrote before: back to where they were, and what waited arrives
