@@ -70,7 +70,7 @@ def security_headers(origins: tuple[str, ...], cross_origin: bool = False) -> di
               f"frame-ancestors {ancestors}; form-action 'none'; base-uri 'none'")
     return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
-            # The loader is fetched by other sites' pages; the rest is for Kaari's own frame only.
+            # The loader and the frame are fetched by other sites' pages; the rest is for Kaari's own frame only.
             "Cross-Origin-Resource-Policy": "cross-origin" if cross_origin else "same-origin"}
 
 
@@ -223,7 +223,9 @@ class Widget:
         """The chat's page for the iframe; a clear page (404) for a service that does not exist."""
         language = page_language(self.services, request)
         service = self.service(request)
-        headers = {**self.headers, "Cache-Control": "no-cache"}
+        # Embedded by other sites' pages (frame-ancestors says which), so not marked same-origin.
+        headers = {**security_headers(self.services.settings.web_origins, cross_origin=True),
+                   "Cache-Control": "no-cache"}
         if service is None:
             log.info("web.frame_unknown_service")  # never the name asked for: it is the page's to say
             return HTMLResponse(unknown_html(self.services, language), status_code=404, headers=headers)

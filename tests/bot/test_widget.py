@@ -54,6 +54,7 @@ def test_the_frame_page_locks_itself_down_and_is_embedded_only_by_allowed_pages(
             "form-action": "'none'", "base-uri": "'none'"}
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cross-origin-resource-policy"] == "cross-origin", "embedded by other sites"
         assert "set-cookie" not in response.headers and not client.cookies
         assert config_of(response.text)["parent"] == ORIGIN, "the frame talks to the page that embeds it"
         # A page not allowed gets no messages from the frame (and the browser would not show it anyway).

@@ -280,7 +280,9 @@
   }
   function scrollDown() {
     ui.body.scrollTop = ui.body.scrollHeight;
-    ui.panel.scrollTop = ui.panel.scrollHeight; // a short window scrolls the whole panel
+    if (window.getComputedStyle(ui.panel).overflowY === "auto") {
+      ui.panel.scrollTop = ui.panel.scrollHeight; // a short window scrolls the whole panel
+    }
   }
   function paragraph(item, text) {
     var p = document.createElement("p");
