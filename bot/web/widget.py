@@ -32,6 +32,7 @@ from bot.i18n import Catalogs
 from flows.chat import shifts
 from flows.chat.chat import out_of_hours_notice
 from flows.chat.schedule import Service
+from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import LANGUAGES, N_, Lines, Msg, Period
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,6 @@ MENU_LABEL, LANGUAGE_LABEL = N_("web.menu"), N_("web.language")
 # The small menu: what the Telegram command menu offers a young person, as buttons (a command each).
 MENU = (("chat", N_("command.chat")), ("hours", N_("command.hours")), ("circle", N_("command.circle")))
 CURRENT = ' aria-current="true"'
-LANGUAGE_NAMES = {"fi": N_("language.name.fi"), "sv": N_("language.name.sv"), "en": N_("language.name.en")}
 
 
 def security_headers(origins: tuple[str, ...], cross_origin: bool = False) -> dict[str, str]:
