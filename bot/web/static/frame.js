@@ -161,7 +161,7 @@
       return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
     }).then(function (found) {
       showStatus(found);
-      if (first && found.open && !stored("sessionStorage", DISMISSED)) {
+      if (first && found.open && ui.panel.hidden && !stored("sessionStorage", DISMISSED)) {
         open(false); // someone answers now: the chat opens gently, once a visit
       }
     }).catch(function () {
