@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.web.socket import POLICY_VIOLATION
 from bot.web.widget import FRAME_TEXTS, STATIC
 from flows.core.messages import LANGUAGES, Msg, Period
 from flows.esy.instrument import Instrument
@@ -268,7 +270,7 @@ def test_the_frames_own_files_are_served_and_nothing_else(
             assert client.get(f"/web/static/{name}").status_code == 404, name
 
 
-def test_the_frames_socket_from_kaaris_own_origin_is_accepted(
+def test_the_frames_socket_from_kaaris_own_origin_is_accepted_and_a_lookalike_is_not(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
     """The frame is Kaari's own page: its socket's Origin is Kaari's (the test client's host), not the embedder's."""
@@ -277,6 +279,12 @@ def test_the_frames_socket_from_kaaris_own_origin_is_accepted(
         socket.send_json({"token": "k" * 32, "language": "fi"})
         socket.send_json({"start": None})
         assert said(catalogs, "welcome.first", socket.receive_json()["text"], ("fi",))
+    with web(tmp_path / "other", clock, catalogs, drawer) as (client, _):
+        for lookalike in ("http://testserver.evil.example", "http://evil.example", "null"):
+            with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
+                    "/web/ws", headers={"origin": lookalike}):
+                pass
+            assert refused.value.code == POLICY_VIOLATION, lookalike
 
 
 # An address on another site: scheme-relative or absolute, or a CSS import. Kaari's files load nothing from elsewhere.
