@@ -21,6 +21,7 @@ from bot.bootstrap import Services
 from bot.flood import person_gate
 from bot.keys import user_key
 from bot.render import Outgoing, TextOut, render
+from bot.settings import Settings
 from bot.web.messages import error_json, message_json
 from bot.web.protocol import Hello, parse_hello, parse_input
 from flows.core import inputs
@@ -56,7 +57,7 @@ class WebChannel:
 
     async def endpoint(self, websocket: WebSocket) -> None:
         """Check the page's origin, then talk until the browser goes."""
-        if not allowed_origin(websocket, self.services.settings.web_origins):
+        if not allowed_origin(websocket, self.services.settings):
             log.warning("web.origin_refused")  # never the origin itself: it names the page the person was on
             await websocket.close(code=POLICY_VIOLATION)
             return
@@ -162,12 +163,14 @@ class WebChannel:
         await websocket.send_json(error_json(code, self.services.catalogs.text(language, Msg(code))))
 
 
-def allowed_origin(websocket: WebSocket, origins: tuple[str, ...]) -> bool:
-    """A page from an allowed origin (KAARI_WEB_ORIGINS), or Kaari's own widget frame (bot.web.widget), which is
-    served from the socket's own host: a browser names the page's true origin, so no other site's page passes."""
+def allowed_origin(websocket: WebSocket, settings: Settings) -> bool:
+    """A page from an allowed origin (KAARI_WEB_ORIGINS), or Kaari's own widget frame (bot.web.widget): its origin
+    is KAARI_WEB_URL's, or (without it, or behind a proxy that keeps the Host) the socket's own host. A browser
+    names the page's true origin, so no other site's page passes."""
     origin = websocket.headers.get("origin", "")
     host = websocket.headers.get("host", "")
-    return origin in origins or (bool(host) and urlsplit(origin).netloc == host)
+    own = origin == settings.web_url or (bool(host) and urlsplit(origin).netloc == host)
+    return bool(origin) and (origin in settings.web_origins or own)
 
 
 async def _receive(websocket: WebSocket) -> str | None:

@@ -279,6 +279,12 @@ def test_the_frames_socket_from_kaaris_own_origin_is_accepted_and_a_lookalike_is
         socket.send_json({"token": "k" * 32, "language": "fi"})
         socket.send_json({"start": None})
         assert said(catalogs, "welcome.first", socket.receive_json()["text"], ("fi",))
+    # Behind a proxy that does not pass the Host on: the frame's origin is KAARI_WEB_URL's.
+    with web(tmp_path / "proxied", clock, catalogs, drawer, web_url="https://kaari.example.fi") as (client, _), \
+            client.websocket_connect("/web/ws", headers={"origin": "https://kaari.example.fi"}) as socket:
+        socket.send_json({"token": "k" * 32, "language": "fi"})
+        socket.send_json({"start": None})
+        assert socket.receive_json()["type"] == "text"
     with web(tmp_path / "other", clock, catalogs, drawer) as (client, _):
         for lookalike in ("http://testserver.evil.example", "http://evil.example", "null"):
             with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
@@ -294,10 +300,10 @@ EXTERNAL = re.compile(r"(?i:(?:https?:)?//[a-z0-9-]+(?:\.[a-z0-9-]+)+|@import)|u
 def test_no_shipped_web_file_loads_anything_from_another_origin(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
-    files = sorted(STATIC.iterdir())
-    assert {path.name for path in files} == {"frame.js", "frame.css", "widget.js"}
+    files = sorted(path for path in STATIC.rglob("*") if path.is_file())  # the desk's files under static/ too
+    assert {"frame.js", "frame.css", "widget.js"} <= {path.name for path in files}
     for path in files:
-        assert not EXTERNAL.findall(path.read_text(encoding="utf-8")), path.name
+        assert not EXTERNAL.findall(path.read_text(encoding="utf-8")), path.relative_to(STATIC)
     with web(tmp_path, clock, catalogs, drawer) as (client, _):
         page = client.get(FRAME, params={"service": SERVICE.id, "host": ORIGIN}).text
     assert set(re.findall(r'(?:src|href)="([^"]*)"', page)) == {"/web/static/frame.js", "/web/static/frame.css"}
