@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flows.chat import rules, shifts
+from flows.chat import desk_actions, shifts
 from flows.chat.rota import NAME as ROTA_FLOW
 from flows.chat.setup import ChatSetup
 from flows.core.guards import chose
@@ -18,7 +18,7 @@ from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.staff import NEW_CLIENT
-from storage.ports import ChatRow, DutyRow, ShiftRow, StaffRow
+from storage.ports import ChatRow, StaffRow
 
 NAME = "desk"
 VERSION = 1
@@ -46,10 +46,7 @@ def me(conv: Conversation) -> StaffRow:
 
 async def my_chat(conv: Conversation) -> ChatRow | None:
     """The chat this worker has open, while it is still open and still theirs."""
-    chat = await conv.work.chats.get(conv.data.get("chat") or 0)
-    if chat is None or chat.status != "open" or chat.staff_id != me(conv).id:
-        return None
-    return chat
+    return await desk_actions.mine(conv.work, me(conv).id or 0, conv.data.get("chat") or 0)
 
 
 def chat_gone(number: int) -> Say:
@@ -157,18 +154,15 @@ class DeskSteps:
         """What the desk shows: my duty, the queue, my chats, where I could go on duty, my next shifts."""
         work, staff, now, setup = conv.work, me(conv), conv.now, self.setup
         assert staff.id is not None
-        on = await shifts.my_shifts(work, setup, staff.id, now)
-        on_services = {shift.service for shift in on}
+        duty = await desk_actions.duty_of(work, setup, staff.id, now)
+        on_services = {shift.service for shift in duty.on}
         waiting = sum([len(await work.chats.queued(service)) for service in on_services])
-        can_join = [service.id for service in setup.services if service.id not in on_services
-                    and await shifts.current_shift(work, service, now) is not None]
-        mine = []
-        for chat in await work.chats.open_for_staff(staff.id):
-            shift = await work.shifts.get(chat.shift_id) if chat.shift_id else None
-            mine.append({"id": chat.id, "crisis": chat.crisis, "ended": shift is not None and shift.ends_at <= now})
+        can_join = list(duty.join)
+        mine = [{"id": chat.id, "crisis": chat.crisis, "ended": await desk_actions.shift_ended(work, chat, now)}
+                for chat in await work.chats.open_for_staff(staff.id)]
         conv.data["desk"] = {"on": sorted(on_services), "waiting": waiting, "join": can_join, "mine": mine,
-                             "next": [] if on else await self._my_next(conv, staff),
-                             "alone": await shifts.waiting_alone(work, setup, staff.id, now),
+                             "next": [] if duty.on else await self._my_next(conv, staff),
+                             "alone": duty.alone,
                              # Off duty with nothing open to join: what waits, and whether they can plan a shift.
                              "left": 0 if on_services or can_join else sum(
                                  [len(await work.chats.queued(service.id)) for service in setup.services]),
@@ -201,13 +195,9 @@ class DeskSteps:
     async def _others(self, conv: Conversation, chat: ChatRow) -> None:
         """Who else is on duty now in this chat's service (to hand it over to), and whether the chat's own
         shift has ended (then it can also wait for the next shift)."""
-        shift = await conv.work.shifts.get(chat.shift_id) if chat.shift_id else None
-        service = self.setup.get(chat.service)
-        current = await shifts.current_shift(conv.work, service, conv.now) if service else None
-        others = [] if current is None else [
-            {"id": staff.id, "name": staff.name} for staff in await shifts.on_duty(conv.work, current)
-            if staff.id != me(conv).id]
-        conv.data.update(others=others, ended=shift is not None and shift.ends_at <= conv.now,
+        others = [{"id": staff.id, "name": staff.name} for staff in await desk_actions.transfer_targets(
+            conv.work, self.setup, chat, me(conv).id or 0, conv.now)]
+        conv.data.update(others=others, ended=await desk_actions.shift_ended(conv.work, chat, conv.now),
                          crisis=chat.crisis)
 
     async def show_chat(self, conv: Conversation, chat: ChatRow, lines: int) -> None:
@@ -231,18 +221,12 @@ class DeskSteps:
         """Take the first one waiting in my services (crisis first, then who has waited longest)."""
         conv: Conversation = event.model
         staff = me(conv)
-        assert staff.id is not None
-        queue: list[tuple[ChatRow, ShiftRow]] = []
-        for shift in await shifts.my_shifts(conv.work, self.setup, staff.id, conv.now):
-            queue += [(chat, shift) for chat in await conv.work.chats.queued(shift.service)]
-        if not queue:
+        chat = await desk_actions.take_next(conv.work, self.setup, staff, conv.now)
+        if chat is None:
             conv.emit(Say(Msg(N_("desk.queue_empty"))))
             conv.state = "desk"
             await self.load(conv)
             return
-        chat = rules.first_in_queue([chat for chat, _ in queue])
-        shift = next(shift for queued, shift in queue if queued is chat)
-        await shifts.take(conv.work, staff, chat, shift, conv.now, self.setup.show_names)
         await self.show_chat(conv, chat, TRANSCRIPT_LINES * 8)
         assert chat.id is not None
         if staff.user_key:  # pictures and stickers sent while waiting are passed on now
@@ -273,11 +257,10 @@ class DeskSteps:
         conv: Conversation = event.model
         service = self.setup.get(event.kwargs["value"][3:])
         assert service is not None
-        shift = await shifts.current_shift(conv.work, service, conv.now)
-        if shift is None or shift.id is None:
+        shift = await desk_actions.go_on(conv.work, self.setup, service.id, me(conv).id or 0, conv.now)
+        if shift is None:
             conv.emit(Say(Msg(N_("desk.closed_now"), {"service": service.name})))
         else:
-            await conv.work.shifts.set_duty(DutyRow(shift.id, me(conv).id or 0, True, conv.now))
             conv.emit(Say(Msg(N_("desk.now_on"), {"service": service.name, "until": Period(
                 shift.starts_at, shift.ends_at)})))
         await self.load(conv)
@@ -285,16 +268,10 @@ class DeskSteps:
     async def go_off(self, event: Any) -> None:
         """Off duty everywhere (not with chats still open); those left waiting alone are told."""
         conv: Conversation = event.model
-        staff = me(conv)
-        if conv.data["desk"]["mine"]:
-            conv.emit(Say(Msg(N_("desk.close_first"))))
-        else:
-            was = await shifts.staffed_services(conv.work, self.setup, conv.now)
-            for shift in await shifts.my_shifts(conv.work, self.setup, staff.id or 0, conv.now):
-                await conv.work.shifts.set_duty(DutyRow(shift.id or 0, staff.id or 0, False, conv.now))
-            # The last one off: those waiting learn at once when the next shift is and where to turn now.
-            await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
+        if await desk_actions.go_off(conv.work, self.setup, me(conv).id or 0, conv.now):
             conv.emit(Say(Msg(N_("desk.now_off"))))
+        else:
+            conv.emit(Say(Msg(N_("desk.close_first"))))
         await self.load(conv)
 
     async def reload(self, event: Any) -> None:
@@ -357,11 +334,7 @@ class DeskSteps:
         chat = await my_chat(conv)
         taker = await conv.work.staff.get(int(event.kwargs["value"][3:]))
         assert chat is not None and taker is not None
-        service = self.setup.get(chat.service)
-        current = await shifts.current_shift(conv.work, service, conv.now) if service else None
-        if current is not None:
-            chat.shift_id = current.id  # the taker's shift answers it from now on (the next one, at a change)
-        await shifts.hand_over(conv.work, chat, me(conv), taker, conv.now, self.setup.show_names)
+        await desk_actions.transfer(conv.work, self.setup, chat, me(conv), taker, conv.now)
         conv.emit(Say(Msg(N_("desk.transferred"), {"chat": shifts.chat_label(chat), "to": taker.name})))
         await self.load(conv)
 
@@ -370,9 +343,7 @@ class DeskSteps:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None
-        service = self.setup.get(chat.service)
-        upcoming = await shifts.next_opening(conv.work, service, conv.now) if service else None
-        await shifts.back_to_queue(conv.work, chat, upcoming, conv.now)
+        await desk_actions.to_next_shift(conv.work, self.setup, chat, conv.now)
         conv.emit(Say(Msg(N_("desk.to_next_shift"), {"chat": shifts.chat_label(chat)})))
         await self.load(conv)
 
