@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import HELP_TEXTS
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
-from bot.routes import PushRoute
+from bot.routes import DeskRoute, PushRoute
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
 from flows.chat import chat, chat_stats, desk, desk_link, hours, rota
@@ -86,6 +86,8 @@ class Services:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     # The channel that delivers its people's pushes itself (the web chat, when it is served).
     push_route: PushRoute | None = None
+    # The desk in the browser, when it is served: a worker's chat notices go there while it is open.
+    desk_route: DeskRoute | None = None
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""

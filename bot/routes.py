@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from bot.render import Outgoing
+from flows.core.messages import Msg
 
 
 class PushRoute(Protocol):
@@ -25,3 +26,14 @@ class PushRoute(Protocol):
 
     async def push(self, recipient: str, outgoing: list[Outgoing]) -> bool:
         """Send a push's messages; False when nothing could take them (the person went meanwhile)."""
+
+
+class DeskRoute(Protocol):
+    """The desk in the browser (bot.web.desk_live): while a worker has it open, their chat notices go there
+    instead of Telegram, so each reaches them once."""
+
+    def present(self) -> Collection[str]:
+        """The keys of the workers with the browser desk open now."""
+
+    async def notify(self, recipient: str, notice: Msg | None) -> bool:
+        """Show the worker a notice (None: only bring the desk up to date); False when no desk took it."""

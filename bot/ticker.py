@@ -11,6 +11,8 @@ marked failed. Fairness: each round takes a few rows per recipient, every recipi
 second, one recipient's chats taking turns and a crisis chat's rows first (see Outbox.claim_due).
 A web person's rows go to their open sockets (``Services.push_route``, bot.web.socket), every tab; while they
 have none open their rows are not claimed at all: they wait, pending, and their return wakes the ticker.
+A worker's chat notices go to their browser desk instead of Telegram while it is open (``Services.desk_route``,
+bot.web.desk_live), so each reaches them once; pictures passed on still go to Telegram.
 Replies to a person's own input are outbox rows too (kind 'reply', written with the input and sent by the
 channel right after the commit); the ticker sends only those a crash left behind.
 """
@@ -67,6 +69,9 @@ NEEDS_REMINDER_CONSENT = frozenset({"reminder", "checkin", followup.REASSESS})
 # group's round notice (asked for by joining the group, so without consent (d)).
 QUIET_KINDS = NEEDS_REMINDER_CONSENT | {group_rounds.PUSH}
 CHAT_KINDS = frozenset({shifts.PUSH, shifts.MEDIA, shifts.POKE})
+# A worker's chat notices that the browser desk shows instead of Telegram while it is open. A picture or sticker
+# passed on still goes to Telegram: the browser cannot show a Telegram file.
+DESK_KINDS = frozenset({shifts.PUSH, shifts.POKE})
 MEETING_KINDS = frozenset({"reminder", "checkin", "memo"})
 
 
@@ -251,6 +256,8 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
         # Missed while the bot was down and no longer useful (the meeting has begun): dropped, not sent late.
         status = "dropped"
         log.info("ticker.outdated outbox=%d kind=%s", row.id, row.kind)
+    elif at_desk(services, row) and await desk_took(services, row):
+        sent = 1  # a worker at the browser desk (with or without Telegram: the demo's worker has none)
     elif (chat is None and route is None) or user is None:
         status = "dropped"  # nobody to write to (a console user, or the contact was deleted)
         if contact is not None and chat is None:
@@ -296,6 +303,20 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             await shifts.release_contact(work, row.recipient)
     log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
+
+
+def at_desk(services: Services, row: OutboxRow) -> bool:
+    """A worker's chat notice while their browser desk is open: the desk shows it, Telegram does not."""
+    desk = services.desk_route
+    return desk is not None and row.kind in DESK_KINDS and row.recipient in desk.present()
+
+
+async def desk_took(services: Services, row: OutboxRow) -> bool:
+    """The browser desk shows the row's notice (a poke's only the notice: the Telegram desk is not redrawn);
+    False when the desk closed meanwhile, and the row goes to Telegram after all."""
+    assert services.desk_route is not None
+    notice = load_msg(row.message) if row.message.get("key") else None
+    return await services.desk_route.notify(row.recipient, notice)
 
 
 async def _retry_later(services: Services, row: OutboxRow, error: TelegramError) -> float:

@@ -1,0 +1,403 @@
+"""The desk in the browser (``/desk/ws``) on the same chats as the Telegram desk: the real PTB Application on the
+fake Bot API for Telegram people and workers, the web chat's socket for web young people, and the desk's socket
+with an injected session check (bot.web.desk_auth's interface). One queue, crisis first, live without reload,
+races between workers and desks answered clearly, transfer, close with a rating, on and off duty, refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from bot.bootstrap import Services
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from bot.web.app import web_routes
+from bot.web.desk_live import PATH, desk_live_routes
+from bot.web.desk_protocol import Action, parse_action, parse_csrf
+from flows.core.messages import Msg, Period
+from storage.ports import StaffRow, UserRow
+from tests.bot.chat.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, open_chat, texts_to
+from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
+from tests.bot.test_web import ORIGIN, opened
+from tests.bot.test_web_push import into_chat
+from tests.conftest import TWO_SERVICES, Clock
+
+DESK_ORIGIN = "https://kaari.example.fi"
+Socket = Any  # starlette.testclient.WebSocketTestSession
+
+
+class Sessions:
+    """A stand-in for bot.web.desk_auth.desk_staff: a session cookie names a staff id and its CSRF token."""
+
+    def __init__(self) -> None:
+        self.by_cookie: dict[str, tuple[int, str]] = {}
+
+    async def __call__(self, services: Services, conn: HTTPConnection, csrf: str | None) -> int | None:
+        found = self.by_cookie.get(conn.cookies.get("kaari_desk", ""))
+        if found is None or (csrf is not None and csrf != found[1]):
+            return None
+        return found[0]
+
+
+@contextmanager
+def desk_and_telegram(tmp_path: Path, clock: Clock, catalogs: Catalogs,
+                      drawer: ProcessDrawer) -> Iterator[tuple[TestClient, Bot, Sessions]]:
+    """The bot on the fake Bot API, the web chat and the desk's socket on one set of services, in one loop."""
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES, web_origins=(ORIGIN,))
+    app, sessions = Starlette(), Sessions()
+    with TestClient(app) as client:
+        bot = run(client, partial(start_bot, settings, clock, catalogs, drawer))
+        app.router.routes.extend(web_routes(bot.services))
+        app.router.routes.extend(desk_live_routes(bot.services, sessions, (DESK_ORIGIN,), poll=0.05))
+        try:
+            yield client, bot, sessions
+        finally:
+            run(client, bot.stop)
+
+
+def run(client: TestClient, call: Any, *args: Any) -> Any:
+    """A coroutine function run in the app's event loop (where the services live)."""
+    assert client.portal is not None
+    return client.portal.call(call, *args)
+
+
+def receive(socket: Socket, seconds: float = 5.0) -> dict[str, Any]:
+    """The desk's next message, failing the test (not hanging it) when none comes in time."""
+    async def within() -> Any:
+        with anyio.fail_after(seconds):
+            return await socket._send_rx.receive()
+
+    message = socket.portal.call(within)
+    if message["type"] == "websocket.close":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    answer: dict[str, Any] = json.loads(message["text"])
+    return answer
+
+
+def until(socket: Socket, wanted: Any, seconds: float = 5.0) -> dict[str, Any]:
+    """Read the desk's messages until one is ``wanted``; that one."""
+    for _ in range(200):
+        message = receive(socket, seconds)
+        if wanted(message):
+            return message
+    raise AssertionError("never came")
+
+
+def told(socket: Socket, text: str) -> bool:
+    """Whether the desk shows this notice (waiting for it past others, such as a new chat in the queue)."""
+    return bool(until(socket, lambda message: message == {"type": "notice", "text": text}))
+
+
+def state(socket: Socket, wanted: Any = lambda state: True) -> dict[str, Any]:
+    """The next desk state that is ``wanted``."""
+    return until(socket, lambda message: message["type"] == "state" and wanted(message))
+
+
+@contextmanager
+def desk(client: TestClient, sessions: Sessions, staff_id: int, origin: str = DESK_ORIGIN,
+         csrf: str | None = None) -> Iterator[Socket]:
+    """A worker's desk page: its session cookie, the CSRF token first, then the page's words (hello)."""
+    sessions.by_cookie[f"s{staff_id}"] = (staff_id, f"c{staff_id}")
+    with client.websocket_connect(PATH, headers={"origin": origin, "cookie": f"kaari_desk=s{staff_id}"}) as socket:
+        socket.send_json({"csrf": csrf or f"c{staff_id}"})
+        yield socket
+
+
+async def staff_of(bot: Bot, telegram_id: int) -> int:
+    """The staff id of the worker with this Telegram account."""
+    async with bot.services.store.transaction() as work:
+        staff = await work.staff.by_user(user_key(bot.services.secret, "tg", telegram_id))
+    assert staff is not None and staff.id is not None
+    return staff.id
+
+
+async def shift_with_two(bot: Bot, clock: Clock) -> tuple[TgUser, TgUser, int, int]:
+    """Aino and Bea on duty (the rota's Friday slot has begun), with their staff ids."""
+    aino, bea = await add_workers(bot, clock)
+    await flush(bot)
+    return aino, bea, await staff_of(bot, W1), await staff_of(bot, W2)
+
+
+async def young_writes(bot: Bot, young: TgUser, catalogs: Catalogs, text: str) -> None:
+    """A Telegram young person opens the chat and writes: they wait in the queue."""
+    await open_chat(young, catalogs)
+    await young.send(text)
+
+
+def chat_of(message: dict[str, Any], number: int) -> dict[str, Any] | None:
+    return next((chat for chat in message["chats"] if chat["chat"] == number), None)
+
+
+def said_in(message: dict[str, Any], number: int, words: str) -> bool:
+    chat = chat_of(message, number)
+    return chat is not None and any(words == line["text"] for line in chat["messages"])
+
+
+def test_the_protocol_reads_actions_and_names_what_is_wrong() -> None:
+    assert parse_csrf('{"csrf": "abc"}') == "abc" and parse_csrf('{"token": "abc"}') is None
+    assert parse_action('{"action": "take"}') == Action("take")
+    assert parse_action('{"action": "take", "chat": 4}') == Action("take", 4)
+    assert parse_action('{"action": "say", "chat": 4, "text": "  Hei  "}') == Action("say", 4, text="Hei")
+    assert parse_action('{"action": "transfer", "chat": 4, "to": 2}') == Action("transfer", 4, value="2")
+    assert parse_action('{"action": "off", "confirm": true}') == Action("off", confirm=True)
+    assert parse_action('{"action": "say", "chat": 4, "text": "   "}') == "deskweb.empty"
+    assert parse_action(json.dumps({"action": "say", "chat": 4, "text": "x" * 4001})) == "web.too_long"
+    for wrong in ('{"action": "close", "chat": true}', '{"action": "take", "chat": "4"}', "[]", "{nope",
+                  '{"action": "explode"}', '{"action": "transfer", "chat": 4}'):
+        assert parse_action(wrong) == "web.bad_message", wrong
+
+
+def test_a_telegram_young_person_on_the_browser_desk_live_and_the_reply_reaches_telegram(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        aino, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        y1 = bot.user(Y1, "fi", "A")
+        with desk(client, sessions, aino_id) as page:
+            hello = receive(page)
+            assert hello["type"] == "hello" and hello["texts"]["send"] == catalogs.text("fi", Msg("deskweb.send"))
+            assert {reply["id"] for reply in hello["quick"]} == {reply.id for reply in bot.services.chat.replies}
+            assert state(page)["queue"] == []
+            run(client, young_writes, bot, y1, catalogs, "Hei, kysyisin asumistuesta")
+            queued = state(page, lambda s: s["queue"])["queue"]  # no reload: the queue grew by itself
+            number = queued[0]["chat"]
+            assert queued[0]["label"] == catalogs.text("fi", Msg("chat.label", {"number": number}))
+            page.send_json({"action": "take", "chat": number})
+            taken = state(page, lambda s: s["chats"])
+            assert said_in(taken, number, "Hei, kysyisin asumistuesta") and taken["queue"] == []
+            run(client, flush, bot)
+            assert catalogs.text("fi", Msg("chat.taken", {"who": Msg("chat.worker_named", {
+                "name": "Aino", "title": "sosiaaliohjaaja"})})) in texts_to(bot, Y1)
+
+            mark = len(bot.api.calls)
+            run(client, y1.send, "Onko tämä salainen?")
+            run(client, flush, bot)
+            assert said_in(state(page, lambda s: said_in(s, number, "Onko tämä salainen?")), number,
+                           "Onko tämä salainen?")
+            assert "Onko tämä salainen?" not in texts_to(bot, W1, mark), "once, on the desk: not on Telegram too"
+            page.send_json({"action": "say", "chat": number, "text": "On. Kerro lisää."})
+            run(client, flush, bot)
+            assert "On. Kerro lisää." in texts_to(bot, Y1, mark), "the browser's reply reaches Telegram"
+            assert said_in(state(page, lambda s: said_in(s, number, "On. Kerro lisää.")), number, "On. Kerro lisää.")
+
+        mark = len(bot.api.calls)  # the desk is closed: Telegram gets the worker's notices again
+        run(client, y1.send, "Kiitos")
+        run(client, flush, bot)
+        assert "Kiitos" in texts_to(bot, W1, mark)
+        assert run(client, aino.send, "/desk"), "and the Telegram desk shows the same chat"
+        assert catalogs.text("fi", Msg("chat.label", {"number": number})) in aino.labels()
+
+
+def test_a_web_young_person_in_the_same_queue_and_both_ways(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        y1 = bot.user(Y1, "fi", "A")
+        run(client, young_writes, bot, y1, catalogs, "Telegramista")
+        with opened(client) as young, desk(client, sessions, aino_id) as page:
+            into_chat(young, catalogs, "Verkosta hei")
+            queue = state(page, lambda s: len(s["queue"]) == 2)["queue"]
+            assert [item["chat"] for item in queue] == sorted(item["chat"] for item in queue), "who waited longest"
+            web_chat = queue[1]["chat"]
+            page.send_json({"action": "take", "chat": web_chat})
+            assert said_in(state(page, lambda s: s["chats"]), web_chat, "Verkosta hei")
+            run(client, flush, bot)
+            assert catalogs.text("fi", Msg("chat.taken", {"who": Msg("chat.worker_named", {
+                "name": "Aino", "title": "sosiaaliohjaaja"})})) in receive(young)["text"]
+            page.send_json({"action": "say", "chat": web_chat, "text": "Moi! Miten voin auttaa?"})
+            state(page, lambda s: said_in(s, web_chat, "Moi! Miten voin auttaa?"))
+            run(client, flush, bot)
+            assert "Moi! Miten voin auttaa?" in receive(young)["text"]
+            young.send_json({"text": "Tarvitsen apua"})
+            run(client, flush, bot)
+            assert said_in(state(page, lambda s: said_in(s, web_chat, "Tarvitsen apua")), web_chat, "Tarvitsen apua")
+
+
+def test_crisis_first_and_marked_in_words(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Moi")
+        run(client, young_writes, bot, bot.user(Y2, "fi", "B"), catalogs, "Haluan kuolla")
+        with desk(client, sessions, aino_id) as page:
+            assert receive(page)["texts"]["crisis"] == catalogs.text("fi", Msg("deskweb.crisis"))
+            first, second = state(page, lambda s: len(s["queue"]) == 2)["queue"]
+            assert first["crisis"] and not second["crisis"] and first["chat"] > second["chat"], "crisis jumps"
+            assert first["label"] == catalogs.text("fi", Msg("chat.label_crisis", {"number": first["chat"]}))
+            page.send_json({"action": "take"})  # the next one: the crisis chat
+            taken = state(page, lambda s: s["chats"])
+            assert [chat["chat"] for chat in taken["chats"]] == [first["chat"]] and taken["chats"][0]["crisis"]
+            assert said_in(taken, first["chat"], "Haluan kuolla")
+
+
+def test_two_workers_race_for_one_chat_and_the_telegram_desk_too(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, bea, aino_id, bea_id = run(client, shift_with_two, bot, clock)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Moi")
+        with desk(client, sessions, aino_id) as aino_page, desk(client, sessions, bea_id) as bea_page:
+            number = state(aino_page, lambda s: s["queue"])["queue"][0]["chat"]
+            state(bea_page, lambda s: s["queue"])
+            aino_page.send_json({"action": "take", "chat": number})
+            bea_page.send_json({"action": "take", "chat": number})
+            refused = until(bea_page, lambda m: m["type"] == "error")
+            assert refused == {"type": "error", "error": "deskweb.not_waiting", "text": catalogs.text(
+                "fi", Msg("deskweb.not_waiting", {"chat": Msg("chat.label", {"number": number})}))}
+            assert chat_of(state(aino_page, lambda s: s["chats"]), number) is not None
+            assert state(bea_page, lambda s: not s["queue"])["chats"] == [], "Bea sees it gone, live"
+
+            run(client, young_writes, bot, bot.user(Y2, "fi", "B"), catalogs, "Hei")
+            second = state(aino_page, lambda s: s["queue"])["queue"][0]["chat"]
+            run(client, bea.send, "/desk")  # Bea takes it on the Telegram desk first
+            run(client, bea.tap, catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+            state(aino_page, lambda s: not s["queue"])  # Aino's browser catches up by itself
+            aino_page.send_json({"action": "take", "chat": second})
+            assert until(aino_page, lambda m: m["type"] == "error")["error"] == "deskweb.not_waiting"
+            aino_page.send_json({"action": "take"})
+            assert until(aino_page, lambda m: m["type"] == "error")["error"] == "desk.queue_empty"
+
+
+def test_transfer_to_another_worker_and_close_with_a_rating(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, bea_id = run(client, shift_with_two, bot, clock)
+        y1 = bot.user(Y1, "fi", "A")
+        run(client, young_writes, bot, y1, catalogs, "Moi")
+        with desk(client, sessions, aino_id) as aino_page, desk(client, sessions, bea_id) as bea_page:
+            number = state(aino_page, lambda s: s["queue"])["queue"][0]["chat"]
+            aino_page.send_json({"action": "take", "chat": number})
+            chat = chat_of(state(aino_page, lambda s: s["chats"]), number)
+            assert chat is not None and chat["targets"] == [{"id": bea_id, "name": "Bea Berg"}]
+            aino_page.send_json({"action": "transfer", "chat": number, "to": bea_id})
+            assert told(aino_page, catalogs.text("fi", Msg(
+                "desk.transferred", {"chat": Msg("chat.label", {"number": number}), "to": "Bea Berg"})))
+            assert said_in(state(bea_page, lambda s: s["chats"]), number, "Moi"), "now on Bea's desk, live"
+            run(client, flush, bot)
+            assert catalogs.text("fi", Msg("chat.transferred", {"who": Msg("chat.worker_named", {
+                "name": "Bea", "title": "sosiaalityöntekijä"})})) in texts_to(bot, Y1)
+
+            aino_page.send_json({"action": "close", "chat": number})  # stale: not Aino's any more
+            assert until(aino_page, lambda m: m["type"] == "error") == {
+                "type": "error", "error": "desk.chat_gone", "text": catalogs.text("fi", Msg(
+                    "desk.chat_gone", {"chat": Msg("chat.label", {"number": number})}))}
+            bea_page.send_json({"action": "close", "chat": number})
+            assert told(bea_page, catalogs.text("fi", Msg(
+                "desk.closed", {"chat": Msg("chat.label", {"number": number})})))
+            assert state(bea_page, lambda s: not s["chats"])["chats"] == []
+            run(client, flush, bot)
+            assert catalogs.text("fi", Msg("chat.closed_by_worker")) in texts_to(bot, Y1)
+            assert catalogs.text("fi", Msg("chat.rate_5")) in y1.labels(), "the young person is asked to rate"
+            bea_page.send_json({"action": "say", "chat": number, "text": "Vielä yksi asia"})
+            assert until(bea_page, lambda m: m["type"] == "error")["error"] == "desk.chat_gone"
+
+
+def test_a_chat_the_young_person_closed_and_quick_replies(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        y1 = bot.user(Y1, "sv", "A")
+        run(client, young_writes, bot, y1, catalogs, "Hej")
+        reply = bot.services.chat.replies[0]
+        with desk(client, sessions, aino_id) as page:
+            number = state(page, lambda s: s["queue"])["queue"][0]["chat"]
+            page.send_json({"action": "take", "chat": number})
+            state(page, lambda s: s["chats"])
+            page.send_json({"action": "quick", "chat": number, "reply": reply.id})
+            assert told(page, catalogs.text("fi", Msg(
+                "desk.quick_sent", {"title": reply.title})))
+            page.send_json({"action": "quick", "chat": number, "reply": "no-such-reply"})
+            assert until(page, lambda m: m["type"] == "error")["error"] == "deskweb.unknown_reply"
+            run(client, flush, bot)
+            assert reply.text.sv in texts_to(bot, Y1), "in the young person's own language"
+            run(client, y1.tap, catalogs.text("sv", Msg("chat.end")))
+            run(client, flush, bot)
+            assert told(page, catalogs.text("fi", Msg("chat.closed_by_young", {  # on the desk, not on Telegram
+                "chat": Msg("chat.label", {"number": number})})))
+            assert state(page, lambda s: not s["chats"])["chats"] == []
+            page.send_json({"action": "say", "chat": number, "text": "Hej?"})
+            assert until(page, lambda m: m["type"] == "error")["error"] == "desk.chat_gone"
+
+
+def test_off_duty_with_the_same_warning_and_on_again(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, bea, aino_id, _ = run(client, shift_with_two, bot, clock)
+        run(client, bea.send, "/desk")
+        run(client, bea.tap, catalogs.text("fi", Msg("desk.go_off")))  # nobody waits: Bea goes off at once
+        y1 = bot.user(Y1, "fi", "A")
+        run(client, young_writes, bot, y1, catalogs, "Moi")
+        with desk(client, sessions, aino_id) as page:
+            assert state(page, lambda s: s["queue"])["off"] == catalogs.text("fi", Msg("desk.go_off"))
+            page.send_json({"action": "off"})
+            assert until(page, lambda m: m["type"] != "state") == {
+                "type": "confirm", "action": "off", "text": catalogs.text("fi", Msg("desk.confirm_off", {
+                    "waiting": 1}))}
+            mark = len(bot.api.calls)
+            page.send_json({"action": "off", "confirm": True})
+            assert told(page, catalogs.text("fi", Msg("desk.now_off")))
+            off = state(page, lambda s: not s["on_duty"])
+            assert off["queue"] == [] and off["join"][0]["service"] == SERVICE.id and off["off"] is None
+            run(client, flush, bot)
+            assert texts_to(bot, Y1, mark), "the one left waiting is told at once, as from the Telegram desk"
+            page.send_json({"action": "on", "service": SERVICE.id})
+            assert told(page, catalogs.text("fi", Msg("desk.now_on", {
+                "service": SERVICE.name, "until": Period(clock.now, clock.now + timedelta(hours=2))})))
+            assert state(page, lambda s: s["on_duty"])["queue"]
+
+
+@pytest.mark.parametrize("how", ["origin", "csrf", "cookie"])
+def test_a_desk_from_elsewhere_without_the_token_or_a_session_is_refused(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, how: str,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        with pytest.raises(WebSocketDisconnect) as refused:
+            if how == "cookie":
+                with client.websocket_connect(PATH, headers={"origin": DESK_ORIGIN}) as socket:
+                    socket.send_json({"csrf": f"c{aino_id}"})
+                    receive(socket)
+            else:
+                with desk(client, sessions, aino_id, ORIGIN if how == "origin" else DESK_ORIGIN,
+                          "wrong" if how == "csrf" else None) as socket:
+                    receive(socket)
+        assert refused.value.code == 1008
+
+
+def test_someone_who_is_not_a_worker_is_refused_and_it_is_in_the_audit_log(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    async def coordinator_only(bot: Bot) -> int:
+        key = user_key(bot.services.secret, "tg", 99)
+        async with bot.services.store.transaction() as work:
+            await work.users.save(UserRow(key, "fi", clock.now, clock.now))
+            return await work.staff.add(StaffRow("Kaisa Koordinaattori", "", "Oulunkaari", True, False, clock.now, key))
+
+    async def denials(bot: Bot) -> list[tuple[str, str]]:
+        async with bot.services.store.transaction() as work:
+            return [(row.actor, row.action) for row in await work.audit.recent(10) if row.action.startswith("denied")]
+
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        kaisa = run(client, coordinator_only, bot)
+        with pytest.raises(WebSocketDisconnect) as refused, desk(client, sessions, kaisa) as socket:
+            receive(socket)
+        assert refused.value.code == 1008
+        assert run(client, denials, bot) == [(f"staff:{kaisa}", "denied.desk")]
