@@ -90,7 +90,9 @@ def test_the_wheel_carries_compiled_catalogs_only(wheel: Path) -> None:
     for needed in ("flows/chat/chat_services.toml", "flows/esy/esy_default.toml",
                    "storage/migrations/0001_spine.sql",
                    # The widget's loader and the frame's script and stylesheet (bot.web.widget serves them).
-                   "bot/web/static/widget.js", "bot/web/static/frame.js", "bot/web/static/frame.css"):
+                   "bot/web/static/widget.js", "bot/web/static/frame.js", "bot/web/static/frame.css",
+                   # The live desk's script and stylesheet (bot.web.desk serves them).
+                   "bot/web/static/desk/desk.js", "bot/web/static/desk/desk.css"):
         assert needed in names
 
 

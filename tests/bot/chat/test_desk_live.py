@@ -6,6 +6,7 @@ races between workers and desks answered clearly, transfer, close with a rating,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,6 +25,7 @@ from bot.bootstrap import Services
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
+from bot.web import desk_live
 from bot.web.app import web_routes
 from bot.web.desk_live import PATH, desk_live_routes
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
@@ -401,3 +403,11 @@ def test_someone_who_is_not_a_worker_is_refused_and_it_is_in_the_audit_log(
             receive(socket)
         assert refused.value.code == 1008
         assert run(client, denials, bot) == [(f"staff:{kaisa}", "denied.desk")]
+
+
+def test_the_page_script_uses_only_words_the_hello_sends() -> None:
+    """desk.js holds no visible text of its own: every word it shows is one of the hello's texts (or the state's)."""
+    script = (Path(desk_live.__file__).parent / "static" / "desk" / "desk.js").read_text(encoding="utf-8")
+    used = set(re.findall(r"texts\.(\w+)", script))
+    assert used and used <= set(desk_live.TEXTS), sorted(used - set(desk_live.TEXTS))
+    assert "innerHTML" not in script, "a young person's words never become markup"
