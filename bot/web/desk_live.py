@@ -433,6 +433,6 @@ def chat_json(services: Services, language: str, chat: ChatRow, messages: list[C
 
 
 def desk_live_routes(services: Services, authenticate: Authenticate, origins: Collection[str],
-                     poll: float = POLL_SECONDS) -> list[BaseRoute]:
+                     poll: float = POLL_SECONDS, idle: float = IDLE_SECONDS) -> list[BaseRoute]:
     """The desk's live socket (bot.web.app gathers the web's routes)."""
-    return [WebSocketRoute(PATH, DeskLive(services, authenticate, origins, poll).endpoint)]
+    return [WebSocketRoute(PATH, DeskLive(services, authenticate, origins, poll, idle).endpoint)]

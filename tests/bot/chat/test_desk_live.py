@@ -6,6 +6,7 @@ races between workers and desks answered clearly, transfer, close with a rating,
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ from tests.conftest import TWO_SERVICES, Clock
 
 DESK_ORIGIN = "https://kaari.example.fi"
 Socket = Any  # starlette.testclient.WebSocketTestSession
+LAST: dict[int, dict[str, Any]] = {}  # the latest state each desk socket was sent (states come only on a change)
 
 
 class Sessions:
@@ -55,15 +57,16 @@ class Sessions:
 
 
 @contextmanager
-def desk_and_telegram(tmp_path: Path, clock: Clock, catalogs: Catalogs,
-                      drawer: ProcessDrawer) -> Iterator[tuple[TestClient, Bot, Sessions]]:
+def desk_and_telegram(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+                      idle: float = 600.0) -> Iterator[tuple[TestClient, Bot, Sessions]]:
     """The bot on the fake Bot API, the web chat and the desk's socket on one set of services, in one loop."""
     settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES, web_origins=(ORIGIN,))
     app, sessions = Starlette(), Sessions()
     with TestClient(app) as client:
         bot = run(client, partial(start_bot, settings, clock, catalogs, drawer))
         app.router.routes.extend(web_routes(bot.services))
-        app.router.routes.extend(desk_live_routes(bot.services, sessions, (DESK_ORIGIN,), poll=0.05))
+        app.router.routes.extend(desk_live_routes(bot.services, sessions, (DESK_ORIGIN,), poll=0.05,
+                                                   idle=idle))
         try:
             yield client, bot, sessions
         finally:
@@ -86,6 +89,8 @@ def receive(socket: Socket, seconds: float = 5.0) -> dict[str, Any]:
     if message["type"] == "websocket.close":
         raise WebSocketDisconnect(message.get("code", 1000))
     answer: dict[str, Any] = json.loads(message["text"])
+    if answer["type"] == "state":
+        LAST[id(socket)] = answer
     return answer
 
 
@@ -104,17 +109,31 @@ def told(socket: Socket, text: str) -> bool:
 
 
 def state(socket: Socket, wanted: Any = lambda state: True) -> dict[str, Any]:
-    """The next desk state that is ``wanted``."""
+    """The desk state that is ``wanted``: the one shown now, if it is (it may have come before a notice that was
+    waited for), else the next one that is."""
+    shown = LAST.get(id(socket))
+    if shown is not None and wanted(shown):
+        return shown
     return until(socket, lambda message: message["type"] == "state" and wanted(message))
+
+
+def cookie(staff_id: int) -> str:
+    return f"session-of-{staff_id}-xyzzy"
+
+
+def token(staff_id: int) -> str:
+    return f"csrf-of-{staff_id}-plugh"
 
 
 @contextmanager
 def desk(client: TestClient, sessions: Sessions, staff_id: int, origin: str = DESK_ORIGIN,
          csrf: str | None = None) -> Iterator[Socket]:
     """A worker's desk page: its session cookie, the CSRF token first, then the page's words (hello)."""
-    sessions.by_cookie[f"s{staff_id}"] = (staff_id, f"c{staff_id}")
-    with client.websocket_connect(PATH, headers={"origin": origin, "cookie": f"kaari_desk=s{staff_id}"}) as socket:
-        socket.send_json({"csrf": csrf or f"c{staff_id}"})
+    sessions.by_cookie[cookie(staff_id)] = (staff_id, token(staff_id))
+    headers = {"origin": origin, "cookie": f"kaari_desk={cookie(staff_id)}"}
+    with client.websocket_connect(PATH, headers=headers) as socket:
+        LAST.pop(id(socket), None)
+        socket.send_json({"csrf": csrf or token(staff_id)})
         yield socket
 
 
@@ -375,7 +394,7 @@ def test_a_desk_from_elsewhere_without_the_token_or_a_session_is_refused(
         with pytest.raises(WebSocketDisconnect) as refused:
             if how == "cookie":
                 with client.websocket_connect(PATH, headers={"origin": DESK_ORIGIN}) as socket:
-                    socket.send_json({"csrf": f"c{aino_id}"})
+                    socket.send_json({"csrf": token(aino_id)})
                     receive(socket)
             else:
                 with desk(client, sessions, aino_id, ORIGIN if how == "origin" else DESK_ORIGIN,
@@ -411,3 +430,40 @@ def test_the_page_script_uses_only_words_the_hello_sends() -> None:
     used = set(re.findall(r"texts\.(\w+)", script))
     assert used and used <= set(desk_live.TEXTS), sorted(used - set(desk_live.TEXTS))
     assert "innerHTML" not in script, "a young person's words never become markup"
+
+
+def test_a_logged_out_or_idle_session_ends_the_live_desk(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    ended = {"type": "error", "error": "deskweb.session_ended",
+             "text": catalogs.text("fi", Msg("deskweb.session_ended"))}
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer, idle=1.0) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        with desk(client, sessions, aino_id) as page:
+            state(page)
+            del sessions.by_cookie[cookie(aino_id)]  # logged out in another tab: the next action finds out
+            page.send_json({"action": "take"})
+            assert until(page, lambda m: m["type"] == "error") == ended
+            with pytest.raises(WebSocketDisconnect) as closed:
+                receive(page)
+            assert closed.value.code == 1008
+        with desk(client, sessions, aino_id) as page:  # nothing done for the idle time: no longer live
+            assert until(page, lambda m: m["type"] == "error", seconds=3) == ended
+
+
+def test_the_logs_carry_no_words_cookie_or_origin(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Salaisuus yksi")
+        with desk(client, sessions, aino_id) as page:
+            number = state(page, lambda s: s["queue"])["queue"][0]["chat"]
+            page.send_json({"action": "take", "chat": number})
+            page.send_json({"action": "say", "chat": number, "text": "Salaisuus kaksi"})
+            state(page, lambda s: said_in(s, number, "Salaisuus kaksi"))
+            run(client, flush, bot)
+        assert "desk.action" in caplog.text
+        for secret in ("Salaisuus", cookie(aino_id), token(aino_id), DESK_ORIGIN, "kaari.example"):
+            assert secret not in caplog.text, secret
