@@ -16,7 +16,10 @@ still go to Telegram (a browser cannot show a Telegram file) and the transcript 
 closed, everything goes to Telegram as before.
 
 Refused with close code 1008: a page from another origin, a first message without the session's CSRF token, a
-session that is not a valid worker's (the denial is in the audit log, as on the Telegram desk). Nothing from the
+session that is not a valid worker's (the denial is in the audit log, as on the Telegram desk). The session is
+checked again before every state sent and every action, so logging out in another tab or losing the worker's
+rights ends the live desk at once. The session's own idle timeout counts the worker's actions only: a tab left
+open without any for `IDLE_SECONDS` stops being live (and its reads stop touching the session). Nothing from the
 connection is logged but the staff id and event names.
 """
 
@@ -230,7 +233,11 @@ class DeskLive:
     # --- what the page is shown ---
 
     async def show(self, tab: Tab) -> bool:
-        """Waiting notices, then the desk's state if it changed; False when the worker may no longer use it."""
+        """Waiting notices, then the desk's state if it changed; False when the worker may no longer use it
+        (logged out in another tab, the session expired, their access removed)."""
+        if await self.authenticate(self.services, tab.websocket, None) != tab.staff_id:
+            await self.end(tab)
+            return False
         async with self.services.store.transaction() as work:
             staff = await work.staff.get(tab.staff_id)
             state = await desk_state(work, self.services, staff, tab.language) if is_worker(staff) else None

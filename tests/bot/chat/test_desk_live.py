@@ -79,7 +79,7 @@ def run(client: TestClient, call: Any, *args: Any) -> Any:
     return client.portal.call(call, *args)
 
 
-def receive(socket: Socket, seconds: float = 5.0) -> dict[str, Any]:
+def receive(socket: Socket, seconds: float = 10.0) -> dict[str, Any]:
     """The desk's next message, failing the test (not hanging it) when none comes in time."""
     async def within() -> Any:
         with anyio.fail_after(seconds):
@@ -94,7 +94,7 @@ def receive(socket: Socket, seconds: float = 5.0) -> dict[str, Any]:
     return answer
 
 
-def until(socket: Socket, wanted: Any, seconds: float = 5.0) -> dict[str, Any]:
+def until(socket: Socket, wanted: Any, seconds: float = 10.0) -> dict[str, Any]:
     """Read the desk's messages until one is ``wanted``; that one."""
     for _ in range(200):
         message = receive(socket, seconds)
@@ -432,6 +432,14 @@ def test_the_page_script_uses_only_words_the_hello_sends() -> None:
     assert "innerHTML" not in script, "a young person's words never become markup"
 
 
+async def removed(bot: Bot, staff_id: int) -> None:
+    async with bot.services.store.transaction() as work:
+        staff = await work.staff.get(staff_id)
+        assert staff is not None
+        staff.active = False
+        await work.staff.save(staff)
+
+
 def test_a_logged_out_or_idle_session_ends_the_live_desk(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
@@ -441,14 +449,17 @@ def test_a_logged_out_or_idle_session_ends_the_live_desk(
         _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
         with desk(client, sessions, aino_id) as page:
             state(page)
-            del sessions.by_cookie[cookie(aino_id)]  # logged out in another tab: the next action finds out
-            page.send_json({"action": "take"})
+            del sessions.by_cookie[cookie(aino_id)]  # logged out in another tab: the live desk ends by itself
             assert until(page, lambda m: m["type"] == "error") == ended
             with pytest.raises(WebSocketDisconnect) as closed:
                 receive(page)
             assert closed.value.code == 1008
         with desk(client, sessions, aino_id) as page:  # nothing done for the idle time: no longer live
             assert until(page, lambda m: m["type"] == "error", seconds=3) == ended
+        with desk(client, sessions, aino_id) as page:
+            state(page)
+            run(client, removed, bot, aino_id)  # no longer a worker: the same
+            assert until(page, lambda m: m["type"] == "error") == ended
 
 
 def test_the_logs_carry_no_words_cookie_or_origin(
