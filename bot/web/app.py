@@ -9,10 +9,11 @@ from starlette.routing import BaseRoute
 
 from bot.bootstrap import Services
 from bot.web.desk import desk_routes
+from bot.web.desk_live import desk_live_routes
 from bot.web.socket import chat_routes
 from bot.web.widget import widget_routes
 
 
 def web_routes(services: Services) -> list[BaseRoute]:
     """The web's routes, served when pages are allowed to use them (KAARI_WEB_ORIGINS)."""
-    return [*chat_routes(services), *desk_routes(services), *widget_routes(services)]
+    return [*chat_routes(services), *desk_routes(services), *widget_routes(services), *desk_live_routes(services)]

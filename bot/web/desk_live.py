@@ -18,9 +18,9 @@ closed, everything goes to Telegram as before.
 Refused with close code 1008: a page from another origin, a first message without the session's CSRF token, a
 session that is not a valid worker's (the denial is in the audit log, as on the Telegram desk). The session is
 checked again before every state sent and every action, so logging out in another tab or losing the worker's
-rights ends the live desk at once. The session's own idle timeout counts the worker's actions only: a tab left
-open without any for `IDLE_SECONDS` stops being live (and its reads stop touching the session). Nothing from the
-connection is logged but the staff id and event names.
+rights ends the live desk at once. The session's idle timeout counts the worker's actions only: a tab left open
+without any for KAARI_DESK_IDLE_MINUTES stops being live (and its reads stop touching the session). Nothing from
+the connection is logged but the staff id and event names.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
+from bot.web.desk_auth import desk_staff
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from bot.web.messages import error_json
 from flows.chat import desk_actions, shifts
@@ -52,10 +53,9 @@ PATH = "/desk/ws"
 POLICY_VIOLATION = 1008  # RFC 6455: refused by policy (origin, CSRF, session)
 POLL_SECONDS = 2.0  # how often an open tab reads the store (what the Telegram desk did shows within this)
 HELLO_SECONDS = 10.0  # the page sends its CSRF token at once; a socket that does not is closed
-IDLE_SECONDS = 30 * 60.0  # no action for this long: the tab stops being live (the session's own idle time)
 TRANSCRIPT = 200  # a chat's latest messages shown beside it
 
-# The session's staff id (its CSRF token checked when given), else None: bot.web.desk_auth.desk_staff.
+# The session's staff id (its CSRF token and origin checked when given), else None: bot.web.desk_auth.desk_staff.
 Authenticate = Callable[[Services, HTTPConnection, str | None], Awaitable[int | None]]
 
 # What the page says itself, sent in the worker's language when it connects (no words in the JavaScript).
@@ -112,7 +112,7 @@ class DeskLive:
     """The desk's socket, bound to the services, the session check and the origins a desk page comes from."""
 
     def __init__(self, services: Services, authenticate: Authenticate, origins: Collection[str],
-                 poll: float = POLL_SECONDS, idle: float = IDLE_SECONDS) -> None:
+                 poll: float, idle: float) -> None:
         self.services, self.authenticate, self.origins = services, authenticate, frozenset(origins)
         self.poll, self.idle = poll, idle
         self.tabs: dict[str, list[Tab]] = {}  # by the worker's key
@@ -439,7 +439,15 @@ def chat_json(services: Services, language: str, chat: ChatRow, messages: list[C
     }
 
 
-def desk_live_routes(services: Services, authenticate: Authenticate, origins: Collection[str],
-                     poll: float = POLL_SECONDS, idle: float = IDLE_SECONDS) -> list[BaseRoute]:
-    """The desk's live socket (bot.web.app gathers the web's routes)."""
-    return [WebSocketRoute(PATH, DeskLive(services, authenticate, origins, poll, idle).endpoint)]
+def desk_live_routes(services: Services, authenticate: Authenticate = desk_staff,
+                     origins: Collection[str] | None = None, poll: float = POLL_SECONDS,
+                     idle: float | None = None) -> list[BaseRoute]:
+    """The desk's live socket (bot.web.app gathers the web's routes): from Kaari's own origin (KAARI_WEB_URL),
+    idle after KAARI_DESK_IDLE_MINUTES without an action; none while KAARI_WEB_URL is not set (as the desk's
+    pages)."""
+    settings = services.settings
+    if origins is None and not settings.web_url:
+        return []
+    live = DeskLive(services, authenticate, (settings.web_url,) if origins is None else origins, poll,
+                    settings.desk_idle_minutes * 60.0 if idle is None else idle)
+    return [WebSocketRoute(PATH, live.endpoint)]

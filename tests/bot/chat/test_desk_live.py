@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -28,12 +29,14 @@ from bot.i18n import Catalogs
 from bot.keys import user_key
 from bot.web import desk_live
 from bot.web.app import web_routes
+from bot.web.desk_auth import COOKIE
 from bot.web.desk_live import PATH, desk_live_routes
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from flows.core.messages import Msg, Period
 from storage.ports import StaffRow, UserRow
 from tests.bot.chat.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, open_chat, texts_to
 from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
+from tests.bot.test_desk_web import FOREIGN, OWN, WEB_URL, desk_app
 from tests.bot.test_web import ORIGIN, opened
 from tests.bot.test_web_push import into_chat
 from tests.conftest import TWO_SERVICES, Clock
@@ -478,3 +481,31 @@ def test_the_logs_carry_no_words_cookie_or_origin(
         assert "desk.action" in caplog.text
         for secret in ("Salaisuus", cookie(aino_id), token(aino_id), DESK_ORIGIN, "kaari.example"):
             assert secret not in caplog.text, secret
+
+
+def test_the_real_session_opens_the_live_desk_from_kaaris_own_origin_only(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """With bot.web.desk_auth's login (no stand-in): the page's CSRF token and cookie open the desk; a wrong
+    token or another origin does not; logging out ends it."""
+    with desk_app(tmp_path, clock, catalogs, drawer) as site:
+        site.client.app.router.routes.extend(desk_live_routes(site.services))  # type: ignore[attr-defined]
+        csrf = site.login("worker")
+        # The test client opens sockets on ws://testserver, where a Secure cookie is not sent: given as the
+        # browser sends it to wss://kaari.example.fi.
+        cookie = {"cookie": f"{COOKIE}={site.client.cookies.get(COOKIE)}"}
+        for origin, token in ((FOREIGN["origin"], csrf), (WEB_URL, "wrong")):
+            with pytest.raises(WebSocketDisconnect) as refused, site.client.websocket_connect(
+                    PATH, headers={"origin": origin, **cookie}) as socket:
+                socket.send_json({"csrf": token})
+                receive(socket)
+            assert refused.value.code == 1008
+        with site.client.websocket_connect(PATH, headers={**OWN, **cookie}) as socket:
+            socket.send_json({"csrf": csrf})
+            assert receive(socket)["texts"]["queue"] == catalogs.text("fi", Msg("deskweb.queue"))
+            assert state(socket)["status"] == catalogs.text("fi", Msg("deskweb.off_duty"))
+            assert site.client.post("/desk/logout", data={"csrf": csrf}, headers=OWN).status_code == 200
+            assert until(socket, lambda m: m["type"] == "error")["error"] == "deskweb.session_ended"
+        assert PATH in {getattr(route, "path", "") for route in web_routes(site.services)}, "served with the desk"
+        site.services.settings = replace(site.services.settings, web_url="")
+        assert desk_live_routes(site.services) == [], "not without KAARI_WEB_URL, as the desk's pages"
