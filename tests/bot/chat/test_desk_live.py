@@ -509,3 +509,27 @@ def test_the_real_session_opens_the_live_desk_from_kaaris_own_origin_only(
         assert PATH in {getattr(route, "path", "") for route in web_routes(site.services)}, "served with the desk"
         site.services.settings = replace(site.services.settings, web_url="")
         assert desk_live_routes(site.services) == [], "not without KAARI_WEB_URL, as the desk's pages"
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_desk_speaks_the_workers_language(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, language: str,
+) -> None:
+    async def speaks(bot: Bot) -> None:
+        async with bot.services.store.transaction() as work:
+            user = await work.users.get(user_key(bot.services.secret, "tg", W1))
+            assert user is not None
+            user.language = language
+            await work.users.save(user)
+
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        run(client, speaks, bot)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Moi")
+        with desk(client, sessions, aino_id) as page:
+            hello = receive(page)
+            assert hello["language"] == language
+            assert hello["texts"] == {name: catalogs.text(language, Msg(key)) for name, key in desk_live.TEXTS.items()}
+            shown = state(page, lambda s: s["queue"])
+            assert shown["take"] == catalogs.text(language, Msg("desk.take", {"waiting": 1}))
+            assert shown["queue"][0]["service"] == SERVICE.name.get(language)
