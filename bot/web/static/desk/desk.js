@@ -50,7 +50,7 @@
     queueList = el("ul", {"class": "desk-queue-list"});
     queueEmpty = el("p", {"class": "desk-empty", text: texts.queue_empty});
     var queue = el("section", {"class": "desk-queue", "aria-labelledby": "desk-queue-title"}, [
-      el("h2", {id: "desk-queue-title", text: texts.queue}), queueEmpty, queueList]);
+      el("h2", {id: "desk-queue-title", tabindex: "-1", text: texts.queue}), queueEmpty, queueList]);
     noChats = el("p", {"class": "desk-empty", text: texts.no_chats});
     chatsBox = el("div", {"class": "desk-lanes"});
     var mine = el("section", {"class": "desk-mine", "aria-labelledby": "desk-chats-title"}, [
@@ -68,14 +68,15 @@
     while (notices.childNodes.length > 3) { notices.removeChild(notices.firstChild); }
   }
 
-  // Keep keyboard focus on "the same" control when a part of the page is drawn again.
+  // Keep keyboard focus on "the same" control when a part of the page is drawn again; if it went (a chat
+  // taken by someone else), on the queue's heading rather than lost on the page.
   function keepFocus(container, draw) {
     var active = document.activeElement;
     var key = active && container.contains(active) ? active.getAttribute("data-key") : null;
     draw();
     if (key) {
       var again = container.querySelector('[data-key="' + key + '"]');
-      (again || container).focus();
+      (again || document.getElementById("desk-queue-title")).focus();
     }
   }
 
@@ -212,16 +213,13 @@
     return lane;
   }
 
-  function drawChats(state) {
+  function drawChats(state, taking) {
     var open = {};
     state.chats.forEach(function (chat) {
       var isNew = !chats[chat.chat];
       var lane = drawLane(chat);
       open[chat.chat] = true;
-      if (isNew && document.activeElement && document.activeElement.getAttribute("data-key") &&
-          /^take-/.test(document.activeElement.getAttribute("data-key"))) {
-        lane.article.querySelector("textarea").focus();  // just taken: write at once
-      }
+      if (isNew && taking) { lane.article.querySelector("textarea").focus(); }  // just taken: write at once
     });
     Object.keys(chats).forEach(function (n) {
       if (open[n]) { return; }
@@ -263,9 +261,11 @@
     } else if (!texts) {
       return;
     } else if (message.type === "state") {
+      var active = document.activeElement && document.activeElement.getAttribute("data-key");
+      var taking = Boolean(active && /^take-/.test(active));  // read before the take button is drawn away
       drawDuty(message);
       drawQueue(message);
-      drawChats(message);
+      drawChats(message, taking);
     } else if (message.type === "notice") {
       notice(message.text, "info");
     } else if (message.type === "error") {
