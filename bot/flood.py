@@ -42,15 +42,16 @@ class FloodGate:
         self._urgent = urgent  # crisis words: always let through
         self._people: dict[str, _Person] = {}
 
-    async def admit(self, key: str, given: inputs.Input, tell: Callable[[Msg], Awaitable[None]]) -> bool:
+    async def admit(self, key: str, given: inputs.Input | None, tell: Callable[[Msg], Awaitable[None]]) -> bool:
         """Whether to handle ``given`` from ``key``; if not, ``tell`` them so when it is time to."""
         admitted, note = self.check(key, given)
         if note is not None:
             await tell(note)
         return admitted
 
-    def check(self, key: str, given: inputs.Input) -> tuple[bool, Msg | None]:
-        """(whether to handle the update, the note to send instead if it is held back now)."""
+    def check(self, key: str, given: inputs.Input | None) -> tuple[bool, Msg | None]:
+        """(whether to handle the update, the note to send instead if it is held back now); ``given`` None is
+        something that could not be read as an input (it counts, and is never urgent)."""
         if self.burst <= 0:
             return True, None
         now = self._clock()
@@ -70,6 +71,10 @@ class FloodGate:
         person.noted_at = now
         return False, NOTE
 
+    def forget(self, key: str) -> None:
+        """``key`` will send nothing more (a closed connection): its bucket goes now."""
+        self._people.pop(key, None)
+
     def _tokens(self, person: _Person, now: float) -> float:
         return min(float(self.burst), person.tokens + max(now - person.at, 0.0) * self.per_second)
 
@@ -77,6 +82,18 @@ class FloodGate:
 def person_gate(services: Services) -> FloodGate:
     """A channel's gate for the people it serves, as settings say (``KAARI_FLOOD_*``), on the engine's clock,
     crisis words always let through: Telegram's and the web chat's alike."""
+    return _gate(services, 1)
+
+
+def connection_gate(services: Services) -> FloodGate:
+    """A web connection's gate on every message it sends, read or not (a wrong token, broken JSON): twice a
+    person's allowance, so that for what a person writes their own gate speaks first, while nothing a page sends
+    is answered without limit."""
+    return _gate(services, 2)
+
+
+def _gate(services: Services, times: int) -> FloodGate:
     settings, crisis = services.settings, services.engine.crisis
-    return FloodGate(settings.flood_burst, settings.flood_per_second, lambda: services.engine.clock().timestamp(),
+    return FloodGate(times * settings.flood_burst, times * settings.flood_per_second,
+                     lambda: services.engine.clock().timestamp(),
                      crisis.matches if crisis is not None else lambda text: False)

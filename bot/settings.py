@@ -41,6 +41,10 @@ class Settings:
     web_url: str = ""
     desk_link_minutes: int = 10  # a desk login link works once, and only this long
     desk_idle_minutes: int = 30  # a desk session unused this long ends (and after 12 hours in any case)
+    # A web chat socket the browser sent nothing on for this long is closed (not while its chat is live).
+    web_idle_minutes: float = 30.0
+    # Web chat sockets one process keeps open at once; one more is told the chat is full (docs/benchmarks.md).
+    web_max_sockets: int = 1000
     rate_per_second: float = 30.0
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
@@ -91,7 +95,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[float]
 
 
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    """A number above zero (zero would list every area as a difference)."""
+    """A number above zero (a zero difference would list every area; a zero idle time would close at once)."""
     value = _number(env, name, default, float)
     if value <= 0:
         raise SettingsError(f"{name} must be above zero, got {env.get(name)!r}")
@@ -175,6 +179,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         web_url=_web_url(env.get("KAARI_WEB_URL", "")),
         desk_link_minutes=max(1, int(_number(env, "KAARI_DESK_LINK_MINUTES", Settings.desk_link_minutes, int))),
         desk_idle_minutes=max(1, int(_number(env, "KAARI_DESK_IDLE_MINUTES", Settings.desk_idle_minutes, int))),
+        web_idle_minutes=_positive(env, "KAARI_WEB_IDLE_MINUTES", Settings.web_idle_minutes),
+        web_max_sockets=max(1, int(_number(env, "KAARI_WEB_MAX_SOCKETS", Settings.web_max_sockets, int))),
         rate_per_second=_number(env, "KAARI_RATE_PER_SECOND", Settings.rate_per_second, float),
         chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
         chat_burst=max(1, int(_number(env, "KAARI_CHAT_BURST", Settings.chat_burst, int))),

@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.telegram_app import FAILED
+from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,11 @@ class WebhookServer:
     """Serves the web app on ``listen:port`` until stopped."""
 
     def __init__(self, app: Starlette, listen: str, port: int) -> None:
+        # The web chat's sockets: websockets' implementation named (not "auto", which without it serves no
+        # socket at all), frames capped at what the protocol reads, pings so that proxies keep live chats.
         config = uvicorn.Config(app, host=listen, port=port, lifespan="off", log_level="warning",
-                                access_log=False)
+                                access_log=False, ws="websockets-sansio", ws_max_size=MAX_BYTES,
+                                ws_ping_interval=PING_EVERY, ws_ping_timeout=PING_TIMEOUT)
         self.server = _Server(config)
         self._task: asyncio.Task[None] | None = None
 

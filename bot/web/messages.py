@@ -47,3 +47,8 @@ def text_json(out: TextOut) -> dict[str, Any]:
 def error_json(code: str, text: str) -> dict[str, Any]:
     """A message the browser sent that could not be read: the catalog id and its text in the person's language."""
     return {"type": "error", "error": code, "text": text}
+
+
+def closed_json(reason: str, text: str) -> dict[str, Any]:
+    """Kaari closes the socket (idle, full, too many tabs): the catalog id, for the page, and its text."""
+    return {"type": "closed", "reason": reason, "text": text}

@@ -3,6 +3,8 @@
 The first message is ``{"token": ..., "language": ...}``: the token is the browser's own random key (kept in
 its local storage), the language optional. Then one input per message: ``{"start": payload}``,
 ``{"text": ...}``, ``{"choice": value}`` (a button's value as it was sent), or ``{"command": name}``.
+When Kaari closes the socket itself it says why first: ``{"type": "closed", "reason": id, "text": ...}``
+(bot.web.messages.closed_json; the reasons are the ``web.*`` ids in bot.web.socket).
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from flows.core import inputs
 from flows.core.messages import LANGUAGES, N_
 
 MAX_MESSAGE = 8192  # characters of one socket message; a longer one is refused before it is read as JSON
+# The server's limit on one incoming frame (uvicorn's ws_max_size), in bytes: every message of MAX_MESSAGE
+# characters fits (UTF-8 takes at most 4 bytes a character), with a margin, so that a somewhat long message is
+# answered "too long" in the person's language; a frame over it is cut by the server (close code 1009).
+MAX_BYTES = 4 * MAX_MESSAGE + 4096
+# The server pings every open socket this often (seconds), well under the 60 s after which common reverse
+# proxies (nginx's proxy_read_timeout) cut a quiet connection, and gives up on a browser that does not answer
+# a ping within PING_TIMEOUT (its socket closes, and its pushes wait for it).
+PING_EVERY = 20.0
+PING_TIMEOUT = 20.0
 # At least 128 bits of randomness in a URL-safe alphabet (a UUID or 16+ random bytes in base64url).
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
 _COMMAND = re.compile(r"[a-z]{1,32}")

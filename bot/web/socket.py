@@ -4,13 +4,22 @@ The person is ``user_key(secret, "web", token)``: the browser's random token is 
 about the connection (no IP address, no Origin) is logged; logs carry the key's prefix and event names only.
 A page from an origin not in ``KAARI_WEB_ORIGINS`` (nor Kaari's own widget frame) is refused before the socket
 opens (close code 1008).
+
+Limits: a socket the browser sent nothing on for ``KAARI_WEB_IDLE_MINUTES`` is closed (1000, after a
+``closed`` message saying why), except while the person's chat is live (waiting in the queue or talking with a
+worker: an answer may take longer than that, and nothing should cut them off then); the server's pings keep
+proxies from cutting a quiet live chat (bot.webhook). At most ``KAARI_WEB_MAX_SOCKETS`` sockets per process
+(one more is told the chat is full, 1013) and MAX_TABS per person (1008). Every message a connection sends
+passes its own flood gate (read or not); every input also passes the person's, the same as Telegram's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,11 +27,11 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
-from bot.flood import person_gate
+from bot.flood import connection_gate, person_gate
 from bot.keys import user_key
 from bot.render import Outgoing, TextOut, render
 from bot.settings import Settings
-from bot.web.messages import error_json, message_json
+from bot.web.messages import closed_json, error_json, message_json
 from bot.web.protocol import Hello, parse_hello, parse_input
 from flows.core import inputs
 from flows.core.messages import N_, Msg
@@ -31,7 +40,15 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 PATH = "/web/ws"
-POLICY_VIOLATION = 1008  # RFC 6455: the close code for a connection refused by policy (a wrong origin)
+# RFC 6455 close codes: a normal close (idle), refused by policy (a wrong origin, too many tabs), try again later.
+NORMAL = 1000
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+MAX_TABS = 5  # sockets one person may hold open at once (tabs, windows); each gets every push
+
+IDLE = N_("web.idle_closed")
+BUSY = N_("web.busy")
+TOO_MANY_TABS = N_("web.too_many_tabs")
 
 
 @dataclass
@@ -50,6 +67,8 @@ class WebChannel:
         self.services = services
         # The same flood gate as Telegram's, per person: a second tab does not double anyone's allowance.
         self.flood = person_gate(services)
+        self.connection_flood = connection_gate(services)
+        self.connections = 0  # accepted and not yet closed, with or without a token
         # Open sockets by person (two tabs: both get a push). A web person's pushes come here, and wait (pending)
         # while they have no socket open: across a restart too, as a person's key says their channel.
         self.sockets: dict[str, list[WebSocket]] = {}
@@ -62,8 +81,17 @@ class WebChannel:
             await websocket.close(code=POLICY_VIOLATION)
             return
         await websocket.accept()
-        with contextlib.suppress(WebSocketDisconnect):  # the browser went mid-reply: nothing more to say
-            await self.converse(websocket)
+        if self.connections >= self.services.settings.web_max_sockets:
+            log.warning("web.full open=%d", self.connections)
+            await self.close(websocket, self.services.settings.default_language, BUSY, TRY_AGAIN_LATER)
+            return
+        self.connections += 1
+        try:
+            with contextlib.suppress(WebSocketDisconnect):  # the browser went mid-reply: nothing more to say
+                await self.converse(websocket)
+        finally:
+            self.connections -= 1
+            self.connection_flood.forget(_connection(websocket))
 
     async def converse(self, websocket: WebSocket) -> None:
         """The token first, then one input per message; every message gets an answer."""
@@ -72,11 +100,18 @@ class WebChannel:
             return
         session = _Session(user_key(self.services.secret, CHANNEL, hello.token),
                            hello.language or self.services.settings.default_language, hello.language)
+        if len(self.sockets.get(session.key, [])) >= MAX_TABS:
+            log.info("web.too_many_tabs user=%s", session.key[:12])
+            await self.close(websocket, session.language, TOO_MANY_TABS, POLICY_VIOLATION)
+            return
         log.info("web.open user=%s", session.key[:12])
         self.attach(session.key, websocket)
         try:
-            while (raw := await _receive(websocket)) is not None:
+            while (raw := await self.receive(websocket, session)) is not None:
                 given = parse_input(raw)
+                if not await self.connection_flood.admit(_connection(websocket), _readable(given),
+                                                         self.teller(websocket, session)):
+                    continue
                 if isinstance(given, str):
                     log.info("web.bad_message user=%s error=%s", session.key[:12], given)
                     await self.error(websocket, session.language, given)
@@ -85,6 +120,41 @@ class WebChannel:
         finally:
             self.detach(session.key, websocket)
         log.info("web.closed user=%s", session.key[:12])
+
+    async def receive(self, websocket: WebSocket, session: _Session | None) -> str | None:
+        """The browser's next message; None once it went, or once it was closed for saying nothing for the idle
+        time. A person whose chat is live is never closed for that: the server's pings keep their socket."""
+        idle = self.services.settings.web_idle_minutes * 60
+        while True:
+            try:
+                return await asyncio.wait_for(_receive(websocket), idle)
+            except TimeoutError:
+                if session is not None and await self.chat_is_live(session.key):
+                    continue
+            language = session.language if session else self.services.settings.default_language
+            log.info("web.idle user=%s", session.key[:12] if session else "-")
+            await self.close(websocket, language, IDLE, NORMAL)
+            return None
+
+    async def chat_is_live(self, key: str) -> bool:
+        """Waiting in a shift's queue or talking with a worker (a message left for the next shift is not live)."""
+        async with self.services.store.transaction() as work:
+            chat = await work.chats.active_for_user(key)
+        return chat is not None and (chat.status == "open" or not chat.left)
+
+    async def close(self, websocket: WebSocket, language: str, reason: str, code: int) -> None:
+        """Say why in the person's language (the page shows it), then close with ``code``."""
+        text = self.services.catalogs.text(language, Msg(reason))
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # it may be gone already
+            await websocket.send_json(closed_json(reason, text))
+            await websocket.close(code)
+
+    def teller(self, websocket: WebSocket, session: _Session | None) -> Callable[[Msg], Awaitable[None]]:
+        """How a gate tells this socket's person a note, in their language."""
+        async def tell(note: Msg) -> None:
+            language = session.language if session else self.services.settings.default_language
+            await self.send(websocket, [TextOut(self.services.catalogs.text(language, note))])
+        return tell
 
     def attach(self, key: str, websocket: WebSocket) -> None:
         """A socket is open for ``key``: what waited for them goes out now (the ticker is woken), in order."""
@@ -124,7 +194,9 @@ class WebChannel:
     async def hello(self, websocket: WebSocket) -> Hello | None:
         """Wait for the browser's token, asking again for anything else; None when it went away."""
         language = self.services.settings.default_language
-        while (raw := await _receive(websocket)) is not None:
+        while (raw := await self.receive(websocket, None)) is not None:
+            if not await self.connection_flood.admit(_connection(websocket), None, self.teller(websocket, None)):
+                continue
             hello = parse_hello(raw)
             if isinstance(hello, Hello):
                 return hello
@@ -134,12 +206,8 @@ class WebChannel:
     async def handle(self, websocket: WebSocket, session: _Session, given: inputs.Input) -> None:
         """One input through the engine (as Telegram's and the terminal's), its reply back on the socket."""
         services = self.services
-
-        async def tell(note: Msg) -> None:
-            await self.send(websocket, [TextOut(services.catalogs.text(session.language, note))])
-
-        if not await self.flood.admit(session.key, given, tell):  # too fast: told, never silently dropped
-            return
+        if not await self.flood.admit(session.key, given, self.teller(websocket, session)):
+            return  # too fast: told, never silently dropped
         if isinstance(given, inputs.Start) and given.language is None and session.chosen:
             given = dataclasses.replace(given, language=session.chosen)  # the page's language: not asked again
         try:
@@ -171,6 +239,14 @@ def allowed_origin(websocket: WebSocket, settings: Settings) -> bool:
     host = websocket.headers.get("host", "")
     own = origin == settings.web_url or (bool(host) and urlsplit(origin).netloc == host)
     return bool(origin) and (origin in settings.web_origins or own)
+def _connection(websocket: WebSocket) -> str:
+    """The connection's own flood-gate key (never a person's: it lives only as long as the socket)."""
+    return f"socket:{id(websocket)}"
+
+
+def _readable(given: inputs.Input | str) -> inputs.Input | None:
+    """What the connection's gate sees: the input (crisis words pass), or None for a message it could not read."""
+    return None if isinstance(given, str) else given
 
 
 async def _receive(websocket: WebSocket) -> str | None:

@@ -33,10 +33,10 @@ Socket = Any  # starlette.testclient.WebSocketTestSession
 
 
 @contextmanager
-def web_and_telegram(tmp_path: Path, clock: Clock, catalogs: Catalogs,
-                     drawer: ProcessDrawer) -> Iterator[tuple[TestClient, Bot]]:
+def web_and_telegram(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+                     **changes: Any) -> Iterator[tuple[TestClient, Bot]]:
     """The bot on the fake Bot API and the web chat's socket on one set of services, in the client's loop."""
-    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES, web_origins=(ORIGIN,))
+    settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES, web_origins=(ORIGIN,), **changes)
     app = Starlette()
     with TestClient(app) as client:
         assert client.portal is not None
