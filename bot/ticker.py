@@ -109,7 +109,8 @@ async def outgoing_for(services: Services, row: OutboxRow, language: str, link: 
         return await render(stored, services.catalogs, services.drawer, link)
     if row.kind == shifts.POKE or "flow" in row.message:
         notice = load_msg(row.message) if row.message.get("key") else None
-        reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")))
+        reply = await services.engine.handle(row.recipient, inputs.Poke(notice, row.message.get("flow")),
+                                             reachable=route_for(services, row.recipient) is not None)
         return await render(reply, services.catalogs, services.drawer, link)
     if "attach" in row.message:  # a notice with a file (a meeting's calendar invitation)
         attached = Reply(language, [Say(load_msg(row.message)), *load_results(row.message["attach"])])
@@ -334,7 +335,7 @@ async def purge_idle(services: Services) -> int:
     """Delete what is kept too long; returns how many anonymous people were deleted.
 
     - anonymous people (neither staff nor linked clients) not seen for the retention period, with their
-      conversation and circles (not while a reminder they asked for waits);
+      conversation and circles (not before a reminder they asked for is due);
     - clients whose work ended longer ago than the client retention period (their consent record too);
     - wrong-code attempts older than a day, and finished outbox rows older than a week;
     - the texts and comments of chats closed longer ago than the chat retention period (counts, waiting
@@ -348,7 +349,7 @@ async def purge_idle(services: Services) -> int:
         for key in await work.users.idle_since(now - timedelta(days=settings.anonymous_retention_days)):
             if await work.staff.by_user(key) is None and await work.clients.by_user(key) is None and (
                     await work.chats.active_for_user(key) is None  # a left message still waits for an answer
-                    and not await followup.pending(work, key)):  # they asked to be reminded: kept until then
+                    and not await followup.waiting(work, key, now)):  # they asked to be reminded: kept until then
                 await work.audit.relabel(anonymous_actor(key), FORGOTTEN)
                 await work.code_attempts.delete_for(key)
                 await work.users.delete(key)

@@ -211,7 +211,7 @@ class WebChannel:
         if isinstance(given, inputs.Start) and given.language is None and session.chosen:
             given = dataclasses.replace(given, language=session.chosen)  # the page's language: not asked again
         try:
-            reply = await services.engine.handle(session.key, given, session.chosen, channel=CHANNEL)
+            reply = await services.engine.handle(session.key, given, session.chosen, channel=CHANNEL, reachable=True)
             outgoing = await render(reply, services.catalogs, services.drawer)
         except Exception as error:  # nothing was committed; say so rather than leave silence
             log.error("web.error user=%s error=%s", session.key[:12], type(error).__name__, exc_info=error)

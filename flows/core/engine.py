@@ -68,6 +68,7 @@ class _Context:
     who: Who
     channel: str
     contact: str | None
+    reachable: bool = False  # the channel can write to them later without an address (the web, by their key)
 
 LANGUAGE_NAMES = {"fi": N_("language.name.fi"), "sv": N_("language.name.sv"), "en": N_("language.name.en")}
 
@@ -163,13 +164,14 @@ class Engine:
 
     async def handle(
         self, key: str, given: inputs.Input, language_hint: str | None = None, *, channel: str = "",
-        contact: str | None = None, receipt: int | None = None, reply_to: str | None = None,
+        contact: str | None = None, receipt: int | None = None, reply_to: str | None = None, reachable: bool = False,
     ) -> Reply:
         """Process one input from the person behind ``key``; everything it changes commits together.
 
-        ``contact`` is the channel's sealed address for this person, kept only where a flow needs to
-        write to them later. ``receipt`` is the channel's id of the update: recorded with the input, so
-        that the same update coming again is only reported as a duplicate. With ``reply_to`` (a sealed
+        ``contact`` is the channel's sealed address for this person, kept only where a flow needs to write to
+        them later; ``reachable``: the channel reaches them later by their key alone (the web chat's pushes wait
+        for their socket). ``receipt`` is the channel's id of the update: recorded with the input, so that the
+        same update coming again is only reported as a duplicate. With ``reply_to`` (a sealed
         address) the reply is written to the outbox in the same transaction, claimed for the channel
         (``Reply.outbox``): a crash after the commit cannot lose it.
         """
@@ -182,7 +184,7 @@ class Engine:
                 log.info("engine.duplicate user=%s update=%d", key[:12], receipt)
                 return Reply(self.default_language, duplicate=True)
             if isinstance(given, inputs.Poke):
-                return await self._poke(work, key, given, now)
+                return await self._poke(work, key, given, now, reachable)
             visit = await work.users.visit(key)  # the person, their roles and their flow in one look
             user, is_new = self._user(visit, key, language_hint, now)
             known = (user.language, user.last_seen_at)
@@ -196,7 +198,7 @@ class Engine:
                 stored = await work.contacts.get(key)
                 if stored is None or not self.same_contact(stored.sealed_chat, contact):
                     await work.contacts.save(ContactRow(key, contact, now))
-            ctx = _Context(key, work, now, who, channel, contact)
+            ctx = _Context(key, work, now, who, channel, contact, reachable)
             reply = Reply(user.language)
             conv = await self._conversation(ctx, user, reply, visit.conversation)
             # Checked before the flow sees the text, so that a chat can put the person first in the queue.
@@ -241,7 +243,7 @@ class Engine:
             await self.store.scrub()
         return reply
 
-    async def _poke(self, work: UnitOfWork, key: str, poke: inputs.Poke, now: datetime) -> Reply:
+    async def _poke(self, work: UnitOfWork, key: str, poke: inputs.Poke, now: datetime, reachable: bool) -> Reply:
         """Show a person where they are now, after something happened elsewhere; not their own activity,
         so it neither creates them nor counts as being seen."""
         visit = await work.users.visit(key)
@@ -250,7 +252,8 @@ class Engine:
             return Reply(self.default_language)
         who = await _who(work, key, visit)
         reply = Reply(user.language)
-        conv = await self._conversation(_Context(key, work, now, who, "", None), user, reply, visit.conversation)
+        conv = await self._conversation(_Context(key, work, now, who, "", None, reachable), user, reply,
+                                              visit.conversation)
         conv.poked = True
         ended = await self._refresh(conv, reply)
         if not any(isinstance(result, Abort) for result in reply.results):
@@ -345,6 +348,7 @@ class Engine:
         return Conversation(
             key=ctx.key, flow=flow, state=state, version=version, step=step, data=data, work=ctx.work,
             now=ctx.now, language=language, who=ctx.who, channel=ctx.channel, contact=ctx.contact,
+            reachable=ctx.reachable,
         )
 
     async def _start(
@@ -562,7 +566,7 @@ class Engine:
     async def _switch(self, conv: Conversation, flow: str, reply: Reply, data: dict[str, Any] | None = None) -> None:
         """Put a fresh start of ``flow`` in the conversation's place (``data`` carries what waits behind it)."""
         # A flow may have changed who this is (a worker just linked): the next flow sees it.
-        ctx = _Context(conv.key, conv.work, conv.now, conv.who, conv.channel, conv.contact)
+        ctx = _Context(conv.key, conv.work, conv.now, conv.who, conv.channel, conv.contact, conv.reachable)
         fresh = await self._start(ctx, flow, conv.language, conv.step + 1, data)
         reply.results.extend(fresh.out)
         conv.flow, conv.state, conv.version, conv.step, conv.data = (

@@ -64,7 +64,7 @@ class Conversation:
     def __init__(
         self, *, key: str, flow: str, state: str, version: int, step: int, data: dict[str, Any],
         work: UnitOfWork, now: datetime, language: str, who: Who | None = None, channel: str = "",
-        contact: str | None = None,
+        contact: str | None = None, reachable: bool = False,
     ) -> None:
         """One person's place in one flow, with this update's transaction, time and language."""
         self.key = key
@@ -80,6 +80,9 @@ class Conversation:
         # The channel this input came by, and its sealed address for writing back later (opaque here).
         self.channel = channel
         self.contact = contact
+        # Whether Kaari can write to them later (a reminder, a group's round): with the sealed address, or by
+        # their key where the channel delivers itself (the web chat); never in the terminal.
+        self.reachable = reachable or bool(contact)
         self.out: list[Result] = []
         self.switch_to: str | None = None
         # Set when the person's data was erased: nothing of this conversation may be written back.

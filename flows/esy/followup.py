@@ -44,6 +44,13 @@ async def pending(work: UnitOfWork, key: str) -> list[OutboxRow]:
     return [row for row in await work.outbox.for_recipient(key) if row.kind == REASSESS and row.status == "pending"]
 
 
+async def waiting(work: UnitOfWork, key: str, now: datetime) -> bool:
+    """Whether an offer not yet due waits for the person (it keeps an anonymous person from the retention sweep).
+    Once due it no longer does: Telegram sends it then, and a web person's waits in the chat only as long as
+    they would have been kept anyway, so that nobody who never comes back is kept for ever."""
+    return any(row.due_at > now for row in await pending(work, key))
+
+
 async def cancel(work: UnitOfWork, key: str, now: datetime) -> int:
     """The pending offers are dropped (never sent; what they said is emptied); returns how many."""
     rows = await pending(work, key)
@@ -91,10 +98,10 @@ def is_anonymous(conv: Conversation) -> bool:
 
 
 async def may_ask_reminder(event: Any) -> bool:
-    """An anonymous person (whose circle is always kept) on a channel that can write to them later is asked
-    whether to be reminded; the console cannot, so there nobody is asked."""
+    """An anonymous person (whose circle is always kept) on a channel that can write to them later (Telegram,
+    the web chat) is asked whether to be reminded; the console cannot, so there nobody is asked."""
     conv: Conversation = event.model
-    return is_anonymous(conv) and bool(conv.contact)
+    return is_anonymous(conv) and conv.reachable
 
 
 def chose_remind(event: Any) -> bool:
@@ -112,18 +119,21 @@ class AnonymousReminder:
         self.reassess = reassess
 
     def view_ask(self, conv: Conversation) -> Ask:
-        """What a reminder keeps, said plainly; "no" first, as the default."""
+        """What a reminder keeps, said plainly; "no" first, as the default. Without an address (the web chat)
+        the reminder waits in the chat for the person's next visit, and they are told so."""
         due = reassess_at(conv.now, self.reassess.days, self.reassess.quiet)
-        return Ask(Msg(N_("esy.remind_ask"), {"date": due}),
+        ask = N_("esy.remind_ask_web") if conv.reachable and not conv.contact else N_("esy.remind_ask")
+        return Ask(Msg(ask, {"date": due}),
                    (Option(NO_REMIND, Msg(N_("esy.remind_no"))), Option(REMIND, Msg(N_("esy.remind_yes")))))
 
     async def remind(self, event: Any) -> None:
-        """Yes: the sealed chat address is kept only for this, with the one pending offer."""
+        """Yes: the one pending offer, and the sealed chat address kept only for it (the web chat needs none:
+        the offer waits for the person's socket)."""
         conv: Conversation = event.model
-        if not conv.contact:
+        if not conv.reachable:
             return
         await cancel(conv.work, conv.key, conv.now)
-        if await conv.work.contacts.get(conv.key) is None:
+        if conv.contact and await conv.work.contacts.get(conv.key) is None:
             await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
         due = reassess_at(conv.now, self.reassess.days, self.reassess.quiet)
         notice = Msg(N_("esy.reassess"), {"date": conv.now})

@@ -51,9 +51,11 @@ class GroupJoining:
         """What joining means, said before anything is kept; an anonymous person hears what is kept to tell them
         of a round."""
         offer = conv.data["offer"]
-        # Only where Kaari would keep an address to write to (not a linked client's, kept already; not the console).
-        anonymous = not conv.who.is_client and bool(conv.contact)
-        key = N_("invite.group_offer_anonymous") if anonymous else N_("invite.group_offer")
+        # Only where Kaari can write to them (not a linked client's, told already; not the console).
+        anonymous = not conv.who.is_client and conv.reachable
+        key = N_("invite.group_offer")
+        if anonymous:  # what is kept to tell them of a round: an address, or (the web chat) nothing but the notice
+            key = N_("invite.group_offer_anonymous_web") if not conv.contact else N_("invite.group_offer_anonymous")
         prompt = Msg(key, {"name": offer["name"], "starts": as_day(date.fromisoformat(offer["starts"])),
                            "ends": as_day(date.fromisoformat(offer["ends"])), "least": MIN_ANSWERS})
         return Ask(prompt, (Option(YES, Msg(N_("invite.group_join"))), Option(NO, Msg(N_("invite.group_no")))))
