@@ -56,7 +56,7 @@ from storage.ports import Store
 from storage.sqlite import SqliteStore
 
 # Libraries whose debug logs carry what people wrote (SQL parameters, Bot API payloads) or the bot token.
-CHATTY_LOGGERS = ("telegram", "httpx", "httpcore", "aiosqlite")
+CHATTY_LOGGERS = ("telegram", "httpx", "httpcore", "aiosqlite", "uvicorn", "websockets")
 
 
 def quiet_chatty_loggers() -> None:

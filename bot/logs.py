@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-SCRUBBED = ("telegram", "httpx", "httpcore")
+SCRUBBED = ("telegram", "httpx", "httpcore", "uvicorn", "websockets")  # uvicorn logs a socket's client address
 class _Redacted:
     """Stands in for a value in %s, %r and %d alike."""
 

@@ -102,6 +102,9 @@ class WebhookServer:
         # socket at all), frames capped at what the protocol reads, pings so that proxies keep live chats.
         config = uvicorn.Config(app, host=listen, port=port, lifespan="off", log_level="warning",
                                 access_log=False, ws="websockets-sansio", ws_max_size=MAX_BYTES,
+                                # uvicorn's lines go through Kaari's handlers and their scrubbing (bot.logs: its
+                                # INFO line for every socket names the client's address), not its own handler.
+                                log_config=None,
                                 ws_ping_interval=PING_EVERY, ws_ping_timeout=PING_TIMEOUT)
         self.server = _Server(config)
         self._task: asyncio.Task[None] | None = None
