@@ -8,6 +8,8 @@
    per-chat pacing on, the gaps, order and duplicates in each Telegram chat (bench/relay.py).
 4. Meeting reminders due at once: ``deliver_all``'s send rate against the bot-wide cap, the most sends in
    any 1 s window, and duplicates, missing and unsent rows (bench/reminders.py).
+5. Concurrent web chats: young people on real WebSockets (uvicorn on localhost), Telegram workers answering;
+   the reply latency's p50/p99 for more and more chats at once (bench/web_chats.py).
 
 Not a test: it asserts nothing about speed, it prints a Markdown report. docs/benchmarks.md explains it.
 """
@@ -45,6 +47,7 @@ from telegram.ext import (
 from bench.relay import relay
 from bench.reminders import FULL_CASES, QUICK_CASES, Case, reminders
 from bench.stats import ms, percentile
+from bench.web_chats import web_chats
 from bot.bootstrap import bootstrap
 from bot.circle import CirclePicture, draw_circle
 from bot.drawing import Drawer, ProcessDrawer
@@ -86,13 +89,17 @@ class Plan:
     reading: float = 1.0  # seconds they read each question before tapping
     crowd: tuple[int, int] = (200, 2)  # people at once, and updates each, under the bot-wide cap
     think: float = 0.1  # seconds each of them pauses between updates, so the bot is not saturated
+    web_counts: tuple[int, ...] = (50, 100, 200, 300, 400)  # web chats at once, one run each (web section)
+    web_messages: int = 6  # messages each young person writes (each answered by their worker)
+    web_think: float = 10.0  # seconds a young person pauses before each message (0.5-1.5 times at random)
 
 
 FULL = Plan(per_user=30, user_counts=(1, 50, 200), draws=20, busy_users=20, busy_per_user=30,
             relay_chats=50, relay_messages=10, reminder_cases=FULL_CASES)
 QUICK = Plan(per_user=10, user_counts=(1, 50, 200), draws=5, busy_users=20, busy_per_user=10,
-             relay_chats=10, relay_messages=3, reminder_cases=QUICK_CASES, walk_taps=12)
-SECTIONS = ("throughput", "drawing", "relay", "reminders", "pacing")
+             relay_chats=10, relay_messages=3, reminder_cases=QUICK_CASES, walk_taps=12, web_counts=(25, 50),
+             web_messages=3, web_think=3.0)
+SECTIONS = ("throughput", "drawing", "relay", "reminders", "pacing", "web")
 
 
 # --- instruments ------------------------------------------------------------------------------------
@@ -450,6 +457,9 @@ async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
                 from bench.pacing import pacing  # it builds on this module's fake and script
 
                 lines += [""] + await pacing(plan.walk_taps, plan.reading, *plan.crowd, drawer, catalogs)
+            if "web" in sections:
+                lines += [""] + await web_chats(plan.web_counts, plan.web_messages, plan.web_think, Path(tmp),
+                                                drawer, catalogs)
     finally:
         await drawer.close()
     return "\n".join(lines)
