@@ -89,7 +89,7 @@ class Plan:
     reading: float = 1.0  # seconds they read each question before tapping
     crowd: tuple[int, int] = (200, 2)  # people at once, and updates each, under the bot-wide cap
     think: float = 0.1  # seconds each of them pauses between updates, so the bot is not saturated
-    web_counts: tuple[int, ...] = (50, 100, 200, 300, 400)  # web chats at once, one run each (web section)
+    web_counts: tuple[int, ...] = (25, 50, 75, 100, 150, 200)  # web chats at once, one run each (web section)
     web_messages: int = 6  # messages each young person writes (each answered by their worker)
     web_think: float = 10.0  # seconds a young person pauses before each message (0.5-1.5 times at random)
 
