@@ -467,7 +467,7 @@ async def run(plan: Plan, sections: tuple[str, ...] = SECTIONS) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer updates, draws, chats and reminders (about 35 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer updates, draws, chats and reminders (about 80 s)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only this section (may be given more than once)")
     args = parser.parse_args(argv)
