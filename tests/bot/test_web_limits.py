@@ -164,4 +164,4 @@ async def test_the_server_pings_and_cuts_a_frame_over_the_protocols_limit(
             assert cut.value.rcvd is not None and cut.value.rcvd.code == 1009  # message too big
     finally:
         await server.stop(1.0)
-        await services.close()
+        await services.store.close()  # the drawing pool belongs to the test session
