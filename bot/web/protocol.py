@@ -2,7 +2,8 @@
 
 The first message is ``{"token": ..., "language": ...}``: the token is the browser's own random key (kept in
 its local storage), the language optional. Then one input per message: ``{"start": payload}``,
-``{"text": ...}``, ``{"choice": value}`` (a button's value as it was sent), or ``{"command": name}``.
+``{"text": ...}``, ``{"choice": value}`` (a button's value as it was sent), or ``{"command": name}`` (with
+``"service": id`` from the widget embedded for one chat service).
 When Kaari closes the socket itself it says why first: ``{"type": "closed", "reason": id, "text": ...}``
 (bot.web.messages.closed_json; the reasons are the ``web.*`` ids in bot.web.socket).
 """
@@ -32,6 +33,7 @@ PING_TIMEOUT = 20.0
 # At least 128 bits of randomness in a URL-safe alphabet (a UUID or 16+ random bytes in base64url).
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,128}")
 _COMMAND = re.compile(r"[a-z]{1,32}")
+MAX_ABOUT = 64  # characters of a service id the widget names
 
 BAD_MESSAGE = N_("web.bad_message")
 TOO_LONG = N_("web.too_long")
@@ -83,6 +85,10 @@ def parse_input(raw: str) -> inputs.Input | str:
             return inputs.Start(payload[:64] or None)
         case {"start": None}:
             return inputs.Start()
+        case {"command": str(name), "service": str(service)} if (
+                _COMMAND.fullmatch(name) and 0 < len(service) <= MAX_ABOUT):
+            # The widget's own service: the flow checks it is one the organisation offers before using it.
+            return inputs.Command(name, known=name in COMMAND_TEXTS, about=service)
         case {"command": str(name)} if _COMMAND.fullmatch(name):
             return inputs.Command(name, known=name in COMMAND_TEXTS)
     return BAD_MESSAGE

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ STATIC_TYPES = {"frame.js": "text/javascript; charset=utf-8", "frame.css": "text
                 "widget.js": "text/javascript; charset=utf-8"}
 TITLES = "{} /* KAARI_TITLES */"  # where the loader's texts are written in
 STATUS_MAX_AGE = 30  # seconds a status may be reused: a shift that starts shows within half a minute
+# Seconds the server reuses a status it computed (per service and language, by the engine's clock): a busy page
+# (every visitor asks, and again each minute) costs the database one read of each per this many seconds.
+STATUS_CACHE_SECONDS = 5
 
 # What the frame's script shows, by the name it knows each text by.
 FRAME_TEXTS = {
@@ -198,14 +202,28 @@ def frame_html(services: Services, service: Service, language: str, parent: str 
     return _page(language, name, head, body)
 
 
-def unknown_html(services: Services, language: str) -> str:
-    """The page for a service this Kaari does not have: said plainly, with where to turn right now."""
+def unknown_html(services: Services, language: str, parent: str | None) -> str:
+    """The page for a service this Kaari does not have: embedded, the launcher names where to turn right now and
+    opens a panel that says so plainly (a page with nothing to show would leave the host page a 0x0 frame)."""
     catalogs = services.catalogs
     text = catalogs.text(language, Msg(N_("web.unknown_service"), {"places": places_now(services, language)}))
     title = catalogs.text(language, Msg(N_("command.chat")))
-    body = (f'<main class="kaari-unknown" data-testid="kaari-unknown"><h1 class="kaari-visually-hidden">'
-            f'{html.escape(title)}</h1><p class="kaari-text">{html.escape(text)}</p></main>')
-    return _page(language, title, "", body)
+    config = {"unknown": True, "language": language, "parent": parent, "languages": list(LANGUAGES), "texts": {}}
+    head = (f'<script type="application/json" id="kaari-config">{_script_json(config)}</script>\n'
+            '<script src="/web/static/frame.js" defer></script>\n')
+    body = f"""<main class="kaari kaari-unknown" data-testid="kaari-unknown">
+<button type="button" id="kaari-launcher" class="kaari-launcher kaari-closed-now" data-testid="kaari-launcher"
+ aria-expanded="false" aria-controls="kaari-panel">{_t(catalogs, language, N_("web.help_now"))}</button>
+<section id="kaari-panel" class="kaari-panel" data-testid="kaari-panel" aria-labelledby="kaari-title" hidden>
+<header class="kaari-head"><h1 id="kaari-title">{html.escape(title)}</h1>
+<button type="button" id="kaari-minimise" class="kaari-minimise" data-testid="kaari-minimise"
+ aria-label="{_t(catalogs, language, N_("web.minimise"))}" aria-controls="kaari-panel">&#x2212;</button></header>
+<div id="kaari-body" class="kaari-body">
+<p id="kaari-notice" class="kaari-text" tabindex="-1">{html.escape(text)}</p>
+</div>
+</section>
+</main>"""
+    return _page(language, title, head, body)
 
 
 class Widget:
@@ -214,6 +232,7 @@ class Widget:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.headers = security_headers(services.settings.web_origins)
+        self.statuses: dict[tuple[str, str], tuple[datetime, dict[str, Any]]] = {}  # (service, language)
 
     def service(self, request: Request) -> Service | None:
         """The chat service the page names, if this organisation has it."""
@@ -226,11 +245,12 @@ class Widget:
         # Embedded by other sites' pages (frame-ancestors says which), so not marked same-origin.
         headers = {**security_headers(self.services.settings.web_origins, cross_origin=True),
                    "Cache-Control": "no-cache"}
-        if service is None:
-            log.info("web.frame_unknown_service")  # never the name asked for: it is the page's to say
-            return HTMLResponse(unknown_html(self.services, language), status_code=404, headers=headers)
         host = request.query_params.get("host", "")
         parent = host if host in self.services.settings.web_origins else None
+        if service is None:
+            # The operator should fix the page's data-service; never the name asked for or the page (no URL).
+            log.warning("web.frame_unknown_service")
+            return HTMLResponse(unknown_html(self.services, language, parent), status_code=404, headers=headers)
         return HTMLResponse(frame_html(self.services, service, language, parent), headers=headers)
 
     async def status(self, request: Request) -> Response:
@@ -242,8 +262,19 @@ class Widget:
                 "places": places_now(self.services, language)}))
             return JSONResponse({"error": "web.unknown_service", "text": text}, status_code=404,
                                 headers={**self.headers, "Cache-Control": "no-store"})
-        body = await service_status(self.services, service, language)
+        body = await self.cached_status(service, language)
         return JSONResponse(body, headers={**self.headers, "Cache-Control": f"max-age={STATUS_MAX_AGE}"})
+
+    async def cached_status(self, service: Service, language: str) -> dict[str, Any]:
+        """The status computed at most `STATUS_CACHE_SECONDS` ago (engine time), else computed now and kept. One
+        entry per known service and language, so the cache cannot grow with what requests ask for."""
+        now, key = self.services.engine.clock(), (service.id, language)
+        kept = self.statuses.get(key)
+        if kept is not None and timedelta(0) <= now - kept[0] < timedelta(seconds=STATUS_CACHE_SECONDS):
+            return kept[1]
+        body = await service_status(self.services, service, language)
+        self.statuses[key] = (now, body)
+        return body
 
     async def loader(self, request: Request) -> Response:
         """The one script an organisation's page loads, with the frame's name in each language (the default

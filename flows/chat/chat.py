@@ -13,6 +13,7 @@ from typing import Any
 from flows.chat import shifts
 from flows.chat.schedule import Service
 from flows.chat.setup import ChatSetup
+from flows.core import inputs
 from flows.core.codes import forget_tag
 from flows.core.crisis import Crisis
 from flows.core.guards import chose
@@ -130,13 +131,17 @@ class ChatSteps:
         self.by_id = {service.id: service for service in setup.services}
 
     async def on_start(self, conv: Conversation) -> None:
-        """Back to a chat or left message still waiting; else the service (chosen at once if there is one)."""
+        """Back to a chat or left message still waiting; else the service (chosen at once if there is one, or if
+        the chat was opened for one the organisation offers)."""
         active = await conv.work.chats.active_for_user(conv.key)
+        about = conv.data.pop(inputs.ABOUT, None)  # the service the channel was opened for (the widget's), if any
         if active is not None:  # a chat or a left message is waiting: back to it
             await self._follow(conv, active)
             conv.state = "talk"
         elif len(self.setup.services) == 1:
             await self._choose(conv, self.setup.services[0].id)
+        elif about in self.by_id:  # only a service this organisation offers; anything else asks which one
+            await self._choose(conv, about)
         else:
             conv.state = "service"
 

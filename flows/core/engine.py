@@ -421,8 +421,9 @@ class Engine:
                 reply.results.append(language_question(conv.step))
             case inputs.Command(name="cancel"):
                 await self._control(conv, CANCEL, reply)
-            case inputs.Command(name=name) if name in self.commands:
-                await self._enter(conv, self.commands[name], reply, typed=True)
+            case inputs.Command(name=name, about=about) if name in self.commands:
+                about_it = {inputs.ABOUT: about} if about else None
+                await self._enter(conv, self.commands[name], reply, about_it, typed=True)
             case inputs.Command():
                 self._show(conv, reply, Msg(N_("error.unknown_command")))
             case inputs.Media(kind=kind, ref=ref, caption=caption) if self.view(conv).media:

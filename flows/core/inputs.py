@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flows.core.messages import Msg
 
+ABOUT = "about"  # the start-data key a command's ``about`` reaches the flow under
+
 
 @dataclass(frozen=True)
 class Start:
@@ -39,6 +41,9 @@ class Command:
 
     name: str
     known: bool = True
+    # What the command is about, when the channel already knows it (the widget embedded for one chat service):
+    # the flow it opens reads it as ``about`` in its start data and checks it itself.
+    about: str | None = None
 
 
 @dataclass(frozen=True)

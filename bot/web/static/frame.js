@@ -27,7 +27,6 @@
     notice: byId("kaari-notice"), intro: byId("kaari-intro"), body: byId("kaari-body"), help: byId("kaari-help"), leave: byId("kaari-leave"), messages: byId("kaari-messages"),
     state: byId("kaari-state"), form: byId("kaari-form"), input: byId("kaari-input"), forget: byId("kaari-forget"),
   };
-  var embedded = window.parent !== window && Boolean(config.parent);
 
   function stored(area, name) {
     try {
@@ -60,6 +59,64 @@
     window.location.replace(url.toString());
   }
 
+  var embedded = window.parent !== window && Boolean(config.parent);
+  /* The host page: only this frame's size, whether it is open and its language, to the page's own origin only. */
+  function tell(message) {
+    if (embedded) {
+      window.parent.postMessage(message, config.parent);
+    }
+  }
+  // The loader names the frame for screen readers: in the language this page speaks (also after a switch here).
+  tell({ kaari: "language", language: config.language });
+  if (config.unknown) {
+    unknownService();
+    return;
+  }
+
+  /* A service this Kaari does not have (the page's data-service is wrong): the launcher still shows, and opens
+   * to where to turn right now, so the person on the page is not left with nothing. */
+  function unknownService() {
+    var launcher = document.getElementById("kaari-launcher");
+    var panel = document.getElementById("kaari-panel");
+    var notice = document.getElementById("kaari-notice");
+    function size() {
+      var box = launcher.getBoundingClientRect();
+      tell(panel.hidden ? { kaari: "size", open: false, width: box.width + 16, height: box.height + 16 }
+        : { kaari: "size", open: true });
+    }
+    function show(open) {
+      var inside = panel.contains(document.activeElement);
+      panel.hidden = !open;
+      launcher.hidden = open;
+      launcher.setAttribute("aria-expanded", String(open));
+      size();
+      if (open) {
+        notice.focus({ preventScroll: true });
+      } else if (inside) {
+        launcher.focus();
+      }
+    }
+    launcher.addEventListener("click", function () {
+      show(true);
+    });
+    document.getElementById("kaari-minimise").addEventListener("click", function () {
+      show(false);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !panel.hidden) {
+        show(false);
+      }
+    });
+    window.addEventListener("message", function (event) {
+      if (embedded && event.origin === config.parent && event.source === window.parent && event.data &&
+        event.data.kaari === "open") {
+        show(true);
+      }
+    });
+    window.addEventListener("resize", size);
+    show(!embedded); // opened on its own (a link to the chat page): the panel is the page
+  }
+
   var memory = null; // the token when storage is blocked
   function token(create) {
     var found = stored("localStorage", TOKEN) || memory;
@@ -73,12 +130,6 @@
     return found;
   }
 
-  /* The host page: only this frame's size and whether it is open, to the page's own origin only. */
-  function tell(message) {
-    if (embedded) {
-      window.parent.postMessage(message, config.parent);
-    }
-  }
   function reportSize() {
     if (!ui.panel.hidden) {
       tell({ kaari: "size", open: true });
@@ -367,7 +418,7 @@
     ui.input.value = "";
     if (!started) {
       pendingText = text; // the first words open the chat with a worker (or leave a message), then go there
-      begin({ command: "chat" });
+      begin(chatHere());
       return;
     }
     mine(text);
@@ -379,13 +430,18 @@
       ui.form.requestSubmit();
     }
   });
+  // The chat of the service this widget was embedded for: not asked again which one.
+  function chatHere() {
+    return { command: "chat", service: config.service };
+  }
   ui.leave.addEventListener("click", function () {
-    begin({ command: "chat" });
+    begin(chatHere());
     ui.input.focus();
   });
   document.querySelectorAll("[data-command]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var message = { command: button.getAttribute("data-command") };
+      var command = button.getAttribute("data-command");
+      var message = command === "chat" ? chatHere() : { command: command };
       if (started) {
         send(message);
       } else {

@@ -3,9 +3,10 @@
  *   <script src="(Kaari's address)/web/widget.js" data-service="social-work" async></script>
  *
  * It works out Kaari's origin from its own src, inserts one iframe of Kaari's chat page from there and loads
- * nothing else. The page and the frame exchange only the frame's size and whether it is open (postMessage, the
- * other side's origin checked both ways); the conversation stays inside the frame. Optional: data-lang="fi|sv|en"
- * (else the browser's language); any element with data-kaari-open on the page opens the chat when clicked.
+ * nothing else. The page and the frame exchange only the frame's size, whether it is open and the language it
+ * speaks (postMessage, the other side's origin checked both ways); the conversation stays inside the frame.
+ * Optional: data-lang="fi|sv|en" (else the browser's language); any element with data-kaari-open on the page opens
+ * the chat when clicked.
  */
 (function () {
   "use strict";
@@ -68,6 +69,8 @@
     var data = event.data;
     if (data && data.kaari === "size") {
       resize(data);
+    } else if (data && data.kaari === "language" && Object.prototype.hasOwnProperty.call(titles, data.language)) {
+      frame.title = titles[data.language]; // switched inside the frame: its name follows, in Kaari's words
     }
   });
 
