@@ -44,6 +44,7 @@ from bot.web.desk_auth import desk_staff
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from bot.web.messages import error_json
 from flows.chat import desk_actions, shifts
+from flows.chat.desk import off_duty
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
 from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork
 
@@ -402,7 +403,7 @@ async def desk_state(work: UnitOfWork, services: Services, staff: StaffRow | Non
     queue = await desk_actions.my_queue(work, setup, staff.id, now)
     names = tuple(setup.name(shift.service) for shift in duty.on)
     status = (Msg(N_("desk.on_duty"), {"services": Lines(names, ", "), "waiting": len(queue)}) if duty.on
-              else Msg(N_("deskweb.off_duty")))
+              else await off_duty_status(work, services, staff, duty))
     chats = []
     for chat in await work.chats.open_for_staff(staff.id):
         assert chat.id is not None
@@ -421,6 +422,17 @@ async def desk_state(work: UnitOfWork, services: Services, staff: StaffRow | Non
                   for chat, _ in queue],
         "chats": chats,
     }
+
+
+async def off_duty_status(work: UnitOfWork, services: Services, staff: StaffRow, duty: desk_actions.Duty) -> Msg:
+    """Off duty: the worker's next shifts and, with no shift to join, how to answer now (as the Telegram desk)."""
+    assert staff.id is not None
+    now, setup = services.engine.clock(), services.chat
+    found = await desk_actions.next_shifts(work, setup, staff.id, now)
+    desk = {"on": [], "join": list(duty.join), "plans": staff.is_coordinator,
+            "next": [[start.isoformat(), end.isoformat(), service] for start, end, service in found],
+            "left": 0 if duty.join else await desk_actions.left_waiting(work, setup)}
+    return Msg(N_("desk.status"), {"parts": Lines(tuple(off_duty(setup, desk)), "\n\n")})
 
 
 def chat_json(services: Services, language: str, chat: ChatRow, messages: list[ChatMessageRow],

@@ -25,7 +25,6 @@ VERSION = 1
 MENU, TAKE, OFF, REFRESH, DESK, ROTA = "menu", "take", "off", "refresh", "desk", "rota"
 QUICK, TRANSFER, NEXT_SHIFT, OFFER, CLOSE, YES, NO = "quick", "transfer", "next", "offer", "close", "yes", "no"
 TRANSCRIPT_LINES = 8
-NEXT_SHIFTS = 3
 MAX_MESSAGE = 4000  # Telegram's own limit is 4096; the chat's label goes on top
 
 
@@ -127,6 +126,15 @@ def way_on(desk: dict[str, Any]) -> list[Msg]:
     return [*parts, Msg(N_("desk.answer_now_plan") if desk.get("plans") else N_("desk.answer_now_ask"))]
 
 
+def off_duty(setup: ChatSetup, desk: dict[str, Any]) -> list[Msg]:
+    """Off duty: my next shifts (or that none are planned), and how to answer now when there is no way on. Both
+    desks say this (the browser desk gives the same ``desk`` keys: next, join, left, plans)."""
+    upcoming = tuple(Msg(N_("desk.next_line"), {"when": Period(datetime.fromisoformat(a), datetime.fromisoformat(b)),
+                                                "service": setup.name(s)}) for a, b, s in desk["next"])
+    return [Msg(N_("desk.off_duty"), {"next": Lines(upcoming) if upcoming else Msg(N_("desk.no_shifts"))}),
+            *way_on(desk)]
+
+
 def in_hand(conv: Conversation) -> bool:
     """The desk itself is only looked at (it is read afresh anyway); a chat open in it is work in hand."""
     return conv.state != "desk"
@@ -164,22 +172,13 @@ class DeskSteps:
                              "next": [] if duty.on else await self._my_next(conv, staff),
                              "alone": duty.alone,
                              # Off duty with nothing open to join: what waits, and whether they can plan a shift.
-                             "left": 0 if on_services or can_join else sum(
-                                 [len(await work.chats.queued(service.id)) for service in setup.services]),
+                             "left": 0 if on_services or can_join else await desk_actions.left_waiting(work, setup),
                              "plans": conv.who.is_coordinator}
 
     async def _my_next(self, conv: Conversation, staff: StaffRow) -> list[list[str]]:
-        """This worker's next few shifts on the rota, over every service."""
-        found: list[tuple[datetime, datetime, str]] = []
-        for service in self.setup.services:
-            keys = {row.slot for row in await conv.work.schedules.rota(service.id) if row.staff_id == staff.id}
-            if not keys:
-                continue
-            schedule = await shifts.schedule_of(conv.work, service)
-            # Shifts that start later: a running one is joined with its own button, not "next".
-            found += [(start, end, service.id) for start, end in schedule.next_openings(conv.now, 20)
-                      if start > conv.now and keys & set(schedule.slot_keys(start))]
-        return [[start.isoformat(), end.isoformat(), service] for start, end, service in sorted(found)[:NEXT_SHIFTS]]
+        """This worker's next few shifts on the rota, over every service (as the conversation keeps them)."""
+        found = await desk_actions.next_shifts(conv.work, self.setup, staff.id or 0, conv.now)
+        return [[start.isoformat(), end.isoformat(), service] for start, end, service in found]
 
     async def refresh(self, conv: Conversation) -> None:
         """Catch up with the store: the chat in hand may have gone (closed, handed over) meanwhile."""
@@ -378,12 +377,7 @@ class DeskSteps:
             parts.append(Msg(N_("desk.on_duty"), {
                 "services": Lines(tuple(name(s) for s in desk["on"]), ", "), "waiting": desk["waiting"]}))
         else:
-            upcoming = tuple(Msg(N_("desk.next_line"), {"when": Period(datetime.fromisoformat(a),
-                                                                       datetime.fromisoformat(b)),
-                                                        "service": name(s)}) for a, b, s in desk["next"])
-            parts.append(Msg(N_("desk.off_duty"), {
-                "next": Lines(upcoming) if upcoming else Msg(N_("desk.no_shifts"))}))
-            parts += way_on(desk)
+            parts += off_duty(self.setup, desk)
         if desk["mine"]:
             parts.append(Msg(N_("desk.my_chats"), {"count": len(desk["mine"])}))
         if any(chat["ended"] for chat in desk["mine"]):

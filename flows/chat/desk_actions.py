@@ -15,6 +15,8 @@ from flows.chat import rules, shifts
 from flows.chat.setup import ChatSetup
 from storage.ports import ChatRow, DutyRow, ShiftRow, StaffRow, UnitOfWork
 
+NEXT_SHIFTS = 3  # a worker's next shifts shown while off duty
+
 
 @dataclass(frozen=True)
 class Duty:
@@ -32,6 +34,26 @@ async def duty_of(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: dateti
     join = tuple([service.id for service in setup.services if service.id not in on_services
                   and await shifts.current_shift(work, service, now) is not None])
     return Duty(tuple(on), join, await shifts.waiting_alone(work, setup, staff_id, now))
+
+
+async def next_shifts(work: UnitOfWork, setup: ChatSetup, staff_id: int,
+                      now: datetime) -> list[tuple[datetime, datetime, str]]:
+    """This worker's next few shifts on the rota over every service (start, end, service id), soonest first.
+    Only shifts that start later: a running one is joined with its own button, not "next"."""
+    found: list[tuple[datetime, datetime, str]] = []
+    for service in setup.services:
+        keys = {row.slot for row in await work.schedules.rota(service.id) if row.staff_id == staff_id}
+        if not keys:
+            continue
+        schedule = await shifts.schedule_of(work, service)
+        found += [(start, end, service.id) for start, end in schedule.next_openings(now, 20)
+                  if start > now and keys & set(schedule.slot_keys(start))]
+    return sorted(found)[:NEXT_SHIFTS]
+
+
+async def left_waiting(work: UnitOfWork, setup: ChatSetup) -> int:
+    """Chats and left messages waiting in every service (what an off-duty worker with no shift to join is told)."""
+    return sum([len(await work.chats.queued(service.id)) for service in setup.services])
 
 
 async def my_queue(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: datetime) -> list[tuple[ChatRow, ShiftRow]]:

@@ -35,7 +35,7 @@ from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from flows.core.messages import Msg, Period
 from storage.ports import StaffRow, UserRow
 from tests.bot.chat.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, open_chat, texts_to
-from tests.bot.harness import Bot, TgUser, bot_settings, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, said, start_bot
 from tests.bot.test_desk_web import FOREIGN, OWN, WEB_URL, desk_app
 from tests.bot.test_web import ORIGIN, opened
 from tests.bot.test_web_push import into_chat
@@ -388,6 +388,28 @@ def test_off_duty_with_the_same_warning_and_on_again(
             assert state(page, lambda s: s["on_duty"])["queue"]
 
 
+def test_off_duty_with_no_running_shift_shows_my_next_shifts_and_how_to_answer_now_as_telegram(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        aino, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        clock.advance(hours=2, minutes=1)  # the Friday shift is over; the next ones are on the rota
+        run(client, flush, bot)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Soittaisitteko ensi viikolla?")
+        mark = len(bot.api.calls)
+        run(client, aino.send, "/desk")
+        on_telegram = texts_to(bot, W1, mark)
+        with desk(client, sessions, aino_id) as page:
+            status = state(page)["status"]
+        assert said(catalogs, "desk.off_duty", status, ("fi",)) and not said(catalogs, "desk.no_shifts", status)
+        tuesday = clock.now.replace(hour=10, minute=0) + timedelta(days=4)  # 12:00 in Helsinki (UTC+2)
+        assert catalogs.text("fi", Msg("desk.next_line", {"when": Period(tuesday, tuesday + timedelta(hours=2)),
+                                                          "service": SERVICE.name})) in status
+        assert catalogs.text("fi", Msg("desk.left_waiting", {"count": 1})) in status
+        assert catalogs.text("fi", Msg("desk.answer_now_ask")) in status
+        assert status in on_telegram, "the same words as the Telegram desk"
+
+
 @pytest.mark.parametrize("how", ["origin", "csrf", "cookie"])
 def test_a_desk_from_elsewhere_without_the_token_or_a_session_is_refused(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, how: str,
@@ -503,7 +525,7 @@ def test_the_real_session_opens_the_live_desk_from_kaaris_own_origin_only(
         with site.client.websocket_connect(PATH, headers={**OWN, **cookie}) as socket:
             socket.send_json({"csrf": csrf})
             assert receive(socket)["texts"]["queue"] == catalogs.text("fi", Msg("deskweb.queue"))
-            assert state(socket)["status"] == catalogs.text("fi", Msg("deskweb.off_duty"))
+            assert said(catalogs, "desk.off_duty", state(socket)["status"], ("fi",))
             assert site.client.post("/desk/logout", data={"csrf": csrf}, headers=OWN).status_code == 200
             assert until(socket, lambda m: m["type"] == "error")["error"] == "deskweb.session_ended"
         assert PATH in {getattr(route, "path", "") for route in web_routes(site.services)}, "served with the desk"
