@@ -18,8 +18,10 @@ closed, everything goes to Telegram as before.
 Refused with close code 1008: a page from another origin, a first message without the session's CSRF token, a
 session that is not a valid worker's (the denial is in the audit log, as on the Telegram desk). The session is
 checked again before every state sent and every action, so logging out in another tab or losing the worker's
-rights ends the live desk at once. The session's idle timeout counts the worker's actions only: a tab left open
-without any for KAARI_DESK_IDLE_MINUTES stops being live (and its reads stop touching the session). Nothing from
+rights ends the live desk at once. The session's idle timeout counts the worker's own doings: actions, and the
+page's "present" (sent on the worker's input at the visible page, at most once a minute), so a worker watching a
+quiet queue stays logged in, while a tab left unattended (nobody touching it) for KAARI_DESK_IDLE_MINUTES stops
+being live (and its reads stop touching the session). Nothing from
 the connection is logged but the staff id and event names.
 """
 
@@ -278,6 +280,8 @@ class DeskLive:
             await self.end(tab)
             return False
         tab.acted = time.monotonic()
+        if action.name == "present":  # the worker is at the page: the desk stays live, nothing else happens
+            return True
         try:
             async with self.services.store.transaction() as work:
                 staff = await work.staff.get(tab.staff_id)

@@ -4,7 +4,9 @@ The first message is ``{"csrf": token}`` (the page's ``<meta name="csrf-token">`
 ``{"action": "take"}`` (the next one waiting) or ``{"action": "take", "chat": n}`` (this one),
 ``{"action": "say", "chat": n, "text": ...}``, ``{"action": "quick", "chat": n, "reply": id}``,
 ``{"action": "transfer", "chat": n, "to": staff_id}``, ``{"action": "next_shift", "chat": n}``,
-``{"action": "close", "chat": n}``, ``{"action": "on", "service": id}``, ``{"action": "off", "confirm": bool}``.
+``{"action": "close", "chat": n}``, ``{"action": "on", "service": id}``, ``{"action": "off", "confirm": bool}``,
+and ``{"action": "present"}``: the worker is at the visible page (moved, typed, scrolled, came back to the tab),
+sent at most once a minute, so watching a quiet queue is not mistaken for an unattended desk.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def parse_action(raw: str) -> Action | str:
             return Action("on", value=data["service"])
         case "off":
             return Action("off", confirm=data.get("confirm") is True)
+        case "present":
+            return Action("present")
     return BAD_MESSAGE
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -485,6 +486,24 @@ def test_a_logged_out_or_idle_session_ends_the_live_desk(
             state(page)
             run(client, removed, bot, aino_id)  # no longer a worker: the same
             assert until(page, lambda m: m["type"] == "error") == ended
+
+
+def test_a_worker_at_the_page_stays_logged_in_and_an_unattended_desk_still_ends(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """The page's "present" (the worker's input at the visible page) counts as the worker's doing; it does
+    nothing else, and without it the idle time ends the desk as before."""
+    assert parse_action('{"action": "present"}') == Action("present")
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer, idle=1.0) as (client, bot, sessions):
+        _, _, aino_id, _ = run(client, shift_with_two, bot, clock)
+        with desk(client, sessions, aino_id) as page:
+            state(page)
+            for _ in range(8):  # 2.4 s watching a quiet queue, idle time 1 s
+                page.send_json({"action": "present"})
+                time.sleep(0.3)
+            page.send_json({"action": "take"})
+            assert until(page, lambda m: m["type"] == "error")["error"] == "desk.queue_empty", "still live"
+            assert until(page, lambda m: m["type"] == "error", seconds=3)["error"] == "deskweb.session_ended"
 
 
 def test_the_logs_carry_no_words_cookie_or_origin(

@@ -292,5 +292,20 @@
     });
   }
 
+  // Presence: the worker's own input at the visible page tells the desk they are there (at most once a minute),
+  // so watching a quiet queue does not end the session; a tab nobody touches still ends after the idle time.
+  var PRESENT_EVERY = 60000;
+  var presentAt = 0;
+  function present() {
+    var now = Date.now();
+    if (document.visibilityState !== "visible" || now - presentAt < PRESENT_EVERY) { return; }
+    presentAt = now;
+    send({action: "present"});
+  }
+  ["pointermove", "pointerdown", "keydown", "wheel", "touchstart", "scroll"].forEach(function (name) {
+    window.addEventListener(name, present, {passive: true, capture: true});
+  });
+  document.addEventListener("visibilitychange", present);
+
   connect();
 }());
