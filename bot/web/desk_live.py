@@ -34,7 +34,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -48,6 +48,7 @@ from bot.web.messages import error_json
 from flows.chat import desk_actions, shifts
 from flows.chat.desk import off_duty
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
+from flows.identity.staff import add_client, invitation_notice, new_invitation, pair_candidates
 from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ TEXTS = {
     "off_no": N_("desk.off_no"), "from_young": N_("deskweb.from_young"), "from_worker": N_("deskweb.from_worker"),
     "crisis": N_("deskweb.crisis"), "connecting": N_("deskweb.connecting"), "lost": N_("deskweb.lost"),
     "ended": N_("deskweb.session_ended"), "transcript": N_("deskweb.transcript"),
+    "offer": N_("desk.offer"), "nickname": N_("staff.ask_nickname"), "pair": N_("deskweb.pair"),
+    "no_pair": N_("staff.no_pair"), "invite": N_("deskweb.invite"),
 }
 # Notices the desk does not repeat: the young person's words are in the chat's transcript already.
 IN_TRANSCRIPT = frozenset({"chat.to_worker"})
@@ -87,8 +90,9 @@ class Answer:
     """What the desk tells the worker after an action: a notice, an error id's text, or a question to confirm."""
 
     message: Msg
-    kind: str = "notice"  # "notice", "error" or "confirm"
+    kind: str = "notice"  # "notice", "error", "confirm" or "invitation" (shown beside its chat)
     action: str = ""  # for "confirm": the action to send again with "confirm": true
+    chat: int | None = None  # for "invitation": the chat it is to be given in
 
 
 @dataclass(eq=False)
@@ -104,6 +108,7 @@ class Tab:
     notices: list[Msg] = field(default_factory=list)
     shown: str = ""
     acted: float = field(default_factory=time.monotonic)
+    pairs: list[dict[str, Any]] = field(default_factory=list)  # who can be a new client's pair worker
 
 
 def is_worker(staff: StaffRow | None) -> bool:
@@ -191,8 +196,9 @@ class DeskLive:
                 return None
             assert staff is not None
             user = await work.users.get(staff.user_key) if staff.user_key else None
+            pairs = [{"id": other.id, "name": other.name} for other in await pair_candidates(work, staff)]
         language = user.language if user else self.services.settings.default_language
-        tab = Tab(websocket, staff_id, staff.user_key or f"staff:{staff_id}", language)
+        tab = Tab(websocket, staff_id, staff.user_key or f"staff:{staff_id}", language, pairs=pairs)
         await websocket.send_json(self.hello(tab))
         return tab
 
@@ -202,7 +208,7 @@ class DeskLive:
         return {"type": "hello", "language": tab.language,
                 "texts": {name: text(tab.language, Msg(key)) for name, key in TEXTS.items()},
                 "quick": [{"id": reply.id, "title": text(tab.language, reply.title)}
-                          for reply in self.services.chat.replies]}
+                          for reply in self.services.chat.replies], "pairs": tab.pairs}
 
     async def talk(self, tab: Tab) -> None:
         """Actions from the page, and the desk kept live beside them, until the page goes or the session ends."""
@@ -264,6 +270,8 @@ class DeskLive:
             return error_json(answer.message.key, text)
         if answer.kind == "confirm":
             return {"type": "confirm", "action": answer.action, "text": text}
+        if answer.kind == "invitation":
+            return {"type": "invitation", "chat": answer.chat, "text": text}
         return {"type": "notice", "text": text}
 
     # --- actions ---
@@ -387,6 +395,11 @@ async def _in_chat(work: UnitOfWork, services: Services, staff: StaffRow, chat: 
             return Answer(Msg(TRANSFER_GONE), "error")
         await desk_actions.transfer(work, setup, chat, staff, taker, now)
         return Answer(Msg(N_("desk.transferred"), {"chat": label, "to": taker.name}))
+    if action.name == "offer":
+        await desk_actions.offer(work, setup, chat, staff, now)
+        return Answer(Msg(N_("desk.offer_sent")))
+    if action.name == "invite":
+        return await _invite(work, services, staff, chat, action, now)
     if action.name == "next_shift":
         if not await desk_actions.shift_ended(work, chat, now):
             return Answer(Msg(NOT_ENDED), "error")
@@ -394,6 +407,20 @@ async def _in_chat(work: UnitOfWork, services: Services, staff: StaffRow, chat: 
         return Answer(Msg(N_("desk.to_next_shift"), {"chat": label}))
     await shifts.close(work, chat, "staff", now)  # the young person is asked to rate the chat
     return Answer(Msg(N_("desk.closed"), {"chat": label}))
+
+
+async def _invite(work: UnitOfWork, services: Services, staff: StaffRow, chat: ChatRow, action: Action,
+                  now: datetime) -> Answer:
+    """A new client (the nickname, me responsible, the pair if one is chosen) and their one-time invitation, by
+    the same rules as the Telegram desk's; the code is shown beside the chat, to be given there."""
+    pair = int(action.value) if action.value else None
+    if pair is not None and pair not in {other.id for other in await pair_candidates(work, staff)}:
+        return Answer(Msg(N_("web.bad_message")), "error")
+    actor = f"staff:{staff.id}"
+    client_id = await add_client(work, staff, action.text, pair, actor, now)
+    code, invitation = await new_invitation(work, services.secret, timedelta(days=services.settings.invitation_days),
+                                            staff.id or 0, actor, now, client_id=client_id)
+    return Answer(invitation_notice(code, invitation), "invitation", chat=chat.id)
 
 
 # --- the desk's state, as the page shows it ---

@@ -4,7 +4,9 @@ The first message is ``{"csrf": token}`` (the page's ``<meta name="csrf-token">`
 ``{"action": "take"}`` (the next one waiting) or ``{"action": "take", "chat": n}`` (this one),
 ``{"action": "say", "chat": n, "text": ...}``, ``{"action": "quick", "chat": n, "reply": id}``,
 ``{"action": "transfer", "chat": n, "to": staff_id}``, ``{"action": "next_shift", "chat": n}``,
-``{"action": "close", "chat": n}``, ``{"action": "on", "service": id}``, ``{"action": "off", "confirm": bool}``,
+``{"action": "close", "chat": n}``, ``{"action": "offer", "chat": n}`` (to work under the young person's own
+name), ``{"action": "invite", "chat": n, "nickname": ..., "pair": staff_id | null}`` (the new client's one-time
+invitation), ``{"action": "on", "service": id}``, ``{"action": "off", "confirm": bool}``,
 and ``{"action": "present"}``: the worker is at the visible page (moved, typed, scrolled, came back to the tab),
 sent at most once a minute, so watching a quiet queue is not mistaken for an unattended desk.
 """
@@ -18,9 +20,11 @@ from typing import Any
 from bot.web.protocol import BAD_MESSAGE, MAX_MESSAGE, TOO_LONG
 from flows.chat.desk import MAX_MESSAGE as MAX_TEXT
 from flows.core.messages import N_
+from flows.identity.staff import MAX_NAME
 
 EMPTY = N_("deskweb.empty")
-CHAT_ACTIONS = frozenset({"next_shift", "close"})
+CHAT_ACTIONS = frozenset({"next_shift", "close", "offer"})
+NICKNAME_NEEDED = N_("deskweb.nickname_needed")
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,8 @@ class Action:
 
     name: str
     chat: int | None = None
-    text: str = ""  # what the worker wrote
-    value: str = ""  # a quick reply's id, a service's id, or the staff id to hand over to
+    text: str = ""  # what the worker wrote (or a new client's nickname)
+    value: str = ""  # a quick reply's id, a service's id, the staff id to hand over to, or the pair worker's
     confirm: bool = False  # going off duty although people would be left waiting alone
 
 
@@ -80,6 +84,9 @@ def parse_action(raw: str) -> Action | str:
             return Action("off", confirm=data.get("confirm") is True)
         case "present":
             return Action("present")
+        case "invite" if chat is not None and isinstance(data.get("nickname"), str) and (
+                data.get("pair") is None or _number(data.get("pair")) is not None):
+            return _invite(chat, data["nickname"], data.get("pair"))
     return BAD_MESSAGE
 
 
@@ -91,3 +98,13 @@ def _say(chat: int, text: str) -> Action | str:
     if len(text) > MAX_TEXT:
         return TOO_LONG
     return Action("say", chat, text=text)
+
+
+def _invite(chat: int, nickname: str, pair: int | None) -> Action | str:
+    """A new client's invitation: their first name or nickname (needed, short) and the pair worker, if any."""
+    nickname = nickname.strip()
+    if not nickname:
+        return NICKNAME_NEEDED
+    if len(nickname) > MAX_NAME:
+        return TOO_LONG
+    return Action("invite", chat, text=nickname, value=str(pair or ""))

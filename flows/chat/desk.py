@@ -351,9 +351,7 @@ class DeskSteps:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None
-        if chat.user_key is not None:
-            await shifts.push(conv.work, chat.user_key, Msg(N_("chat.offer_identified"), {
-                "who": shifts.worker_label(me(conv), self.setup.show_names)}), conv.now)
+        await desk_actions.offer(conv.work, self.setup, chat, me(conv), conv.now)
         conv.emit(Say(Msg(N_("desk.offer_sent"))))
         # Straight on to the invitation (a nickname, a pair worker); then back to this chat to send the link.
         conv.switch_to = NEW_CLIENT

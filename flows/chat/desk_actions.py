@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flows.chat import rules, shifts
 from flows.chat.setup import ChatSetup
+from flows.core.messages import N_, Msg
 from storage.ports import ChatRow, DutyRow, ShiftRow, StaffRow, UnitOfWork
 
 NEXT_SHIFTS = 3  # a worker's next shifts shown while off duty
@@ -148,3 +149,11 @@ async def go_off(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: datetim
         await work.shifts.set_duty(DutyRow(shift.id or 0, staff_id, False, now))
     await shifts.tell_if_unstaffed(work, setup, was, now)
     return True
+
+
+async def offer(work: UnitOfWork, setup: ChatSetup, chat: ChatRow, staff: StaffRow, now: datetime) -> None:
+    """Offer the young person to work together under their own name: they are told how it would go (nothing is
+    linked until they accept an invitation and consent); the worker goes on to make the invitation."""
+    if chat.user_key is not None:
+        await shifts.push(work, chat.user_key, Msg(N_("chat.offer_identified"), {
+            "who": shifts.worker_label(staff, setup.show_names)}), now)

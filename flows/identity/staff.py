@@ -10,7 +10,7 @@ from flows.core.codes import code_hash, link_payload, new_code
 from flows.core.messages import N_, DeepLink, Lines, LocalText, Msg, Param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from storage.ports import AuditRow, ClientRow, InvitationRow, PairRow, StaffRow
+from storage.ports import AuditRow, ClientRow, InvitationRow, PairRow, StaffRow, UnitOfWork
 
 NEW_WORKER = "new_worker"
 NEW_CLIENT = "new_client"
@@ -94,23 +94,54 @@ def is_coordinator(who: Who) -> bool:
     return who.is_coordinator
 
 
+async def new_invitation(
+    work: UnitOfWork, secret: str, valid_for: timedelta, inviter: int, actor: str, now: datetime, *,
+    staff_id: int | None = None, client_id: int | None = None,
+) -> tuple[str, InvitationRow]:
+    """Store a new invitation (only its hash; audited) and give back its code, shown once, and its row. Any
+    channel: the Telegram flows and the desk in the browser."""
+    code = new_code()
+    kind = "staff" if staff_id is not None else "client"
+    invitation = InvitationRow(code_hash(secret, code), kind, inviter, now, now + valid_for,
+                               staff_id=staff_id, client_id=client_id)
+    invitation_id = await work.invitations.add(invitation)
+    await work.audit.add(AuditRow(now, actor, "invitation.created", f"invitation:{invitation_id}"))
+    return code, invitation
+
+
+def invitation_notice(code: str, invitation: InvitationRow) -> Msg:
+    """What the inviter is told: the code and the link, and until when they work."""
+    return Msg(N_("staff.invitation"), {"code": code, "link": DeepLink(link_payload(code)),
+                                        "date": invitation.expires_at})
+
+
 async def issue_invitation(
     conv: Conversation, secret: str, valid_for: timedelta, *, staff_id: int | None = None,
     client_id: int | None = None,
 ) -> str:
     """Store a new invitation (only its hash) and tell the inviter the code and the link."""
-    code = new_code()
-    assert conv.who.staff is not None
-    kind = "staff" if staff_id is not None else "client"
-    invitation = InvitationRow(code_hash(secret, code), kind, conv.who.staff.id, conv.now, conv.now + valid_for,
-                               staff_id=staff_id, client_id=client_id)
-    invitation_id = await conv.work.invitations.add(invitation)
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "invitation.created",
-                                       f"invitation:{invitation_id}"))
-    conv.emit(Say(Msg(N_("staff.invitation"), {
-        "code": code, "link": DeepLink(link_payload(code)), "date": invitation.expires_at,
-    })))
+    assert conv.who.staff is not None and conv.who.staff.id is not None
+    code, invitation = await new_invitation(conv.work, secret, valid_for, conv.who.staff.id, conv.who.actor(conv.key),
+                                            conv.now, staff_id=staff_id, client_id=client_id)
+    conv.emit(Say(invitation_notice(code, invitation)))
     return code
+
+
+async def pair_candidates(work: UnitOfWork, me: StaffRow) -> list[StaffRow]:
+    """The organisation's other active workers, who can be a new client's pair worker (at most 20)."""
+    return [s for s in await work.staff.all() if s.id != me.id and s.active and s.is_worker][:20]
+
+
+async def add_client(work: UnitOfWork, me: StaffRow, nickname: str, pair: int | None, actor: str,
+                     now: datetime) -> int:
+    """Store a new client with me as responsible worker (and the pair, if any); audited. Any channel."""
+    assert me.id is not None
+    client_id = await work.clients.add(ClientRow(nickname, me.id, now))
+    await work.clients.set_pair(PairRow(client_id, me.id, responsible=True))
+    if pair is not None:
+        await work.clients.set_pair(PairRow(client_id, pair, responsible=False))
+    await work.audit.add(AuditRow(now, actor, "client.created", f"client:{client_id}"))
+    return client_id
 
 
 def is_open(row: InvitationRow, now: datetime) -> bool:
@@ -182,8 +213,7 @@ async def gather_others(conv: Conversation) -> None:
     """The organisation's other active workers, offered as the new client's pair worker (at most 20)."""
     me = conv.who.staff
     assert me is not None
-    others = [s for s in await conv.work.staff.all() if s.id != me.id and s.active and s.is_worker]
-    conv.data["others"] = [[s.id, staff_card(s)] for s in others][:20]
+    conv.data["others"] = [[s.id, staff_card(s)] for s in await pair_candidates(conv.work, me)]
 
 
 def view_pair(conv: Conversation) -> Ask:
@@ -220,13 +250,10 @@ class StaffSteps:
         """Store the new client with me as responsible worker (and the chosen pair), and give me the code."""
         conv: Conversation = event.model
         me = conv.who.staff
-        assert me is not None and me.id is not None
-        client_id = await conv.work.clients.add(ClientRow(conv.data["nickname"], me.id, conv.now))
-        await conv.work.clients.set_pair(PairRow(client_id, me.id, responsible=True))
+        assert me is not None
         pair = event.kwargs.get("value", NO_PAIR)
-        if pair != NO_PAIR:
-            await conv.work.clients.set_pair(PairRow(client_id, int(pair), responsible=False))
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.created", f"client:{client_id}"))
+        client_id = await add_client(conv.work, me, conv.data["nickname"], None if pair == NO_PAIR else int(pair),
+                                     conv.who.actor(conv.key), conv.now)
         await issue_invitation(conv, self.secret, self.valid_for, client_id=client_id)
 
 

@@ -33,10 +33,11 @@ from bot.web.app import web_routes
 from bot.web.desk_auth import COOKIE
 from bot.web.desk_live import PATH, desk_live_routes
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
+from flows.core.codes import code_hash, link_payload
 from flows.core.messages import Msg, Period
 from storage.ports import StaffRow, UserRow
 from tests.bot.chat.test_shift_chat import SERVICE, W1, W2, Y1, Y2, add_workers, flush, open_chat, texts_to
-from tests.bot.harness import Bot, TgUser, bot_settings, said, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, catalog_pattern, said, start_bot
 from tests.bot.test_desk_web import FOREIGN, OWN, WEB_URL, desk_app
 from tests.bot.test_web import ORIGIN, opened
 from tests.bot.test_web_push import into_chat
@@ -409,6 +410,55 @@ def test_off_duty_with_no_running_shift_shows_my_next_shifts_and_how_to_answer_n
         assert catalogs.text("fi", Msg("desk.left_waiting", {"count": 1})) in status
         assert catalogs.text("fi", Msg("desk.answer_now_ask")) in status
         assert status in on_telegram, "the same words as the Telegram desk"
+
+
+async def new_client(bot: Bot, aino_id: int, code: str) -> tuple[str, list[tuple[int, bool]], str, list[str]]:
+    """The client Aino made: nickname, pairs (staff id, responsible), the invitation's kind, what was audited."""
+    async with bot.services.store.transaction() as work:
+        (client,) = await work.clients.for_staff(aino_id)
+        assert client.id is not None
+        pairs = sorted((pair.staff_id, pair.responsible) for pair in await work.clients.pairs(client.id))
+        invitation = await work.invitations.by_hash(code_hash(bot.services.secret, code))
+        assert invitation is not None and invitation.client_id == client.id and invitation.created_by == aino_id
+        audited = [row.action for row in await work.audit.recent(10) if row.actor == f"staff:{aino_id}"]
+    return client.nickname, pairs, invitation.kind, audited
+
+
+def test_the_offer_to_work_under_their_own_name_and_the_invitation_from_the_browser_desk(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """As on the Telegram desk: the young person is told how it would go, the worker makes the new client (a
+    nickname, a pair worker) and gets the one-time code and link, shown beside the chat to give there."""
+    with desk_and_telegram(tmp_path, clock, catalogs, drawer) as (client, bot, sessions):
+        _, _, aino_id, bea_id = run(client, shift_with_two, bot, clock)
+        run(client, young_writes, bot, bot.user(Y1, "fi", "A"), catalogs, "Voisinko saada apua omiin asioihin?")
+        with desk(client, sessions, aino_id) as page:
+            hello = receive(page)
+            assert hello["pairs"] == [{"id": bea_id, "name": "Bea Berg"}]
+            assert hello["texts"]["offer"] == catalogs.text("fi", Msg("desk.offer"))
+            number = state(page, lambda s: s["queue"])["queue"][0]["chat"]
+            page.send_json({"action": "take", "chat": number})
+            state(page, lambda s: s["chats"])
+            mark = len(bot.api.calls)
+            page.send_json({"action": "offer", "chat": number})
+            assert told(page, catalogs.text("fi", Msg("desk.offer_sent")))
+            run(client, flush, bot)
+            assert said(catalogs, "chat.offer_identified", texts_to(bot, Y1, mark), ("fi",))
+            page.send_json({"action": "invite", "chat": number, "nickname": "  ", "pair": None})
+            assert until(page, lambda m: m["type"] == "error")["error"] == "deskweb.nickname_needed"
+            page.send_json({"action": "invite", "chat": number, "nickname": "Sanni", "pair": aino_id})
+            assert until(page, lambda m: m["type"] == "error")["error"] == "web.bad_message", "not my own pair"
+            page.send_json({"action": "invite", "chat": number, "nickname": "Sanni", "pair": bea_id})
+            invitation = until(page, lambda m: m["type"] == "invitation")
+        assert invitation["chat"] == number
+        found = catalog_pattern(catalogs, "staff.invitation", "fi").fullmatch(invitation["text"])
+        assert found is not None
+        code = found.group(1)
+        assert found.group(2) == f"/start {link_payload(code)}"
+        nickname, pairs, kind, audited = run(client, new_client, bot, aino_id, code)
+        assert (nickname, pairs, kind) == ("Sanni", sorted([(aino_id, True), (bea_id, False)]), "client")
+        assert {"client.created", "invitation.created"} <= set(audited)
+        assert code not in texts_to(bot, Y1), "the code is the worker's to give"
 
 
 @pytest.mark.parametrize("how", ["origin", "csrf", "cookie"])

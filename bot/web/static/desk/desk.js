@@ -12,6 +12,7 @@
 
   var texts = null;          // the hello's texts
   var quick = [];            // the quick replies: {id, title}
+  var pairs = [];            // who can be a new client's pair worker: {id, name}
   var socket = null;
   var retry = 1000;          // reconnect back-off, ms
   var ended = false;         // the session ended: no reconnecting
@@ -144,10 +145,13 @@
       }
     });
     var tools = el("div", {"class": "desk-tools"});
+    // A new client's invitation, once made: the code is shown only now, beside the chat it is to be given in.
+    var invitation = el("p", {"class": "desk-invitation", role: "status", tabindex: "-1", hidden: true});
     var article = el("article", {"class": "desk-lane", "aria-labelledby": "lane-title-" + n},
-      [el("header", {}, [badge, title]), meta, log, form, tools]);
+      [el("header", {}, [badge, title]), meta, log, form, tools, invitation]);
     chatsBox.appendChild(article);
-    return {article: article, title: title, badge: badge, meta: meta, log: log, tools: tools, count: 0, shape: ""};
+    return {article: article, title: title, badge: badge, meta: meta, log: log, tools: tools, count: 0, shape: "",
+      invitation: invitation, offered: false};
   }
 
   function select(id, label, options) {
@@ -158,7 +162,7 @@
 
   function drawTools(lane, chat) {
     var n = chat.chat;
-    var shape = JSON.stringify([chat.targets, chat.ended, chat.confirm_close]);
+    var shape = JSON.stringify([chat.targets, chat.ended, chat.confirm_close, lane.offered]);
     if (shape === lane.shape) { return; }
     lane.shape = shape;
     keepFocus(lane.tools, function () {
@@ -181,12 +185,39 @@
       if (chat.ended) {
         row.appendChild(button(texts.next_shift, "next-" + n, function () { send({action: "next_shift", chat: n}); }));
       }
+      lane.tools.appendChild(offerTool(lane, chat));
       var closer = button(texts.close, "close-" + n, function () {
         ask(chat.confirm_close, texts.close_yes, texts.close_no, {action: "close", chat: n}, closer);
       });
       row.appendChild(closer);
       lane.tools.appendChild(row);
     });
+  }
+
+  // Working under their own name: first the offer (the young person is told how it would go), then the new
+  // client's nickname and pair worker, and the invitation is made (the same rules as the Telegram desk).
+  function offerTool(lane, chat) {
+    var n = chat.chat;
+    if (!lane.offered) {
+      return el("div", {"class": "desk-tool"}, [button(texts.offer, "offer-" + n, function () {
+        send({action: "offer", chat: n});
+        lane.offered = true;
+        drawTools(lane, chat);
+        document.getElementById("nick-" + n).focus();
+      })]);
+    }
+    var nickname = el("input", {id: "nick-" + n, type: "text", maxlength: "60", autocomplete: "off"});
+    var pair = select("pair-" + n, texts.pair, [["", texts.no_pair]].concat(pairs.map(function (p) {
+      return [String(p.id), p.name];
+    })));
+    var form = el("form", {"class": "desk-tool desk-invite"}, [
+      el("label", {"for": "nick-" + n, text: texts.nickname}), nickname, pair[0], pair[1],
+      el("button", {type: "submit", "data-key": "invite-" + n, text: texts.invite})]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send({action: "invite", chat: n, nickname: nickname.value, pair: pair[1].value ? Number(pair[1].value) : null});
+    });
+    return form;
   }
 
   function drawLane(chat) {
@@ -255,6 +286,7 @@
     if (message.type === "hello") {
       texts = message.texts;
       quick = message.quick;
+      pairs = message.pairs || [];
       document.documentElement.lang = message.language;
       if (!notices) { frame(); }  // a reconnect keeps the lanes and what was being typed in them
       retry = 1000;
@@ -271,6 +303,13 @@
     } else if (message.type === "error") {
       notice(message.text, "error");
       if (message.error === "deskweb.session_ended") { ended = true; }
+    } else if (message.type === "invitation" && chats[message.chat]) {
+      var lane = chats[message.chat];
+      lane.invitation.textContent = message.text;
+      lane.invitation.hidden = false;
+      lane.invitation.focus();
+      var typed = document.getElementById("nick-" + message.chat);
+      if (typed) { typed.value = ""; }
     } else if (message.type === "confirm" && message.action === "off") {
       ask(message.text, texts.off_yes, texts.off_no, {action: "off", confirm: true}, duty.querySelector('[data-key="off"]'));
     }
