@@ -218,9 +218,9 @@ def unknown_html(services: Services, language: str, parent: str | None) -> str:
 <header class="kaari-head"><h1 id="kaari-title">{html.escape(title)}</h1>
 <button type="button" id="kaari-minimise" class="kaari-minimise" data-testid="kaari-minimise"
  aria-label="{_t(catalogs, language, N_("web.minimise"))}" aria-controls="kaari-panel">&#x2212;</button></header>
-<div id="kaari-body" class="kaari-body">
+<div id="kaari-body" class="kaari-body"><div class="kaari-closed">
 <p id="kaari-notice" class="kaari-text" tabindex="-1">{html.escape(text)}</p>
-</div>
+</div></div>
 </section>
 </main>"""
     return _page(language, title, head, body)
