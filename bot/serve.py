@@ -1,4 +1,5 @@
-"""`kaari run`: the Telegram bot, polling by default or behind a webhook, until a signal stops it."""
+"""`kaari run`: the Telegram bot, polling by default or behind a webhook, and the web when it is configured
+(KAARI_WEB_ORIGINS), served by one HTTP server, until a signal stops it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
 from bot.web.app import web_routes
-from bot.webhook import WebhookServer, build_web_app
+from bot.webhook import WebServer, build_web_app, health_routes, telegram_routes
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +26,36 @@ log = logging.getLogger(__name__)
 GRACE = 3.0
 
 
-def web_app(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> Starlette:
-    """The webhook's ASGI app, with the web chat's socket when pages are allowed to open it (KAARI_WEB_ORIGINS)."""
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def web_app(services: Services, application: AnyApplication | None = None) -> Starlette:
+    """The server's ASGI app with what is configured: the Telegram webhook route in webhook mode (never in
+    polling mode, where nothing should be able to post updates), the web when pages may use it
+    (KAARI_WEB_ORIGINS), and /healthz. No PTB Application is needed without the Telegram route."""
     settings = services.settings
-    web = web_routes(services) if settings.web_origins else []
-    return build_web_app(application, settings.webhook_secret, settings.webhook_max_body, web)
+    routes = health_routes(services)
+    if application is not None and settings.mode == "webhook":
+        routes += telegram_routes(application, settings.webhook_secret, settings.webhook_max_body)
+    if settings.web_origins:
+        routes += web_routes(services)
+    return build_web_app(routes)
 
 
-async def start_channel(services: Services, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def serves_http(services: Services) -> bool:
+    """Whether `kaari run` listens for HTTP: for the webhook, or for the web."""
+    return services.settings.mode == "webhook" or bool(services.settings.web_origins)
+
+
+async def start_server(services: Services, application: AnyApplication | None = None) -> WebServer:
+    """Listen on KAARI_LISTEN:KAARI_PORT; returns once the socket is open."""
+    server = WebServer(web_app(services, application), services.settings.listen, services.settings.port)
+    await server.start()
+    log.info("web.listening")  # not the address: the settings say it
+    return server
+
+
+async def start_channel(services: Services, application: AnyApplication) -> None:
     """Start receiving. Pending updates are never dropped: an answer sent during a restart is an answer."""
     channel: TelegramChannel = application.bot_data["channel"]
     await reclaim_at_start(services)  # rows a crash left 'sending' go out again, first in their queues
@@ -40,10 +63,9 @@ async def start_channel(services: Services, application: Application[Any, Any, A
     await channel.set_commands(application)
     await application.start()
     settings = services.settings
+    if serves_http(services):
+        application.bot_data["server"] = await start_server(services, application)
     if settings.mode == "webhook":
-        server = WebhookServer(web_app(services, application), settings.webhook_listen, settings.webhook_port)
-        await server.start()
-        application.bot_data["webhook"] = server
         await application.bot.set_webhook(
             settings.webhook_url, secret_token=settings.webhook_secret or None,
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
@@ -65,12 +87,12 @@ async def stop_ticker(ticker: asyncio.Task[None] | None) -> None:
     await asyncio.gather(ticker, return_exceptions=True)
 
 
-async def stop_channel(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def stop_channel(application: AnyApplication) -> None:
     """Stop receiving, finish what is in hand within a bounded time, and shut down."""
     poller: Poller | None = application.bot_data.pop("poller", None)
     if poller is not None:
         await poller.stop(GRACE)
-    server: WebhookServer | None = application.bot_data.pop("webhook", None)
+    server: WebServer | None = application.bot_data.pop("server", None)
     if server is not None:
         await server.stop(GRACE)
     await stop_ticker(application.bot_data.pop("ticker", None))

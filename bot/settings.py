@@ -30,8 +30,10 @@ class Settings:
     esy_services: Path | None = None
     mode: str = "polling"
     webhook_url: str = ""
-    webhook_listen: str = "127.0.0.1"  # a reverse proxy in front terminates TLS
-    webhook_port: int = 8443
+    # Kaari's one HTTP server (the webhook, the web chat and desk, /healthz); a reverse proxy in front
+    # terminates TLS. It runs in webhook mode, and in polling mode too when the web is on (web_origins).
+    listen: str = "127.0.0.1"
+    port: int = 8443
     webhook_secret: str = ""
     webhook_max_body: int = 1 << 20  # bytes; a larger POST is refused before it is read
     # Origins (scheme://host[:port]) whose pages may open the web chat's socket; empty: the web chat is off.
@@ -150,6 +152,16 @@ def _web_url(value: str) -> str:
     return url
 
 
+def _renamed_name(env: Mapping[str, str], name: str, old: str) -> str:
+    """The variable to read: ``name``, or the ``old`` name it replaced while only that one is set."""
+    return old if not env.get(name, "").strip() and env.get(old, "").strip() else name
+
+
+def _renamed(env: Mapping[str, str], name: str, old: str) -> str:
+    """A setting that was renamed: ``name`` wins, the ``old`` name still works (a deployment's env file)."""
+    return env.get(_renamed_name(env, name, old), "").strip()
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -171,8 +183,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         esy_services=Path(region) if (region := env.get("KAARI_SERVICES")) else None,
         mode=mode,
         webhook_url=env.get("KAARI_WEBHOOK_URL", ""),
-        webhook_listen=env.get("KAARI_WEBHOOK_LISTEN", Settings.webhook_listen),
-        webhook_port=int(_number(env, "KAARI_WEBHOOK_PORT", Settings.webhook_port, int)),
+        listen=_renamed(env, "KAARI_LISTEN", "KAARI_WEBHOOK_LISTEN") or Settings.listen,
+        port=int(_number(env, _renamed_name(env, "KAARI_PORT", "KAARI_WEBHOOK_PORT"), Settings.port, int)),
         webhook_secret=env.get("KAARI_WEBHOOK_SECRET", ""),
         webhook_max_body=int(_number(env, "KAARI_WEBHOOK_MAX_BODY", Settings.webhook_max_body, int)),
         web_origins=_origins(env.get("KAARI_WEB_ORIGINS", "")),

@@ -1,9 +1,10 @@
-"""Webhook mode: a small ASGI app (Starlette on uvicorn, as python-telegram-bot documents for custom webhooks).
+"""Kaari's one HTTP server: an ASGI app (Starlette on uvicorn, as python-telegram-bot documents for custom
+webhooks) that serves what is configured: the Telegram webhook (webhook mode), the web (bot.web: widget, chat
+socket, desk) when KAARI_WEB_ORIGINS is set, and ``/healthz`` always.
 
 Telegram is answered 200 only once the update's handler has committed (a duplicate is a 200 too), 500 when
 the handler failed (Telegram sends it again), 403 without the secret token, 400 for a body that is not an
-update, and 413 for a body over the limit, refused before it is read. The web chat (bot.web) adds its routes
-when KAARI_WEB_ORIGINS is set.
+update, and 413 for a body over the limit, refused before it is read.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot.bootstrap import Services
+from bot.health import ticker_health
 from bot.telegram_app import FAILED
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
 
@@ -52,9 +55,8 @@ def _declared_too_big(request: Request, limit: int) -> bool | None:
     return int(declared) > limit if declared.isascii() and declared.isdigit() else None
 
 
-def build_web_app(application: AnyApplication, secret: str, max_body: int,
-                  routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI app with the Telegram route and ``routes`` (the web chat's, when it is configured)."""
+def telegram_routes(application: AnyApplication, secret: str, max_body: int) -> list[BaseRoute]:
+    """The Telegram webhook's route, ``POST /telegram``, feeding ``application``."""
     failed: set[int] = application.bot_data.setdefault(FAILED, set())
 
     async def telegram(request: Request) -> Response:
@@ -83,7 +85,24 @@ def build_web_app(application: AnyApplication, secret: str, max_body: int,
             return Response(status_code=500)  # not committed: Telegram sends it again
         return Response(status_code=200)
 
-    return Starlette(routes=[Route("/telegram", telegram, methods=["POST"]), *routes])
+    return [Route("/telegram", telegram, methods=["POST"])]
+
+
+def health_routes(services: Services) -> list[BaseRoute]:
+    """``GET /healthz``: the check of `kaari health` (the ticker's heartbeat is recent) as JSON, 200 or 503.
+    It says nothing but that line: no settings, no paths, no counts."""
+
+    async def healthz(request: Request) -> Response:
+        healthy, detail = await ticker_health(services.store, services.engine.clock())
+        return JSONResponse({"healthy": healthy, "detail": detail}, status_code=200 if healthy else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    return [Route("/healthz", healthz, methods=["GET"])]
+
+
+def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
+    """The ASGI app serving ``routes`` (bot.serve.web_app says which: only what is configured)."""
+    return Starlette(routes=list(routes))
 
 
 class _Server(uvicorn.Server):
@@ -94,7 +113,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-class WebhookServer:
+class WebServer:
     """Serves the web app on ``listen:port`` until stopped."""
 
     def __init__(self, app: Starlette, listen: str, port: int) -> None:
@@ -111,11 +130,11 @@ class WebhookServer:
 
     async def start(self) -> None:
         """Listen; returns once the socket is open."""
-        self._task = asyncio.create_task(self.server.serve(), name="kaari:webhook")
+        self._task = asyncio.create_task(self.server.serve(), name="kaari:web")
         while not self.server.started:
             if self._task.done():
                 await self._task  # it failed to start (the port is taken): raise that
-                raise RuntimeError("webhook server ended before it started")
+                raise RuntimeError("the web server ended before it started")
             await asyncio.sleep(0.01)
 
     async def stop(self, grace: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -144,3 +145,16 @@ def test_the_image_is_checked_pinned_and_runs_as_uid_10001() -> None:
     assert warm and warm[0] > keywords.index("USER")
     ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
     assert "constraints.txt" not in ignored and "**/*.mo" in ignored  # the image compiles its own catalogs
+
+
+def test_ci_installs_the_browser_tests_needs_from_the_distribution_and_registries_only() -> None:
+    """Chromium from apt (only when missing), axe-core pinned in package-lock.json and installed with `npm ci`,
+    Playwright pinned from PyPI without its browser download: nothing else can be fetched here."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1" in ci and "playwright install" not in ci
+    assert "[ ! -x /usr/bin/chromium ]" in ci and "apt-get install -y" in ci and "chromium" in ci
+    assert "npm ci" in ci and ci.index("npm ci") < ci.index("python -m pytest")
+    lock = json.loads((REPO / "package-lock.json").read_text(encoding="utf-8"))
+    wanted = json.loads((REPO / "package.json").read_text(encoding="utf-8"))["devDependencies"]["axe-core"]
+    assert lock["packages"]["node_modules/axe-core"]["version"] == wanted
+    assert "playwright" in pinned()

@@ -106,7 +106,7 @@ async def test_webhook_checks_the_secret_token(
     port = free_port()
     settings = bot_settings(
         tmp_path / "k.sqlite3", mode="webhook", webhook_url="https://kaari.example/telegram",
-        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="s3cret-token",
+        listen="127.0.0.1", port=port, webhook_secret="s3cret-token",
     )
     bot = await start_bot(settings, clock, catalogs, drawer)
     user = bot.user(language="en")

@@ -231,12 +231,14 @@ def test_a_flood_from_one_connection_is_held_back_and_said_so(
 WIDGET = {"/web/widget.js", "/web/frame", "/web/status", "/web/static/{name}"}
 
 
-@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", PATH, *WIDGET}), ((), {"/telegram"})])
+@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", "/healthz", PATH, *WIDGET}),
+                                                ((), {"/telegram", "/healthz"})])
 async def test_the_webhook_app_serves_the_web_chat_beside_telegram_when_origins_are_set(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, origins: tuple[str, ...],
     paths: set[str],
 ) -> None:
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", web_origins=origins), clock, catalogs, drawer)
+    settings = bot_settings(tmp_path / "k.sqlite3", mode="webhook", web_origins=origins)
+    bot = await start_bot(settings, clock, catalogs, drawer)
     try:
         assert {getattr(route, "path", "") for route in web_app(bot.services, bot.application).routes} == paths
     finally:

@@ -11,7 +11,7 @@ import httpx
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.settings import Settings, load_settings
-from bot.webhook import SECRET_HEADER, build_web_app
+from bot.webhook import SECRET_HEADER, build_web_app, telegram_routes
 from tests.bot.harness import Bot, bot_settings, start_bot
 from tests.conftest import Clock
 
@@ -22,7 +22,7 @@ LIMIT = 4096
 async def web_bot(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer) -> tuple[
         Bot, httpx.AsyncClient]:
     bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    app = build_web_app(bot.application, SECRET, LIMIT)
+    app = build_web_app(telegram_routes(bot.application, SECRET, LIMIT))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kaari")
     return bot, client
 
@@ -105,5 +105,5 @@ async def test_a_failed_handler_gets_500_so_that_telegram_sends_it_again(
 
 def test_the_webhook_listens_on_localhost_with_a_body_limit_by_default() -> None:
     settings = load_settings({"KAARI_TELEGRAM_TOKEN": "1:x", "KAARI_WEBHOOK_MAX_BODY": "2048"})
-    assert Settings().webhook_listen == "127.0.0.1" and Settings().webhook_max_body == 1 << 20
+    assert Settings().listen == "127.0.0.1" and Settings().webhook_max_body == 1 << 20
     assert settings.webhook_max_body == 2048

@@ -1,0 +1,111 @@
+"""One server: `kaari run` serves what is configured (the webhook, the web, /healthz) on KAARI_LISTEN:KAARI_PORT,
+in polling mode too when the web is on; the web app needs no Telegram Application."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Origin
+
+from bot.bootstrap import bootstrap
+from bot.drawing import ProcessDrawer
+from bot.i18n import Catalogs
+from bot.serve import start_channel, stop_channel, web_app
+from bot.settings import Settings, load_settings
+from bot.ticker import heartbeat
+from bot.web.socket import PATH
+from tests.bot.harness import bot_settings, start_bot
+from tests.conftest import Clock
+
+ORIGIN = "https://kunta.example"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_server_address_has_new_names_and_the_old_ones_still_work() -> None:
+    assert (Settings().listen, Settings().port) == ("127.0.0.1", 8443)
+    old = load_settings({"KAARI_WEBHOOK_LISTEN": "0.0.0.0", "KAARI_WEBHOOK_PORT": "9000"})
+    assert (old.listen, old.port) == ("0.0.0.0", 9000)
+    new = load_settings({"KAARI_LISTEN": "::1", "KAARI_PORT": "8080",
+                         "KAARI_WEBHOOK_LISTEN": "0.0.0.0", "KAARI_WEBHOOK_PORT": "9000"})
+    assert (new.listen, new.port) == ("::1", 8080)  # the new name wins where both are set
+
+
+async def test_healthz_says_what_kaari_health_says_without_a_telegram_application(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    settings = bot_settings(tmp_path / "k.sqlite3", telegram_token="", web_origins=(ORIGIN,))
+    services = await bootstrap(settings, drawer=drawer, clock=clock, catalogs=catalogs)
+    app = web_app(services)  # the web only: no PTB Application, no token
+    assert {getattr(route, "path", "") for route in app.routes} == {"/healthz", PATH}
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kaari") as client:
+            before = await client.get("/healthz")
+            assert before.status_code == 503 and before.json()["healthy"] is False
+            await heartbeat(services, clock())
+            clock.advance(seconds=30)
+            after = await client.get("/healthz")
+            assert after.status_code == 200
+            assert after.json() == {"healthy": True, "detail": "database open, the ticker's last round was 30 s ago"}
+            assert after.headers["cache-control"] == "no-store"
+            clock.advance(minutes=5)
+            assert (await client.get("/healthz")).status_code == 503
+            assert (await client.post("/telegram", json={"update_id": 1})).status_code == 404
+    finally:
+        await services.close()
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_kaari_run_serves_the_web_and_healthz_on_one_port_in_either_mode(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, mode: str,
+) -> None:
+    port = free_port()
+    settings = bot_settings(tmp_path / "k.sqlite3", mode=mode, webhook_url="https://kaari.example/telegram",
+                            webhook_secret="s3cret-token", listen="127.0.0.1", port=port, web_origins=(ORIGIN,))
+    bot = await start_bot(settings, clock, catalogs, drawer)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await start_channel(bot.services, bot.application)
+        async with httpx.AsyncClient(base_url=base) as client:
+            for _ in range(200):  # the ticker's first round writes the heartbeat
+                if (health := await client.get("/healthz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.02)
+            assert health.json()["healthy"] is True
+            telegram = await client.post("/telegram", json={"update_id": 1})
+            # Polling mode has no webhook route: nobody can post updates into it.
+            assert telegram.status_code == (404 if mode == "polling" else 403)
+        # The chat socket, over a real WebSocket on the same port, from an allowed page.
+        async with connect(f"ws://127.0.0.1:{port}{PATH}", origin=Origin(ORIGIN)) as websocket:
+            await websocket.send(json.dumps({"token": "t" * 32, "language": "fi"}))
+            await websocket.send(json.dumps({"start": None}))
+            assert json.loads(await asyncio.wait_for(websocket.recv(), 10))["type"] == "text"
+    finally:
+        await stop_channel(bot.application)
+        await bot.services.store.close()
+
+
+async def test_polling_without_the_web_opens_no_port(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    port = free_port()
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3", port=port), clock, catalogs, drawer)
+    try:
+        await start_channel(bot.services, bot.application)
+        assert "server" not in bot.application.bot_data
+        with pytest.raises(httpx.ConnectError):
+            async with httpx.AsyncClient() as client:
+                await client.get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        await stop_channel(bot.application)
+        await bot.services.store.close()
