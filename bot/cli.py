@@ -1,4 +1,5 @@
-"""The `kaari` command: run (Telegram), chat (terminal), diagrams, check-instrument."""
+"""The `kaari` command: run (Telegram and the web), chat (terminal), web (a local demo), diagrams,
+check-instrument, health, admin."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -42,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=("fi", "sv", "en"), help="language to start in (default: fi)")
     chat.add_argument("--data", type=Path, metavar="DIR", help=DATA_HELP)
     chat.add_argument("--user", default="local", help="who is chatting, to keep several people apart")
+    web = commands.add_parser("web", help="a local demo of the web chat and the desk: no token, no network")
+    web.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    web.add_argument("--data", type=Path, metavar="DIR",
+                     help="where the demo keeps its database and keys (default: a new temporary folder, deleted "
+                     "when the demo stops)")
+    web.add_argument("--closed", action="store_true",
+                     help="the chat is closed today: see what the widget shows then")
     diagrams = commands.add_parser("diagrams", help="write each flow's diagram into docs/flows/<room>/")
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
     check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
@@ -104,6 +113,14 @@ def _console_logging(settings: Settings) -> None:
     _setup_logging(settings, quiet=True, to_file=path)
 
 
+def _close_log_files() -> None:
+    """Detach and close the root logger's handlers: nothing may reopen a log file in a folder that is gone."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+
+
 async def _chat(settings: Settings, language: str | None, user: str) -> None:
     from bot.console import Console
 
@@ -113,6 +130,30 @@ async def _chat(settings: Settings, language: str | None, user: str) -> None:
         await Console(services, sys.stdout, settings.db_path.parent, user).run(sys.stdin, language)
     finally:
         await services.close()
+
+
+async def _web(settings: Settings, closed: bool) -> None:
+    from bot.demo import demo
+
+    await demo(await bootstrap(settings), closed, sys.stdout)
+
+
+def _web_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """`kaari web`: the demo in ``--data`` or in a temporary folder that goes when it stops."""
+    from bot.demo import demo_settings
+
+    with tempfile.TemporaryDirectory(prefix="kaari-web-") as temporary:
+        folder = args.data if args.data is not None else Path(temporary)
+        settings = demo_settings(settings, folder, args.port)
+        _console_logging(settings)  # the terminal shows the address; the log goes beside the database
+        try:
+            asyncio.run(_web(settings, args.closed))
+        except OSError as error:  # the port is taken, most likely
+            print(f"kaari: cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}", file=sys.stderr)
+            return 1
+        finally:
+            _close_log_files()  # the log file may be in the temporary folder, which goes now
+    return 0
 
 
 async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
@@ -159,6 +200,10 @@ async def _run(settings: Settings) -> int:
         print(f"kaari: cannot reach the Telegram Bot API at {settings.telegram_api_url} ({error.message})",
               file=sys.stderr)
         return 1
+    except OSError as error:  # the server's port is taken, or the address is not this machine's
+        print(f"kaari: cannot listen on {settings.listen}:{settings.port} (KAARI_LISTEN, KAARI_PORT): "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -203,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "(without the secret anyone who finds the URL could post updates)")
             _setup_logging(settings, quiet=False)
             return asyncio.run(_run(settings))
+        elif args.command == "web":
+            return _web_demo(settings, args)
         elif args.command == "diagrams":
             _write_diagrams(settings, args.out)
         elif args.command == "admin":

@@ -14,6 +14,7 @@ import contextlib
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -129,11 +130,15 @@ class WebServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Listen; returns once the socket is open."""
-        self._task = asyncio.create_task(self.server.serve(), name="kaari:web")
+        """Listen; returns once the socket is open. A port that is taken raises OSError here (uvicorn itself
+        would log it and exit the whole process)."""
+        config = self.server.config
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        listening = socket.create_server((config.host, config.port), family=family)
+        self._task = asyncio.create_task(self.server.serve(sockets=[listening]), name="kaari:web")
         while not self.server.started:
             if self._task.done():
-                await self._task  # it failed to start (the port is taken): raise that
+                await self._task  # it failed to start: raise that
                 raise RuntimeError("the web server ended before it started")
             await asyncio.sleep(0.01)
 

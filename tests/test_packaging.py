@@ -93,7 +93,9 @@ def test_the_wheel_carries_compiled_catalogs_only(wheel: Path) -> None:
                    # The widget's loader and the frame's script and stylesheet (bot.web.widget serves them).
                    "bot/web/static/widget.js", "bot/web/static/frame.js", "bot/web/static/frame.css",
                    # The live desk's script and stylesheet (bot.web.desk serves them).
-                   "bot/web/static/desk/desk.js", "bot/web/static/desk/desk.css"):
+                   "bot/web/static/desk/desk.js", "bot/web/static/desk/desk.css",
+                   # The sample page of `kaari web` (bot.demo).
+                   "bot/web/demo/index.html", "bot/web/demo/demo.css"):
         assert needed in names
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from websockets.asyncio.client import connect
 from websockets.typing import Origin
 
@@ -21,6 +24,8 @@ from bot.settings import Settings, load_settings
 from bot.ticker import heartbeat
 from bot.web.socket import PATH
 from tests.bot.harness import bot_settings, start_bot
+from tests.bot.httpfake import HttpFakeBotAPI
+from tests.bot.test_crash import REPO, SECRET
 from tests.conftest import Clock
 
 ORIGIN = "https://kunta.example"
@@ -109,3 +114,28 @@ async def test_polling_without_the_web_opens_no_port(
     finally:
         await stop_channel(bot.application)
         await bot.services.store.close()
+
+
+async def test_kaari_run_on_a_taken_port_stops_with_one_line(tmp_path: Path) -> None:
+    """The real `kaari run` (polling, the web on, on an HTTP fake Bot API) whose port another program holds."""
+    fake = HttpFakeBotAPI()
+    await fake.start()
+    port = free_port()
+    taken = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", port)
+    env = {**os.environ, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
+           "KAARI_DB_PATH": str(tmp_path / "kaari.sqlite3"), "KAARI_TELEGRAM_API_URL": fake.url,
+           "KAARI_TELEGRAM_FILE_URL": fake.file_url, "KAARI_TELEGRAM_TOKEN": "123:test", "KAARI_MODE": "polling",
+           "KAARI_WEB_ORIGINS": ORIGIN, "KAARI_PORT": str(port)}
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(['run']))", env=env,
+            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        taken.close()
+        await taken.wait_closed()
+        await fake.stop()
+    assert process.returncode == 1
+    lines = err.decode().strip().splitlines()
+    assert lines[-1].startswith(f"kaari: cannot listen on 127.0.0.1:{port} (KAARI_LISTEN, KAARI_PORT): "), lines
+    assert "Traceback" not in err.decode()
