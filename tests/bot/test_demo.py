@@ -111,7 +111,7 @@ async def test_the_demo_worker_is_on_duty_now_and_a_second_set_up_adds_nothing(
             clock.advance(hours=13)  # the demo's opening is over: the chat closes as any shift does
             assert await shifts.staffed_services(work, services.chat, clock()) == set()
     finally:
-        await services.close()
+        await services.store.close()  # the drawing pool is the session's
 
 
 def test_the_opening_starts_this_hour_and_may_run_past_midnight() -> None:

@@ -67,7 +67,7 @@ async def test_healthz_says_what_kaari_health_says_without_a_telegram_applicatio
             assert (await client.get("/healthz")).status_code == 503
             assert (await client.post("/telegram", json={"update_id": 1})).status_code == 404
     finally:
-        await services.close()
+        await services.store.close()  # the drawing pool is the session's
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
