@@ -3,7 +3,8 @@
 One process serves, on 127.0.0.1 only, a sample municipality page with the widget's one ``<script>`` line, the
 web's routes (widget, chat socket, desk) and /healthz, with the ticker running so that pushes reach the browser.
 A demo worker is on the rota of an extra opening of the first chat service that runs from this hour on, so the
-chat is open now (``--closed``: today is closed, and the widget shows the next opening instead).
+chat is open now (``--closed``: today is closed, and the widget shows the next opening instead); the command
+prints a one-time login link to their desk, made as /web makes one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.serve import stop_ticker, web_app
 from bot.settings import Settings
 from bot.ticker import Sent, run_ticker
 from bot.webhook import WebServer, build_web_app
+from flows.chat.desk_link import login_url, new_login
 from flows.chat.schedule import Slot, slot_key
 from flows.core.dates import HELSINKI
 from storage.ports import ClosingRow, RotaRow
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # a demo is for this computer only
 DEMO_WORKER = "demo-worker"  # the console user the demo worker is (`kaari chat --user demo-worker` reaches them)
 OPEN_HOURS = 12
+LINK_MINUTES = 60  # the demo's desk link: a newcomer may read the sample page first
 # The sample page stands for an organisation's own page: nothing on it comes from anywhere but this server.
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
                "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -48,10 +51,11 @@ PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src
 
 def demo_settings(settings: Settings, folder: Path, port: int) -> Settings:
     """The demo's settings: the database in ``folder``, no Telegram, the web on 127.0.0.1:``port`` for pages
-    from this server itself (as 127.0.0.1 and as localhost)."""
-    origins = (f"http://{HOST}:{port}", f"http://localhost:{port}")
+    from this server itself (as 127.0.0.1 and as localhost), and the desk at the same address."""
+    base = f"http://{HOST}:{port}"
     return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3", telegram_token="", mode="polling",
-                               listen=HOST, port=port, web_origins=origins)
+                               listen=HOST, port=port, web_origins=(base, f"http://localhost:{port}"),
+                               web_url=base, desk_link_minutes=LINK_MINUTES)
 
 
 async def set_up(services: Services, closed: bool) -> int:
@@ -111,19 +115,29 @@ def demo_app(services: Services) -> Starlette:
     return build_web_app([*sample_routes(service), *web_app(services).routes])
 
 
+async def desk_link(services: Services, staff_id: int) -> str:
+    """A one-time login link to ``staff_id``'s desk (the same kind /web sends a worker in Telegram)."""
+    settings = services.settings
+    async with services.store.transaction() as work:
+        token = await new_login(work, staff_id, services.engine.clock(), settings.desk_link_minutes, "admin")
+    return login_url(settings.web_url, token)
+
+
 async def no_telegram(chat_id: int, outgoing: list[Outgoing]) -> Sent:
     """The ticker's Telegram push in the demo: there is no Telegram, so nobody there can be reached."""
     raise Forbidden("kaari web has no Telegram")
 
 
-async def run_demo(services: Services, out: TextIO, stopping: asyncio.Event) -> None:
-    """Serve the demo until ``stopping`` is set; prints the page's address first."""
+async def run_demo(services: Services, staff_id: int, out: TextIO, stopping: asyncio.Event) -> None:
+    """Serve the demo until ``stopping`` is set; prints the page's address and the desk's link first."""
     settings = services.settings
     server = WebServer(demo_app(services), settings.listen, settings.port)
     await server.start()
     ticker = asyncio.create_task(run_ticker(services, no_telegram, console_link))
     try:
         print(f"Kaari's web demo: open http://{HOST}:{settings.port}/ (Ctrl-C stops it)", file=out, flush=True)
+        print(f"The demo worker's desk (another browser or a private window; the link works once, for "
+              f"{settings.desk_link_minutes} minutes): {await desk_link(services, staff_id)}", file=out, flush=True)
         await stopping.wait()
     finally:
         await server.stop(1.0)
@@ -137,8 +151,8 @@ async def demo(services: Services, closed: bool, out: TextIO) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     try:
-        await set_up(services, closed)
-        await run_demo(services, out, stopping)
+        staff_id = await set_up(services, closed)
+        await run_demo(services, staff_id, out, stopping)
     finally:
         await services.close()
     print("Stopped.", file=out, flush=True)

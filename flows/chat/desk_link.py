@@ -7,14 +7,14 @@ web page spends it only on a POST from the page it opens, so a fetch alone spend
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flows.chat.desk import is_worker, me
 from flows.core.codes import new_token, token_hash
 from flows.core.messages import N_, Msg
 from flows.core.results import Say
 from flows.core.spec import Conversation, FlowSpec
-from storage.ports import AuditRow, DeskLoginRow
+from storage.ports import AuditRow, DeskLoginRow, UnitOfWork
 
 NAME = "desk_link"
 VERSION = 1
@@ -24,6 +24,15 @@ LOGIN_PATH = "/desk/login"  # the web desk's login page (bot/web/desk_auth.py se
 def login_url(web_url: str, token: str) -> str:
     """The link a worker opens: Kaari's public base URL, the login page, the token."""
     return f"{web_url}{LOGIN_PATH}?t={token}"
+
+
+async def new_login(work: UnitOfWork, staff_id: int, now: datetime, minutes: int, actor: str) -> str:
+    """A fresh one-time login token for ``staff_id``, working ``minutes``: only its hash is stored, and who asked
+    for it is in the audit log (/web, or `kaari web` for its demo worker)."""
+    token = new_token()
+    await work.desk_logins.add(DeskLoginRow(token_hash(token), staff_id, now, now + timedelta(minutes=minutes)))
+    await work.audit.add(AuditRow(now, actor, "desk.link_created", ""))
+    return token
 
 
 class DeskLinkSteps:
@@ -39,11 +48,9 @@ class DeskLinkSteps:
         if not self.web_url:
             conv.emit(Say(Msg(N_("web.desk.link_off"))))
             return
-        staff, token = me(conv), new_token()
+        staff = me(conv)
         assert staff.id is not None
-        await conv.work.desk_logins.add(DeskLoginRow(token_hash(token), staff.id, conv.now,
-                                                     conv.now + timedelta(minutes=self.minutes)))
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "desk.link_created", ""))
+        token = await new_login(conv.work, staff.id, conv.now, self.minutes, conv.who.actor(conv.key))
         conv.emit(Say(Msg(N_("web.desk.link"), {"url": login_url(self.web_url, token), "minutes": self.minutes}),
                       preview=False))
 

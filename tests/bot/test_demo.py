@@ -140,8 +140,18 @@ async def test_kaari_web_serves_on_localhost_and_ctrl_c_stops_it_and_cleans_up(t
         assert process.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
         assert f"http://127.0.0.1:{port}/" in line
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        desk = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 10)
+        link = re.search(rf"http://127\.0\.0\.1:{port}/desk/login\?t=(\S+)", desk)
+        assert link is not None, desk
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base) as client:
             assert (await client.get("/")).status_code == 200
+            # The demo worker's link opens the login page; its POST (from the page's own origin) logs in, once.
+            assert (await client.get(link.group(0))).status_code == 200
+            form, headers = f"t={link.group(1)}", {"content-type": "application/x-www-form-urlencoded", "origin": base}
+            login = await client.post("/desk/login", content=form, headers=headers)
+            assert login.status_code == 303 and "kaari_desk=" in login.headers["set-cookie"]
+            assert (await client.post("/desk/login", content=form, headers=headers)).status_code == 410
             for _ in range(100):
                 if (await client.get("/healthz")).status_code == 200:
                     break
