@@ -124,7 +124,7 @@ async def site(tmp_path: Path, e2e_clock: Clock, catalogs: Catalogs, drawer: Pro
     """The site for one test, its ticker running (pushes reach browsers and Telegram alike)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = bot_settings(tmp_path / "k.sqlite3", web_origins=(url,), listen="127.0.0.1", port=port)
+    settings = bot_settings(tmp_path / "k.sqlite3", web_origins=(url,), listen="127.0.0.1", port=port, web_url=url)
     bot = await start_bot(settings, e2e_clock, catalogs, drawer)
     server = WebServer(demo_app(bot.services), "127.0.0.1", port)
     await server.start()
