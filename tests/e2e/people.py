@@ -13,7 +13,7 @@ from tests.e2e.conftest import DESKTOP, Site
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-W1 = 555000111
+W1 = 555000111  # Aino's Telegram id
 SERVICE = "social-work"  # the shipped chat service: Fridays 12–14 in Helsinki
 WAIT = 10_000  # ms: what a person would wait, at most, for something to show
 

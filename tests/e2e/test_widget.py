@@ -1,0 +1,86 @@
+"""The widget on the sample page at phone size, in Chromium: closed before the shift (the next opening, where to
+turn now), open by itself once the shift starts; a young person chats with a worker who answers in Telegram; crisis
+words get signposting at once. axe-core checks the frame closed and open; screenshots at each step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.i18n import Catalogs
+from flows.core.messages import Msg
+from tests.bot.harness import said
+from tests.e2e.conftest import PHONE, Site, axe_violations, screenshot
+from tests.e2e.people import W1, WAIT, aino_on_the_rota
+from tests.e2e.widget import (
+    frame_of,
+    sent_to,
+    settled,
+    shown,
+    wait_for_message,
+    widget,
+    write,
+    young_on_the_page,
+)
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def closed_then_open(site: Site, browser: Browser, axe_source: str, catalogs: Catalogs) -> Page:
+    """11.00: the launcher names the next opening, the closed view where to turn; 12.00: the chat opens."""
+    young = await site.page(browser, PHONE)
+    await young.goto(site.url)
+    launcher = widget(young).get_by_test_id("kaari-launcher")
+    await launcher.filter(has_text=shown(catalogs, "web.launcher_closed")).wait_for(timeout=WAIT)
+    await screenshot(young, "widget-launcher-closed-phone")
+    await launcher.click()
+    closed = widget(young).get_by_test_id("kaari-closed-view")
+    await closed.wait_for(timeout=WAIT)
+    assert said(catalogs, "chat.closed", await closed.locator("#kaari-notice").inner_text(), ("fi",))
+    await settled(young)
+    await screenshot(young, "widget-closed-phone")
+    assert await axe_violations(frame_of(young), axe_source) == []
+    # The shift starts with Aino on duty. Back on the page a while later (the widget's status may be kept half a
+    # minute), the chat opens on its own.
+    site.clock.advance(hours=1)
+    young = await young_on_the_page(site, browser)
+    await settled(young)
+    await screenshot(young, "widget-open-phone")
+    assert await axe_violations(frame_of(young), axe_source) == []
+    return young
+
+
+async def test_closed_then_open_and_a_chat_with_a_worker_in_telegram(
+    site: Site, browser: Browser, axe_source: str, catalogs: Catalogs,
+) -> None:
+    aino = await aino_on_the_rota(site)
+    young = await closed_then_open(site, browser, axe_source, catalogs)
+    await write(young, "Hei, voiko kysyä vuokrarästeistä?")
+    await wait_for_message(young, catalogs, "chat.waiting")
+    await aino.send("/desk")
+    await aino.tap(catalogs.text("fi", Msg("desk.take", {"waiting": 1})))
+    await wait_for_message(young, catalogs, "chat.taken")
+    await sent_to(site, W1, "Hei, voiko kysyä vuokrarästeistä?")
+    await aino.send("Hei! Kerro lisää, niin mietitään yhdessä.")
+    await widget(young).locator("#kaari-messages", has_text="niin mietitään yhdessä").wait_for(timeout=WAIT)
+    await write(young, "Vuokra on kaksi kuukautta myöhässä.")
+    await sent_to(site, W1, "Vuokra on kaksi kuukautta myöhässä.")
+    await screenshot(young, "widget-chat-phone")
+    assert site.foreign_requests() == []
+    assert not [line for line in site.console if "Content Security Policy" in line]
+
+
+async def test_crisis_words_get_signposting_at_once(
+    site: Site, browser: Browser, axe_source: str, catalogs: Catalogs,
+) -> None:
+    await aino_on_the_rota(site)
+    site.clock.advance(hours=1)
+    young = await young_on_the_page(site, browser)
+    await write(young, "en jaksa enää, haluun kuolla")
+    await wait_for_message(young, catalogs, "crisis.signpost")
+    await screenshot(young, "widget-crisis-phone")
+    assert await axe_violations(frame_of(young), axe_source) == []
