@@ -125,8 +125,10 @@
     var title = el("h3", {id: "lane-title-" + n, tabindex: "-1"});
     var badge = el("strong", {"class": "badge", text: texts.crisis, hidden: !chat.crisis});
     var meta = el("p", {"class": "desk-meta"});
-    var log = el("ol", {"class": "desk-log", role: "log", "aria-live": "polite", "aria-label": texts.transcript,
-      tabindex: "0"});
+    // A list that is also a polite live region: role="log" here would take the list's role away from the <ol>
+    // and leave its <li> items outside any list (axe-core: listitem, serious).
+    var log = el("ol", {"class": "desk-log", "aria-live": "polite", "aria-relevant": "additions",
+      "aria-label": texts.transcript, tabindex: "0"});
     var area = el("textarea", {id: "say-" + n, rows: "3", maxlength: "4000", "aria-describedby": "hint-" + n});
     var form = el("form", {"class": "desk-composer"}, [
       el("label", {"for": "say-" + n, text: texts.message}), area,
