@@ -3,7 +3,7 @@ shift chat with a worker answering, with the reply latency's p99 under 300 ms.
 
 Kaari is wired as `kaari run` serves it: ``start_bot`` (``bootstrap`` with a SQLite store in a temporary
 directory, the PTB Application on the tests' fake Bot API), the ticker running (``run_ticker``: it relays each
-message, both ways, as in production), and the web chat's routes on uvicorn (``WebhookServer``, the same Config
+message, both ways, as in production), and the web chat's routes on uvicorn (``WebServer``, the same Config
 as production) on a free localhost port. The young people are real WebSocket clients (the ``websockets``
 package) in a second process, so that their framing and JSON do not share Kaari's event loop. The workers are
 Telegram workers on the fake Bot API (10 of them, each answering several chats by swipe-replying to the relayed
@@ -45,7 +45,7 @@ from bot.telegram_app import pusher
 from bot.ticker import run_ticker
 from bot.web.app import web_routes
 from bot.web.socket import PATH
-from bot.webhook import WebhookServer
+from bot.webhook import WebServer
 from storage.ports import RotaRow, StaffRow, UserRow
 from storage.sqlite import SqliteStore
 from tests.bot.fakeapi import FakeBotAPI
@@ -152,7 +152,7 @@ async def kaari(db_path: Path, drawer: Drawer,
     workers = await add_workers(bot, api)
     push, link = pusher(bot.application)
     ticker = asyncio.create_task(run_ticker(bot.services, push, link))
-    server = WebhookServer(Starlette(routes=web_routes(bot.services)), "127.0.0.1", 0)
+    server = WebServer(Starlette(routes=web_routes(bot.services)), "127.0.0.1", 0)
     try:
         await server.start()
         yield bot, api, workers, server.server.servers[0].sockets[0].getsockname()[1]

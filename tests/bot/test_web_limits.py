@@ -23,7 +23,7 @@ from bot.settings import SettingsError, load_settings
 from bot.web.app import web_routes
 from bot.web.protocol import MAX_BYTES, MAX_MESSAGE, PING_EVERY, PING_TIMEOUT
 from bot.web.socket import MAX_TABS, NORMAL, PATH, POLICY_VIOLATION, TRY_AGAIN_LATER
-from bot.webhook import WebhookServer
+from bot.webhook import WebServer
 from flows.core.messages import Msg
 from tests.bot.chat.test_shift_chat import flush
 from tests.bot.harness import bot_settings
@@ -147,7 +147,7 @@ async def test_the_server_pings_and_cuts_a_frame_over_the_protocols_limit(
 ) -> None:
     services = await bootstrap(bot_settings(tmp_path / "k.sqlite3", web_origins=(ORIGIN,)), drawer=drawer,
                                clock=clock, catalogs=catalogs)
-    server = WebhookServer(Starlette(routes=web_routes(services)), "127.0.0.1", 0)
+    server = WebServer(Starlette(routes=web_routes(services)), "127.0.0.1", 0)
     config = server.server.config
     assert (config.ws_ping_interval, config.ws_ping_timeout) == (PING_EVERY, PING_TIMEOUT) and PING_EVERY < 60
     assert config.ws_max_size == MAX_BYTES >= 4 * MAX_MESSAGE

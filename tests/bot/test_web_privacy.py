@@ -23,7 +23,7 @@ from bot.i18n import Catalogs
 from bot.ticker import purge_idle
 from bot.web.app import web_routes
 from bot.web.socket import PATH
-from bot.webhook import WebhookServer
+from bot.webhook import WebServer
 from flows.core.messages import Msg
 from tests.bot.chat.test_shift_chat import SERVICE, add_workers, flush, wal
 from tests.bot.harness import Bot, bot_settings, start_bot
@@ -38,7 +38,7 @@ SECRETS = ("127.0.0.1", "kunta.example", TOKEN, *WORDS, REPLY)
 @asynccontextmanager
 async def served(bot: Bot) -> AsyncIterator[int]:
     """The web chat on uvicorn on a free local port, configured as `kaari run` configures it."""
-    server = WebhookServer(Starlette(routes=web_routes(bot.services)), "127.0.0.1", 0)
+    server = WebServer(Starlette(routes=web_routes(bot.services)), "127.0.0.1", 0)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi", "websockets"):
         logging.getLogger(name).setLevel(logging.DEBUG)  # louder than production: what would they say?
     await server.start()
