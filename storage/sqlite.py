@@ -121,15 +121,18 @@ class SqliteStore(Deferring):
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._lock:
             db = await self._connect()
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                # BEGIN inside the try: a task cancelled while awaiting it (a browser tab closing mid-poll) has
+                # still queued it on aiosqlite's thread, so the ROLLBACK below must follow it there; otherwise the
+                # next transaction on this one connection fails ("cannot start a transaction within a transaction").
+                await db.execute("BEGIN IMMEDIATE")
                 work = _Work(db)
                 async with self._deferred_first(work):
                     yield work
+                await db.execute("COMMIT")
             except BaseException:
-                await db.execute("ROLLBACK")
+                await _rollback(db)
                 raise
-            await db.execute("COMMIT")
             commit = self.commits.committed()
         # On the disk before the caller goes on (sends the reply, confirms the update), without holding the
         # lock: the transactions committed meanwhile share the flush (storage.group_commit).
@@ -189,3 +192,13 @@ class SqliteStore(Deferring):
             finally:
                 await self._db.close()
                 self._db = None
+
+
+async def _rollback(db: aiosqlite.Connection) -> None:
+    """End whatever transaction is open, if any: after a failed BEGIN or COMMIT there may be none, and a COMMIT
+    cancelled in flight may have finished on the thread (its ROLLBACK then finds nothing to undo)."""
+    try:
+        await asyncio.shield(db.execute("ROLLBACK"))
+    except sqlite3.OperationalError as error:
+        if "no transaction is active" not in str(error):
+            raise
