@@ -1,9 +1,13 @@
 """A flow's shared `transitions` machine (#9 §6): a conversation added for one update gets only ``trigger`` bound,
-and a trigger fired from inside a step still waits for that step to finish (``queued="model"``)."""
+a trigger fired from inside a step still waits for that step to finish (``queued="model"``), and a step's
+callbacks run one after another (not as concurrent tasks)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from bot.bootstrap import all_flows
 from flows.core.engine import build_machine
@@ -57,3 +61,54 @@ async def test_a_trigger_fired_from_a_step_runs_after_that_step() -> None:
         machine.remove_model(conv)
     assert order == ["step starts", "step ends", "onwards from b"]
     assert conv.state == "c"
+
+
+def two_steps(after: list[Any]) -> FlowSpec:
+    def view(conv: Conversation) -> Ask:
+        raise AssertionError("not shown here")
+
+    return FlowSpec(name="steps", version=1, states=("a", "b"), initial="a", views={"a": view}, help_key="help",
+                    transitions=({"trigger": "go", "source": "a", "dest": "b", "after": after},))
+
+
+async def test_a_steps_callbacks_run_one_after_another_in_the_order_listed() -> None:
+    order: list[str] = []
+
+    async def save(event: Any) -> None:
+        order.append("save starts")
+        await asyncio.sleep(0)  # waits for something (the store): the next callback must not start meanwhile
+        order.append("save ends")
+
+    async def show(event: Any) -> None:
+        order.append("show")
+
+    machine = build_machine(two_steps([save, show]))
+    conv = conversation("steps", "a")
+    machine.add_model(conv, initial="a")
+    try:
+        assert await conv.trigger("go")
+    finally:
+        machine.remove_model(conv)
+    assert order == ["save starts", "save ends", "show"]
+
+
+async def test_a_callback_that_fails_stops_the_ones_after_it() -> None:
+    ran: list[str] = []
+
+    async def fail(event: Any) -> None:
+        await asyncio.sleep(0)
+        raise RuntimeError("the store refused")
+
+    async def after_it(event: Any) -> None:
+        ran.append("after it")
+
+    machine = build_machine(two_steps([fail, after_it]))
+    conv = conversation("steps", "a")
+    machine.add_model(conv, initial="a")
+    try:
+        with pytest.raises(RuntimeError):
+            await conv.trigger("go")
+    finally:
+        machine.remove_model(conv)
+    await asyncio.sleep(0.01)
+    assert ran == []
