@@ -23,8 +23,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import Update
-
 from bench.reminders import most_within
 from bench.run import TOKEN, App, RecordingAPI, kaari_script
 from bench.stats import ms, percentile
@@ -33,6 +31,7 @@ from bot.drawing import Drawer
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.telegram_app import build_application
+from bot.updates import parse_update
 from storage.sqlite import SqliteStore
 
 UNCOUNTED = frozenset({"answerCallbackQuery", "getMe", "getUpdates", "setMyCommands"})
@@ -66,7 +65,7 @@ async def walk(burst: int, think: float, taps: int, drawer: Drawer, catalogs: Ca
         uid, latencies, sends = 4_000_001, list[float](), 0
         try:
             for step in range(taps):
-                update = Update.de_json(script(uid, step), application.bot)
+                update = parse_update(script(uid, step), application.bot)
                 mark = len(api.calls)
                 started = time.monotonic()  # as Call.at
                 await application.process_update(update)
@@ -93,7 +92,7 @@ async def crowd(people: int, updates: int, drawer: Drawer, catalogs: Catalogs) -
             await asyncio.sleep(rng.uniform(0, 0.5))
             for step in range(updates):
                 await application.process_update(
-                    Update.de_json(script(uid, step), application.bot))
+                    parse_update(script(uid, step), application.bot))
 
         mark, started = len(api.calls), time.monotonic()
         try:

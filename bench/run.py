@@ -58,6 +58,7 @@ from bot.progress_chart import ProgressPicture, draw_progress
 from bot.render import circle_picture
 from bot.settings import Settings
 from bot.telegram_app import build_application
+from bot.updates import parse_update
 from flows.core.messages import N_, Msg
 from flows.core.results import LANGUAGE_PREFIX, Circle, Series
 from flows.esy.instrument import load_instrument
@@ -66,6 +67,7 @@ from tests.bot.fakeapi import BOT_USER, FakeBotAPI
 
 App = Application[Any, Any, Any, Any, Any, Any]
 UpdateJson = dict[str, Any]
+Parse = Callable[[UpdateJson, telegram.Bot], Update]
 NextUpdate = Callable[[int, int], UpdateJson]  # (user id, step) -> the update that user sends next
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -229,16 +231,17 @@ def echo_script() -> NextUpdate:
 
 
 async def drive(application: App, api: FakeBotAPI, users: int, per_user: int, script: NextUpdate,
-                first_uid: int, think: float = 0.0) -> Load:
+                first_uid: int, think: float = 0.0, parse: Parse = Update.de_json) -> Load:
     """Each user sends ``per_user`` updates one after another, pausing ``think`` s (from a random start)
-    between them; all users at once. Without a pause the bot is saturated (a closed loop)."""
+    between them; all users at once. Without a pause the bot is saturated (a closed loop). Each update is read
+    with ``parse``, as the bot reads them: PTB's own for the bare bot, Kaari's (`bot.updates`) for Kaari."""
     latencies: list[float] = []
     rng = random.Random(first_uid)
 
     async def person(uid: int, offset: float) -> None:
         await asyncio.sleep(offset)
         for step in range(per_user):
-            update = Update.de_json(script(uid, step), application.bot)
+            update = parse(script(uid, step), application.bot)
             started = time.perf_counter()
             await application.process_update(update)
             latencies.append(time.perf_counter() - started)
@@ -287,9 +290,9 @@ class KaariUnderTest:
 
     async def load(self, users: int, per_user: int, think: float = 0.0) -> Load:
         script = kaari_script(self.api)
-        await drive(self.application, self.api, 1, 4, script, first_uid=9_000_000)  # warm-up
+        await drive(self.application, self.api, 1, 4, script, first_uid=9_000_000, parse=parse_update)  # warm-up
         self.lock.held = 0.0
-        result = await drive(self.application, self.api, users, per_user, script, 1_000_000, think)
+        result = await drive(self.application, self.api, users, per_user, script, 1_000_000, think, parse_update)
         result.store_held = self.lock.held
         if self.errors:
             raise RuntimeError(f"{self.errors} updates failed in Kaari; the numbers would be meaningless")

@@ -1,5 +1,6 @@
 """The Bot API calls Kaari makes at every tap (a text with its buttons, an edit of a tapped question), returning
-only what Kaari reads from them: a sent message's id, nothing from an edit.
+only what Kaari reads from them: a sent message's id, nothing from an edit; and getUpdates, returning Telegram's
+JSON for `bot.updates.parse_update` to read (so that a tapped question's keyboard is never built into objects).
 
 python-telegram-bot's ``Bot.send_message`` and ``Bot.edit_message_text`` build a whole ``Message`` (its chat,
 sender and keyboard as objects) from every result, and ``InlineKeyboardMarkup`` objects to send; under load that
@@ -12,7 +13,7 @@ which only a revoked token gives for these methods, is PTB's ``EndPointNotFound`
 are a ``TelegramError``, and Kaari handles every ``TelegramError`` of a send alike.
 
 PTB warns (``PTBUserWarning``) when ``do_api_request`` names a method it has its own for. Here that is on
-purpose, so exactly that warning for exactly these three methods, issued from this module, is ignored (below,
+purpose, so exactly that warning for exactly these four methods, issued from this module, is ignored (below,
 and the same filter in pyproject.toml for pytest, whose ``filterwarnings = error`` comes first).
 """
 
@@ -22,11 +23,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.warnings import PTBUserWarning
 
 # The warning's text as PTB writes it; kept narrow so that any other warning still shows (and fails the tests).
-OWN_CALLS_WARNING = (r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)' instead of "
+OWN_CALLS_WARNING = (r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup|getUpdates)' instead of "
                      r"'Bot\.do_api_request\(")
 warnings.filterwarnings("ignore", message=OWN_CALLS_WARNING, category=PTBUserWarning, module=r"bot\.bot_api$")
 
@@ -60,6 +61,14 @@ async def edit_text(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
 async def remove_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
     """editMessageReplyMarkup without a keyboard: the message's buttons go, its text stays."""
     await bot.do_api_request("editMessageReplyMarkup", _params(chat_id=chat_id, message_id=message_id))
+
+
+async def get_updates(bot: Bot, offset: int, long_poll: int, read_timeout: float) -> list[dict[str, Any]]:
+    """getUpdates: the updates after ``offset`` as Telegram's JSON, Telegram holding the call up to ``long_poll`` s."""
+    result = await bot.do_api_request(
+        "getUpdates", {"offset": offset, "timeout": long_poll, "allowed_updates": list(Update.ALL_TYPES)},
+        read_timeout=read_timeout)
+    return list(result)
 
 
 def _params(**given: Any) -> dict[str, Any]:

@@ -18,11 +18,16 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.bot_api import get_updates
+from bot.updates import parse_update
+
 log = logging.getLogger(__name__)
 
 LONG_POLL = 10  # seconds Telegram may hold a getUpdates open
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
+# Seconds to read Telegram's answer after the long poll it held (python-telegram-bot's default read timeout).
+READ_MARGIN = 5.0
 
 
 class Watermark:
@@ -96,8 +101,7 @@ class Poller:
         backoff = BACKOFF_FIRST
         while True:
             try:
-                updates = await self.application.bot.get_updates(
-                    offset=self.watermark.offset, timeout=self.long_poll, allowed_updates=Update.ALL_TYPES)
+                updates = await self._fetch()
             except RetryAfter as error:
                 log.warning("polling.retry_after seconds=%s", error.retry_after)
                 wait = error.retry_after
@@ -121,6 +125,12 @@ class Poller:
                 # would spin, so wait until one of them is done.
                 await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
             await asyncio.sleep(0)  # let the handlers run between fetches
+
+    async def _fetch(self) -> list[Update]:
+        """The next updates, read by `parse_update` (the same reading as the webhook's)."""
+        bot = self.application.bot
+        found = await get_updates(bot, self.watermark.offset, self.long_poll, self.long_poll + READ_MARGIN)
+        return [parse_update(data, bot) for data in found]
 
     async def _handle(self, update: Update) -> None:
         try:

@@ -282,20 +282,19 @@ class TelegramChannel:
         data = query.data or ""
 
         async def close(reply: Reply) -> None:
-            await self.close_buttons(context.bot, query.message, data, reply.accepted)
+            chosen = self.services.catalogs.text(reply.language, reply.chosen) if reply.chosen else None
+            await self.close_buttons(context.bot, query.message, chosen if reply.accepted else None)
 
         await self.deliver(update, context, parse_callback(data) or inputs.Choice(-1, "ctl:unknown"), close)
 
     @staticmethod
-    async def close_buttons(bot: Bot, message: Any, data: str, accepted: bool) -> None:
-        """Remove a question's buttons once tapped, marking the answer when it was taken."""
+    async def close_buttons(bot: Bot, message: Any, chosen: str | None) -> None:
+        """Remove a question's buttons once tapped, marking the answer ``chosen`` (its label) when it was taken."""
         if not isinstance(message, Message):
             return  # too old for the Bot API to show us; the engine still answers
-        chosen = next((button.text for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
-                       for button in row if button.callback_data == data), None)
         text = message.text or ""
         try:
-            if accepted and chosen and text and telegram_length(f"{text}\n\n→ {chosen}") <= TELEGRAM_TEXT_LIMIT:
+            if chosen and text and telegram_length(f"{text}\n\n→ {chosen}") <= TELEGRAM_TEXT_LIMIT:
                 await edit_text(bot, message.chat_id, message.message_id, f"{text}\n\n→ {chosen}")
             else:
                 await remove_keyboard(bot, message.chat_id, message.message_id)

@@ -23,12 +23,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services
 from bot.health import ticker_health
 from bot.telegram_app import FAILED
+from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def telegram_routes(application: AnyApplication, secret: str, max_body: int) -> 
         try:
             data = json.loads(body)
             wellformed = isinstance(data, dict) and type(data.get("update_id")) is int
-            update = Update.de_json(data, application.bot) if wellformed else None
+            update = parse_update(data, application.bot) if wellformed else None
         except (ValueError, TypeError, KeyError):
             update = None
         if update is None:

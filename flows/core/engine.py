@@ -19,7 +19,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from flows.core import inputs
 from flows.core.crisis import Crisis
-from flows.core.messages import LANGUAGES, N_, Lines, Msg
+from flows.core.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.core.results import (
     BACK,
     CANCEL,
@@ -113,6 +113,11 @@ def language_question(step: int) -> Ask:
     """The language choice, offered from anywhere without leaving the current flow."""
     options = tuple(Option(LANGUAGE_PREFIX + code, Msg(LANGUAGE_NAMES[code])) for code in LANGUAGES)
     return Ask(Msg(N_("language.choose")), options, step=step)
+
+
+def _label(ask: Ask, value: str) -> Msg | LocalText | None:
+    """The label ``ask`` shows on the button for ``value`` (an answer or a control)."""
+    return next((option.label for option in (*ask.options, *ask.controls) if option.value == value), None)
 
 
 def _greeting(conv: Conversation) -> Msg:
@@ -464,7 +469,7 @@ class Engine:
                 code = value.removeprefix(LANGUAGE_PREFIX)
                 if code in LANGUAGES:
                     user.language = conv.language = code
-                    reply.accepted = True
+                    reply.accepted, reply.chosen = True, Msg(LANGUAGE_NAMES[code])
                     self._show(conv, reply, Msg(N_("language.changed")))
                 else:
                     self._show(conv, reply, Msg(N_("error.stale")))
@@ -576,7 +581,8 @@ class Engine:
         if not moved:
             self._show(conv, reply, Msg(N_("error.not_understood")))
             return
-        reply.accepted = trigger == "choose"
+        if trigger == "choose":
+            reply.accepted, reply.chosen = True, _label(ask, given["value"])
         if ask.quiet and trigger != "choose" and conv.state == snapshot["state"] and conv.switch_to is None:
             return  # a chat message: passed on; the question and its buttons stand
         conv.step += 1
@@ -666,6 +672,8 @@ class Engine:
             or (pending == "cancel" and value in (CANCEL_YES, CANCEL_NO))
             or (value == BACK and bool(conv.data.get(_HISTORY)))
         )
+        if reply.accepted:
+            reply.chosen = _label(self.view(conv), value)  # as shown, before the control changes the question
         if value == HELP:
             self._show(conv, reply, Msg(spec.help_key))
         elif value == LANGUAGE:

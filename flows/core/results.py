@@ -169,6 +169,9 @@ class Reply:
     results: list[Result] = field(default_factory=list)
     # Whether a tapped button was taken as an answer (False: stale, unknown, or not a tap at all).
     accepted: bool = False
+    # The label of the button taken, as its question showed it: a channel marks the answer with it without
+    # reading the question back from the tap (#9 §6).
+    chosen: Msg | LocalText | None = None
     # Whether the input sounded like a crisis (signposting was given; a chat puts it first in the queue).
     crisis: bool = False
     # The same update came again (after a crash): nothing was done, its replies were committed the first time.

@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services, bootstrap
@@ -24,6 +23,7 @@ from bot.progress_chart import ProgressPicture
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.settings import Settings
 from bot.telegram_app import build_application
+from bot.updates import parse_update
 from flows.core.messages import LANGUAGES
 from storage.ports import Store
 from tests.bot.fakeapi import Call, FakeBotAPI
@@ -128,7 +128,7 @@ class TgUser:
     async def process(self, update: dict[str, Any]) -> list[Call]:
         before = len(self.api.calls)
         self.api.see(update)
-        await self.bot.application.process_update(Update.de_json(update, self.bot.application.bot))
+        await self.bot.application.process_update(parse_update(update, self.bot.application.bot))
         self.api.check()  # PTB turned a refused call into an exception the channel logged: fail here instead
         if not self.bot.expect_errors:
             assert not self.bot.errors, f"an update failed: {self.bot.errors!r}"
