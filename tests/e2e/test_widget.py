@@ -1,6 +1,7 @@
 """The widget on the sample page at phone size, in Chromium: closed before the shift (the next opening, where to
-turn now), open by itself once the shift starts; a young person chats with a worker who answers in Telegram; crisis
-words get signposting at once. axe-core checks the frame closed and open; screenshots at each step."""
+turn now); once the shift starts, open by itself on a desktop and a tap away on a phone; a young person chats with
+a worker who answers in Telegram; crisis words get signposting at once. axe-core checks the frame closed and open;
+screenshots at each step."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from tests.bot.harness import said
-from tests.e2e.conftest import PHONE, Site, axe_violations, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, Site, axe_violations, screenshot
 from tests.e2e.people import W1, WAIT, aino_on_the_rota
 from tests.e2e.widget import (
     frame_of,
@@ -45,7 +46,7 @@ async def closed_then_open(site: Site, browser: Browser, axe_source: str, catalo
     await screenshot(young, "widget-closed-phone")
     assert await axe_violations(frame_of(young), axe_source) == []
     # The shift starts with Aino on duty. Back on the page a while later (the widget's status may be kept half a
-    # minute), the chat opens on its own.
+    # minute), the launcher says so and the chat opens with a tap.
     site.clock.advance(hours=1)
     young = await young_on_the_page(site, browser)
     await settled(young)
@@ -84,3 +85,22 @@ async def test_crisis_words_get_signposting_at_once(
     await wait_for_message(young, catalogs, "crisis.signpost")
     await screenshot(young, "widget-crisis-phone")
     assert await axe_violations(frame_of(young), axe_source) == []
+
+
+async def test_the_panel_opens_by_itself_on_a_desktop_and_not_over_a_phones_page(
+    site: Site, browser: Browser, catalogs: Catalogs,
+) -> None:
+    await aino_on_the_rota(site)
+    site.clock.advance(hours=1)
+    desktop = await site.page(browser, DESKTOP)
+    await desktop.goto(site.url)
+    await widget(desktop).get_by_test_id("kaari-intro").wait_for(timeout=WAIT)
+    phone = await site.page(browser, PHONE)
+    await phone.goto(site.url)
+    launcher = widget(phone).get_by_test_id("kaari-launcher")
+    await launcher.filter(has_text=shown(catalogs, "web.launcher_open")).wait_for(timeout=WAIT)
+    assert await widget(phone).get_by_test_id("kaari-panel").is_hidden()
+    frame = phone.locator("iframe[data-kaari-widget]")
+    box = await frame.bounding_box()
+    assert box is not None and box["height"] < PHONE["height"] / 4  # the page stays readable
+    await screenshot(phone, "widget-launcher-open-phone")

@@ -52,9 +52,14 @@ async def wait_for_message(page: Page, catalogs: Catalogs, key: str) -> None:
 
 
 async def young_on_the_page(site: Site, browser: Browser) -> Page:
-    """A young person (a browser of their own, phone size) on the sample page, the chat open by itself."""
+    """A young person (a browser of their own, phone size) on the sample page while the chat is open: the launcher
+    says so (at phone size the panel does not open over the page by itself) and they open the chat."""
     page = await site.page(browser, PHONE)
     await page.goto(site.url)
+    launcher = widget(page).get_by_test_id("kaari-launcher")
+    await launcher.filter(has_text=shown(site.bot.services.catalogs, "web.launcher_open")).wait_for(timeout=WAIT)
+    assert await widget(page).get_by_test_id("kaari-panel").is_hidden()
+    await launcher.click()
     await widget(page).get_by_test_id("kaari-intro").wait_for(timeout=WAIT)
     return page
 

@@ -60,6 +60,8 @@
   }
 
   var embedded = window.parent !== window && Boolean(config.parent);
+  // A small screen (the loader says so): the launcher only, however open the chat is; the person opens it.
+  var small = new URLSearchParams(window.location.search).get("small") === "1";
   /* The host page: only this frame's size, whether it is open and its language, to the page's own origin only. */
   function tell(message) {
     if (embedded) {
@@ -212,8 +214,8 @@
       return response.ok ? response.json() : Promise.reject(new Error(String(response.status)));
     }).then(function (found) {
       showStatus(found);
-      if (first && found.open && ui.panel.hidden && !stored("sessionStorage", DISMISSED)) {
-        open(false); // someone answers now: the chat opens gently, once a visit
+      if (first && found.open && ui.panel.hidden && !small && !stored("sessionStorage", DISMISSED)) {
+        open(false); // someone answers now: the chat opens gently, once a visit (not over a phone's whole page)
       }
     }).catch(function () {
       ui.launcherText.textContent = texts.status_failed;

@@ -36,6 +36,11 @@
   var query = new URLSearchParams({
     service: script.getAttribute("data-service") || "", lang: lang, host: window.location.origin,
   });
+  // On a phone the open panel would cover most of the page the person came to read: the frame then does not open
+  // by itself, its launcher says that someone answers now.
+  if (window.matchMedia("(max-width: 599px), (max-height: 599px)").matches) {
+    query.set("small", "1");
+  }
   frame.src = kaari + "/web/frame?" + query.toString();
   frame.title = titles[lang];
   frame.setAttribute("data-kaari-widget", "");
