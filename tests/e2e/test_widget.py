@@ -11,7 +11,7 @@ import pytest
 
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
-from tests.bot.harness import said
+from tests.bot.harness import catalog_pattern, said
 from tests.e2e.conftest import DESKTOP, PHONE, Site, axe_violations, screenshot
 from tests.e2e.people import W1, WAIT, aino_on_the_rota
 from tests.e2e.widget import (
@@ -104,3 +104,27 @@ async def test_the_panel_opens_by_itself_on_a_desktop_and_not_over_a_phones_page
     box = await frame.bounding_box()
     assert box is not None and box["height"] < PHONE["height"] / 4  # the page stays readable
     await screenshot(phone, "widget-launcher-open-phone")
+
+
+async def test_switching_language_mid_chat_keeps_the_panel_open_and_finds_the_chat(
+    site: Site, browser: Browser, catalogs: Catalogs,
+) -> None:
+    # Out of hours, on a phone: a message left, then Svenska. Before, the panel closed and the chat was gone from view.
+    young = await site.page(browser, PHONE)
+    await young.goto(site.url)
+    await widget(young).get_by_test_id("kaari-launcher").filter(
+        has_text=shown(catalogs, "web.launcher_closed")).wait_for(timeout=WAIT)
+    await widget(young).get_by_test_id("kaari-launcher").click()
+    await widget(young).get_by_test_id("kaari-leave-message").click()
+    await write(young, "Moi 👋🏽 voiko kysyä asunnosta? 🏠")
+    await wait_for_message(young, catalogs, "chat.left")
+    await widget(young).get_by_test_id("kaari-language-sv").click()
+    resumed = widget(young).locator("#kaari-messages .kaari-theirs",
+                                    has_text=catalog_pattern(catalogs, "flow.resume", "sv"))
+    await resumed.wait_for(timeout=WAIT)
+    assert await widget(young).get_by_test_id("kaari-panel").is_visible()
+    chosen = frame_of(young)
+    assert await chosen.evaluate("() => document.documentElement.lang") == "sv"
+    assert await chosen.evaluate("() => document.activeElement.id") == "kaari-input"
+    await settled(young)
+    await screenshot(young, "widget-switched-to-sv-phone")

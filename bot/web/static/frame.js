@@ -13,6 +13,7 @@
   var TOKEN = "kaari.token";
   var LANGUAGE = "kaari.language";
   var DISMISSED = "kaari.dismissed";
+  var REOPEN = "kaari.reopen"; // the panel was open when the person switched language: it stays open
   var STATUS_EVERY = 60000;
   var BACKOFF_MAX = 30000;
   var CLOSE_NORMAL = 1000;
@@ -454,6 +455,7 @@
   document.querySelectorAll("[data-lang]").forEach(function (button) {
     button.addEventListener("click", function () {
       keep("localStorage", LANGUAGE, button.getAttribute("data-lang"));
+      keep("sessionStorage", REOPEN, "1");
       relocate(button.getAttribute("data-lang"));
     });
   });
@@ -488,7 +490,12 @@
       fetchStatus(false);
     }
   }, STATUS_EVERY);
-  if (!embedded) {
+  if (stored("sessionStorage", REOPEN)) {
+    // Back in the language just chosen, mid-chat: the panel open again (the chat says where they were), the
+    // keyboard where they go on writing, not on a launcher of a page they never meant to leave.
+    keep("sessionStorage", REOPEN, null);
+    open(true);
+  } else if (!embedded) {
     open(false); // opened on its own (a link to the chat page): the panel is the page
   }
   window.addEventListener("resize", reportSize);
