@@ -128,3 +128,22 @@ async def test_switching_language_mid_chat_keeps_the_panel_open_and_finds_the_ch
     assert await chosen.evaluate("() => document.activeElement.id") == "kaari-input"
     await settled(young)
     await screenshot(young, "widget-switched-to-sv-phone")
+
+
+async def test_a_reload_mid_chat_on_a_phone_finds_the_chat_open(
+    site: Site, browser: Browser, catalogs: Catalogs,
+) -> None:
+    await aino_on_the_rota(site)
+    site.clock.advance(hours=1)
+    young = await young_on_the_page(site, browser)
+    await write(young, "Moi, mulla ois kysyttävää 🙂")
+    await wait_for_message(young, catalogs, "chat.waiting")
+    await young.reload()
+    await wait_for_message(young, catalogs, "flow.resume")
+    assert await widget(young).get_by_test_id("kaari-panel").is_visible()
+    # Minimised, it stays so after the next reload: the launcher is the person's choice.
+    await widget(young).get_by_test_id("kaari-minimise").click()
+    await young.reload()
+    await widget(young).get_by_test_id("kaari-launcher").filter(
+        has_text=shown(catalogs, "web.launcher_open")).wait_for(timeout=WAIT)
+    assert await widget(young).get_by_test_id("kaari-panel").is_hidden()

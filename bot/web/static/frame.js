@@ -14,6 +14,7 @@
   var LANGUAGE = "kaari.language";
   var DISMISSED = "kaari.dismissed";
   var REOPEN = "kaari.reopen"; // the panel was open when the person switched language: it stays open
+  var SHOWN = "kaari.shown"; // the panel is open in this tab: a reload (or a lost page) finds it open again
   var STATUS_EVERY = 60000;
   var BACKOFF_MAX = 30000;
   var CLOSE_NORMAL = 1000;
@@ -163,6 +164,7 @@
     ui.launcher.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "true");
     ui.badge.hidden = true;
+    keep("sessionStorage", SHOWN, "1");
     // Slides in from a little lower (only where the person has not asked for less motion: frame.css).
     ui.panel.classList.add("kaari-entering");
     void ui.panel.offsetWidth; // the starting point is laid out first, so the change is a transition
@@ -184,6 +186,7 @@
     ui.launcher.hidden = false;
     ui.launcher.setAttribute("aria-expanded", "false");
     keep("sessionStorage", DISMISSED, "1");
+    keep("sessionStorage", SHOWN, null);
     reportSize();
     if (inside) {
       ui.launcher.focus();
@@ -495,8 +498,10 @@
     // keyboard where they go on writing, not on a launcher of a page they never meant to leave.
     keep("sessionStorage", REOPEN, null);
     open(true);
-  } else if (!embedded) {
-    open(false); // opened on its own (a link to the chat page): the panel is the page
+  } else if (stored("sessionStorage", SHOWN) || !embedded) {
+    // Reloaded with the chat open (on purpose or not) it is open again; opened on its own (a link to the chat
+    // page) the panel is the page.
+    open(false);
   }
   window.addEventListener("resize", reportSize);
 })();
