@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from bot.bootstrap import Services
 from bot.i18n import Catalogs
 from flows.chat import shifts
-from flows.chat.chat import out_of_hours_notice
+from flows.chat.chat import MAX_MESSAGE, out_of_hours_notice
 from flows.chat.schedule import Service
 from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import LANGUAGES, N_, Lines, Msg, Period
@@ -53,7 +53,7 @@ FRAME_TEXTS = {
     "you": N_("web.you"), "forgotten": N_("web.forgotten"), "connecting": N_("web.connecting"),
     "reconnecting": N_("web.reconnecting"), "new_messages": N_("web.new_messages"),
     "status_failed": N_("web.status_failed"), "picture": N_("web.picture"),
-    "media_elsewhere": N_("web.media_elsewhere"),
+    "media_elsewhere": N_("web.media_elsewhere"), "too_long": N_("web.too_long"),
 }
 # What the frame's page says around the conversation, written in by Kaari.
 PAGE_TEXTS = {
@@ -126,7 +126,10 @@ def _script_json(value: Any) -> str:
 def frame_config(services: Services, service: Service, language: str, parent: str | None) -> dict[str, Any]:
     """What the frame's script reads from the page: its service, language, texts and the host page's origin."""
     catalogs = services.catalogs
+    # The chat's own limit, checked before sending so that a long text stays in the box to be split (a textarea's
+    # maxlength would cut a pasted text short without a word).
     return {"service": service.id, "language": language, "parent": parent, "languages": list(LANGUAGES),
+            "max_text": MAX_MESSAGE,
             "texts": {name: catalogs.text(language, Msg(key)) for name, key in FRAME_TEXTS.items()}}
 
 
@@ -191,7 +194,7 @@ def frame_html(services: Services, service: Service, language: str, parent: str 
 </div>
 <form id="kaari-form" class="kaari-form" data-testid="kaari-form" autocomplete="off">
 <label for="kaari-input">{t['input_label']}</label>
-<div class="kaari-row"><textarea id="kaari-input" data-testid="kaari-input" rows="2" maxlength="4000"></textarea>
+<div class="kaari-row"><textarea id="kaari-input" data-testid="kaari-input" rows="2"></textarea>
 <button type="submit" id="kaari-send" class="kaari-primary" data-testid="kaari-send">
 {t['send']}</button></div></form>
 <p class="kaari-privacy">{t['privacy']}

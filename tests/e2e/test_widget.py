@@ -147,3 +147,21 @@ async def test_a_reload_mid_chat_on_a_phone_finds_the_chat_open(
     await widget(young).get_by_test_id("kaari-launcher").filter(
         has_text=shown(catalogs, "web.launcher_open")).wait_for(timeout=WAIT)
     assert await widget(young).get_by_test_id("kaari-panel").is_hidden()
+
+
+async def test_a_text_over_the_chats_limit_stays_in_the_box_with_a_word_why(
+    site: Site, browser: Browser, catalogs: Catalogs,
+) -> None:
+    # Pasted, a long text was cut at the box's maxlength without a word; now it stays whole, and the person is told.
+    await aino_on_the_rota(site)
+    site.clock.advance(hours=1)
+    young = await young_on_the_page(site, browser)
+    long = "Tää on pitkä juttu 💬 " * 250  # 5 250 characters
+    await write(young, long)
+    state = widget(young).get_by_test_id("kaari-connection")
+    await state.filter(has_text=shown(catalogs, "web.too_long")).wait_for(timeout=WAIT)
+    assert await widget(young).get_by_test_id("kaari-input").input_value() == long
+    assert await widget(young).locator("#kaari-messages .kaari-mine").count() == 0
+    await write(young, long[:3000])
+    await wait_for_message(young, catalogs, "chat.waiting")
+    assert await state.inner_text() == ""

@@ -421,6 +421,14 @@
     if (!text) {
       return;
     }
+    if (Array.from(text).length > config.max_text) {
+      say(texts.too_long); // the words stay in the box, to be split: nothing is sent, nothing is lost
+      ui.input.focus();
+      return;
+    }
+    if (ui.state.textContent === texts.too_long) {
+      say(""); // split and sent: the notice has done its work
+    }
     ui.input.value = "";
     if (!started) {
       pendingText = text; // the first words open the chat with a worker (or leave a message), then go there
