@@ -20,9 +20,11 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from telegram.ext import Application
 
 from bot.bootstrap import Services
@@ -34,6 +36,14 @@ from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What every response carries unless its route set its own (the desk's and the widget's pages do): a 404 or 405
+# from the router, /healthz and the webhook's answers have no page to set them, and must not be framed, sniffed
+# or send a Referer either.
+DEFAULT_HEADERS = (
+    (b"content-security-policy", b"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -101,9 +111,33 @@ def health_routes(services: Services) -> list[BaseRoute]:
     return [Route("/healthz", healthz, methods=["GET"])]
 
 
+class SecurityHeaders:
+    """ASGI middleware: `DEFAULT_HEADERS` on every HTTP response that has not set them itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add what its response's start lacks (sockets pass untouched)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in DEFAULT_HEADERS if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
-    """The ASGI app serving ``routes`` (bot.serve.web_app says which: only what is configured)."""
-    return Starlette(routes=list(routes))
+    """The ASGI app serving ``routes`` (bot.serve.web_app says which: only what is configured), every response
+    with the security headers (`SecurityHeaders`)."""
+    return Starlette(routes=list(routes), middleware=[Middleware(SecurityHeaders)])
 
 
 class _Server(uvicorn.Server):

@@ -140,3 +140,33 @@ async def test_kaari_run_on_a_taken_port_stops_with_one_line(tmp_path: Path) -> 
     lines = err.decode().strip().splitlines()
     assert lines[-1].startswith(f"kaari: cannot listen on 127.0.0.1:{port} (KAARI_LISTEN, KAARI_PORT): "), lines
     assert "Traceback" not in err.decode()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/healthz"), ("GET", "/nothing-here"), ("GET", "/desk/nothing"), ("GET", "/web/nothing"),
+    ("POST", "/desk"), ("GET", "/desk/static/..%2Fdesk.py"), ("GET", "/desk"), ("GET", "/web/frame?service=x"),
+    ("POST", "/telegram"),
+])
+async def test_every_response_carries_the_security_headers_even_errors_and_healthz(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, method: str, path: str,
+) -> None:
+    """A 404 or 405 from the router, /healthz and the webhook have no page of their own to set them: the app
+    does, so that no response can be framed, sniffed or leak a Referer (what a page sets itself is kept)."""
+    settings = bot_settings(tmp_path / "k.sqlite3", telegram_token="", web_origins=(ORIGIN,),
+                            web_url="https://kaari.example")
+    services = await bootstrap(settings, drawer=drawer, clock=clock, catalogs=catalogs)
+    try:
+        app = web_app(services)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kaari") as client:
+            response = await client.request(method, path)
+        assert response.status_code != 500
+        assert "frame-ancestors" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] in {"no-referrer", "same-origin"}
+        if path.startswith("/web/frame"):  # the frame's own policy stands: the organisations' pages may embed it
+            assert f"frame-ancestors {ORIGIN}" in response.headers["content-security-policy"]
+            assert "x-frame-options" not in response.headers
+        else:
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    finally:
+        await services.store.close()
