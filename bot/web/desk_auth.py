@@ -85,9 +85,10 @@ async def language_of(services: Services, work: UnitOfWork, staff: StaffRow) -> 
     return user.language if user is not None else services.settings.default_language
 
 
-async def visit(services: Services, conn: HTTPConnection, csrf: str | None) -> DeskVisit | None:
-    """The valid session of this request (its last use moved to now), or None. With ``csrf`` (a request that
-    changes something) the token must be the session's and the request must come from Kaari's own origin."""
+async def visit(services: Services, conn: HTTPConnection, csrf: str | None, touch: bool = True) -> DeskVisit | None:
+    """The valid session of this request (its last use moved to now unless ``touch`` is False), or None. With
+    ``csrf`` (a request that changes something) the token must be the session's and the request must come from
+    Kaari's own origin."""
     cookie = conn.cookies.get(COOKIE)
     if not cookie or (csrf is not None and not own_origin(services, conn)):
         return None
@@ -107,14 +108,16 @@ async def visit(services: Services, conn: HTTPConnection, csrf: str | None) -> D
         if csrf is not None and not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
             log.warning("desk.csrf_refused staff=%d", session.staff_id)
             return None
-        await work.desk_sessions.touch(session.id, now)
+        if touch:
+            await work.desk_sessions.touch(session.id, now)
         return DeskVisit(staff, session, await language_of(services, work, staff))
 
 
-async def desk_staff(services: Services, conn: HTTPConnection, csrf: str | None) -> int | None:
-    """The staff id of a valid, unexpired desk session (its last use moved to now) and, when ``csrf`` is given,
-    a matching CSRF token from Kaari's own origin; None otherwise. The live desk's one door."""
-    found = await visit(services, conn, csrf)
+async def desk_staff(services: Services, conn: HTTPConnection, csrf: str | None, touch: bool = True) -> int | None:
+    """The staff id of a valid, unexpired desk session (its last use moved to now unless ``touch`` is False: the
+    live desk's own reads are no doing of the worker's) and, when ``csrf`` is given, a matching CSRF token from
+    Kaari's own origin; None otherwise. The live desk's one door."""
+    found = await visit(services, conn, csrf, touch)
     return None if found is None else found.staff.id
 
 

@@ -21,7 +21,7 @@ checked again before every state sent and every action, so logging out in anothe
 rights ends the live desk at once. The session's idle timeout counts the worker's own doings: actions, and the
 page's "present" (sent on the worker's input at the visible page, at most once a minute), so a worker watching a
 quiet queue stays logged in, while a tab left unattended (nobody touching it) for KAARI_DESK_IDLE_MINUTES stops
-being live (and its reads stop touching the session). Nothing from
+being live, and the session expires with it (the desk's own reads never move its last use). Nothing from
 the connection is logged but the staff id and event names.
 """
 
@@ -32,10 +32,10 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, WebSocketRoute
@@ -59,8 +59,12 @@ POLL_SECONDS = 2.0  # how often an open tab reads the store (what the Telegram d
 HELLO_SECONDS = 10.0  # the page sends its CSRF token at once; a socket that does not is closed
 TRANSCRIPT = 200  # a chat's latest messages shown beside it
 
-# The session's staff id (its CSRF token and origin checked when given), else None: bot.web.desk_auth.desk_staff.
-Authenticate = Callable[[Services, HTTPConnection, str | None], Awaitable[int | None]]
+class Authenticate(Protocol):
+    """The session's staff id (its CSRF token and origin checked when given; its last use moved to now unless
+    ``touch`` is False), else None: bot.web.desk_auth.desk_staff."""
+
+    def __call__(self, services: Services, conn: HTTPConnection, csrf: str | None,
+                 touch: bool = True) -> Awaitable[int | None]: ...
 
 # What the page says itself, sent in the worker's language when it connects (no words in the JavaScript).
 TEXTS = {
@@ -244,7 +248,9 @@ class DeskLive:
     async def show(self, tab: Tab) -> bool:
         """Waiting notices, then the desk's state if it changed; False when the worker may no longer use it
         (logged out in another tab, the session expired, their access removed)."""
-        if await self.authenticate(self.services, tab.websocket, None) != tab.staff_id:
+        # Only a check: the desk reading itself is no doing of the worker's, so an unattended tab lets the session
+        # expire with it (else a reload would open the desk the page had said was ended).
+        if await self.authenticate(self.services, tab.websocket, None, touch=False) != tab.staff_id:
             await self.end(tab)
             return False
         async with self.services.store.transaction() as work:

@@ -54,7 +54,8 @@ class Sessions:
     def __init__(self) -> None:
         self.by_cookie: dict[str, tuple[int, str]] = {}
 
-    async def __call__(self, services: Services, conn: HTTPConnection, csrf: str | None) -> int | None:
+    async def __call__(self, services: Services, conn: HTTPConnection, csrf: str | None,
+                       touch: bool = True) -> int | None:
         found = self.by_cookie.get(conn.cookies.get("kaari_desk", ""))
         if found is None or (csrf is not None and csrf != found[1]):
             return None
@@ -600,6 +601,26 @@ def test_the_real_session_opens_the_live_desk_from_kaaris_own_origin_only(
         assert PATH in {getattr(route, "path", "") for route in web_routes(site.services)}, "served with the desk"
         site.services.settings = replace(site.services.settings, web_url="")
         assert desk_live_routes(site.services) == [], "not without KAARI_WEB_URL, as the desk's pages"
+
+
+def test_a_desk_that_ended_unattended_has_ended_the_session_too(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """The live desk's own reads (every poll) do not count as the worker's doing: when an unattended tab ends
+    ("ask for a new login link"), reloading the page a while later must not open the desk again."""
+    with desk_app(tmp_path, clock, catalogs, drawer) as site:
+        site.client.app.router.routes.extend(  # type: ignore[attr-defined]
+            desk_live_routes(site.services, poll=0.05, idle=1.0))
+        csrf = site.login("worker")  # her last doing: the session's idle time counts from here
+        cookie = {"cookie": f"{COOKIE}={site.client.cookies.get(COOKIE)}"}
+        with site.client.websocket_connect(PATH, headers={**OWN, **cookie}) as socket:
+            socket.send_json({"csrf": csrf})
+            receive(socket)
+            state(socket)
+            site.clock.advance(minutes=20)  # the tab stays open, nobody touches it; it keeps reading the desk
+            assert until(socket, lambda m: m["type"] == "error", seconds=5)["error"] == "deskweb.session_ended"
+        site.clock.advance(minutes=15)  # 35 minutes after her last doing (the idle time is 30)
+        assert site.client.get("/desk").status_code == 401
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
