@@ -96,3 +96,28 @@ async def test_the_same_desk_answers_a_young_person_on_telegram(
     await lane.locator("text=Haluaisin lähihoitajaksi.").wait_for(timeout=WAIT)
     await screenshot(desk, "desk-telegram-chat-desktop")
     assert await axe_violations(desk, axe_source) == []
+
+
+async def test_a_reply_written_after_the_session_ended_is_kept_and_the_worker_told(
+    site: Site, browser: Browser, catalogs: Catalogs,
+) -> None:
+    """The desk's socket is gone (the session ended, or the connection dropped): Send must not empty the box as if
+    the words went, nor say nothing."""
+    aino = await aino_on_the_rota(site)
+    site.clock.advance(hours=1)
+    desk = await log_in(site, browser, await login_link(aino))
+    telegram = site.bot.user(Y1, "fi", "Nuori")
+    await telegram.send("/chat")
+    await telegram.send("Onko siellä ketään?")
+    entry = desk.locator(".desk-queue-list li")
+    await entry.first.wait_for(timeout=WAIT)
+    await entry.first.locator("button").click()
+    lane = desk.locator(".desk-lanes > *").first
+    await lane.locator("text=Onko siellä ketään?").wait_for(timeout=WAIT)
+    ended = catalogs.text("fi", Msg("deskweb.session_ended"))
+    site.clock.advance(minutes=site.bot.services.settings.desk_idle_minutes + 1)  # she was away from the desk
+    await desk.locator(".desk-notice", has_text=ended).first.wait_for(timeout=WAIT)
+    await desk.evaluate("() => document.querySelectorAll('.desk-notice').forEach(n => n.remove())")
+    await reply(lane, "Täällä ollaan, kerro vaan.")
+    await desk.locator(".desk-notice", has_text=ended).first.wait_for(timeout=WAIT)
+    assert await lane.locator("textarea").input_value() == "Täällä ollaan, kerro vaan."

@@ -35,8 +35,19 @@
     return node;
   }
 
+  function connected() {
+    return Boolean(socket && socket.readyState === WebSocket.OPEN);
+  }
+
+  // An action goes only on an open socket; without one the worker is told why (lost: it reconnects; ended: a new
+  // login is needed) and false says so, so that what they wrote stays in its box.
   function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+    if (connected()) {
+      socket.send(JSON.stringify(message));
+      return true;
+    }
+    if (texts) { notice(ended ? texts.ended : texts.lost, "error"); }
+    return false;
   }
 
   // --- the page's frame: notices, the duty bar, the queue, the chats ---
@@ -137,8 +148,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!area.value.trim()) { return; }
-      send({action: "say", chat: n, text: area.value});
-      area.value = "";
+      if (send({action: "say", chat: n, text: area.value})) { area.value = ""; }
     });
     area.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -325,6 +335,7 @@
     socket.addEventListener("close", function (event) {
       if (ended || event.code === 1008) {  // refused or ended: a new login is needed, not a retry
         if (texts && !ended) { notice(texts.ended, "error"); }
+        ended = true;
         return;
       }
       if (texts) { notice(texts.lost, "error"); }
@@ -339,7 +350,7 @@
   var presentAt = 0;
   function present() {
     var now = Date.now();
-    if (document.visibilityState !== "visible" || now - presentAt < PRESENT_EVERY) { return; }
+    if (!connected() || document.visibilityState !== "visible" || now - presentAt < PRESENT_EVERY) { return; }
     presentAt = now;
     send({action: "present"});
   }
