@@ -206,6 +206,8 @@ class DeskLogin:
         """POST: end the session (with its CSRF token, from Kaari's own page); the cookie goes too."""
         form = await read_form(request)
         found = await visit(self.services, request, str(form.get(CSRF_FIELD, "")) if form is not None else "")
+        if found is None and await visit(self.services, request, None, touch=False) is None:
+            return logged_out(Page(self.services.catalogs, browser_language(self.services, request)))  # ended already
         if found is None:
             return refused(self.services, request)
         now = self.services.engine.clock()
@@ -213,9 +215,14 @@ class DeskLogin:
             await work.desk_sessions.end(found.session.id or 0)
             await work.audit.add(AuditRow(now, f"staff:{found.staff.id}", "desk.logout", ""))
         log.info("desk.logout staff=%d", found.staff.id or 0)
-        response = notice(found.page(self.services), N_("web.desk.logged_out"), 200)
-        response.delete_cookie(COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict")
-        return response
+        return logged_out(found.page(self.services))
+
+
+def logged_out(page: Page) -> Response:
+    """The page after logging out (or after pressing Log out on a session that had ended): the cookie goes too."""
+    response = notice(page, N_("web.desk.logged_out"), 200)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict")
+    return response
 
 
 def login_routes(services: Services) -> list[BaseRoute]:

@@ -290,6 +290,16 @@ def test_logout_needs_the_csrf_token_and_kaaris_own_origin(desk: Desk) -> None:
     assert desk.audit()[-2:] == ["desk.login", "desk.logout"]
 
 
+def test_logging_out_after_the_session_ended_says_so_and_drops_the_cookie(desk: Desk) -> None:
+    """Back from a break, the worker presses Log out on the page still open: not "couldn't be accepted, reload"."""
+    csrf = desk.login()
+    desk.clock.advance(minutes=desk.services.settings.desk_idle_minutes + 1)
+    out = desk.client.post("/desk/logout", data={"csrf": csrf}, headers=OWN)
+    assert out.status_code == 200 and desk.t("fi", "web.desk.logged_out") in out.text and secured(out)
+    assert f'{COOKIE}=""' in out.headers["set-cookie"]
+    assert desk.client.get("/desk").status_code == 401
+
+
 def test_a_session_ends_when_idle_and_after_its_longest_time(desk: Desk) -> None:
     desk.login()
     for _ in range(3):  # each use moves its idle time on
