@@ -45,6 +45,9 @@ NORMAL = 1000
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 MAX_TABS = 5  # sockets one person may hold open at once (tabs, windows); each gets every push
+# The page sends its token as soon as the socket opens. Without this deadline a script could hold sockets open
+# without a word for the whole idle time, with a faked Origin, until KAARI_WEB_MAX_SOCKETS turns young people away.
+HELLO_SECONDS = 10.0
 
 IDLE = N_("web.idle_closed")
 BUSY = N_("web.busy")
@@ -121,10 +124,14 @@ class WebChannel:
             self.detach(session.key, websocket)
         log.info("web.closed user=%s", session.key[:12])
 
-    async def receive(self, websocket: WebSocket, session: _Session | None) -> str | None:
+    async def receive(self, websocket: WebSocket, session: _Session | None,
+                      deadline: float | None = None) -> str | None:
         """The browser's next message; None once it went, or once it was closed for saying nothing for the idle
-        time. A person whose chat is live is never closed for that: the server's pings keep their socket."""
+        time (before the token: by ``deadline``). A person whose chat is live is never closed for that: the
+        server's pings keep their socket."""
         idle = self.services.settings.web_idle_minutes * 60
+        if deadline is not None:
+            idle = max(0.0, min(idle, deadline - asyncio.get_running_loop().time()))
         while True:
             try:
                 return await asyncio.wait_for(_receive(websocket), idle)
@@ -194,7 +201,8 @@ class WebChannel:
     async def hello(self, websocket: WebSocket) -> Hello | None:
         """Wait for the browser's token, asking again for anything else; None when it went away."""
         language = self.services.settings.default_language
-        while (raw := await self.receive(websocket, None)) is not None:
+        deadline = asyncio.get_running_loop().time() + HELLO_SECONDS
+        while (raw := await self.receive(websocket, None, deadline)) is not None:
             if not await self.connection_flood.admit(_connection(websocket), None, self.teller(websocket, None)):
                 continue
             hello = parse_hello(raw)

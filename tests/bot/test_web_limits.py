@@ -20,6 +20,7 @@ from bot.bootstrap import bootstrap
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.settings import SettingsError, load_settings
+from bot.web import socket as socket_module
 from bot.web.app import web_routes
 from bot.web.protocol import MAX_BYTES, MAX_MESSAGE, PING_EVERY, PING_TIMEOUT
 from bot.web.socket import MAX_TABS, NORMAL, PATH, POLICY_VIOLATION, TRY_AGAIN_LATER
@@ -165,3 +166,31 @@ async def test_the_server_pings_and_cuts_a_frame_over_the_protocols_limit(
     finally:
         await server.stop(1.0)
         await services.store.close()  # the drawing pool belongs to the test session
+
+
+def test_a_socket_that_never_sends_its_token_is_closed_soon_not_after_the_idle_time(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A script holding sockets open without a word (Origin faked) would otherwise keep each for the whole idle
+    # time and fill KAARI_WEB_MAX_SOCKETS; a page sends its token at once. Garbage instead of a token does not
+    # buy more time either.
+    monkeypatch.setattr(socket_module, "HELLO_SECONDS", 0.5)
+    # An idle time of 12 s: before the deadline existed, the silent socket was closed only then (the test fails).
+    with web(tmp_path, clock, catalogs, drawer, web_idle_minutes=0.2) as (client, _):
+        with client.websocket_connect(PATH, headers={"origin": ORIGIN}) as silent:
+            started = time.monotonic()
+            closed_with(silent, catalogs, "fi", "web.idle_closed", NORMAL)
+            assert time.monotonic() - started < 5
+        with client.websocket_connect(PATH, headers={"origin": ORIGIN}) as chatty:
+            started = time.monotonic()
+            for _ in range(3):
+                chatty.send_text("not a token")
+                assert chatty.receive_json()["error"] == "web.bad_message"
+                time.sleep(0.2)
+            closed_with(chatty, catalogs, "fi", "web.idle_closed", NORMAL)
+            assert time.monotonic() - started < 5
+        with client.websocket_connect(PATH, headers={"origin": ORIGIN}) as page:
+            page.send_json({"token": "t" * 32})  # a page says its token at once and then may stay quiet
+            time.sleep(1.0)
+            page.send_json({"start": None})
+            assert page.receive_json()["type"] == "text"
