@@ -45,6 +45,7 @@ from bot.bootstrap import Services
 from bot.web.desk_auth import desk_staff
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from bot.web.messages import error_json
+from bot.web.socket import receive_text
 from flows.chat import desk_actions, shifts
 from flows.chat.desk import off_duty
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
@@ -184,7 +185,7 @@ class DeskLive:
     async def open(self, websocket: WebSocket) -> Tab | None:
         """The first message's CSRF token and the session cookie: the worker's tab, greeted, or None."""
         try:
-            raw = await asyncio.wait_for(_receive(websocket), HELLO_SECONDS)
+            raw = await asyncio.wait_for(receive_text(websocket), HELLO_SECONDS)
         except TimeoutError:
             raw = None
         csrf = parse_csrf(raw) if raw is not None else None
@@ -218,7 +219,7 @@ class DeskLive:
         """Actions from the page, and the desk kept live beside them, until the page goes or the session ends."""
         live = asyncio.create_task(self.live(tab))
         try:
-            while (raw := await _receive(tab.websocket)) is not None:
+            while (raw := await receive_text(tab.websocket)) is not None:
                 if not await self.act(tab, raw):
                     break
         finally:
@@ -318,15 +319,6 @@ class DeskLive:
         """An action's answer to the tab that acted."""
         async with tab.sending:
             await tab.websocket.send_json(self.answer_json(tab, answer))
-
-
-async def _receive(websocket: WebSocket) -> str | None:
-    """The next text message; a binary one is read as text that is no JSON; None once the page went."""
-    message = await websocket.receive()
-    if message["type"] == "websocket.disconnect":
-        return None
-    text = message.get("text")
-    return text if isinstance(text, str) else ""
 
 
 # --- the actions, over the store (one transaction each) ---

@@ -13,11 +13,10 @@ sent at most once a minute, so watching a quiet queue is not mistaken for an una
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.web.protocol import BAD_MESSAGE, MAX_MESSAGE, TOO_LONG
+from bot.web.protocol import BAD_MESSAGE, TOO_LONG, json_object
 from flows.chat.desk import MAX_MESSAGE as MAX_TEXT
 from flows.core.messages import N_
 from flows.identity.staff import MAX_NAME
@@ -38,17 +37,6 @@ class Action:
     confirm: bool = False  # going off duty although people would be left waiting alone
 
 
-def _object(raw: str) -> dict[str, Any] | str:
-    """The message as a JSON object, or the error id for what it is instead."""
-    if len(raw) > MAX_MESSAGE:
-        return TOO_LONG
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return BAD_MESSAGE
-    return data if isinstance(data, dict) else BAD_MESSAGE
-
-
 def _number(value: Any) -> int | None:
     """A chat's or a worker's id (JSON's true is no id)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
@@ -56,14 +44,14 @@ def _number(value: Any) -> int | None:
 
 def parse_csrf(raw: str) -> str | None:
     """The first message's CSRF token, or None when it is not one."""
-    data = _object(raw)
+    data = json_object(raw)
     token = data.get("csrf") if isinstance(data, dict) else None
     return token if isinstance(token, str) and 0 < len(token) <= 256 else None
 
 
 def parse_action(raw: str) -> Action | str:
     """One action, or the error id of what is wrong with it."""
-    data = _object(raw)
+    data = json_object(raw)
     if isinstance(data, str):
         return data
     name, chat = data.get("action"), _number(data.get("chat"))

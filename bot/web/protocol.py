@@ -48,7 +48,7 @@ class Hello:
     language: str | None = None
 
 
-def _object(raw: str) -> dict[str, Any] | str:
+def json_object(raw: str) -> dict[str, Any] | str:
     """The message as a JSON object, or the error id for what it is instead."""
     if len(raw) > MAX_MESSAGE:
         return TOO_LONG
@@ -61,7 +61,7 @@ def _object(raw: str) -> dict[str, Any] | str:
 
 def parse_hello(raw: str) -> Hello | str:
     """The first message, or the error id (a missing or too short token is asked for again)."""
-    data = _object(raw)
+    data = json_object(raw)
     if isinstance(data, str):
         return data
     token, language = data.get("token"), data.get("language")
@@ -73,7 +73,7 @@ def parse_hello(raw: str) -> Hello | str:
 def parse_input(raw: str) -> inputs.Input | str:
     """One input, or the error id. A button value Kaari did not write is an unknown choice, which the engine
     answers as any stale button: the question is shown again."""
-    data = _object(raw)
+    data = json_object(raw)
     if isinstance(data, str):
         return data
     match data:

@@ -134,7 +134,7 @@ class WebChannel:
             idle = max(0.0, min(idle, deadline - asyncio.get_running_loop().time()))
         while True:
             try:
-                return await asyncio.wait_for(_receive(websocket), idle)
+                return await asyncio.wait_for(receive_text(websocket), idle)
             except TimeoutError:
                 if session is not None and await self.chat_is_live(session.key):
                     continue
@@ -257,8 +257,8 @@ def _readable(given: inputs.Input | str) -> inputs.Input | None:
     return None if isinstance(given, str) else given
 
 
-async def _receive(websocket: WebSocket) -> str | None:
-    """The next text message; a binary one is read as text that is no JSON; None once the browser went."""
+async def receive_text(websocket: WebSocket) -> str | None:
+    """The next text message; a binary one is read as text that is no JSON; None once the page went."""
     message = await websocket.receive()
     if message["type"] == "websocket.disconnect":
         return None
