@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +37,13 @@ def _warm_up() -> None:
     import matplotlib.figure
 
 
+def _start_worker() -> None:
+    """A worker leaves Ctrl-C to the parent: the terminal sends SIGINT to the whole process group, and a worker
+    that took it died printing a KeyboardInterrupt traceback into `kaari web`'s or `kaari chat`'s terminal while
+    the parent stopped cleanly (the parent's shutdown ends the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessDrawer:
     """A small process pool; 'spawn' so no event-loop or lock state is copied into the workers."""
 
@@ -45,7 +53,8 @@ class ProcessDrawer:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker)
         pool.submit(_warm_up)
         return pool
 
