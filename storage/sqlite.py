@@ -15,17 +15,17 @@ import aiosqlite
 from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
-from storage.sqlite_repos.chat import _Chats, _Schedules, _Shifts
-from storage.sqlite_repos.desk import _DeskLogins, _DeskSessions
-from storage.sqlite_repos.effect import _EffectRecords
-from storage.sqlite_repos.goal_services import _GoalServices
-from storage.sqlite_repos.goals import _Goals
-from storage.sqlite_repos.groups import _Groups
-from storage.sqlite_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
-from storage.sqlite_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.sqlite_repos.outbox import _Heartbeats, _Outbox, _Receipts
-from storage.sqlite_repos.people import _Assessments, _Contacts, _Conversations, _Users
-from storage.sqlite_repos.readings import _Readings
+from storage.sql_repos.chat import _Chats, _Schedules, _Shifts
+from storage.sql_repos.desk import _DeskLogins, _DeskSessions
+from storage.sql_repos.effect import _EffectRecords
+from storage.sql_repos.goal_services import _GoalServices
+from storage.sql_repos.goals import _Goals
+from storage.sql_repos.groups import _Groups
+from storage.sql_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
+from storage.sql_repos.meetings import _Evaluations, _Meetings, _Preparations
+from storage.sql_repos.outbox import _Heartbeats, _Outbox, _Receipts
+from storage.sql_repos.people import _Assessments, _Contacts, _Conversations, _Users
+from storage.sql_repos.readings import _Readings
 
 log = logging.getLogger(__name__)
 

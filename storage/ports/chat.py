@@ -1,6 +1,6 @@
 """The shift chat's ports (#4): anonymous chats and their messages, shifts and who is on duty, rota and schedule.
 
-Backends: ``storage/sqlite_repos/chat.py`` and ``storage/memory_repos/chat.py``.
+Backends: ``storage/sql_repos/chat.py`` and ``storage/memory_repos/chat.py``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Goal services' ports (#12 ESY phase 3): the region's services a worker linked to a goal, and at follow-up,
 whether each was reached and whether it helped (every answer dated and kept).
 
-Backends: ``storage/sqlite_repos/goal_services.py`` and ``storage/memory_repos/goal_services.py``.
+Backends: ``storage/sql_repos/goal_services.py`` and ``storage/memory_repos/goal_services.py``.
 """
 
 from __future__ import annotations

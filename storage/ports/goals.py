@@ -1,6 +1,6 @@
 """Goals' ports: the young person's goals and plan (ESY phase 2), and each goal's history of changes.
 
-Backends: ``storage/sqlite_repos/goals.py`` and ``storage/memory_repos/goals.py``.
+Backends: ``storage/sql_repos/goals.py`` and ``storage/memory_repos/goals.py``.
 """
 
 from __future__ import annotations

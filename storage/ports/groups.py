@@ -3,7 +3,7 @@
 A member's answer to a round is a link to their own stored assessment: the group keeps no scores of its own, so a
 circle deleted (by /forget, the anonymous retention, consent withdrawn) is no longer counted anywhere.
 
-Backends: ``storage/sqlite_repos/groups.py`` and ``storage/memory_repos/groups.py``.
+Backends: ``storage/sql_repos/groups.py`` and ``storage/memory_repos/groups.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Identity's ports (#3): staff, clients and their workers, invitations, consent, audit, code attempts, shares.
 
-Backends: ``storage/sqlite_repos/identity.py`` and ``storage/memory_repos/identity.py``.
+Backends: ``storage/sql_repos/identity.py`` and ``storage/memory_repos/identity.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Network meetings' ports (#5): a client's preparation, the meetings with participants and promises, evaluation.
 
-Backends: ``storage/sqlite_repos/meetings.py`` and ``storage/memory_repos/meetings.py``.
+Backends: ``storage/sql_repos/meetings.py`` and ``storage/memory_repos/meetings.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Delivery's ports: the outbox of messages to push, receipts of handled updates, the ticker's heartbeats.
 
-Backends: ``storage/sqlite_repos/outbox.py`` and ``storage/memory_repos/outbox.py``.
+Backends: ``storage/sql_repos/outbox.py`` and ``storage/memory_repos/outbox.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """People's ports: the person (keyed by a hash), where they are in a flow, their ESY assessments, how to reach them.
 
-Backends: ``storage/sqlite_repos/people.py`` and ``storage/memory_repos/people.py``.
+Backends: ``storage/sql_repos/people.py`` and ``storage/memory_repos/people.py``.
 """
 
 from __future__ import annotations

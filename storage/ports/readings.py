@@ -1,7 +1,7 @@
 """ESY readings' ports (#12 §1): a worker's own reading of a client's situation, and the comment lines each
 side adds to the comparison with the client's shared circle.
 
-Backends: ``storage/sqlite_repos/readings.py`` and ``storage/memory_repos/readings.py``.
+Backends: ``storage/sql_repos/readings.py`` and ``storage/memory_repos/readings.py``.
 """
 
 from __future__ import annotations

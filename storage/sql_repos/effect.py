@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.codec import dump_json, load_json
 from storage.ports.effect import EffectRecordRow
-from storage.sqlite_repos.base import _constraints, _Repo
+from storage.sql_repos.base import _constraints, _Repo
 
 _COLUMNS = "id, instrument_id, first_month, latest_month, first_scores, latest_scores, services, groups"
 

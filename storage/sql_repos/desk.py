@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_time, load_time
 from storage.ports.desk import DeskLoginRow, DeskSessionRow
-from storage.sqlite_repos.base import _dump, _Repo, _time
+from storage.sql_repos.base import _dump, _Repo, _time
 
 _LOGIN_COLUMNS = "token_hash, staff_id, created_at, expires_at, used_at, id"
 _SESSION_COLUMNS = "session_hash, staff_id, csrf, created_at, seen_at, id"

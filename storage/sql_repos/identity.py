@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_time, load_time
 from storage.ports.identity import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
-from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import _constraints, _dump, _Repo, _time
 
 _STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active, expert"
 

@@ -6,7 +6,7 @@ import aiosqlite
 
 from storage.codec import dump_time, load_time
 from storage.ports.goal_services import GoalServiceRow, ServiceFollowUpRow
-from storage.sqlite_repos.base import _Repo
+from storage.sql_repos.base import _Repo
 
 _LINK_COLUMNS = "id, goal_id, service_id, linked_at"
 _FOLLOWUP_COLUMNS = "id, link_id, reached, helped, answered_by, answered_at"

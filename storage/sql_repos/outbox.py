@@ -10,7 +10,7 @@ import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.outbox import OutboxRow
-from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import _constraints, _dump, _Repo, _time
 
 _OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority"
 # One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports.outbox): ``nth`` is a row's

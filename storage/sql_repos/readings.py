@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.readings import ReadingCommentRow, ReadingRow
-from storage.sqlite_repos.base import _constraints, _Repo
+from storage.sql_repos.base import _constraints, _Repo
 
 _COLUMNS = ("client_id, staff_id, instrument_id, instrument_version, completed_at, ratings, area_scores, saw_circle,"
             " id")

@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_day, dump_json, dump_time, load_json, load_time
 from storage.ports.meetings import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
-from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import _constraints, _dump, _Repo, _time
 
 
 class _Preparations(_Repo):

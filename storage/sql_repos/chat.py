@@ -11,7 +11,7 @@ import aiosqlite
 
 from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_time, load_clock, load_time
 from storage.ports.chat import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
-from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import _constraints, _dump, _Repo, _time
 
 _CHAT_COLUMNS = (
     "id, service, opened_at, user_key, status, crisis, left_message, staff_id, shift_id, taken_at, closed_at, "

@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_day, dump_time, load_time
 from storage.ports.goals import GoalRevisionRow, GoalRow
-from storage.sqlite_repos.base import _Repo
+from storage.sql_repos.base import _Repo
 
 _GOAL_COLUMNS = (
     "id, user_key, client_id, area_id, goal, sign, step, helper, due, status, version, agreed_version, "

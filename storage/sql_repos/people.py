@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.people import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
-from storage.sqlite_repos.base import _constraints, _Repo
+from storage.sql_repos.base import _constraints, _Repo
 
 
 class _Users(_Repo):

@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.codec import dump_day, dump_time, load_time
 from storage.ports.groups import AnswerRow, GroupRow, MemberRow, RoundRow
-from storage.sqlite_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import _constraints, _dump, _Repo, _time
 
 _GROUP_COLUMNS = "id, name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at"
 

@@ -1,0 +1,1 @@
+"""The SQL repositories, one module per area; a backend (``storage.sqlite``) gathers them into a unit of work."""
