@@ -13,7 +13,7 @@ class Deferring:
 
     _deferred: list[Deferred]
 
-    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+    def transaction(self, person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
         raise NotImplementedError
 
     def defer(self, write: Deferred) -> None:

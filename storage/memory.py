@@ -72,7 +72,8 @@ class MemoryStore(Deferring):
         self._deferred: list[Deferred] = []
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        # ``person`` needs no lock of its own here: one process, one transaction at a time.
         async with self._lock:
             working = copy.deepcopy(self.tables)
             work = _Work(working)

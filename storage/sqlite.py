@@ -5,27 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import aiosqlite
 
 from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
 from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
-from storage.sql_repos.chat import _Chats, _Schedules, _Shifts
-from storage.sql_repos.desk import _DeskLogins, _DeskSessions
-from storage.sql_repos.effect import _EffectRecords
-from storage.sql_repos.goal_services import _GoalServices
-from storage.sql_repos.goals import _Goals
-from storage.sql_repos.groups import _Groups
-from storage.sql_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
-from storage.sql_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.sql_repos.outbox import _Heartbeats, _Outbox, _Receipts
-from storage.sql_repos.people import _Assessments, _Contacts, _Conversations, _Users
-from storage.sql_repos.readings import _Readings
+from storage.sql_repos.base import SQLITE, Row, Violation
+from storage.sql_repos.work import SqlWork
 
 log = logging.getLogger(__name__)
 
@@ -58,35 +50,39 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-class _Work:
+class SqliteConnection:
+    """aiosqlite as the repositories' ``Connection`` (storage.sql_repos.base)."""
+
+    dialect = SQLITE
+
     def __init__(self, db: aiosqlite.Connection) -> None:
-        self.users = _Users(db)
-        self.conversations = _Conversations(db)
-        self.assessments = _Assessments(db)
-        self.staff = _Staff(db)
-        self.clients = _Clients(db)
-        self.invitations = _Invitations(db)
-        self.consents = _Consents(db)
-        self.audit = _Audit(db)
-        self.code_attempts = _CodeAttempts(db)
-        self.shares = _Shares(db)
-        self.contacts = _Contacts(db)
-        self.outbox = _Outbox(db)
-        self.receipts = _Receipts(db)
-        self.heartbeats = _Heartbeats(db)
-        self.effect_records = _EffectRecords(db)
-        self.chats = _Chats(db)
-        self.shifts = _Shifts(db)
-        self.schedules = _Schedules(db)
-        self.preparations = _Preparations(db)
-        self.evaluations = _Evaluations(db)
-        self.meetings = _Meetings(db)
-        self.goals = _Goals(db)
-        self.groups = _Groups(db)
-        self.readings = _Readings(db)
-        self.goal_services = _GoalServices(db)
-        self.desk_logins = _DeskLogins(db)
-        self.desk_sessions = _DeskSessions(db)
+        self._db = db
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self._db.execute(sql, params)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        await self._db.executemany(sql, params)
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return cast(list[Row], await self._db.execute_fetchall(sql, params))  # aiosqlite builds a list
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        return _NO_SAVEPOINT  # a failed statement in SQLite undoes only itself
+
+    def violation(self, error: BaseException) -> Violation | None:
+        if not isinstance(error, sqlite3.IntegrityError):
+            return None
+        message = str(error)
+        if "UNIQUE" in message:
+            return "unique"
+        if "CHECK" in message:
+            return "check"
+        return "foreign_key" if "FOREIGN KEY" in message else None
+
+
+_NO_SAVEPOINT: AbstractAsyncContextManager[None] = nullcontext()
 
 
 class SqliteStore(Deferring):
@@ -118,7 +114,8 @@ class SqliteStore(Deferring):
         return self._db
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        # ``person`` needs no lock of its own here: one connection runs one transaction at a time.
         async with self._lock:
             db = await self._connect()
             try:
@@ -126,7 +123,7 @@ class SqliteStore(Deferring):
                 # still queued it on aiosqlite's thread, so the ROLLBACK below must follow it there; otherwise the
                 # next transaction on this one connection fails ("cannot start a transaction within a transaction").
                 await db.execute("BEGIN IMMEDIATE")
-                work = _Work(db)
+                work = SqlWork(SqliteConnection(db))
                 async with self._deferred_first(work):
                     yield work
                 await db.execute("COMMIT")

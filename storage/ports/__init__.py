@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from storage.ports.base import (
     Conflict,
+    Contention,
     Deferred,
     Store,
     StoreUnavailable,
@@ -129,6 +130,7 @@ __all__ = [
     "Consents",
     "ContactRow",
     "Contacts",
+    "Contention",
     "ConversationRow",
     "Conversations",
     "Deferred",

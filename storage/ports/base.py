@@ -38,6 +38,11 @@ class Conflict(ValueError):
     """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
 
 
+class Contention(RuntimeError):
+    """A transaction lost to a concurrent one (PostgreSQL: a serialization failure or a deadlock) and was rolled
+    back whole; running it again from the start may well succeed. SQLite and the memory fake never raise it."""
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction: all of it commits, or none of it."""
 
@@ -103,7 +108,9 @@ Deferred = Callable[["UnitOfWork"], Awaitable[None]]
 class Store(Protocol):
     """A backend: open transactions, apply migrations, close."""
 
-    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    # ``person``: the key of the one person the transaction is about, if any; a backend shared by several
+    # processes runs one person's transactions one at a time (SQLite and the fake: one process, one at a time).
+    def transaction(self, person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def migrate(self) -> None: ...
     async def scrub(self) -> None: ...  # make deleted data unrecoverable from the files (after /forget)
     # A small write that need not commit at once (marking a sent reply sent): it runs at the start of the next

@@ -7,11 +7,9 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
-import aiosqlite
-
 from storage.codec import WEEKDAYS, dump_clock, dump_day, dump_time, load_clock, load_time
 from storage.ports.chat import ChatMessageRow, ChatRow, ClosingRow, DutyRow, RotaRow, ShiftRow, WeeklyRow
-from storage.sql_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
 _CHAT_COLUMNS = (
     "id, service, opened_at, user_key, status, crisis, left_message, staff_id, shift_id, taken_at, closed_at, "
@@ -19,7 +17,7 @@ _CHAT_COLUMNS = (
 )
 
 
-def _chat(row: aiosqlite.Row) -> ChatRow:
+def _chat(row: Row) -> ChatRow:
     return ChatRow(
         id=row[0], service=row[1], opened_at=load_time(row[2]), user_key=row[3], status=row[4], crisis=bool(row[5]),
         left=bool(row[6]), staff_id=row[7], shift_id=row[8], taken_at=_time(row[9]), closed_at=_time(row[10]),
@@ -136,7 +134,8 @@ class _Chats(_Repo):
         """Which chat these sent messages were about (a later send with the same id replaces it)."""
         async with _constraints(self._db, user_key):
             await self._db.executemany(
-                "INSERT OR REPLACE INTO chat_sent (user_key, message_id, chat_id) VALUES (?, ?, ?)",
+                "INSERT INTO chat_sent (user_key, message_id, chat_id) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_key, message_id) DO UPDATE SET chat_id = excluded.chat_id",
                 [(user_key, message_id, chat_id) for message_id in message_ids])
 
     async def sent_about(self, user_key: str, message_id: int) -> int | None:
@@ -153,7 +152,7 @@ class _Chats(_Repo):
 _SHIFT_COLUMNS = "id, service, starts_at, ends_at, started, ended"
 
 
-def _shift(row: aiosqlite.Row) -> ShiftRow:
+def _shift(row: Row) -> ShiftRow:
     return ShiftRow(id=row[0], service=row[1], starts_at=load_time(row[2]), ends_at=load_time(row[3]),
                     started=bool(row[4]), ended=bool(row[5]))
 
@@ -213,6 +212,10 @@ class _Shifts(_Repo):
             )
 
 
+# The days in the week's order (the column holds "mon".."sun"), in SQL both databases read.
+_WEEKDAY_ORDER = "CASE day " + " ".join(f"WHEN '{day}' THEN {n}" for n, day in enumerate(WEEKDAYS)) + " END"
+
+
 class _Schedules(_Repo):
     async def rota(self, service: str) -> list[RotaRow]:
         rows = await self._all(
@@ -236,7 +239,7 @@ class _Schedules(_Repo):
     async def closings(self, service: str) -> list[ClosingRow]:
         rows = await self._all(
             "SELECT id, service, day, closed, start_time, end_time FROM closings WHERE service = ? "
-            "ORDER BY day, start_time, id",  # NULLs first: a closed day before the slots of that day
+            "ORDER BY day, start_time NULLS FIRST, id",  # a closed day before the slots of that day
             (service,),
         )
         return [
@@ -257,7 +260,7 @@ class _Schedules(_Repo):
     async def weekly(self, service: str) -> list[WeeklyRow]:
         rows = await self._all(
             "SELECT id, service, day, start_time, end_time, removed FROM weekly_slots WHERE service = ? "
-            "ORDER BY instr('montuewedthufrisatsun', day), start_time, id", (service,),
+            f"ORDER BY {_WEEKDAY_ORDER}, start_time, id", (service,),
         )
         return [WeeklyRow(id=row[0], service=row[1], day=row[2], start=time.fromisoformat(row[3]),
                           end=time.fromisoformat(row[4]), removed=bool(row[5])) for row in rows]

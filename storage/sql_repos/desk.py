@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import dump_time, load_time
 from storage.ports.desk import DeskLoginRow, DeskSessionRow
-from storage.sql_repos.base import _dump, _Repo, _time
+from storage.sql_repos.base import Row, _dump, _Repo, _time
 
 _LOGIN_COLUMNS = "token_hash, staff_id, created_at, expires_at, used_at, id"
 _SESSION_COLUMNS = "session_hash, staff_id, csrf, created_at, seen_at, id"
 
 
-def _login(row: aiosqlite.Row) -> DeskLoginRow:
+def _login(row: Row) -> DeskLoginRow:
     return DeskLoginRow(row[0], row[1], load_time(row[2]), load_time(row[3]), _time(row[4]), row[5])
 
 
-def _session(row: aiosqlite.Row) -> DeskSessionRow:
+def _session(row: Row) -> DeskSessionRow:
     return DeskSessionRow(row[0], row[1], row[2], load_time(row[3]), load_time(row[4]), row[5])
 
 
@@ -43,8 +41,8 @@ class _DeskLogins(_Repo):
         return found
 
     async def purge(self, before: datetime) -> int:
-        cursor = await self._db.execute("DELETE FROM desk_logins WHERE expires_at < ?", (dump_time(before),))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM desk_logins WHERE expires_at < ?", (dump_time(before),))
+        return count
 
 
 class _DeskSessions(_Repo):
@@ -66,6 +64,6 @@ class _DeskSessions(_Repo):
         await self._db.execute("DELETE FROM desk_sessions WHERE id = ?", (session_id,))
 
     async def purge(self, seen_before: datetime, created_before: datetime) -> int:
-        cursor = await self._db.execute("DELETE FROM desk_sessions WHERE seen_at < ? OR created_at < ?",
+        count = await self._db.execute("DELETE FROM desk_sessions WHERE seen_at < ? OR created_at < ?",
                                         (dump_time(seen_before), dump_time(created_before)))
-        return cursor.rowcount
+        return count

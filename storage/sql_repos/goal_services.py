@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from storage.codec import dump_time, load_time
 from storage.ports.goal_services import GoalServiceRow, ServiceFollowUpRow
-from storage.sql_repos.base import _Repo
+from storage.sql_repos.base import Row, _Repo
 
 _LINK_COLUMNS = "id, goal_id, service_id, linked_at"
 _FOLLOWUP_COLUMNS = "id, link_id, reached, helped, answered_by, answered_at"
 
 
-def _link(row: aiosqlite.Row) -> GoalServiceRow:
+def _link(row: Row) -> GoalServiceRow:
     return GoalServiceRow(id=row[0], goal_id=row[1], service_id=row[2], linked_at=load_time(row[3]))
 
 
-def _followup(row: aiosqlite.Row) -> ServiceFollowUpRow:
+def _followup(row: Row) -> ServiceFollowUpRow:
     return ServiceFollowUpRow(id=row[0], link_id=row[1], reached=row[2], helped=row[3], answered_by=row[4],
                               answered_at=load_time(row[5]))
 
@@ -38,8 +36,8 @@ class _GoalServices(_Repo):
         return [_link(row) for row in rows]
 
     async def unlink(self, link_id: int) -> bool:
-        cursor = await self._db.execute("DELETE FROM goal_services WHERE id = ?", (link_id,))
-        return cursor.rowcount > 0
+        count = await self._db.execute("DELETE FROM goal_services WHERE id = ?", (link_id,))
+        return count > 0
 
     async def add_followup(self, row: ServiceFollowUpRow) -> int:
         return await self._insert(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from storage.codec import dump_day, dump_time, load_time
 from storage.ports.goals import GoalRevisionRow, GoalRow
-from storage.sql_repos.base import _Repo
+from storage.sql_repos.base import Row, _Repo
 
 _GOAL_COLUMNS = (
     "id, user_key, client_id, area_id, goal, sign, step, helper, due, status, version, agreed_version, "
@@ -17,7 +15,7 @@ _GOAL_COLUMNS = (
 _REVISION_COLUMNS = "id, goal_id, version, changed_by, what, value, changed_at"
 
 
-def _goal(row: aiosqlite.Row) -> GoalRow:
+def _goal(row: Row) -> GoalRow:
     return GoalRow(
         id=row[0], user_key=row[1], client_id=row[2], area_id=row[3], goal=row[4], sign=row[5], step=row[6],
         helper=row[7], due=None if row[8] is None else date.fromisoformat(row[8]), status=row[9], version=row[10],
@@ -25,7 +23,7 @@ def _goal(row: aiosqlite.Row) -> GoalRow:
     )
 
 
-def _revision(row: aiosqlite.Row) -> GoalRevisionRow:
+def _revision(row: Row) -> GoalRevisionRow:
     return GoalRevisionRow(id=row[0], goal_id=row[1], version=row[2], changed_by=row[3], what=row[4],
                            value=row[5], changed_at=load_time(row[6]))
 
@@ -78,5 +76,5 @@ class _Goals(_Repo):
         return [_revision(row) for row in rows]
 
     async def delete_for_user(self, user_key: str) -> int:
-        cursor = await self._db.execute("DELETE FROM goals WHERE user_key = ?", (user_key,))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM goals WHERE user_key = ?", (user_key,))
+        return count

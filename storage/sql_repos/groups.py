@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from storage.codec import dump_day, dump_time, load_time
 from storage.ports.groups import AnswerRow, GroupRow, MemberRow, RoundRow
-from storage.sql_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
 _GROUP_COLUMNS = "id, name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at"
 
 
-def _group(row: aiosqlite.Row) -> GroupRow:
+def _group(row: Row) -> GroupRow:
     return GroupRow(
         id=row[0], name=row[1], starts_on=date.fromisoformat(row[2]), ends_on=date.fromisoformat(row[3]),
         created_by=row[4], created_at=load_time(row[5]), code_hash=row[6], code_salt=row[7],
@@ -21,11 +19,11 @@ def _group(row: aiosqlite.Row) -> GroupRow:
     )
 
 
-def _round(row: aiosqlite.Row) -> RoundRow:
+def _round(row: Row) -> RoundRow:
     return RoundRow(id=row[0], group_id=row[1], opened_by=row[2], opened_at=load_time(row[3]), area=row[4])
 
 
-def _answer(row: aiosqlite.Row) -> AnswerRow:
+def _answer(row: Row) -> AnswerRow:
     return AnswerRow(round_id=row[0], user_key=row[1], assessment_id=row[2], answered_at=load_time(row[3]))
 
 
@@ -59,19 +57,19 @@ class _Groups(_Repo):
 
     async def join(self, row: MemberRow) -> bool:
         async with _constraints(self._db, row.user_key):
-            cursor = await self._db.execute(
+            count = await self._db.execute(
                 "INSERT INTO group_members (group_id, user_key, joined_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (group_id, user_key) DO NOTHING",
                 (row.group_id, row.user_key, dump_time(row.joined_at)))
-        return cursor.rowcount > 0
+        return count > 0
 
     async def leave(self, group_id: int, user_key: str) -> bool:
         await self._db.execute(
             "DELETE FROM group_answers WHERE user_key = ? AND round_id IN"
             " (SELECT id FROM group_rounds WHERE group_id = ?)", (user_key, group_id))
-        cursor = await self._db.execute("DELETE FROM group_members WHERE group_id = ? AND user_key = ?",
+        count = await self._db.execute("DELETE FROM group_members WHERE group_id = ? AND user_key = ?",
                                         (group_id, user_key))
-        return cursor.rowcount > 0
+        return count > 0
 
     async def members(self, group_id: int) -> list[MemberRow]:
         rows = await self._all("SELECT group_id, user_key, joined_at FROM group_members WHERE group_id = ?"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import dump_time, load_time
 from storage.ports.identity import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
-from storage.sql_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
 _STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active, expert"
 
 
-def _staff(row: aiosqlite.Row) -> StaffRow:
+def _staff(row: Row) -> StaffRow:
     return StaffRow(
         id=row[0], name=row[1], title=row[2], organisation=row[3], is_coordinator=bool(row[4]),
         is_worker=bool(row[5]), created_at=load_time(row[6]), user_key=row[7], active=bool(row[8]),
@@ -56,7 +54,7 @@ class _Staff(_Repo):
 _CLIENT_COLUMNS = "id, nickname, created_by, created_at, user_key, linked_at, ended_at"
 
 
-def _client(row: aiosqlite.Row) -> ClientRow:
+def _client(row: Row) -> ClientRow:
     return ClientRow(
         id=row[0], nickname=row[1], created_by=row[2], created_at=load_time(row[3]), user_key=row[4],
         linked_at=_time(row[5]), ended_at=_time(row[6]),
@@ -129,7 +127,7 @@ _INVITATION_COLUMNS = (
 )
 
 
-def _invitation(row: aiosqlite.Row) -> InvitationRow:
+def _invitation(row: Row) -> InvitationRow:
     return InvitationRow(
         id=row[0], code_hash=row[1], kind=row[2], created_by=row[3], created_at=load_time(row[4]),
         expires_at=load_time(row[5]), staff_id=row[6], client_id=row[7], used_at=_time(row[8]),
@@ -198,7 +196,7 @@ class _Consents(_Repo):
         ]
 
 
-def _audit(row: aiosqlite.Row) -> AuditRow:
+def _audit(row: Row) -> AuditRow:
     return AuditRow(id=row[0], at=load_time(row[1]), actor=row[2], action=row[3], subject=row[4])
 
 
@@ -224,12 +222,12 @@ class _Audit(_Repo):
         return [_audit(row) for row in rows]
 
     async def relabel(self, actor: str, new_actor: str) -> int:
-        cursor = await self._db.execute("UPDATE audit_log SET actor = ? WHERE actor = ?", (new_actor, actor))
-        return cursor.rowcount
+        count = await self._db.execute("UPDATE audit_log SET actor = ? WHERE actor = ?", (new_actor, actor))
+        return count
 
     async def purge(self, before: datetime) -> int:
-        cursor = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (dump_time(before),))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM audit_log WHERE at < ?", (dump_time(before),))
+        return count
 
 
 class _CodeAttempts(_Repo):
@@ -249,8 +247,8 @@ class _CodeAttempts(_Repo):
         return int(row[0])
 
     async def purge(self, before: datetime) -> int:
-        cursor = await self._db.execute("DELETE FROM code_attempts WHERE at < ?", (dump_time(before),))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM code_attempts WHERE at < ?", (dump_time(before),))
+        return count
 
     async def delete_for(self, chat_key: str) -> None:
         await self._db.execute("DELETE FROM code_attempts WHERE chat_key = ?", (chat_key,))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from storage.codec import dump_day, dump_json, dump_time, load_json, load_time
 from storage.ports.meetings import EvaluationRow, MeetingRow, ParticipantRow, PreparationRow, PromiseRow
-from storage.sql_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
 
 class _Preparations(_Repo):
@@ -45,7 +43,7 @@ def _dump_day(value: date | None) -> str | None:
     return None if value is None else dump_day(value)
 
 
-def _meeting(row: aiosqlite.Row) -> MeetingRow:
+def _meeting(row: Row) -> MeetingRow:
     return MeetingRow(
         id=row[0], client_id=row[1], created_by=row[2], created_at=load_time(row[3]), starts_at=load_time(row[4]),
         place_kind=row[5], place=row[6], status=row[7], follows=row[8], next_at=_time(row[9]),
@@ -57,7 +55,7 @@ _PARTICIPANT_COLUMNS = (
     "id, meeting_id, name, role, relation, language, staff_id, user_key, reachable, join_hash, join_expires_at")
 
 
-def _participant(row: aiosqlite.Row) -> ParticipantRow:
+def _participant(row: Row) -> ParticipantRow:
     return ParticipantRow(
         id=row[0], meeting_id=row[1], name=row[2], role=row[3], relation=row[4], language=row[5], staff_id=row[6],
         user_key=row[7], reachable=bool(row[8]), join_hash=row[9], join_expires_at=_time(row[10]),
@@ -67,7 +65,7 @@ def _participant(row: aiosqlite.Row) -> ParticipantRow:
 _PROMISE_COLUMNS = "id, meeting_id, participant_id, body, due, created_at, status, note, updated_at, goal_id"
 
 
-def _promise(row: aiosqlite.Row) -> PromiseRow:
+def _promise(row: Row) -> PromiseRow:
     return PromiseRow(
         id=row[0], meeting_id=row[1], participant_id=row[2], text=row[3], due=date.fromisoformat(row[4]),
         created_at=load_time(row[5]), status=row[6], note=row[7], updated_at=_time(row[8]), goal_id=row[9],
@@ -128,8 +126,7 @@ class _Meetings(_Repo):
         )
 
     async def delete_for_client(self, client_id: int) -> int:
-        async with self._db.execute("DELETE FROM meetings WHERE client_id = ?", (client_id,)) as cursor:
-            return cursor.rowcount
+        return await self._db.execute("DELETE FROM meetings WHERE client_id = ?", (client_id,))
 
     async def participant(self, participant_id: int) -> ParticipantRow | None:
         row = await self._one(f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE id = ?", (participant_id,))

@@ -5,31 +5,33 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
-
-import aiosqlite
+from functools import cache
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.outbox import OutboxRow
-from storage.sql_repos.base import _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import Dialect, Row, _constraints, _dump, _Repo, _time
 
 _OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority"
 # One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports.outbox): ``nth`` is a row's
 # place in its recipient's queue, ``turn`` its place in its lane (the lanes take turns).
-_CLAIM = (
-    f"SELECT {_OUTBOX_COLUMNS} FROM ("
-    f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient"
-    "     ORDER BY priority DESC, attempts > 0 DESC, turn, due_at, id) AS nth FROM ("
-    f"    SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient, lane ORDER BY due_at, id) AS turn"
-    "     FROM outbox WHERE status = 'pending' AND due_at <= ? AND recipient NOT IN ("
-    "       SELECT recipient FROM outbox WHERE status = 'pending' AND attempts > 0 AND due_at > ?)"
-    "     AND NOT (? <> '' AND substr(recipient, 1, length(?)) = ?"
-    "              AND recipient NOT IN (SELECT value FROM json_each(?)))"
-    "  )"
-    ") WHERE nth <= ? ORDER BY priority DESC, nth, due_at, id LIMIT ?"
-)
+@cache
+def _claim(dialect: Dialect) -> str:
+    """The claim's query in ``dialect``; the subqueries are named, as PostgreSQL requires."""
+    return (
+        f"SELECT {_OUTBOX_COLUMNS} FROM ("
+        f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient"
+        "     ORDER BY priority DESC, attempts > 0 DESC, turn, due_at, id) AS nth FROM ("
+        f"    SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient, lane ORDER BY due_at, id) AS turn"
+        "     FROM outbox WHERE status = 'pending' AND due_at <= ? AND recipient NOT IN ("
+        "       SELECT recipient FROM outbox WHERE status = 'pending' AND attempts > 0 AND due_at > ?)"
+        "     AND NOT (CAST(? AS TEXT) <> '' AND substr(recipient, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)"
+        f"              AND recipient NOT IN ({dialect.json_texts}))"
+        "  ) AS laned"
+        ") AS ranked WHERE nth <= ? ORDER BY priority DESC, nth, due_at, id LIMIT ?"
+    )
 
 
-def _outbox(row: aiosqlite.Row) -> OutboxRow:
+def _outbox(row: Row) -> OutboxRow:
     return OutboxRow(
         id=row[0], recipient=row[1], kind=row[2], message=load_json(row[3]), due_at=load_time(row[4]),
         status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]), lane=row[9],
@@ -53,7 +55,7 @@ class _Outbox(_Repo):
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         at = dump_time(now)
-        rows = await self._all(_CLAIM, (at, at, away, away, away, dump_json(sorted(present)),
+        rows = await self._all(_claim(self._db.dialect), (at, at, away, away, away, dump_json(sorted(present)),
                                         limit if per_recipient is None else per_recipient, limit))
         claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
         await self._db.executemany(
@@ -77,11 +79,11 @@ class _Outbox(_Repo):
         )
 
     async def reclaim(self, claimed_before: datetime) -> int:
-        cursor = await self._db.execute(
+        count = await self._db.execute(
             "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
             (dump_time(claimed_before),),
         )
-        return cursor.rowcount
+        return count
 
     async def for_recipient(self, recipient: str) -> list[OutboxRow]:
         rows = await self._all(
@@ -93,22 +95,23 @@ class _Outbox(_Repo):
         await self._db.execute("DELETE FROM outbox WHERE recipient = ?", (recipient,))
 
     async def purge_done(self, before: datetime) -> int:
-        cursor = await self._db.execute(
+        count = await self._db.execute(
             "DELETE FROM outbox WHERE status IN ('sent', 'failed', 'dropped') AND done_at < ?", (dump_time(before),)
         )
-        return cursor.rowcount
+        return count
 
 
 class _Receipts(_Repo):
     async def add(self, update_id: int, at: datetime) -> bool:
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)", (update_id, dump_time(at))
+        count = await self._db.execute(
+            "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT (update_id) DO NOTHING",
+            (update_id, dump_time(at)),
         )
-        return cursor.rowcount == 1
+        return count == 1
 
     async def purge(self, before: datetime) -> int:
-        cursor = await self._db.execute("DELETE FROM handled_updates WHERE handled_at < ?", (dump_time(before),))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM handled_updates WHERE handled_at < ?", (dump_time(before),))
+        return count
 
 
 class _Heartbeats(_Repo):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.people import AssessmentRow, ContactRow, ConversationRow, UserRow, Visit
-from storage.sql_repos.base import _constraints, _Repo
+from storage.sql_repos.base import Row, _constraints, _Repo
 
 
 class _Users(_Repo):
@@ -80,7 +78,7 @@ _ASSESSMENT_COLUMNS = (
 )
 
 
-def _assessment(row: aiosqlite.Row) -> AssessmentRow:
+def _assessment(row: Row) -> AssessmentRow:
     return AssessmentRow(
         id=row[0], user_key=row[1], instrument_id=row[2], instrument_version=row[3],
         completed_at=load_time(row[4]), ratings=load_json(row[5]), area_scores=load_json(row[6]),
@@ -118,8 +116,8 @@ class _Assessments(_Repo):
         return _assessment(row) if row else None
 
     async def delete_for_user(self, user_key: str) -> int:
-        cursor = await self._db.execute("DELETE FROM assessments WHERE user_key = ?", (user_key,))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM assessments WHERE user_key = ?", (user_key,))
+        return count
 
     async def completed_between(self, start: datetime, end: datetime) -> list[AssessmentRow]:
         rows = await self._all(

@@ -33,8 +33,8 @@ class _Readings(_Repo):
         return [_reading(tuple(row)) for row in rows]
 
     async def delete_for_client(self, client_id: int) -> int:
-        cursor = await self._db.execute("DELETE FROM readings WHERE client_id = ?", (client_id,))
-        return cursor.rowcount
+        count = await self._db.execute("DELETE FROM readings WHERE client_id = ?", (client_id,))
+        return count
 
     async def comment(self, row: ReadingCommentRow) -> None:
         async with _constraints(self._db):

@@ -722,8 +722,8 @@ class BrokenAssessmentStore(MemoryStore):
     broken = False
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        async with super().transaction() as work:
+    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        async with super().transaction(person) as work:
             if not self.broken:
                 yield work
             else:
