@@ -13,7 +13,9 @@ from bot.i18n import Catalogs, LinkFormat, console_link, placeholders
 from flows.core.messages import Filled, LocalText, Msg
 from flows.esy.instrument import Instrument, load_instrument
 from storage.memory import MemoryStore
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
+from tests.pg import PgServer, start_server
 
 # Two chat services (the second with a slot across midnight), a Tuesday slot, closed days and an extra slot: for
 # tests of several services, the rota and /hours. The shipped default has the seeds' one Friday chat only.
@@ -81,6 +83,34 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await store.migrate()
     yield store
     await store.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The session's throwaway PostgreSQL server (tests/pg.py), started on first use."""
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgresql_url(pg_server: PgServer) -> str:
+    """A migrated database with every table empty, for one test."""
+    return pg_server.emptied()
+
+
+@pytest.fixture
+async def postgresql_store(postgresql_url: str) -> AsyncIterator[PostgresStore]:
+    store = PostgresStore(postgresql_url)
+    await store.migrate()  # already migrated (a copy of the template): checks that a second run does nothing
+    yield store
+    await store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest) -> object:
+    """Each backend in turn, for tests beyond the contract (the Telegram tests on PostgreSQL, next)."""
+    return request.getfixturevalue(f"{request.param}_store")
 
 
 # Hit and false-alarm rates of the crisis corpus, per language, shown at the end of every run.

@@ -25,7 +25,7 @@ from tests.storage.test_contract import (
 from tests.storage.test_goals_contract import goal
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest) -> Store:
     return cast(Store, request.getfixturevalue(f"{request.param}_store"))
 

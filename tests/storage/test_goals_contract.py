@@ -16,7 +16,7 @@ from storage.ports import GoalRevisionRow, GoalRow, Store, UnknownRow, UnknownUs
 from tests.storage.test_contract import T0, client_row, seed_users, staff_row
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest) -> Store:
     return cast(Store, request.getfixturevalue(f"{request.param}_store"))
 
