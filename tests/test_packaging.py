@@ -89,7 +89,7 @@ def test_the_wheel_carries_compiled_catalogs_only(wheel: Path) -> None:
     assert not [name for name in names if name.endswith((".po", ".pot", "build_hook.py"))]
     # The data files the flows and the storage read at run time are there.
     for needed in ("flows/chat/chat_services.toml", "flows/esy/esy_default.toml",
-                   "storage/migrations/0001_spine.sql",
+                   "storage/migrations/0001_spine.sql", "storage/migrations_pg/0001_spine.sql",
                    # The widget's loader and the frame's script and stylesheet (bot.web.widget serves them).
                    "bot/web/static/widget.js", "bot/web/static/frame.js", "bot/web/static/frame.css",
                    # The live desk's script and stylesheet (bot.web.desk serves them).
