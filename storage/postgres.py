@@ -9,6 +9,7 @@ so they run one at a time across processes and rarely contend at all.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -144,18 +145,25 @@ class PostgresStore(Deferring):
             kwargs={"connect_timeout": max(1, round(connect_timeout))}, timeout=connect_timeout,
         )
         self._opened = False
+        self._opening = asyncio.Lock()
         self._deferred: list[Deferred] = []
 
     async def _open(self) -> None:
-        if not self._opened:
+        if self._opened:
+            return
+        async with self._opening:  # the first transactions of a fresh store may start side by side
+            if self._opened:
+                return
             try:
                 # One connection first, for libpq's own reason when it fails (the pool would only time out).
-                probe = await psycopg.AsyncConnection.connect(self.url, connect_timeout=max(1, round(self._timeout)))
+                probe = await psycopg.AsyncConnection.connect(
+                    self.url, connect_timeout=max(1, round(self._timeout)))
                 await probe.close()
                 await self._pool.open(wait=True, timeout=self._timeout)
             except Exception as error:
                 await self._pool.close()
-                raise StoreUnavailable(f"cannot use the database {redacted(self.url)}: {_reason(error)}") from error
+                raise StoreUnavailable(
+                    f"cannot use the database {redacted(self.url)}: {_reason(error)}") from error
             self._opened = True
 
     @asynccontextmanager

@@ -1,0 +1,187 @@
+"""What only the PostgreSQL backend has: its migrations beside SQLite's, contention, the person lock, savepoints,
+placeholders, an unreachable server, scrub. The behaviour both share is in the contract suites."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from flows.core.contention import retrying
+from storage import postgres, sqlite
+from storage.ports import Conflict, Contention, StaffRow, StoreUnavailable, UserRow
+from storage.postgres import PostgresStore, placeholders, redacted
+from storage.sqlite import SqliteStore
+from tests.pg import PgServer
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def test_both_backends_have_the_same_migrations_by_number_and_name() -> None:
+    assert [(number, name) for number, name, _ in postgres.migration_files()] == [
+        (number, name) for number, name, _ in sqlite.migration_files()]
+
+
+def sqlite_schema(path: str) -> tuple[dict[str, dict[str, bool]], set[str]]:
+    """Each table's columns (name -> nullable) and the names of the indexes made by the migrations."""
+    with closing(sqlite3.connect(path)) as db:
+        tables = [row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        columns = {table: {row[1]: not row[3] and not row[5] for row in db.execute(f"PRAGMA table_info({table})")}
+                   for table in tables}
+        indexes = {row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    return columns, indexes
+
+
+def pg_schema(url: str) -> tuple[dict[str, dict[str, bool]], set[str]]:
+    with psycopg.connect(url) as conn:
+        columns: dict[str, dict[str, bool]] = {}
+        for table, column, nullable in conn.execute(
+                "SELECT table_name, column_name, is_nullable FROM information_schema.columns "
+                "WHERE table_schema = 'public'"):
+            columns.setdefault(table, {})[column] = nullable == "YES"
+        # The indexes behind PRIMARY KEY and UNIQUE constraints are named by each database its own way.
+        indexes = {row[0] for row in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))")}
+    return columns, indexes
+
+
+async def test_both_backends_migrate_to_the_same_tables_columns_and_indexes(
+        sqlite_store: SqliteStore, postgresql_store: PostgresStore) -> None:
+    lite_columns, lite_indexes = sqlite_schema(sqlite_store.path)
+    pg_columns, pg_indexes = pg_schema(postgresql_store.url)
+    assert sorted(pg_columns) == sorted(lite_columns)
+    for table, columns in lite_columns.items():
+        assert pg_columns[table] == columns, table
+    assert pg_indexes == lite_indexes
+
+
+async def test_every_text_column_compares_bytewise_as_in_sqlite(postgresql_store: PostgresStore) -> None:
+    """Keys and ISO times sort as SQLite sorts them, whatever the database's locale says."""
+    with psycopg.connect(postgresql_store.url) as conn:
+        loose = conn.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND data_type = 'text' AND table_name <> 'schema_migrations' "
+            "AND collation_name IS DISTINCT FROM 'C'").fetchall()
+    assert loose == []
+
+
+def test_placeholders_become_psycopgs_outside_quotes_only() -> None:
+    assert placeholders("SELECT ? WHERE a = '?' AND b LIKE '5%' AND c = ?") == (
+        "SELECT %s WHERE a = '?' AND b LIKE '5%%' AND c = %s")
+    assert placeholders("SELECT 1") is placeholders("SELECT 1")  # translated once
+
+
+def test_a_url_is_shown_without_its_password() -> None:
+    assert redacted("postgresql://kaari:s3cret@db.example:5433/kaari") == "postgresql://kaari:***@db.example:5433/kaari"
+    assert redacted("postgresql://kaari@/kaari?host=/run/pg") == "postgresql://kaari@/kaari?host=/run/pg"
+
+
+async def test_an_unreachable_server_is_store_unavailable_at_once(tmp_path: Path) -> None:
+    store = PostgresStore(f"postgresql://kaari:s3cret@/kaari?host={tmp_path}", connect_timeout=2)
+    with pytest.raises(StoreUnavailable) as raised:
+        await asyncio.wait_for(store.migrate(), 10)
+    assert "s3cret" not in str(raised.value)
+    assert "postgresql://kaari:***@" in str(raised.value)
+    await store.close()
+
+
+async def test_the_loser_of_two_conflicting_transactions_gets_contention(postgresql_store: PostgresStore) -> None:
+    async with postgresql_store.transaction() as work:
+        await work.users.save(UserRow("u1", "fi", T0, T0))
+    both_read = asyncio.Barrier(2)
+
+    async def touch(language: str) -> None:
+        async with postgresql_store.transaction() as work:
+            user = await work.users.get("u1")
+            await both_read.wait()
+            assert user is not None
+            user.language = language
+            await work.users.save(user)
+
+    outcomes = await asyncio.gather(touch("sv"), touch("en"), return_exceptions=True)
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Contention", "NoneType"]
+    assert isinstance(Contention("x"), RuntimeError)
+
+
+async def test_one_persons_transactions_wait_for_each_other_and_do_not_contend(
+        postgresql_store: PostgresStore) -> None:
+    """With ``person`` the second waits for the first and then reads what it wrote: no Contention, no lost write."""
+    async with postgresql_store.transaction() as work:
+        await work.users.save(UserRow("u1", "fi", T0, T0))
+    other = PostgresStore(postgresql_store.url)  # as another instance would
+    tries = 0
+
+    async def add_letter(store: PostgresStore, letter: str) -> None:
+        nonlocal tries
+        tries += 1
+        async with store.transaction(person="u1") as work:
+            user = await work.users.get("u1")
+            assert user is not None
+            await asyncio.sleep(0.05)  # both are inside at once, unless the lock keeps the second out
+            user.language += letter
+            await work.users.save(user)
+
+    try:
+        await asyncio.gather(*(add_letter(store, letter) for store, letter in
+                               [(postgresql_store, "a"), (other, "b"), (postgresql_store, "c"), (other, "d")]))
+    finally:
+        await other.close()
+    async with postgresql_store.transaction() as work:
+        user = await work.users.get("u1")
+    assert user is not None and sorted(user.language) == sorted("fiabcd")
+    assert tries == 4
+
+
+async def test_retrying_runs_a_contended_body_again_until_it_commits(postgresql_store: PostgresStore) -> None:
+    async with postgresql_store.transaction() as work:
+        await work.users.save(UserRow("u1", "", T0, T0))
+
+    async def add_letter(letter: str) -> None:
+        async with postgresql_store.transaction() as work:
+            user = await work.users.get("u1")
+            assert user is not None
+            await asyncio.sleep(0.01)
+            user.language += letter
+            await work.users.save(user)
+
+    def body(letter: str) -> Callable[[], Awaitable[None]]:
+        return lambda: add_letter(letter)
+
+    await asyncio.gather(*(retrying(body(letter), what="test", tries=20) for letter in "abc"))
+    async with postgresql_store.transaction() as work:
+        user = await work.users.get("u1")
+    assert user is not None and sorted(user.language) == ["a", "b", "c"]
+
+
+async def test_a_caught_conflict_leaves_the_transaction_usable(postgresql_store: PostgresStore) -> None:
+    """PostgreSQL aborts a transaction at a failed statement; the savepoint keeps the failure to that statement."""
+    async with postgresql_store.transaction() as work:
+        await work.users.save(UserRow("u1", "fi", T0, T0))
+        await work.staff.add(StaffRow("Aino", "", "Org", True, True, T0, user_key="u1"))
+        with pytest.raises(Conflict):
+            await work.staff.add(StaffRow("Bea", "", "Org", False, True, T0, user_key="u1"))
+        await work.users.save(UserRow("u2", "sv", T0, T0))
+    async with postgresql_store.transaction() as work:
+        assert [row.name for row in await work.staff.all()] == ["Aino"]
+        assert await work.users.get("u2") is not None
+
+
+async def test_scrub_vacuums_the_deleted_rows_away(postgresql_store: PostgresStore, pg_server: PgServer) -> None:
+    async with postgresql_store.transaction() as work:
+        await work.users.save(UserRow("forget-me-" + "x" * 40, "fi", T0, T0))
+        await work.users.save(UserRow("keep-me", "fi", T0, T0))
+    async with postgresql_store.transaction() as work:
+        await work.users.delete("forget-me-" + "x" * 40)
+    await postgresql_store.scrub()
+    with psycopg.connect(postgresql_store.url) as conn:
+        dead = conn.execute("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'users'").fetchone()
+    assert dead == (0,)
