@@ -212,7 +212,12 @@ class PostgresStore(Deferring):
                 await _unlock(conn, _MIGRATION_LOCK)
 
     async def scrub(self) -> None:
-        """VACUUM the tables that hold people's data, so deleted rows' space is reclaimed now, not some day."""
+        """VACUUM the tables that hold people's data: deleted rows are removed from them now, not some day.
+
+        Unlike SQLite's secure_delete, VACUUM does not overwrite the removed rows' bytes: they stay in the data
+        files until the space is used again (and in the write-ahead log and backups); VACUUM FULL would rewrite
+        the tables but locks each one while it runs, so it is left to the operator (README).
+        """
         await self._open()
         async with self._pool.connection() as conn:
             # VACUUM runs outside a transaction (the pool's connections are in autocommit).

@@ -175,13 +175,23 @@ async def test_a_caught_conflict_leaves_the_transaction_usable(postgresql_store:
         assert await work.users.get("u2") is not None
 
 
-async def test_scrub_vacuums_the_deleted_rows_away(postgresql_store: PostgresStore, pg_server: PgServer) -> None:
-    async with postgresql_store.transaction() as work:
-        await work.users.save(UserRow("forget-me-" + "x" * 40, "fi", T0, T0))
-        await work.users.save(UserRow("keep-me", "fi", T0, T0))
-    async with postgresql_store.transaction() as work:
-        await work.users.delete("forget-me-" + "x" * 40)
-    await postgresql_store.scrub()
-    with psycopg.connect(postgresql_store.url) as conn:
-        dead = conn.execute("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'users'").fetchone()
-    assert dead == (0,)
+async def test_scrub_vacuums_the_deleted_rows_away(pg_server: PgServer) -> None:
+    """The rows /forget deleted are vacuumed at once (not when autovacuum comes by). VACUUM does not overwrite
+    their bytes in the pages, though: what a backup or the files keep is said in the README."""
+    name = pg_server.fresh()
+    store = PostgresStore(pg_server.url(name))
+    try:
+        async with store.transaction() as work:
+            await work.users.save(UserRow("forget-me", "fi", T0, T0))
+            await work.users.save(UserRow("keep-me", "fi", T0, T0))
+        async with store.transaction() as work:
+            await work.users.delete("forget-me")
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pgstattuple")
+            dead = "SELECT dead_tuple_count FROM pgstattuple('users')"
+            assert conn.execute(dead).fetchone() == (1,)
+            await store.scrub()
+            assert conn.execute(dead).fetchone() == (0,)
+    finally:
+        await store.close()
+        pg_server.drop(name)
