@@ -18,6 +18,7 @@ from typing import Any
 from transitions.extensions.asyncio import AsyncMachine
 
 from flows.core import inputs
+from flows.core.contention import retrying
 from flows.core.crisis import Crisis
 from flows.core.messages import LANGUAGES, N_, Lines, LocalText, Msg
 from flows.core.results import (
@@ -209,13 +210,29 @@ class Engine:
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
-        async with lock, self.store.transaction() as work:
+        async with lock:
+            # A transaction that lost to a concurrent one (PostgreSQL) is run again whole: its body only reads
+            # and writes the store, and nothing leaves before the commit (the reply is sent by the caller).
+            reply, scrub = await retrying(
+                lambda: self._handle_once(key, given, language_hint, channel, contact, receipt, reply_to, reachable),
+                what="handle")
+        if scrub:
+            # Deleted rows can linger in free pages and the write-ahead log: scrub them out now.
+            await self.store.scrub()
+        return reply
+
+    async def _handle_once(
+        self, key: str, given: inputs.Input, language_hint: str | None, channel: str, contact: str | None,
+        receipt: int | None, reply_to: str | None, reachable: bool,
+    ) -> tuple[Reply, bool]:
+        """One try of ``handle`` in one transaction: the reply, and whether the store should be scrubbed after."""
+        async with self.store.transaction(person=key) as work:
             now = self.clock()
             if receipt is not None and not await work.receipts.add(receipt, now):
                 log.info("engine.duplicate user=%s update=%d", key[:12], receipt)
-                return Reply(self.default_language, duplicate=True)
+                return Reply(self.default_language, duplicate=True), False
             if isinstance(given, inputs.Poke):
-                return await self._poke(work, key, given, now, reachable)
+                return await self._poke(work, key, given, now, reachable), False
             visit = await work.users.visit(key)  # the person, their roles and their flow in one look
             user, is_new = self._user(visit, key, language_hint, now)
             known = (user.language, user.last_seen_at)
@@ -269,10 +286,7 @@ class Engine:
                     reply.outbox = await _queue_reply(work, key, reply, reply_to, now)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
-        if conv.erased or conv.scrub:
-            # Deleted rows can linger in free pages and the write-ahead log: scrub them out now.
-            await self.store.scrub()
-        return reply
+        return reply, conv.erased or conv.scrub
 
     async def _poke(self, work: UnitOfWork, key: str, poke: inputs.Poke, now: datetime, reachable: bool) -> Reply:
         """Show a person where they are now, after something happened elsewhere; not their own activity,

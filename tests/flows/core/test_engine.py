@@ -32,7 +32,7 @@ from flows.core.results import (
 from flows.esy import esy
 from flows.esy.instrument import Instrument
 from storage.memory import MemoryStore
-from storage.ports import AssessmentRow, Assessments, ConversationRow, UnitOfWork
+from storage.ports import AssessmentRow, Assessments, Contention, ConversationRow, UnitOfWork
 from tests.conftest import Clock
 
 KEY = "person-7f3a"
@@ -746,6 +746,54 @@ async def test_the_conversation_row_commits_with_the_answer_or_not_at_all(
     reply = await chat.send(inputs.Choice(last_wish.step, esy.SKIP))
     assert question(reply).prompt.key == "menu.prompt"
     assert len(await stored_assessments(store)) == 1
+
+
+class ContendedStore(MemoryStore):
+    """A memory store whose next ``losses`` transactions lose at their end (as a PostgreSQL one may: Contention),
+    rolled back whole; it remembers the person each transaction named."""
+
+    losses = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.persons: list[str | None] = []
+
+    @asynccontextmanager
+    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        self.persons.append(person)
+        async with super().transaction(person) as work:
+            yield work
+            if self.losses:
+                self.losses -= 1
+                raise Contention("could not serialize access")
+
+
+async def test_a_contended_update_is_handled_again_whole_and_once(
+    instrument: Instrument, clock: Clock, catalogs: Catalog,
+) -> None:
+    store = ContendedStore()
+    chat = Chat(Engine(store, all_flows(instrument), clock), catalogs)
+    await chat.open_esy()
+    store.losses, store.persons = 2, []
+    reply = await chat.tap("4")
+    assert number(question(reply), "item") == 2
+    tries = store.persons
+    assert len(tries) == 3 and len(set(tries)) == 1 and tries[0], "the person, each try"
+    assert len((await stored_conversation(store)).data["ratings"]) == 1, "the answer counted once"
+
+
+async def test_contention_that_does_not_end_reaches_the_caller(
+    instrument: Instrument, clock: Clock, catalogs: Catalog,
+) -> None:
+    store = ContendedStore()
+    chat = Chat(Engine(store, all_flows(instrument), clock), catalogs)
+    await chat.open_esy()
+    before = position(await stored_conversation(store))
+    store.losses = 100
+    with pytest.raises(Contention):
+        await chat.tap("4")
+    store.losses = 0
+    assert position(await stored_conversation(store)) == before
 
 
 # --- versions ----------------------------------------------------------------------------------------
