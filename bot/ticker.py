@@ -38,6 +38,7 @@ from bot.render import MediaOut, Outgoing, TextOut, render
 from bot.routes import PushRoute
 from flows.chat import shifts
 from flows.core import inputs
+from flows.core.contention import transact
 from flows.core.engine import REPLY
 from flows.core.messages import N_, Msg, dump_msg, load_msg
 from flows.core.quiet import QuietHours, parse_quiet_hours
@@ -46,7 +47,7 @@ from flows.core.spec import FORGOTTEN, anonymous_actor
 from flows.esy import followup, group_rounds
 from flows.identity.consent import latest_answers
 from flows.identity.screens import close_screens_about
-from storage.ports import OutboxRow, UnitOfWork
+from storage.ports import ContactRow, OutboxRow, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +131,18 @@ async def remember_sent(services: Services, recipient: str, sent: Sent) -> None:
     by_chat: dict[int, list[int]] = {}
     for chat, message_id in sent:
         by_chat.setdefault(chat, []).append(message_id)
-    async with services.store.transaction() as work:
+    async def remember(work: UnitOfWork) -> None:
         for chat, message_ids in by_chat.items():
             await work.chats.remember_sent(recipient, chat, message_ids)
+
+    await transact(services.store, remember, what="remember_sent")
 
 
 async def reclaim_at_start(services: Services) -> int:
     """Put every row left 'sending' by a crash back to pending (call once at start, before anything is sent);
     returns how many. Any outbox's rows: the ticker's, and replies queued by the channel."""
-    async with services.store.transaction() as work:
-        count = await work.outbox.reclaim(datetime.max.replace(tzinfo=UTC))
+    count = await transact(services.store, lambda work: work.outbox.reclaim(datetime.max.replace(tzinfo=UTC)),
+                           what="reclaim")
     if count:
         log.warning("ticker.reclaimed count=%d", count)
     return count
@@ -181,11 +184,15 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     """Rows for one person go in order, one after another; different people are served side by side, so one
     slow or paced chat does not hold up the others."""
     now = services.engine.clock()
-    async with services.store.transaction() as work:
+
+    async def claim(work: UnitOfWork) -> list[OutboxRow]:
         await work.outbox.reclaim(now - STUCK_AFTER)
         route = services.push_route  # its people's rows wait, unclaimed, while they are away
-        rows = await work.outbox.claim_due(now, BATCH, PER_PERSON, away=key_prefix(route.channel) if route else "",
+        return await work.outbox.claim_due(now, BATCH, PER_PERSON, away=key_prefix(route.channel) if route else "",
                                            present=route.present() if route else ())
+
+    # Several tickers (instances) may claim at once: the one that loses runs its claim again (PostgreSQL).
+    rows = await transact(services.store, claim, what="claim")
     quiet = parse_quiet_hours(services.settings.quiet_hours)  # validated at start-up; read once a round
     by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:
@@ -215,10 +222,12 @@ async def _put_back(services: Services, rows: list[OutboxRow]) -> None:
     """Rows claimed but not tried, back to pending as they were (due when they were, the claim's attempt undone)."""
     if not rows:
         return
-    async with services.store.transaction() as work:
+    async def put_back(work: UnitOfWork) -> None:
         for row in rows:
             assert row.id is not None
             await work.outbox.retry(row.id, row.due_at, row.attempts - 1)
+
+    await transact(services.store, put_back, what="put_back")
 
 
 def route_for(services: Services, recipient: str) -> PushRoute | None:
@@ -232,7 +241,8 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
     """1 when sent, 0 when finished otherwise, the seconds until a retry (a float) after a transient error, or
     None when the recipient is a web person whose socket closed since the claim (the row waits for them)."""
     assert row.id is not None
-    async with services.store.transaction() as work:
+
+    async def look(work: UnitOfWork) -> tuple[ContactRow | None, UserRow | None, bool]:
         contact = await work.contacts.get(row.recipient)
         user = await work.users.get(row.recipient)
         # An anonymous person's own reminder (they asked for it) needs no consent (d): they have no consents.
@@ -246,6 +256,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             # A check-in for a promise deleted (consent c withdrawn) or already marked done is not sent.
             promise = await work.meetings.promise(int(row.message["promise"]))
             allowed = allowed and promise is not None and promise.status != "done"
+        return contact, user, allowed
+
+    contact, user, allowed = await transact(services.store, look, what="deliver.look")
     # A reply carries its own sealed address: an anonymous person has no stored contact.
     sealed = row.message.get("chat") if row.kind == REPLY else (contact.sealed_chat if contact else None)
     chat = services.sealer.open(sealed) if sealed else None
@@ -270,9 +283,12 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             not until or quiet.next_end(now) < datetime.fromisoformat(until) - QUIET_MARGIN):
         # Late (the bot was down) and now in quiet hours: it waits for the morning, unless the meeting is
         # closer. The copy and the finish commit together, so a crash cannot leave both.
-        async with services.store.transaction() as work:
+        async def postpone(work: UnitOfWork) -> None:
+            assert row.id is not None
             await work.outbox.add(OutboxRow(row.recipient, row.kind, row.message, quiet.next_end(now)))
             await work.outbox.finish(row.id, "dropped", now)
+
+        await transact(services.store, postpone, what="postpone")
         log.info("ticker.postponed outbox=%d kind=%s", row.id, row.kind)
         return 0
     elif route is not None:
@@ -294,7 +310,8 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             log.warning("ticker.gave_up outbox=%d attempts=%d error=%s", row.id, row.attempts,
                         type(error).__name__)
             status = "failed"
-    async with services.store.transaction() as work:
+    async def finish(work: UnitOfWork) -> None:
+        assert row.id is not None
         await work.outbox.finish(row.id, status, services.engine.clock())
         if status == "failed" and blocked and row.kind in MEETING_KINDS:
             await unreachable(work, row.recipient, services.engine.clock())
@@ -302,6 +319,9 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             # The last message of a finished anonymous chat, or an anonymous person's reminder, is out: their
             # chat id is no longer needed (unless something else still is).
             await shifts.release_contact(work, row.recipient)
+
+    # Sent already: losing this to Contention must not leave the row 'sending' (reclaimed, it would go twice).
+    await transact(services.store, finish, what="finish")
     log.info("ticker.outbox id=%d kind=%s status=%s", row.id, row.kind, status)
     return sent
 
@@ -322,10 +342,11 @@ async def desk_took(services: Services, row: OutboxRow) -> bool:
 
 async def _retry_later(services: Services, row: OutboxRow, error: TelegramError) -> float:
     """Back to pending, due again after the backoff; returns the delay."""
-    assert row.id is not None
+    outbox_id = row.id
+    assert outbox_id is not None
     delay = retry_delay(row.attempts, error)
-    async with services.store.transaction() as work:
-        await work.outbox.retry(row.id, services.engine.clock() + timedelta(seconds=delay), row.attempts)
+    await transact(services.store, lambda work: work.outbox.retry(
+        outbox_id, services.engine.clock() + timedelta(seconds=delay), row.attempts), what="retry_later")
     log.warning("ticker.retry outbox=%d attempt=%d in=%.0fs error=%s", row.id, row.attempts, delay,
                 type(error).__name__)
     return delay
@@ -391,14 +412,13 @@ async def never_joined(work: UnitOfWork, cutoff: datetime) -> list[int]:
 
 async def tick_shifts(services: Services) -> None:
     """Start and end chat shifts on time (see flows.chat.shifts.tick)."""
-    async with services.store.transaction() as work:
-        await shifts.tick(work, services.chat, services.engine.clock())
+    await transact(services.store, lambda work: shifts.tick(work, services.chat, services.engine.clock()),
+                   what="tick_shifts")
 
 
 async def heartbeat(services: Services, now: datetime) -> None:
     """Record that the ticker completed a round (what `kaari health` reads)."""
-    async with services.store.transaction() as work:
-        await work.heartbeats.beat(TICKER, now)
+    await transact(services.store, lambda work: work.heartbeats.beat(TICKER, now), what="heartbeat")
 
 
 async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from storage.ports import Contention
+from storage.ports import Contention, Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +35,14 @@ async def retrying(run: Callable[[], Awaitable[T]], *, what: str, tries: int = T
             log.info("storage.contention what=%s try=%d", what, attempt)
             await asyncio.sleep(random.uniform(0, PAUSE * 2 ** (attempt - 1)))
     raise AssertionError("unreachable")
+
+
+async def transact(store: Store, body: Callable[[UnitOfWork], Awaitable[T]], *, what: str,
+                   person: str | None = None) -> T:
+    """Run ``body`` in a transaction of ``store``, the whole transaction again on Contention; its result."""
+
+    async def once() -> T:
+        async with store.transaction(person) as work:
+            return await body(work)
+
+    return await retrying(once, what=what)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from bot.serve import start_channel, stop_channel
 from bot.telegram_app import pusher
 from bot.ticker import GIVE_UP_AFTER, deliver_due
 from flows.core.messages import Msg
-from storage.ports import OutboxRow
+from storage.ports import Contention, OutboxRow, UnitOfWork
 from tests.bot.chat.test_shift_chat import W1, add_workers, flush, open_chat
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, texts
 from tests.bot.identity.test_identity import deliver
@@ -97,6 +99,33 @@ async def test_a_send_that_keeps_failing_is_given_up_and_the_next_goes(
     await round_(bot)
     assert relayed(bot, mark) == ["m0-1"], "the one given up does not hold up the rest for ever"
     assert [row.status for row in await outbox_of(bot, W1)].count("failed") == 1
+
+
+async def test_every_transaction_of_a_round_that_loses_once_is_run_again_and_sends_once(
+    bot: Bot, clock: Clock, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if another instance touched the same rows each time (PostgreSQL's Contention): the claim, the look
+    before the send and the finish after it are each run again, and the message goes out once."""
+    _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
+    mark = len(bot.api.calls)
+    await young.send("m0-0")
+    store, tries = bot.services.store, []
+    real = store.transaction
+
+    @asynccontextmanager
+    async def losing_every_first_try(person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        tries.append(person)
+        async with real(person) as work:
+            yield work
+            if len(tries) % 2:
+                raise Contention("could not serialize access")
+
+    monkeypatch.setattr(store, "transaction", losing_every_first_try)
+    assert await round_(bot) == 1
+    monkeypatch.undo()
+    assert relayed(bot, mark) == ["m0-0"]
+    assert {row.status for row in await outbox_of(bot, W1)} == {"sent"}, "none left sending, to go again"
+    assert len(tries) >= 6 and len(tries) % 2 == 0, "claim, look, finish (and what else ran): each twice"
 
 
 async def outbox_of(bot: Bot, telegram_id: int) -> list[OutboxRow]:
