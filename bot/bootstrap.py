@@ -52,8 +52,8 @@ from flows.identity.consent_texts import ConsentItem, has_item, load_consent_tex
 from flows.meetings import feedback, meeting, preparation, promises
 from flows.meetings import hooks as meetings_hooks
 from flows.meetings.reminders import parse_offsets
+from storage.open import open_store
 from storage.ports import Store
-from storage.sqlite import SqliteStore
 
 # Libraries whose debug logs carry what people wrote (SQL parameters, Bot API payloads) or the bot token.
 CHATTY_LOGGERS = ("telegram", "httpx", "httpcore", "aiosqlite", "uvicorn", "websockets")
@@ -238,7 +238,7 @@ async def bootstrap(
     hooks = house_hooks(instrument, secret, settings, setup)
     flows = all_flows(instrument, secret, settings, consent_items, setup, crisis, hooks)  # files are validated first
     sealer = Sealer(resolve_data_key(settings))
-    store = store or SqliteStore(settings.db_path)
+    store = store or open_store(settings.database_url or settings.db_path)
     await store.migrate()
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],

@@ -32,8 +32,8 @@ DATA_HELP = f"where the database, its keys, the log and saved files are kept (de
 
 def in_data_dir(settings: Settings, folder: Path) -> Settings:
     """The settings of `kaari chat` (and of a console user's set-up): the database in ``folder``, and with it
-    the kept keys and the log, whatever KAARI_DB_PATH says (that is `kaari run`'s database)."""
-    return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3")
+    the kept keys and the log, whatever KAARI_DB_PATH or KAARI_DATABASE_URL say (that is `kaari run`'s database)."""
+    return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3", database_url="")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -216,7 +216,7 @@ def _health() -> int:
     except SettingsError as error:
         print(f"kaari: unhealthy: {error}", file=sys.stderr)
         return 1
-    return health.main(settings.db_path)
+    return health.main(settings.database_url or settings.db_path)
 
 
 def main(argv: list[str] | None = None) -> int:

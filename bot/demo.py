@@ -53,7 +53,8 @@ def demo_settings(settings: Settings, folder: Path, port: int) -> Settings:
     """The demo's settings: the database in ``folder``, no Telegram, the web on 127.0.0.1:``port`` for pages
     from this server itself (as 127.0.0.1 and as localhost), and the desk at the same address."""
     base = f"http://{HOST}:{port}"
-    return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3", telegram_token="", mode="polling",
+    return dataclasses.replace(settings, db_path=folder / "kaari.sqlite3", database_url="", telegram_token="",
+                               mode="polling",
                                listen=HOST, port=port, web_origins=(base, f"http://localhost:{port}"),
                                web_url=base, desk_link_minutes=LINK_MINUTES)
 

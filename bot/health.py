@@ -13,8 +13,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.ports import Store
-from storage.sqlite import SqliteStore
+from storage.open import open_store
+from storage.ports import Store, StoreUnavailable
 
 TICKER = "ticker"
 BEAT_EVERY = timedelta(seconds=30)
@@ -34,23 +34,25 @@ async def ticker_health(store: Store, now: datetime, stale_after: timedelta = ST
     return True, f"database open, the ticker's last round was {age} s ago"
 
 
-async def check(db_path: Path, now: datetime) -> tuple[bool, str]:
-    """Open the database at ``db_path`` (an existing file: SQLite would create a missing one) and check the
-    ticker's heartbeat."""
-    store = SqliteStore(db_path)
+async def check(database: Path | str, now: datetime) -> tuple[bool, str]:
+    """Open the database (an existing SQLite file: SQLite would create a missing one; or a PostgreSQL URL) and
+    check the ticker's heartbeat."""
+    store = open_store(database)
     try:
         return await ticker_health(store, now)
     except sqlite3.Error as error:
-        return False, f"cannot use the database {db_path}: {error}"
+        return False, f"cannot use the database {database}: {error}"
+    except StoreUnavailable as error:
+        return False, str(error)
     finally:
         await store.close()
 
 
-def main(db_path: Path) -> int:
+def main(database: Path | str) -> int:
     """Run the check and print one line: 0 healthy, 1 not."""
-    if db_path.is_file():
-        healthy, line = asyncio.run(check(db_path, datetime.now(UTC)))
+    if isinstance(database, str) or database.is_file():
+        healthy, line = asyncio.run(check(database, datetime.now(UTC)))
     else:
-        healthy, line = False, f"no database at {db_path}"
+        healthy, line = False, f"no database at {database}"
     print(f"kaari: {'healthy' if healthy else 'unhealthy'}: {line}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1

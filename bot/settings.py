@@ -7,10 +7,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flows.core.quiet import parse_quiet_hours
 from flows.esy.dialogue import DEFAULT_DIFFERENCE
 from flows.meetings.reminders import parse_offsets
+from storage.open import POSTGRESQL_SCHEMES, is_database_url
 
 
 class SettingsError(ValueError):
@@ -23,6 +25,8 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     db_path: Path = Path("kaari.sqlite3")
+    # A PostgreSQL server instead of the SQLite file (postgresql://user:password@host/database); empty: SQLite.
+    database_url: str = ""
     secret: str = ""
     default_language: str = "fi"
     esy_instrument: Path | None = None
@@ -162,6 +166,15 @@ def _renamed(env: Mapping[str, str], name: str, old: str) -> str:
     return env.get(_renamed_name(env, name, old), "").strip()
 
 
+def _database_url(value: str) -> str:
+    """KAARI_DATABASE_URL: empty, or a PostgreSQL URL; the error names the scheme only (the URL has a password)."""
+    if value and urlsplit(value).scheme not in POSTGRESQL_SCHEMES:
+        scheme = urlsplit(value).scheme if is_database_url(value) else ""
+        raise SettingsError("KAARI_DATABASE_URL must be postgresql://user:password@host/database"
+                            + (f", not {scheme}://…" if scheme else " (for SQLite, set KAARI_DB_PATH instead)"))
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -177,6 +190,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         telegram_api_url=env.get("KAARI_TELEGRAM_API_URL", Settings.telegram_api_url),
         telegram_file_url=env.get("KAARI_TELEGRAM_FILE_URL", Settings.telegram_file_url),
         db_path=Path(env.get("KAARI_DB_PATH", str(Settings.db_path))),
+        database_url=_database_url(env.get("KAARI_DATABASE_URL", "").strip()),
         secret=env.get("KAARI_SECRET", ""),
         default_language=language,
         esy_instrument=Path(instrument) if instrument else None,

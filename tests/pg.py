@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -93,7 +94,9 @@ class PgServer:
             finally:
                 await store.close()
 
-        asyncio.run(migrate())
+        # In a thread of its own: the first test to ask for the server may be a coroutine, in a running loop.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, migrate()).result()
 
     def fresh(self) -> str:
         """A new database, a copy of the migrated template; its name (drop it after use)."""

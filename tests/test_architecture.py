@@ -86,7 +86,7 @@ def test_storage_imports_no_flow_and_no_channel() -> None:
 
 
 PORTS = ROOT / "storage" / "ports"
-BACKENDS = ("sql_repos", "memory_repos", "sqlite.py", "memory.py")
+BACKENDS = ("sql_repos", "memory_repos", "sqlite.py", "postgres.py", "memory.py")
 
 
 def port_modules() -> list[str]:

@@ -136,6 +136,32 @@ def test_a_database_in_a_read_only_place_stops_with_one_line(tmp_path: Path, com
         f"kaari: cannot use the database {db}: unable to open database file"]
 
 
+@pytest.mark.parametrize("command", [["run"], ["admin", "add-coordinator", "5", "--name", "A", "--org", "O"],
+                                     ["health"]], ids=["run", "admin", "health"])
+def test_an_unreachable_postgresql_server_stops_with_one_line_without_the_password(
+        tmp_path: Path, command: list[str]) -> None:
+    # A socket folder where no server listens: refused at once, as a stopped server's port is.
+    url = f"postgresql://kaari:s3cret@/kaari?host={tmp_path}"
+    result = kaari_process(command, str(tmp_path / "unused.sqlite3"), tmp_path, KAARI_DATABASE_URL=url)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(("kaari: cannot use the database postgresql://kaari:***@/kaari",
+                            "kaari: unhealthy: cannot use the database postgresql://kaari:***@/kaari")), line
+    assert "s3cret" not in result.stderr + result.stdout
+    assert not (tmp_path / "unused.sqlite3").exists(), "KAARI_DATABASE_URL wins over KAARI_DB_PATH"
+
+
+@pytest.mark.parametrize("url", ["mysql://kaari:s3cret@db/kaari", "kaari.sqlite3"])
+def test_a_database_url_that_is_not_postgresql_is_refused_by_its_scheme(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
+) -> None:
+    monkeypatch.setenv("KAARI_DATABASE_URL", url)
+    assert main(["chat"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("kaari: KAARI_DATABASE_URL must be postgresql://user:password@host/database")
+    assert "s3cret" not in line
+
+
 @pytest.mark.parametrize("secret", ["short-secret", "a long secret with spaces in it, 40+ chars"])
 @pytest.mark.parametrize("command", [["run"], ["admin", "add-coordinator", "5", "--name", "A", "--org", "O"]],
                          ids=["run", "admin"])

@@ -15,6 +15,7 @@ import pytest
 
 from flows.core.contention import retrying
 from storage import postgres, sqlite
+from storage.open import open_store
 from storage.ports import Conflict, Contention, StaffRow, StoreUnavailable, UserRow
 from storage.postgres import PostgresStore, placeholders, redacted
 from storage.sqlite import SqliteStore
@@ -195,3 +196,13 @@ async def test_scrub_vacuums_the_deleted_rows_away(pg_server: PgServer) -> None:
     finally:
         await store.close()
         pg_server.drop(name)
+
+
+def test_open_store_picks_the_backend_by_the_url() -> None:
+    assert isinstance(open_store("postgresql://kaari@db/kaari"), PostgresStore)
+    assert isinstance(open_store("postgres://kaari@db/kaari"), PostgresStore)
+    assert isinstance(open_store(Path("kaari.sqlite3")), SqliteStore)
+    assert isinstance(open_store("kaari.sqlite3"), SqliteStore)
+    with pytest.raises(ValueError, match="'mysql'") as raised:
+        open_store("mysql://kaari:s3cret@db/kaari")
+    assert "s3cret" not in str(raised.value)
