@@ -43,6 +43,7 @@ from bot.render import (
 )
 from bot.ticker import Push, Sent, remember_sent, retry_delay
 from flows.core import inputs
+from flows.core.contention import transact
 from flows.core.messages import LANGUAGES, N_, Msg
 from flows.core.results import Reply
 from storage.ports import UnitOfWork
@@ -153,11 +154,12 @@ class TelegramChannel:
 
             self.services.store.defer(sent)
             return
-        async with self.services.store.transaction() as work:
-            if isinstance(failure, Forbidden):
-                await work.outbox.finish(outbox_id, "failed" if failure else "sent", now)
-                return
-            await work.outbox.retry(outbox_id, now + timedelta(seconds=retry_delay(1, failure)), 1)
+        if isinstance(failure, Forbidden):
+            await transact(self.services.store, lambda work: work.outbox.finish(outbox_id, "failed", now),
+                           what="reply_failed")
+            return
+        await transact(self.services.store, lambda work: work.outbox.retry(
+            outbox_id, now + timedelta(seconds=retry_delay(1, failure)), 1), what="reply_retry")
         log.warning("telegram.reply_retry outbox=%d error=%s", outbox_id, type(failure).__name__)
         self.services.wake.set()
 

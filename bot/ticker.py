@@ -236,29 +236,30 @@ def route_for(services: Services, recipient: str) -> PushRoute | None:
     return route if route is not None and channel_of(recipient) == route.channel else None
 
 
+async def _look(work: UnitOfWork, row: OutboxRow) -> tuple[ContactRow | None, UserRow | None, bool]:
+    """What a send needs to know first: the recipient's contact and user, and whether the row may still go."""
+    contact = await work.contacts.get(row.recipient)
+    user = await work.users.get(row.recipient)
+    # An anonymous person's own reminder (they asked for it) needs no consent (d): they have no consents.
+    allowed = (row.kind not in NEEDS_REMINDER_CONSENT or bool(row.message.get("asked"))
+               or await reminders_allowed(work, row.recipient))
+    if "meeting" in row.message:
+        # A reminder of a meeting that was cancelled, held early or deleted meanwhile is not sent.
+        meeting = await work.meetings.get(int(row.message["meeting"]))
+        allowed = allowed and meeting is not None and meeting.status == "planned"
+    if "promise" in row.message:
+        # A check-in for a promise deleted (consent c withdrawn) or already marked done is not sent.
+        promise = await work.meetings.promise(int(row.message["promise"]))
+        allowed = allowed and promise is not None and promise.status != "done"
+    return contact, user, allowed
+
+
 async def _deliver(services: Services, push: Push, link: LinkFormat, row: OutboxRow,
                    quiet: QuietHours) -> int | float | None:
     """1 when sent, 0 when finished otherwise, the seconds until a retry (a float) after a transient error, or
     None when the recipient is a web person whose socket closed since the claim (the row waits for them)."""
     assert row.id is not None
-
-    async def look(work: UnitOfWork) -> tuple[ContactRow | None, UserRow | None, bool]:
-        contact = await work.contacts.get(row.recipient)
-        user = await work.users.get(row.recipient)
-        # An anonymous person's own reminder (they asked for it) needs no consent (d): they have no consents.
-        allowed = (row.kind not in NEEDS_REMINDER_CONSENT or bool(row.message.get("asked"))
-                   or await reminders_allowed(work, row.recipient))
-        if "meeting" in row.message:
-            # A reminder of a meeting that was cancelled, held early or deleted meanwhile is not sent.
-            meeting = await work.meetings.get(int(row.message["meeting"]))
-            allowed = allowed and meeting is not None and meeting.status == "planned"
-        if "promise" in row.message:
-            # A check-in for a promise deleted (consent c withdrawn) or already marked done is not sent.
-            promise = await work.meetings.promise(int(row.message["promise"]))
-            allowed = allowed and promise is not None and promise.status != "done"
-        return contact, user, allowed
-
-    contact, user, allowed = await transact(services.store, look, what="deliver.look")
+    contact, user, allowed = await transact(services.store, lambda work: _look(work, row), what="deliver.look")
     # A reply carries its own sealed address: an anonymous person has no stored contact.
     sealed = row.message.get("chat") if row.kind == REPLY else (contact.sealed_chat if contact else None)
     chat = services.sealer.open(sealed) if sealed else None

@@ -174,9 +174,9 @@ class PostgresStore(Deferring):
             # SERIALIZABLE transaction fixes its snapshot, so one that waited for the lock inside would read the
             # person as they were before the transaction it waited for, and fail on writing (40001) every time.
             lock = None if person is None else person_lock(person)
-            if lock is not None:
-                await conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
             try:
+                if lock is not None:  # in the try: cancelled while it was granted, it is still released
+                    await conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
                 try:
                     async with conn.transaction():
                         work = SqlWork(PgConnection(conn))

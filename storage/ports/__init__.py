@@ -1,6 +1,6 @@
 """The storage port: what the engine needs from any backend, as Protocols and plain rows.
 
-One module per area, named like the backends' modules (``storage/{sqlite,memory}_repos/<area>.py``): ``people``,
+One module per area, named like the backends' modules (``storage/{sql,memory}_repos/<area>.py``): ``people``,
 ``identity``, ``chat``, ``meetings``, ``groups``, ``outbox``, ``readings`` (a worker's ESY reading), and ``base``
 for the errors, the unit of work and the store.
 The area modules are the truth, and the backends import from them, so a backend module's imports name the area
