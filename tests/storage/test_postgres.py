@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import tests.pg
 from flows.core.contention import retrying
 from storage import postgres, sqlite
 from storage.open import open_store
@@ -206,3 +207,13 @@ def test_open_store_picks_the_backend_by_the_url() -> None:
     with pytest.raises(ValueError, match="'mysql'") as raised:
         open_store("mysql://kaari:s3cret@db/kaari")
     assert "s3cret" not in str(raised.value)
+
+
+def test_without_postgresql_the_tests_skip_with_a_reason_but_fail_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tests.pg, "binaries", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="initdb"):
+        tests.pg.start_server()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        tests.pg.start_server()
