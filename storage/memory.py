@@ -25,6 +25,7 @@ from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.memory_repos.readings import _Readings
+from storage.migrations import shipped_numbers
 from storage.ports.base import Deferred, UnitOfWork
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
@@ -70,6 +71,7 @@ class MemoryStore(Deferring):
         self.tables: Tables = {name: {} for name in TABLES}
         self._lock = asyncio.Lock()
         self._deferred: list[Deferred] = []
+        self._migrated = False
 
     @asynccontextmanager
     async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
@@ -82,7 +84,12 @@ class MemoryStore(Deferring):
             self.tables = working
 
     async def migrate(self) -> None:
-        """Nothing to migrate in memory."""
+        """Nothing to migrate in memory: the tables are the latest schema's from the start."""
+        self._migrated = True
+
+    async def applied_migrations(self) -> set[int]:
+        """Every shipped migration once ``migrate`` ran (as on SQLite), none before."""
+        return shipped_numbers() if self._migrated else set()
 
     async def scrub(self) -> None:
         """Deleted rows are gone from memory already."""

@@ -211,6 +211,17 @@ class PostgresStore(Deferring):
             finally:
                 await _unlock(conn, _MIGRATION_LOCK)
 
+    async def applied_migrations(self) -> set[int]:
+        """The numbers in ``schema_migrations``; none in a database never migrated (no such table yet)."""
+        await self._open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+            found = await cursor.fetchone()
+            if not found or not found[0]:
+                return set()
+            cursor = await conn.execute("SELECT number FROM schema_migrations")
+            return {row[0] for row in await cursor.fetchall()}
+
     async def scrub(self) -> None:
         """VACUUM the tables that hold people's data: deleted rows are removed from them now, not some day.
 

@@ -176,6 +176,15 @@ class SqliteStore(Deferring):
             commit = self.commits.committed()
         await self.commits.durable(commit)
 
+    async def applied_migrations(self) -> set[int]:
+        """The numbers in ``schema_migrations``; none in a database never migrated (no such table yet)."""
+        async with self._lock:
+            db = await self._connect()
+            if not await db.execute_fetchall(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"):
+                return set()
+            return {row[0] for row in await db.execute_fetchall("SELECT number FROM schema_migrations")}
+
     async def scrub(self) -> None:
         """Copy the write-ahead log into the database and truncate it, so old page images are gone too."""
         async with self._lock:

@@ -81,6 +81,11 @@ class _Outbox(_Repo):
             self._db.delete("outbox", str(row.id))
         return len(done)
 
+    async def due_count(self, now: datetime) -> int:
+        dump_time(now)
+        return sum(1 for row in self._db.rows(OutboxRow, "outbox")
+                   if row.status in ("pending", "sending") and row.due_at <= now)
+
 
 class _Receipts(_Repo):
     async def add(self, update_id: int, at: datetime) -> bool:

@@ -112,6 +112,9 @@ class Store(Protocol):
     # processes runs one person's transactions one at a time (SQLite and the fake: one process, one at a time).
     def transaction(self, person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def migrate(self) -> None: ...
+    # The numbers of the migrations this database records as applied (empty before the first ``migrate``);
+    # `/readyz` and `kaari health` compare them with ``storage.migrations.shipped_numbers``.
+    async def applied_migrations(self) -> set[int]: ...
     async def scrub(self) -> None: ...  # make deleted data unrecoverable from the files (after /forget)
     # A small write that need not commit at once (marking a sent reply sent): it runs at the start of the next
     # transaction, whoever opens it, so it costs no transaction of its own; ``flush`` runs what is waiting.

@@ -52,6 +52,7 @@ class Outbox(Protocol):
     async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...
     async def delete_for_recipient(self, recipient: str) -> None: ...
     async def purge_done(self, before: datetime) -> int: ...  # sent/failed/dropped rows finished before that
+    async def due_count(self, now: datetime) -> int: ...  # rows due by ``now`` and not sent (pending or sending)
 
 
 class Receipts(Protocol):

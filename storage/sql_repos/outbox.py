@@ -100,6 +100,11 @@ class _Outbox(_Repo):
         )
         return count
 
+    async def due_count(self, now: datetime) -> int:
+        row = await self._one("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?",
+                              (dump_time(now),))
+        return int(row[0]) if row is not None else 0
+
 
 class _Receipts(_Repo):
     async def add(self, update_id: int, at: datetime) -> bool:
