@@ -55,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     diagrams.add_argument("--out", type=Path, default=Path("docs/flows"))
     check = commands.add_parser("check-instrument", help="validate an ESY instrument file")
     check.add_argument("path", type=Path)
-    commands.add_parser("health", help="exit 0 if the database at KAARI_DB_PATH opens and the ticker of `kaari run` "
-                        "completed a round lately (the Docker HEALTHCHECK), else 1; one line either way")
+    commands.add_parser("health", help="exit 0 if the database at KAARI_DB_PATH answers, has every migration and "
+                        "the ticker of `kaari run` completed a round lately (the Docker HEALTHCHECK; /readyz checks "
+                        "the same), else 1; one line either way")
     admin = commands.add_parser("admin", help="set-up tasks for whoever runs Kaari")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)
     coordinator = admin_commands.add_parser(

@@ -1,18 +1,21 @@
-"""`kaari health`, the Docker HEALTHCHECK: the database opens and the ticker's heartbeat is recent.
+"""Readiness: the database answers, every shipped migration is applied, and the ticker's heartbeat is recent.
 
+One check (``readiness``) behind three doors: `kaari health` (the Docker HEALTHCHECK; exit status 0 or 1, as
+Docker reserves 2, and one line, never a traceback), ``GET /readyz`` and ``GET /healthz`` (bot.webhook).
 In polling mode nothing serves HTTP, so health is read from the data: the ticker writes a heartbeat row after
 every completed round (at most every BEAT_EVERY), and a heartbeat older than STALE_AFTER means the bot is
-stopped or stuck. Exit status 0 or 1 (Docker reserves 2) and one line, never a traceback.
+stopped or stuck. Only the store's port is used, so the check is the same on every backend.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from storage.migrations import shipped_numbers
 from storage.open import open_store
 from storage.ports import Store, StoreUnavailable
 
@@ -34,18 +37,62 @@ async def ticker_health(store: Store, now: datetime, stale_after: timedelta = ST
     return True, f"database open, the ticker's last round was {age} s ago"
 
 
+# The checks, in the order they run; a failed one is named (`/readyz`'s "failed") and the rest are not run.
+DATABASE, MIGRATIONS, TICKER_ALIVE = "database", "migrations", "ticker"
+# A database that has not answered by then counts as down: a load balancer's probe must not hang with it.
+ANSWER_WITHIN = 5.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The outcome: which check failed (None: ready) and one line that says why, with no secret and no path."""
+
+    failed: str | None
+    detail: str
+    # The database's own error, for `kaari health`'s line on the operator's terminal only (a driver's message may
+    # name a host or a user: never sent over HTTP).
+    error: Exception | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Every check passed."""
+        return self.failed is None
+
+
+async def _checks(store: Store, now: datetime) -> Readiness:
+    missing = sorted(shipped_numbers() - await store.applied_migrations())
+    if missing:
+        return Readiness(MIGRATIONS, f"{len(missing)} migration(s) not applied: "
+                         f"{', '.join(str(number) for number in missing)} (`kaari run` applies them at start)")
+    healthy, line = await ticker_health(store, now)
+    return Readiness(None if healthy else TICKER_ALIVE, line)
+
+
+async def readiness(store: Store, now: datetime, answer_within: float = ANSWER_WITHIN) -> Readiness:
+    """Whether ``store``'s database answers (within ``answer_within`` seconds), has every shipped migration and a
+    recent ticker heartbeat at ``now``."""
+    try:
+        async with asyncio.timeout(answer_within):
+            return await _checks(store, now)
+    except TimeoutError:
+        return Readiness(DATABASE, f"the database did not answer within {answer_within:g} s")
+    except Exception as error:  # whatever the driver raises: the database is not usable
+        return Readiness(DATABASE, f"the database cannot be used ({type(error).__name__})", error)
+
+
 async def check(database: Path | str, now: datetime) -> tuple[bool, str]:
     """Open the database (an existing SQLite file: SQLite would create a missing one; or a PostgreSQL URL) and
-    check the ticker's heartbeat."""
+    check it."""
     store = open_store(database)
     try:
-        return await ticker_health(store, now)
-    except sqlite3.Error as error:
-        return False, f"cannot use the database {database}: {error}"
-    except StoreUnavailable as error:
-        return False, str(error)
+        found = await readiness(store, now)
     finally:
         await store.close()
+    if isinstance(found.error, StoreUnavailable):
+        return False, str(found.error)  # it names the database with a URL's password starred
+    if found.error is not None and isinstance(database, Path):  # a URL is never printed: it has a password
+        return False, f"cannot use the database {database}: {found.error}"
+    return found.ready, found.detail
 
 
 def main(database: Path | str) -> int:

@@ -1,6 +1,6 @@
 """Kaari's one HTTP server: an ASGI app (Starlette on uvicorn, as python-telegram-bot documents for custom
 webhooks) that serves what is configured: the Telegram webhook (webhook mode), the web (bot.web: widget, chat
-socket, desk) when KAARI_WEB_ORIGINS is set, and ``/healthz`` always.
+socket, desk) when KAARI_WEB_ORIGINS is set, and ``/readyz`` and ``/healthz`` always.
 
 Telegram is answered 200 only once the update's handler has committed (a duplicate is a 200 too), 500 when
 the handler failed (Telegram sends it again), 403 without the secret token, 400 for a body that is not an
@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from telegram.ext import Application
 
 from bot.bootstrap import Services
-from bot.health import ticker_health
+from bot.health import readiness
 from bot.telegram_app import FAILED
 from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
@@ -100,15 +100,22 @@ def telegram_routes(application: AnyApplication, secret: str, max_body: int) -> 
 
 
 def health_routes(services: Services) -> list[BaseRoute]:
-    """``GET /healthz``: the check of `kaari health` (the ticker's heartbeat is recent) as JSON, 200 or 503.
-    It says nothing but that line: no settings, no paths, no counts."""
+    """``GET /readyz`` and ``GET /healthz``: the check of `kaari health` (bot.health.readiness: the database
+    answers, the migrations are applied, the ticker's heartbeat is recent), 200 or 503. /readyz names the check
+    that failed; /healthz keeps the shape it was documented with. Neither says more than the check's line: no
+    settings, no paths, no counts, never the database's own error."""
+
+    async def readyz(request: Request) -> Response:
+        found = await readiness(services.store, services.engine.clock())
+        return JSONResponse({"ready": found.ready, "failed": found.failed, "detail": found.detail},
+                            status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"})
 
     async def healthz(request: Request) -> Response:
-        healthy, detail = await ticker_health(services.store, services.engine.clock())
-        return JSONResponse({"healthy": healthy, "detail": detail}, status_code=200 if healthy else 503,
-                            headers={"Cache-Control": "no-store"})
+        found = await readiness(services.store, services.engine.clock())
+        return JSONResponse({"healthy": found.ready, "detail": found.detail},
+                            status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"})
 
-    return [Route("/healthz", healthz, methods=["GET"])]
+    return [Route("/readyz", readyz, methods=["GET"]), Route("/healthz", healthz, methods=["GET"])]
 
 
 class SecurityHeaders:

@@ -1,9 +1,11 @@
-"""`kaari health` (the Docker HEALTHCHECK): the database opens and the ticker's heartbeat is recent."""
+"""`kaari health` (the Docker HEALTHCHECK) and the readiness check it shares with /readyz and /healthz: the database
+answers, every shipped migration is applied, the ticker's heartbeat is recent."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,10 +15,21 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.cli import main
-from bot.health import BEAT_EVERY, STALE_AFTER, TICKER, ticker_health
+from bot.health import (
+    BEAT_EVERY,
+    DATABASE,
+    MIGRATIONS,
+    STALE_AFTER,
+    TICKER,
+    TICKER_ALIVE,
+    Readiness,
+    readiness,
+    ticker_health,
+)
 from bot.telegram_app import pusher
 from bot.ticker import run_ticker
 from storage.memory import MemoryStore
+from storage.migrations import shipped_numbers
 from storage.sqlite import SqliteStore
 from tests.bot.harness import Bot
 from tests.bot.httpfake import HttpFakeBotAPI
@@ -160,3 +173,78 @@ async def test_a_running_kaari_is_healthy(tmp_path: Path) -> None:
     finally:
         await bot.stop()
         await fake.stop()
+
+
+# --- readiness: the one check behind `kaari health`, /readyz and /healthz ---------------------------------------
+
+
+class BrokenStore(MemoryStore):
+    """A database that fails (or hangs) when asked, with a message that must not reach HTTP."""
+
+    def __init__(self, hang: bool = False) -> None:
+        super().__init__()
+        self.hang = hang
+
+    async def applied_migrations(self) -> set[int]:
+        if self.hang:
+            await asyncio.Event().wait()
+        raise ConnectionRefusedError("postgresql://kaari:hunter2@db.internal refused")
+
+
+async def test_readiness_names_the_first_check_that_fails() -> None:
+    store, now = MemoryStore(), datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    found = await readiness(store, now)
+    assert (found.ready, found.failed) == (False, MIGRATIONS)
+    assert found.detail.startswith(f"{len(shipped_numbers())} migration(s) not applied: 1, 2, 3")
+    await store.migrate()
+    found = await readiness(store, now)
+    assert (found.failed, found.detail) == (TICKER_ALIVE, "the ticker has not completed a round yet (is `kaari run` "
+                                                          "running?)")
+    async with store.transaction() as work:
+        await work.heartbeats.beat(TICKER, now - timedelta(seconds=20))
+    assert await readiness(store, now) == Readiness(None, "database open, the ticker's last round was 20 s ago")
+    assert (await readiness(store, now + STALE_AFTER)).failed == TICKER_ALIVE
+
+
+async def test_a_database_that_fails_or_hangs_is_not_ready_and_its_error_stays_out_of_the_line() -> None:
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    found = await readiness(BrokenStore(), now)
+    assert (found.failed, found.detail) == (DATABASE, "the database cannot be used (ConnectionRefusedError)")
+    assert isinstance(found.error, ConnectionRefusedError)  # for `kaari health`'s terminal line only
+    hung = await readiness(BrokenStore(hang=True), now, answer_within=0.05)
+    assert (hung.failed, hung.detail) == (DATABASE, "the database did not answer within 0.05 s")
+
+
+def test_kaari_health_is_1_when_a_shipped_migration_is_not_applied(
+    db: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(beat_at(db, datetime.now(UTC)))
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM schema_migrations WHERE number = ?", (max(shipped_numbers()),))
+    connection.close()
+    assert main(["health"]) == 1
+    assert one_line(capsys.readouterr().err) == (
+        f"kaari: unhealthy: 1 migration(s) not applied: {max(shipped_numbers())} (`kaari run` applies them at start)")
+
+
+def test_kaari_health_checks_postgresql_when_its_url_is_set(
+    postgresql_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from storage.postgres import PostgresStore
+
+    monkeypatch.setenv("KAARI_DATABASE_URL", postgresql_url)
+    monkeypatch.setenv("KAARI_DB_PATH", str(tmp_path / "unused.sqlite3"))
+    assert main(["health"]) == 1
+    assert one_line(capsys.readouterr().err) == ("kaari: unhealthy: the ticker has not completed a round yet (is "
+                                                 "`kaari run` running?)")
+
+    async def beat() -> None:
+        store = PostgresStore(postgresql_url)
+        async with store.transaction() as work:
+            await work.heartbeats.beat(TICKER, datetime.now(UTC) - timedelta(seconds=5))
+        await store.close()
+
+    asyncio.run(beat())
+    assert main(["health"]) == 0
+    assert one_line(capsys.readouterr().out).startswith("kaari: healthy: database open")
+    assert not (tmp_path / "unused.sqlite3").exists()

@@ -231,8 +231,8 @@ def test_a_flood_from_one_connection_is_held_back_and_said_so(
 WIDGET = {"/web/widget.js", "/web/frame", "/web/status", "/web/static/{name}"}
 
 
-@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", "/healthz", PATH, *WIDGET}),
-                                                ((), {"/telegram", "/healthz"})])
+@pytest.mark.parametrize(("origins", "paths"), [((ORIGIN,), {"/telegram", "/healthz", "/readyz", PATH, *WIDGET}),
+                                                ((), {"/telegram", "/healthz", "/readyz"})])
 async def test_the_webhook_app_serves_the_web_chat_beside_telegram_when_origins_are_set(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, origins: tuple[str, ...],
     paths: set[str],
