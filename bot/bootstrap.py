@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import HELP_TEXTS
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
+from bot.metrics import Metrics
 from bot.routes import DeskRoute, PushRoute
 from bot.sealing import Sealer
 from bot.settings import Settings, resolve_data_key, resolve_secret
@@ -88,6 +89,8 @@ class Services:
     push_route: PushRoute | None = None
     # The desk in the browser, when it is served: a worker's chat notices go there while it is open.
     desk_route: DeskRoute | None = None
+    # This process's Prometheus metrics (counted always, served at /metrics with KAARI_METRICS).
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""

@@ -17,7 +17,7 @@ from bot.polling import Poller
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
 from bot.web.app import web_routes
-from bot.webhook import WebServer, build_web_app, health_routes, telegram_routes
+from bot.webhook import WebServer, build_web_app, health_routes, metrics_routes, telegram_routes
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,23 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 def web_app(services: Services, application: AnyApplication | None = None) -> Starlette:
     """The server's ASGI app with what is configured: the Telegram webhook route in webhook mode (never in
     polling mode, where nothing should be able to post updates), the web when pages may use it
-    (KAARI_WEB_ORIGINS), and /healthz. No PTB Application is needed without the Telegram route."""
+    (KAARI_WEB_ORIGINS), /metrics when it is on (KAARI_METRICS), and /readyz and /healthz. No PTB Application is
+    needed without the Telegram route."""
     settings = services.settings
     routes = health_routes(services)
     if application is not None and settings.mode == "webhook":
         routes += telegram_routes(application, settings.webhook_secret, settings.webhook_max_body)
     if settings.web_origins:
         routes += web_routes(services)
+    if settings.metrics:
+        routes += metrics_routes(services)
     return build_web_app(routes)
 
 
 def serves_http(services: Services) -> bool:
-    """Whether `kaari run` listens for HTTP: for the webhook, or for the web."""
-    return services.settings.mode == "webhook" or bool(services.settings.web_origins)
+    """Whether `kaari run` listens for HTTP: for the webhook, the web, or the metrics."""
+    settings = services.settings
+    return settings.mode == "webhook" or bool(settings.web_origins) or settings.metrics
 
 
 async def start_server(services: Services, application: AnyApplication | None = None) -> WebServer:

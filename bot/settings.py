@@ -85,6 +85,9 @@ class Settings:
     audit_retention_days: int = 730
     code_guess_limit: int = 50
     code_guess_minutes: int = 10
+    # GET /metrics on Kaari's one HTTP server (Prometheus); with a token, only for "Authorization: Bearer <token>".
+    metrics: bool = False
+    metrics_token: str = ""
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind: type[float] | type[int]) -> float:
@@ -238,6 +241,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         code_guess_limit=max(1, int(_number(env, "KAARI_CODE_GUESS_LIMIT", Settings.code_guess_limit, int))),
         code_guess_minutes=max(1, int(_number(
             env, "KAARI_CODE_GUESS_MINUTES", Settings.code_guess_minutes, int))),
+        metrics=_flag(env, "KAARI_METRICS", Settings.metrics),
+        metrics_token=env.get("KAARI_METRICS_TOKEN", "").strip(),
     )
 
 

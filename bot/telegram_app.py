@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
@@ -29,6 +30,8 @@ from bot.commands import COMMAND_TEXTS
 from bot.flood import person_gate
 from bot.i18n import LinkFormat
 from bot.keys import user_key
+from bot.metrics import BLOCKED, DUPLICATE, FLOODED, HANDLED, REFUSED, TRANSIENT
+from bot.metrics import FAILED as UPDATE_FAILED
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.render import (
     TELEGRAM_TEXT_LIMIT,
@@ -115,11 +118,13 @@ class TelegramChannel:
             log.warning("telegram.not_private update=%s", update.update_id)
             return
         key, chat_id = self.key_of(update), chat.id
+        metrics, arrived = self.services.metrics, time.perf_counter()
 
         async def tell(note: Msg) -> None:
             await self.send(context, chat_id, [TextOut(self.services.catalogs.text(self.known_language(update), note))])
 
         if not await self.flood.admit(key, given, tell):  # too fast: told, never silently dropped
+            metrics.update(CHANNEL, FLOODED)
             return
         sealed = self.services.sealer.seal(chat.id)
         # The input, its receipt and its reply (an outbox row) commit together; then the reply goes out at once.
@@ -127,7 +132,10 @@ class TelegramChannel:
             key, given, self.language_hint(update), channel=CHANNEL, contact=sealed,
             receipt=update.update_id, reply_to=sealed)
         if reply.duplicate:
+            metrics.update(CHANNEL, DUPLICATE)
             return  # handled before a crash: its reply is in the outbox already, sent by the ticker
+        committed = time.perf_counter()
+        metrics.reply_commit.labels(CHANNEL).observe(committed - arrived)
         self.services.wake.set()  # what the update queued for others (a chat message) goes out now
         if before_sending is not None:
             await before_sending(reply)
@@ -138,6 +146,8 @@ class TelegramChannel:
 
         outgoing = await render(reply, self.services.catalogs, self.services.drawer, link)
         sent, failure = await self._send(context, chat.id, outgoing)
+        metrics.reply_send.labels(CHANNEL).observe(time.perf_counter() - committed)
+        metrics.update(CHANNEL, HANDLED)
         await remember_sent(self.services, key, sent)
         if reply.outbox is not None:
             await self._settle_reply(reply.outbox, failure)
@@ -196,6 +206,7 @@ class TelegramChannel:
         sent: Sent = []
         for call, about in self.calls(bot, chat_id, outgoing):
             _note(sent, about, await call())
+            self.services.metrics.sent(CHANNEL)
         return sent
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outgoing: list[Outgoing]) -> Sent:
@@ -210,20 +221,25 @@ class TelegramChannel:
         (a time-out, 5xx or 429: the rest waits for the outbox's retry, so the order holds). A message Telegram
         refuses outright is skipped, so it cannot take the rest with it."""
         sent: Sent = []
+        metrics = self.services.metrics
         for call, about in self.calls(context.bot, chat_id, outgoing):
             for attempt in (1, 2):
                 try:
                     _note(sent, about, await call())
+                    metrics.sent(CHANNEL)
                     break
                 except Forbidden as error:
                     log.info("telegram.blocked")  # the person blocked the bot: nothing more to send
+                    metrics.failed(BLOCKED)
                     return sent, error
                 except (TimedOut, NetworkError, RetryAfter) as error:
                     log.warning("telegram.send_failed attempt=%d error=%s", attempt, type(error).__name__)
+                    metrics.failed(TRANSIENT)
                     if attempt == 2:
                         return sent, error
                 except TelegramError as error:
                     log.error("telegram.send_failed error=%s", type(error).__name__)
+                    metrics.failed(REFUSED)
                     break
         return sent, None
 
@@ -308,6 +324,7 @@ class TelegramChannel:
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram.error update=%s error=%s", update_id, type(error).__name__, exc_info=error)
+        self.services.metrics.update(CHANNEL, UPDATE_FAILED)
         if update_id is not None:
             context.application.bot_data.setdefault(FAILED, set()).add(update_id)
         if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):

@@ -34,6 +34,7 @@ from bot.bootstrap import Services
 from bot.health import BEAT_EVERY, TICKER
 from bot.i18n import LinkFormat, console_link
 from bot.keys import channel_of, key_prefix
+from bot.metrics import BLOCKED, GAVE_UP, TRANSIENT
 from bot.render import MediaOut, Outgoing, TextOut, render
 from bot.routes import PushRoute
 from flows.chat import shifts
@@ -305,11 +306,14 @@ async def _deliver(services: Services, push: Push, link: LinkFormat, row: Outbox
             sent = 1
         except Forbidden:
             status, blocked = "failed", True  # blocked the bot
+            services.metrics.failed(BLOCKED)
         except TelegramError as error:
             if row.attempts < GIVE_UP_AFTER:
+                services.metrics.failed(TRANSIENT)
                 return await _retry_later(services, row, error)
             log.warning("ticker.gave_up outbox=%d attempts=%d error=%s", row.id, row.attempts,
                         type(error).__name__)
+            services.metrics.failed(GAVE_UP)
             status = "failed"
     async def finish(work: UnitOfWork) -> None:
         assert row.id is not None

@@ -29,6 +29,7 @@ from telegram.ext import Application
 
 from bot.bootstrap import Services
 from bot.health import readiness
+from bot.metrics import CONTENT_TYPE
 from bot.telegram_app import FAILED
 from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
@@ -116,6 +117,25 @@ def health_routes(services: Services) -> list[BaseRoute]:
                             status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"})
 
     return [Route("/readyz", readyz, methods=["GET"]), Route("/healthz", healthz, methods=["GET"])]
+
+
+def metrics_routes(services: Services) -> list[BaseRoute]:
+    """``GET /metrics`` (KAARI_METRICS): this process's metrics for Prometheus (bot.metrics), the database's gauges
+    read at most every few seconds. With KAARI_METRICS_TOKEN only for ``Authorization: Bearer <token>`` (401
+    otherwise); the reverse proxy does not route /metrics in any case (deploy/Caddyfile)."""
+    token = services.settings.metrics_token
+
+    async def metrics(request: Request) -> Response:
+        if token:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+                return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        await services.metrics.refresh(services.store, [service.id for service in services.chat.services],
+                                       services.engine.clock())
+        return Response(services.metrics.exposition(), media_type=CONTENT_TYPE,
+                        headers={"Cache-Control": "no-store"})
+
+    return [Route("/metrics", metrics, methods=["GET"])]
 
 
 class SecurityHeaders:

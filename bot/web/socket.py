@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from bot.bootstrap import Services
 from bot.flood import connection_gate, person_gate
 from bot.keys import user_key
+from bot.metrics import FAILED, FLOODED, HANDLED
 from bot.render import Outgoing, TextOut, render
 from bot.settings import Settings
 from bot.web.messages import closed_json, error_json, message_json
@@ -213,8 +215,9 @@ class WebChannel:
 
     async def handle(self, websocket: WebSocket, session: _Session, given: inputs.Input) -> None:
         """One input through the engine (as Telegram's and the terminal's), its reply back on the socket."""
-        services = self.services
+        services, arrived = self.services, time.perf_counter()
         if not await self.flood.admit(session.key, given, self.teller(websocket, session)):
+            services.metrics.update(CHANNEL, FLOODED)
             return  # too fast: told, never silently dropped
         if isinstance(given, inputs.Start) and given.language is None and session.chosen:
             given = dataclasses.replace(given, language=session.chosen)  # the page's language: not asked again
@@ -223,16 +226,22 @@ class WebChannel:
             outgoing = await render(reply, services.catalogs, services.drawer)
         except Exception as error:  # nothing was committed; say so rather than leave silence
             log.error("web.error user=%s error=%s", session.key[:12], type(error).__name__, exc_info=error)
+            services.metrics.update(CHANNEL, FAILED)
             await self.error(websocket, session.language, N_("error.internal"))
             return
+        committed = time.perf_counter()  # (rendering included: the web's reply is sent as soon as it is drawn)
+        services.metrics.reply_commit.labels(CHANNEL).observe(committed - arrived)
         services.wake.set()  # what the input queued for others (a chat message) goes out now
         session.language = reply.language
         await self.send(websocket, outgoing)
+        services.metrics.reply_send.labels(CHANNEL).observe(time.perf_counter() - committed)
+        services.metrics.update(CHANNEL, HANDLED)
 
     async def send(self, websocket: WebSocket, outgoing: list[Outgoing]) -> None:
         """Every message of a reply, in order."""
         for out in outgoing:
             await websocket.send_json(message_json(out))
+            self.services.metrics.sent(CHANNEL)
 
     async def error(self, websocket: WebSocket, language: str, code: str) -> None:
         """A clear answer to a message that could not be taken, in the person's language."""
