@@ -1,5 +1,5 @@
 """The `kaari` command: run (Telegram and the web), chat (terminal), web (a local demo), diagrams,
-check-instrument, health, admin."""
+check-instrument, health, admin (coordinators, key rotation, backup and restore)."""
 
 from __future__ import annotations
 
@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
                              help="with --console-user: `kaari chat`'s data directory, if not the default one")
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
+    backup = admin_commands.add_parser(
+        "backup", help="copy the SQLite database at KAARI_DB_PATH into PATH (mode 600), also while the bot runs; "
+        "for PostgreSQL use pg_dump")
+    backup.add_argument("path", type=Path)
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    restore = admin_commands.add_parser(
+        "restore", help="check the backup at PATH and put it in place of the database at KAARI_DB_PATH (stop "
+        "`kaari run` first); for PostgreSQL use pg_restore")
+    restore.add_argument("path", type=Path)
+    restore.add_argument("--force", action="store_true",
+                         help="restore even though the bot seems to be running (its ticker's heartbeat is recent)")
     return parser
 
 
@@ -220,6 +231,36 @@ def _health() -> int:
     return health.main(settings.database_url or settings.db_path)
 
 
+PG_BACKUP = ("kaari: KAARI_DATABASE_URL is set: back up PostgreSQL with its own tools, e.g. "
+             "`pg_dump --format=custom --file=kaari.dump \"$KAARI_DATABASE_URL\"`")
+PG_RESTORE = ("kaari: KAARI_DATABASE_URL is set: restore PostgreSQL with its own tools, e.g. "
+              "`pg_restore --clean --if-exists --no-owner --dbname=\"$KAARI_DATABASE_URL\" kaari.dump`")
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    """`kaari admin backup` and `restore`: SQLite's (bot.backup); PostgreSQL's are pg_dump and pg_restore."""
+    from datetime import UTC, datetime
+
+    from bot import backup
+
+    if settings.database_url:
+        print(PG_BACKUP if args.admin_command == "backup" else PG_RESTORE, file=sys.stderr)
+        return 2
+    try:
+        if args.admin_command == "backup":
+            checked = backup.backup(settings.db_path, args.path, force=args.force)
+            print(f"Backed up {settings.db_path} into {args.path} ({checked.migrations} migrations). It holds "
+                  "personal data: keep it as safely as the database, and delete it when its retention ends.")
+        else:
+            checked = backup.restore(args.path, settings.db_path, datetime.now(UTC), force=args.force)
+            print(f"Restored {args.path} into {settings.db_path} ({checked.migrations} migrations); `kaari run` "
+                  "applies any newer ones at start.")
+    except backup.BackupError as error:
+        print(f"kaari: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kaari` console script."""
     args = _parser().parse_args(argv)
@@ -254,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "diagrams":
             _write_diagrams(settings, args.out)
         elif args.command == "admin":
+            if args.admin_command in ("backup", "restore"):
+                return _backup(settings, args)
             if args.admin_command == "rotate-key":
                 if not settings.data_key:
                     raise SettingsError("KAARI_DATA_KEY is not set: give the new key first, then the old ones "
