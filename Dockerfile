@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/opt/kaari/matplotlib \
     KAARI_DB_PATH=/data/kaari.sqlite3 \
-    KAARI_WEBHOOK_LISTEN=0.0.0.0
+    KAARI_LISTEN=0.0.0.0
 
 WORKDIR /src
 COPY pyproject.toml README.md CHANGELOG.md constraints.txt ./
@@ -33,6 +33,8 @@ fig = plt.figure(); fig.text(0.5, 0.5, 'Kaari åäö ÅÄÖ'); fig.savefig('/dev
 VOLUME ["/data"]
 # Only used in webhook mode (KAARI_MODE=webhook); the host decides what is published (`-p`).
 EXPOSE 8443
-# Polling serves no HTTP: health is the database opening and the ticker's heartbeat (see `kaari health`).
+# The same check as GET /readyz (the database answers, every migration is applied, the ticker's heartbeat is
+# recent), read from the database so that it works in polling mode too, where nothing serves HTTP. compose.yaml
+# asks /readyz itself.
 HEALTHCHECK --interval=1m --timeout=10s --start-period=1m --retries=3 CMD ["kaari", "health"]
 CMD ["kaari", "run"]

@@ -138,7 +138,7 @@ def test_the_image_is_checked_pinned_and_runs_as_uid_10001() -> None:
     assert "-c constraints.txt" in install
     assert any(keyword == "COPY" and "constraints.txt" in arguments for keyword, arguments in steps)
     env = " ".join(arguments for keyword, arguments in steps if keyword == "ENV")
-    assert "KAARI_WEBHOOK_LISTEN=0.0.0.0" in env and "KAARI_DB_PATH=/data/" in env
+    assert "KAARI_LISTEN=0.0.0.0" in env and "KAARI_DB_PATH=/data/" in env
     (mplconfig,) = [part.split("=", 1)[1] for part in env.split() if part.startswith("MPLCONFIGDIR=")]
     assert not mplconfig.startswith(("/tmp", "/data")), "the cache must outlive the start and not hide under the volume"
     # The font cache is built at build time, by the user who draws, after the switch to that user.
