@@ -138,10 +138,10 @@ async def test_the_database_is_read_at_most_every_few_seconds_however_often_it_i
     reads = 0
     transaction = store.transaction
 
-    def counted() -> AbstractAsyncContextManager[UnitOfWork]:
+    def counted(person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
         nonlocal reads
         reads += 1
-        return transaction()
+        return transaction(person)
 
     store.transaction = counted  # type: ignore[method-assign]
     try:

@@ -46,7 +46,7 @@ async def test_readyz_is_200_only_with_the_database_the_migrations_and_a_recent_
             assert behind.status_code == 503 and behind.json()["failed"] == "migrations"
             assert (await client.get("/healthz")).status_code == 503
     finally:
-        await services.close()
+        await services.store.close()  # the drawing pool is the session's
 
 
 async def test_readyz_names_a_failing_database_and_keeps_its_error_to_itself(
