@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 
 from prometheus_client import (
@@ -45,6 +46,21 @@ HANDLED, DUPLICATE, FLOODED, FAILED = "handled", "duplicate", "flooded", "failed
 BLOCKED, TRANSIENT, REFUSED, GAVE_UP = "blocked", "transient", "refused", "gave_up"
 # From a few milliseconds (a text reply on SQLite) to the tens of seconds a paced or retried send can take.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+# When the update in hand reached Kaari (time.perf_counter()): set by the webhook's route and the poller, each
+# update in its own task, before PTB's concurrency limit and dispatch; the handler reads it (`arrival`).
+ARRIVED: ContextVar[float | None] = ContextVar("kaari_arrived", default=None)
+
+
+def arrived() -> None:
+    """Mark now as the arrival of the update this task handles."""
+    ARRIVED.set(time.perf_counter())
+
+
+def arrival() -> float:
+    """When the update in hand arrived (now, if nothing marked it: a test, the console)."""
+    return ARRIVED.get() or time.perf_counter()
 
 
 class Metrics:

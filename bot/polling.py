@@ -19,6 +19,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.bot_api import get_updates
+from bot.metrics import arrived
 from bot.updates import parse_update
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ class Poller:
         return [parse_update(data, bot) for data in found]
 
     async def _handle(self, update: Update) -> None:
+        arrived()  # the reply's latency counts from here (bot.metrics)
         try:
             # The update processor applies PTB's concurrency limit, as for updates from the Updater.
             await self.application.update_processor.process_update(

@@ -30,7 +30,7 @@ from bot.commands import COMMAND_TEXTS
 from bot.flood import person_gate
 from bot.i18n import LinkFormat
 from bot.keys import user_key
-from bot.metrics import BLOCKED, DUPLICATE, FLOODED, HANDLED, REFUSED, TRANSIENT
+from bot.metrics import BLOCKED, DUPLICATE, FLOODED, HANDLED, REFUSED, TRANSIENT, arrival
 from bot.metrics import FAILED as UPDATE_FAILED
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.render import (
@@ -118,7 +118,7 @@ class TelegramChannel:
             log.warning("telegram.not_private update=%s", update.update_id)
             return
         key, chat_id = self.key_of(update), chat.id
-        metrics, arrived = self.services.metrics, time.perf_counter()
+        metrics, arrived = self.services.metrics, arrival()
 
         async def tell(note: Msg) -> None:
             await self.send(context, chat_id, [TextOut(self.services.catalogs.text(self.known_language(update), note))])

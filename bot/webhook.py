@@ -29,7 +29,7 @@ from telegram.ext import Application
 
 from bot.bootstrap import Services
 from bot.health import readiness
-from bot.metrics import CONTENT_TYPE
+from bot.metrics import CONTENT_TYPE, arrived
 from bot.telegram_app import FAILED
 from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
@@ -72,6 +72,7 @@ def telegram_routes(application: AnyApplication, secret: str, max_body: int) -> 
     failed: set[int] = application.bot_data.setdefault(FAILED, set())
 
     async def telegram(request: Request) -> Response:
+        arrived()  # the reply's latency counts from here (bot.metrics)
         given = request.headers.get(SECRET_HEADER, "")
         if secret and not hmac.compare_digest(given.encode(), secret.encode()):
             return Response(status_code=403)

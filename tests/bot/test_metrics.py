@@ -3,6 +3,7 @@ through the PTB Application; no label ever carries a person's key, chat id or wo
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
@@ -14,9 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
-from bot.metrics import REFRESH_EVERY, Metrics
+from bot.metrics import ARRIVED, REFRESH_EVERY, Metrics
 from bot.serve import serves_http, web_app
 from bot.settings import SettingsError, load_settings
+from bot.webhook import SECRET_HEADER
 from storage.ports import ChatRow, OutboxRow, UnitOfWork, UserRow
 from tests.bot.harness import Bot, bot_settings, start_bot
 from tests.conftest import Clock
@@ -47,7 +49,8 @@ def value(text: str, name: str, **labels: str) -> float:
 
 @pytest.fixture
 async def metered(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer) -> Bot:
-    settings = bot_settings(tmp_path / "k.sqlite3", mode="webhook", metrics=True, metrics_token=TOKEN)
+    settings = bot_settings(tmp_path / "k.sqlite3", mode="webhook", metrics=True, metrics_token=TOKEN,
+                            webhook_secret="webhook-secret")
     return await start_bot(settings, clock, catalogs, drawer)
 
 
@@ -157,3 +160,25 @@ async def test_the_database_is_read_at_most_every_few_seconds_however_often_it_i
     finally:
         store.transaction = transaction  # type: ignore[method-assign]
         await metered.stop()
+
+
+async def test_the_reply_latency_counts_from_the_updates_arrival_not_from_its_handler(metered: Bot) -> None:
+    """The webhook's route and the poller mark the arrival in the update's task, before PTB's concurrency limit
+    and dispatch: a wait there is the person's wait too."""
+    young = metered.user(user_id=555, language="en")
+    app = web_app(metered.services, metered.application)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kaari") as client:
+            posted = await client.post("/telegram", json=young.message_update("/start"),
+                                       headers={SECRET_HEADER: "webhook-secret"})
+            assert posted.status_code == 200
+            webhook = await scrape(client)
+            assert value(webhook, "kaari_reply_commit_seconds_count", channel="tg") == 1
+            ARRIVED.set(time.perf_counter() - 100)  # as if it had waited 100 s before its handler began
+            await young.send("/help")
+            waited = await scrape(client)
+    finally:
+        await metered.stop()
+    assert value(waited, "kaari_reply_commit_seconds_count", channel="tg") == 2
+    assert value(waited, "kaari_reply_commit_seconds_sum", channel="tg") >= 100
+    assert value(waited, "kaari_reply_commit_seconds_bucket", channel="tg", le="60.0") == 1
