@@ -47,15 +47,16 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
 
 
-def inspect(path: Path, *, full: bool = True) -> Checked:
-    """Check that ``path`` is a whole Kaari database this Kaari knows: SQLite's integrity check (the quick one
-    when not ``full``), then every recorded migration one that this Kaari ships, by number and name."""
+def inspect(path: Path, *, check: str | None = "integrity_check") -> Checked:
+    """Check that ``path`` is a whole Kaari database this Kaari knows: SQLite's ``check`` (integrity_check, or
+    quick_check, or None: the schema only), then every recorded migration one that this Kaari ships, by number
+    and name."""
     if not path.is_file():
         raise BackupError(f"no database at {path}")
     shipped = {number: name for number, name, _ in migration_files()}
     try:
         with contextlib.closing(_read_only(path)) as db:
-            verdict = [row[0] for row in db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check")]
+            verdict = [row[0] for row in db.execute(f"PRAGMA {check}")] if check else ["ok"]
             if verdict != ["ok"]:
                 raise BackupError(f"{path} is damaged: SQLite's integrity check says {verdict[0]!r}")
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -75,6 +76,13 @@ def inspect(path: Path, *, full: bool = True) -> Checked:
         raise BackupError(f"{path} has migrations this Kaari does not ship ({which}): a newer Kaari's database, "
                           "or not Kaari's")
     return Checked(len(recorded), beat)
+
+
+def _apart(other: Path, db_path: Path) -> None:
+    """Refuse a backup file that is the database itself (or one of its companion files)."""
+    database = db_path.resolve()
+    if other.resolve() in (database, *(database.with_name(database.name + suffix) for suffix in COMPANIONS)):
+        raise BackupError(f"{other} is the database itself: name another file")
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -116,11 +124,12 @@ def _copy(source: sqlite3.Connection, into: Path) -> None:
 
 def backup(db_path: Path, target: Path, *, force: bool = False) -> Checked:
     """Back up the database at ``db_path`` into ``target`` (mode 600), while the bot may be running."""
+    _apart(target, db_path)
     if target.exists() and not force:
         raise BackupError(f"{target} exists: choose another name, or --force to overwrite it")
     if target.exists() and not target.is_file():
         raise BackupError(f"{target} is not a file")
-    checked = inspect(db_path, full=False)  # a quick look: the copy is checked again
+    checked = inspect(db_path, check=None)  # the live database's schema; the copy is checked whole
     if not target.parent.is_dir():
         raise BackupError(f"no folder {target.parent} for the backup")
     try:
@@ -137,10 +146,11 @@ def backup(db_path: Path, target: Path, *, force: bool = False) -> Checked:
 def restore(backup_path: Path, db_path: Path, now: datetime, *, force: bool = False) -> Checked:
     """Replace the database at ``db_path`` by the checked backup at ``backup_path``, atomically; refused while
     the bot runs on it (its ticker's heartbeat is recent) unless ``force``."""
+    _apart(backup_path, db_path)
     checked = inspect(backup_path)
     if db_path.exists() and not force:
         try:
-            beat = inspect(db_path, full=False).beat
+            beat = inspect(db_path, check=None).beat
         except BackupError:
             beat = None  # a damaged or foreign database: what the restore is for
         if beat is not None and now - beat <= STALE_AFTER:

@@ -111,6 +111,9 @@ async def test_a_backup_does_not_overwrite_without_force(
     assert saved.read_bytes() == b"an older backup"
     assert main(["admin", "backup", "--force", str(saved)]) == 0
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    for itself in ("backup", "restore"):  # the database is never its own backup, even forced
+        assert main(["admin", itself, "--force", str(tmp_path / "." / "kaari.sqlite3")]) == 1
+        assert "is the database itself" in one_line(capsys.readouterr().err)
     with closing(sqlite3.connect(saved)) as db:
         assert db.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 20
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file, no WAL to carry along
