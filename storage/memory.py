@@ -22,7 +22,7 @@ from storage.memory_repos.goals import _Goals
 from storage.memory_repos.groups import _Groups
 from storage.memory_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.memory_repos.outbox import _Heartbeats, _Outbox, _Receipts
+from storage.memory_repos.outbox import _Heartbeats, _Leases, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.memory_repos.readings import _Readings
 from storage.migrations import shipped_numbers
@@ -49,6 +49,7 @@ class _Work:
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
         self.heartbeats = _Heartbeats(db)
+        self.leases = _Leases(db)
         self.effect_records = _EffectRecords(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)

@@ -1,9 +1,9 @@
-"""The outbox: messages due to be sent, claimed by the ticker exactly once; the ticker's heartbeat."""
+"""The outbox: messages due to be sent, claimed by the ticker exactly once; heartbeats; leases."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from storage.codec import dump_time, load_json, load_time
@@ -19,12 +19,13 @@ class _Outbox(_Repo):
         return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
 
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
-                        present: Collection[str] = ()) -> list[OutboxRow]:
+                        present: Collection[str] = (), by: str = "") -> list[OutboxRow]:
         if limit < 0 or (per_recipient is not None and per_recipient < 0):
             raise ValueError("limit must not be negative")
         dump_time(now)
         rows = self._db.rows(OutboxRow, "outbox")
         waiting = {row.recipient for row in rows if row.status == "pending" and row.attempts and row.due_at > now}
+        waiting |= {row.recipient for row in rows if row.status == "sending"}  # in flight, on any instance
         turns: dict[tuple[str, str], int] = {}
         queues: dict[str, list[tuple[tuple[int, int, int, datetime, int], OutboxRow]]] = {}
         for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):
@@ -38,7 +39,8 @@ class _Outbox(_Repo):
                   for nth, (_, row) in enumerate(sorted(queue, key=lambda pair: pair[0])[:most], start=1)]
         ranked.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
         due = [item[4] for item in ranked[:limit]]
-        claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1) for row in due]
+        claimed = [replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1, claimed_by=by)
+                   for row in due]
         for row in claimed:
             self._db.put("outbox", str(row.id), _fields(row))
         return claimed
@@ -56,11 +58,12 @@ class _Outbox(_Repo):
             self._db.put("outbox", str(outbox_id), _fields(replace(row, status="pending", due_at=due_at,
                                                                      attempts=attempts)))
 
-    async def reclaim(self, claimed_before: datetime) -> int:
+    async def reclaim(self, claimed_before: datetime, spare: Collection[str] = ()) -> int:
         dump_time(claimed_before)
         stale = [
             row for row in self._db.rows(OutboxRow, "outbox")
             if row.status == "sending" and row.claimed_at is not None and row.claimed_at < claimed_before
+            and row.claimed_by not in spare
         ]
         for row in stale:
             self._db.put("outbox", str(row.id), _fields(replace(row, status="pending")))
@@ -109,3 +112,40 @@ class _Heartbeats(_Repo):
     async def last(self, name: str) -> datetime | None:
         text = self._db.tables["heartbeats"].get(name)
         return load_time(load_json(text)["beat_at"]) if text is not None else None
+
+    async def named(self, prefix: str) -> dict[str, datetime]:
+        return {name: load_time(load_json(text)["beat_at"])
+                for name, text in self._db.tables["heartbeats"].items() if name.startswith(prefix)}
+
+    async def purge(self, before: datetime) -> int:
+        dump_time(before)
+        old = [name for name, beat in (await self.named("")).items() if beat < before]
+        for name in old:
+            self._db.delete("heartbeats", name)
+        return len(old)
+
+
+@dataclass
+class _Lease:
+    name: str
+    holder: str
+    expires_at: datetime
+
+
+class _Leases(_Repo):
+    async def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        dump_time(now)
+        lease = self._db.get(_Lease, "leases", name)
+        if lease is not None and lease.holder != holder and lease.expires_at >= now:
+            return False
+        self._db.put("leases", name, _fields(_Lease(name, holder, until)))
+        return True
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        lease = self._db.get(_Lease, "leases", name)
+        return lease.holder if lease is not None and lease.expires_at >= now else None
+
+    async def release(self, name: str, holder: str) -> None:
+        lease = self._db.get(_Lease, "leases", name)
+        if lease is not None and lease.holder == holder:
+            self._db.delete("leases", name)

@@ -85,6 +85,7 @@ from storage.ports.meetings import (
 )
 from storage.ports.outbox import (
     Heartbeats,
+    Leases,
     Outbox,
     OutboxRow,
     Receipts,
@@ -153,6 +154,7 @@ __all__ = [
     "Heartbeats",
     "InvitationRow",
     "Invitations",
+    "Leases",
     "MeetingRow",
     "Meetings",
     "MemberRow",

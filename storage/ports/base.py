@@ -17,7 +17,7 @@ from storage.ports.goals import Goals
 from storage.ports.groups import Groups
 from storage.ports.identity import Audit, Clients, CodeAttempts, Consents, Invitations, Shares, Staff
 from storage.ports.meetings import Evaluations, Meetings, Preparations
-from storage.ports.outbox import Heartbeats, Outbox, Receipts
+from storage.ports.outbox import Heartbeats, Leases, Outbox, Receipts
 from storage.ports.people import Assessments, Contacts, Conversations, Users
 from storage.ports.readings import Readings
 
@@ -74,6 +74,8 @@ class UnitOfWork(Protocol):
     def receipts(self) -> Receipts: ...
     @property
     def heartbeats(self) -> Heartbeats: ...
+    @property
+    def leases(self) -> Leases: ...
     @property
     def effect_records(self) -> EffectRecords: ...
     @property

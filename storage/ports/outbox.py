@@ -1,4 +1,4 @@
-"""Delivery's ports: the outbox of messages to push, receipts of handled updates, the ticker's heartbeats.
+"""Delivery's ports: the outbox of messages to push, receipts of handled updates, heartbeats, leases.
 
 Backends: ``storage/sql_repos/outbox.py`` and ``storage/memory_repos/outbox.py``.
 """
@@ -19,6 +19,8 @@ class OutboxRow:
     pending -> sending (claimed) -> sent | failed | dropped; a transient failure puts it back to pending,
     due again a few seconds later (``retry``). ``lane`` names the conversation it belongs to (one chat),
     so that one recipient's conversations take turns; ``priority`` 1 (a crisis chat) goes first.
+    ``claimed_by`` is the instance (bot.instance) that claimed it last: while that instance lives, its row
+    'sending' is its own, and no other instance puts it back (that would send it twice).
     """
 
     recipient: str
@@ -32,6 +34,7 @@ class OutboxRow:
     id: int | None = None
     lane: str = ""
     priority: int = 0
+    claimed_by: str = ""
 
 
 class Outbox(Protocol):
@@ -42,13 +45,16 @@ class Outbox(Protocol):
     # takes every recipient's first row before anyone's second. A recipient with a row waiting to be retried
     # (pending, attempted, not yet due again) gets nothing, so that no later row overtakes it. Recipients whose
     # key begins with ``away`` (a channel's, "web-") get nothing unless ``present`` (a web person with a socket
-    # open): their rows wait, pending, taking nobody's place in the batch.
+    # open): their rows wait, pending, taking nobody's place in the batch. A recipient with a row 'sending' (in
+    # flight, on any instance) gets nothing either, so that one person's messages keep their order across
+    # instances. The claimed rows are owned ``by`` that instance.
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
-                        present: Collection[str] = ()) -> list[OutboxRow]: ...
+                        present: Collection[str] = (), by: str = "") -> list[OutboxRow]: ...
     # A claimed row back to pending, due at ``due_at`` with ``attempts`` (after a transient send failure).
     async def retry(self, outbox_id: int, due_at: datetime, attempts: int) -> None: ...
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None: ...  # and empties the message
-    async def reclaim(self, claimed_before: datetime) -> int: ...  # sending rows older than that -> pending
+    # 'sending' rows claimed before that -> pending, except those of the instances in ``spare`` (live ones).
+    async def reclaim(self, claimed_before: datetime, spare: Collection[str] = ()) -> int: ...
     async def for_recipient(self, recipient: str) -> list[OutboxRow]: ...
     async def delete_for_recipient(self, recipient: str) -> None: ...
     async def purge_done(self, before: datetime) -> int: ...  # sent/failed/dropped rows finished before that
@@ -63,7 +69,20 @@ class Receipts(Protocol):
 
 
 class Heartbeats(Protocol):
-    """When a long-running loop (the ticker) last completed a round; `kaari health` reads it."""
+    """When a long-running loop (an instance's ticker) last completed a round, or an instance last said it lives;
+    `kaari health` and the other instances read them. A name carries its instance (bot.instance)."""
 
     async def beat(self, name: str, at: datetime) -> None: ...  # insert or overwrite
     async def last(self, name: str) -> datetime | None: ...  # None: it never ran
+    async def named(self, prefix: str) -> dict[str, datetime]: ...  # every beat whose name begins with prefix
+    async def purge(self, before: datetime) -> int: ...  # beats older than that (instances long gone), gone
+
+
+class Leases(Protocol):
+    """A job only one instance may run at a time (long polling): one holder per name until ``expires_at``."""
+
+    # Take or renew the lease ``name`` for ``holder`` until ``until``; True when it is theirs now (it was free,
+    # expired at ``now``, or already theirs), False while another holds it.
+    async def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+    async def holder(self, name: str, now: datetime) -> str | None: ...  # None: free or expired at ``now``
+    async def release(self, name: str, holder: str) -> None: ...  # free it, if ``holder`` holds it

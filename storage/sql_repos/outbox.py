@@ -1,4 +1,4 @@
-"""The outbox: messages due to be sent, claimed by the ticker exactly once; the ticker's heartbeat."""
+"""The outbox: messages due to be sent, claimed by the ticker exactly once; heartbeats; leases."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.outbox import OutboxRow
 from storage.sql_repos.base import Dialect, Row, _constraints, _dump, _Repo, _time
 
-_OUTBOX_COLUMNS = "id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority"
+_OUTBOX_COLUMNS = ("id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority, "
+                   "claimed_by")
+# PostgreSQL: the channel on which a committed outbox row's recipient is announced (Store.listen).
+OUTBOX_CHANNEL = "kaari_outbox"
 # One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports.outbox): ``nth`` is a row's
 # place in its recipient's queue, ``turn`` its place in its lane (the lanes take turns).
 @cache
@@ -23,7 +26,9 @@ def _claim(dialect: Dialect) -> str:
         "     ORDER BY priority DESC, attempts > 0 DESC, turn, due_at, id) AS nth FROM ("
         f"    SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient, lane ORDER BY due_at, id) AS turn"
         "     FROM outbox WHERE status = 'pending' AND due_at <= ? AND recipient NOT IN ("
-        "       SELECT recipient FROM outbox WHERE status = 'pending' AND attempts > 0 AND due_at > ?)"
+        # In flight (on any instance; not a reply the channel sends itself), or waiting for a retry.
+        "       SELECT recipient FROM outbox WHERE (status = 'sending' AND kind <> 'reply')"
+        "       OR (status = 'pending' AND attempts > 0 AND due_at > ?))"
         "     AND NOT (CAST(? AS TEXT) <> '' AND substr(recipient, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)"
         f"              AND recipient NOT IN ({dialect.json_texts}))"
         "  ) AS laned"
@@ -35,7 +40,7 @@ def _outbox(row: Row) -> OutboxRow:
     return OutboxRow(
         id=row[0], recipient=row[1], kind=row[2], message=load_json(row[3]), due_at=load_time(row[4]),
         status=row[5], attempts=row[6], claimed_at=_time(row[7]), done_at=_time(row[8]), lane=row[9],
-        priority=row[10],
+        priority=row[10], claimed_by=row[11],
     )
 
 
@@ -43,24 +48,28 @@ class _Outbox(_Repo):
     async def add(self, row: OutboxRow) -> int:
         return await self._insert(
             "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, "
-            "priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "priority, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.recipient, row.kind, dump_json(row.message), dump_time(row.due_at), row.status, row.attempts,
-             _dump(row.claimed_at), _dump(row.done_at), row.lane, row.priority),
+             _dump(row.claimed_at), _dump(row.done_at), row.lane, row.priority, row.claimed_by),
             row.recipient,
         )
 
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
-                        present: Collection[str] = ()) -> list[OutboxRow]:
-        """Mark up to ``limit`` due rows as sending and return them; the transaction makes it exactly once."""
+                        present: Collection[str] = (), by: str = "") -> list[OutboxRow]:
+        """Mark up to ``limit`` due rows as sending ``by`` that instance and return them; the transaction makes it
+        exactly once (SQLite: BEGIN IMMEDIATE serialises processes; PostgreSQL: SERIALIZABLE, and of two
+        claimers that read the same rows or the same recipient's, one fails with Contention and runs again)."""
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         at = dump_time(now)
         rows = await self._all(_claim(self._db.dialect), (at, at, away, away, away, dump_json(sorted(present)),
                                         limit if per_recipient is None else per_recipient, limit))
-        claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1) for row in rows]
+        claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1, claimed_by=by)
+                   for row in rows]
         await self._db.executemany(
-            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
-            [(dump_time(now), row.id) for row in claimed],
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1, claimed_by = ? "
+            "WHERE id = ?",
+            [(dump_time(now), by, row.id) for row in claimed],
         )
         return claimed
 
@@ -78,12 +87,12 @@ class _Outbox(_Repo):
             (dump_time(due_at), attempts, outbox_id),
         )
 
-    async def reclaim(self, claimed_before: datetime) -> int:
-        count = await self._db.execute(
-            "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
-            (dump_time(claimed_before),),
+    async def reclaim(self, claimed_before: datetime, spare: Collection[str] = ()) -> int:
+        return await self._db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ? "
+            f"AND claimed_by NOT IN ({self._db.dialect.json_texts})",
+            (dump_time(claimed_before), dump_json(sorted(spare))),
         )
-        return count
 
     async def for_recipient(self, recipient: str) -> list[OutboxRow]:
         rows = await self._all(
@@ -129,3 +138,31 @@ class _Heartbeats(_Repo):
     async def last(self, name: str) -> datetime | None:
         row = await self._one("SELECT beat_at FROM heartbeats WHERE name = ?", (name,))
         return load_time(row[0]) if row is not None else None
+
+    async def named(self, prefix: str) -> dict[str, datetime]:
+        # substr, not LIKE: a name may hold '_' or '%' (an instance's name is the operator's).
+        rows = await self._all("SELECT name, beat_at FROM heartbeats "
+                               "WHERE substr(name, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)", (prefix, prefix))
+        return {row[0]: load_time(row[1]) for row in rows}
+
+    async def purge(self, before: datetime) -> int:
+        return await self._db.execute("DELETE FROM heartbeats WHERE beat_at < ?", (dump_time(before),))
+
+
+class _Leases(_Repo):
+    async def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        # One statement: insert, or overwrite when the lease expired or is the holder's own (a renewal).
+        count = await self._db.execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+            "SET holder = excluded.holder, expires_at = excluded.expires_at "
+            "WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
+            (name, holder, dump_time(until), dump_time(now)),
+        )
+        return count == 1
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        row = await self._one("SELECT holder FROM leases WHERE name = ? AND expires_at >= ?", (name, dump_time(now)))
+        return str(row[0]) if row is not None else None
+
+    async def release(self, name: str, holder: str) -> None:
+        await self._db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

@@ -11,7 +11,7 @@ from storage.sql_repos.goals import _Goals
 from storage.sql_repos.groups import _Groups
 from storage.sql_repos.identity import _Audit, _Clients, _CodeAttempts, _Consents, _Invitations, _Shares, _Staff
 from storage.sql_repos.meetings import _Evaluations, _Meetings, _Preparations
-from storage.sql_repos.outbox import _Heartbeats, _Outbox, _Receipts
+from storage.sql_repos.outbox import _Heartbeats, _Leases, _Outbox, _Receipts
 from storage.sql_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.sql_repos.readings import _Readings
 
@@ -34,6 +34,7 @@ class SqlWork:
         self.outbox = _Outbox(db)
         self.receipts = _Receipts(db)
         self.heartbeats = _Heartbeats(db)
+        self.leases = _Leases(db)
         self.effect_records = _EffectRecords(db)
         self.chats = _Chats(db)
         self.shifts = _Shifts(db)

@@ -1214,7 +1214,7 @@ async def test_claim_due_leaves_an_away_channels_rows_pending_unless_the_person_
 
 
 async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store: Store) -> None:
-    await seed_users(store, "u1", "u2")
+    await seed_users(store, "u1", "u2", "u3")
     now = T0.replace(microsecond=0)
     cases: list[tuple[str, str, timedelta, dict[str, Any]]] = [
         ("future", "u1", timedelta(microseconds=1), {}),
@@ -1222,7 +1222,9 @@ async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store:
         ("sent", "u1", -timedelta(hours=2), {"status": "sent", "done_at": now}),
         ("now", "u1", timedelta(0), {}),
         ("first", "u1", -timedelta(hours=1), {"attempts": 2}),
-        ("sending", "u2", -timedelta(hours=3), {"status": "sending", "claimed_at": now}),
+        # In flight to someone else (a recipient with a row in flight gets nothing more: see
+        # test_instances_contract.py).
+        ("sending", "u3", -timedelta(hours=3), {"status": "sending", "claimed_at": now}),
         ("also-first", "u2", -timedelta(hours=1), {}),
     ]
     async with store.transaction() as work:
@@ -1238,11 +1240,13 @@ async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store:
     assert claimed[0] == replace(outbox_row(due_at=now - timedelta(hours=1), kind="first"), id=ids["first"],
                                  status="sending", attempts=3, claimed_at=now)
     async with store.transaction() as work:
+        stored = {row.kind: row for key in ("u1", "u2", "u3") for row in await work.outbox.for_recipient(key)}
+        await sent(work, claimed)
         assert [row.kind for row in await work.outbox.claim_due(now, limit=3)] == ["now"]
         assert await work.outbox.claim_due(now, limit=3) == []
         assert await work.outbox.for_recipient("u1") == sorted(
             await work.outbox.for_recipient("u1"), key=lambda row: row.due_at)
-        stored = {row.kind: row for key in ("u1", "u2") for row in await work.outbox.for_recipient(key)}
+        await sent(work, [row for row in await work.outbox.for_recipient("u1") if row.kind == "now"])
     assert stored["first"] == claimed[0], "the claim is stored"
     assert (stored["future"].status, stored["future"].attempts, stored["future"].claimed_at) == ("pending", 0, None)
     assert stored["sent"].status == "sent"
@@ -1253,6 +1257,13 @@ async def test_claim_due_takes_pending_due_rows_oldest_first_exactly_once(store:
     assert [row.kind for row in later] == ["future"]
 
 
+async def sent(work: UnitOfWork, rows: list[OutboxRow]) -> None:
+    """Finish claimed rows, as the ticker does after sending them (a recipient's next rows wait until then)."""
+    for row in rows:
+        assert row.id is not None
+        await work.outbox.finish(row.id, "sent", T0)
+
+
 async def test_claim_due_takes_at_most_so_many_rows_of_one_recipient(store: Store) -> None:
     await seed_users(store, "u1", "u2")
     async with store.transaction() as work:
@@ -1261,7 +1272,9 @@ async def test_claim_due_takes_at_most_so_many_rows_of_one_recipient(store: Stor
         await work.outbox.add(OutboxRow("u2", "b0", {}, T0 + timedelta(seconds=1)))
     async with store.transaction() as work:
         first = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
+        await sent(work, first)
         second = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=10, per_recipient=2)
+        await sent(work, second)
         third = await work.outbox.claim_due(T0 + timedelta(minutes=1), limit=1, per_recipient=2)
     assert [row.kind for row in first] == ["a0", "b0", "a1"], "every recipient's first row before anyone's second"
     assert [row.kind for row in second] == ["a2", "a3"]
@@ -1284,6 +1297,7 @@ async def test_claim_due_lets_lanes_take_turns_and_a_crisis_lane_go_first(store:
     now = T0 + timedelta(minutes=1)
     async with store.transaction() as work:
         first = await work.outbox.claim_due(now, limit=10, per_recipient=4)
+        await sent(work, first)
         rest = await work.outbox.claim_due(now, limit=10, per_recipient=4)
     assert [row.kind for row in first] == ["c0", "other", "a0", "b0", "a1"]
     assert (first[0].lane, first[0].priority, first[2].lane, first[2].priority) == ("chat:3", 1, "chat:1", 0)
@@ -1334,10 +1348,11 @@ async def test_a_failed_transaction_releases_its_claims(store: Store) -> None:
 
 
 async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
-    await seed_users(store, "u1")
+    people = [f"u{n}" for n in range(10)]  # one row each: a recipient with a row in flight gets no more
+    await seed_users(store, *people)
     async with store.transaction() as work:
-        for minutes in range(10):
-            await work.outbox.add(outbox_row(due_at=T0 - timedelta(minutes=minutes)))
+        for minutes, person in enumerate(people):
+            await work.outbox.add(outbox_row(person, due_at=T0 - timedelta(minutes=minutes)))
 
     async def claim() -> list[int | None]:
         async with store.transaction() as work:
@@ -1379,10 +1394,10 @@ async def test_finish_sets_status_and_done_at(store: Store) -> None:
 
 
 async def test_reclaim_returns_only_stale_claims_to_pending(store: Store) -> None:
-    await seed_users(store, "u1")
+    await seed_users(store, "u1", "u2")
     async with store.transaction() as work:
         stale = await work.outbox.add(outbox_row(kind="stale", due_at=T0 - timedelta(hours=2)))
-        fresh = await work.outbox.add(outbox_row(kind="fresh", due_at=T0 - timedelta(hours=1)))
+        fresh = await work.outbox.add(outbox_row("u2", kind="fresh", due_at=T0 - timedelta(hours=1)))
         await work.outbox.add(outbox_row(kind="pending", due_at=T0 + timedelta(days=1)))
         await work.outbox.add(outbox_row(kind="sent", status="sent", claimed_at=T0 - timedelta(days=1)))
     async with store.transaction() as work:
@@ -1398,7 +1413,8 @@ async def test_reclaim_returns_only_stale_claims_to_pending(store: Store) -> Non
     assert (reclaimed.status, reclaimed.claimed_at, reclaimed.attempts) == ("pending", T0 - timedelta(minutes=90), 1)
     async with store.transaction() as work:
         assert await work.outbox.reclaim(T0 + timedelta(minutes=1, microseconds=1)) == 2
-        statuses = {row.kind: (row.status, row.id) for row in await work.outbox.for_recipient("u1")}
+        statuses = {row.kind: (row.status, row.id) for key in ("u1", "u2")
+                    for row in await work.outbox.for_recipient(key)}
     assert statuses == {
         "stale": ("pending", stale), "fresh": ("pending", fresh),
         "pending": ("pending", statuses["pending"][1]), "sent": ("sent", statuses["sent"][1]),
