@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.health import STALE_AFTER, TICKER
+from bot.health import STALE_AFTER
+from bot.instance import TICKER
 from storage.codec import load_time
 from storage.sqlite import migration_files
 
@@ -65,8 +66,10 @@ def inspect(path: Path, *, check: str | None = "integrity_check") -> Checked:
             recorded = dict(db.execute("SELECT number, name FROM schema_migrations").fetchall())
             beat = None
             if "heartbeats" in tables:
-                found = db.execute("SELECT beat_at FROM heartbeats WHERE name = ?", (TICKER,)).fetchone()
-                beat = load_time(found[0]) if found else None
+                # Any instance's ticker (bot.instance: "ticker:<id>"): the newest round of them all.
+                found = db.execute("SELECT MAX(beat_at) FROM heartbeats WHERE substr(name, 1, length(?)) = ?",
+                                   (TICKER, TICKER)).fetchone()
+                beat = load_time(found[0]) if found and found[0] else None
     except sqlite3.Error as error:
         what = "is not a Kaari database" if "not a database" in str(error) else "is damaged"
         raise BackupError(f"{path} {what}: {error}") from error

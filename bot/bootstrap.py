@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import HELP_TEXTS
 from bot.drawing import Drawer, ProcessDrawer
 from bot.i18n import Catalogs
+from bot.instance import Instance
 from bot.metrics import Metrics
 from bot.routes import DeskRoute, PushRoute
 from bot.sealing import Sealer
@@ -91,6 +92,8 @@ class Services:
     desk_route: DeskRoute | None = None
     # This process's Prometheus metrics (counted always, served at /metrics with KAARI_METRICS).
     metrics: Metrics = field(default_factory=Metrics)
+    # This process among several sharing the database (bot.instance): it owns the rows it sends.
+    instance: Instance = field(default_factory=Instance.start)
 
     async def close(self) -> None:
         """Release the drawing processes and the database."""
@@ -243,11 +246,12 @@ async def bootstrap(
     sealer = Sealer(resolve_data_key(settings))
     store = store or open_store(settings.database_url or settings.db_path)
     await store.migrate()
+    instance = Instance.start(settings.instance_name)
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],
-                    crisis=crisis, same_contact=sealer.same, command_help=HELP_TEXTS)
+                    crisis=crisis, same_contact=sealer.same, command_help=HELP_TEXTS, claimant=instance.id)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
         drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,
-        instrument=instrument, sealer=sealer, chat=setup, hooks=hooks,
+        instrument=instrument, sealer=sealer, chat=setup, hooks=hooks, instance=instance,
     )

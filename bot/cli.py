@@ -228,7 +228,7 @@ def _health() -> int:
     except SettingsError as error:
         print(f"kaari: unhealthy: {error}", file=sys.stderr)
         return 1
-    return health.main(settings.database_url or settings.db_path)
+    return health.main(settings.database_url or settings.db_path, settings.instance_name)
 
 
 PG_BACKUP = ("kaari: KAARI_DATABASE_URL is set: back up PostgreSQL with its own tools, e.g. "

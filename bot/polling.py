@@ -4,6 +4,9 @@ python-telegram-bot's Updater sends the next offset as soon as updates are queue
 handler commits loses the input. Here the offset sent is a watermark: it moves past an update only when that
 update and every one before it have been handled (update 7 done while 6 runs: only up to 5 is confirmed).
 An update fetched again after a crash is recognised by its receipt (see `Engine.handle`) and not applied twice.
+
+With several instances only the holder of the polling lease (bot.lease) calls getUpdates; the others wait,
+trying to take it every LEASE_WAIT seconds, and one of them takes over when a killed holder's lease expires.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.bot_api import get_updates
+from bot.lease import Lease
 from bot.metrics import arrived
 from bot.updates import parse_update
 
@@ -29,6 +33,7 @@ BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 # Seconds to read Telegram's answer after the long poll it held (python-telegram-bot's default read timeout).
 READ_MARGIN = 5.0
+LEASE_WAIT = 5.0  # seconds between tries to take the polling lease while another instance holds it
 
 
 class Watermark:
@@ -69,9 +74,12 @@ class Watermark:
 class Poller:
     """Fetches updates and hands each to ``application.process_update`` (concurrently, as PTB does)."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], long_poll: int = LONG_POLL) -> None:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], long_poll: int = LONG_POLL,
+                 lease: Lease | None = None, lease_wait: float = LEASE_WAIT) -> None:
         self.application = application
         self.long_poll = long_poll
+        self.lease = lease  # None: this is the only instance that polls (tests, `kaari web`)
+        self.lease_wait = lease_wait
         self.watermark = Watermark()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
@@ -93,14 +101,21 @@ class Poller:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self.lease is not None and self.lease.renewed is None:
+            return  # it never polled (or lost the lease): nothing of its to confirm, and not its turn
         with contextlib.suppress(TelegramError, TimeoutError):
             # A last short call confirms what was handled, so that it does not come again after the restart.
             await asyncio.wait_for(self.application.bot.get_updates(
                 offset=self.watermark.offset, limit=1, timeout=0), 2)
+        if self.lease is not None:
+            await self.lease.release()
 
     async def _run(self) -> None:
         backoff = BACKOFF_FIRST
         while True:
+            if not await self._our_turn():
+                await asyncio.sleep(self.lease_wait)
+                continue
             try:
                 updates = await self._fetch()
             except RetryAfter as error:
@@ -126,6 +141,16 @@ class Poller:
                 # would spin, so wait until one of them is done.
                 await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
             await asyncio.sleep(0)  # let the handlers run between fetches
+
+    async def _our_turn(self) -> bool:
+        """This instance holds the polling lease (or needs none); a failed database call is not our turn."""
+        if self.lease is None:
+            return True
+        try:
+            return await self.lease.hold()
+        except Exception as error:
+            log.error("polling.lease_failed error=%s", type(error).__name__)
+            return False
 
     async def _fetch(self) -> list[Update]:
         """The next updates, read by `parse_update` (the same reading as the webhook's)."""

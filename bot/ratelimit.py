@@ -8,7 +8,11 @@ Guarantees, with the defaults (``overall_per_second=30``, ``chat_interval=1``, `
   gets at most ``chat_burst + t / chat_interval`` new messages, measured when they leave, so an event loop
   that wakes a send late cannot bunch the next ones. Pushes and replies share the bucket.
 - One chat's messages leave in the order they were sent (a FIFO lock per chat around the wait).
-- No window of one second holds more than ``overall_per_second`` requests bot-wide (``overall_bucket``).
+- No window of one second holds more than ``overall_per_second`` requests bot-wide (``overall_bucket``), across
+  instances too: with several `kaari run` processes each takes its share, the cap / live instances (``share``,
+  told every few seconds by bot.instance from the heartbeats; no shared bucket). Just after an instance starts
+  or dies the others learn of it within a beat (bot.instance.LIVE_EVERY): until then the sum may pass the cap
+  by that instance's share (a new one) or stay under it (a dead one's share is taken up after LIVE_STALE).
 - ``answerCallbackQuery`` is never paced (it only stops a button's spinner, and must come quickly): it names
   no chat, and AIORateLimiter counts only requests to a chat. Edits (``editMessage*``), chat actions and
   groups are not paced per chat, only bot-wide.
@@ -38,6 +42,47 @@ def overall_bucket(per_second: float) -> tuple[float, float]:
     return burst, burst / max(per_second - burst, per_second / 2)
 
 
+class OverallBucket:
+    """The bot-wide leaky bucket (aiolimiter's: a level that drains at a steady rate, a send when one more fits
+    under the capacity), whose rate follows this instance's share of the cap."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float],
+                 sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.cap = per_second
+        self.instances = 1
+        self._clock, self._sleep = clock, sleep
+        self._level, self._at = 0.0, clock()
+        self._lock = asyncio.Lock()  # waiters go in turn
+        self.capacity, self.rate = self._bucket(per_second)
+
+    @staticmethod
+    def _bucket(per_second: float) -> tuple[float, float]:
+        capacity, period = overall_bucket(per_second)
+        return capacity, capacity / period
+
+    def _drain(self) -> None:
+        now = self._clock()
+        self._level, self._at = max(0.0, self._level - (now - self._at) * self.rate), now
+
+    def share(self, instances: int) -> None:
+        """``instances`` live (this one included): from now on this one sends at cap / instances."""
+        instances = max(1, instances)
+        if instances != self.instances:
+            self._drain()  # what was sent so far drained at the old rate
+            self.instances = instances
+            self.capacity, self.rate = self._bucket(self.cap / instances)
+
+    async def take(self) -> None:
+        """Wait until one more send fits."""
+        async with self._lock:
+            self._drain()
+            # With a margin: a wait shorter than the clock's resolution would not move it, and never end.
+            while self._level + 1 > self.capacity + 1e-9:
+                await self._sleep((self._level + 1 - self.capacity) / self.rate)
+                self._drain()
+            self._level += 1
+
+
 @dataclass
 class _Chat:
     """One private chat's bucket: ``tokens`` as of ``at`` (monotonic seconds)."""
@@ -56,10 +101,12 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, chat_burst: int = 3,
     ) -> None:
         self._overall = None
+        self.bucket: OverallBucket | None = None
         if overall_per_second > 0:
-            burst, period = overall_bucket(overall_per_second)
-            self._overall = AIORateLimiter(overall_max_rate=burst, overall_time_period=period,
-                                           max_retries=max_retries)
+            # AIORateLimiter for its retries after a 429 (and groups' limits); the bot-wide bucket is ours, so
+            # that its rate can follow the instances' share.
+            self._overall = AIORateLimiter(overall_max_rate=0, max_retries=max_retries)
+            self.bucket = OverallBucket(overall_per_second, clock, sleep)
         self.interval = chat_interval  # seconds per new message in one private chat, sustained
         self.burst = max(1, chat_burst)  # new messages at once after a quiet moment
         self._clock = clock
@@ -83,6 +130,11 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
 
     def _tokens(self, state: _Chat, now: float) -> float:
         return min(float(self.burst), state.tokens + (now - state.at) / self.interval)
+
+    def share(self, instances: int) -> None:
+        """``instances`` live, this one included (bot.instance): the bot-wide cap is shared among them."""
+        if self.bucket is not None:
+            self.bucket.share(instances)
 
     async def take(self, chat_id: int) -> None:
         """Wait until this chat may get a new message, in the order the sends came, and take its token."""
@@ -110,6 +162,8 @@ class ChatPacedRateLimiter(BaseRateLimiter[int]):
         async def send(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
             # Paced last, right before the request (no await in between), so the bot-wide limiter's waiting
             # cannot bunch one chat's messages together again.
+            if self.bucket is not None and chat_id is not None:  # as AIORateLimiter: only requests to a chat
+                await self.bucket.take()
             if paced:
                 assert isinstance(chat_id, int)
                 await self.take(chat_id)

@@ -13,7 +13,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.bootstrap import Services
+from bot.instance import beat, run_liveness, stop_beating
+from bot.lease import POLLING, Lease
 from bot.polling import Poller
+from bot.ratelimit import ChatPacedRateLimiter
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker
 from bot.web.app import web_routes
@@ -62,7 +65,15 @@ async def start_server(services: Services, application: AnyApplication | None = 
 async def start_channel(services: Services, application: AnyApplication) -> None:
     """Start receiving. Pending updates are never dropped: an answer sent during a restart is an answer."""
     channel: TelegramChannel = application.bot_data["channel"]
+    instance = services.instance
+    log.info("instance.started id=%s", instance.id)
+    # Seen by the other instances before this one claims anything (they spare a live instance's rows).
+    await beat(services.store, instance, services.engine.clock())
     await reclaim_at_start(services)  # rows a crash left 'sending' go out again, first in their queues
+    limiter = application.bot.rate_limiter
+    share = limiter.share if isinstance(limiter, ChatPacedRateLimiter) else (lambda instances: None)
+    application.bot_data["liveness"] = asyncio.create_task(
+        run_liveness(services.store, instance, services.engine.clock, share), name="kaari:liveness")
     await application.initialize()
     await channel.set_commands(application)
     await application.start()
@@ -74,7 +85,8 @@ async def start_channel(services: Services, application: AnyApplication) -> None
             settings.webhook_url, secret_token=settings.webhook_secret or None,
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     else:
-        poller = Poller(application)
+        poller = Poller(application, lease=Lease(services.store, POLLING, instance.id, services.engine.clock,
+                                                 succeeds=instance.succeeds))
         await poller.start()
         application.bot_data["poller"] = poller
     push, link = pusher(application)
@@ -100,6 +112,11 @@ async def stop_channel(application: AnyApplication) -> None:
     if server is not None:
         await server.stop(GRACE)
     await stop_ticker(application.bot_data.pop("ticker", None))
+    liveness: asyncio.Task[None] | None = application.bot_data.pop("liveness", None)
+    if liveness is not None:
+        await stop_ticker(liveness)
+        channel: TelegramChannel = application.bot_data["channel"]
+        await stop_beating(channel.services.store, channel.services.instance)
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.instance import NAME as INSTANCE_NAME
 from flows.core.quiet import parse_quiet_hours
 from flows.esy.dialogue import DEFAULT_DIFFERENCE
 from flows.meetings.reminders import parse_offsets
@@ -51,6 +52,8 @@ class Settings:
     web_idle_minutes: float = 30.0
     # Web chat sockets one process keeps open at once; one more is told the chat is full (docs/benchmarks.md).
     web_max_sockets: int = 1000
+    # This process's name among several sharing one database (bot.instance); "": a random id at each start.
+    instance_name: str = ""
     rate_per_second: float = 30.0
     chat_interval: float = 1.0
     chat_burst: int = 3  # new messages at once in one private chat before the interval applies
@@ -176,6 +179,12 @@ def _database_url(value: str) -> str:
         raise SettingsError("KAARI_DATABASE_URL must be postgresql://user:password@host/database"
                             + (f", not {scheme}://…" if scheme else " (for SQLite, set KAARI_DB_PATH instead)"))
     return value
+def _instance_name(value: str) -> str:
+    """An instance's name: letters, digits, '-' and '_' (it is part of ids and heartbeat names)."""
+    name = value.strip()
+    if name and not INSTANCE_NAME.fullmatch(name):
+        raise SettingsError(f"KAARI_INSTANCE_NAME must be 1-40 letters, digits, '-' or '_', got {name!r}")
+    return name
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -210,6 +219,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         desk_idle_minutes=max(1, int(_number(env, "KAARI_DESK_IDLE_MINUTES", Settings.desk_idle_minutes, int))),
         web_idle_minutes=_positive(env, "KAARI_WEB_IDLE_MINUTES", Settings.web_idle_minutes),
         web_max_sockets=max(1, int(_number(env, "KAARI_WEB_MAX_SOCKETS", Settings.web_max_sockets, int))),
+        instance_name=_instance_name(env.get("KAARI_INSTANCE_NAME", "")),
         rate_per_second=_number(env, "KAARI_RATE_PER_SECOND", Settings.rate_per_second, float),
         chat_interval=_number(env, "KAARI_CHAT_INTERVAL", Settings.chat_interval, float),
         chat_burst=max(1, int(_number(env, "KAARI_CHAT_BURST", Settings.chat_burst, int))),

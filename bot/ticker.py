@@ -1,8 +1,15 @@
 """The ticker: sends due outbox rows (claimed exactly once) and deletes what is kept too long.
 
 A row is claimed (pending -> sending) in one transaction, sent, then finished in another. A crash between
-Telegram's acknowledgement and the finishing commit leaves it 'sending'; at start (``reclaim_at_start``) those
-are put back to pending and sent again: that small window is the only way a message can arrive twice.
+Telegram's acknowledgement and the finishing commit leaves it 'sending'; those are put back to pending and sent
+again: that small window is the only way a message can arrive twice.
+
+Several instances (#14, bot.instance): a row 'sending' is owned by the instance that claimed it. A round puts
+back the rows of instances that are gone (their liveness beat stale) at once, and this instance's own after
+STUCK_AFTER; at start (``reclaim_at_start``) also those of this instance's predecessor (the same name). Never a
+live instance's: that would send again what it has in flight. The claim (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+SERIALIZABLE, a conflict retried) hands each row to one instance, and a recipient with a row in flight anywhere
+gets nothing more until it is finished, so one person's messages keep their order across instances.
 
 Order and retry: one recipient's rows go one after another. A transient failure (a time-out, 5xx, 429) puts
 the row back to pending, due again after 1, 2, 4, 8 s (or Telegram's retry_after, if longer); until then
@@ -31,8 +38,9 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.bootstrap import Services
-from bot.health import BEAT_EVERY, TICKER
+from bot.health import BEAT_EVERY
 from bot.i18n import LinkFormat, console_link
+from bot.instance import GONE_FOR_GOOD, live_instances, spared
 from bot.keys import channel_of, key_prefix
 from bot.metrics import BLOCKED, GAVE_UP, TRANSIENT
 from bot.render import MediaOut, Outgoing, TextOut, render
@@ -60,6 +68,7 @@ GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)  # a safety net only: a failed send is put back at once, a crash at start
 PURGE_EVERY = timedelta(hours=1)
 QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the meeting is at least this after
+EVER = datetime.max.replace(tzinfo=UTC)  # a claim made before this: any claim
 
 # Sends one push to a chat; raises Forbidden when the person blocked the bot, TelegramError on other failures.
 # Returns what was sent about a chat: (chat, the channel's message id) for `remember_sent`.
@@ -140,10 +149,17 @@ async def remember_sent(services: Services, recipient: str, sent: Sent) -> None:
 
 
 async def reclaim_at_start(services: Services) -> int:
-    """Put every row left 'sending' by a crash back to pending (call once at start, before anything is sent);
-    returns how many. Any outbox's rows: the ticker's, and replies queued by the channel."""
-    count = await transact(services.store, lambda work: work.outbox.reclaim(datetime.max.replace(tzinfo=UTC)),
-                           what="reclaim")
+    """Put the rows a crash left 'sending' back to pending (call once at start, before anything is sent): those
+    of gone instances and of this one's predecessor (the same name), never a live instance's; returns how many.
+    Any outbox's rows: the ticker's, and replies queued by the channel."""
+    instance = services.instance
+
+    async def reclaim(work: UnitOfWork) -> int:
+        live = await live_instances(work, services.engine.clock())
+        spare = {other for other in spared(instance, live) if not instance.succeeds(other)}
+        return await work.outbox.reclaim(EVER, spare)
+
+    count = await transact(services.store, reclaim, what="reclaim")
     if count:
         log.warning("ticker.reclaimed count=%d", count)
     return count
@@ -185,12 +201,16 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
     """Rows for one person go in order, one after another; different people are served side by side, so one
     slow or paced chat does not hold up the others."""
     now = services.engine.clock()
+    me = services.instance.id
 
     async def claim(work: UnitOfWork) -> list[OutboxRow]:
-        await work.outbox.reclaim(now - STUCK_AFTER)
+        # Read in this transaction: an instance that started a moment ago has beaten before claiming anything.
+        spare = spared(services.instance, await live_instances(work, now))
+        await work.outbox.reclaim(EVER, spare)  # a gone instance's, at once
+        await work.outbox.reclaim(now - STUCK_AFTER, spare - {me})  # and this one's own, stuck for long
         route = services.push_route  # its people's rows wait, unclaimed, while they are away
         return await work.outbox.claim_due(now, BATCH, PER_PERSON, away=key_prefix(route.channel) if route else "",
-                                           present=route.present() if route else ())
+                                           present=route.present() if route else (), by=me)
 
     # Several tickers (instances) may claim at once: the one that loses runs its claim again (PostgreSQL).
     rows = await transact(services.store, claim, what="claim")
@@ -391,6 +411,7 @@ async def purge_idle(services: Services) -> int:
         await work.receipts.purge(now - timedelta(days=1))
         sent = await work.outbox.purge_done(now - timedelta(days=7))
         audited = await work.audit.purge(now - timedelta(days=settings.audit_retention_days))
+        await work.heartbeats.purge(now - GONE_FOR_GOOD)  # instances that stopped long ago (each start is new)
         expired = await shifts.expire_waiting(work, now - timedelta(days=settings.chat_waiting_days), now)
         chats = await work.chats.forget_closed(now - timedelta(days=settings.chat_retention_days))
         released = await shifts.release_contacts(work)
@@ -422,8 +443,9 @@ async def tick_shifts(services: Services) -> None:
 
 
 async def heartbeat(services: Services, now: datetime) -> None:
-    """Record that the ticker completed a round (what `kaari health` reads)."""
-    await transact(services.store, lambda work: work.heartbeats.beat(TICKER, now), what="heartbeat")
+    """Record that this instance's ticker completed a round (what `kaari health` and /healthz read)."""
+    await transact(services.store, lambda work: work.heartbeats.beat(services.instance.ticker_beat, now),
+                   what="heartbeat")
 
 
 async def run_ticker(services: Services, push: Push, link: LinkFormat, every: float = 5.0) -> None:

@@ -108,12 +108,12 @@ def health_routes(services: Services) -> list[BaseRoute]:
     settings, no paths, no counts, never the database's own error."""
 
     async def readyz(request: Request) -> Response:
-        found = await readiness(services.store, services.engine.clock())
+        found = await readiness(services.store, services.engine.clock(), instance=services.instance.id)
         return JSONResponse({"ready": found.ready, "failed": found.failed, "detail": found.detail},
                             status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"})
 
     async def healthz(request: Request) -> Response:
-        found = await readiness(services.store, services.engine.clock())
+        found = await readiness(services.store, services.engine.clock(), instance=services.instance.id)
         return JSONResponse({"healthy": found.ready, "detail": found.detail},
                             status_code=200 if found.ready else 503, headers={"Cache-Control": "no-store"})
 

@@ -157,11 +157,13 @@ def _without(chain: dict[str, Any] | None, flow: str, depth: int = 0) -> dict[st
     return {**chain, "data": data}
 
 
-async def _queue_reply(work: UnitOfWork, key: str, reply: Reply, reply_to: str, now: datetime) -> int:
+async def _queue_reply(work: UnitOfWork, key: str, reply: Reply, reply_to: str, now: datetime,
+                       claimant: str) -> int:
     """The reply as an outbox row, already claimed ('sending') by the channel that sends it right after the
-    commit; a crash leaves it 'sending', and the ticker puts such rows back to pending at start."""
+    commit, owned by ``claimant`` (this process among several); a crash leaves it 'sending', and a ticker puts
+    it back to pending once its claimant is gone."""
     message = {"results": dump_results(reply.results), "language": reply.language, "chat": reply_to}
-    return await work.outbox.add(OutboxRow(key, REPLY, message, now, "sending", 1, now))
+    return await work.outbox.add(OutboxRow(key, REPLY, message, now, "sending", 1, now, claimed_by=claimant))
 
 
 class Engine:
@@ -172,9 +174,11 @@ class Engine:
         *, menu: str = "menu", default_language: str = "fi", commands: Mapping[str, str] | None = None,
         deep_link: str | None = None, gates: Sequence[Gate] = (), crisis: Crisis | None = None,
         same_contact: Callable[[str, str], bool] = lambda stored, fresh: True,
-        command_help: Mapping[str, str] | None = None,
+        command_help: Mapping[str, str] | None = None, claimant: str = "",
     ) -> None:
         self.store = store
+        # Who owns the replies this engine queues as sent (the instance id of the process; see bot.instance).
+        self.claimant = claimant
         # What /help lists, in this order: a command and the catalog id that says what it does. A command that
         # opens a flow is listed to those the flow is offered to; the engine's own commands to everyone.
         self.command_help = dict(command_help or {})
@@ -283,7 +287,7 @@ class Engine:
                     await work.users.save(user)
                 await self._save(conv)
                 if reply_to is not None:
-                    reply.outbox = await _queue_reply(work, key, reply, reply_to, now)
+                    reply.outbox = await _queue_reply(work, key, reply, reply_to, now, self.claimant)
             log.info("engine.handled user=%s flow=%s state=%s input=%s", key[:12], conv.flow, conv.state,
                      type(given).__name__)
         return reply, conv.erased or conv.scrub

@@ -25,7 +25,8 @@ class _Outbox(_Repo):
         dump_time(now)
         rows = self._db.rows(OutboxRow, "outbox")
         waiting = {row.recipient for row in rows if row.status == "pending" and row.attempts and row.due_at > now}
-        waiting |= {row.recipient for row in rows if row.status == "sending"}  # in flight, on any instance
+        # In flight, on any instance (but a reply the channel sends itself, see Outbox.claim_due).
+        waiting |= {row.recipient for row in rows if row.status == "sending" and row.kind != "reply"}
         turns: dict[tuple[str, str], int] = {}
         queues: dict[str, list[tuple[tuple[int, int, int, datetime, int], OutboxRow]]] = {}
         for row in self._sorted([row for row in rows if row.status == "pending" and row.due_at <= now]):

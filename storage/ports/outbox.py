@@ -47,7 +47,10 @@ class Outbox(Protocol):
     # key begins with ``away`` (a channel's, "web-") get nothing unless ``present`` (a web person with a socket
     # open): their rows wait, pending, taking nobody's place in the batch. A recipient with a row 'sending' (in
     # flight, on any instance) gets nothing either, so that one person's messages keep their order across
-    # instances. The claimed rows are owned ``by`` that instance.
+    # instances; except a row of kind 'reply' (the reply to their own input, which the channel sends right after
+    # the commit and marks sent in a later, deferred write: waiting for that write would hold their pushes up
+    # for a round; before several instances, a push could pass a reply in flight too). The claimed rows are
+    # owned ``by`` that instance.
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
                         present: Collection[str] = (), by: str = "") -> list[OutboxRow]: ...
     # A claimed row back to pending, due at ``due_at`` with ``attempts`` (after a transient send failure).

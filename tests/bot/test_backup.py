@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.health import TICKER
+from bot.instance import TICKER
 from storage.ports import OutboxRow, UserRow
 from storage.sqlite import SqliteStore
 

@@ -268,7 +268,10 @@ async def test_sigkill_between_fetch_commit_and_send_loses_nothing(
            "KAARI_DATA_KEY": Fernet.generate_key().decode(), "KAARI_DB_PATH": str(db),
            "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
            "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
-           "KAARI_MODE": "polling", "KAARI_LOG_LEVEL": "INFO"}
+           "KAARI_MODE": "polling", "KAARI_LOG_LEVEL": "INFO",
+           # One instance, restarted under its name: it takes back its predecessor's sends and polling lease
+           # at once (without a name, after bot.instance.LIVE_STALE and bot.lease.TTL).
+           "KAARI_INSTANCE_NAME": "crash"}
     bot = BotProcess(env, tmp_path / "bot.log")
     killer = Killer(bot, PLAN)
     fake.before, fake.after = killer.before, killer.after

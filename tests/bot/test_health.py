@@ -20,12 +20,12 @@ from bot.health import (
     DATABASE,
     MIGRATIONS,
     STALE_AFTER,
-    TICKER,
     TICKER_ALIVE,
     Readiness,
     readiness,
     ticker_health,
 )
+from bot.instance import TICKER, Instance
 from bot.telegram_app import pusher
 from bot.ticker import run_ticker
 from storage.memory import MemoryStore
@@ -39,7 +39,7 @@ from tests.conftest import Clock
 
 async def last_beat(bot: Bot) -> datetime | None:
     async with bot.services.store.transaction() as work:
-        return await work.heartbeats.last(TICKER)
+        return await work.heartbeats.last(bot.services.instance.ticker_beat)
 
 
 async def rounds(bot: Bot, count: int = 2) -> None:
@@ -84,6 +84,23 @@ async def test_health_goes_by_the_age_of_the_heartbeat() -> None:
     assert (await ticker_health(store, now))[0]
     healthy, line = await ticker_health(store, now + timedelta(seconds=1))
     assert not healthy and "121 s ago" in line
+
+
+async def test_each_instance_has_its_own_heartbeat_and_health_reads_its_own_or_its_names() -> None:
+    """/healthz asks about its own instance: another instance's recent round does not make a stuck one healthy;
+    `kaari health` with KAARI_INSTANCE_NAME asks about the instances of that name, without it about any."""
+    store, now = MemoryStore(), datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    stuck, fine = Instance.start("kaari-1"), Instance.start("kaari-2")
+    async with store.transaction() as work:
+        await work.heartbeats.beat(stuck.ticker_beat, now - STALE_AFTER - timedelta(minutes=1))
+        await work.heartbeats.beat(fine.ticker_beat, now)
+    assert not (await ticker_health(store, now, instance=stuck.id))[0]
+    assert (await ticker_health(store, now, instance=fine.id))[0]
+    assert not (await ticker_health(store, now, name="kaari-1"))[0]
+    assert (await ticker_health(store, now, name="kaari-2"))[0]
+    assert (await ticker_health(store, now))[0], "any instance's recent round, without a name"
+    healthy, line = await ticker_health(store, now, name="kaari")  # not kaari-1's nor kaari-2's prefix
+    assert not healthy and "has not completed a round" in line
 
 
 @pytest.fixture

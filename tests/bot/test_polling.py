@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.lease import POLLING, TTL, Lease
 from bot.polling import Poller, Watermark
 from bot.serve import start_channel, stop_channel
 from bot.telegram_app import pusher
@@ -106,3 +107,50 @@ async def test_stopping_is_bounded_awaits_the_ticker_and_keeps_an_unsent_reply(
         assert len(again.api.sent(111)) == 1
     finally:
         await again.stop()
+
+
+class CountingAPI(FakeBotAPI):
+    """Counts getUpdates calls: which instance polls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.polls = 0
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        self.polls += 1
+        return await super().api_getUpdates(params)
+
+
+async def test_only_the_lease_holder_polls_and_another_takes_over_once_a_killed_holders_lease_expired(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """Two instances on one database (#14): one calls getUpdates, the other waits; the holder is killed (its
+    loop cancelled, nothing released) and the other takes over after the lease's TTL, not before."""
+    apis = [CountingAPI(), CountingAPI()]
+    bots = [await start_bot(bot_settings(tmp_path / "k.sqlite3", instance_name=name), clock, catalogs, drawer,
+                            api=api) for name, api in zip(("a", "b"), apis, strict=True)]
+    pollers = [Poller(bot.application, long_poll=0, lease_wait=0.02,
+                      lease=Lease(bot.services.store, POLLING, bot.services.instance.id, clock)) for bot in bots]
+    try:
+        await pollers[0].start()
+        await until(lambda: apis[0].polls >= 1)
+        await pollers[1].start()
+        await asyncio.sleep(0.3)  # many tries to take the lease
+        assert apis[0].polls >= 2 and apis[1].polls == 0, "only the holder polls"
+        killed = pollers[0]._loop
+        assert killed is not None
+        killed.cancel()  # SIGKILL: no release, the lease runs until its TTL
+        await asyncio.gather(killed, return_exceptions=True)
+        pollers[0]._loop = None
+        clock.advance(seconds=TTL.total_seconds())
+        await asyncio.sleep(0.3)
+        assert apis[1].polls == 0, "not before the lease expired"
+        clock.advance(seconds=1)
+        await until(lambda: apis[1].polls >= 1)
+        bots[1].api.push_update({**bots[1].user(111).message_update("/start"), "update_id": 6})
+        await until(lambda: len(apis[1].sent(111)) == 1)
+    finally:
+        for poller in pollers:
+            await poller.stop()
+        for bot in bots:
+            await bot.stop()

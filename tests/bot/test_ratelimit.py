@@ -163,3 +163,34 @@ async def test_callback_answers_are_not_held_by_the_bot_wide_limit() -> None:
         assert max(at["editMessageText"]) - started >= 0.4, "the second edit waited for the bot-wide bucket"
     finally:
         await limiter.shutdown()
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most sends in any window of one second."""
+    return max(sum(1 for other in times if start <= other < start + 1.0) for start in times)
+
+
+async def test_each_instance_takes_its_share_of_the_bot_wide_cap_with_fake_time() -> None:
+    """Several instances (#14): told that two live, one sends at most 15 in any second of the 30/s cap, and
+    goes back to the whole cap once it is alone again."""
+    time = FakeTime()
+    limiter = ChatPacedRateLimiter(overall_per_second=30, chat_interval=0, clock=time, sleep=time.sleep)
+    log: list[tuple[str, int, float]] = []
+
+    async def burst(count: int) -> list[float]:
+        start = len(log)
+        for chat in range(count):
+            await limiter.process_request(sent, (log, "sendMessage", chat + 1, time), {}, "sendMessage",
+                                          {"chat_id": chat + 1}, None)
+        return [at for _, _, at in log[start:]]
+
+    alone = await burst(120)
+    assert busiest_second(alone) <= 30 and busiest_second(alone) >= 27
+    limiter.share(2)
+    time.now += 10  # a quiet moment: the bucket drains
+    shared = await burst(120)
+    assert busiest_second(shared) <= 15 and busiest_second(shared) >= 13
+    assert 120 / (shared[-1] - shared[0]) <= 15
+    limiter.share(1)
+    time.now += 10
+    assert busiest_second(await burst(120)) >= 27

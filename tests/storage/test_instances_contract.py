@@ -43,13 +43,12 @@ async def test_a_recipient_with_a_row_in_flight_gets_nothing_more_until_it_is_do
         first = await work.outbox.add(outbox_row("u1", kind="first"))
         await work.outbox.add(outbox_row("u1", T0 + timedelta(seconds=1), kind="second", lane="chat:2"))
         await work.outbox.add(outbox_row("u2", kind="other"))
-        # A reply in flight (written 'sending' by the channel that handles the person's update).
-        await work.outbox.add(OutboxRow("u2", "reply", {}, T0, "sending", 1, T0, claimed_by="b-1"))
+        await work.outbox.add(OutboxRow("u2", "push", {}, T0, "sending", 1, T0, claimed_by="b-1"))
     now = T0 + timedelta(minutes=1)
     async with store.transaction() as work:
         assert [row.kind for row in await work.outbox.claim_due(now, limit=1, by="a-1")] == ["first"]
     async with store.transaction() as work:
-        assert await work.outbox.claim_due(now, limit=10, by="b-1") == [], "u1's first is in flight, u2's reply"
+        assert await work.outbox.claim_due(now, limit=10, by="b-1") == [], "u1's first is in flight, u2's push"
     async with store.transaction() as work:
         await work.outbox.finish(first, "sent", now)
         assert [row.kind for row in await work.outbox.claim_due(now, limit=10, by="b-1")] == ["second"]
@@ -118,3 +117,14 @@ async def test_only_one_of_two_concurrent_takers_gets_a_lease(store: Store) -> N
             return got
 
     assert sorted(await asyncio.gather(take("a"), take("b"), take("c"))) == [False, False, True]
+
+
+async def test_a_reply_the_channel_is_sending_holds_up_no_push(store: Store) -> None:
+    """The channel's own reply ('sending' from the start, marked sent by a deferred write) does not make the
+    person's pushes wait for that write."""
+    await seed_users(store, "u1")
+    async with store.transaction() as work:
+        await work.outbox.add(OutboxRow("u1", "reply", {}, T0, "sending", 1, T0, claimed_by="a-1"))
+        await work.outbox.add(outbox_row("u1", kind="push"))
+    async with store.transaction() as work:
+        assert [row.kind for row in await work.outbox.claim_due(T0, limit=10, by="b-1")] == ["push"]
