@@ -18,7 +18,7 @@ from bot.lease import POLLING, Lease
 from bot.polling import Poller
 from bot.ratelimit import ChatPacedRateLimiter
 from bot.telegram_app import TelegramChannel, build_application, pusher
-from bot.ticker import reclaim_at_start, run_ticker
+from bot.ticker import reclaim_at_start, run_ticker, wake_for_here
 from bot.web.app import web_routes
 from bot.webhook import WebServer, build_web_app, health_routes, metrics_routes, telegram_routes
 
@@ -70,6 +70,7 @@ async def start_channel(services: Services, application: AnyApplication) -> None
     # Seen by the other instances before this one claims anything (they spare a live instance's rows).
     await beat(services.store, instance, services.engine.clock())
     await reclaim_at_start(services)  # rows a crash left 'sending' go out again, first in their queues
+    await services.store.listen(wake_for_here(services))  # a row another instance wrote for a socket here
     limiter = application.bot.rate_limiter
     share = limiter.share if isinstance(limiter, ChatPacedRateLimiter) else (lambda instances: None)
     application.bot_data["liveness"] = asyncio.create_task(

@@ -251,6 +251,20 @@ async def _put_back(services: Services, rows: list[OutboxRow]) -> None:
     await transact(services.store, put_back, what="put_back")
 
 
+def wake_for_here(services: Services) -> Callable[[str], None]:
+    """What another instance's committed outbox row does here (Store.listen): wake this ticker when the row's
+    recipient has their socket or browser desk open here, so that it goes out at once; nothing otherwise (the
+    instance that wrote it, or any, sends a Telegram row). Without it (SQLite) a row for a socket on another
+    instance waits for this ticker's next round, at most its ``every`` seconds (5)."""
+
+    def wake(recipient: str) -> None:
+        routes = (services.push_route, services.desk_route)
+        if any(route is not None and recipient in route.present() for route in routes):
+            services.wake.set()
+
+    return wake
+
+
 def route_for(services: Services, recipient: str) -> PushRoute | None:
     """The channel that delivers this recipient's pushes itself (a web person), if any."""
     route = services.push_route

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from storage.deferred import Deferring
@@ -91,6 +91,9 @@ class MemoryStore(Deferring):
     async def applied_migrations(self) -> set[int]:
         """Every shipped migration once ``migrate`` ran (as on SQLite), none before."""
         return shipped_numbers() if self._migrated else set()
+
+    async def listen(self, wake: Callable[[str], None]) -> None:
+        """Nothing to listen to: one process has this database, and its channels wake its ticker."""
 
     async def scrub(self) -> None:
         """Deleted rows are gone from memory already."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -184,6 +184,9 @@ class SqliteStore(Deferring):
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"):
                 return set()
             return {row[0] for row in await db.execute_fetchall("SELECT number FROM schema_migrations")}
+
+    async def listen(self, wake: Callable[[str], None]) -> None:
+        """Nothing to listen to: one process has this database, and its channels wake its ticker."""
 
     async def scrub(self) -> None:
         """Copy the write-ahead log into the database and truncate it, so old page images are gone too."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -15,8 +16,9 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.instance import LIVE_STALE, beat
 from bot.keys import user_key
+from bot.routes import DeskRoute, PushRoute
 from bot.telegram_app import pusher
-from bot.ticker import deliver_all, reclaim_at_start
+from bot.ticker import deliver_all, reclaim_at_start, wake_for_here
 from flows.core.messages import Msg, dump_msg
 from storage.ports import ContactRow, OutboxRow, UserRow
 from tests.bot.harness import Bot, bot_settings, start_bot
@@ -147,3 +149,31 @@ async def test_rows_are_claimed_with_their_instance(two: list[Bot], clock: Clock
     async with a.services.store.transaction() as work:
         [stored] = [r for r in await work.outbox.for_recipient(key) if r.id == row]
     assert stored.claimed_by == a.services.instance.id and stored.claimed_by.startswith("a.")
+
+
+class Present:
+    """A push route or desk with these people present."""
+
+    def __init__(self, *keys: str) -> None:
+        self.keys = set(keys)
+        self.channel = "web"
+
+    def present(self) -> set[str]:
+        return self.keys
+
+
+async def test_a_row_another_instance_wrote_wakes_this_ticker_only_for_someone_here(two: list[Bot]) -> None:
+    """Web pushes across instances (#14): the store's listen hook (PostgreSQL's NOTIFY) wakes the ticker of the
+    instance holding the person's socket or desk, and no other."""
+    a, _ = two
+    wake = wake_for_here(a.services)
+    a.services.wake.clear()
+    wake("web-nobody-here")
+    assert not a.services.wake.is_set()
+    a.services.push_route = cast(PushRoute, Present("web-young"))
+    a.services.desk_route = cast(DeskRoute, Present("tg-worker"))
+    for key in ("web-young", "tg-worker"):
+        a.services.wake.clear()
+        wake(key)
+        assert a.services.wake.is_set(), key
+    await a.services.store.listen(wake)  # SQLite: one process has the file, nothing to listen to
