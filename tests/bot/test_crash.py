@@ -44,8 +44,8 @@ LIMIT = 45.0  # seconds for the whole walk; it takes a few
 REPO = Path(__file__).resolve().parents[2]
 
 
-def token(generation: int) -> str:
-    return f"123456:CRASH-TEST-{generation}"
+def token(generation: int, tag: str = "") -> str:
+    return f"123456:CRASH-TEST-{tag}{generation}"
 
 
 @dataclass
@@ -64,15 +64,16 @@ class BotProcess:
     its own token (``generation``), so that the fake tells which process made a call: one just killed can still
     have a request on its way."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, tag: str = "") -> None:
         self.env = env
         self.log = log
+        self.tag = tag  # in its tokens: which of several processes (tests/bot/test_chaos.py) made a call
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
     async def start(self) -> None:
         self.starts += 1
-        env = {**self.env, "KAARI_TELEGRAM_TOKEN": token(self.starts)}
+        env = {**self.env, "KAARI_TELEGRAM_TOKEN": token(self.starts, self.tag)}
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(['run']))",
