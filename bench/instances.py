@@ -1,0 +1,107 @@
+"""Several instances (#14): `kaari run` processes in webhook mode on one database, this script as Telegram and
+the reverse proxy, the HTTP fake Bot API receiving the sends: ``python -m bench.instances [--quick]
+[--database-url postgresql://…]``.
+
+People walk /start, the language, the menu and ESY's first areas (the crash test's walk), each posting their next
+update as soon as the previous one is answered (the webhook answers 200 once the reply is sent), updates spread
+over the instances round-robin. Limits off (no pacing, no flood limit). Reported: updates per second over the
+whole walk and the p50/p99 of the reply latency (the POST's time to its 200). One instance on SQLite; one and
+two on PostgreSQL when a database URL is given. Not a test: it prints a Markdown table (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.fernet import Fernet
+
+from bench.stats import ms, percentile
+from bot.i18n import Catalogs
+from bot.webhook import SECRET_HEADER
+from flows.esy.instrument import load_instrument
+from tests.bot.httpfake import HttpFakeBotAPI
+from tests.bot.test_chaos import HOOK_SECRET, Instance, free_port, ready
+from tests.bot.test_crash import SECRET, BotProcess, Person, next_update, walk
+
+
+async def walk_person(person: Person, fake: HttpFakeBotAPI, client: httpx.AsyncClient,
+                      urls: itertools.cycle[str], latencies: list[float]) -> None:
+    """One person's walk, each update posted when the previous one was answered."""
+    while person.given < len(person.actions):
+        person.read(fake.api.calls)
+        body = json.dumps(next_update(person)).encode()
+        person.given += 1
+        began = time.perf_counter()
+        answer = await client.post(f"{next(urls)}/telegram", content=body, timeout=60.0,
+                                   headers={SECRET_HEADER: HOOK_SECRET, "Content-Type": "application/json"})
+        latencies.append(time.perf_counter() - began)
+        assert answer.status_code == 200, answer.status_code
+
+
+async def measure(label: str, database: dict[str, str], count: int, people: int, folder: Path) -> str:
+    """One row of the table: ``count`` instances on ``database``, ``people`` walking at once."""
+    catalogs, instrument = Catalogs(), load_instrument()
+    fake = HttpFakeBotAPI()
+    await fake.start()
+    env = {**os.environ, **database, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
+           "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
+           "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
+           "KAARI_MODE": "webhook", "KAARI_WEBHOOK_URL": "https://kaari.example.fi/telegram",
+           "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1", "KAARI_LOG_LEVEL": "WARNING"}
+    instances = []
+    for number in range(1, count + 1):
+        port = free_port()
+        instances.append(Instance(BotProcess({**env, "KAARI_PORT": str(port), "KAARI_INSTANCE_NAME": f"b{number}"},
+                                             folder / f"{label}-{number}.log", tag=f"B{number}-"), port))
+    walkers = [Person(9000 + index, walk(index, catalogs, instrument)) for index in range(people)]
+    latencies: list[float] = []
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=people * 2)) as client:
+        try:
+            for instance in instances:
+                await instance.process.start()
+            for instance in instances:
+                await ready(instance, client)
+            urls = itertools.cycle([instance.url for instance in instances])
+            began = time.perf_counter()
+            await asyncio.gather(*(walk_person(person, fake, client, urls, latencies) for person in walkers))
+            wall = time.perf_counter() - began
+        finally:
+            for instance in instances:
+                await instance.process.stop()
+            await fake.stop()
+    return (f"| {label} | {count} | {people} | {len(latencies)} | {len(latencies) / wall:.0f} | "
+            f"{ms(percentile(latencies, 50))} | {ms(percentile(latencies, 99))} |")
+
+
+async def run(people: int, database_url: str) -> str:
+    lines = ["| Database | Instances | People at once | Updates | Updates/s | p50 ms | p99 ms |",
+             "|---|---|---|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        lines.append(await measure("SQLite", {"KAARI_DB_PATH": str(folder / "kaari.sqlite3")}, 1, people, folder))
+        if database_url:
+            for count in (1, 2):
+                # A fresh database each time: the walk starts every person anew.
+                lines.append(await measure("PostgreSQL", {"KAARI_DATABASE_URL": database_url}, count, people,
+                                           folder))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.instances", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 people instead of 40")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL URL (emptied by each run's people)")
+    args = parser.parse_args(argv)
+    print(asyncio.run(run(10 if args.quick else 40, args.database_url)))
+
+
+if __name__ == "__main__":
+    main()
