@@ -13,6 +13,7 @@ import pytest
 
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
+from bot.instance import LIVE_STALE, beat
 from bot.keys import user_key
 from flows.core.dates import HELSINKI
 from flows.core.messages import Msg, When
@@ -303,7 +304,7 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
 ) -> None:
     """Reminders are rows: a restart loses none and sends none twice; a kill after claiming (before Telegram
-    answered) is sent again after the stuck time, once."""
+    answered) is sent again once the killed instance is seen gone (its liveness beat stale), once."""
     settings = bot_settings(tmp_path / "k.sqlite3", chat_services=TWO_SERVICES)
     bot = await start_bot(settings, clock, catalogs, drawer)
     try:
@@ -316,8 +317,9 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
         await deliver(bot)
         # Wednesday 14:01: the first reminder is due. The ticker claims it and is killed before sending.
         clock.now = clock.now.replace(day=25, hour=12, minute=1)
+        await beat(bot.services.store, bot.services.instance, clock.now)
         async with bot.services.store.transaction() as work:
-            claimed = await work.outbox.claim_due(clock.now, 50)
+            claimed = await work.outbox.claim_due(clock.now, 50, by=bot.services.instance.id)
         assert {row.kind for row in claimed} == {"reminder"}
     finally:
         await bot.stop()  # the kill: nothing was sent, nothing finished
@@ -326,8 +328,8 @@ async def test_reminders_survive_a_restart_and_a_kill_between_claim_and_send(
     try:
         mark = len(bot.api.calls)
         await deliver(bot)
-        assert not bot.api.calls[mark:], "claimed rows wait for the stuck time: no double while one may be in flight"
-        clock.advance(minutes=6)
+        assert not bot.api.calls[mark:], "claimed rows wait while their instance may live: no double in flight"
+        clock.advance(seconds=LIVE_STALE.total_seconds() + 1)
         await deliver(bot)
         reminders = [c for c in bot.api.calls[mark:] if said(catalogs, "meeting.reminder", c)]
         assert sorted(c.params["chat_id"] for c in reminders) == sorted([CLIENT, WORKER]), "once each"
