@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from storage.deferred import Deferring
 from storage.ports.base import Contention, Deferred, StoreUnavailable, UnitOfWork
 from storage.sql_repos.base import POSTGRESQL, Row, Violation
+from storage.sql_repos.outbox import OUTBOX_CHANNEL
 from storage.sql_repos.work import SqlWork
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ PERSONAL_TABLES = (
 )
 # The advisory lock that lets only one process migrate at a time (any constant, Kaari's own).
 _MIGRATION_LOCK = 0x4B61617269  # "Kaari"
+LISTEN_AGAIN = 5.0  # seconds before a lost LISTEN connection is opened again
 
 
 def migration_files() -> list[tuple[int, str, str]]:
@@ -147,6 +149,7 @@ class PostgresStore(Deferring):
         self._opened = False
         self._opening = asyncio.Lock()
         self._deferred: list[Deferred] = []
+        self._listener: asyncio.Task[None] | None = None
 
     async def _open(self) -> None:
         if self._opened:
@@ -234,7 +237,39 @@ class PostgresStore(Deferring):
             # VACUUM runs outside a transaction (the pool's connections are in autocommit).
             await conn.execute("VACUUM " + ", ".join(PERSONAL_TABLES))
 
+    async def listen(self, wake: Callable[[str], None]) -> None:
+        """LISTEN for committed outbox rows (the outbox's add notifies OUTBOX_CHANNEL with the recipient's key,
+        delivered at commit, from any process) on a connection of its own, and call ``wake`` with each key. A lost
+        connection is opened again after a pause; meanwhile the tickers' rounds still send every row."""
+        await self._open()
+        if self._listener is None:
+            listening = asyncio.Event()
+            self._listener = asyncio.create_task(self._listen(wake, listening), name="kaari:listen")
+            # Returns once LISTEN is in place (a row committed after this wakes), or the first try failed.
+            await asyncio.wait({self._listener, asyncio.ensure_future(listening.wait())}, timeout=self._timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+
+    async def _listen(self, wake: Callable[[str], None], listening: asyncio.Event) -> None:
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=max(1, round(self._timeout)))
+                try:
+                    await conn.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                    listening.set()
+                    async for notice in conn.notifies():
+                        wake(notice.payload)
+                finally:
+                    await conn.close()
+            except psycopg.Error as error:
+                log.warning("storage.listen_lost error=%s", type(error).__name__)
+            await asyncio.sleep(LISTEN_AGAIN)
+
     async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
         if self._opened:
             try:
                 await self.flush()  # a sent reply is marked sent before the process ends

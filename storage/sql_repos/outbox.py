@@ -9,7 +9,7 @@ from functools import cache
 
 from storage.codec import dump_json, dump_time, load_json, load_time
 from storage.ports.outbox import OutboxRow
-from storage.sql_repos.base import Dialect, Row, _constraints, _dump, _Repo, _time
+from storage.sql_repos.base import POSTGRESQL, Dialect, Row, _constraints, _dump, _Repo, _time
 
 _OUTBOX_COLUMNS = ("id, recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, priority, "
                    "claimed_by")
@@ -46,6 +46,10 @@ def _outbox(row: Row) -> OutboxRow:
 
 class _Outbox(_Repo):
     async def add(self, row: OutboxRow) -> int:
+        if self._db.dialect is POSTGRESQL and row.status == "pending":
+            # Delivered at commit, to every instance's Store.listen: the one holding this person's socket or
+            # desk sends it at once (a rolled-back row announces nothing; repeats in one transaction are one).
+            await self._db.execute("SELECT pg_notify(?, ?)", (OUTBOX_CHANNEL, row.recipient))
         return await self._insert(
             "INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, claimed_at, done_at, lane, "
             "priority, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -13,6 +13,7 @@ from typing import cast
 import pytest
 
 from storage.ports import OutboxRow, Store
+from storage.postgres import PostgresStore
 from tests.storage.test_contract import T0, outbox_row, seed_users
 
 
@@ -128,3 +129,32 @@ async def test_a_reply_the_channel_is_sending_holds_up_no_push(store: Store) -> 
         await work.outbox.add(outbox_row("u1", kind="push"))
     async with store.transaction() as work:
         assert [row.kind for row in await work.outbox.claim_due(T0, limit=10, by="b-1")] == ["push"]
+
+
+async def test_postgresql_tells_a_listening_store_of_each_committed_rows_recipient(postgresql_url: str) -> None:
+    """Web pushes across instances (#14): another process's store hears of a row once it commits (NOTIFY), not
+    of one rolled back, and not of a row written as sent already (the channel's own reply)."""
+    writer, listener = PostgresStore(postgresql_url), PostgresStore(postgresql_url)
+    heard: list[str] = []
+    arrived = asyncio.Event()
+
+    def wake(key: str) -> None:
+        heard.append(key)
+        arrived.set()
+
+    try:
+        await seed_users(writer, "web-a", "web-b", "tg-c")
+        await listener.listen(wake)
+        with pytest.raises(RuntimeError):
+            async with writer.transaction() as work:
+                await work.outbox.add(outbox_row("web-b"))
+                raise RuntimeError("rolled back")
+        async with writer.transaction() as work:
+            await work.outbox.add(OutboxRow("tg-c", "reply", {}, T0, "sending", 1, T0, claimed_by="a-1"))
+            await work.outbox.add(outbox_row("web-a"))
+        await asyncio.wait_for(arrived.wait(), 10)
+        await asyncio.sleep(0.2)  # anything else would have come by now
+        assert heard == ["web-a"]
+    finally:
+        await listener.close()
+        await writer.close()
