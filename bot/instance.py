@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flows.core.contention import transact
 from storage.ports import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -87,16 +88,18 @@ def spared(instance: Instance, live: Collection[str]) -> set[str]:
 
 async def beat(store: Store, instance: Instance, now: datetime) -> int:
     """Write this instance's liveness beat; returns how many instances live now (this one included)."""
-    async with store.transaction() as work:
+    async def write(work: UnitOfWork) -> int:
         await work.heartbeats.beat(instance.live_beat, now)
         return len(await live_instances(work, now) | {instance.id})
+
+    # Every instance beats and reads the others' beats: on PostgreSQL two such transactions may contend.
+    return await transact(store, write, what="beat")
 
 
 async def stop_beating(store: Store, instance: Instance) -> None:
     """A clean stop: this instance is gone at once (its beat made stale), so that the others take back its rows
     left 'sending' (sends cancelled by the stop) and its share of the cap without waiting for LIVE_STALE."""
-    async with store.transaction() as work:
-        await work.heartbeats.beat(instance.live_beat, GONE)
+    await transact(store, lambda work: work.heartbeats.beat(instance.live_beat, GONE), what="beat")
 
 
 async def run_liveness(store: Store, instance: Instance, clock: Callable[[], datetime],

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from storage.ports import Store
+from flows.core.contention import transact
+from storage.ports import Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,18 @@ class Lease:
         now = self.clock()
         if self.renewed is not None and now - self.renewed < self.renew_every:
             return True
-        async with self.store.transaction() as work:
-            held = await work.leases.take(self.name, self.holder, now, now + self.ttl)
-            other = None if held else await work.leases.holder(self.name, now)
+
+        async def take(work: UnitOfWork) -> bool:
+            if await work.leases.take(self.name, self.holder, now, now + self.ttl):
+                return True
+            other = await work.leases.holder(self.name, now)
             if other is not None and self.succeeds(other):  # this one's predecessor, killed: it is ours
                 await work.leases.release(self.name, other)
-                held = await work.leases.take(self.name, self.holder, now, now + self.ttl)
+                return await work.leases.take(self.name, self.holder, now, now + self.ttl)
+            return False
+
+        # Two instances trying at once on PostgreSQL: one of them runs again (and finds it taken).
+        held = await transact(self.store, take, what="lease")
         if held != (self.renewed is not None):
             log.info("lease.%s name=%s holder=%s", "taken" if held else "lost", self.name, self.holder)
         self.renewed = now if held else None
@@ -56,7 +63,6 @@ class Lease:
         """Let it go (a clean stop): another instance takes it at once, not after the TTL."""
         if self.renewed is None:
             return
-        async with self.store.transaction() as work:
-            await work.leases.release(self.name, self.holder)
+        await transact(self.store, lambda work: work.leases.release(self.name, self.holder), what="lease")
         self.renewed = None
         log.info("lease.released name=%s holder=%s", self.name, self.holder)
