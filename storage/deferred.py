@@ -27,13 +27,18 @@ class Deferring:
                 pass
 
     @asynccontextmanager
-    async def _deferred_first(self, work: UnitOfWork) -> AsyncIterator[None]:
-        """The waiting writes, then the transaction's own body; rolled back with it, they wait for the next one."""
-        taken, self._deferred = self._deferred, []
+    async def _deferred_first(self, work: UnitOfWork, taken: list[Deferred] | None = None) -> AsyncIterator[None]:
+        """The waiting writes, then the transaction's own body; rolled back with it, they wait for the next one.
+        With ``taken`` the writes are put there and the caller puts them back when the transaction fails after
+        the body too (PostgreSQL: a COMMIT that loses to a concurrent transaction rolls them back as well)."""
+        writes, self._deferred = self._deferred, []
+        if taken is not None:
+            taken.extend(writes)
         try:
-            for write in taken:
+            for write in writes:
                 await write(work)
             yield
         except BaseException:
-            self._deferred[:0] = taken
+            if taken is None:
+                self._deferred[:0] = writes
             raise

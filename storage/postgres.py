@@ -177,16 +177,22 @@ class PostgresStore(Deferring):
             # SERIALIZABLE transaction fixes its snapshot, so one that waited for the lock inside would read the
             # person as they were before the transaction it waited for, and fail on writing (40001) every time.
             lock = None if person is None else person_lock(person)
+            taken: list[Deferred] = []
             try:
                 if lock is not None:  # in the try: cancelled while it was granted, it is still released
                     await conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
                 try:
                     async with conn.transaction():
                         work = SqlWork(PgConnection(conn))
-                        async with self._deferred_first(work):
+                        async with self._deferred_first(work, taken):
                             yield work
                 except _CONTENDED as error:  # at COMMIT, or raised by the driver outside a repository
                     raise Contention(str(error)) from error
+            except BaseException:
+                # Rolled back, at COMMIT too: the deferred writes it took (a sent reply marked sent) wait for the
+                # next transaction, instead of being lost and the reply left 'sending' (sent again one day).
+                self._deferred[:0] = taken
+                raise
             finally:
                 if lock is not None:
                     await _unlock(conn, lock)

@@ -17,7 +17,7 @@ import tests.pg
 from flows.core.contention import retrying
 from storage import postgres, sqlite
 from storage.open import open_store
-from storage.ports import Conflict, Contention, StaffRow, StoreUnavailable, UserRow
+from storage.ports import Conflict, Contention, StaffRow, StoreUnavailable, UnitOfWork, UserRow
 from storage.postgres import PostgresStore, placeholders, redacted
 from storage.sqlite import SqliteStore
 from tests.pg import PgServer
@@ -217,3 +217,37 @@ def test_without_postgresql_the_tests_skip_with_a_reason_but_fail_under_ci(monke
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         tests.pg.start_server()
+
+
+async def test_a_deferred_write_taken_by_a_transaction_that_loses_at_commit_waits_for_the_next(
+        postgresql_store: PostgresStore) -> None:
+    """Several instances (#14): a sent reply is marked sent by a deferred write; the transaction that took it may
+    lose at COMMIT (write skew: each read what the other writes). The write must wait for the next transaction,
+    not vanish with the rollback (the reply would stay 'sending' and go again once its instance is gone)."""
+    store = postgresql_store
+    async with store.transaction() as work:
+        for key in ("u1", "u2", "u3"):
+            await work.users.save(UserRow(key, "fi", T0, T0))
+
+    async def mark(work: UnitOfWork) -> None:
+        await work.users.save(UserRow("u3", "en", T0, T0))
+
+    store.defer(mark)
+    read = asyncio.Barrier(2)
+
+    async def skew(mine: str, theirs: str, last: bool) -> None:
+        async with store.transaction() as work:  # the first to open takes the deferred write
+            other = await work.users.get(theirs)
+            await read.wait()
+            assert other is not None
+            await work.users.save(UserRow(mine, "sv" if other.language == "fi" else "fi", T0, T0))
+            await read.wait()  # both wrote: now they commit, the one holding the deferred write last
+            if last:
+                await asyncio.sleep(0.3)
+
+    outcomes = await asyncio.gather(skew("u1", "u2", True), skew("u2", "u1", False), return_exceptions=True)
+    assert [type(outcome).__name__ for outcome in outcomes] == ["Contention", "NoneType"], outcomes
+    await store.flush()
+    async with store.transaction() as work:
+        marked = await work.users.get("u3")
+    assert marked is not None and marked.language == "en", "the deferred write was lost with the rollback"
