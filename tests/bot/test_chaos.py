@@ -9,7 +9,7 @@ followed by the next question (the walk asserts it as it goes: order kept), and 
 chat where a killed process may have had its send in flight.
 
 Built on the crash test's machinery (tests/bot/test_crash.py: the processes, the walk, the checks). On SQLite
-it runs one instance (one process has the file); with PostgreSQL (#14, its session fixture) three.
+it runs one instance (one process has the file); on PostgreSQL (the session's throwaway server) three.
 """
 
 from __future__ import annotations
@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from cryptography.fernet import Fernet
 
 from bot.i18n import Catalogs
+from bot.keys import user_key
 from bot.webhook import SECRET_HEADER
+from flows.core.messages import LANGUAGES, Msg
 from flows.esy.instrument import Instrument
 from tests.bot.httpfake import HttpFakeBotAPI
 from tests.bot.test_crash import (
@@ -179,10 +182,10 @@ async def run_chaos(tmp_path: Path, catalogs: Catalogs, instrument: Instrument, 
                 await instance.process.stop()
             await fake.stop()
     assert len(chaos.kills) == len(KILLS_AT), f"kills not reached: {chaos.kills}"
-    check(people, fake, chaos, instrument, stored_of)
+    check(people, fake, chaos, catalogs, instrument, stored_of)
 
 
-def check(people: list[Person], fake: HttpFakeBotAPI, chaos: Chaos, instrument: Instrument,
+def check(people: list[Person], fake: HttpFakeBotAPI, chaos: Chaos, catalogs: Catalogs, instrument: Instrument,
           stored_of: Stored) -> None:
     """Nothing lost, nothing applied twice, order kept; a message twice only after a killed process's send."""
     for index, person in enumerate(people):
@@ -192,14 +195,23 @@ def check(people: list[Person], fake: HttpFakeBotAPI, chaos: Chaos, instrument: 
         assert (flow, data["area"]) == ("esy", AREAS - 1), (person.id, flow, data)
         assert data["ratings"] == ratings(index, instrument), person.id
         assert data["wishes"] == {instrument.areas[0].id: wish(index)}, person.id
+    # An update that lost to concurrent ones too often (PostgreSQL: Contention, retried a few times) is answered
+    # with an apology and a 500, and Telegram sends it again: the apology may come more than once. Counted,
+    # not taken for a doubled input.
+    apologies = {catalogs.text(language, Msg("error.internal")) for language in LANGUAGES}
+    sorry = sum(1 for call in fake.api.calls if call.method == "sendMessage" and call.params.get("text") in apologies)
     for person in people:
-        for previous, _ in person.duplicates:
+        person.duplicates = [pair for pair in person.duplicates if pair[1].params.get("text") not in apologies]
+        for previous, again in person.duplicates:
             made = fake.token_of[id(previous)]
-            assert made in chaos.killed, f"{person.id} got a message twice, the first from a live process {made}"
+            assert made in chaos.killed, (f"{person.id} got a message twice, the first from a live process {made} "
+                                          f"then {fake.token_of[id(again)]} (kills {chaos.kills}): "
+                                          f"{str(previous.params.get('text'))[:40]!r}")
     duplicates = {person.id: len(person.duplicates) for person in people if person.duplicates}
     assert sum(duplicates.values()) <= 2 * PEOPLE * len(chaos.kills), duplicates
     print(f"\nchaos test: {len(chaos.instances)} instances, kills (instance, at question) {chaos.kills}, "
-          f"{sum(len(p.actions) for p in people)} answers all stored once, messages again per chat {duplicates}")
+          f"{sum(len(p.actions) for p in people)} answers all stored once, messages again per chat {duplicates}, "
+          f"apologies (an update given up on Contention, sent again by Telegram) {sorry}")
 
 
 async def test_instances_in_webhook_mode_killed_mid_run_lose_nothing_on_sqlite(
@@ -209,3 +221,24 @@ async def test_instances_in_webhook_mode_killed_mid_run_lose_nothing_on_sqlite(
     db = tmp_path / "kaari.sqlite3"
     await run_chaos(tmp_path, catalogs, instrument, {"KAARI_DB_PATH": str(db)}, 1,
                     lambda person: stored(db, person))
+
+
+def stored_on(url: str) -> Stored:
+    """The flow and data of a person's conversation, read from PostgreSQL."""
+
+    def read(person: Person) -> tuple[str, dict[str, Any]]:
+        with psycopg.connect(url) as connection:
+            row = connection.execute("SELECT flow, data FROM conversations WHERE key = %s",
+                                     (user_key(SECRET, "tg", person.id),)).fetchone()
+        assert row is not None, f"no conversation stored for {person.id}"
+        return str(row[0]), json.loads(row[1])
+
+    return read
+
+
+async def test_three_instances_in_webhook_mode_one_killed_mid_run_lose_nothing_on_postgresql(
+    tmp_path: Path, catalogs: Catalogs, instrument: Instrument, postgresql_url: str,
+) -> None:
+    """PostgreSQL: three instances behind the proxy, one killed twice (a random one each time) and restarted."""
+    await run_chaos(tmp_path, catalogs, instrument, {"KAARI_DATABASE_URL": postgresql_url}, 3,
+                    stored_on(postgresql_url))
