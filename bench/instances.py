@@ -46,8 +46,9 @@ async def walk_person(person: Person, fake: HttpFakeBotAPI, client: httpx.AsyncC
         assert answer.status_code == 200, answer.status_code
 
 
-async def measure(label: str, database: dict[str, str], count: int, people: int, folder: Path) -> str:
-    """One row of the table: ``count`` instances on ``database``, ``people`` walking at once."""
+async def measure(label: str, database: dict[str, str], count: int, people: int, folder: Path, first: int) -> str:
+    """One row of the table: ``count`` instances on ``database``, ``people`` walking at once (Telegram ids from
+    ``first``: new people each time, so that a database used before still sees each walk from its start)."""
     catalogs, instrument = Catalogs(), load_instrument()
     fake = HttpFakeBotAPI()
     await fake.start()
@@ -61,7 +62,7 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
         port = free_port()
         instances.append(Instance(BotProcess({**env, "KAARI_PORT": str(port), "KAARI_INSTANCE_NAME": f"b{number}"},
                                              folder / f"{label}-{number}.log", tag=f"B{number}-"), port))
-    walkers = [Person(9000 + index, walk(index, catalogs, instrument)) for index in range(people)]
+    walkers = [Person(first + index, walk(index, catalogs, instrument)) for index in range(people)]
     latencies: list[float] = []
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=people * 2)) as client:
         try:
@@ -86,19 +87,19 @@ async def run(people: int, database_url: str) -> str:
              "|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        lines.append(await measure("SQLite", {"KAARI_DB_PATH": str(folder / "kaari.sqlite3")}, 1, people, folder))
+        lines.append(await measure("SQLite", {"KAARI_DB_PATH": str(folder / "kaari.sqlite3")}, 1, people, folder,
+                                   9000))
         if database_url:
             for count in (1, 2):
-                # A fresh database each time: the walk starts every person anew.
                 lines.append(await measure("PostgreSQL", {"KAARI_DATABASE_URL": database_url}, count, people,
-                                           folder))
+                                           folder, 10000 * count))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.instances", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 people instead of 40")
-    parser.add_argument("--database-url", default="", help="a PostgreSQL URL (emptied by each run's people)")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL database for the PostgreSQL rows")
     args = parser.parse_args(argv)
     print(asyncio.run(run(10 if args.quick else 40, args.database_url)))
 
