@@ -33,17 +33,22 @@ from tests.bot.test_crash import SECRET, BotProcess, Person, next_update, walk
 
 
 async def walk_person(person: Person, fake: HttpFakeBotAPI, client: httpx.AsyncClient,
-                      urls: itertools.cycle[str], latencies: list[float]) -> None:
-    """One person's walk, each update posted when the previous one was answered."""
+                      urls: itertools.cycle[str], latencies: list[float], again: list[int]) -> None:
+    """One person's walk, each update posted when the previous one was answered; a 500 (an update given up on
+    Contention) is posted again to the next instance, as Telegram does, and counted in its latency."""
     while person.given < len(person.actions):
         person.read(fake.api.calls)
         body = json.dumps(next_update(person)).encode()
         person.given += 1
         began = time.perf_counter()
-        answer = await client.post(f"{next(urls)}/telegram", content=body, timeout=60.0,
-                                   headers={SECRET_HEADER: HOOK_SECRET, "Content-Type": "application/json"})
+        while True:
+            answer = await client.post(f"{next(urls)}/telegram", content=body, timeout=60.0,
+                                       headers={SECRET_HEADER: HOOK_SECRET, "Content-Type": "application/json"})
+            if answer.status_code == 200:
+                break
+            assert answer.status_code >= 500, answer.status_code
+            again.append(answer.status_code)
         latencies.append(time.perf_counter() - began)
-        assert answer.status_code == 200, answer.status_code
 
 
 async def measure(label: str, database: dict[str, str], count: int, people: int, folder: Path, first: int) -> str:
@@ -64,6 +69,7 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
                                              folder / f"{label}-{number}.log", tag=f"B{number}-"), port))
     walkers = [Person(first + index, walk(index, catalogs, instrument)) for index in range(people)]
     latencies: list[float] = []
+    again: list[int] = []
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=people * 2)) as client:
         try:
             for instance in instances:
@@ -72,19 +78,19 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
                 await ready(instance, client)
             urls = itertools.cycle([instance.url for instance in instances])
             began = time.perf_counter()
-            await asyncio.gather(*(walk_person(person, fake, client, urls, latencies) for person in walkers))
+            await asyncio.gather(*(walk_person(person, fake, client, urls, latencies, again) for person in walkers))
             wall = time.perf_counter() - began
         finally:
             for instance in instances:
                 await instance.process.stop()
             await fake.stop()
     return (f"| {label} | {count} | {people} | {len(latencies)} | {len(latencies) / wall:.0f} | "
-            f"{ms(percentile(latencies, 50))} | {ms(percentile(latencies, 99))} |")
+            f"{ms(percentile(latencies, 50))} | {ms(percentile(latencies, 99))} | {len(again)} |")
 
 
 async def run(people: int, database_url: str) -> str:
-    lines = ["| Database | Instances | People at once | Updates | Updates/s | p50 ms | p99 ms |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| Database | Instances | People at once | Updates | Updates/s | p50 ms | p99 ms | Posted again (500) |",
+             "|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         lines.append(await measure("SQLite", {"KAARI_DB_PATH": str(folder / "kaari.sqlite3")}, 1, people, folder,
