@@ -75,6 +75,9 @@ def test_two_kaari_instances_from_the_dockerfile_share_postgresql_in_webhook_mod
         assert env["KAARI_WEBHOOK_URL"].endswith("/telegram")
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert "command" not in service and "entrypoint" not in service  # the image's own: `kaari run`
+    # Each its own name: a restart takes back at once what it left half-sent, and health reads that instance.
+    names = [environment(service).get("KAARI_INSTANCE_NAME") for service in instances.values()]
+    assert None not in names and len(set(names)) == len(names), names
     command = re.search(r'^CMD \["kaari", "(\w+)"\]$', (REPO / "Dockerfile").read_text(encoding="utf-8"), re.MULTILINE)
     assert command is not None and _parser().parse_args([command.group(1)]).command == "run"
     assert 'kaari = "bot.cli:main"' in (REPO / "pyproject.toml").read_text(encoding="utf-8")
