@@ -1,32 +1,61 @@
-"""Set-up tasks from the command line: the first coordinator is created here, nowhere else; keys rotate here."""
+"""Set-up tasks from the command line: regions and each region's first coordinator are created here, nowhere
+else; keys rotate here."""
 
 from __future__ import annotations
 
 from bot.bootstrap import Services
 from bot.keys import user_key
-from storage.ports import AuditRow, ContactRow, StaffRow, UserRow
+from flows.identity.regions import valid_code
+from storage.ports import DEFAULT_REGION, AuditRow, ContactRow, RegionRow, StaffRow, UserRow
+
+
+class AdminError(ValueError):
+    """A set-up task that cannot be done as asked (an unknown region, a bad code): the message says why."""
+
+
+async def add_region(services: Services, code: str, name_fi: str, name_sv: str, name_en: str) -> bool:
+    """Add a region, or give an existing one (the ``default`` region, say) its names; True when it is new."""
+    if not valid_code(code):
+        raise AdminError(f"a region code is 1-32 of a-z, 0-9 and '-' (not first): {code!r}")
+    names = [name.strip() for name in (name_fi, name_sv, name_en)]
+    if not all(names):
+        raise AdminError("a region needs its name in Finnish, Swedish and English (--name-fi, --name-sv, --name-en)")
+    row = RegionRow(code, *names)
+    now = services.engine.clock()
+    async with services.store.transaction() as work:
+        new = await work.regions.get(code) is None
+        await (work.regions.add(row) if new else work.regions.save(row))
+        await work.audit.add(AuditRow(now, "admin", "region.added" if new else "region.renamed", f"region:{code}",
+                                      region=code))
+    return new
 
 
 async def add_coordinator(
     services: Services, *, telegram_id: int | None, console_user: str | None, name: str, title: str,
-    organisation: str, also_worker: bool,
+    organisation: str, also_worker: bool, region: str | None = None,
 ) -> int:
-    """Create a coordinator linked to a Telegram account (by its keyed hash) or to a console user."""
+    """Create a coordinator linked to a Telegram account (by its keyed hash) or to a console user, in
+    ``region`` (a new one: the default region; someone already staff: their own, unless one is given)."""
     key = (user_key(services.secret, "tg", telegram_id) if telegram_id is not None
            else user_key(services.secret, "console", console_user or "local"))
     now = services.engine.clock()
     async with services.store.transaction() as work:
+        if region is not None and await work.regions.get(region) is None:
+            raise AdminError(f"there is no region {region!r}: add it first with `kaari admin add-region`")
         if await work.users.get(key) is None:
             await work.users.save(UserRow(key, services.settings.default_language, now, now))
         existing = await work.staff.by_user(key)
         if existing is not None:
             existing.is_coordinator, existing.active = True, True
+            existing.region = region or existing.region
             await work.staff.save(existing)
-            staff_id = existing.id
+            staff_id, region = existing.id, existing.region
         else:
+            region = region or DEFAULT_REGION
             staff_id = await work.staff.add(StaffRow(name, title, organisation, is_coordinator=True,
-                                                     is_worker=also_worker, created_at=now, user_key=key))
-        await work.audit.add(AuditRow(now, "admin", "staff.coordinator_added", f"staff:{staff_id}"))
+                                                     is_worker=also_worker, created_at=now, user_key=key,
+                                                     region=region))
+        await work.audit.add(AuditRow(now, "admin", "staff.coordinator_added", f"staff:{staff_id}", region=region))
     assert staff_id is not None
     return staff_id
 

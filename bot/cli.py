@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from bot import logs
+from bot.admin import AdminError
 from bot.bootstrap import bootstrap, flows_by_room, quiet_chatty_loggers
 from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.core.datafile import DataFileError
@@ -73,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--also-worker", action="store_true", help="they also work with clients")
     coordinator.add_argument("--data", type=Path, metavar="DIR",
                              help="with --console-user: `kaari chat`'s data directory, if not the default one")
+    coordinator.add_argument("--region", metavar="CODE",
+                             help="the region they coordinate (added with add-region; default: the only one there "
+                             "is at first, 'default')")
+    region = admin_commands.add_parser(
+        "add-region", help="add a region (a tenant with its own staff, clients and chat services), or name one again")
+    region.add_argument("code", help="a short code, 1-32 of a-z, 0-9 and '-': the chat services file's `region`")
+    region.add_argument("--name-fi", required=True, help="its name in Finnish, as a young person sees it")
+    region.add_argument("--name-sv", required=True, help="its name in Swedish")
+    region.add_argument("--name-en", required=True, help="its name in English")
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     backup = admin_commands.add_parser(
@@ -175,10 +185,23 @@ async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
     try:
         staff_id = await add_coordinator(
             services, telegram_id=args.telegram_id, console_user=args.console_user, name=args.name,
-            title=args.title, organisation=args.org, also_worker=args.also_worker)
+            title=args.title, organisation=args.org, also_worker=args.also_worker, region=args.region)
     finally:
         await services.close()
     print(f"{args.name} is now a coordinator (staff {staff_id}). Their Kaari menu shows the coordinator tools.")
+    return 0
+
+
+async def _add_region(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.admin import add_region
+
+    services = await bootstrap(settings)
+    try:
+        new = await add_region(services, args.code, args.name_fi, args.name_sv, args.name_en)
+    finally:
+        await services.close()
+    print(f"Region {args.code} {'added' if new else 'named again'}. Add its first coordinator with "
+          f"`kaari admin add-coordinator … --region {args.code}`.")
     return 0
 
 
@@ -306,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
                 check_secret(settings.secret)
                 _setup_logging(settings, quiet=True)
                 return asyncio.run(_rotate_key(settings))
+            if args.admin_command == "add-region":
+                if settings.secret:
+                    check_secret(settings.secret)
+                _setup_logging(settings, quiet=True)
+                return asyncio.run(_add_region(settings, args))
             if args.console_user is not None or args.data is not None:  # a console user lives where `kaari chat` is
                 settings = in_data_dir(settings, data_dir(args.data))
             if args.telegram_id is not None and not settings.secret:
@@ -319,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             statements = sum(len(area.statements) for area in instrument.areas)
             print(f"{args.path}: ok ({instrument.id} v{instrument.version}, "
                   f"{len(instrument.areas)} areas, {statements} statements, {prompt_summary(instrument)})")
-    except (SettingsError, DataFileError) as error:
+    except (SettingsError, DataFileError, AdminError) as error:
         print(f"kaari: {error}", file=sys.stderr)
         return 2
     except StoreUnavailable as error:

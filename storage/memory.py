@@ -11,7 +11,9 @@ import asyncio
 import copy
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 
+from storage.codec import dump_json
 from storage.deferred import Deferring
 from storage.memory_repos.base import CHECKS, REFERENCES, TABLES, UNIQUE, Tables, _Db
 from storage.memory_repos.chat import _Chats, _Schedules, _Shifts
@@ -25,8 +27,10 @@ from storage.memory_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.memory_repos.outbox import _Heartbeats, _Leases, _Outbox, _Receipts
 from storage.memory_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.memory_repos.readings import _Readings
+from storage.memory_repos.regions import _Regions
 from storage.migrations import shipped_numbers
 from storage.ports.base import Deferred, UnitOfWork
+from storage.ports.regions import DEFAULT_REGION, RegionRow
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
 __all__ = ["CHECKS", "REFERENCES", "TABLES", "UNIQUE", "MemoryStore", "Tables", "_Db"]
@@ -63,6 +67,7 @@ class _Work:
         self.goal_services = _GoalServices(db)
         self.desk_logins = _DeskLogins(db)
         self.desk_sessions = _DeskSessions(db)
+        self.regions = _Regions(db)
 
 
 class MemoryStore(Deferring):
@@ -70,6 +75,8 @@ class MemoryStore(Deferring):
 
     def __init__(self) -> None:
         self.tables: Tables = {name: {} for name in TABLES}
+        # Every deployment has the default region, as migration 0022 writes it.
+        self.tables["regions"][DEFAULT_REGION] = dump_json(asdict(RegionRow(DEFAULT_REGION, "", "", "")))
         self._lock = asyncio.Lock()
         self._deferred: list[Deferred] = []
         self._migrated = False

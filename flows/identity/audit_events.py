@@ -52,6 +52,8 @@ EVENTS = {
     "meeting.joined": N_("audit.event.meeting.joined"),
     "privacy.forget": N_("audit.event.privacy.forget"),
     "privacy.mydata": N_("audit.event.privacy.mydata"),
+    "region.added": N_("audit.event.region.added"),
+    "region.renamed": N_("audit.event.region.renamed"),
     "rota.add": N_("audit.event.rota.add"),
     "rota.remove": N_("audit.event.rota.remove"),
     "schedule.change_removed": N_("audit.event.schedule.change_removed"),

@@ -22,7 +22,7 @@ TABLES = (
     "rota", "closings", "weekly_slots", "preparations", "meetings", "participants", "promises", "evaluations",
     "chat_sent", "handled_updates", "heartbeats", "goals", "goal_revisions", "groups", "group_members",
     "group_rounds", "group_answers", "readings", "reading_comments", "effect_records", "goal_services",
-    "goal_service_followups", "desk_logins", "desk_sessions", "leases", "sequences",
+    "goal_service_followups", "desk_logins", "desk_sessions", "leases", "regions", "sequences",
 )
 # (child table, column, parent table, on delete), as in the migrations; user references first, so
 # a row with several missing references fails as SQLite's translation in storage.sqlite does.

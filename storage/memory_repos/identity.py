@@ -26,6 +26,9 @@ class _Staff(_Repo):
     async def all(self) -> list[StaffRow]:
         return sorted(self._db.rows(StaffRow, "staff"), key=lambda row: row.id or 0)
 
+    async def in_region(self, region: str) -> list[StaffRow]:
+        return [row for row in await self.all() if row.region == region]
+
 
 def _pair_key(client_id: int, staff_id: int) -> str:
     return dump_json([client_id, staff_id])

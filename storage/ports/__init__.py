@@ -107,8 +107,10 @@ from storage.ports.readings import (
     ReadingRow,
     Readings,
 )
+from storage.ports.regions import DEFAULT_REGION, RegionRow, Regions
 
 __all__ = [
+    "DEFAULT_REGION",
     "GOAL_FIELDS",
     "GOAL_STATUSES",
     "HELPED",
@@ -169,6 +171,8 @@ __all__ = [
     "ReadingRow",
     "Readings",
     "Receipts",
+    "RegionRow",
+    "Regions",
     "RotaRow",
     "RoundRow",
     "Schedules",

@@ -20,6 +20,7 @@ from storage.ports.meetings import Evaluations, Meetings, Preparations
 from storage.ports.outbox import Heartbeats, Leases, Outbox, Receipts
 from storage.ports.people import Assessments, Contacts, Conversations, Users
 from storage.ports.readings import Readings
+from storage.ports.regions import Regions
 
 
 class UnknownUser(LookupError):
@@ -102,6 +103,8 @@ class UnitOfWork(Protocol):
     def desk_logins(self) -> DeskLogins: ...
     @property
     def desk_sessions(self) -> DeskSessions: ...
+    @property
+    def regions(self) -> Regions: ...
 
 
 Deferred = Callable[["UnitOfWork"], Awaitable[None]]

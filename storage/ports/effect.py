@@ -20,6 +20,7 @@ class EffectRecordRow:
     latest_scores: dict[str, float | None]
     services: dict[str, list[str]] = field(default_factory=dict)  # per area
     groups: list[str] = field(default_factory=list)
+    region: str = "default"  # the client's region (#14): storage.ports.regions.DEFAULT_REGION
 
 
 class EffectRecords(Protocol):

@@ -27,6 +27,7 @@ class GroupRow:
     code_salt: str
     closed_at: datetime | None = None  # closed: the code no longer joins and no round is opened
     id: int | None = None
+    region: str = "default"  # its worker's region (#14): storage.ports.regions.DEFAULT_REGION
 
 
 @dataclass

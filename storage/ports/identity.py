@@ -25,6 +25,8 @@ class StaffRow:
     id: int | None = None
     # An expert by experience (kokemusasiantuntija) working beside a professional (#10).
     expert: bool = False
+    # Its region (#14); an area's ports import no other area, so this is storage.ports.regions.DEFAULT_REGION.
+    region: str = "default"
 
 
 @dataclass
@@ -38,6 +40,7 @@ class ClientRow:
     linked_at: datetime | None = None
     ended_at: datetime | None = None
     id: int | None = None
+    region: str = "default"  # its region (#14): storage.ports.regions.DEFAULT_REGION
 
 
 @dataclass
@@ -88,6 +91,7 @@ class AuditRow:
     action: str  # e.g. "client.card.view", "denied.worker_menu"
     subject: str  # e.g. "client:5", ""
     id: int | None = None
+    region: str = "default"  # whose log it is (#14): storage.ports.regions.DEFAULT_REGION
 
 
 @dataclass
@@ -105,6 +109,7 @@ class Staff(Protocol):
     async def by_user(self, user_key: str) -> StaffRow | None: ...
     async def save(self, row: StaffRow) -> None: ...
     async def all(self) -> list[StaffRow]: ...
+    async def in_region(self, region: str) -> list[StaffRow]: ...  # by id (#14)
 
 
 class Clients(Protocol):

@@ -6,16 +6,16 @@ from storage.codec import dump_json, load_json
 from storage.ports.effect import EffectRecordRow
 from storage.sql_repos.base import _constraints, _Repo
 
-_COLUMNS = "id, instrument_id, first_month, latest_month, first_scores, latest_scores, services, groups"
+_COLUMNS = "id, instrument_id, first_month, latest_month, first_scores, latest_scores, services, groups, region"
 
 
 class _EffectRecords(_Repo):
     async def add(self, row: EffectRecordRow) -> None:
         async with _constraints(self._db):
             await self._db.execute(
-                f"INSERT INTO effect_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO effect_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (row.id, row.instrument_id, row.first_month, row.latest_month, dump_json(row.first_scores),
-                 dump_json(row.latest_scores), dump_json(row.services), dump_json(row.groups)),
+                 dump_json(row.latest_scores), dump_json(row.services), dump_json(row.groups), row.region),
             )
 
     async def within(self, first_month: str, last_month: str) -> list[EffectRecordRow]:
@@ -24,4 +24,4 @@ class _EffectRecords(_Repo):
             (first_month, last_month),
         )
         return [EffectRecordRow(row[0], row[1], row[2], row[3], load_json(row[4]), load_json(row[5]),
-                                load_json(row[6]), load_json(row[7])) for row in rows]
+                                load_json(row[6]), load_json(row[7]), row[8]) for row in rows]

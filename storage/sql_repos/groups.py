@@ -8,14 +8,14 @@ from storage.codec import dump_day, dump_time, load_time
 from storage.ports.groups import AnswerRow, GroupRow, MemberRow, RoundRow
 from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
-_GROUP_COLUMNS = "id, name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at"
+_GROUP_COLUMNS = "id, name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at, region"
 
 
 def _group(row: Row) -> GroupRow:
     return GroupRow(
         id=row[0], name=row[1], starts_on=date.fromisoformat(row[2]), ends_on=date.fromisoformat(row[3]),
         created_by=row[4], created_at=load_time(row[5]), code_hash=row[6], code_salt=row[7],
-        closed_at=_time(row[8]),
+        closed_at=_time(row[8]), region=row[9],
     )
 
 
@@ -30,10 +30,10 @@ def _answer(row: Row) -> AnswerRow:
 class _Groups(_Repo):
     async def add(self, row: GroupRow) -> int:
         return await self._insert(
-            "INSERT INTO groups (name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO groups (name, starts_on, ends_on, created_by, created_at, code_hash, code_salt, closed_at, "
+            "region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.name, dump_day(row.starts_on), dump_day(row.ends_on), row.created_by, dump_time(row.created_at),
-             row.code_hash, row.code_salt, _dump(row.closed_at)),
+             row.code_hash, row.code_salt, _dump(row.closed_at), row.region),
         )
 
     async def get(self, group_id: int) -> GroupRow | None:

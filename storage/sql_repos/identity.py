@@ -8,14 +8,16 @@ from storage.codec import dump_time, load_time
 from storage.ports.identity import AuditRow, ClientRow, ConsentRow, InvitationRow, PairRow, ShareRow, StaffRow
 from storage.sql_repos.base import Row, _constraints, _dump, _Repo, _time
 
-_STAFF_COLUMNS = "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active, expert"
+_STAFF_COLUMNS = (
+    "id, name, title, organisation, is_coordinator, is_worker, created_at, user_key, active, expert, region"
+)
 
 
 def _staff(row: Row) -> StaffRow:
     return StaffRow(
         id=row[0], name=row[1], title=row[2], organisation=row[3], is_coordinator=bool(row[4]),
         is_worker=bool(row[5]), created_at=load_time(row[6]), user_key=row[7], active=bool(row[8]),
-        expert=bool(row[9]),
+        expert=bool(row[9]), region=row[10],
     )
 
 
@@ -23,9 +25,9 @@ class _Staff(_Repo):
     async def add(self, row: StaffRow) -> int:
         return await self._insert(
             "INSERT INTO staff (name, title, organisation, is_coordinator, is_worker, created_at, user_key, "
-            "active, expert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "active, expert, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker),
-             dump_time(row.created_at), row.user_key, int(row.active), int(row.expert)),
+             dump_time(row.created_at), row.user_key, int(row.active), int(row.expert), row.region),
             row.user_key,
         )
 
@@ -41,33 +43,37 @@ class _Staff(_Repo):
         """Rewrite every field but id and created_at (set once, by add)."""
         await self._update(
             "UPDATE staff SET name = ?, title = ?, organisation = ?, is_coordinator = ?, is_worker = ?, "
-            "user_key = ?, active = ?, expert = ? WHERE id = ?",
+            "user_key = ?, active = ?, expert = ?, region = ? WHERE id = ?",
             (row.name, row.title, row.organisation, int(row.is_coordinator), int(row.is_worker), row.user_key,
-             int(row.active), int(row.expert), row.id),
+             int(row.active), int(row.expert), row.region, row.id),
             row.user_key,
         )
 
     async def all(self) -> list[StaffRow]:
         return [_staff(row) for row in await self._all(f"SELECT {_STAFF_COLUMNS} FROM staff ORDER BY id", ())]
 
+    async def in_region(self, region: str) -> list[StaffRow]:
+        rows = await self._all(f"SELECT {_STAFF_COLUMNS} FROM staff WHERE region = ? ORDER BY id", (region,))
+        return [_staff(row) for row in rows]
 
-_CLIENT_COLUMNS = "id, nickname, created_by, created_at, user_key, linked_at, ended_at"
+
+_CLIENT_COLUMNS = "id, nickname, created_by, created_at, user_key, linked_at, ended_at, region"
 
 
 def _client(row: Row) -> ClientRow:
     return ClientRow(
         id=row[0], nickname=row[1], created_by=row[2], created_at=load_time(row[3]), user_key=row[4],
-        linked_at=_time(row[5]), ended_at=_time(row[6]),
+        linked_at=_time(row[5]), ended_at=_time(row[6]), region=row[7],
     )
 
 
 class _Clients(_Repo):
     async def add(self, row: ClientRow) -> int:
         return await self._insert(
-            "INSERT INTO clients (nickname, created_by, created_at, user_key, linked_at, ended_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO clients (nickname, created_by, created_at, user_key, linked_at, ended_at, region) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row.nickname, row.created_by, dump_time(row.created_at), row.user_key, _dump(row.linked_at),
-             _dump(row.ended_at)),
+             _dump(row.ended_at), row.region),
             row.user_key,
         )
 
@@ -82,9 +88,10 @@ class _Clients(_Repo):
     async def save(self, row: ClientRow) -> None:
         """Rewrite every field but id and created_at (set once, by add)."""
         await self._update(
-            "UPDATE clients SET nickname = ?, created_by = ?, user_key = ?, linked_at = ?, ended_at = ? "
+            "UPDATE clients SET nickname = ?, created_by = ?, user_key = ?, linked_at = ?, ended_at = ?, region = ? "
             "WHERE id = ?",
-            (row.nickname, row.created_by, row.user_key, _dump(row.linked_at), _dump(row.ended_at), row.id),
+            (row.nickname, row.created_by, row.user_key, _dump(row.linked_at), _dump(row.ended_at), row.region,
+             row.id),
             row.user_key,
         )
 
@@ -93,7 +100,7 @@ class _Clients(_Repo):
 
     async def for_staff(self, staff_id: int) -> list[ClientRow]:
         rows = await self._all(
-            "SELECT c.id, c.nickname, c.created_by, c.created_at, c.user_key, c.linked_at, c.ended_at "
+            "SELECT c.id, c.nickname, c.created_by, c.created_at, c.user_key, c.linked_at, c.ended_at, c.region "
             "FROM clients c JOIN pairs p ON p.client_id = c.id WHERE p.staff_id = ? "
             "ORDER BY c.nickname, c.id",
             (staff_id,),
@@ -197,27 +204,27 @@ class _Consents(_Repo):
 
 
 def _audit(row: Row) -> AuditRow:
-    return AuditRow(id=row[0], at=load_time(row[1]), actor=row[2], action=row[3], subject=row[4])
+    return AuditRow(id=row[0], at=load_time(row[1]), actor=row[2], action=row[3], subject=row[4], region=row[5])
 
 
 class _Audit(_Repo):
     async def add(self, row: AuditRow) -> int:
         return await self._insert(
-            "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
-            (dump_time(row.at), row.actor, row.action, row.subject),
+            "INSERT INTO audit_log (at, actor, action, subject, region) VALUES (?, ?, ?, ?, ?)",
+            (dump_time(row.at), row.actor, row.action, row.subject, row.region),
         )
 
     async def recent(self, limit: int) -> list[AuditRow]:
         if limit < 0:  # SQLite reads a negative LIMIT as "no limit"
             raise ValueError("limit must not be negative")
         rows = await self._all(
-            "SELECT id, at, actor, action, subject FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
+            "SELECT id, at, actor, action, subject, region FROM audit_log ORDER BY at DESC, id DESC LIMIT ?", (limit,)
         )
         return [_audit(row) for row in rows]
 
     async def about(self, subject: str) -> list[AuditRow]:
         rows = await self._all(
-            "SELECT id, at, actor, action, subject FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)
+            "SELECT id, at, actor, action, subject, region FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)
         )
         return [_audit(row) for row in rows]
 

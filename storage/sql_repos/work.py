@@ -14,6 +14,7 @@ from storage.sql_repos.meetings import _Evaluations, _Meetings, _Preparations
 from storage.sql_repos.outbox import _Heartbeats, _Leases, _Outbox, _Receipts
 from storage.sql_repos.people import _Assessments, _Contacts, _Conversations, _Users
 from storage.sql_repos.readings import _Readings
+from storage.sql_repos.regions import _Regions
 
 
 class SqlWork:
@@ -48,3 +49,4 @@ class SqlWork:
         self.goal_services = _GoalServices(db)
         self.desk_logins = _DeskLogins(db)
         self.desk_sessions = _DeskSessions(db)
+        self.regions = _Regions(db)

@@ -1,0 +1,61 @@
+"""Regions (#14): who of the staff may see which row. A region is a tenant; an organisation is only a label.
+
+Every place where staff read rows asks here, so the rule is written once:
+- staff see the rows of their own region (its staff, clients, groups, chat services, statistics, audit log);
+- a worker whom a client's region paired with that client (a pair worker from another region) sees that one
+  client, and nothing else of the client's region.
+A deployment with one region never notices: everything is in ``DEFAULT_REGION``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+from storage.ports import DEFAULT_REGION, RegionRow, StaffRow, UnitOfWork
+
+# The operator's code for a region: short, lower case, safe in a file, a command line and a log line.
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+class InRegion(Protocol):
+    """Any row that belongs to a region (a staff member, a client, a group, an audit row...)."""
+
+    @property
+    def region(self) -> str: ...
+
+
+Row = TypeVar("Row", bound=InRegion)
+
+
+def valid_code(code: str) -> bool:
+    """Whether ``code`` can name a region: 1-32 of a-z, 0-9 and '-', not starting with '-'."""
+    return CODE.fullmatch(code) is not None
+
+
+def region_of(staff: StaffRow | None) -> str:
+    """The region a staff member works in (someone who is not staff: the default one)."""
+    return staff.region if staff is not None else DEFAULT_REGION
+
+
+def can_see(staff: StaffRow, row: InRegion, *, paired: bool = False) -> bool:
+    """Whether ``staff`` may see ``row``: it is of their region, or it is a client they were paired with
+    (``paired``: the pair rows say so; a pair worker from another region sees that one client)."""
+    return row.region == staff.region or paired
+
+
+def visible(staff: StaffRow, rows: Iterable[Row]) -> list[Row]:
+    """The rows of ``rows`` that ``staff`` may see, in their order."""
+    return [row for row in rows if can_see(staff, row)]
+
+
+def name_of(region: RegionRow, language: str) -> str:
+    """A region's name in ``language`` (fi, sv, en), its code when the operator gave no name."""
+    names = {"fi": region.name_fi, "sv": region.name_sv, "en": region.name_en}
+    return names.get(language, region.name_fi) or region.code
+
+
+async def several(work: UnitOfWork) -> bool:
+    """Whether the deployment has more than one region (with one, no region is shown anywhere)."""
+    return len(await work.regions.all()) > 1
