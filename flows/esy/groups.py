@@ -21,6 +21,7 @@ from flows.core.spec import Conversation, FlowSpec, Who
 from flows.esy.group_rounds import PUSH
 from flows.esy.group_stats import AreaTotals, RoundTotals, group_totals
 from flows.esy.instrument import Instrument
+from flows.identity.regions import can_see
 from storage.ports import AuditRow, GroupRow, OutboxRow, RoundRow
 
 NAME = "groups"
@@ -81,7 +82,7 @@ class GroupSteps:
         """One of the worker's groups as its card shows it: the code, the members, each round's totals."""
         group = await conv.work.groups.get(group_id)
         staff = conv.who.staff
-        if group is None or staff is None or group.created_by != staff.id:
+        if group is None or staff is None or group.created_by != staff.id or not can_see(staff, group):
             return False
         rounds = await conv.work.groups.rounds(group_id)
         answered = [await self.round_answers(conv, row) for row in rounds]
@@ -200,7 +201,7 @@ class GroupSteps:
         draft = conv.data.pop("draft")
         group_id = await conv.work.groups.add(GroupRow(
             draft["name"], date.fromisoformat(draft["starts"]), date.fromisoformat(draft["ends"]), staff.id,
-            conv.now, code_hash(self.secret, group_code(self.secret, salt)), salt))
+            conv.now, code_hash(self.secret, group_code(self.secret, salt)), salt, region=staff.region))
         await self.load_card(conv, group_id)
         await audit(conv, "group.created")
         conv.emit(Say(Msg(N_("groups.created"), {"name": draft["name"], "code": conv.data["card"]["code"]})))

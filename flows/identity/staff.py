@@ -128,15 +128,17 @@ async def issue_invitation(
 
 
 async def pair_candidates(work: UnitOfWork, me: StaffRow) -> list[StaffRow]:
-    """The organisation's other active workers, who can be a new client's pair worker (at most 20)."""
-    return [s for s in await work.staff.all() if s.id != me.id and s.active and s.is_worker][:20]
+    """The other active workers of my region, who can be a new client's pair worker (at most 20). A worker of
+    another region works with a client of mine only when my region's coordinator pairs them (#14)."""
+    return [s for s in await work.staff.in_region(me.region) if s.id != me.id and s.active and s.is_worker][:20]
 
 
 async def add_client(work: UnitOfWork, me: StaffRow, nickname: str, pair: int | None, actor: str,
                      now: datetime) -> int:
-    """Store a new client with me as responsible worker (and the pair, if any); audited. Any channel."""
+    """Store a new client of my region with me as responsible worker (and the pair, if any); audited. Any
+    channel."""
     assert me.id is not None
-    client_id = await work.clients.add(ClientRow(nickname, me.id, now))
+    client_id = await work.clients.add(ClientRow(nickname, me.id, now, region=me.region))
     await work.clients.set_pair(PairRow(client_id, me.id, responsible=True))
     if pair is not None:
         await work.clients.set_pair(PairRow(client_id, pair, responsible=False))
@@ -210,7 +212,7 @@ def chose_role(event: Any) -> bool:
 
 
 async def gather_others(conv: Conversation) -> None:
-    """The organisation's other active workers, offered as the new client's pair worker (at most 20)."""
+    """The other active workers of my region, offered as the new client's pair worker (at most 20)."""
     me = conv.who.staff
     assert me is not None
     conv.data["others"] = [[s.id, staff_card(s)] for s in await pair_candidates(conv.work, me)]
@@ -241,7 +243,7 @@ class StaffSteps:
         role = event.kwargs["value"]
         staff = StaffRow(conv.data["name"], conv.data["title"], conv.who.staff.organisation,
                          is_coordinator=role in (COORDINATOR, BOTH), is_worker=role in (WORKER, BOTH, EXPERT),
-                         created_at=conv.now, expert=role == EXPERT)
+                         created_at=conv.now, expert=role == EXPERT, region=conv.who.staff.region)
         staff_id = await conv.work.staff.add(staff)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "staff.created", f"staff:{staff_id}"))
         await issue_invitation(conv, self.secret, self.valid_for, staff_id=staff_id)

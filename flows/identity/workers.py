@@ -11,6 +11,7 @@ from flows.core.messages import N_, Msg, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec
 from flows.identity.notify import workers_of
+from flows.identity.regions import can_see, region_of
 from flows.identity.staff import cancel_open, is_coordinator, is_open, issue_invitation, staff_card, staff_label
 from storage.ports import AuditRow, OutboxRow, PairRow, StaffRow
 
@@ -36,7 +37,9 @@ async def audit(conv: Conversation, action: str) -> None:
 
 
 async def load_list(conv: Conversation) -> None:
-    conv.data["list"] = [[row.id, staff_card(row), status_of(row)] for row in await conv.work.staff.all()]
+    """The staff of the coordinator's region (#14)."""
+    rows = await conv.work.staff.in_region(region_of(conv.who.staff))
+    conv.data["list"] = [[row.id, staff_card(row), status_of(row)] for row in rows]
 
 
 async def current(conv: Conversation) -> StaffRow | None:
@@ -49,7 +52,7 @@ async def open_invitations(conv: Conversation) -> int:
 
 async def load_card(conv: Conversation, staff_id: int) -> bool:
     staff = await conv.work.staff.get(staff_id)
-    if staff is None:
+    if staff is None or conv.who.staff is None or not can_see(conv.who.staff, staff):
         return False
     conv.data["staff"] = staff_id
     conv.data["card"] = {**staff_card(staff), "status": status_of(staff), "worker": staff.is_worker,
