@@ -231,6 +231,17 @@ def all_flows(
     return {name: flow for flows in rooms.values() for name, flow in flows.items()}
 
 
+async def warn_of_unknown_regions(store: Store, setup: ChatSetup) -> None:
+    """A chat service of a region not added yet has no staff to answer it: say so at start-up (not an error, so
+    the operator can still run `kaari admin add-region` with the services file in place)."""
+    async with store.transaction() as work:
+        known = {row.code for row in await work.regions.all()}
+    for region in setup.regions():
+        if region not in known:
+            logging.getLogger(__name__).warning(
+                "chat.services region=%s is not added: add it with `kaari admin add-region %s`", region, region)
+
+
 async def bootstrap(
     settings: Settings, *, store: Store | None = None, drawer: Drawer | None = None,
     clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
@@ -246,6 +257,7 @@ async def bootstrap(
     sealer = Sealer(resolve_data_key(settings))
     store = store or open_store(settings.database_url or settings.db_path)
     await store.migrate()
+    await warn_of_unknown_regions(store, setup)
     instance = Instance.start(settings.instance_name)
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],

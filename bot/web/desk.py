@@ -72,7 +72,8 @@ class DeskPages:
             return found
         now = self.services.engine.clock()
         async with self.services.store.transaction() as work:
-            shown = [rota_text(service, await rota_data(work, service, now)) for service in self.services.chat.services]
+            shown = [rota_text(service, await rota_data(work, service, now))
+                     for service in self.services.chat.for_region(found.staff.region).services]
         return self.read_only(found, "rota", N_("web.desk.nav_rota"), shown)
 
     async def stats(self, request: Request) -> Response:
@@ -82,7 +83,7 @@ class DeskPages:
             return found
         async with self.services.store.transaction() as work:
             chats, shift_list, _ = await last_days(work, self.services.engine.clock())
-        blocks = service_blocks(self.services.chat, chats, shift_list)
+        blocks = service_blocks(self.services.chat.for_region(found.staff.region), chats, shift_list)
         return self.read_only(found, "stats", N_("web.desk.nav_stats"), blocks,
                               Msg(N_("web.desk.stats_intro"), {"days": DAYS}))
 

@@ -48,6 +48,7 @@ from bot.web.messages import error_json
 from bot.web.socket import receive_text
 from flows.chat import desk_actions, shifts
 from flows.chat.desk import off_duty
+from flows.chat.setup import ChatSetup
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
 from flows.identity.staff import add_client, invitation_notice, new_invitation, pair_candidates
 from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork
@@ -324,10 +325,15 @@ class DeskLive:
 # --- the actions, over the store (one transaction each) ---
 
 
+def region_chat(services: Services, staff: StaffRow) -> ChatSetup:
+    """The chat setup of the worker's region (#14): the services whose shifts, queue and chats their desk shows."""
+    return services.chat.for_region(staff.region)
+
+
 async def perform(work: UnitOfWork, services: Services, staff: StaffRow | None, action: Action) -> Answer | None:
     """Do what the worker asked, by the desk's rules; the answer to show them (None: the desk shows it)."""
     assert staff is not None and staff.id is not None
-    now, setup = services.engine.clock(), services.chat
+    now, setup = services.engine.clock(), region_chat(services, staff)
     if action.name == "take":
         return await _take(work, services, staff, action.chat, now)
     if action.name == "on":
@@ -352,9 +358,9 @@ async def _take(work: UnitOfWork, services: Services, staff: StaffRow, chat_id: 
                 now: datetime) -> Answer | None:
     """Take the next one waiting, or the one chosen: a chat someone else took first gets a clear answer."""
     if chat_id is None:
-        chat = await desk_actions.take_next(work, services.chat, staff, now)
+        chat = await desk_actions.take_next(work, region_chat(services, staff), staff, now)
         return Answer(Msg(N_("desk.queue_empty")), "error") if chat is None else None
-    chat = await desk_actions.take_chosen(work, services.chat, staff, chat_id, now)
+    chat = await desk_actions.take_chosen(work, region_chat(services, staff), staff, chat_id, now)
     if chat is None:
         return Answer(Msg(NOT_WAITING, {"chat": Msg(N_("chat.label"), {"number": chat_id})}), "error")
     return None
@@ -366,17 +372,17 @@ async def _off(work: UnitOfWork, services: Services, staff: StaffRow, confirmed:
     assert staff.id is not None
     if await work.chats.open_for_staff(staff.id):
         return Answer(Msg(N_("desk.close_first")), "error")
-    alone = (await desk_actions.duty_of(work, services.chat, staff.id, now)).alone
+    alone = (await desk_actions.duty_of(work, region_chat(services, staff), staff.id, now)).alone
     if alone and not confirmed:
         return Answer(Msg(N_("desk.confirm_off"), {"waiting": alone}), "confirm", "off")
-    await desk_actions.go_off(work, services.chat, staff.id, now)
+    await desk_actions.go_off(work, region_chat(services, staff), staff.id, now)
     return Answer(Msg(N_("desk.now_off")))
 
 
 async def _in_chat(work: UnitOfWork, services: Services, staff: StaffRow, chat: ChatRow, action: Action,
                    now: datetime) -> Answer | None:
     """An action on one of the worker's open chats."""
-    setup, label = services.chat, shifts.chat_label(chat)
+    setup, label = region_chat(services, staff), shifts.chat_label(chat)
     if action.name == "say":
         await shifts.worker_says(work, staff, chat, now, "text", action.text, setup.show_names)
         return None
@@ -427,7 +433,7 @@ async def _invite(work: UnitOfWork, services: Services, staff: StaffRow, chat: C
 async def desk_state(work: UnitOfWork, services: Services, staff: StaffRow | None, language: str) -> dict[str, Any]:
     """The worker's duty, the queue across their services (crisis first) and their chats with transcripts."""
     assert staff is not None and staff.id is not None
-    now, setup, text = services.engine.clock(), services.chat, services.catalogs.text
+    now, setup, text = services.engine.clock(), region_chat(services, staff), services.catalogs.text
     duty = await desk_actions.duty_of(work, setup, staff.id, now)
     queue = await desk_actions.my_queue(work, setup, staff.id, now)
     names = tuple(setup.name(shift.service) for shift in duty.on)
@@ -456,7 +462,7 @@ async def desk_state(work: UnitOfWork, services: Services, staff: StaffRow | Non
 async def off_duty_status(work: UnitOfWork, services: Services, staff: StaffRow, duty: desk_actions.Duty) -> Msg:
     """Off duty: the worker's next shifts and, with no shift to join, how to answer now (as the Telegram desk)."""
     assert staff.id is not None
-    now, setup = services.engine.clock(), services.chat
+    now, setup = services.engine.clock(), region_chat(services, staff)
     found = await desk_actions.next_shifts(work, setup, staff.id, now)
     desk = {"on": [], "join": list(duty.join), "plans": staff.is_coordinator,
             "next": [[start.isoformat(), end.isoformat(), service] for start, end, service in found],

@@ -97,8 +97,9 @@ async def service_status(services: Services, service: Service, language: str) ->
     async with services.store.transaction() as work:
         answering = await shifts.available(work, service, now)
         upcoming = None if answering else await shifts.next_opening(work, service, now)
-        others = [] if answering else [other for other in services.chat.services if other.id != service.id
-                                       and await shifts.available(work, other, now)]
+        # What else is open now: in the service's own region, as /chat says it (#14).
+        others = [] if answering else [other for other in services.chat.for_region(service.region).services
+                                       if other.id != service.id and await shifts.available(work, other, now)]
     places = places_now(services, language)
     notice = out_of_hours_notice(N_("chat.closed"), service, upcoming, others, places)
     launcher = Msg(N_("web.launcher_closed"), {"when": upcoming}) if upcoming else Msg(

@@ -17,9 +17,10 @@ from flows.core import inputs
 from flows.core.codes import forget_tag
 from flows.core.crisis import Crisis
 from flows.core.guards import chose
-from flows.core.messages import N_, Lines, Msg, Period
+from flows.core.messages import N_, Lines, LocalText, Msg, Period
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
+from flows.identity.regions import names_of
 from flows.identity.staff import staff_card
 from storage.ports import ChatRow, ContactRow
 
@@ -27,6 +28,7 @@ NAME = "chat"
 VERSION = 1
 MENU = "menu"
 LEAVE, END, SKIP = "leave", "end", "skip"
+REGION = "region:"  # a region's button (#14), apart from the services' ids
 RATINGS = ("1", "2", "3", "4", "5")
 RATING_LABELS = {"1": N_("chat.rate_1"), "2": N_("chat.rate_2"), "3": N_("chat.rate_3"), "4": N_("chat.rate_4"),
                  "5": N_("chat.rate_5")}
@@ -141,9 +143,39 @@ class ChatSteps:
         elif len(self.setup.services) == 1:
             await self._choose(conv, self.setup.services[0].id)
         elif about in self.by_id:  # only a service this organisation offers; anything else asks which one
-            await self._choose(conv, about)
+            await self._choose(conv, about)  # the widget's or the link's service implies its region (#14)
+        elif len(self.setup.regions()) > 1:
+            # Several regions answer (#14): the region first, then its services (a short list, in their words).
+            conv.data["regions"] = [[code, *names_of(await conv.work.regions.get(code), code)]
+                                    for code in self.setup.regions()]
+            conv.state = "region"
         else:
             conv.state = "service"
+
+    def services_shown(self, conv: Conversation) -> tuple[Service, ...]:
+        """The services to choose from: the chosen region's (#14), or all of them."""
+        region = conv.data.get("region")
+        return tuple(s for s in self.setup.services if region is None or s.region == region)
+
+    def chose_region(self, event: Any) -> bool:
+        """One of the regions offered."""
+        value = str(event.kwargs.get("value", ""))
+        return value.startswith(REGION) and value[len(REGION):] in self.setup.regions()
+
+    async def choose_region(self, event: Any) -> None:
+        """The region chosen: its one service at once, or the choice of its services."""
+        conv: Conversation = event.model
+        conv.data["region"] = event.kwargs["value"][len(REGION):]
+        conv.data.pop("regions", None)
+        shown = self.services_shown(conv)
+        if len(shown) == 1:
+            await self._choose(conv, shown[0].id)
+
+    def view_region(self, conv: Conversation) -> Ask:
+        """Which region to write to: each by its name in the reader's language."""
+        return Ask(Msg(N_("chat.choose_region")), (
+            *(Option(f"{REGION}{code}", LocalText(fi, sv, en)) for code, fi, sv, en in conv.data["regions"]),
+            Option(MENU, Msg(N_("chat.back_to_menu")))))
 
     async def _choose(self, conv: Conversation, service_id: str) -> None:
         service = self.by_id[service_id]
@@ -154,8 +186,10 @@ class ChatSteps:
         conv.state = "closed"
         upcoming = await shifts.next_opening(conv.work, service, conv.now)
         conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
+        # What else is open now: in the service's own region, whose shifts answer it (#14).
         conv.data["open_now"] = [other.id for other in self.setup.services
-                                 if other.id != service_id and await shifts.available(conv.work, other, conv.now)]
+                                 if other.id != service_id and other.region == service.region
+                                 and await shifts.available(conv.work, other, conv.now)]
 
     async def _follow(self, conv: Conversation, chat: ChatRow) -> None:
         """Keep what the views show in step with the chat row."""
@@ -169,8 +203,10 @@ class ChatSteps:
             conv.data["next"] = [upcoming.start.isoformat(), upcoming.end.isoformat()] if upcoming else None
             # Told from elsewhere (the last worker went off, the shift ended): what now and where to turn.
             conv.data["help_now"] = conv.poked and not conv.data["open"]
+            region = self.by_id[chat.service].region if chat.service in self.by_id else None
             conv.data["open_now"] = [other.id for other in self.setup.services if conv.data["help_now"] and (
-                other.id != chat.service and await shifts.available(conv.work, other, conv.now))]
+                other.id != chat.service and other.region == region
+                and await shifts.available(conv.work, other, conv.now))]
         staff = await conv.work.staff.get(chat.staff_id) if chat.staff_id else None
         if staff is not None:
             conv.data["who"] = staff_card(staff)
@@ -195,8 +231,8 @@ class ChatSteps:
         await self._choose(event.model, event.kwargs["value"])
 
     def chose_service(self, event: Any) -> bool:
-        """One of the organisation's services."""
-        return event.kwargs.get("value") in self.by_id
+        """One of the services offered (of the chosen region, if there was a choice)."""
+        return event.kwargs.get("value") in {service.id for service in self.services_shown(event.model)}
 
     async def first_message(self, event: Any) -> None:
         """The first message opens the chat: in the queue if someone is on duty, else for the next shift."""
@@ -256,7 +292,7 @@ class ChatSteps:
     def view_service(self, conv: Conversation) -> Ask:
         """Which service to write to."""
         return Ask(Msg(N_("chat.choose_service")), (
-            *(Option(service.id, service.name) for service in self.setup.services),
+            *(Option(service.id, service.name) for service in self.services_shown(conv)),
             Option(MENU, Msg(N_("chat.back_to_menu")))))
 
     def view_intro(self, conv: Conversation) -> Ask:
@@ -310,12 +346,14 @@ def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSp
                       dict(trigger="media", source="talk", dest="talk", after=[steps.talk])]
     return FlowSpec(
         name=NAME, version=VERSION,
-        states=["service", "intro", "closed", "talk", "rate", "comment", "ended", "done", "left_menu"],
+        states=["region", "service", "intro", "closed", "talk", "rate", "comment", "ended", "done", "left_menu"],
         initial="service",
         transitions=[
+            dict(trigger="choose", source="region", dest="service", conditions=[steps.chose_region],
+                 after=[steps.choose_region]),
             dict(trigger="choose", source="service", dest="intro", conditions=[steps.chose_service],
                  after=[steps.choose_service]),
-            dict(trigger="choose", source=["service", "intro", "closed", "ended"], dest="left_menu",
+            dict(trigger="choose", source=["region", "service", "intro", "closed", "ended"], dest="left_menu",
                  conditions=[chose(MENU)]),
             *text_or_media,
             dict(trigger="choose", source="talk", dest="rate", prepare=[end], conditions=[chose(END), answered]),
@@ -326,7 +364,8 @@ def chat_flow(setup: ChatSetup, crisis: Crisis, secret: str = "local") -> FlowSp
             dict(trigger="text", source="comment", dest="done", before=[comment], after=[thank]),
             dict(trigger="choose", source="comment", dest="done", conditions=[chose(SKIP)], after=[thank]),
         ],
-        views={"service": steps.view_service, "intro": steps.view_intro, "closed": steps.view_closed,
+        views={"region": steps.view_region, "service": steps.view_service, "intro": steps.view_intro,
+               "closed": steps.view_closed,
                "talk": steps.view_talk, "rate": view_rate, "comment": view_comment, "ended": view_ended},
         help_key=N_("chat.help"), final=frozenset({"done", "left_menu"}), on_start=steps.on_start,
         refresh=steps.refresh,

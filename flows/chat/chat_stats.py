@@ -16,6 +16,7 @@ from flows.core.dates import HELSINKI
 from flows.core.messages import N_, Lines, Msg, Number
 from flows.core.results import Document, Say
 from flows.core.spec import Conversation, FlowSpec, Who
+from flows.identity.regions import region_of
 from storage.ports import ChatRow, ShiftRow, UnitOfWork
 
 NAME = "stats"
@@ -125,6 +126,14 @@ def service_blocks(setup: ChatSetup, chats: list[ChatRow], shift_list: list[Shif
     return [service_block(service, chats, shift_list) for service in setup.services]
 
 
+def in_services(setup: ChatSetup, chats: list[ChatRow], shift_list: list[ShiftRow],
+                workers: dict[int, int]) -> tuple[list[ChatRow], list[ShiftRow], dict[int, int]]:
+    """Only the chats and shifts of ``setup``'s services (a region's, #14)."""
+    ids = {service.id for service in setup.services}
+    return ([chat for chat in chats if chat.service in ids], [shift for shift in shift_list if shift.service in ids],
+            workers)
+
+
 def _minutes(value: float | None) -> Msg:
     return Msg(N_("stats.minutes"), {"value": Number(value)}) if value is not None else Msg(N_("stats.no_wait"))
 
@@ -136,9 +145,11 @@ class StatsSteps:
         self.setup = setup
 
     async def on_start(self, conv: Conversation) -> None:
-        """The last 30 days per service as a message, and one row per shift as a CSV; the flow ends there."""
-        chats, shift_list, workers = await last_days(conv.work, conv.now)
-        blocks = service_blocks(self.setup, chats, shift_list)
+        """The last 30 days per service of the coordinator's region (#14) as a message, and one row per shift as a
+        CSV; the flow ends there."""
+        setup = self.setup.for_region(region_of(conv.who.staff))
+        chats, shift_list, workers = in_services(setup, *await last_days(conv.work, conv.now))
+        blocks = service_blocks(setup, chats, shift_list)
         conv.emit(Say(Msg(N_("stats.summary"), {"days": DAYS, "services": Lines(tuple(blocks), "\n\n")})))
         conv.emit(Document("chat_stats", {"columns": list(COLUMNS), "rows": shift_rows(shift_list, chats, workers),
                                           "generated_at": conv.now.isoformat()}, Msg(N_("stats.caption"))))

@@ -17,6 +17,7 @@ from flows.core.guards import chose
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
+from flows.identity.regions import region_of
 from flows.identity.staff import NEW_CLIENT
 from storage.ports import ChatRow, StaffRow
 
@@ -153,14 +154,18 @@ class DeskSteps:
     """The steps that need the organisation's chat setup: its services, quick replies and how workers are shown."""
 
     def __init__(self, setup: ChatSetup) -> None:
-        self.setup = setup
+        self.all_setup = setup
         self.by_reply = {reply.id: reply for reply in setup.replies}
+
+    def setup_of(self, conv: Conversation) -> ChatSetup:
+        """The chat setup of the worker's region (#14): the services whose shifts, queue and chats they see."""
+        return self.all_setup.for_region(region_of(conv.who.staff))
 
     # --- what the desk shows ---
 
     async def load(self, conv: Conversation) -> None:
         """What the desk shows: my duty, the queue, my chats, where I could go on duty, my next shifts."""
-        work, staff, now, setup = conv.work, me(conv), conv.now, self.setup
+        work, staff, now, setup = conv.work, me(conv), conv.now, self.setup_of(conv)
         assert staff.id is not None
         duty = await desk_actions.duty_of(work, setup, staff.id, now)
         on_services = {shift.service for shift in duty.on}
@@ -177,7 +182,7 @@ class DeskSteps:
 
     async def _my_next(self, conv: Conversation, staff: StaffRow) -> list[list[str]]:
         """This worker's next few shifts on the rota, over every service (as the conversation keeps them)."""
-        found = await desk_actions.next_shifts(conv.work, self.setup, staff.id or 0, conv.now)
+        found = await desk_actions.next_shifts(conv.work, self.setup_of(conv), staff.id or 0, conv.now)
         return [[start.isoformat(), end.isoformat(), service] for start, end, service in found]
 
     async def refresh(self, conv: Conversation) -> None:
@@ -195,7 +200,7 @@ class DeskSteps:
         """Who else is on duty now in this chat's service (to hand it over to), and whether the chat's own
         shift has ended (then it can also wait for the next shift)."""
         others = [{"id": staff.id, "name": staff.name} for staff in await desk_actions.transfer_targets(
-            conv.work, self.setup, chat, me(conv).id or 0, conv.now)]
+            conv.work, self.setup_of(conv), chat, me(conv).id or 0, conv.now)]
         conv.data.update(others=others, ended=await desk_actions.shift_ended(conv.work, chat, conv.now),
                          crisis=chat.crisis)
 
@@ -211,7 +216,7 @@ class DeskSteps:
             body: Msg | str = message.body if message.kind == "text" else Msg(N_("desk.picture"))
             shown.append(Msg(key, {"time": TimeOfDay(message.at), "text": body}))
         conv.emit(Say(Msg(N_("desk.transcript"), {
-            "chat": shifts.chat_label(chat), "service": self.setup.name(chat.service),
+            "chat": shifts.chat_label(chat), "service": self.setup_of(conv).name(chat.service),
             "lines": Lines(tuple(shown)) if shown else Msg(N_("desk.no_messages"))}), about=chat.id))
 
     # --- desk actions ---
@@ -220,7 +225,7 @@ class DeskSteps:
         """Take the first one waiting in my services (crisis first, then who has waited longest)."""
         conv: Conversation = event.model
         staff = me(conv)
-        chat = await desk_actions.take_next(conv.work, self.setup, staff, conv.now)
+        chat = await desk_actions.take_next(conv.work, self.setup_of(conv), staff, conv.now)
         if chat is None:
             conv.emit(Say(Msg(N_("desk.queue_empty"))))
             conv.state = "desk"
@@ -249,14 +254,14 @@ class DeskSteps:
     def chose_on(self, event: Any) -> bool:
         """A service to go on duty in."""
         value = str(event.kwargs.get("value", ""))
-        return value.startswith("on:") and self.setup.get(value[3:]) is not None
+        return value.startswith("on:") and self.setup_of(event.model).get(value[3:]) is not None
 
     async def go_on(self, event: Any) -> None:
         """On duty in the service's running shift (if it is still open)."""
         conv: Conversation = event.model
-        service = self.setup.get(event.kwargs["value"][3:])
+        service = self.setup_of(conv).get(event.kwargs["value"][3:])
         assert service is not None
-        shift = await desk_actions.go_on(conv.work, self.setup, service.id, me(conv).id or 0, conv.now)
+        shift = await desk_actions.go_on(conv.work, self.setup_of(conv), service.id, me(conv).id or 0, conv.now)
         if shift is None:
             conv.emit(Say(Msg(N_("desk.closed_now"), {"service": service.name})))
         else:
@@ -267,7 +272,7 @@ class DeskSteps:
     async def go_off(self, event: Any) -> None:
         """Off duty everywhere (not with chats still open); those left waiting alone are told."""
         conv: Conversation = event.model
-        if await desk_actions.go_off(conv.work, self.setup, me(conv).id or 0, conv.now):
+        if await desk_actions.go_off(conv.work, self.setup_of(conv), me(conv).id or 0, conv.now):
             conv.emit(Say(Msg(N_("desk.now_off"))))
         else:
             conv.emit(Say(Msg(N_("desk.close_first"))))
@@ -285,7 +290,7 @@ class DeskSteps:
         await self._follow_reply(conv, event.kwargs.get("reply_to"))
         chat = await my_chat(conv)
         assert chat is not None  # refresh left the chat if it was not
-        show_names = self.setup.show_names
+        show_names = self.setup_of(conv).show_names
         if event.kwargs.get("ref", "") is not None:
             conv.data["sent"] = True  # the answer names the chat it went to: several may be open
         if "text" in event.kwargs:
@@ -324,7 +329,8 @@ class DeskSteps:
         chat = await my_chat(conv)
         assert chat is not None
         reply = self.by_reply[event.kwargs["value"]]
-        await shifts.worker_says(conv.work, me(conv), chat, conv.now, "text", reply.text, self.setup.show_names)
+        await shifts.worker_says(conv.work, me(conv), chat, conv.now, "text", reply.text,
+                                 self.setup_of(conv).show_names)
         conv.emit(Say(Msg(N_("desk.quick_sent"), {"title": reply.title})))
 
     async def transfer(self, event: Any) -> None:
@@ -333,7 +339,7 @@ class DeskSteps:
         chat = await my_chat(conv)
         taker = await conv.work.staff.get(int(event.kwargs["value"][3:]))
         assert chat is not None and taker is not None
-        await desk_actions.transfer(conv.work, self.setup, chat, me(conv), taker, conv.now)
+        await desk_actions.transfer(conv.work, self.setup_of(conv), chat, me(conv), taker, conv.now)
         conv.emit(Say(Msg(N_("desk.transferred"), {"chat": shifts.chat_label(chat), "to": taker.name})))
         await self.load(conv)
 
@@ -342,7 +348,7 @@ class DeskSteps:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None
-        await desk_actions.to_next_shift(conv.work, self.setup, chat, conv.now)
+        await desk_actions.to_next_shift(conv.work, self.setup_of(conv), chat, conv.now)
         conv.emit(Say(Msg(N_("desk.to_next_shift"), {"chat": shifts.chat_label(chat)})))
         await self.load(conv)
 
@@ -351,7 +357,7 @@ class DeskSteps:
         conv: Conversation = event.model
         chat = await my_chat(conv)
         assert chat is not None
-        await desk_actions.offer(conv.work, self.setup, chat, me(conv), conv.now)
+        await desk_actions.offer(conv.work, self.setup_of(conv), chat, me(conv), conv.now)
         conv.emit(Say(Msg(N_("desk.offer_sent"))))
         # Straight on to the invitation (a nickname, a pair worker); then back to this chat to send the link.
         conv.switch_to = NEW_CLIENT
@@ -369,27 +375,27 @@ class DeskSteps:
 
     def view_desk(self, conv: Conversation) -> Ask:
         """My duty (or my next shifts), my chats, and what I can do."""
-        desk, name = conv.data["desk"], self.setup.name
+        desk, name = conv.data["desk"], self.setup_of(conv).name
         parts: list[Msg] = []
         if desk["on"]:
             parts.append(Msg(N_("desk.on_duty"), {
                 "services": Lines(tuple(name(s) for s in desk["on"]), ", "), "waiting": desk["waiting"]}))
         else:
-            parts += off_duty(self.setup, desk)
+            parts += off_duty(self.setup_of(conv), desk)
         if desk["mine"]:
             parts.append(Msg(N_("desk.my_chats"), {"count": len(desk["mine"])}))
         if any(chat["ended"] for chat in desk["mine"]):
             parts.append(Msg(N_("desk.shift_over")))
-        return Ask(Msg(N_("desk.status"), {"parts": Lines(tuple(parts), "\n\n")}), self._desk_options(desk))
+        return Ask(Msg(N_("desk.status"), {"parts": Lines(tuple(parts), "\n\n")}), self._desk_options(conv, desk))
 
-    def _desk_options(self, desk: dict[str, Any]) -> tuple[Option, ...]:
+    def _desk_options(self, conv: Conversation, desk: dict[str, Any]) -> tuple[Option, ...]:
         """The desk's buttons: take, my chats, go on, go off (or plan a shift), refresh, menu."""
         options = []
         if desk["on"] and desk["waiting"]:
             options.append(Option(TAKE, Msg(N_("desk.take"), {"waiting": desk["waiting"]})))
         options += [Option(f"chat:{chat['id']}", Msg(N_("chat.label_crisis") if chat["crisis"] else N_(
             "chat.label"), {"number": chat["id"]})) for chat in desk["mine"]]
-        options += [Option(f"on:{service}", Msg(N_("desk.go_on"), {"service": self.setup.name(service)}))
+        options += [Option(f"on:{service}", Msg(N_("desk.go_on"), {"service": self.setup_of(conv).name(service)}))
                     for service in desk["join"]]
         if desk["on"]:
             options.append(Option(OFF, Msg(N_("desk.go_off"))))
@@ -400,7 +406,7 @@ class DeskSteps:
 
     def view_talk(self, conv: Conversation) -> Ask:
         """The open chat: type to answer, or a quick reply, transfer, next shift, offer, close."""
-        options = [Option(QUICK, Msg(N_("desk.quick")))] if self.setup.replies else []
+        options = [Option(QUICK, Msg(N_("desk.quick")))] if self.all_setup.replies else []
         if conv.data.get("others"):
             options.append(Option(TRANSFER, Msg(N_("desk.transfer"))))
         if conv.data.get("ended"):
@@ -415,7 +421,7 @@ class DeskSteps:
 
     def view_quick(self, conv: Conversation) -> Ask:
         """The organisation's quick replies."""
-        return Ask(Msg(N_("desk.choose_quick")), (*(Option(reply.id, reply.title) for reply in self.setup.replies),
+        return Ask(Msg(N_("desk.choose_quick")), (*(Option(reply.id, reply.title) for reply in self.all_setup.replies),
                                                   Option(DESK, Msg(N_("desk.back_to_chat")))))
 
 

@@ -8,6 +8,7 @@ from flows.chat.setup import ChatSetup
 from flows.core.messages import N_, Lines, Msg, Period
 from flows.core.results import Say
 from flows.core.spec import Conversation, FlowSpec
+from flows.identity.regions import label_of
 
 NAME = "hours"
 VERSION = 1
@@ -36,8 +37,15 @@ class HoursSteps:
         self.setup = setup
 
     async def on_start(self, conv: Conversation) -> None:
-        """Every service's hours at once; the flow ends there."""
-        blocks = [await service_hours(conv, service) for service in self.setup.services]
+        """Every service's hours at once (under its region's name, when several regions answer: #14); the flow
+        ends there."""
+        regions = self.setup.regions()
+        if len(regions) > 1:
+            blocks = [Msg(N_("hours.region"), {"region": await label_of(conv.work, region), "services": Lines(tuple(
+                [await service_hours(conv, service) for service in self.setup.for_region(region).services]), "\n\n")})
+                for region in regions]
+        else:
+            blocks = [await service_hours(conv, service) for service in self.setup.services]
         conv.emit(Say(Msg(N_("hours.list"), {"services": Lines(tuple(blocks), "\n\n")})))
         conv.state = "closed"
 

@@ -18,6 +18,7 @@ from flows.core.guards import chose, near_enough
 from flows.core.messages import N_, Example, Lines, Msg, Period, dump_param, load_param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
+from flows.identity.regions import region_of
 from storage.ports import AuditRow, ClosingRow, RotaRow, UnitOfWork, WeeklyRow
 
 NAME = "rota"
@@ -93,7 +94,8 @@ async def rota_data(work: UnitOfWork, service: Service, now: datetime) -> dict[s
     """A service's slots with their workers, the workers, and the coming changes, as a conversation keeps them
     (the desk in a browser shows the same, read-only)."""
     rota = await work.schedules.rota(service.id)
-    names = {staff.id: staff.name for staff in await work.staff.all() if staff.active and staff.is_worker}
+    names = {staff.id: staff.name for staff in await work.staff.in_region(service.region)
+             if staff.active and staff.is_worker}
     today = now.astimezone(HELSINKI).date()
     changes = [row for row in await work.schedules.closings(service.id) if row.day >= today]
     merged = await shifts.schedule_of(work, service)
@@ -229,32 +231,39 @@ class RotaSteps:
     """The steps that need the organisation's chat setup: its services, and who is told when duty changes."""
 
     def __init__(self, setup: ChatSetup) -> None:
-        self.setup = setup
-        self.by_id = {service.id: service for service in setup.services}
+        self.all_setup = setup
+
+    def setup_of(self, conv: Conversation) -> ChatSetup:
+        """The chat setup of the coordinator's region (#14): the services whose rota they plan."""
+        return self.all_setup.for_region(region_of(conv.who.staff))
+
+    def by_id(self, conv: Conversation) -> dict[str, Service]:
+        """The coordinator's region's services by id."""
+        return {service.id: service for service in self.setup_of(conv).services}
 
     async def on_start(self, conv: Conversation) -> None:
         """With one service, straight to it."""
-        if len(self.setup.services) == 1:
-            conv.data["service"] = self.setup.services[0].id
+        if len(self.setup_of(conv).services) == 1:
+            conv.data["service"] = self.setup_of(conv).services[0].id
             conv.state = "service"
             await self.load(conv)
 
     async def load(self, conv: Conversation) -> None:
         """The service's slots with their workers, and the coming changes."""
-        conv.data.update(await rota_data(conv.work, self.by_id[conv.data["service"]], conv.now))
+        conv.data.update(await rota_data(conv.work, self.by_id(conv)[conv.data["service"]], conv.now))
 
     async def refresh(self, conv: Conversation) -> None:
         """Another coordinator may have changed the schedule since this one's screen was drawn."""
-        if "service" in conv.data and conv.data["service"] in self.by_id and conv.state != "services":
+        if "service" in conv.data and conv.data["service"] in self.by_id(conv) and conv.state != "services":
             await self.load(conv)
 
     def known_service(self, conv: Conversation) -> bool:
         """A conversation about a service that was removed from the services file starts afresh."""
-        return "service" not in conv.data or conv.data["service"] in self.by_id
+        return "service" not in conv.data or conv.data["service"] in self.by_id(conv)
 
     def chose_service(self, event: Any) -> bool:
         """One of the organisation's services."""
-        return event.kwargs.get("value") in self.by_id
+        return event.kwargs.get("value") in self.by_id(event.model)
 
     async def choose_service(self, event: Any) -> None:
         """Open the service's rota."""
@@ -266,12 +275,12 @@ class RotaSteps:
         conv: Conversation = event.model
         row = RotaRow(conv.data["service"], conv.data["slot"], int(event.kwargs["value"][2:]))
         on = any(existing == row for existing in await conv.work.schedules.rota(row.service))
-        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup_of(conv), conv.now)
         await (conv.work.schedules.remove_rota(row) if on else conv.work.schedules.add_rota(row))
         await audit(conv, "rota.remove" if on else "rota.add", f"staff:{row.staff_id}")
         # The slot may be the one running now: duty follows the rota at once, not only at the next shift.
-        await shifts.follow_rota(conv.work, self.by_id[row.service], row.slot, row.staff_id, not on, conv.now)
-        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
+        await shifts.follow_rota(conv.work, self.by_id(conv)[row.service], row.slot, row.staff_id, not on, conv.now)
+        await shifts.tell_if_unstaffed(conv.work, self.setup_of(conv), was, conv.now)
         await self.load(conv)
 
     async def close_day(self, event: Any) -> None:
@@ -279,9 +288,10 @@ class RotaSteps:
         conv: Conversation = event.model
         day = parse_day(event.kwargs["text"], conv.now.astimezone(HELSINKI).date())
         assert day is not None
-        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup_of(conv), conv.now)
         await conv.work.schedules.add_closing(ClosingRow(conv.data["service"], day, True))
-        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)  # today closed while someone waits
+        # Today closed while someone waits: they are told.
+        await shifts.tell_if_unstaffed(conv.work, self.setup_of(conv), was, conv.now)
         await audit(conv, "schedule.closed_day", f"service:{conv.data['service']}")
         conv.emit(Say(Msg(N_("rota.day_closed"), {"date": as_day(day)})))
         await self.load(conv)
@@ -315,14 +325,14 @@ class RotaSteps:
         service_id = conv.data["service"]
         day, _, start_text = conv.data["slot"].partition(" ")
         start = time.fromisoformat(start_text)
-        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup_of(conv), conv.now)
         added = [row for row in await conv.work.schedules.weekly(service_id)
                  if not row.removed and row.day == day and row.start == start]
         if added:
             for row in added:
                 await conv.work.schedules.remove_weekly(row.id or 0)
         else:
-            schedule = await shifts.schedule_of(conv.work, self.by_id[service_id])
+            schedule = await shifts.schedule_of(conv.work, self.by_id(conv)[service_id])
             slot = next((slot for weekday, slot in schedule.weekly
                          if DAYS[weekday] == day and slot.start == start), None)
             if slot is None:  # another coordinator took it off meanwhile
@@ -331,17 +341,17 @@ class RotaSteps:
                 return
             await conv.work.schedules.add_weekly(WeeklyRow(service_id, day, slot.start, slot.end, removed=True))
         await audit(conv, "schedule.weekly_removed", f"service:{service_id}")
-        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
+        await shifts.tell_if_unstaffed(conv.work, self.setup_of(conv), was, conv.now)
         conv.emit(Say(Msg(N_("rota.weekly_removed"))))
         await self.load(conv)
 
     async def remove_change(self, event: Any) -> None:
         """Remove a coming change (a closed day or an extra slot)."""
         conv: Conversation = event.model
-        was = await shifts.staffed_services(conv.work, self.setup, conv.now)
+        was = await shifts.staffed_services(conv.work, self.setup_of(conv), conv.now)
         await conv.work.schedules.remove_closing(int(event.kwargs["value"][2:]))
         await audit(conv, "schedule.change_removed", f"service:{conv.data['service']}")
-        await shifts.tell_if_unstaffed(conv.work, self.setup, was, conv.now)
+        await shifts.tell_if_unstaffed(conv.work, self.setup_of(conv), was, conv.now)
         conv.emit(Say(Msg(N_("rota.change_removed"))))
         await self.load(conv)
 
@@ -350,12 +360,12 @@ class RotaSteps:
     def view_services(self, conv: Conversation) -> Ask:
         """Which service's rota."""
         return Ask(Msg(N_("rota.choose_service")), (
-            *(Option(service.id, service.name) for service in self.setup.services),
+            *(Option(service.id, service.name) for service in self.setup_of(conv).services),
             Option(DONE, Msg(N_("rota.done")))))
 
     def view_service(self, conv: Conversation) -> Ask:
         """The service's slots with their workers, the coming changes, and what can be changed."""
-        return Ask(rota_text(self.by_id[conv.data["service"]], conv.data), self._service_options(conv))
+        return Ask(rota_text(self.by_id(conv)[conv.data["service"]], conv.data), self._service_options(conv))
 
     def _service_options(self, conv: Conversation) -> tuple[Option, ...]:
         """A button per slot and per coming change, the three additions, and back (or done, with one service)."""
@@ -366,7 +376,7 @@ class RotaSteps:
         options += [Option(f"x:{change_id}", Msg(N_("rota.remove_change"), {
             "date": as_day(date.fromisoformat(day)), "times": load_param(times) if times and not closed else ""}))
             for change_id, day, closed, times in conv.data["changes"]]
-        several = len(self.setup.services) > 1
+        several = len(self.setup_of(conv).services) > 1
         options.append(Option(BACK if several else DONE, Msg(N_("rota.back") if several else N_("rota.done"))))
         return tuple(options)
 

@@ -13,6 +13,8 @@ from flows.chat.holidays import HOLIDAYS, holidays_on
 from flows.core.datafile import DataFileError, DataReader, parse_toml
 from flows.core.dates import HELSINKI
 from flows.core.messages import LocalText
+from flows.identity.regions import valid_code
+from storage.ports import DEFAULT_REGION
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SERVICES = "chat_services.toml"
@@ -37,6 +39,7 @@ class Service:
     closed: frozenset[date]
     extra: tuple[tuple[date, Slot], ...]
     holidays: frozenset[str] = frozenset()  # the Finnish holidays (flows.chat.holidays) that close it, every year
+    region: str = DEFAULT_REGION  # whose staff answer it (#14): its rota, shifts, desk queue and statistics
 
     def is_closed(self, day: date) -> bool:
         """Closed on ``day`` (Helsinki): a closed date of the file or the rota, or one of its holidays."""
@@ -156,8 +159,12 @@ class _Reader(DataReader):
         found, ids = [], set()
         for i, entry in enumerate(self.field(raw, "services", list, "top level")):
             where = f"services[{i}]"
-            self.table(entry, where, {"id", "name", "opening", "slots", "exceptions", "closed_on_holidays"})
+            self.table(entry, where, {"id", "name", "opening", "slots", "exceptions", "closed_on_holidays", "region"})
             service_id = self.field(entry, "id", str, where)
+            region = self.field(entry, "region", str, where) if "region" in entry else DEFAULT_REGION
+            if not valid_code(region):
+                raise self.fail(f"{where}.region", f"expected a region's code (1-32 of a-z, 0-9 and '-'), found "
+                                f"{region!r}")
             if service_id in ids:
                 raise self.fail(f"{where}.id", f"'{service_id}' is used twice")
             ids.add(service_id)
@@ -179,7 +186,8 @@ class _Reader(DataReader):
                 else:
                     extra.append((when, self.slot(exception, ex_where)))
             found.append(Service(service_id, self.text(entry, "name", where), self.text(entry, "opening", where),
-                                 tuple(weekly), frozenset(closed), tuple(extra), self.holidays(entry, where)))
+                                 tuple(weekly), frozenset(closed), tuple(extra), self.holidays(entry, where),
+                                 region))
         if not found:
             raise self.fail("services", "at least one service is needed")
         return tuple(found)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
+from flows.core.messages import LocalText
 from storage.ports import DEFAULT_REGION, RegionRow, StaffRow, UnitOfWork
 
 # The operator's code for a region: short, lower case, safe in a file, a command line and a log line.
@@ -54,6 +55,18 @@ def name_of(region: RegionRow, language: str) -> str:
     """A region's name in ``language`` (fi, sv, en), its code when the operator gave no name."""
     names = {"fi": region.name_fi, "sv": region.name_sv, "en": region.name_en}
     return names.get(language, region.name_fi) or region.code
+
+
+def names_of(region: RegionRow | None, code: str) -> tuple[str, str, str]:
+    """A region's names in fi, sv and en; its code for any the operator left empty (or for a region not added)."""
+    if region is None:
+        return code, code, code
+    return region.name_fi or code, region.name_sv or code, region.name_en or code
+
+
+async def label_of(work: UnitOfWork, code: str) -> LocalText:
+    """A region's name in each language, as a text the reader sees in theirs."""
+    return LocalText(*names_of(await work.regions.get(code), code))
 
 
 async def several(work: UnitOfWork) -> bool:

@@ -135,3 +135,15 @@ def test_an_unknown_holiday_is_named() -> None:
         parse_services(broken, "org.toml")
     with pytest.raises(ScheduleError, match="expected a list"):
         parse_services(SERVICE.replace("exceptions = [", 'closed_on_holidays = "all"\nexceptions = ['), "org.toml")
+
+
+def test_a_service_is_of_the_default_region_unless_the_file_names_one() -> None:
+    """Several regions (#14): `region` names the region whose staff answer the service."""
+    (plain,) = parse_services(SERVICE, "org.toml")
+    assert plain.region == "default"
+    (north,) = parse_services(SERVICE.replace('id = ', 'region = "north-1"\nid = ', 1), "org.toml")
+    assert north.region == "north-1"
+    for wrong in ('"North"', '"-x"', "3", '""'):
+        with pytest.raises(ScheduleError, match=r"org.toml: services\[0\].region: expected") as error:
+            parse_services(SERVICE.replace('id = ', f"region = {wrong}\nid = ", 1), "org.toml")
+        assert "region" in str(error.value)

@@ -1,0 +1,156 @@
+"""Chat services of several regions (#14), through the real Application on a controlled clock (Friday 12:00).
+
+A young person picks the region first (unless the entry point names a service), in their language, with the
+crisis help as reachable as everywhere; /hours shows each region's services under its name. A worker's desk, a
+coordinator's rota and statistics show their region's services only, a forged button for another region's
+service or chat is refused as stale, and an anonymous chat of the south is answered by the south's shift only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Catalogs
+from bot.keys import user_key
+from flows.chat.schedule import load_services
+from flows.core.messages import Msg
+from storage.ports import RegionRow, RotaRow, StaffRow, UserRow
+from tests.bot.chat.test_shift_chat import flush, texts_to
+from tests.bot.harness import Bot, TgUser, joined
+from tests.conftest import Clock
+
+REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "chat_services_regions.toml"
+NORTH, SOUTH_A, SOUTH_B = load_services(REGIONS_FILE)
+NAMES = {"north": RegionRow("north", "Pohjoinen", "Norra", "North"),
+         "south": RegionRow("south", "Etelä", "Södra", "South")}
+STAFF = {("north", "worker"): 555200001, ("north", "coordinator"): 555200002,
+         ("south", "worker"): 555200011, ("south", "coordinator"): 555200012}
+YOUNG = 700200001
+
+
+@pytest.fixture
+def chat_services() -> Path:
+    return REGIONS_FILE
+
+
+async def seed(bot: Bot, clock: Clock) -> dict[tuple[str, str], TgUser]:
+    """Both regions, each with a worker on its Friday service's rota and a coordinator."""
+    people = {}
+    async with bot.services.store.transaction() as work:
+        for row in NAMES.values():
+            await work.regions.add(row)
+        for (region, role), telegram_id in STAFF.items():
+            key = user_key(bot.services.secret, "tg", telegram_id)
+            await work.users.save(UserRow(key, "en", clock.now, clock.now))
+            staff_id = await work.staff.add(StaffRow(f"{role.title()}-{region}", "", "Org", role == "coordinator",
+                                                     role == "worker", clock.now, key, region=region))
+            if role == "worker":
+                service = NORTH if region == "north" else SOUTH_A
+                await work.schedules.add_rota(RotaRow(service.id, "fri 12:00", staff_id))
+    for (region, role), telegram_id in STAFF.items():
+        people[region, role] = bot.user(telegram_id, "en", f"{role.title()}-{region}")
+        await people[region, role].send("/start")
+    await flush(bot)  # the Friday shifts start, with their rota on duty
+    return people
+
+
+def stale(catalogs: Catalogs, language: str = "en") -> str:
+    return catalogs.text(language, Msg("error.stale"))
+
+
+async def forged(user: TgUser, value: str) -> str:
+    question = user.last_question()
+    step = user.buttons(question)[0]["callback_data"].split("|", 1)[0]
+    return joined(await user.tap_data(f"{step}|{value}", question))
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_a_young_person_picks_the_region_then_its_service(
+    bot: Bot, clock: Clock, catalogs: Catalogs, language: str,
+) -> None:
+    await seed(bot, clock)
+    young = bot.user(YOUNG, language, "Nuori")
+    await young.send("/start")
+    calls = await young.send("/chat")
+    assert catalogs.text(language, Msg("chat.choose_region")) in joined(calls)
+    names = {code: {"fi": row.name_fi, "sv": row.name_sv, "en": row.name_en}[language] for code, row in NAMES.items()}
+    assert set(young.labels()) >= set(names.values())
+    assert not {NORTH.name.get(language), SOUTH_A.name.get(language)} & set(young.labels())
+    # Crisis words while choosing: the help comes first, as everywhere, and the choice is asked again.
+    text = joined(await young.send("en jaksa enää, haluan kuolla"))
+    assert "112" in text and catalogs.text(language, Msg("chat.choose_region")) in text
+    assert stale(catalogs, language) in await forged(young, "region:nowhere")
+    assert stale(catalogs, language) in await forged(young, SOUTH_A.id), "a service is chosen after its region"
+    # The south has two services: a choice of those two only.
+    await young.tap(names["south"])
+    assert set(young.labels()) >= {SOUTH_A.name.get(language), SOUTH_B.name.get(language)}
+    assert NORTH.name.get(language) not in young.labels()
+    assert stale(catalogs, language) in await forged(young, NORTH.id)
+    await young.tap(catalogs.text(language, Msg("chat.back_to_menu")))
+    # The north has one: straight to it.
+    await young.send("/chat")
+    calls = await young.tap(names["north"])
+    assert NORTH.opening.get(language) in joined(calls)
+
+
+async def test_the_south_chat_is_answered_by_the_souths_shift_only(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    people = await seed(bot, clock)
+    young = bot.user(YOUNG, "en", "Nuori")
+    await young.send("/start")
+    await young.send("/chat")
+    await young.tap("South")
+    await young.tap(SOUTH_A.name.en)
+    await young.send("Hi, I need advice about rent")
+    await flush(bot)
+    north, south = people["north", "worker"], people["south", "worker"]
+    # The north's worker: on duty in the north only, nothing of the south to join, take or see.
+    text = joined(await north.send("/desk"))
+    assert NORTH.name.en in text and SOUTH_A.name.en not in text and SOUTH_B.name.en not in text
+    assert catalogs.text("en", Msg("desk.take", {"waiting": 1})) not in north.labels()
+    assert stale(catalogs) in await forged(north, f"on:{SOUTH_A.id}")
+    async with bot.services.store.transaction() as work:
+        [chat] = await work.chats.queued(SOUTH_A.id)
+    assert stale(catalogs) in await forged(north, f"chat:{chat.id}")
+    assert "rent" not in texts_to(bot, north.id)
+    # The south's worker takes it.
+    text = joined(await south.send("/desk"))
+    assert SOUTH_A.name.en in text and NORTH.name.en not in text
+    await south.tap(catalogs.text("en", Msg("desk.take", {"waiting": 1})))
+    async with bot.services.store.transaction() as work:
+        taken = await work.chats.get(chat.id or 0)
+        assert taken is not None and taken.status == "open"
+        worker = await work.staff.get(taken.staff_id or 0)
+        assert worker is not None and worker.region == "south"
+
+
+async def test_hours_shows_each_regions_services_under_its_name(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    await seed(bot, clock)
+    young = bot.user(YOUNG, "sv", "Nuori")
+    await young.send("/start")
+    text = joined(await young.send("/hours"))
+    north, south = text.index("📍 Norra"), text.index("📍 Södra")
+    assert north < text.index(NORTH.name.sv) < south < text.index(SOUTH_A.name.sv) < text.index(SOUTH_B.name.sv)
+
+
+@pytest.mark.parametrize("region", ["north", "south"])
+async def test_a_coordinator_plans_and_reads_their_regions_services_only(
+    bot: Bot, clock: Clock, catalogs: Catalogs, region: str,
+) -> None:
+    people = await seed(bot, clock)
+    coordinator = people[region, "coordinator"]
+    other = "south" if region == "north" else "north"
+    mine = [NORTH] if region == "north" else [SOUTH_A, SOUTH_B]
+    theirs = [SOUTH_A, SOUTH_B] if region == "north" else [NORTH]
+    text = joined(await coordinator.send("/rota")) + " ".join(coordinator.labels())
+    assert any(service.name.en in text for service in mine)
+    assert not any(service.name.en in text for service in theirs), text
+    assert f"Worker-{other}" not in text
+    if len(mine) > 1:
+        assert stale(catalogs) in await forged(coordinator, theirs[0].id)
+    text = joined(await coordinator.send("/stats"))
+    assert all(service.name.en in text for service in mine)
+    assert not any(service.name.en in text for service in theirs), text
