@@ -25,6 +25,7 @@ from bot.web.desk_pages import Page, login_form, notice, respond
 from flows.chat.desk_link import LOGIN_PATH
 from flows.core.codes import new_token, token_hash
 from flows.core.messages import LANGUAGES, N_
+from flows.identity.regions import region_of
 from storage.ports import AuditRow, DeskSessionRow, StaffRow, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ async def visit(services: Services, conn: HTTPConnection, csrf: str | None, touc
         ended = ended_by(services, session, staff, now)
         if ended is not None:
             await work.desk_sessions.end(session.id)
-            await work.audit.add(AuditRow(now, f"staff:{session.staff_id}", ended, ""))
+            await work.audit.add(AuditRow(now, f"staff:{session.staff_id}", ended, "", region=region_of(staff)))
             log.info("%s staff=%d", ended, session.staff_id)
             return None
         assert staff is not None
@@ -194,7 +195,7 @@ class DeskLogin:
             if link is None or staff is None or not (staff.active and staff.is_worker):
                 return None
             await work.desk_sessions.add(DeskSessionRow(token_hash(cookie), link.staff_id, new_token(), now, now))
-            await work.audit.add(AuditRow(now, f"staff:{link.staff_id}", "desk.login", ""))
+            await work.audit.add(AuditRow(now, f"staff:{link.staff_id}", "desk.login", "", region=staff.region))
             # What can no longer open anything goes now: links past their time, sessions past theirs.
             await work.desk_logins.purge(now)
             await work.desk_sessions.purge(now - timedelta(minutes=services.settings.desk_idle_minutes),
@@ -213,7 +214,8 @@ class DeskLogin:
         now = self.services.engine.clock()
         async with self.services.store.transaction() as work:
             await work.desk_sessions.end(found.session.id or 0)
-            await work.audit.add(AuditRow(now, f"staff:{found.staff.id}", "desk.logout", ""))
+            await work.audit.add(AuditRow(now, f"staff:{found.staff.id}", "desk.logout", "",
+                                          region=found.staff.region))
         log.info("desk.logout staff=%d", found.staff.id or 0)
         return logged_out(found.page(self.services))
 

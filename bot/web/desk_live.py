@@ -50,6 +50,7 @@ from flows.chat import desk_actions, shifts
 from flows.chat.desk import off_duty
 from flows.chat.setup import ChatSetup
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
+from flows.identity.regions import region_of
 from flows.identity.staff import add_client, invitation_notice, new_invitation, pair_candidates
 from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork
 
@@ -197,7 +198,8 @@ class DeskLive:
         async with self.services.store.transaction() as work:
             staff = await work.staff.get(staff_id)
             if not is_worker(staff):
-                await work.audit.add(AuditRow(self.services.engine.clock(), f"staff:{staff_id}", "denied.desk", ""))
+                await work.audit.add(AuditRow(self.services.engine.clock(), f"staff:{staff_id}", "denied.desk", "",
+                                              region=region_of(staff)))
                 log.warning("desk.refused reason=role staff=%s", staff_id)
                 return None
             assert staff is not None
@@ -423,7 +425,7 @@ async def _invite(work: UnitOfWork, services: Services, staff: StaffRow, chat: C
     actor = f"staff:{staff.id}"
     client_id = await add_client(work, staff, action.text, pair, actor, now)
     code, invitation = await new_invitation(work, services.secret, timedelta(days=services.settings.invitation_days),
-                                            staff.id or 0, actor, now, client_id=client_id)
+                                            staff.id or 0, actor, now, client_id=client_id, region=staff.region)
     return Answer(invitation_notice(code, invitation), "invitation", chat=chat.id)
 
 

@@ -14,7 +14,7 @@ from flows.core.codes import new_token, token_hash
 from flows.core.messages import N_, Msg
 from flows.core.results import Say
 from flows.core.spec import Conversation, FlowSpec
-from storage.ports import AuditRow, DeskLoginRow, UnitOfWork
+from storage.ports import DEFAULT_REGION, AuditRow, DeskLoginRow, UnitOfWork
 
 NAME = "desk_link"
 VERSION = 1
@@ -26,12 +26,13 @@ def login_url(web_url: str, token: str) -> str:
     return f"{web_url}{LOGIN_PATH}?t={token}"
 
 
-async def new_login(work: UnitOfWork, staff_id: int, now: datetime, minutes: int, actor: str) -> str:
+async def new_login(work: UnitOfWork, staff_id: int, now: datetime, minutes: int, actor: str,
+                    region: str = DEFAULT_REGION) -> str:
     """A fresh one-time login token for ``staff_id``, working ``minutes``: only its hash is stored, and who asked
     for it is in the audit log (/web, or `kaari web` for its demo worker)."""
     token = new_token()
     await work.desk_logins.add(DeskLoginRow(token_hash(token), staff_id, now, now + timedelta(minutes=minutes)))
-    await work.audit.add(AuditRow(now, actor, "desk.link_created", ""))
+    await work.audit.add(AuditRow(now, actor, "desk.link_created", "", region=region))
     return token
 
 
@@ -50,7 +51,7 @@ class DeskLinkSteps:
             return
         staff = me(conv)
         assert staff.id is not None
-        token = await new_login(conv.work, staff.id, conv.now, self.minutes, conv.who.actor(conv.key))
+        token = await new_login(conv.work, staff.id, conv.now, self.minutes, conv.who.actor(conv.key), conv.who.region)
         conv.emit(Say(Msg(N_("web.desk.link"), {"url": login_url(self.web_url, token), "minutes": self.minutes}),
                       preview=False))
 

@@ -87,7 +87,7 @@ def weekly_label(service: Service, key: str) -> Msg:
 
 async def audit(conv: Conversation, action: str, subject: str) -> None:
     """Every change to the schedule or the rota is in the audit log, with who made it."""
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject, region=conv.who.region))
 
 
 async def rota_data(work: UnitOfWork, service: Service, now: datetime) -> dict[str, Any]:

@@ -636,7 +636,8 @@ class Engine:
         spec = self.flows[flow]
         if spec.allowed is not None and not spec.allowed(conv.who):
             log.info("engine.denied user=%s flow=%s", conv.key[:12], flow)
-            await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"denied.{flow}", ""))
+            await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+                f"denied.{flow}", "", region=conv.who.region))
             own = spec.refusal(conv.who) if spec.refusal is not None else None
             self._show(conv, reply, own or Msg(N_("error.not_available")))
             return

@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.core.messages import Msg
 from flows.core.results import Ask, Result
-from storage.ports import ClientRow, StaffRow, UnitOfWork
+from storage.ports import DEFAULT_REGION, ClientRow, StaffRow, UnitOfWork
 
 
 def anonymous_actor(key: str) -> str:
@@ -44,6 +44,13 @@ class Who:
     def is_client(self) -> bool:
         """A linked client whose client relationship has not ended."""
         return self.client is not None and self.client.ended_at is None
+
+    @property
+    def region(self) -> str:
+        """The region whose audit log this person's actions go to (#14): a staff member's or a client's own, the
+        default region for anyone else."""
+        row = self.staff or self.client
+        return row.region if row is not None else DEFAULT_REGION
 
     def actor(self, key: str) -> str:
         """How the audit log names this person: staff and clients by id, others by a key prefix."""

@@ -265,7 +265,8 @@ class ComparisonSteps:
 
 async def look(conv: Conversation, action: str) -> None:
     """A worker's look at or line about the client's information, in the audit log (who, what, when)."""
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"client:{conv.data['client']}"))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+        action, f"client:{conv.data['client']}", region=conv.who.region))
 
 
 def gone(event: Any) -> None:

@@ -105,8 +105,10 @@ async def keep(work: UnitOfWork, client_id: int | None, key: str, instrument_id:
     if client_id is None or not await agreed(work, client_id):
         return False
     record = record_of(await work.assessments.for_user(key), instrument_id, await labels.of(work, key))
-    if record is None:
+    client = await work.clients.get(client_id)
+    if record is None or client is None:
         return False
+    record.region = client.region  # the region whose effect report counts it (#14)
     await work.effect_records.add(record)
     return True
 

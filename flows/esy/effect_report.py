@@ -32,6 +32,7 @@ from flows.esy.effect import (
 from flows.esy.effect_records import EffectLabels, Labels
 from flows.esy.instrument import Instrument
 from flows.esy.services import RegionServices
+from flows.identity.regions import person_in, region_of
 from storage.ports import UnitOfWork
 
 NAME = "effect"
@@ -86,24 +87,31 @@ class EffectSteps:
         self.names = {service.id: {"fi": service.name.fi, "sv": service.name.sv, "en": service.name.en}
                       for service in (services.services if services else ())}
 
-    async def held(self, work: UnitOfWork, period: Period) -> list[Person]:
-        """The people whose first and latest circle in the period are still held."""
+    async def held(self, work: UnitOfWork, period: Period, region: str) -> list[Person]:
+        """The people of ``region`` (#14) whose first and latest circle in the period are still held."""
         rows = await work.assessments.completed_between(period.start_at, period.end_at)
+        counted: dict[str, bool] = {}  # a person has several circles: whose region, looked up once
+        for row in rows:
+            if row.user_key not in counted:
+                counted[row.user_key] = await person_in(work, row.user_key, region)
+        rows = [row for row in rows if counted[row.user_key]]
         labels: dict[str, Labels] = {}
         for row in rows:
             if row.user_key not in labels:
                 labels[row.user_key] = await self.labels.of(work, row.user_key)
         return people_from_circles(rows, self.instrument.id, labels.__getitem__)
 
-    async def kept(self, work: UnitOfWork, period: Period) -> list[Person]:
-        """The records kept after deletions whose first and latest month lie in the period."""
+    async def kept(self, work: UnitOfWork, period: Period, region: str) -> list[Person]:
+        """The records of ``region``'s clients kept after deletions whose first and latest month lie in the
+        period."""
         if not self.records:
             return []
-        return people_from_records(await work.effect_records.within(*period.months), self.instrument.id)
+        return people_from_records(await work.effect_records.of_region(region, *period.months), self.instrument.id)
 
     async def show(self, conv: Conversation, period: Period) -> None:
         """The report in a few lines, then the chart and the CSV (drawn by the channel); the flow ends."""
-        held, kept = await self.held(conv.work, period), await self.kept(conv.work, period)
+        region = region_of(conv.who.staff)
+        held, kept = await self.held(conv.work, period, region), await self.kept(conv.work, period, region)
         cells = report(held + kept, [area.id for area in self.instrument.areas])
         first, last = period.months
         counts = {"held": masked(len(held)), "kept": masked(len(kept)), "records": self.records}

@@ -64,7 +64,7 @@ class ReviewSteps:
             return
         conv.data["nickname"] = client.nickname
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.goals.view",
-                                           f"client:{client.id}"))
+                                           f"client:{client.id}", region=conv.who.region))
         await self.load(conv)
 
     async def refresh(self, conv: Conversation) -> None:
@@ -166,7 +166,7 @@ class ReviewSteps:
         service_id = value(event).removeprefix(SERVICE)
         await conv.work.goal_services.link(GoalServiceRow(conv.data["goal"], service_id, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.goal.services",
-                                           f"client:{conv.data['client_id']}"))
+                                           f"client:{conv.data['client_id']}", region=conv.who.region))
         conv.emit(Say(Msg(N_("goal_services.linked_now"), {"service": self.links.name(service_id),
                                                             "nickname": conv.data["nickname"]})))
         await self.load(conv)
@@ -178,7 +178,7 @@ class ReviewSteps:
         link = next(link for link in self.links.links_of(conv, conv.data["goal"]) if link["id"] == link_id)
         await conv.work.goal_services.unlink(link_id)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.goal.services",
-                                           f"client:{conv.data['client_id']}"))
+                                           f"client:{conv.data['client_id']}", region=conv.who.region))
         conv.emit(Say(Msg(N_("goal_services.unlinked"), {"service": self.links.name(link["service"])})))
         await self.load(conv)
 
@@ -201,7 +201,7 @@ class ReviewSteps:
         notice = Msg(N_("goals.agreed_notice"), {"worker": conv.who.staff.name, "goal": changed[0].goal})
         await conv.work.outbox.add(OutboxRow(client.user_key, "notify", dump_msg(notice), conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.goal.agreed",
-                                           f"client:{client.id}"))
+                                           f"client:{client.id}", region=conv.who.region))
         conv.emit(Say(Msg(N_("review.agreed"), {"nickname": client.nickname})))
         await self.load(conv)
 

@@ -22,9 +22,11 @@ def joinable(group: GroupRow | None, today: date) -> bool:
     return group is not None and group.closed_at is None and group.ends_on >= today
 
 
-async def audit(conv: Conversation, action: str, group_id: int) -> None:
-    """Write who did ``action`` on which group."""
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"group:{group_id}"))
+async def audit(conv: Conversation, action: str, group: GroupRow) -> None:
+    """Write who did ``action`` on which group, in the group's region's log (#14): the person joining is
+    usually anonymous."""
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"group:{group.id}",
+                                       region=group.region))
 
 
 class GroupJoining:
@@ -42,7 +44,7 @@ class GroupJoining:
         group = await conv.work.groups.by_code(code_hash(self.secret, code))
         if group is None or not joinable(group, conv.now.astimezone(HELSINKI).date()):
             return False
-        await audit(conv, "group.join_opened", group.id or 0)
+        await audit(conv, "group.join_opened", group)
         conv.data.update(group=group.id, offer={"name": group.name, "starts": group.starts_on.isoformat(),
                                                 "ends": group.ends_on.isoformat()})
         return True
@@ -75,5 +77,5 @@ class GroupJoining:
         if conv.contact and await conv.work.contacts.get(conv.key) is None:
             # Kept to tell them of a round, while they are in the group (the chat's sweep keeps it for members).
             await conv.work.contacts.save(ContactRow(conv.key, conv.contact, conv.now))
-        await audit(conv, "group.joined", group.id or 0)
+        await audit(conv, "group.joined", group)
         conv.emit(Say(Msg(N_("invite.group_joined"), {"name": group.name})))

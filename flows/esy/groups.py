@@ -40,7 +40,8 @@ def may_run_groups(who: Who) -> bool:
 
 async def audit(conv: Conversation, action: str) -> None:
     """Write which group the worker acted on."""
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"group:{conv.data['group']}"))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+        action, f"group:{conv.data['group']}", region=conv.who.region))
 
 
 def today(conv: Conversation) -> date:

@@ -65,7 +65,8 @@ async def leave(event: Any) -> None:
     name = chosen_name(conv)
     group_id = conv.data.pop("leaving")
     if await conv.work.groups.leave(group_id, conv.key):
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "group.left", f"group:{group_id}"))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+            "group.left", f"group:{group_id}", region=conv.who.region))
     conv.emit(Say(Msg(N_("my_groups.left"), {"name": name})))
     await load(conv)
 

@@ -114,7 +114,7 @@ class ReadingSteps:
                          bool(conv.data["saw"]))
         reading = await conv.work.readings.add(row)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.reading.given",
-                                           f"client:{access.client_id}"))
+                                           f"client:{access.client_id}", region=conv.who.region))
         circle = await latest_shared(conv.work, access.client_id, self.instrument.id)
         if circle is None:
             conv.emit(Done(Msg(N_("reading.saved_no_circle"), {"nickname": access.client.nickname})))
@@ -125,7 +125,8 @@ class ReadingSteps:
         await conv.work.outbox.add(OutboxRow(access.client.user_key, "notify",
                                              {**dump_msg(notice), "flow": COMPARISON}, conv.now))
         await open_for_worker(conv, self.comparison, reading, circle)
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), VIEWED, f"client:{access.client_id}"))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+            VIEWED, f"client:{access.client_id}", region=conv.who.region))
         conv.emit(Done(Msg(N_("reading.saved"), {"nickname": access.client.nickname})))
 
 

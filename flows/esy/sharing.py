@@ -47,7 +47,7 @@ async def share_circle(conv: Conversation, assessment_id: int | None) -> bool:
         return False
     await conv.work.shares.add(ShareRow(assessment_id, client.id, conv.now))
     await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "assessment.shared",
-                                       f"client:{client.id}"))
+                                       f"client:{client.id}", region=conv.who.region))
     await notify_staff(conv, client, Msg(N_("notify.circle_shared"), {"client": client.nickname}),
                        only_responsible=not await exchange_allowed(conv.work, client.id))
     conv.emit(Say(Msg(N_("esy.shared"))))

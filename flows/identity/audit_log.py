@@ -22,13 +22,15 @@ class AuditSteps:
         self.titles = {item.id: {"fi": item.title.fi, "sv": item.title.sv, "en": item.title.en} for item in items}
 
     async def on_start(self, conv: Conversation) -> None:
-        """Send the latest audit rows as a document (and audit the reading itself), then close."""
-        rows = await conv.work.audit.recent(SHOWN)
+        """Send the latest rows of the coordinator's region's audit log (#14) as a document (and audit the reading
+        itself), then close."""
+        rows = await conv.work.audit.recent_of(conv.who.region, SHOWN)
         names = {staff.id: staff.name for staff in await conv.work.staff.all()}
         data = {"rows": [{"at": row.at.isoformat(), "actor": row.actor, "action": row.action,
                           "subject": row.subject, "name": _name(row, names)} for row in rows],
                 "consent_titles": self.titles}
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "audit.read", ""))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+            "audit.read", "", region=conv.who.region))
         conv.emit(Document("audit", data, Msg(N_("audit.caption"), {"count": len(rows)})))
         conv.state = "closed"
 

@@ -35,7 +35,7 @@ CONSENT_STATUS = {"yes": N_("clients.consent_yes"), "no": N_("clients.consent_no
 async def audit(conv: Conversation, action: str) -> None:
     """Write who did ``action`` to the card's client, and when."""
     await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action,
-                                       f"client:{conv.data['client']}"))
+                                       f"client:{conv.data['client']}", region=conv.who.region))
 
 
 async def mine(conv: Conversation) -> list[ClientRow]:

@@ -211,7 +211,7 @@ class ConsentSteps:
         await conv.work.consents.add(ConsentRow(client.id or 0, item_id, self.by_id[item_id].version, answer,
                                                 conv.now, conv.channel))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), f"consent.{answer}.{item_id}",
-                                           f"client:{client.id}"))
+                                           f"client:{client.id}", region=conv.who.region))
         conv.data["answers"][item_id] = answer
         if item_id == "reminders" and answer != YES:
             # What is sent at its time checks (d) again, but a reminder planned for later is cancelled now.

@@ -34,7 +34,7 @@ YES, NO, LATER = "yes", "no", "later"
 
 
 async def audit(conv: Conversation, action: str, subject: str = "") -> None:
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject, region=conv.who.region))
 
 
 async def offer(conv: Conversation, row: InvitationRow) -> dict[str, Any]:

@@ -101,7 +101,8 @@ class MyDataSteps:
     async def on_start(self, conv: Conversation) -> None:
         """Collect, note the look in the audit log, and send the document with the person's circles."""
         data = await collect(conv, self.items, self.hooks)
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "privacy.mydata", _subject(conv)))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+            "privacy.mydata", _subject(conv), region=conv.who.region))
         pictures: tuple[Circle, ...] = ()
         if self.hooks.pictures is not None:
             # The person's own circles, each with the one before it, drawn into the PDF beside the text.
@@ -172,7 +173,7 @@ class ForgetSteps:
             # The workers learn that the client left, nothing more; the audit keeps only the event.
             await notify_staff(conv, client, Msg(N_("notify.client_left"), {"client": client.nickname}))
             await conv.work.audit.add(AuditRow(conv.now, f"client:{client.id}", "privacy.forget",
-                                               f"client:{client.id}"))
+                                               f"client:{client.id}", region=client.region))
             await close_screens_about(conv.work, client.id)  # nothing of theirs left in a worker's screen
             await conv.work.clients.delete(client.id)
         else:

@@ -69,6 +69,19 @@ async def label_of(work: UnitOfWork, code: str) -> LocalText:
     return LocalText(*names_of(await work.regions.get(code), code))
 
 
+async def person_in(work: UnitOfWork, user_key: str, region: str) -> bool:
+    """Whether what a person keeps here (their circles) counts in ``region``'s figures: a client's in their
+    client's region, a group member's in each of their groups' regions, anyone else's (an anonymous person's
+    own circles) in the default region, so a deployment with one region counts everyone as before."""
+    client = await work.clients.by_user(user_key)
+    regions = {client.region} if client is not None else set()
+    for membership in await work.groups.memberships(user_key):
+        group = await work.groups.get(membership.group_id)
+        if group is not None:
+            regions.add(group.region)
+    return region in (regions or {DEFAULT_REGION})
+
+
 async def several(work: UnitOfWork) -> bool:
     """Whether the deployment has more than one region (with one, no region is shown anywhere)."""
     return len(await work.regions.all()) > 1

@@ -35,7 +35,7 @@ async def send(event: Any) -> None:
         "client": client.nickname, "text": event.kwargs["text"]}), kind="client_message",
         only_responsible=not await exchange_allowed(conv.work, client.id))
     await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.message_sent",
-                                       f"client:{client.id}"))
+                                       f"client:{client.id}", region=conv.who.region))
     conv.emit(Say(Msg(N_("relay.sent") if sent else N_("relay.nobody"))))
 
 

@@ -10,7 +10,7 @@ from flows.core.codes import code_hash, link_payload, new_code
 from flows.core.messages import N_, DeepLink, Lines, LocalText, Msg, Param
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
-from storage.ports import AuditRow, ClientRow, InvitationRow, PairRow, StaffRow, UnitOfWork
+from storage.ports import DEFAULT_REGION, AuditRow, ClientRow, InvitationRow, PairRow, StaffRow, UnitOfWork
 
 NEW_WORKER = "new_worker"
 NEW_CLIENT = "new_client"
@@ -96,7 +96,7 @@ def is_coordinator(who: Who) -> bool:
 
 async def new_invitation(
     work: UnitOfWork, secret: str, valid_for: timedelta, inviter: int, actor: str, now: datetime, *,
-    staff_id: int | None = None, client_id: int | None = None,
+    staff_id: int | None = None, client_id: int | None = None, region: str = DEFAULT_REGION,
 ) -> tuple[str, InvitationRow]:
     """Store a new invitation (only its hash; audited) and give back its code, shown once, and its row. Any
     channel: the Telegram flows and the desk in the browser."""
@@ -105,7 +105,7 @@ async def new_invitation(
     invitation = InvitationRow(code_hash(secret, code), kind, inviter, now, now + valid_for,
                                staff_id=staff_id, client_id=client_id)
     invitation_id = await work.invitations.add(invitation)
-    await work.audit.add(AuditRow(now, actor, "invitation.created", f"invitation:{invitation_id}"))
+    await work.audit.add(AuditRow(now, actor, "invitation.created", f"invitation:{invitation_id}", region=region))
     return code, invitation
 
 
@@ -122,7 +122,7 @@ async def issue_invitation(
     """Store a new invitation (only its hash) and tell the inviter the code and the link."""
     assert conv.who.staff is not None and conv.who.staff.id is not None
     code, invitation = await new_invitation(conv.work, secret, valid_for, conv.who.staff.id, conv.who.actor(conv.key),
-                                            conv.now, staff_id=staff_id, client_id=client_id)
+                                            conv.now, staff_id=staff_id, client_id=client_id, region=conv.who.region)
     conv.emit(Say(invitation_notice(code, invitation)))
     return code
 
@@ -142,7 +142,7 @@ async def add_client(work: UnitOfWork, me: StaffRow, nickname: str, pair: int | 
     await work.clients.set_pair(PairRow(client_id, me.id, responsible=True))
     if pair is not None:
         await work.clients.set_pair(PairRow(client_id, pair, responsible=False))
-    await work.audit.add(AuditRow(now, actor, "client.created", f"client:{client_id}"))
+    await work.audit.add(AuditRow(now, actor, "client.created", f"client:{client_id}", region=me.region))
     return client_id
 
 
@@ -245,7 +245,8 @@ class StaffSteps:
                          is_coordinator=role in (COORDINATOR, BOTH), is_worker=role in (WORKER, BOTH, EXPERT),
                          created_at=conv.now, expert=role == EXPERT, region=conv.who.staff.region)
         staff_id = await conv.work.staff.add(staff)
-        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "staff.created", f"staff:{staff_id}"))
+        await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+            "staff.created", f"staff:{staff_id}", region=conv.who.region))
         await issue_invitation(conv, self.secret, self.valid_for, staff_id=staff_id)
 
     async def create_client(self, event: Any) -> None:

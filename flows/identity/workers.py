@@ -33,7 +33,8 @@ def status_of(staff: StaffRow) -> str:
 
 
 async def audit(conv: Conversation, action: str) -> None:
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, f"staff:{conv.data['staff']}"))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key),
+        action, f"staff:{conv.data['staff']}", region=conv.who.region))
 
 
 async def load_list(conv: Conversation) -> None:

@@ -18,7 +18,7 @@ YES, NO = "yes", "no"
 
 async def audit(conv: Conversation, action: str, subject: str = "") -> None:
     """Write who did ``action``, and when."""
-    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject))
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), action, subject, region=conv.who.region))
 
 
 def usable(person: ParticipantRow | None, meeting: MeetingRow | None, now: datetime) -> bool:

@@ -177,7 +177,7 @@ class MeetingSteps:
             conv.state = "left"
             return
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.view",
-                                           f"client:{client_id}"))
+                                           f"client:{client_id}", region=conv.who.region))
         await load(conv)
         await load_goals(conv, self.goals, client_id)
 
@@ -222,7 +222,7 @@ class MeetingSteps:
                 N_("meeting.booked_notice"), {"when": When(starts), "place": where})),
                 "attach": dump_results([invitation])}, conv.now))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.planned",
-                                           f"client:{client.id}"))
+                                           f"client:{client.id}", region=conv.who.region))
         await load(conv)
 
     async def remind_everyone(self, conv: Conversation, meeting: MeetingRow) -> None:
@@ -250,7 +250,7 @@ class MeetingSteps:
                 continue
             lines.append(await self.new_link(conv, meeting, person))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.links",
-                                           f"client:{meeting.client_id}"))
+                                           f"client:{meeting.client_id}", region=conv.who.region))
         conv.emit(Say(Msg(N_("meeting.links_made"), {"links": Lines(tuple(lines), "\n\n")})))
         await load(conv)
 
@@ -262,7 +262,7 @@ class MeetingSteps:
         assert person is not None and meeting is not None
         line = await self.new_link(conv, meeting, person)
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.links",
-                                           f"client:{meeting.client_id}"))
+                                           f"client:{meeting.client_id}", region=conv.who.region))
         conv.emit(Say(Msg(N_("meeting.links_made"), {"links": line})))
         await load(conv)
 
@@ -295,7 +295,7 @@ class MeetingSteps:
         conv.emit(Document("meeting_memo", memo_document(meeting, people, promises, conv.data["nickname"], conv.now,
                                                          goals), Msg(N_("meeting.memo_caption"))))
         await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.meeting.recorded",
-                                           f"client:{meeting.client_id}"))
+                                           f"client:{meeting.client_id}", region=conv.who.region))
         await load(conv)
 
     async def checkins(self, conv: Conversation, people: list[ParticipantRow], promises: list[PromiseRow]) -> None:

@@ -213,7 +213,7 @@ class PreparationSteps:
         conv.data["client_id"] = client_id
         if conv.who.staff is not None:
             await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.preparation.view",
-                                               f"client:{client_id}"))
+                                               f"client:{client_id}", region=conv.who.region))
         await load(conv)
         await load_goals(conv, self.goals, client_id)
 

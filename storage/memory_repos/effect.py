@@ -17,3 +17,6 @@ class _EffectRecords(_Repo):
         found = [row for row in self._db.rows(EffectRecordRow, "effect_records")
                  if row.first_month >= first_month and row.latest_month <= last_month]
         return sorted(found, key=lambda row: row.id)
+
+    async def of_region(self, region: str, first_month: str, last_month: str) -> list[EffectRecordRow]:
+        return [row for row in await self.within(first_month, last_month) if row.region == region]

@@ -112,6 +112,13 @@ class _Audit(_Repo):
         rows = sorted(self._db.rows(AuditRow, "audit_log"), key=lambda row: (row.at, row.id or 0))
         return rows[::-1][:limit]
 
+    async def recent_of(self, region: str, limit: int) -> list[AuditRow]:
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        rows = sorted((row for row in self._db.rows(AuditRow, "audit_log") if row.region == region),
+                      key=lambda row: (row.at, row.id or 0))
+        return rows[::-1][:limit]
+
     async def about(self, subject: str) -> list[AuditRow]:
         rows = [row for row in self._db.rows(AuditRow, "audit_log") if row.subject == subject]
         return sorted(rows, key=lambda row: (row.at, row.id or 0))

@@ -142,6 +142,7 @@ class Consents(Protocol):
 class Audit(Protocol):
     async def add(self, row: AuditRow) -> int: ...
     async def recent(self, limit: int) -> list[AuditRow]: ...  # newest first
+    async def recent_of(self, region: str, limit: int) -> list[AuditRow]: ...  # one region's log, newest first
     async def about(self, subject: str) -> list[AuditRow]: ...  # oldest first
     async def relabel(self, actor: str, new_actor: str) -> int: ...  # a forgotten person's rows lose their key
     async def purge(self, before: datetime) -> int: ...  # rows older than the audit retention

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.codec import dump_json, load_json
 from storage.ports.effect import EffectRecordRow
-from storage.sql_repos.base import _constraints, _Repo
+from storage.sql_repos.base import Row, _constraints, _Repo
 
 _COLUMNS = "id, instrument_id, first_month, latest_month, first_scores, latest_scores, services, groups, region"
 
@@ -23,5 +23,17 @@ class _EffectRecords(_Repo):
             f"SELECT {_COLUMNS} FROM effect_records WHERE first_month >= ? AND latest_month <= ? ORDER BY id",
             (first_month, last_month),
         )
-        return [EffectRecordRow(row[0], row[1], row[2], row[3], load_json(row[4]), load_json(row[5]),
-                                load_json(row[6]), load_json(row[7]), row[8]) for row in rows]
+        return [_record(row) for row in rows]
+
+    async def of_region(self, region: str, first_month: str, last_month: str) -> list[EffectRecordRow]:
+        rows = await self._all(
+            f"SELECT {_COLUMNS} FROM effect_records WHERE region = ? AND first_month >= ? AND latest_month <= ? "
+            "ORDER BY id",
+            (region, first_month, last_month),
+        )
+        return [_record(row) for row in rows]
+
+
+def _record(row: Row) -> EffectRecordRow:
+    return EffectRecordRow(row[0], row[1], row[2], row[3], load_json(row[4]), load_json(row[5]), load_json(row[6]),
+                           load_json(row[7]), row[8])

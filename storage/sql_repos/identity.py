@@ -222,6 +222,15 @@ class _Audit(_Repo):
         )
         return [_audit(row) for row in rows]
 
+    async def recent_of(self, region: str, limit: int) -> list[AuditRow]:
+        if limit < 0:  # SQLite reads a negative LIMIT as "no limit"
+            raise ValueError("limit must not be negative")
+        rows = await self._all(
+            "SELECT id, at, actor, action, subject, region FROM audit_log WHERE region = ? "
+            "ORDER BY at DESC, id DESC LIMIT ?", (region, limit)
+        )
+        return [_audit(row) for row in rows]
+
     async def about(self, subject: str) -> list[AuditRow]:
         rows = await self._all(
             "SELECT id, at, actor, action, subject, region FROM audit_log WHERE subject = ? ORDER BY at, id", (subject,)

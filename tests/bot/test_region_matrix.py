@@ -8,6 +8,9 @@ question is. What staff create (a worker, a client, a group) is of their own reg
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,10 +22,22 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.keys import user_key
 from flows.core.messages import Msg
+from flows.esy.instrument import Instrument
 from flows.identity.consent_texts import load_consent_texts
-from storage.ports import ClientRow, ConsentRow, GroupRow, PairRow, RegionRow, StaffRow, UserRow
+from storage.ports import (
+    AssessmentRow,
+    ClientRow,
+    ConsentRow,
+    EffectRecordRow,
+    GroupRow,
+    MemberRow,
+    PairRow,
+    RegionRow,
+    StaffRow,
+    UserRow,
+)
 from tests.bot.fakeapi import Call
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, sent_files, start_bot
 from tests.conftest import Clock
 
 REGIONS = ("north", "south")
@@ -187,3 +202,57 @@ async def test_a_worker_sees_and_creates_groups_of_their_region_only(
     async with world.bot.services.store.transaction() as work:
         rows = await work.groups.for_staff(world.staff[region, "worker"])
     assert {row.name: row.region for row in rows} == {f"Group-{region}": region, "Uusi ryhmä": region}
+
+
+@pytest.mark.parametrize("region", REGIONS)
+async def test_a_coordinator_reads_their_regions_audit_log_only(
+    world: World, catalogs: Catalogs, region: str,
+) -> None:
+    for each in REGIONS:  # each region's worker looks at their client's card: one audit row in each log
+        worker = world.user(each, "worker")
+        await worker.send("/clients")
+        await worker.tap(str(world.clients[each]))
+    files = sent_files(await world.user(region, "coordinator").send("/audit"))
+    rows = json.loads(files["json"])["rows"]
+    theirs = {f"staff:{world.staff[OTHER[region], role]}" for role in ("coordinator", "worker", "pair")}
+    assert {"action": "client.card.view", "subject": f"client:{world.clients[region]}",
+            "actor": f"staff:{world.staff[region, 'worker']}"}.items() <= next(
+        row for row in rows if row["action"] == "client.card.view").items()
+    other_client = f"client:{world.clients[OTHER[region]]}"
+    assert not [row for row in rows if row["actor"] in theirs or row["subject"] == other_client]
+    nobody_of(OTHER[region], files["txt"].decode())
+
+
+async def circles_in_group(world: World, clock: Clock, region: str, people: int) -> None:
+    """``people`` anonymous members of the region's group, each with two circles: health up by a half."""
+    async with world.bot.services.store.transaction() as work:
+        for number in range(people):
+            key = f"{region}-member-{number}"
+            await work.users.save(UserRow(key, "fi", clock.now, clock.now))
+            await work.groups.join(MemberRow(world.groups[region], key, clock.now))
+            for days_ago, step in ((80, 0.0), (10, 0.5)):
+                await work.assessments.add(AssessmentRow(key, "kaari-esy-default", 1,
+                                                         clock.now - timedelta(days=days_ago), {},
+                                                         {"health": 2.0 + step}, {}))
+
+
+@pytest.mark.parametrize("region", REGIONS)
+async def test_a_coordinator_reads_their_regions_effect_report_only(
+    world: World, clock: Clock, catalogs: Catalogs, instrument: Instrument, region: str,
+) -> None:
+    await circles_in_group(world, clock, "north", 6)
+    await circles_in_group(world, clock, "south", 7)
+    async with world.bot.services.store.transaction() as work:  # records kept after deletions, of each region
+        await work.effect_records.add(EffectRecordRow("n1", "kaari-esy-default", "2026-09", "2026-11",
+                                                      {"health": 2.0}, {"health": 3.0}, region="north"))
+    coordinator = world.user(region, "coordinator")
+    await coordinator.send("/effect")
+    calls = await coordinator.tap(catalogs.text("en", Msg("effect.last_months", {"months": 6})))
+    [document] = [c for c in calls if c.method == "sendDocument"]
+    rows = list(csv.reader(io.StringIO(document.files["document"].decode())))
+    health = instrument.areas[[area.id for area in instrument.areas].index("health")].name.en
+    everyone = catalogs.text("en", Msg("effect.dimension.all"))
+    [row] = [row for row in rows if row[0] == health and row[1] == everyone]
+    assert row[3] == "7", row  # the north: six members and the record kept; the south: seven members
+    groups = [row for row in rows if row[0] == health and row[2].startswith("Group-")]
+    assert [row[2] for row in groups] == [f"Group-{region}"], groups

@@ -12,6 +12,7 @@ import dataclasses
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
@@ -169,3 +170,24 @@ async def test_sqlite_migration_0022_puts_every_older_row_into_the_default_regio
             assert [row.region for row in await work.audit.recent(5)] == [DEFAULT_REGION]
     finally:
         await store.close()
+
+
+async def test_a_regions_audit_log_and_effect_records_are_read_apart(store: Store) -> None:
+    async with store.transaction() as work:
+        await work.regions.add(NORTH)
+        for minute, region in enumerate(("north", DEFAULT_REGION, "north", "north")):
+            await work.audit.add(AuditRow(T0 + timedelta(minutes=minute), "admin", "staff.created", f"s{minute}",
+                                          region=region))
+        await work.effect_records.add(replace(effect_record("r2"), region="north"))
+        await work.effect_records.add(effect_record("r1"))
+        await work.effect_records.add(replace(effect_record("r3", latest="2027-02"), region="north"))
+        await work.effect_records.add(replace(effect_record("r0"), region="north"))
+    async with store.transaction() as work:
+        assert [row.subject for row in await work.audit.recent_of("north", 2)] == ["s3", "s2"]
+        assert [row.subject for row in await work.audit.recent_of("north", 9)] == ["s3", "s2", "s0"]
+        assert [row.subject for row in await work.audit.recent_of(DEFAULT_REGION, 9)] == ["s1"]
+        assert await work.audit.recent_of("south", 9) == []
+        with pytest.raises(ValueError):
+            await work.audit.recent_of("north", -1)
+        assert [row.id for row in await work.effect_records.of_region("north", "2026-01", "2026-12")] == ["r0", "r2"]
+        assert [row.id for row in await work.effect_records.of_region(DEFAULT_REGION, "2026-01", "2027-12")] == ["r1"]
