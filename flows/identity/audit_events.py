@@ -19,6 +19,7 @@ EVENTS = {
     "client.goal.services": N_("audit.event.client.goal.services"),
     "client.goals.view": N_("audit.event.client.goals.view"),
     "client.linked": N_("audit.event.client.linked"),
+    "client.pair_joined": N_("audit.event.client.pair_joined"),
     "client.meeting.links": N_("audit.event.client.meeting.links"),
     "client.meeting.planned": N_("audit.event.client.meeting.planned"),
     "client.meeting.recorded": N_("audit.event.client.meeting.recorded"),
@@ -88,6 +89,7 @@ FOR_CLIENT = {
     "client.meeting.planned": N_("mydata.action_meeting_planned"),
     "client.meeting.recorded": N_("mydata.action_meeting_recorded"),
     "client.meeting.view": N_("mydata.action_meeting_view"),
+    "client.pair_joined": N_("mydata.action_pair_joined"),
     "client.message": N_("mydata.action_message"),
     "client.preparation.view": N_("mydata.action_preparation"),
     "client.reading.comment": N_("mydata.action_reading_comment"),
@@ -100,7 +102,7 @@ FOR_CLIENT = {
 SUBJECTS = {"client": N_("audit.subject.client"), "staff": N_("audit.subject.staff"),
             "invitation": N_("audit.subject.invitation"), "meeting": N_("audit.subject.meeting"),
             "service": N_("audit.subject.service"), "contacts": N_("audit.subject.contacts"),
-            "user": N_("audit.subject.user")}
+            "user": N_("audit.subject.user"), "region": N_("audit.subject.region")}
 ADMIN, FORGOTTEN = "admin", "user:forgotten"
 
 

@@ -87,7 +87,8 @@ async def load_card(conv: Conversation, client_id: int, look: bool = True, hooks
     limited = not i_am_responsible and not (
         "exchange" in answers and answers["exchange"].answer == "yes")
     shared = [] if limited else [row.assessment_id for row in await conv.work.shares.for_client(client_id)]
-    invitations = await conv.work.invitations.for_client(client_id)
+    # The client's own codes (not a code that invites a pair worker for them: #14).
+    invitations = [row for row in await conv.work.invitations.for_client(client_id) if row.kind == "client"]
     # Other capabilities' lines (the goals): only for a worker who may see what the client keeps here.
     sections = [] if limited or client.user_key is None or hooks is None else [
         dump_msg(line) for section in hooks.card_sections for line in await section(conv.work, client, conv.now)]
@@ -164,7 +165,8 @@ async def linked_client(conv: Conversation) -> ClientRow | None:
 
 
 async def cancel_open_invitations(conv: Conversation) -> None:
-    await cancel_open(conv, await conv.work.invitations.for_client(conv.data["client"]))
+    await cancel_open(conv, [row for row in await conv.work.invitations.for_client(conv.data["client"])
+                             if row.kind == "client"])
 
 
 async def revoke(event: Any, hooks: Hooks | None = None) -> None:

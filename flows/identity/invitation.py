@@ -15,13 +15,14 @@ from typing import Any
 from flows.core.codes import code_hash
 from flows.core.guards import chose
 from flows.core.hooks import Hooks, JoinCode
-from flows.core.messages import N_, Filled, Msg, dump_msg
+from flows.core.messages import N_, Filled, LocalText, Msg, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec, Who
 from flows.identity.consent_texts import REQUIRED_ITEM, ConsentItem
 from flows.identity.notify import notify_staff, worker_cards
+from flows.identity.regions import names_of
 from flows.identity.staff import is_open, pair_lines, staff_card, staff_label
-from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow
+from storage.ports import AuditRow, ConsentRow, ContactRow, InvitationRow, OutboxRow, PairRow
 
 NAME = "invitation"
 VERSION = 2  # 2: "meeting_offer" became "join_offer", for any capability's join code (a meeting's, a group's)
@@ -45,6 +46,13 @@ async def offer(conv: Conversation, row: InvitationRow) -> dict[str, Any]:
         assert staff is not None
         return staff_card(staff)
     assert row.client_id is not None
+    if row.kind == "pair":  # the client, their region and who invites: the region's coordinator (#14)
+        client = await conv.work.clients.get(row.client_id)
+        inviter = await conv.work.staff.get(row.created_by) if row.created_by is not None else None
+        assert client is not None
+        return {"client": client.nickname, "region": list(names_of(await conv.work.regions.get(client.region),
+                                                                     client.region)),
+                "who": staff_card(inviter) if inviter is not None else ""}
     return {"workers": await worker_cards(conv.work, row.client_id)}
 
 
@@ -67,6 +75,39 @@ def view_client(conv: Conversation) -> Ask:
     # The pair is introduced here: what an expert by experience is, is said here (not again in the consent).
     prompt = Msg(N_("invite.client_offer"), {"workers": pair_lines(conv.data["offer"]["workers"])})
     return Ask(prompt, (Option(YES, Msg(N_("invite.go_on"))), Option(LATER, Msg(N_("invite.later")))))
+
+
+def view_pair(conv: Conversation) -> Ask:
+    """A worker of another region is invited to be one client's pair worker (#14)."""
+    offer = conv.data["offer"]
+    prompt = Msg(N_("invite.pair_offer"), {"who": staff_label(offer["who"]), "client": offer["client"],
+                                           "region": LocalText(*offer["region"])})
+    return Ask(prompt, (Option(YES, Msg(N_("invite.accept"))), Option(NO, Msg(N_("invite.decline")))))
+
+
+async def link_pair(event: Any) -> None:
+    """The worker becomes the client's pair worker (not the responsible one) and sees that one client."""
+    conv: Conversation = event.model
+    row = await invitation(conv)  # checked again: used, revoked or expired while they answered?
+    assert row.client_id is not None
+    client = await conv.work.clients.get(row.client_id)
+    staff = conv.who.staff
+    if client is None or staff is None or staff.id is None or not is_open(row, conv.now) or (
+            client.user_key is not None or client.ended_at is not None):
+        await gone(conv)
+        return
+    if not any(pair.staff_id == staff.id for pair in await conv.work.clients.pairs(client.id or 0)):
+        await conv.work.clients.set_pair(PairRow(client.id or 0, staff.id, responsible=False))
+    row.used_at = conv.now
+    await conv.work.invitations.save(row)
+    # In the client's region's log: its coordinator follows who works with its clients.
+    await conv.work.audit.add(AuditRow(conv.now, conv.who.actor(conv.key), "client.pair_joined",
+                                       f"client:{client.id}", region=client.region))
+    conv.emit(Say(Msg(N_("invite.pair_welcome"), {"client": client.nickname})))
+
+
+def pair_declined(event: Any) -> None:
+    event.model.emit(Say(Msg(N_("invite.pair_declined"))))
 
 
 def next_item(event: Any) -> None:
@@ -146,6 +187,10 @@ class InvitationSteps:
             if await work.code_attempts.count_all_since(conv.now - self.guess_window) == self.guess_limit:
                 await self.tell_coordinators(conv)  # once: the wrong code that trips the limit
             conv.emit(Say(Msg(N_("invite.invalid"))))
+            return None
+        if row.kind == "pair" and not conv.who.is_worker:
+            # A pair worker's code: for a worker's own account only (#14).
+            conv.emit(Say(Msg(N_("invite.pair_for_workers"))))
             return None
         if row.kind == "staff" and conv.who.staff is not None:
             conv.emit(Say(Msg(N_("invite.already_staff"))))
@@ -281,14 +326,19 @@ def invitation_flow(
     return FlowSpec(
         name=NAME,
         version=VERSION,
-        states=["ask_code", "staff_offer", "client_offer", "join_offer", "consent",
-                "staff_done", "client_done", "refused", "closed"],
+        states=["ask_code", "staff_offer", "client_offer", "pair_offer", "join_offer", "consent",
+                "staff_done", "client_done", "pair_done", "refused", "closed"],
         initial="ask_code",
         transitions=[
             dict(trigger="text", source="ask_code", dest=None, after=[steps.check_typed]),
             dict(trigger="found_staff", source="ask_code", dest="staff_offer"),
             dict(trigger="found_client", source="ask_code", dest="client_offer"),
             dict(trigger="found_join", source="ask_code", dest="join_offer"),
+            dict(trigger="found_pair", source="ask_code", dest="pair_offer"),
+            dict(trigger="choose", source="pair_offer", dest="pair_done", conditions=[chose(YES)],
+                 before=[link_pair]),
+            dict(trigger="choose", source="pair_offer", dest="closed", conditions=[chose(NO)],
+                 before=[pair_declined]),
             dict(trigger="choose", source="join_offer", dest="closed", conditions=[chose(YES)],
                  before=[steps.join]),
             dict(trigger="choose", source="join_offer", dest="closed", conditions=[chose(NO)]),
@@ -306,10 +356,10 @@ def invitation_flow(
             dict(trigger="choose", source="consent", dest="client_done",
                  before=[steps.record_answer, steps.link_client]),
         ],
-        views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client,
+        views={"ask_code": view_code, "staff_offer": view_staff, "client_offer": view_client, "pair_offer": view_pair,
                "join_offer": steps.view_join, "consent": steps.view_consent},
         help_key=N_("invite.help"),
-        final=frozenset({"staff_done", "client_done", "refused", "closed"}),
+        final=frozenset({"staff_done", "client_done", "pair_done", "refused", "closed"}),
         on_start=steps.on_start,
         position_keys=("item",),
         migrate=join_offer,

@@ -96,12 +96,13 @@ def is_coordinator(who: Who) -> bool:
 
 async def new_invitation(
     work: UnitOfWork, secret: str, valid_for: timedelta, inviter: int, actor: str, now: datetime, *,
-    staff_id: int | None = None, client_id: int | None = None, region: str = DEFAULT_REGION,
+    staff_id: int | None = None, client_id: int | None = None, region: str = DEFAULT_REGION, pair: bool = False,
 ) -> tuple[str, InvitationRow]:
     """Store a new invitation (only its hash; audited) and give back its code, shown once, and its row. Any
-    channel: the Telegram flows and the desk in the browser."""
+    channel: the Telegram flows and the desk in the browser. ``pair``: for a worker of another region to become
+    the client's pair worker (#14)."""
     code = new_code()
-    kind = "staff" if staff_id is not None else "client"
+    kind = "staff" if staff_id is not None else "pair" if pair else "client"
     invitation = InvitationRow(code_hash(secret, code), kind, inviter, now, now + valid_for,
                                staff_id=staff_id, client_id=client_id)
     invitation_id = await work.invitations.add(invitation)
@@ -117,12 +118,13 @@ def invitation_notice(code: str, invitation: InvitationRow) -> Msg:
 
 async def issue_invitation(
     conv: Conversation, secret: str, valid_for: timedelta, *, staff_id: int | None = None,
-    client_id: int | None = None,
+    client_id: int | None = None, pair: bool = False,
 ) -> str:
     """Store a new invitation (only its hash) and tell the inviter the code and the link."""
     assert conv.who.staff is not None and conv.who.staff.id is not None
     code, invitation = await new_invitation(conv.work, secret, valid_for, conv.who.staff.id, conv.who.actor(conv.key),
-                                            conv.now, staff_id=staff_id, client_id=client_id, region=conv.who.region)
+                                            conv.now, staff_id=staff_id, client_id=client_id, region=conv.who.region,
+                                            pair=pair)
     conv.emit(Say(invitation_notice(code, invitation)))
     return code
 

@@ -7,17 +7,19 @@ from typing import Any
 
 from flows.core.guards import chose, value
 from flows.core.hooks import Hooks
-from flows.core.messages import N_, Msg, dump_msg
+from flows.core.messages import N_, LocalText, Msg, dump_msg
 from flows.core.results import Ask, Option, Say
 from flows.core.spec import Conversation, FlowSpec
 from flows.identity.notify import workers_of
-from flows.identity.regions import can_see, region_of
+from flows.identity.regions import can_see, region_of, several
 from flows.identity.staff import cancel_open, is_coordinator, is_open, issue_invitation, staff_card, staff_label
 from storage.ports import AuditRow, OutboxRow, PairRow, StaffRow
 
 NAME = "workers"
 VERSION = 1
 CLOSE, BACK, INVITE, REVOKE, REMOVE, YES, NO = "close", "list", "invite", "revoke", "remove", "yes", "no"
+ELSEWHERE = "pair_elsewhere"  # a pair worker from another region, for a client of mine who has not joined yet
+WAITING = "waiting:"  # a client of the region who has not joined yet
 EXPERT = "expert"  # mark (or unmark) a worker as an expert by experience
 LABEL = {"linked": N_("workers.item_linked"), "invited": N_("workers.item_invited"),
          "inactive": N_("workers.item_inactive")}
@@ -38,9 +40,17 @@ async def audit(conv: Conversation, action: str) -> None:
 
 
 async def load_list(conv: Conversation) -> None:
-    """The staff of the coordinator's region (#14)."""
+    """The staff of the coordinator's region (#14); with several regions, a pair worker can come from another."""
     rows = await conv.work.staff.in_region(region_of(conv.who.staff))
     conv.data["list"] = [[row.id, staff_card(row), status_of(row)] for row in rows]
+    conv.data["several"] = await several(conv.work)
+
+
+async def load_waiting(conv: Conversation) -> None:
+    """The region's clients who have not joined yet: a pair worker added now is named to them before they
+    consent. A client who has joined consented to the pair they had; a new worker would need their consent again."""
+    rows = await conv.work.clients.in_region(region_of(conv.who.staff))
+    conv.data["waiting"] = [[row.id, row.nickname] for row in rows if row.user_key is None and row.ended_at is None]
 
 
 async def current(conv: Conversation) -> StaffRow | None:
@@ -68,7 +78,23 @@ async def load_card(conv: Conversation, staff_id: int) -> bool:
 def view_list(conv: Conversation) -> Ask:
     options = [Option(str(staff_id), Msg(LABEL[status], {"who": staff_label(card, organisation=False)}))
                for staff_id, card, status in conv.data["list"]]
+    if conv.data.get("several"):
+        options.append(Option(ELSEWHERE, Msg(N_("workers.pair_elsewhere"))))
     return Ask(Msg(N_("workers.list")), (*options, Option(CLOSE, Msg(N_("clients.close")))))
+
+
+def view_waiting(conv: Conversation) -> Ask:
+    """Whose pair worker to invite from another region: the region's clients who have not joined yet."""
+    options = [Option(f"{WAITING}{client_id}", LocalText(nickname, nickname, nickname))
+               for client_id, nickname in conv.data["waiting"]]
+    prompt = N_("workers.pair_choose_client") if options else N_("workers.pair_none")
+    return Ask(Msg(prompt), (*options, Option(BACK, Msg(N_("clients.back")))))
+
+
+def chose_waiting(event: Any) -> bool:
+    """One of the clients offered."""
+    return value(event).startswith(WAITING) and any(
+        f"{WAITING}{client_id}" == value(event) for client_id, _ in event.model.data["waiting"])
 
 
 def view_card(conv: Conversation) -> Ask:
@@ -105,6 +131,10 @@ async def chose_worker(event: Any) -> bool:
 
 async def on_start(conv: Conversation) -> None:
     await load_list(conv)
+
+
+async def open_waiting(event: Any) -> None:
+    await load_waiting(event.model)
 
 
 async def refresh(event: Any) -> None:
@@ -182,6 +212,20 @@ class WorkersSteps:
             await issue_invitation(conv, self.secret, self.valid_for, staff_id=staff.id)
         await load_card(conv, conv.data["staff"])
 
+    async def invite_pair(self, event: Any) -> None:
+        """A one-time code for a worker of another region to become this client's pair worker (#14): the
+        coordinator hands it over; the worker sees this one client of the region, nothing else."""
+        conv: Conversation = event.model
+        client_id = int(value(event).removeprefix(WAITING))
+        client, me = await conv.work.clients.get(client_id), conv.who.staff
+        if client is None or me is None or client.user_key is not None or client.ended_at is not None or (
+                not can_see(me, client)):
+            conv.emit(Say(Msg(N_("workers.pair_gone"))))  # joined or ended meanwhile
+        else:
+            conv.emit(Say(Msg(N_("workers.pair_code_for"), {"client": client.nickname})))
+            await issue_invitation(conv, self.secret, self.valid_for, client_id=client_id, pair=True)
+        await load_list(conv)
+
     async def remove(self, event: Any) -> None:
         """Access ends at once: the account is unlinked, its chat id deleted, open invitations cancelled.
         Their clients keep their records; the coordinator pairs them with someone else."""
@@ -209,9 +253,14 @@ def workers_flow(secret: str, valid_for: timedelta, hooks: Hooks | None = None) 
     """The coordinator's staff list and a staff member's card."""
     steps = WorkersSteps(secret, valid_for, hooks or Hooks())
     return FlowSpec(
-        name=NAME, version=VERSION, states=["list", "card", "confirm", "closed"], initial="list",
+        name=NAME, version=VERSION, states=["list", "card", "confirm", "waiting", "closed"], initial="list",
         transitions=[
             dict(trigger="choose", source="list", dest="closed", conditions=[chose(CLOSE)]),
+            dict(trigger="choose", source="list", dest="waiting", conditions=[chose(ELSEWHERE)],
+                 before=[open_waiting]),
+            dict(trigger="choose", source="waiting", dest="list", conditions=[chose(BACK)], before=[refresh]),
+            dict(trigger="choose", source="waiting", dest="list", conditions=[chose_waiting],
+                 before=[steps.invite_pair]),
             dict(trigger="choose", source="list", dest="card", conditions=[chose_worker]),
             dict(trigger="choose", source="card", dest="list", conditions=[chose(BACK)], before=[refresh]),
             dict(trigger="choose", source="card", dest="card", conditions=[chose(INVITE)],
@@ -222,7 +271,7 @@ def workers_flow(secret: str, valid_for: timedelta, hooks: Hooks | None = None) 
             dict(trigger="choose", source="confirm", dest="card", conditions=[chose(YES)], before=[steps.remove]),
             dict(trigger="choose", source="confirm", dest="card"),
         ],
-        views={"list": view_list, "card": view_card, "confirm": view_confirm},
+        views={"list": view_list, "card": view_card, "confirm": view_confirm, "waiting": view_waiting},
         help_key=N_("workers.help"), final=frozenset({"closed"}), on_start=on_start, allowed=is_coordinator,
         controls=False, reload=True,
     )

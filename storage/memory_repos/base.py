@@ -97,7 +97,7 @@ UNIQUE: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 # Nullable columns allow None, as SQL's CHECK passes on NULL.
 CHECKS: dict[str, dict[str, set[Any]]] = {
-    "invitations": {"kind": {"staff", "client"}},
+    "invitations": {"kind": {"staff", "client", "pair"}},
     "consents": {"answer": {"yes", "no", "withdrawn"}},
     "outbox": {"status": {"pending", "sending", "sent", "failed", "dropped"}},
     "chats": {"status": {"queued", "open", "closed"}, "rating": {None, 1, 2, 3, 4, 5}},

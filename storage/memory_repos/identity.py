@@ -55,6 +55,10 @@ class _Clients(_Repo):
         rows = [row for row in self._db.rows(ClientRow, "clients") if row.id in paired]
         return sorted(rows, key=lambda row: (row.nickname, row.id or 0))
 
+    async def in_region(self, region: str) -> list[ClientRow]:
+        rows = [row for row in self._db.rows(ClientRow, "clients") if row.region == region]
+        return sorted(rows, key=lambda row: (row.nickname, row.id or 0))
+
     async def ended_before(self, before: datetime) -> list[int]:
         dump_time(before)
         ended = [row for row in self._db.rows(ClientRow, "clients")

@@ -19,3 +19,8 @@ ALTER TABLE groups ADD COLUMN region TEXT COLLATE "C" NOT NULL DEFAULT 'default'
 ALTER TABLE effect_records ADD COLUMN region TEXT COLLATE "C" NOT NULL DEFAULT 'default';
 ALTER TABLE audit_log ADD COLUMN region TEXT COLLATE "C" NOT NULL DEFAULT 'default';
 CREATE INDEX audit_log_by_region ON audit_log (region, at);
+
+-- A worker of another region can be a client's pair worker for that client only: invitations of the new kind
+-- 'pair' (in SQLite the table is rebuilt for its CHECK; here the constraint is replaced).
+ALTER TABLE invitations DROP CONSTRAINT invitations_kind_check;
+ALTER TABLE invitations ADD CONSTRAINT invitations_kind_check CHECK (kind IN ('staff', 'client', 'pair'));

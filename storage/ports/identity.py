@@ -54,11 +54,11 @@ class PairRow:
 
 @dataclass
 class InvitationRow:
-    """A one-time invitation: for a new worker (staff_id) or for a client (client_id). Only a hash of
-    the code is stored."""
+    """A one-time invitation: for a new worker (staff_id), for a client (client_id), or for a worker of another
+    region to become a client's pair worker (kind "pair", client_id; #14). Only a hash of the code is stored."""
 
     code_hash: str
-    kind: str  # "staff" or "client"
+    kind: str  # "staff", "client" or "pair"
     created_by: int | None
     created_at: datetime
     expires_at: datetime
@@ -120,6 +120,7 @@ class Clients(Protocol):
     # Cascades to pairs, consents, shares, invitations, the preparation and the meetings with their promises.
     async def delete(self, client_id: int) -> None: ...
     async def for_staff(self, staff_id: int) -> list[ClientRow]: ...  # clients this worker is paired with
+    async def in_region(self, region: str) -> list[ClientRow]: ...  # by nickname, then id (#14)
     async def ended_before(self, before: datetime) -> list[int]: ...  # ids of clients whose work ended then
     async def pairs(self, client_id: int) -> list[PairRow]: ...
     async def set_pair(self, row: PairRow) -> None: ...  # insert or update responsible

@@ -107,6 +107,12 @@ class _Clients(_Repo):
         )
         return [_client(row) for row in rows]
 
+    async def in_region(self, region: str) -> list[ClientRow]:
+        rows = await self._all(
+            f"SELECT {_CLIENT_COLUMNS} FROM clients WHERE region = ? ORDER BY nickname, id", (region,)
+        )
+        return [_client(row) for row in rows]
+
     async def ended_before(self, before: datetime) -> list[int]:
         rows = await self._all(
             "SELECT id FROM clients WHERE ended_at IS NOT NULL AND ended_at < ? ORDER BY ended_at, id",

@@ -26,6 +26,7 @@ from storage.ports import (
     Conflict,
     EffectRecordRow,
     GroupRow,
+    InvitationRow,
     PairRow,
     RegionRow,
     StaffRow,
@@ -157,6 +158,9 @@ async def test_sqlite_migration_0022_puts_every_older_row_into_the_default_regio
                    "'[]')")
         db.execute("INSERT INTO audit_log (at, actor, action, subject) VALUES (?, 'admin', 'staff.created', "
                    "'staff:1')", (at,))
+        for number in (1, 2):  # the rebuilt invitations keep their rows and go on from the last id
+            db.execute("INSERT INTO invitations (code_hash, kind, created_by, created_at, expires_at, client_id) "
+                       "VALUES (?, 'client', 1, ?, ?, 1)", (f"h{number}", at, at))
     store = SqliteStore(path)
     try:
         await store.migrate()
@@ -168,6 +172,9 @@ async def test_sqlite_migration_0022_puts_every_older_row_into_the_default_regio
             assert (await work.groups.get(1) or group_row()).region == DEFAULT_REGION
             assert [row.region for row in await work.effect_records.within("2026-01", "2026-12")] == [DEFAULT_REGION]
             assert [row.region for row in await work.audit.recent(5)] == [DEFAULT_REGION]
+            assert [(row.id, row.code_hash) for row in await work.invitations.for_client(1)] == [(1, "h1"), (2, "h2")]
+            new = await work.invitations.add(InvitationRow("h3", "pair", 1, T0, T0, client_id=1))
+            assert new == 3
     finally:
         await store.close()
 
@@ -191,3 +198,30 @@ async def test_a_regions_audit_log_and_effect_records_are_read_apart(store: Stor
             await work.audit.recent_of("north", -1)
         assert [row.id for row in await work.effect_records.of_region("north", "2026-01", "2026-12")] == ["r0", "r2"]
         assert [row.id for row in await work.effect_records.of_region(DEFAULT_REGION, "2026-01", "2027-12")] == ["r1"]
+
+
+async def test_clients_of_a_region_are_listed_by_nickname(store: Store) -> None:
+    async with store.transaction() as work:
+        await work.regions.add(NORTH)
+        staff_id = await work.staff.add(staff_row())
+        first = await work.clients.add(replace(client_row("Susi", created_by=staff_id), region="north"))
+        await work.clients.add(client_row("Ilves", created_by=staff_id))
+        second = await work.clients.add(replace(client_row("Karhu", created_by=staff_id), region="north"))
+    async with store.transaction() as work:
+        assert [row.id for row in await work.clients.in_region("north")] == [second, first]
+        assert [row.nickname for row in await work.clients.in_region(DEFAULT_REGION)] == ["Ilves"]
+
+
+async def test_a_pair_invitation_names_its_client(store: Store) -> None:
+    """Kind "pair" (#14): a worker of another region opens it to become the client's pair worker."""
+    async with store.transaction() as work:
+        staff_id = await work.staff.add(staff_row())
+        client_id = await work.clients.add(client_row(created_by=staff_id))
+        row = InvitationRow("p1", "pair", staff_id, T0, T0 + timedelta(days=7), client_id=client_id)
+        invitation_id = await work.invitations.add(row)
+    async with store.transaction() as work:
+        assert await work.invitations.get(invitation_id) == replace(row, id=invitation_id)
+        assert [row.kind for row in await work.invitations.for_client(client_id)] == ["pair"]
+    with pytest.raises(ValueError):
+        async with store.transaction() as work:
+            await work.invitations.add(replace(row, code_hash="p2", kind="someone"))
