@@ -154,3 +154,31 @@ async def test_a_coordinator_plans_and_reads_their_regions_services_only(
     text = joined(await coordinator.send("/stats"))
     assert all(service.name.en in text for service in mine)
     assert not any(service.name.en in text for service in theirs), text
+
+
+async def test_the_desk_in_a_browser_shows_the_workers_region_only(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """The browser desk goes by the same region as the Telegram desk: the south's chat is in the south's queue."""
+    from bot.web.desk_live import desk_state, perform
+    from bot.web.desk_protocol import Action
+
+    await seed(bot, clock)
+    young = bot.user(YOUNG, "en", "Nuori")
+    await young.send("/start")
+    await young.send("/chat")
+    await young.tap("South")
+    await young.tap(SOUTH_A.name.en)
+    await young.send("Hi, I need advice about rent")
+    async with bot.services.store.transaction() as work:
+        north = await work.staff.by_user(user_key(bot.services.secret, "tg", STAFF["north", "worker"]))
+        south = await work.staff.by_user(user_key(bot.services.secret, "tg", STAFF["south", "worker"]))
+        assert north is not None and south is not None
+        [chat] = await work.chats.queued(SOUTH_A.id)
+        mine, theirs = await desk_state(work, bot.services, north, "en"), await desk_state(work, bot.services, south,
+                                                                                            "en")
+        assert mine["queue"] == [] and mine["take"] is None and mine["join"] == []
+        assert [item["chat"] for item in theirs["queue"]] == [chat.id]
+        # Taking it by its number from the north's desk does nothing: it is not in their queue.
+        await perform(work, bot.services, north, Action("take", chat=chat.id))
+        assert (await work.chats.get(chat.id or 0) or chat).status == "queued"
