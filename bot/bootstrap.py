@@ -232,14 +232,20 @@ def all_flows(
 
 
 async def warn_of_unknown_regions(store: Store, setup: ChatSetup) -> None:
-    """A chat service of a region not added yet has no staff to answer it: say so at start-up (not an error, so
-    the operator can still run `kaari admin add-region` with the services file in place)."""
+    """A chat service of a region not added yet has no staff to answer it, and with several regions a young
+    person picks one by its name: say so at start-up (not an error, so the operator can still run
+    `kaari admin add-region` with the services file in place)."""
     async with store.transaction() as work:
-        known = {row.code for row in await work.regions.all()}
+        known = {row.code: row for row in await work.regions.all()}
     for region in setup.regions():
-        if region not in known:
+        row = known.get(region)
+        if row is None:
             logging.getLogger(__name__).warning(
                 "chat.services region=%s is not added: add it with `kaari admin add-region %s`", region, region)
+        elif len(setup.regions()) > 1 and not (row.name_fi and row.name_sv and row.name_en):
+            logging.getLogger(__name__).warning(
+                "chat.services region=%s has no name for young people to pick it by: give it one with "
+                "`kaari admin add-region %s --name-fi … --name-sv … --name-en …`", region, region)
 
 
 async def bootstrap(

@@ -182,3 +182,27 @@ async def test_the_desk_in_a_browser_shows_the_workers_region_only(
         # Taking it by its number from the north's desk does nothing: it is not in their queue.
         await perform(work, bot.services, north, Action("take", chat=chat.id))
         assert (await work.chats.get(chat.id or 0) or chat).status == "queued"
+
+
+async def test_a_services_region_not_added_or_not_named_is_warned_of_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.bootstrap import warn_of_unknown_regions
+    from flows.chat.setup import ChatSetup
+    from storage.memory import MemoryStore
+
+    store = MemoryStore()
+    async with store.transaction() as work:
+        await work.regions.add(RegionRow("south", "", "", ""))
+    with caplog.at_level("WARNING"):
+        await warn_of_unknown_regions(store, ChatSetup(load_services(REGIONS_FILE)))
+    lines = [record.getMessage() for record in caplog.records]
+    assert [line.split(" ", 2)[1] for line in lines] == ["region=north", "region=south"], lines
+    assert "is not added" in lines[0] and "has no name" in lines[1]
+    caplog.clear()
+    async with store.transaction() as work:
+        await work.regions.add(NAMES["north"])
+        await work.regions.save(NAMES["south"])
+    with caplog.at_level("WARNING"):
+        await warn_of_unknown_regions(store, ChatSetup(load_services(REGIONS_FILE)))
+    assert not caplog.records
