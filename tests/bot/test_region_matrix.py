@@ -30,6 +30,7 @@ from storage.ports import (
     ConsentRow,
     EffectRecordRow,
     GroupRow,
+    MeetingRow,
     MemberRow,
     PairRow,
     RegionRow,
@@ -89,6 +90,8 @@ async def seed(bot: Bot, clock: Clock) -> World:
                                                    "tg"))
             await work.clients.set_pair(PairRow(client, staff[region, "worker"], True))
             await work.clients.set_pair(PairRow(client, staff[region, "pair"], False))
+            await work.meetings.add(MeetingRow(client, staff[region, "worker"], now, now + timedelta(days=7),
+                                               "office", f"Street-{region}"))
             groups[region] = await work.groups.add(GroupRow(
                 f"Group-{region}", date(2026, 12, 1), date(2027, 2, 28), staff[region, "worker"], now,
                 f"hash-{region}", f"salt-{region}", region=region))
@@ -123,6 +126,7 @@ def nobody_of(region: str, text: str) -> None:
     for role in ROLES:
         assert name(region, role) not in text, f"{name(region, role)} shown: {text!r}"
     assert f"Group-{region}" not in text, text
+    assert f"Street-{region}" not in text, text
 
 
 @pytest.mark.parametrize("region", REGIONS)
@@ -256,3 +260,15 @@ async def test_a_coordinator_reads_their_regions_effect_report_only(
     assert row[3] == "7", row  # the north: six members and the record kept; the south: seven members
     groups = [row for row in rows if row[0] == health and row[2].startswith("Group-")]
     assert [row[2] for row in groups] == [f"Group-{region}"], groups
+
+
+@pytest.mark.parametrize("region", REGIONS)
+async def test_a_worker_opens_the_meetings_of_their_own_clients_only(
+    world: World, catalogs: Catalogs, region: str,
+) -> None:
+    worker = world.user(region, "worker")
+    await worker.send("/clients")
+    await worker.tap(str(world.clients[region]))
+    text = joined(await worker.tap(catalogs.text("en", Msg("clients.meeting"))))
+    assert f"Street-{region}" in text, text
+    nobody_of(OTHER[region], text)
