@@ -34,7 +34,7 @@ from flows.chat import shifts
 from flows.core import inputs
 from flows.core.messages import LocalText, Msg, Number
 from flows.core.results import Say
-from storage.ports import ChatRow, RotaRow, StaffRow, UserRow
+from storage.ports import ChatRow, RegionRow, RotaRow, StaffRow, UserRow
 from tests.bot.harness import bot_settings
 from tests.conftest import Clock
 
@@ -436,3 +436,23 @@ def test_no_token_cookie_or_csrf_token_reaches_the_logs(desk: Desk, caplog: pyte
     assert "desk.login staff=" in logged and "desk.logout staff=" in logged and "desk.csrf_refused" in logged
     for secret in (path.split("t=", 1)[1], cookie, csrf):
         assert secret not in logged
+
+
+async def move_to_north(services: Services, staff_id: int) -> None:
+    async with services.store.transaction() as work:
+        await work.regions.add(RegionRow("north", "Pohjoinen", "Norra", "North"))
+        row = await work.staff.get(staff_id)
+        assert row is not None
+        row.region = "north"
+        await work.staff.save(row)
+
+
+def test_a_coordinator_of_another_region_reads_none_of_this_regions_rota_or_statistics(desk: Desk) -> None:
+    """Several regions (#14): the browser's rota and statistics go by the coordinator's region, as in Telegram."""
+    service = desk.run(rota_and_chats, desk.services, desk.staff, desk.clock.now)
+    desk.run(move_to_north, desk.services, desk.staff["lead"])
+    desk.login("lead")
+    for path in ("/desk/rota", "/desk/stats"):
+        page = desk.client.get(path)
+        assert page.status_code == 200 and html.escape(service.fi) not in page.text, path
+        assert "Aino" not in page.text
