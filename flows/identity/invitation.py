@@ -97,6 +97,9 @@ async def link_pair(event: Any) -> None:
         await gone(conv)
         return
     if not any(pair.staff_id == staff.id for pair in await conv.work.clients.pairs(client.id or 0)):
+        # The client's workers hear who joined them (before, so the newcomer is not told of themselves).
+        await notify_staff(conv, client, Msg(N_("notify.pair_joined"), {"worker": staff_label(staff),
+                                                                         "client": client.nickname}))
         await conv.work.clients.set_pair(PairRow(client.id or 0, staff.id, responsible=False))
     row.used_at = conv.now
     await conv.work.invitations.save(row)

@@ -16,8 +16,9 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from storage.ports import ClientRow, PairRow
+from tests.bot.chat.test_shift_chat import texts_to
 from tests.bot.harness import Bot, bot_settings, joined, sent_files, start_bot
-from tests.bot.identity.test_identity import COORDINATOR, LINK
+from tests.bot.identity.test_identity import COORDINATOR, LINK, deliver
 from tests.bot.test_region_matrix import World, forged, name, nobody_of, seed, stale
 from tests.conftest import Clock
 
@@ -43,6 +44,7 @@ async def test_a_coordinator_invites_a_pair_worker_from_another_region_for_one_c
         waiting = await work.clients.add(ClientRow("Waiting-south", world.staff["south", "worker"], clock.now,
                                                    region="south"))
         await work.clients.set_pair(PairRow(waiting, world.staff["south", "worker"], True))
+    await world.user("south", "worker").send("/start")  # has opened the bot: can be written to
     coordinator = world.user("south", "coordinator")
     await coordinator.send("/workers")
     calls = await coordinator.tap(t(catalogs, "workers.pair_elsewhere"))
@@ -69,6 +71,12 @@ async def test_a_coordinator_invites_a_pair_worker_from_another_region_for_one_c
     assert name("north", "client") in shown and "Waiting-south" in shown
     assert name("south", "client") not in shown
     assert stale(catalogs) in await forged(north, str(world.clients["south"]))
+    await deliver(world.bot)  # the client's own worker hears who joined them
+    told = t(catalogs, "notify.pair_joined", worker=Msg("staff.label", {
+        "name": name("north", "worker"), "title": Msg("staff.title_worker"), "organisation": "Org"}),
+        client="Waiting-south")
+    assert told in texts_to(world.bot, world.user("south", "worker").id)
+    assert told not in texts_to(world.bot, north.id)
     async with world.bot.services.store.transaction() as work:
         pairs = {(pair.staff_id, pair.responsible) for pair in await work.clients.pairs(waiting)}
     assert pairs == {(world.staff["south", "worker"], True), (world.staff["north", "worker"], False)}
