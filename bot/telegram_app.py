@@ -52,6 +52,8 @@ from flows.core.results import Reply
 from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
+# A deep link's payload that names a chat service rather than a code (codes have no '_').
+CHAT_LINK = "chat_"
 
 COMMANDS = tuple(COMMAND_TEXTS)
 CHANNEL = "tg"
@@ -248,6 +250,12 @@ class TelegramChannel:
         # A deep link's invitation code, or one typed after /start: "m717 98bv 4wn0" is one code in three parts,
         # read like the code typed at "I have a code" (flows.core.codes.normalise).
         payload = " ".join(context.args)[:64] if context.args else None
+        service = payload.removeprefix(CHAT_LINK) if payload and payload.startswith(CHAT_LINK) else None
+        if service:
+            # A link to one chat service (t.me/<bot>?start=chat_<service id>) opens the chat there: the service
+            # implies its region, so nobody is asked which (#14); an unknown one asks, as /chat does.
+            await self.deliver(update, context, inputs.Command("chat", known=True, about=service))
+            return
         await self.deliver(update, context, inputs.Start(payload))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -206,3 +206,15 @@ async def test_a_services_region_not_added_or_not_named_is_warned_of_at_start(
     with caplog.at_level("WARNING"):
         await warn_of_unknown_regions(store, ChatSetup(load_services(REGIONS_FILE)))
     assert not caplog.records
+
+
+async def test_a_telegram_link_to_one_service_implies_its_region(bot: Bot, clock: Clock, catalogs: Catalogs) -> None:
+    """t.me/<bot>?start=chat_<service>: straight to that service (here closed: its next opening), no region asked;
+    a service that is not there asks the region, as /chat does."""
+    await seed(bot, clock)
+    young = bot.user(YOUNG, "en", "Nuori")
+    text = joined(await young.send(f"/start chat_{SOUTH_B.id}"))
+    assert SOUTH_B.name.en in text and catalogs.text("en", Msg("chat.choose_region")) not in text, text
+    other = bot.user(YOUNG + 1, "sv", "Nuori")
+    text = joined(await other.send("/start chat_nowhere"))
+    assert catalogs.text("sv", Msg("chat.choose_region")) in text, text
