@@ -250,9 +250,10 @@ async def warn_of_unknown_regions(store: Store, setup: ChatSetup) -> None:
 
 async def bootstrap(
     settings: Settings, *, store: Store | None = None, drawer: Drawer | None = None,
-    clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
+    clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None, warn_regions: bool = True,
 ) -> Services:
-    """Build every service from ``settings``; storage migrations are applied here, at start-up."""
+    """Build every service from ``settings``; storage migrations are applied here, at start-up. ``warn_regions``
+    False: `kaari admin add-region` warns after adding, not of the very region it is about to add."""
     quiet_chatty_loggers()
     secret = resolve_secret(settings)
     instrument = load_instrument(settings.esy_instrument)
@@ -263,7 +264,8 @@ async def bootstrap(
     sealer = Sealer(resolve_data_key(settings))
     store = store or open_store(settings.database_url or settings.db_path)
     await store.migrate()
-    await warn_of_unknown_regions(store, setup)
+    if warn_regions:
+        await warn_of_unknown_regions(store, setup)
     instance = Instance.start(settings.instance_name)
     engine = Engine(store, flows, clock, default_language=settings.default_language, commands=COMMAND_FLOWS,
                     deep_link=invitation.NAME, gates=[consent.consent_gate(consent_items)],

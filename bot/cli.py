@@ -15,7 +15,7 @@ import platformdirs
 
 from bot import logs
 from bot.admin import AdminError
-from bot.bootstrap import bootstrap, flows_by_room, quiet_chatty_loggers
+from bot.bootstrap import bootstrap, flows_by_room, quiet_chatty_loggers, warn_of_unknown_regions
 from bot.settings import Settings, SettingsError, check_secret, load_settings
 from flows.core.datafile import DataFileError
 from flows.core.diagram import flow_diagram
@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     region.add_argument("--name-fi", required=True, help="its name in Finnish, as a young person sees it")
     region.add_argument("--name-sv", required=True, help="its name in Swedish")
     region.add_argument("--name-en", required=True, help="its name in English")
+    region.add_argument("--data", type=Path, metavar="DIR",
+                        help="`kaari chat`'s data directory: add the region there, to try regions in the terminal")
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     backup = admin_commands.add_parser(
@@ -195,9 +197,10 @@ async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
 async def _add_region(settings: Settings, args: argparse.Namespace) -> int:
     from bot.admin import add_region
 
-    services = await bootstrap(settings)
+    services = await bootstrap(settings, warn_regions=False)
     try:
         new = await add_region(services, args.code, args.name_fi, args.name_sv, args.name_en)
+        await warn_of_unknown_regions(services.store, services.chat)  # the others the services file names
     finally:
         await services.close()
     print(f"Region {args.code} {'added' if new else 'named again'}. Add its first coordinator with "
@@ -330,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                 _setup_logging(settings, quiet=True)
                 return asyncio.run(_rotate_key(settings))
             if args.admin_command == "add-region":
+                if args.data is not None:  # trying regions in `kaari chat`: its database, not KAARI_DB_PATH
+                    settings = in_data_dir(settings, data_dir(args.data))
                 if settings.secret:
                     check_secret(settings.secret)
                 _setup_logging(settings, quiet=True)

@@ -79,3 +79,24 @@ def test_a_wrong_region_is_one_line_and_changes_nothing(
     assert capsys.readouterr().err.splitlines() == [line]
     regions, staff, audit = stored(db)
     assert [row.code for row in regions] == [DEFAULT_REGION] and staff == [] and audit == []
+
+
+def test_a_region_can_be_added_to_kaari_chats_data_folder_to_try_it_in_the_terminal(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "chat-data"
+    assert main(["admin", "add-region", "north", "--name-fi", "Pohjoinen", "--name-sv", "Norra",
+                 "--name-en", "North", "--data", str(folder)]) == 0
+    assert "Region north added" in capsys.readouterr().out
+    assert [row.code for row in stored(folder / "kaari.sqlite3")[0]] == [DEFAULT_REGION, "north"]
+    assert not db.exists()  # KAARI_DB_PATH, the bot's database, untouched
+
+
+def test_adding_a_region_warns_of_the_other_missing_ones_not_of_itself(
+    db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("KAARI_CHAT_SERVICES", str(Path(__file__).parents[1] / "data" / "chat_services_regions.toml"))
+    assert main(["admin", "add-region", "north", "--name-fi", "Pohjoinen", "--name-sv", "Norra",
+                 "--name-en", "North"]) == 0
+    missing = [record.getMessage() for record in caplog.records if "is not added" in record.getMessage()]
+    assert missing == ["chat.services region=south is not added: add it with `kaari admin add-region south`"]
