@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.bootstrap import Services
 from bot.keys import user_key
+from flows.core.contention import transact
 from flows.identity.regions import valid_code
-from storage.ports import DEFAULT_REGION, AuditRow, ContactRow, RegionRow, StaffRow, UserRow
+from storage.ports import DEFAULT_REGION, AuditRow, ContactRow, RegionRow, StaffRow, UnitOfWork, UserRow
 
 
 class AdminError(ValueError):
@@ -22,12 +23,16 @@ async def add_region(services: Services, code: str, name_fi: str, name_sv: str, 
         raise AdminError("a region needs its name in Finnish, Swedish and English (--name-fi, --name-sv, --name-en)")
     row = RegionRow(code, *names)
     now = services.engine.clock()
-    async with services.store.transaction() as work:
+
+    async def add(work: UnitOfWork) -> bool:
         new = await work.regions.get(code) is None
         await (work.regions.add(row) if new else work.regions.save(row))
         await work.audit.add(AuditRow(now, "admin", "region.added" if new else "region.renamed", f"region:{code}",
                                       region=code))
-    return new
+        return new
+
+    # Run again whole if it lost to a running instance (PostgreSQL): it only reads and writes the store.
+    return await transact(services.store, add, what="admin.add_region")
 
 
 async def add_coordinator(
@@ -39,7 +44,8 @@ async def add_coordinator(
     key = (user_key(services.secret, "tg", telegram_id) if telegram_id is not None
            else user_key(services.secret, "console", console_user or "local"))
     now = services.engine.clock()
-    async with services.store.transaction() as work:
+
+    async def add(work: UnitOfWork) -> int | None:
         if region is not None and await work.regions.get(region) is None:
             raise AdminError(f"there is no region {region!r}: add it first with `kaari admin add-region`")
         if await work.users.get(key) is None:
@@ -49,23 +55,27 @@ async def add_coordinator(
             existing.is_coordinator, existing.active = True, True
             existing.region = region or existing.region
             await work.staff.save(existing)
-            staff_id, region = existing.id, existing.region
+            staff_id, chosen = existing.id, existing.region
         else:
-            region = region or DEFAULT_REGION
+            chosen = region or DEFAULT_REGION
             staff_id = await work.staff.add(StaffRow(name, title, organisation, is_coordinator=True,
                                                      is_worker=also_worker, created_at=now, user_key=key,
-                                                     region=region))
-        await work.audit.add(AuditRow(now, "admin", "staff.coordinator_added", f"staff:{staff_id}", region=region))
+                                                     region=chosen))
+        await work.audit.add(AuditRow(now, "admin", "staff.coordinator_added", f"staff:{staff_id}", region=chosen))
+        return staff_id
+
+    # Run again whole if it lost to a running instance (PostgreSQL): it only reads and writes the store.
+    staff_id = await transact(services.store, add, what="admin.add_coordinator")
     assert staff_id is not None
     return staff_id
 
 
 async def rotate_key(services: Services) -> tuple[int, int]:
     """Re-seal every stored chat address with the first data key; returns (re-sealed, left unopened)."""
-    resealed = unopened = 0
     now = services.engine.clock()
-    # One transaction: a crash leaves every address as it was, each still opened by the old key.
-    async with services.store.transaction() as work:
+
+    async def reseal(work: UnitOfWork) -> tuple[int, int]:
+        resealed = unopened = 0
         for key in await work.contacts.keys():
             row = await work.contacts.get(key)
             fresh = services.sealer.reseal(row.sealed_chat) if row else None
@@ -75,4 +85,8 @@ async def rotate_key(services: Services) -> tuple[int, int]:
             await work.contacts.save(ContactRow(key, fresh, row.updated_at))
             resealed += 1
         await work.audit.add(AuditRow(now, "admin", "admin.key_rotated", f"contacts:{resealed}"))
-    return resealed, unopened
+        return resealed, unopened
+
+    # One transaction: a crash leaves every address as it was, each still opened by the old key; one that lost
+    # to a running instance's (a person's next message refreshed their address) is run again, counts and all.
+    return await transact(services.store, reseal, what="admin.rotate_key")

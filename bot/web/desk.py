@@ -20,7 +20,9 @@ from bot.web.desk_auth import CSRF_FIELD, DeskVisit, browser_language, login_rou
 from bot.web.desk_pages import CSP, HEADERS, Page, notice, read_only, respond, shell
 from flows.chat.chat_stats import DAYS, last_days, service_blocks
 from flows.chat.rota import rota_data, rota_text
+from flows.core.contention import transact
 from flows.core.messages import LANGUAGES, N_, Msg
+from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +73,12 @@ class DeskPages:
         if isinstance(found, Response):
             return found
         now = self.services.engine.clock()
-        async with self.services.store.transaction() as work:
-            shown = [rota_text(service, await rota_data(work, service, now))
-                     for service in self.services.chat.for_region(found.staff.region).services]
+
+        async def read(work: UnitOfWork) -> list[Msg]:
+            return [rota_text(service, await rota_data(work, service, now))
+                    for service in self.services.chat.for_region(found.staff.region).services]
+
+        shown = await transact(self.services.store, read, what="desk.rota")
         return self.read_only(found, "rota", N_("web.desk.nav_rota"), shown)
 
     async def stats(self, request: Request) -> Response:
@@ -81,8 +86,8 @@ class DeskPages:
         found = await self.coordinator(request)
         if isinstance(found, Response):
             return found
-        async with self.services.store.transaction() as work:
-            chats, shift_list, _ = await last_days(work, self.services.engine.clock())
+        chats, shift_list, _ = await transact(
+            self.services.store, lambda work: last_days(work, self.services.engine.clock()), what="desk.stats")
         blocks = service_blocks(self.services.chat.for_region(found.staff.region), chats, shift_list)
         return self.read_only(found, "stats", N_("web.desk.nav_stats"), blocks,
                               Msg(N_("web.desk.stats_intro"), {"days": DAYS}))
@@ -100,11 +105,14 @@ class DeskPages:
         chosen = str(form.get("language", "")) if form is not None else ""
         if found is None or chosen not in LANGUAGES:
             return refused(self.services, request)
-        async with self.services.store.transaction() as work:
+
+        async def choose(work: UnitOfWork) -> None:
             user = await work.users.get(found.staff.user_key or "")
             if user is not None:
                 user.language = chosen
                 await work.users.save(user)
+
+        await transact(self.services.store, choose, what="desk.language")
         log.info("desk.language staff=%d", found.staff.id or 0)
         return Response(status_code=303, headers={"Location": "/desk", "Cache-Control": "no-store"})
 

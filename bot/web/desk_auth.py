@@ -24,6 +24,7 @@ from bot.bootstrap import Services
 from bot.web.desk_pages import Page, login_form, notice, respond
 from flows.chat.desk_link import LOGIN_PATH
 from flows.core.codes import new_token, token_hash
+from flows.core.contention import transact
 from flows.core.messages import LANGUAGES, N_
 from flows.identity.regions import region_of
 from storage.ports import AuditRow, DeskSessionRow, StaffRow, UnitOfWork
@@ -94,24 +95,31 @@ async def visit(services: Services, conn: HTTPConnection, csrf: str | None, touc
     if not cookie or (csrf is not None and not own_origin(services, conn)):
         return None
     now = services.engine.clock()
-    async with services.store.transaction() as work:
+
+    async def look(work: UnitOfWork) -> tuple[DeskVisit | None, str, int]:
+        """The visit, or None with why (logged after the commit: a lost try is run again) and whose session."""
         session = await work.desk_sessions.get(token_hash(cookie))
         if session is None or session.id is None:
-            return None
+            return None, "", 0
         staff = await work.staff.get(session.staff_id)
         ended = ended_by(services, session, staff, now)
         if ended is not None:
             await work.desk_sessions.end(session.id)
             await work.audit.add(AuditRow(now, f"staff:{session.staff_id}", ended, "", region=region_of(staff)))
-            log.info("%s staff=%d", ended, session.staff_id)
-            return None
+            return None, ended, session.staff_id
         assert staff is not None
         if csrf is not None and not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
-            log.warning("desk.csrf_refused staff=%d", session.staff_id)
-            return None
+            return None, "desk.csrf_refused", session.staff_id
         if touch:
             await work.desk_sessions.touch(session.id, now)
-        return DeskVisit(staff, session, await language_of(services, work, staff))
+        return DeskVisit(staff, session, await language_of(services, work, staff)), "", session.staff_id
+
+    found, why, staff_id = await transact(services.store, look, what="desk.visit")
+    if why == "desk.csrf_refused":
+        log.warning("desk.csrf_refused staff=%d", staff_id)
+    elif why:
+        log.info("%s staff=%d", why, staff_id)
+    return found
 
 
 async def desk_staff(services: Services, conn: HTTPConnection, csrf: str | None, touch: bool = True) -> int | None:
@@ -156,12 +164,15 @@ class DeskLogin:
         """GET: the page with one button; the link is only looked at, never spent."""
         token = request.query_params.get("t", "")
         now = self.services.engine.clock()
-        async with self.services.store.transaction() as work:
+
+        async def look(work: UnitOfWork) -> tuple[StaffRow | None, bool, str | None]:
             link = await work.desk_logins.find(token_hash(token)) if token else None
             staff = await work.staff.get(link.staff_id) if link is not None else None
             usable = (link is not None and link.used_at is None and link.expires_at > now and staff is not None
                       and staff.active and staff.is_worker)
-            language = await language_of(self.services, work, staff) if staff is not None else None
+            return staff, usable, await language_of(self.services, work, staff) if staff is not None else None
+
+        staff, usable, language = await transact(self.services.store, look, what="desk.link")
         page = Page(self.services.catalogs, language or browser_language(self.services, request))
         if not usable or staff is None:
             log.info("desk.link_unusable")
@@ -189,7 +200,8 @@ class DeskLogin:
         """Spend the link and open a session for its worker; the session's cookie value, or None."""
         services, now = self.services, self.services.engine.clock()
         cookie = new_token()
-        async with services.store.transaction() as work:
+
+        async def spend(work: UnitOfWork) -> int | None:
             link = await work.desk_logins.spend(token_hash(token), now)
             staff = await work.staff.get(link.staff_id) if link is not None else None
             if link is None or staff is None or not (staff.active and staff.is_worker):
@@ -200,7 +212,12 @@ class DeskLogin:
             await work.desk_logins.purge(now)
             await work.desk_sessions.purge(now - timedelta(minutes=services.settings.desk_idle_minutes),
                                            now - timedelta(hours=MAX_HOURS))
-        log.info("desk.login staff=%d", link.staff_id)
+            return link.staff_id
+
+        staff_id = await transact(services.store, spend, what="desk.login")
+        if staff_id is None:
+            return None
+        log.info("desk.login staff=%d", staff_id)
         return cookie
 
     async def logout(self, request: Request) -> Response:
@@ -212,10 +229,16 @@ class DeskLogin:
         if found is None:
             return refused(self.services, request)
         now = self.services.engine.clock()
-        async with self.services.store.transaction() as work:
+
+        async def end(work: UnitOfWork) -> None:
+            await work.desk_sessions.end(found.session.id or 0)
+
+        async def end(work: UnitOfWork) -> None:
             await work.desk_sessions.end(found.session.id or 0)
             await work.audit.add(AuditRow(now, f"staff:{found.staff.id}", "desk.logout", "",
                                           region=found.staff.region))
+
+        await transact(self.services.store, end, what="desk.logout")
         log.info("desk.logout staff=%d", found.staff.id or 0)
         return logged_out(found.page(self.services))
 

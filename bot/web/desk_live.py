@@ -49,10 +49,11 @@ from bot.web.socket import receive_text
 from flows.chat import desk_actions, shifts
 from flows.chat.desk import off_duty
 from flows.chat.setup import ChatSetup
+from flows.core.contention import transact
 from flows.core.messages import N_, Lines, Msg, Period, TimeOfDay
 from flows.identity.regions import region_of
 from flows.identity.staff import add_client, invitation_notice, new_invitation, pair_candidates
-from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork
+from storage.ports import AuditRow, ChatMessageRow, ChatRow, StaffRow, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -195,16 +196,22 @@ class DeskLive:
         if staff_id is None:
             log.warning("desk.refused reason=session")
             return None
-        async with self.services.store.transaction() as work:
+
+        async def look(work: UnitOfWork) -> tuple[StaffRow, UserRow | None, list[dict[str, Any]]] | None:
             staff = await work.staff.get(staff_id)
             if not is_worker(staff):
                 await work.audit.add(AuditRow(self.services.engine.clock(), f"staff:{staff_id}", "denied.desk", "",
                                               region=region_of(staff)))
-                log.warning("desk.refused reason=role staff=%s", staff_id)
                 return None
             assert staff is not None
             user = await work.users.get(staff.user_key) if staff.user_key else None
-            pairs = [{"id": other.id, "name": other.name} for other in await pair_candidates(work, staff)]
+            return staff, user, [{"id": other.id, "name": other.name} for other in await pair_candidates(work, staff)]
+
+        looked = await transact(self.services.store, look, what="desk.open")
+        if looked is None:
+            log.warning("desk.refused reason=role staff=%s", staff_id)
+            return None
+        staff, user, pairs = looked
         language = user.language if user else self.services.settings.default_language
         tab = Tab(websocket, staff_id, staff.user_key or f"staff:{staff_id}", language, pairs=pairs)
         await websocket.send_json(self.hello(tab))
@@ -257,9 +264,12 @@ class DeskLive:
         if await self.authenticate(self.services, tab.websocket, None, touch=False) != tab.staff_id:
             await self.end(tab)
             return False
-        async with self.services.store.transaction() as work:
+
+        async def read(work: UnitOfWork) -> dict[str, Any] | None:
             staff = await work.staff.get(tab.staff_id)
-            state = await desk_state(work, self.services, staff, tab.language) if is_worker(staff) else None
+            return await desk_state(work, self.services, staff, tab.language) if is_worker(staff) else None
+
+        state = await transact(self.services.store, read, what="desk.show")
         if state is None:
             await self.end(tab)
             return False
@@ -300,10 +310,13 @@ class DeskLive:
         tab.acted = time.monotonic()
         if action.name == "present":  # the worker is at the page: the desk stays live, nothing else happens
             return True
-        try:
-            async with self.services.store.transaction() as work:
-                staff = await work.staff.get(tab.staff_id)
-                answer = await perform(work, self.services, staff, action) if is_worker(staff) else None
+
+        async def do(work: UnitOfWork) -> tuple[StaffRow | None, Answer | None]:
+            staff = await work.staff.get(tab.staff_id)
+            return staff, await perform(work, self.services, staff, action) if is_worker(staff) else None
+
+        try:  # the action only reads and writes the store: lost to another instance, it is done again
+            staff, answer = await transact(self.services.store, do, what="desk.action")
         except Exception as error:  # nothing was committed; say so rather than leave silence
             log.error("desk.error staff=%s error=%s", tab.staff_id, type(error).__name__, exc_info=error)
             await self.tell(tab, Answer(Msg(N_("error.internal")), "error"))

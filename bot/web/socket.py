@@ -36,6 +36,7 @@ from bot.settings import Settings
 from bot.web.messages import closed_json, error_json, message_json
 from bot.web.protocol import Hello, parse_hello, parse_input
 from flows.core import inputs
+from flows.core.contention import transact
 from flows.core.messages import N_, Msg
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,7 @@ class WebChannel:
 
     async def chat_is_live(self, key: str) -> bool:
         """Waiting in a shift's queue or talking with a worker (a message left for the next shift is not live)."""
-        async with self.services.store.transaction() as work:
-            chat = await work.chats.active_for_user(key)
+        chat = await transact(self.services.store, lambda work: work.chats.active_for_user(key), what="web.chat_live")
         return chat is not None and (chat.status == "open" or not chat.left)
 
     async def close(self, websocket: WebSocket, language: str, reason: str, code: int) -> None:

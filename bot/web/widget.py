@@ -33,8 +33,10 @@ from bot.i18n import Catalogs
 from flows.chat import shifts
 from flows.chat.chat import MAX_MESSAGE, out_of_hours_notice
 from flows.chat.schedule import Service
+from flows.core.contention import transact
 from flows.core.engine import LANGUAGE_NAMES
 from flows.core.messages import LANGUAGES, N_, Lines, Msg, Period
+from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +96,16 @@ async def service_status(services: Services, service: Service, language: str) ->
     """Whether someone answers in ``service`` now (the same test as /hours and /chat), else its next opening and
     the chat's own out-of-hours text; always where to turn right now."""
     catalogs, now = services.catalogs, services.engine.clock()
-    async with services.store.transaction() as work:
+
+    async def read(work: UnitOfWork) -> tuple[bool, Period | None, list[Service]]:
         answering = await shifts.available(work, service, now)
         upcoming = None if answering else await shifts.next_opening(work, service, now)
         # What else is open now: in the service's own region, as /chat says it (#14).
-        others = [] if answering else [other for other in services.chat.for_region(service.region).services
-                                       if other.id != service.id and await shifts.available(work, other, now)]
+        return answering, upcoming, [] if answering else [
+            other for other in services.chat.for_region(service.region).services if other.id != service.id
+            and await shifts.available(work, other, now)]
+
+    answering, upcoming, others = await transact(services.store, read, what="web.service_status")
     places = places_now(services, language)
     notice = out_of_hours_notice(N_("chat.closed"), service, upcoming, others, places)
     launcher = Msg(N_("web.launcher_closed"), {"when": upcoming}) if upcoming else Msg(

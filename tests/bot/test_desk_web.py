@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -34,7 +34,7 @@ from flows.chat import shifts
 from flows.core import inputs
 from flows.core.messages import LocalText, Msg, Number
 from flows.core.results import Say
-from storage.ports import ChatRow, RegionRow, RotaRow, StaffRow, UserRow
+from storage.ports import ChatRow, Contention, RegionRow, RotaRow, StaffRow, UnitOfWork, UserRow
 from tests.bot.harness import bot_settings
 from tests.conftest import Clock
 
@@ -385,6 +385,38 @@ def test_the_language_switch_needs_csrf_and_a_language_kaari_speaks(desk: Desk) 
     assert desk.client.post("/desk/language", data={"csrf": csrf, "language": "sv"},
                             headers=FOREIGN).status_code == 403
     assert 'lang="fi"' in desk.client.get("/desk").text
+
+
+def test_a_desk_request_that_loses_to_another_instance_is_run_again_unseen(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if another instance touched the same rows each time (PostgreSQL's Contention at COMMIT, forced here on
+    every first try): the link, the login, the desk, the language, the rota, the statistics and the logout each
+    run their transaction again and answer as usual; the link is spent once, the login audited once."""
+    store, tries = desk.services.store, []
+    real = store.transaction
+
+    @asynccontextmanager
+    async def losing_every_first_try(person: str | None = None) -> AsyncIterator[UnitOfWork]:
+        tries.append(person)
+        async with real(person) as work:
+            yield work
+            if len(tries) % 2:
+                raise Contention("could not serialize access")
+
+    monkeypatch.setattr(store, "transaction", losing_every_first_try)
+    csrf = desk.login("lead")
+    switched = desk.client.post("/desk/language", data={"csrf": csrf, "language": "sv"}, headers=OWN,
+                                follow_redirects=False)
+    assert switched.status_code == 303
+    assert 'lang="sv"' in desk.client.get("/desk").text
+    for path in ("/desk/rota", "/desk/stats"):
+        assert desk.client.get(path).status_code == 200, path
+    assert desk.client.post("/desk/logout", data={"csrf": csrf}, headers=OWN).status_code == 200
+    assert desk.client.get("/desk").status_code == 401
+    monkeypatch.undo()
+    assert len(tries) >= 20 and len(tries) % 2 == 0, "every transaction ran twice"
+    assert desk.audit().count("desk.login") == 1 and desk.audit().count("desk.logout") == 1
 
 
 # --- what else the desk serves, and what it logs ----------------------------------------------------------------
