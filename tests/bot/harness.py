@@ -28,15 +28,20 @@ from flows.core.messages import LANGUAGES
 from storage.ports import Store
 from tests.bot.fakeapi import Call, FakeBotAPI
 
+# The PostgreSQL database every bot_settings() of the running test points at (tests/bot/conftest.py sets it for
+# a test's [postgresql] run); None: the SQLite file bot_settings() is given.
+DATABASE_URL: str | None = None
+
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 
 
 def bot_settings(db_path: Path, **changes: Any) -> Settings:
-    """Settings for tests: no real token, no pacing waits and no flood limit (each has its own tests)."""
+    """Settings for tests: no real token, no pacing waits and no flood limit (each has its own tests); the
+    test's PostgreSQL database instead of ``db_path`` in a [postgresql] run."""
     values: dict[str, Any] = dict(
         telegram_token="123456:TEST-TOKEN", db_path=db_path, secret="test-secret",
-        rate_per_second=0.0, chat_interval=0.0, flood_burst=0,
+        rate_per_second=0.0, chat_interval=0.0, flood_burst=0, database_url=DATABASE_URL or "",
     )
     values.update(changes)
     return Settings(**values)

@@ -12,6 +12,11 @@ from cryptography.fernet import Fernet
 
 from bot.cli import main
 from flows.esy.instrument import load_instrument
+from tests.bot import harness
+
+# The command's own answers about its SQLite file and settings (the PostgreSQL ones name their server themselves);
+# kaari_process runs other modules' commands (rotate-key) on the test's backend.
+pytestmark = pytest.mark.sqlite_only("the kaari command's own checks of its SQLite file and its settings")
 
 STRONG_SECRET = "a-long-test-secret-of-at-least-32-chars"
 
@@ -104,6 +109,8 @@ def kaari_process(args: list[str], db: str, tmp_path: Path, **extra: str) -> sub
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAARI_")}
     if args[0] == "chat":  # `kaari chat` keeps its database in its data directory, not at KAARI_DB_PATH
         args = [*args, "--data", str(Path(db).parent)]
+    if harness.DATABASE_URL and args[0] != "chat":  # a [postgresql] run: the process uses the test's database
+        env["KAARI_DATABASE_URL"] = harness.DATABASE_URL
     env.update({"KAARI_DB_PATH": db, "KAARI_TELEGRAM_TOKEN": "1:x", "KAARI_SECRET": STRONG_SECRET,
                 "KAARI_DATA_KEY": Fernet.generate_key().decode(),
                 "KAARI_TELEGRAM_API_URL": "http://127.0.0.1:9/bot", **extra})

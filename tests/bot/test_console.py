@@ -49,15 +49,11 @@ def test_parse_line() -> None:
     assert parse_line("hello\n", buttons) == inputs.Text("hello")
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_console_completes_an_assessment(
     tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, instrument: Instrument, backend: str,
-    request: pytest.FixtureRequest,
 ) -> None:
     """Also the wiring of KAARI_DATABASE_URL: bootstrap opens and migrates the PostgreSQL database it names."""
-    url = request.getfixturevalue("postgresql_url") if backend == "postgresql" else ""
-    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3", database_url=url), drawer=drawer, clock=clock,
-                               catalogs=catalogs)
+    services = await bootstrap(bot_settings(tmp_path / "k.sqlite3"), drawer=drawer, clock=clock, catalogs=catalogs)
     assert type(services.store).__name__ == {"sqlite": "SqliteStore", "postgresql": "PostgresStore"}[backend]
     out = io.StringIO()
     try:

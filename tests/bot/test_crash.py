@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.fernet import Fernet
 
 from bot.i18n import Catalogs
@@ -42,6 +43,10 @@ AREAS = 2  # areas each person goes through: their statements and the change wis
 SECRET = "crash-test-secret-" + "x" * 32
 LIMIT = 45.0  # seconds for the whole walk; it takes a few
 REPO = Path(__file__).resolve().parents[2]
+
+# SQLite only: it kills `kaari run` on its SQLite file and reads that file with sqlite3 after each kill (the
+# several-instance chaos test, with PostgreSQL, is its own).
+pytestmark = pytest.mark.sqlite_only("kills kaari run on its SQLite file and reads the file with sqlite3")
 
 
 def token(generation: int, tag: str = "") -> str:

@@ -13,7 +13,6 @@ round and answer, the meeting preparation's goal note, and a meeting with a prom
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -46,7 +45,8 @@ from tests.bot.esy.test_groups import create_group, join, staff_worker
 from tests.bot.esy.test_reassess import finish_circle_calls
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, said, sent_files, start_bot
 from tests.bot.identity.test_identity import CLIENT, WORKER, deliver, t
-from tests.bot.identity.test_rights import item_label, linked_client, rows_mentioning
+from tests.bot.identity.test_rights import item_label, linked_client
+from tests.bot.rows import dead_rows, rows_mentioning, rows_with_client, table
 from tests.conftest import Clock
 
 GOAL, PROMISE, NOTE = "Hae kolmeen kesätyöhön", "Soitan Ohjaamoon", "Kerron hakemuksista"
@@ -111,37 +111,6 @@ async def everything(bot: Bot, clock: Clock, catalogs: Catalogs, instrument: Ins
     return Everything(client, key, client_id, goal, group)
 
 
-def client_columns(db_path: Path) -> list[tuple[str, str]]:
-    """Every (table, column) that points at a client by id, as the schema says (the foreign keys)."""
-    connection = sqlite3.connect(db_path)
-    try:
-        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        found = [(table, row[3]) for table in tables
-                 for row in connection.execute(f"PRAGMA foreign_key_list({table})") if row[2] == "clients"]
-        return [*found, ("clients", "id")]
-    finally:
-        connection.close()
-
-
-def rows_with_client(db_path: Path, client_id: int) -> list[tuple[str, str]]:
-    """The (table, column) pairs with a row that still points at ``client_id``."""
-    connection = sqlite3.connect(db_path)
-    try:
-        return [(table, column) for table, column in client_columns(db_path)
-                if connection.execute(f"SELECT 1 FROM {table} WHERE {column} = ?", (client_id,)).fetchone()]
-    finally:
-        connection.close()
-
-
-def table(db_path: Path, name: str) -> list[dict[str, Any]]:
-    connection = sqlite3.connect(db_path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in connection.execute(f"SELECT * FROM {name}")]
-    finally:
-        connection.close()
-
-
 async def open_the_clients_goals(bot: Bot, catalogs: Catalogs) -> None:
     """The worker opens the client's goals from the card: their saved screen now holds the goal's words."""
     worker = bot.user(WORKER, "fi")
@@ -192,11 +161,14 @@ async def test_mydata_names_every_new_thing_and_forget_leaves_only_the_anonymous
         assert table(db_path, "effect_records") == []
         await open_the_clients_goals(bot, catalogs)  # the worker is looking at them when the client leaves
         assert GOAL in saved_screens(db_path)
+        held = {name for name, _ in rows_mentioning(db_path, made.key)} | {name for name, _ in rows_with_client(
+            db_path, made.client_id)}
         await made.client.send("/forget")
         calls = await made.client.tap(t(catalogs, "en", "forget.yes"))
         assert joined(calls) == t(catalogs, "en", "forget.done")
         assert rows_mentioning(db_path, made.key) == []
         assert rows_with_client(db_path, made.client_id) == []
+        assert dead_rows(db_path, held) == {}, "on PostgreSQL, every table that held them was vacuumed"
         saved = saved_screens(db_path)
         assert GOAL not in saved and "Kettu" not in saved, "nothing of theirs in the worker's saved screen"
         for emptied in ("goals", "goal_revisions", "goal_services", "goal_service_followups", "readings",
@@ -291,6 +263,7 @@ async def test_the_retention_sweep_deletes_an_anonymous_person_with_goals_a_grou
         clock.advance(days=bot.services.settings.anonymous_retention_days + 1 - bot.services.settings.reassess_days)
         assert await purge_idle(bot.services) == 1
         assert rows_mentioning(db_path, key) == []
+        assert dead_rows(db_path, held) == {}, "on PostgreSQL, every table that held them was vacuumed"
         for emptied in ("goals", "goal_revisions", "group_members", "group_answers", "assessments"):
             assert table(db_path, emptied) == [], emptied
         assert len(table(db_path, "groups")) == 1 and table(db_path, "effect_records") == []

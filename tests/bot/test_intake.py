@@ -17,7 +17,8 @@ from bot.ticker import deliver_all, reclaim_at_start
 from flows.core.engine import REPLY
 from flows.core.messages import Msg
 from flows.esy.instrument import Instrument
-from storage.sqlite import SqliteStore
+from storage.open import open_store
+from storage.ports import Store
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import bot_settings, start_bot
 from tests.bot.test_restart import fifth_statement, to_fifth_statement
@@ -99,7 +100,7 @@ async def test_a_reply_cut_off_by_a_crash_is_sent_after_the_restart(
         await second.stop()
 
 
-async def reply_rows(store: SqliteStore | Any, key: str) -> list[str]:
+async def reply_rows(store: Store | Any, key: str) -> list[str]:
     async with store.transaction() as work:
         return [row.status for row in await work.outbox.for_recipient(key) if row.kind == REPLY]
 
@@ -117,7 +118,7 @@ async def test_a_sent_reply_is_marked_sent_by_the_next_transaction_and_at_stop(
     assert await reply_rows(bot.services.store, key) == ["sent"]  # the read was the next transaction
     await user.tap(catalogs.text("en", Msg("language.name.en")))
     await bot.stop()
-    store = SqliteStore(settings.db_path)
+    store = open_store(settings.database_url or settings.db_path)
     try:
         assert await reply_rows(store, key) == ["sent", "sent"]
     finally:

@@ -19,7 +19,7 @@ from flows.esy.instrument import Instrument
 from tests.bot.chat.test_shift_chat import flush
 from tests.bot.esy.test_groups import card, create_group, staff_worker
 from tests.bot.harness import Bot, said
-from tests.bot.identity.test_rights import rows_mentioning
+from tests.bot.rows import rows_mentioning
 from tests.bot.test_web import TOKEN, choose, opened
 from tests.bot.test_web_push import run, statuses, web_and_telegram, woken
 from tests.conftest import Clock

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.core.codes import token_hash
 from flows.core.messages import Msg
+from tests.bot import rows
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import Bot, bot_settings, joined, said, start_bot
 from tests.conftest import Clock
@@ -64,8 +63,8 @@ async def test_a_worker_gets_a_one_time_link_without_a_preview_and_only_its_hash
         actions = [row.action for row in await work.audit.recent(5)]
     assert "desk.link_created" in actions
     await bot.services.store.flush()
-    with closing(sqlite3.connect(bot.services.settings.db_path)) as db:
-        dumped = "\n".join(db.iterdump())
+    db = bot.services.settings.db_path
+    dumped = "\n".join(repr(row) for table in rows.tables(db) for row in rows.table(db, table))
     assert token not in dumped, "the token itself is nowhere in the database (the sent reply was forgotten too)"
 
 

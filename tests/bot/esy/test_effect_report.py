@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from storage.ports import (
     UnitOfWork,
     UserRow,
 )
+from tests.bot import rows
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, BrokenDrawer, TgUser, bot_settings, joined, said, start_bot
 from tests.bot.identity.test_identity import CLIENT, COORDINATOR, WORKER, invite_client, open_menu, t
@@ -238,12 +238,12 @@ async def test_forget_keeps_a_record_without_key_or_words_when_the_client_agreed
         assert (record.services, record.groups) == ({"rhythm": ["kela"]}, ["Woimala"])
         async with bot.services.store.transaction() as work:
             assert await work.assessments.for_user(key) == []
-        with sqlite3.connect(db_path) as db:
-            stored = db.execute("SELECT * FROM effect_records").fetchall()
+        stored = rows.table(db_path, "effect_records")
         assert len(stored) == 1
-        for value in stored[0]:
+        for value in stored[0].values():
             assert key not in str(value) and "own words" not in str(value) and "Kettu" not in str(value)
-        assert [stored[0][2], stored[0][3]] == ["2026-09", "2026-11"], "months only, no day or time"
+        assert [stored[0]["first_month"], stored[0]["latest_month"]] == ["2026-09", "2026-11"], (
+            "months only, no day or time")
         # The coordinator's report counts it among the kept records.
         coordinator = await coordinator_of(bot, catalogs, "en")
         await coordinator.send("/effect")
