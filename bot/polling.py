@@ -24,6 +24,7 @@ from telegram.ext import Application
 from bot.bot_api import get_updates
 from bot.lease import Lease
 from bot.metrics import arrived
+from bot.telegram_app import UNCONFIRMED
 from bot.updates import parse_update
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 LONG_POLL = 10  # seconds Telegram may hold a getUpdates open
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
+# An update left unconfirmed (the database went away) is held this long before it may be fetched again, so that
+# a server being restarted is not asked in a tight loop.
+AGAIN_AFTER = 1.0
 # Seconds to read Telegram's answer after the long poll it held (python-telegram-bot's default read timeout).
 READ_MARGIN = 5.0
 LEASE_WAIT = 5.0  # seconds between tries to take the polling lease while another instance holds it
@@ -43,11 +47,13 @@ class Watermark:
         self.offset = 0  # the next getUpdates offset; 0 before anything is known (Telegram's oldest)
         self._running: set[int] = set()
         self._done: set[int] = set()
+        self._again: set[int] = set()  # given back unconfirmed: the offset stays below them until done
 
     def start(self, update_id: int) -> bool:
         """Take an update in hand; False when it is already running or handled (fetched again)."""
         if update_id < self.offset or update_id in self._running or update_id in self._done:
             return False
+        self._again.discard(update_id)
         self._running.add(update_id)
         return True
 
@@ -55,15 +61,21 @@ class Watermark:
         """The handler of ``update_id`` is done: move the offset past every contiguously handled update."""
         self._running.discard(update_id)
         self._done.add(update_id)
-        if self._running:
-            # Confirm only below the oldest still running; done ones above it wait for it.
-            limit = min(self._running)
+        if self._running or self._again:
+            # Confirm only below the oldest still running (or given back); done ones above it wait for it.
+            limit = min(self._running | self._again)
             ready = [done for done in self._done if done < limit]
             if ready:
                 self.offset = max(self.offset, max(ready) + 1)
         else:
             self.offset = max(self.offset, max(self._done) + 1)
         self._done = {done for done in self._done if done >= self.offset}
+
+    def give_back(self, update_id: int) -> None:
+        """The handler of ``update_id`` did not do it (the database went away): never confirm it, and take it in
+        hand again when Telegram sends it again."""
+        self._running.discard(update_id)
+        self._again.add(update_id)
 
     @property
     def busy(self) -> int:
@@ -166,6 +178,12 @@ class Poller:
                 update, self.application.process_update(update))
         except Exception as error:  # handler errors go to the error handler; this is the last resort
             log.error("polling.update_failed update=%d error=%s", update.update_id, type(error).__name__)
+        unconfirmed: set[int] = self.application.bot_data.setdefault(UNCONFIRMED, set())
+        if update.update_id in unconfirmed:  # the database went away: fetched and done again, after a pause
+            unconfirmed.discard(update.update_id)
+            await asyncio.sleep(AGAIN_AFTER)
+            self.watermark.give_back(update.update_id)
+            return
         # Done, committed or refused (errors were answered by the error handler): confirm it. A cancelled
         # update (shutdown) is not confirmed and comes again.
         self.watermark.finish(update.update_id)

@@ -49,7 +49,7 @@ from flows.core import inputs
 from flows.core.contention import transact
 from flows.core.messages import LANGUAGES, N_, Msg
 from flows.core.results import Reply
-from storage.ports import UnitOfWork
+from storage.ports import ConnectionLost, UnitOfWork
 
 log = logging.getLogger(__name__)
 # A deep link's payload that names a chat service rather than a code (codes have no '_').
@@ -60,6 +60,9 @@ CHANNEL = "tg"
 Call = Callable[[], Awaitable[object]]
 # bot_data key: update ids whose handler failed, so that the webhook answers 500 and Telegram sends them again.
 FAILED = "failed_updates"
+# bot_data key: update ids not to confirm at all (the database went away: ConnectionLost), so that polling leaves
+# them to be fetched again too; the person is not told of a failure, their update will simply be done.
+UNCONFIRMED = "unconfirmed_updates"
 
 
 def callback_data(step: int, value: str) -> str:
@@ -331,6 +334,12 @@ class TelegramChannel:
         """Log the failure (ids and types only) and tell the person politely; never leave silence."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, ConnectionLost):  # no traceback, no apology: it is not confirmed and comes again
+            log.warning("telegram.not_confirmed update=%s error=%s", update_id, type(error).__name__)
+            if update_id is not None:
+                context.application.bot_data.setdefault(FAILED, set()).add(update_id)
+                context.application.bot_data.setdefault(UNCONFIRMED, set()).add(update_id)
+            return
         log.error("telegram.error update=%s error=%s", update_id, type(error).__name__, exc_info=error)
         self.services.metrics.update(CHANNEL, UPDATE_FAILED)
         if update_id is not None:

@@ -30,7 +30,7 @@ from telegram.ext import Application
 from bot.bootstrap import Services
 from bot.health import readiness
 from bot.metrics import CONTENT_TYPE, arrived
-from bot.telegram_app import FAILED
+from bot.telegram_app import FAILED, UNCONFIRMED
 from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
 
@@ -95,6 +95,7 @@ def telegram_routes(application: AnyApplication, secret: str, max_body: int) -> 
         await application.process_update(update)
         if update.update_id in failed:
             failed.discard(update.update_id)
+            application.bot_data.get(UNCONFIRMED, set()).discard(update.update_id)  # polling's; 500 says it here
             return Response(status_code=500)  # not committed: Telegram sends it again
         return Response(status_code=200)
 

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import errors
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.deferred import Deferring
-from storage.ports.base import Contention, Deferred, StoreUnavailable, UnitOfWork
+from storage.ports.base import ConnectionLost, Contention, Deferred, StoreUnavailable, UnitOfWork
 from storage.sql_repos.base import POSTGRESQL, Row, Violation
 from storage.sql_repos.outbox import OUTBOX_CHANNEL
 from storage.sql_repos.work import SqlWork
@@ -142,8 +142,11 @@ class PostgresStore(Deferring):
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 10.0) -> None:
         self.url = url
         self._timeout = connect_timeout
+        # check: a pooled connection is tried before it is lent (one round trip), so after the server restarted
+        # each idle connection is replaced there, not found dead by an update.
         self._pool = AsyncConnectionPool(
             url, min_size=1, max_size=max_connections, open=False, configure=_configure,
+            check=AsyncConnectionPool.check_connection,
             kwargs={"connect_timeout": max(1, round(connect_timeout))}, timeout=connect_timeout,
         )
         self._opened = False
@@ -172,6 +175,17 @@ class PostgresStore(Deferring):
     @asynccontextmanager
     async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
         await self._open()
+        try:
+            async with self._transaction(person) as work:
+                yield work
+        except psycopg.OperationalError as error:
+            if not _lost(error):
+                raise
+            log.warning("storage.connection_lost error=%s", type(error).__name__)  # no URL, no statement
+            raise ConnectionLost(f"lost the database {redacted(self.url)}: {_reason(error)}") from error
+
+    @asynccontextmanager
+    async def _transaction(self, person: str | None) -> AsyncIterator[UnitOfWork]:
         async with self._pool.connection() as conn:
             # A session lock taken before BEGIN, not a transaction lock inside it: the first statement of a
             # SERIALIZABLE transaction fixes its snapshot, so one that waited for the lock inside would read the
@@ -291,6 +305,14 @@ async def _unlock(conn: psycopg.AsyncConnection[Any], lock: int) -> None:
     except BaseException:
         await conn.close()
         raise
+
+
+def _lost(error: psycopg.OperationalError) -> bool:
+    """Whether ``error`` says the server is gone: libpq's own (no SQLSTATE: the socket closed), a connection
+    exception (08…), the server shutting down or ending the session (57P01-57P03), or no connection to be had."""
+    state = error.sqlstate
+    return isinstance(error, PoolTimeout) or state is None or state.startswith("08") or state in (
+        "57P01", "57P02", "57P03")
 
 
 def _reason(error: BaseException) -> str:

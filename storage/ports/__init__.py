@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from storage.ports.base import (
     Conflict,
+    ConnectionLost,
     Contention,
     Deferred,
     Store,
@@ -129,6 +130,7 @@ __all__ = [
     "ClosingRow",
     "CodeAttempts",
     "Conflict",
+    "ConnectionLost",
     "ConsentRow",
     "Consents",
     "ContactRow",

@@ -35,6 +35,13 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be opened or read (corrupt, read-only, missing folder); the message names the file."""
 
 
+class ConnectionLost(StoreUnavailable):
+    """The database server went away mid-transaction (restarted, its session ended, the network): nothing of the
+    transaction can be counted on, not even whether its COMMIT arrived. The caller does not confirm what it was
+    doing, so it is done again later (an update: Telegram sends it again, and its receipt makes one that did
+    commit a duplicate). PostgreSQL only: an SQLite file does not go away."""
+
+
 class Conflict(ValueError):
     """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
 
