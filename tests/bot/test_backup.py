@@ -19,6 +19,9 @@ from storage.sqlite import SqliteStore
 
 T = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
+# SQLite only: its online backup API and its file (PostgreSQL is backed up with pg_dump, as the README says).
+pytestmark = pytest.mark.sqlite_only("kaari admin backup/restore are SQLite's; PostgreSQL has pg_dump")
+
 
 @pytest.fixture(autouse=True)
 def sqlite_settings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from bot.bootstrap import bootstrap
 from bot.drawing import ProcessDrawer
@@ -14,6 +15,7 @@ from bot.i18n import Catalogs
 from bot.serve import web_app
 from bot.ticker import heartbeat
 from storage.migrations import shipped_numbers
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
 from tests.bot.harness import bot_settings
 from tests.bot.test_health import BrokenStore
@@ -39,9 +41,14 @@ async def test_readyz_is_200_only_with_the_database_the_migrations_and_a_recent_
             healthz = await client.get("/healthz")
             assert (healthz.status_code, healthz.json()) == (200, {
                 "healthy": True, "detail": "database open, the ticker's last round was 30 s ago"})
-            assert isinstance(services.store, SqliteStore)
-            db = await services.store._connect()  # a database restored from an older Kaari, under a running one
-            await db.execute("DELETE FROM schema_migrations WHERE number = ?", (max(shipped_numbers()),))
+            # A database restored from an older Kaari, under a running one.
+            if isinstance(services.store, SqliteStore):
+                db = await services.store._connect()
+                await db.execute("DELETE FROM schema_migrations WHERE number = ?", (max(shipped_numbers()),))
+            else:
+                assert isinstance(services.store, PostgresStore)
+                with psycopg.connect(services.store.url, autocommit=True) as conn:
+                    conn.execute("DELETE FROM schema_migrations WHERE number = %s", (max(shipped_numbers()),))
             behind = await client.get("/readyz")
             assert behind.status_code == 503 and behind.json()["failed"] == "migrations"
             assert (await client.get("/healthz")).status_code == 503
