@@ -48,10 +48,17 @@ async def test_readyz_is_200_only_with_the_database_the_migrations_and_a_recent_
             else:
                 assert isinstance(services.store, PostgresStore)
                 with psycopg.connect(services.store.url, autocommit=True) as conn:
-                    conn.execute("DELETE FROM schema_migrations WHERE number = %s", (max(shipped_numbers()),))
-            behind = await client.get("/readyz")
-            assert behind.status_code == 503 and behind.json()["failed"] == "migrations"
-            assert (await client.get("/healthz")).status_code == 503
+                    taken = conn.execute("DELETE FROM schema_migrations WHERE number = %s RETURNING number, name",
+                                         (max(shipped_numbers()),)).fetchall()
+            try:
+                behind = await client.get("/readyz")
+                assert behind.status_code == 503 and behind.json()["failed"] == "migrations"
+                assert (await client.get("/healthz")).status_code == 503
+            finally:
+                if not isinstance(services.store, SqliteStore):  # the session's shared database: put it back
+                    with psycopg.connect(services.store.url, autocommit=True) as conn:
+                        conn.cursor().executemany("INSERT INTO schema_migrations (number, name) VALUES (%s, %s)",
+                                                  taken)
     finally:
         await services.store.close()  # the drawing pool is the session's
 
