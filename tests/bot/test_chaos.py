@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 from cryptography.fernet import Fernet
 
 from bot.i18n import Catalogs
@@ -216,6 +217,7 @@ def check(people: list[Person], fake: HttpFakeBotAPI, chaos: Chaos, catalogs: Ca
           f"apologies (an update given up on Contention, sent again by Telegram) {sorry}")
 
 
+@pytest.mark.sqlite_only("names its backend itself: the chaos test on PostgreSQL is the next one")
 async def test_instances_in_webhook_mode_killed_mid_run_lose_nothing_on_sqlite(
     tmp_path: Path, catalogs: Catalogs, instrument: Instrument,
 ) -> None:
@@ -238,6 +240,7 @@ def stored_on(url: str) -> Stored:
     return read
 
 
+@pytest.mark.postgresql_only("names its backend itself: it asks for postgresql_url")
 async def test_three_instances_in_webhook_mode_one_killed_mid_run_lose_nothing_on_postgresql(
     tmp_path: Path, catalogs: Catalogs, instrument: Instrument, postgresql_url: str,
 ) -> None:
