@@ -232,9 +232,6 @@ class DeskLogin:
 
         async def end(work: UnitOfWork) -> None:
             await work.desk_sessions.end(found.session.id or 0)
-
-        async def end(work: UnitOfWork) -> None:
-            await work.desk_sessions.end(found.session.id or 0)
             await work.audit.add(AuditRow(now, f"staff:{found.staff.id}", "desk.logout", "",
                                           region=found.staff.region))
 
