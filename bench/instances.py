@@ -61,7 +61,8 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
            "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
            "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
            "KAARI_MODE": "webhook", "KAARI_WEBHOOK_URL": "https://kaari.example.fi/telegram",
-           "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1", "KAARI_LOG_LEVEL": "WARNING"}
+           "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1",
+           "KAARI_LOG_LEVEL": os.environ.get("KAARI_LOG_LEVEL", "WARNING")}
     instances = []
     for number in range(1, count + 1):
         port = free_port()
@@ -88,11 +89,12 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
             f"{ms(percentile(latencies, 50))} | {ms(percentile(latencies, 99))} | {len(again)} |")
 
 
-async def run(people: int, database_url: str) -> str:
+async def run(people: int, database_url: str, logs: str = "") -> str:
     lines = ["| Database | Instances | People at once | Updates | Updates/s | p50 ms | p99 ms | Posted again (500) |",
              "|---|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(logs or tmp)
+        os.makedirs(folder, exist_ok=True)
         lines.append(await measure("SQLite", {"KAARI_DB_PATH": str(folder / "kaari.sqlite3")}, 1, people, folder,
                                    9000))
         if database_url:
@@ -106,8 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.instances", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 people instead of 40")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database for the PostgreSQL rows")
+    parser.add_argument("--logs", default="", help="keep the instances' logs (INFO: storage.contention) here")
     args = parser.parse_args(argv)
-    print(asyncio.run(run(10 if args.quick else 40, args.database_url)))
+    print(asyncio.run(run(10 if args.quick else 40, args.database_url, args.logs)))
 
 
 if __name__ == "__main__":

@@ -83,6 +83,10 @@ class Metrics:
                              "sends per second.", ["channel"], registry=registry)
         self.send_failures = Counter("kaari_send_failures", "Sends that failed, by kind.", ["kind"],
                                      registry=registry)
+        self.contention = Counter(
+            "kaari_contention", "Transactions that lost to a concurrent one (PostgreSQL) by call site: run again "
+            "(retried) or given up after their tries (gave_up; an update then fails).", ["what", "outcome"],
+            registry=registry)
         self.outbox_due = Gauge("kaari_outbox_due", "Outbox rows due and not yet sent (read from the database).",
                                 registry=registry)
         self.chat_queue = Gauge("kaari_chat_queue", "Young people waiting in a chat service's queue (read from the "
@@ -102,6 +106,10 @@ class Metrics:
     def failed(self, kind: str) -> None:
         """Count a send that failed."""
         self.send_failures.labels(kind).inc()
+
+    def contended(self, what: str, gave_up: bool) -> None:
+        """Count a transaction that lost to a concurrent one (flows.core.contention's watcher)."""
+        self.contention.labels(what, "gave_up" if gave_up else "retried").inc()
 
     async def refresh(self, store: Store, services: Iterable[str], now: datetime) -> None:
         """Read the database's gauges, unless they were read less than REFRESH_EVERY seconds ago. A database that

@@ -21,6 +21,7 @@ from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker, wake_for_here
 from bot.web.app import web_routes
 from bot.webhook import WebServer, build_web_app, health_routes, metrics_routes, telegram_routes
+from flows.core import contention
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ async def serve(services: Services) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
+    contention.WATCHERS.append(services.metrics.contended)
     try:
         await start_channel(services, application)
         await stopping.wait()
@@ -139,3 +141,4 @@ async def serve(services: Services) -> None:
         log.info("telegram.stopping")
         await stop_channel(application)
         await services.close()
+        contention.WATCHERS.remove(services.metrics.contended)

@@ -94,7 +94,7 @@ class PgConnection:
         try:
             cursor = await self._conn.execute(placeholders(sql), tuple(params))
         except _CONTENDED as error:
-            raise Contention(str(error)) from error
+            raise _contention(error) from error
         return cursor.rowcount
 
     async def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
@@ -102,14 +102,14 @@ class PgConnection:
             async with self._conn.cursor() as cursor:
                 await cursor.executemany(placeholders(sql), [tuple(row) for row in params])
         except _CONTENDED as error:
-            raise Contention(str(error)) from error
+            raise _contention(error) from error
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             cursor = await self._conn.execute(placeholders(sql), tuple(params))
             return cast(list[Row], await cursor.fetchall())
         except _CONTENDED as error:
-            raise Contention(str(error)) from error
+            raise _contention(error) from error
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         # A failed statement aborts a PostgreSQL transaction: a savepoint keeps the failure to itself, so a
@@ -201,7 +201,7 @@ class PostgresStore(Deferring):
                         async with self._deferred_first(work, taken):
                             yield work
                 except _CONTENDED as error:  # at COMMIT, or raised by the driver outside a repository
-                    raise Contention(str(error)) from error
+                    raise _contention(error) from error
             except BaseException:
                 # Rolled back, at COMMIT too: the deferred writes it took (a sent reply marked sent) wait for the
                 # next transaction, instead of being lost and the reply left 'sending' (sent again one day).
@@ -313,6 +313,16 @@ def _lost(error: psycopg.OperationalError) -> bool:
     state = error.sqlstate
     return isinstance(error, PoolTimeout) or state is None or state.startswith("08") or state in (
         "57P01", "57P02", "57P03")
+
+
+def _contention(error: psycopg.Error) -> Contention:
+    """Contention for a serialization failure or a deadlock, with PostgreSQL's reason for the log (its SQLSTATE
+    and, for a serialization failure, the reason code: "Canceled on identification as a pivot, during write")."""
+    detail = "".join(char for char in (error.diag.message_detail or "").removeprefix("Reason code: ").rstrip(".")
+                     if not char.isdigit())
+    if isinstance(error, errors.DeadlockDetected):
+        detail = "deadlock"  # its detail names processes and statements: not for the log
+    return Contention(str(error), f"{error.sqlstate}:{detail.replace(' ', '_')}")
 
 
 def _reason(error: BaseException) -> str:

@@ -48,7 +48,12 @@ class Conflict(ValueError):
 
 class Contention(RuntimeError):
     """A transaction lost to a concurrent one (PostgreSQL: a serialization failure or a deadlock) and was rolled
-    back whole; running it again from the start may well succeed. SQLite and the memory fake never raise it."""
+    back whole; running it again from the start may well succeed. SQLite and the memory fake never raise it.
+    ``reason``: the database's short reason (PostgreSQL's SQLSTATE and reason code), for the log."""
+
+    def __init__(self, message: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or "-"
 
 
 class UnitOfWork(Protocol):

@@ -182,3 +182,13 @@ async def test_the_reply_latency_counts_from_the_updates_arrival_not_from_its_ha
     assert value(waited, "kaari_reply_commit_seconds_count", channel="tg") == 2
     assert value(waited, "kaari_reply_commit_seconds_sum", channel="tg") >= 100
     assert value(waited, "kaari_reply_commit_seconds_bucket", channel="tg", le="60.0") == 1
+
+
+def test_contention_is_counted_by_call_site_and_outcome() -> None:
+    metrics = Metrics()
+    metrics.contended("handle", False)
+    metrics.contended("handle", False)
+    metrics.contended("claim", True)
+    text = metrics.exposition().decode()
+    assert 'kaari_contention_total{outcome="retried",what="handle"} 2.0' in text
+    assert 'kaari_contention_total{outcome="gave_up",what="claim"} 1.0' in text
