@@ -56,7 +56,7 @@ from flows.core.spec import FORGOTTEN, anonymous_actor
 from flows.esy import followup, group_rounds
 from flows.identity.consent import latest_answers
 from flows.identity.screens import close_screens_about
-from storage.ports import ContactRow, OutboxRow, UnitOfWork, UserRow
+from storage.ports import READ_COMMITTED, ContactRow, OutboxRow, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +212,9 @@ async def _round(services: Services, push: Push, link: LinkFormat) -> Round:
         return await work.outbox.claim_due(now, BATCH, PER_PERSON, away=key_prefix(route.channel) if route else "",
                                            present=route.present() if route else (), by=me)
 
-    # Several tickers (instances) may claim at once: the one that loses runs its claim again (PostgreSQL).
-    rows = await transact(services.store, claim, what="claim")
+    # READ COMMITTED: the claim's own protocol keeps it exactly once and in each person's order across instances
+    # (Outbox.claim_due); SERIALIZABLE, its read of the whole outbox made every update's transaction contend.
+    rows = await transact(services.store, claim, what="claim", isolation=READ_COMMITTED)
     quiet = parse_quiet_hours(services.settings.quiet_hours)  # validated at start-up; read once a round
     by_recipient: dict[str, list[OutboxRow]] = {}
     for row in rows:

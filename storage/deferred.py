@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from storage.ports import Deferred, UnitOfWork
+from storage.ports import SERIALIZABLE, Deferred, Isolation, UnitOfWork
 
 
 class Deferring:
@@ -13,7 +13,8 @@ class Deferring:
 
     _deferred: list[Deferred]
 
-    def transaction(self, person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+    def transaction(self, person: str | None = None, *,
+                    isolation: Isolation = SERIALIZABLE) -> AbstractAsyncContextManager[UnitOfWork]:
         raise NotImplementedError
 
     def defer(self, write: Deferred) -> None:

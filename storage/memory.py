@@ -29,7 +29,7 @@ from storage.memory_repos.people import _Assessments, _Contacts, _Conversations,
 from storage.memory_repos.readings import _Readings
 from storage.memory_repos.regions import _Regions
 from storage.migrations import shipped_numbers
-from storage.ports.base import Deferred, UnitOfWork
+from storage.ports.base import SERIALIZABLE, Deferred, Isolation, UnitOfWork
 from storage.ports.regions import DEFAULT_REGION, RegionRow
 
 # The schema's rules stay importable from here: the contract tests compare them with SQLite's.
@@ -82,7 +82,8 @@ class MemoryStore(Deferring):
         self._migrated = False
 
     @asynccontextmanager
-    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None, *,
+                          isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         # ``person`` needs no lock of its own here: one process, one transaction at a time.
         async with self._lock:
             working = copy.deepcopy(self.tables)

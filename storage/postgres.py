@@ -24,7 +24,16 @@ from psycopg import errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.deferred import Deferring
-from storage.ports.base import ConnectionLost, Contention, Deferred, StoreUnavailable, UnitOfWork
+from storage.ports.base import (
+    READ_COMMITTED,
+    SERIALIZABLE,
+    ConnectionLost,
+    Contention,
+    Deferred,
+    Isolation,
+    StoreUnavailable,
+    UnitOfWork,
+)
 from storage.sql_repos.base import POSTGRESQL, Row, Violation
 from storage.sql_repos.outbox import OUTBOX_CHANNEL
 from storage.sql_repos.work import SqlWork
@@ -173,10 +182,11 @@ class PostgresStore(Deferring):
             self._opened = True
 
     @asynccontextmanager
-    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None, *,
+                          isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         await self._open()
         try:
-            async with self._transaction(person) as work:
+            async with self._transaction(person, isolation) as work:
                 yield work
         except psycopg.OperationalError as error:
             if not _lost(error):
@@ -185,7 +195,7 @@ class PostgresStore(Deferring):
             raise ConnectionLost(f"lost the database {redacted(self.url)}: {_reason(error)}") from error
 
     @asynccontextmanager
-    async def _transaction(self, person: str | None) -> AsyncIterator[UnitOfWork]:
+    async def _transaction(self, person: str | None, isolation: Isolation) -> AsyncIterator[UnitOfWork]:
         async with self._pool.connection() as conn:
             # A session lock taken before BEGIN, not a transaction lock inside it: the first statement of a
             # SERIALIZABLE transaction fixes its snapshot, so one that waited for the lock inside would read the
@@ -197,6 +207,8 @@ class PostgresStore(Deferring):
                     await conn.execute("SELECT pg_advisory_lock(%s)", (lock,))
                 try:
                     async with conn.transaction():
+                        if isolation == READ_COMMITTED:  # before the first query, which fixes the snapshot
+                            await conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                         work = SqlWork(PgConnection(conn))
                         async with self._deferred_first(work, taken):
                             yield work

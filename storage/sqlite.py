@@ -15,7 +15,7 @@ import aiosqlite
 
 from storage.deferred import Deferring
 from storage.group_commit import GroupCommit
-from storage.ports.base import Deferred, StoreUnavailable, UnitOfWork
+from storage.ports.base import SERIALIZABLE, Deferred, Isolation, StoreUnavailable, UnitOfWork
 from storage.sql_repos.base import SQLITE, Row, Violation
 from storage.sql_repos.work import SqlWork
 
@@ -114,7 +114,8 @@ class SqliteStore(Deferring):
         return self._db
 
     @asynccontextmanager
-    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None, *,
+                          isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         # ``person`` needs no lock of its own here: one connection runs one transaction at a time.
         async with self._lock:
             db = await self._connect()

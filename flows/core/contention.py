@@ -19,7 +19,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from storage.ports import Contention, Store, UnitOfWork
+from storage.ports import SERIALIZABLE, Contention, Isolation, Store, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,11 @@ async def retrying(run: Callable[[], Awaitable[T]], *, what: str, tries: int = T
 
 
 async def transact(store: Store, body: Callable[[UnitOfWork], Awaitable[T]], *, what: str,
-                   person: str | None = None) -> T:
+                   person: str | None = None, isolation: Isolation = SERIALIZABLE) -> T:
     """Run ``body`` in a transaction of ``store``, the whole transaction again on Contention; its result."""
 
     async def once() -> T:
-        async with store.transaction(person) as work:
+        async with store.transaction(person, isolation=isolation) as work:
             return await body(work)
 
     return await retrying(once, what=what)

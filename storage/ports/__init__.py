@@ -13,10 +13,13 @@ module is added here too (tests/test_architecture.py checks it).
 from __future__ import annotations
 
 from storage.ports.base import (
+    READ_COMMITTED,
+    SERIALIZABLE,
     Conflict,
     ConnectionLost,
     Contention,
     Deferred,
+    Isolation,
     Store,
     StoreUnavailable,
     UnitOfWork,
@@ -116,6 +119,8 @@ __all__ = [
     "GOAL_STATUSES",
     "HELPED",
     "REACHED",
+    "READ_COMMITTED",
+    "SERIALIZABLE",
     "SIDES",
     "AnswerRow",
     "AssessmentRow",
@@ -158,6 +163,7 @@ __all__ = [
     "Heartbeats",
     "InvitationRow",
     "Invitations",
+    "Isolation",
     "Leases",
     "MeetingRow",
     "Meetings",

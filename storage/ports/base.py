@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Literal, Protocol
 
 from storage.ports.chat import Chats, Schedules, Shifts
 from storage.ports.desk import DeskLogins, DeskSessions
@@ -44,6 +44,11 @@ class ConnectionLost(StoreUnavailable):
 
 class Conflict(ValueError):
     """A row would break a uniqueness rule: a second staff or client for one user, a reused invitation code."""
+
+
+Isolation = Literal["serializable", "read_committed"]
+SERIALIZABLE: Isolation = "serializable"
+READ_COMMITTED: Isolation = "read_committed"
 
 
 class Contention(RuntimeError):
@@ -127,7 +132,10 @@ class Store(Protocol):
 
     # ``person``: the key of the one person the transaction is about, if any; a backend shared by several
     # processes runs one person's transactions one at a time (SQLite and the fake: one process, one at a time).
-    def transaction(self, person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    # ``isolation``: SERIALIZABLE unless the caller's own protocol keeps it correct at READ COMMITTED (the
+    # outbox's claim, see Outbox.claim_due); SQLite and the fake run one transaction at a time and ignore it.
+    def transaction(self, person: str | None = None, *,
+                    isolation: Isolation = SERIALIZABLE) -> AbstractAsyncContextManager[UnitOfWork]: ...
     async def migrate(self) -> None: ...
     # The numbers of the migrations this database records as applied (empty before the first ``migrate``);
     # `/readyz` and `kaari health` compare them with ``storage.migrations.shipped_numbers``.

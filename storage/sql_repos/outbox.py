@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
@@ -18,8 +19,9 @@ OUTBOX_CHANNEL = "kaari_outbox"
 # One recipient's due rows in the order they go (see Outbox.claim_due in storage.ports.outbox): ``nth`` is a row's
 # place in its recipient's queue, ``turn`` its place in its lane (the lanes take turns).
 @cache
-def _claim(dialect: Dialect) -> str:
-    """The claim's query in ``dialect``; the subqueries are named, as PostgreSQL requires."""
+def _claim(dialect: Dialect, narrowed: str = "") -> str:
+    """The claim's query in ``dialect``; the subqueries are named, as PostgreSQL requires. ``narrowed``: a further
+    condition on the rows' recipient (PostgreSQL's claim, below)."""
     return (
         f"SELECT {_OUTBOX_COLUMNS} FROM ("
         f"  SELECT {_OUTBOX_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY recipient"
@@ -30,10 +32,22 @@ def _claim(dialect: Dialect) -> str:
         "       SELECT recipient FROM outbox WHERE (status = 'sending' AND kind <> 'reply')"
         "       OR (status = 'pending' AND attempts > 0 AND due_at > ?))"
         "     AND NOT (CAST(? AS TEXT) <> '' AND substr(recipient, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT)"
-        f"              AND recipient NOT IN ({dialect.json_texts}))"
+        f"              AND recipient NOT IN ({dialect.json_texts})){narrowed}"
         "  ) AS laned"
         ") AS ranked WHERE nth <= ? ORDER BY priority DESC, nth, due_at, id LIMIT ?"
     )
+
+
+# PostgreSQL's claim (Outbox._claim_locked): its advisory locks' first key (any constant, Kaari's own; the two-key
+# form is a space apart from the person locks' one-key form), and its two narrowings of the claim's query.
+_CLAIM_LOCKS = 0x4B61
+_NOT_TRIED = f" AND recipient NOT IN ({POSTGRESQL.json_texts})"
+_ONE = " AND recipient = ?"
+
+
+def claim_lock(recipient: str) -> int:
+    """The second key of a recipient's claim lock: a signed 32-bit hash of their key (a clash only skips one)."""
+    return int.from_bytes(hashlib.blake2b(recipient.encode(), digest_size=4).digest(), "big", signed=True)
 
 
 def _outbox(row: Row) -> OutboxRow:
@@ -66,8 +80,11 @@ class _Outbox(_Repo):
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         at = dump_time(now)
-        rows = await self._all(_claim(self._db.dialect), (at, at, away, away, away, dump_json(sorted(present)),
-                                        limit if per_recipient is None else per_recipient, limit))
+        per = limit if per_recipient is None else per_recipient
+        given = (at, at, away, away, away, dump_json(sorted(present)))
+        if self._db.dialect is POSTGRESQL:
+            return await self._claim_locked(now, limit, per, given, by)
+        rows = await self._all(_claim(self._db.dialect), (*given, per, limit))
         claimed = [replace(_outbox(row), status="sending", claimed_at=now, attempts=row[6] + 1, claimed_by=by)
                    for row in rows]
         await self._db.executemany(
@@ -76,6 +93,45 @@ class _Outbox(_Repo):
             [(dump_time(now), by, row.id) for row in claimed],
         )
         return claimed
+
+    async def _claim_locked(self, now: datetime, limit: int, per: int, given: tuple[str, ...],
+                            by: str) -> list[OutboxRow]:
+        """PostgreSQL's claim, correct at READ COMMITTED (the ticker's; SERIALIZABLE read the whole outbox, and
+        every transaction writing a row lost to it or made it lose, #14).
+
+        Each recipient whose rows it would take is locked first (a transaction-level advisory lock of the claim's
+        own, tried: one another claimer holds is skipped, that one is taking its rows), then that recipient's queue
+        is read again under the lock. The lock is held until this transaction commits, so that read sees every
+        earlier claimer's committed claim: a recipient with a row in flight on any instance is left alone (per
+        person order), and a row is claimed at most once (the UPDATE re-checks 'pending' on the row's latest
+        version as well). The rows taken are the same as the one query's: the first ``limit`` of the locked
+        recipients' queues by priority and place, each recipient's first ``per``. Skipped recipients are read
+        past, so a claimer next to a busy one still claims what is left.
+        """
+        claimed: list[tuple[tuple[int, int, datetime, int], OutboxRow]] = []
+        tried: list[str] = []
+        while len(claimed) < limit:
+            wanted = limit - len(claimed)
+            rows = await self._all(_claim(POSTGRESQL, _NOT_TRIED), (*given, dump_json(tried), per, wanted))
+            if not rows:
+                break
+            fresh: list[tuple[tuple[int, int, datetime, int], OutboxRow]] = []
+            for recipient in dict.fromkeys(row[1] for row in rows):  # in the order of their first row
+                tried.append(recipient)
+                if not (await self._all("SELECT pg_try_advisory_xact_lock(?, ?)",
+                                        (_CLAIM_LOCKS, claim_lock(recipient))))[0][0]:
+                    continue
+                queue = [_outbox(row) for row in await self._all(_claim(POSTGRESQL, _ONE), (*given, recipient,
+                                                                                             per, per))]
+                fresh += [((-row.priority, nth, row.due_at, row.id or 0), row) for nth, row in enumerate(queue)]
+            taken = sorted(fresh, key=lambda pair: pair[0])[:wanted]
+            done = {found[0] for found in await self._all(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1, claimed_by = ? "
+                "WHERE id = ANY(?) AND status = 'pending' RETURNING id",
+                (dump_time(now), by, [row.id for _, row in taken]))}
+            claimed += [(place, replace(row, status="sending", claimed_at=now, attempts=row.attempts + 1,
+                                        claimed_by=by)) for place, row in taken if row.id in done]
+        return [row for _, row in sorted(claimed, key=lambda pair: pair[0])]
 
     async def finish(self, outbox_id: int, status: str, at: datetime) -> None:
         """Mark a row done and forget what it said; a row gone meanwhile (its recipient was deleted) stays gone."""

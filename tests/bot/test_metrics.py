@@ -19,7 +19,7 @@ from bot.metrics import ARRIVED, REFRESH_EVERY, Metrics
 from bot.serve import serves_http, web_app
 from bot.settings import SettingsError, load_settings
 from bot.webhook import SECRET_HEADER
-from storage.ports import ChatRow, OutboxRow, UnitOfWork, UserRow
+from storage.ports import SERIALIZABLE, ChatRow, Isolation, OutboxRow, UnitOfWork, UserRow
 from tests.bot.harness import Bot, bot_settings, start_bot
 from tests.conftest import Clock
 
@@ -141,10 +141,11 @@ async def test_the_database_is_read_at_most_every_few_seconds_however_often_it_i
     reads = 0
     transaction = store.transaction
 
-    def counted(person: str | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+    def counted(person: str | None = None, *,
+                isolation: Isolation = SERIALIZABLE) -> AbstractAsyncContextManager[UnitOfWork]:
         nonlocal reads
         reads += 1
-        return transaction(person)
+        return transaction(person, isolation=isolation)
 
     store.transaction = counted  # type: ignore[method-assign]
     try:

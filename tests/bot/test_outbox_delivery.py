@@ -19,7 +19,7 @@ from bot.serve import start_channel, stop_channel
 from bot.telegram_app import pusher
 from bot.ticker import GIVE_UP_AFTER, deliver_due
 from flows.core.messages import Msg
-from storage.ports import Contention, OutboxRow, UnitOfWork
+from storage.ports import SERIALIZABLE, Contention, Isolation, OutboxRow, UnitOfWork
 from tests.bot.chat.test_shift_chat import W1, add_workers, flush, open_chat
 from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, texts
 from tests.bot.identity.test_identity import deliver
@@ -113,9 +113,10 @@ async def test_every_transaction_of_a_round_that_loses_once_is_run_again_and_sen
     real = store.transaction
 
     @asynccontextmanager
-    async def losing_every_first_try(person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def losing_every_first_try(person: str | None = None, *,
+                                     isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         tries.append(person)
-        async with real(person) as work:
+        async with real(person, isolation=isolation) as work:
             yield work
             if len(tries) % 2:
                 raise Contention("could not serialize access")

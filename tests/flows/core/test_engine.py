@@ -32,7 +32,7 @@ from flows.core.results import (
 from flows.esy import esy
 from flows.esy.instrument import Instrument
 from storage.memory import MemoryStore
-from storage.ports import AssessmentRow, Assessments, Contention, ConversationRow, UnitOfWork
+from storage.ports import SERIALIZABLE, AssessmentRow, Assessments, Contention, ConversationRow, Isolation, UnitOfWork
 from tests.conftest import Clock
 
 KEY = "person-7f3a"
@@ -722,7 +722,8 @@ class BrokenAssessmentStore(MemoryStore):
     broken = False
 
     @asynccontextmanager
-    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None, *,
+                          isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         async with super().transaction(person) as work:
             if not self.broken:
                 yield work
@@ -759,7 +760,8 @@ class ContendedStore(MemoryStore):
         self.persons: list[str | None] = []
 
     @asynccontextmanager
-    async def transaction(self, person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, person: str | None = None, *,
+                          isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         self.persons.append(person)
         async with super().transaction(person) as work:
             yield work
