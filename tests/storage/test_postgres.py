@@ -251,3 +251,26 @@ async def test_a_deferred_write_taken_by_a_transaction_that_loses_at_commit_wait
     async with store.transaction() as work:
         marked = await work.users.get("u3")
     assert marked is not None and marked.language == "en", "the deferred write was lost with the rollback"
+
+
+async def test_one_recipients_outbox_rows_are_read_by_an_index_and_the_claim_reads_no_whole_table(
+    postgresql_store: PostgresStore, postgresql_url: str,
+) -> None:
+    """#14: a sequential scan takes a SERIALIZABLE read lock (SIREAD) on the whole table, so every transaction
+    writing any outbox row conflicted with it. Once the outbox holds a few hundred rows (a day's sent ones are kept
+    until purged), the reads of one recipient's rows (ESY's follow-up, /privacy) and the claim's due rows use
+    indexes, and their SIREAD locks stay on pages and rows."""
+    async with postgresql_store.transaction() as work:
+        for n in range(100):
+            await work.users.save(UserRow(f"u{n}", "fi", T0, T0))
+    with psycopg.connect(postgresql_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO outbox (recipient, kind, message, due_at, status, attempts, lane, priority) "
+                     "SELECT 'u' || (n % 100), 'push', '{}', '2026-11-20T10:00:00+00:00', "
+                     "CASE WHEN n < 1950 THEN 'sent' ELSE 'pending' END, 0, '', 0 FROM generate_series(0, 1999) n")
+        conn.execute("ANALYZE outbox")
+        plans = {name: "\n".join(row[0] for row in conn.execute(b"EXPLAIN " + sql.encode()).fetchall())
+                 for name, sql in (
+                     ("one", "SELECT * FROM outbox WHERE recipient = 'u7' ORDER BY due_at, id"),
+                     ("due", "SELECT recipient FROM outbox WHERE status = 'pending' AND due_at <= '2027'"))}
+    assert "outbox_by_recipient" in plans["one"], plans["one"]
+    assert "Seq Scan" not in plans["due"], plans["due"]
