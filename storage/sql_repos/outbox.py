@@ -75,8 +75,9 @@ class _Outbox(_Repo):
     async def claim_due(self, now: datetime, limit: int, per_recipient: int | None = None, *, away: str = "",
                         present: Collection[str] = (), by: str = "") -> list[OutboxRow]:
         """Mark up to ``limit`` due rows as sending ``by`` that instance and return them; the transaction makes it
-        exactly once (SQLite: BEGIN IMMEDIATE serialises processes; PostgreSQL: SERIALIZABLE, and of two
-        claimers that read the same rows or the same recipient's, one fails with Contention and runs again)."""
+        exactly once (SQLite: BEGIN IMMEDIATE serialises processes; PostgreSQL: a claim lock per recipient, so that
+        it holds at READ COMMITTED too, see ``_claim_locked``; in a SERIALIZABLE transaction a claimer that read
+        rows another claimed meanwhile fails with Contention instead and runs again)."""
         if limit < 0 or (per_recipient is not None and per_recipient < 0):  # SQLite reads -1 as "no limit"
             raise ValueError("limit must not be negative")
         at = dump_time(now)
