@@ -34,7 +34,17 @@ from flows.chat import shifts
 from flows.core import inputs
 from flows.core.messages import LocalText, Msg, Number
 from flows.core.results import Say
-from storage.ports import ChatRow, Contention, RegionRow, RotaRow, StaffRow, UnitOfWork, UserRow
+from storage.ports import (
+    SERIALIZABLE,
+    ChatRow,
+    Contention,
+    Isolation,
+    RegionRow,
+    RotaRow,
+    StaffRow,
+    UnitOfWork,
+    UserRow,
+)
 from tests.bot.harness import bot_settings
 from tests.conftest import Clock
 
@@ -397,9 +407,10 @@ def test_a_desk_request_that_loses_to_another_instance_is_run_again_unseen(
     real = store.transaction
 
     @asynccontextmanager
-    async def losing_every_first_try(person: str | None = None) -> AsyncIterator[UnitOfWork]:
+    async def losing_every_first_try(person: str | None = None, *,
+                                     isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
         tries.append(person)
-        async with real(person) as work:
+        async with real(person, isolation=isolation) as work:
             yield work
             if len(tries) % 2:
                 raise Contention("could not serialize access")

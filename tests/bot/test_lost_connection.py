@@ -12,7 +12,7 @@ import pytest
 
 from bot.polling import Watermark
 from bot.telegram_app import FAILED, UNCONFIRMED
-from storage.ports import ConnectionLost, UnitOfWork
+from storage.ports import SERIALIZABLE, ConnectionLost, Isolation, UnitOfWork
 from tests.bot import harness
 from tests.bot.harness import Bot
 
@@ -37,8 +37,8 @@ async def test_an_update_whose_connection_is_lost_is_not_confirmed_and_is_done_w
     cut: list[int] = []
 
     @asynccontextmanager
-    async def cut_once(person: str | None = None) -> AsyncIterator[UnitOfWork]:
-        async with real(person) as work:
+    async def cut_once(person: str | None = None, *, isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
+        async with real(person, isolation=isolation) as work:
             if not cut:  # the transaction has begun (and taken the person's lock): now the server goes
                 cut.append(end_every_other_session(harness.DATABASE_URL or ""))
             yield work
