@@ -6,11 +6,13 @@ import itertools
 import re
 import string
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram.ext import Application
 
 from bot.bootstrap import Services, bootstrap
@@ -25,7 +27,7 @@ from bot.settings import Settings
 from bot.telegram_app import build_application
 from bot.updates import parse_update
 from flows.core.messages import LANGUAGES
-from storage.ports import Store
+from storage.ports import SERIALIZABLE, Contention, Isolation, Store, UnitOfWork
 from tests.bot.fakeapi import Call, FakeBotAPI
 
 # The PostgreSQL database every bot_settings() of the running test points at (tests/bot/conftest.py sets it for
@@ -225,3 +227,21 @@ def sent_files(calls: list[Call]) -> dict[str, bytes]:
     """The documents sent, by the file name's extension ("pdf", "txt", "json")."""
     return {c.file_names["document"].rsplit(".", 1)[-1]: c.files["document"]
             for c in calls if c.method == "sendDocument"}
+
+
+def lose_every_first_try(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """As if another instance touched the same rows each time: every other transaction of ``store`` commits its
+    work and then raises PostgreSQL's Contention, as a lost COMMIT does. Returns the persons of the tries made."""
+    tries: list[str | None] = []
+    real = store.transaction
+
+    @asynccontextmanager
+    async def losing(person: str | None = None, *, isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
+        tries.append(person)
+        async with real(person, isolation=isolation) as work:
+            yield work
+            if len(tries) % 2:
+                raise Contention("could not serialize access")
+
+    monkeypatch.setattr(store, "transaction", losing)
+    return tries

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -35,17 +35,13 @@ from flows.core import inputs
 from flows.core.messages import LocalText, Msg, Number
 from flows.core.results import Say
 from storage.ports import (
-    SERIALIZABLE,
     ChatRow,
-    Contention,
-    Isolation,
     RegionRow,
     RotaRow,
     StaffRow,
-    UnitOfWork,
     UserRow,
 )
-from tests.bot.harness import bot_settings
+from tests.bot.harness import bot_settings, lose_every_first_try
 from tests.conftest import Clock
 
 WEB_URL = "https://kaari.example.fi"
@@ -403,19 +399,7 @@ def test_a_desk_request_that_loses_to_another_instance_is_run_again_unseen(
     """As if another instance touched the same rows each time (PostgreSQL's Contention at COMMIT, forced here on
     every first try): the link, the login, the desk, the language, the rota, the statistics and the logout each
     run their transaction again and answer as usual; the link is spent once, the login audited once."""
-    store, tries = desk.services.store, []
-    real = store.transaction
-
-    @asynccontextmanager
-    async def losing_every_first_try(person: str | None = None, *,
-                                     isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
-        tries.append(person)
-        async with real(person, isolation=isolation) as work:
-            yield work
-            if len(tries) % 2:
-                raise Contention("could not serialize access")
-
-    monkeypatch.setattr(store, "transaction", losing_every_first_try)
+    tries = lose_every_first_try(desk.services.store, monkeypatch)
     csrf = desk.login("lead")
     switched = desk.client.post("/desk/language", data={"csrf": csrf, "language": "sv"}, headers=OWN,
                                 follow_redirects=False)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,9 +17,9 @@ from bot.serve import start_channel, stop_channel
 from bot.telegram_app import pusher
 from bot.ticker import GIVE_UP_AFTER, deliver_due
 from flows.core.messages import Msg
-from storage.ports import SERIALIZABLE, Contention, Isolation, OutboxRow, UnitOfWork
+from storage.ports import OutboxRow
 from tests.bot.chat.test_shift_chat import W1, add_workers, flush, open_chat
-from tests.bot.harness import Bot, TgUser, bot_settings, joined, start_bot, texts
+from tests.bot.harness import Bot, TgUser, bot_settings, joined, lose_every_first_try, start_bot, texts
 from tests.bot.identity.test_identity import deliver
 from tests.bot.test_restart import wait_for
 from tests.conftest import TWO_SERVICES, Clock
@@ -109,19 +107,7 @@ async def test_every_transaction_of_a_round_that_loses_once_is_run_again_and_sen
     _, [young] = await chats_with_aino(bot, clock, catalogs, 1)
     mark = len(bot.api.calls)
     await young.send("m0-0")
-    store, tries = bot.services.store, []
-    real = store.transaction
-
-    @asynccontextmanager
-    async def losing_every_first_try(person: str | None = None, *,
-                                     isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
-        tries.append(person)
-        async with real(person, isolation=isolation) as work:
-            yield work
-            if len(tries) % 2:
-                raise Contention("could not serialize access")
-
-    monkeypatch.setattr(store, "transaction", losing_every_first_try)
+    tries = lose_every_first_try(bot.services.store, monkeypatch)
     assert await round_(bot) == 1
     monkeypatch.undo()
     assert relayed(bot, mark) == ["m0-0"]
