@@ -180,7 +180,8 @@ class Browser:
         await self.socket.send(json.dumps(message))
 
     async def next(self) -> dict[str, Any]:
-        return await asyncio.wait_for(self.arrived.get(), TIMEOUT)
+        async with asyncio.timeout(TIMEOUT):
+            return await self.arrived.get()
 
     async def open_chat(self) -> None:
         """/chat (a service chosen if there are several), then the first message; waits in the queue."""

@@ -78,12 +78,14 @@ class ProcessDrawer:
         """Run in a worker; a worker that died (killed for memory, say) is replaced and tried once more."""
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, work, item), self._timeout)
+            async with asyncio.timeout(self._timeout):  # not wait_for: see bot/ticker.py run_ticker
+                return await loop.run_in_executor(self._pool, work, item)
         except BrokenProcessPool:
             log.warning("drawing.pool_broken; starting a new one")
             broken, self._pool = self._pool, self._new_pool()
             broken.shutdown(wait=False)
-            return await asyncio.wait_for(loop.run_in_executor(self._pool, work, item), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                return await loop.run_in_executor(self._pool, work, item)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.shutdown)

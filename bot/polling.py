@@ -117,8 +117,8 @@ class Poller:
             return  # it never polled (or lost the lease): nothing of its to confirm, and not its turn
         with contextlib.suppress(TelegramError, TimeoutError):
             # A last short call confirms what was handled, so that it does not come again after the restart.
-            await asyncio.wait_for(self.application.bot.get_updates(
-                offset=self.watermark.offset, limit=1, timeout=0), 2)
+            async with asyncio.timeout(2):  # not wait_for: see bot/ticker.py run_ticker
+                await self.application.bot.get_updates(offset=self.watermark.offset, limit=1, timeout=0)
         if self.lease is not None:
             await self.lease.release()
 

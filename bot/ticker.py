@@ -492,5 +492,9 @@ async def run_ticker(services: Services, push: Push, link: LinkFormat, every: fl
             continue  # more may be waiting (only a few rows per person go in one round)
         if retry_at <= loop.time():
             retry_at = float("inf")  # the round just run came after it
+        # asyncio.timeout, never wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the
+        # awaited thing completes (CPython gh-86296, fixed in 3.12), so a stop coming with a wake-up left this loop
+        # running and the stop awaiting it forever. The same goes for every task here that is cancelled.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(services.wake.wait(), min(every, max(retry_at - loop.time(), 0.0)))
+            async with asyncio.timeout(min(every, max(retry_at - loop.time(), 0.0))):
+                await services.wake.wait()

@@ -46,3 +46,14 @@ def function_lengths() -> dict[str, int]:
 def test_no_function_is_over_80_lines() -> None:
     too_long = {name: lines for name, lines in function_lengths().items() if lines > MAX_LINES}
     assert not too_long, f"split these into steps (top-level definitions with docstrings): {too_long}"
+
+
+def test_no_asyncio_wait_for_in_the_service() -> None:
+    """asyncio.timeout, never wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as the awaited
+    thing completes (CPython gh-86296), and a task cancelled at a stop ran on (tests/bot/test_polling.py shows the
+    ticker's case)."""
+    found = [f"{path.relative_to(ROOT).as_posix()}:{number}"
+             for package in CHECKED for path in sorted((ROOT / package).rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if "wait_for(" in line and not line.lstrip().startswith("#")]
+    assert not found, f"use `async with asyncio.timeout(...)`: {found}"

@@ -188,7 +188,8 @@ class DeskLive:
     async def open(self, websocket: WebSocket) -> Tab | None:
         """The first message's CSRF token and the session cookie: the worker's tab, greeted, or None."""
         try:
-            raw = await asyncio.wait_for(receive_text(websocket), HELLO_SECONDS)
+            async with asyncio.timeout(HELLO_SECONDS):  # not wait_for: see bot/ticker.py run_ticker
+                raw = await receive_text(websocket)
         except TimeoutError:
             raw = None
         csrf = parse_csrf(raw) if raw is not None else None
@@ -243,8 +244,10 @@ class DeskLive:
             tab.wake.clear()
             if not await self.show(tab):
                 return
+            # Not wait_for (see bot/ticker.py run_ticker): talk() cancels this task, and awaits it, when the page goes.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(tab.wake.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await tab.wake.wait()
         await self.end(tab)
 
     async def end(self, tab: Tab) -> None:

@@ -137,7 +137,8 @@ class WebChannel:
             idle = max(0.0, min(idle, deadline - asyncio.get_running_loop().time()))
         while True:
             try:
-                return await asyncio.wait_for(receive_text(websocket), idle)
+                async with asyncio.timeout(idle):  # not wait_for: see bot/ticker.py run_ticker
+                    return await receive_text(websocket)
             except TimeoutError:
                 if session is not None and await self.chat_is_live(session.key):
                     continue

@@ -10,9 +10,9 @@ from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.lease import POLLING, TTL, Lease
 from bot.polling import Poller, Watermark
-from bot.serve import start_channel, stop_channel
+from bot.serve import start_channel, stop_channel, stop_ticker
 from bot.telegram_app import pusher
-from bot.ticker import deliver_all, reclaim_at_start
+from bot.ticker import deliver_all, reclaim_at_start, run_ticker
 from tests.bot.fakeapi import FakeBotAPI
 from tests.bot.harness import bot_settings, start_bot
 from tests.conftest import Clock
@@ -107,6 +107,24 @@ async def test_stopping_is_bounded_awaits_the_ticker_and_keeps_an_unsent_reply(
         assert len(again.api.sent(111)) == 1
     finally:
         await again.stop()
+
+
+async def test_a_stop_that_comes_with_a_wake_up_still_stops_the_ticker(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer,
+) -> None:
+    """On Python 3.11, asyncio.wait_for swallowed a cancellation that arrived as the awaited wake-up completed
+    (CPython gh-86296): the ticker ran on, and stopping `kaari run` awaited it forever."""
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        push, link = pusher(bot.application)
+        ticker = asyncio.create_task(run_ticker(bot.services, push, link, every=60.0))
+        await until(lambda: getattr(bot.services.wake, "_waiters", None))  # its round done, it waits to be woken
+        bot.services.wake.set()  # an update was just handled ...
+        async with asyncio.timeout(5):
+            await stop_ticker(ticker)  # ... and the stop comes in the same moment
+        assert ticker.cancelled()
+    finally:
+        await bot.stop()
 
 
 class CountingAPI(FakeBotAPI):
