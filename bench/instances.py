@@ -28,8 +28,9 @@ from bot.i18n import Catalogs
 from bot.webhook import SECRET_HEADER
 from flows.esy.instrument import load_instrument
 from tests.bot.httpfake import HttpFakeBotAPI
-from tests.bot.test_chaos import HOOK_SECRET, Instance, free_port, ready
+from tests.bot.test_chaos import HOOK_SECRET, Instance, ready
 from tests.bot.test_crash import SECRET, BotProcess, Person, next_update, walk
+from tests.ports import free_port
 
 
 async def walk_person(person: Person, fake: HttpFakeBotAPI, client: httpx.AsyncClient,

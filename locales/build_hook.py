@@ -7,6 +7,7 @@ start), no bot.pot and not this hook.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,12 @@ def compile_catalogs(root: Path) -> list[Path]:
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
         mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as mo_file:
+        # Written beside and renamed over: a program reading the catalogs meanwhile (a test in another worker
+        # while the packaging test builds the wheel) sees the old file or the new one, never half of one.
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        partial.replace(mo_path)
         written.append(mo_path)
     return written
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from storage.memory import MemoryStore
 from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
 from tests.pg import PgServer, start_server
+from tests.stuck import Watch
 
 # Two chat services (the second with a slot across midnight), a Tuesday slot, closed days and an extra slot: for
 # tests of several services, the rota and /hours. The shipped default has the seeds' one Friday chat only.
@@ -85,18 +87,36 @@ async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await store.close()
 
 
+PG_SERVERS: list[PgServer] = []  # this process's server, once started (for tests.stuck's report)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """The session's throwaway PostgreSQL server (tests/pg.py), started on first use."""
     server = start_server()
+    PG_SERVERS.append(server)
     yield server
+    PG_SERVERS.remove(server)
     server.stop()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test still running 20 s before pytest-timeout fails it says what it is waiting for (tests/stuck.py)."""
+    limit = float(item.config.getoption("timeout", None) or 0)
+    if limit <= 0:
+        return (yield)
+    with Watch(item.nodeid, max(limit - 20, limit * 0.9),
+               lambda: PG_SERVERS[0].url("postgres") if PG_SERVERS else None):
+        return (yield)
+
+
 @pytest.fixture
-def postgresql_url(pg_server: PgServer) -> str:
-    """A migrated database with every table empty, for one test."""
-    return pg_server.emptied()
+def postgresql_url(pg_server: PgServer) -> Iterator[str]:
+    """A migrated database with every table empty, for one test; a session the test left open fails it."""
+    yield pg_server.emptied()
+    left = pg_server.leftovers()
+    assert not left, "the test left database sessions open (ended now): " + "; ".join(left)
 
 
 @pytest.fixture
@@ -120,6 +140,19 @@ CRISIS_RATES: dict[str, str] = {}
 @pytest.fixture(scope="session")
 def crisis_rates() -> dict[str, str]:
     return CRISIS_RATES
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the rates this worker measured to the controller, which prints them."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["crisis_rates"] = dict(CRISIS_RATES)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, called in the controller only
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the controller: the rates a finished worker measured."""
+    CRISIS_RATES.update(getattr(node, "workeroutput", {}).get("crisis_rates", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -129,6 +130,26 @@ class PgServer:
         with psycopg.connect(self.url(self._shared), autocommit=True) as conn:
             conn.execute(self._reset.encode())
         return self.url(self._shared)
+
+    def leftovers(self, seconds: float = 3.0) -> list[str]:
+        """Sessions still open on the shared test database after a test, each described (what it waits for, the
+        advisory locks it holds), and then ended. A test's stores are closed by its end: an open session is a
+        leak, and one holding a person's lock would make the next test that touches that person wait forever.
+        A killed process's sessions take a moment to end: they are given ``seconds``."""
+        if not self._shared:
+            return []
+        query = ("SELECT a.pid, a.state, coalesce(a.wait_event, ''), left(a.query, 80), "
+                 "coalesce(string_agg(l.objid::text, ',') FILTER (WHERE l.granted), '') "
+                 "FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' "
+                 "WHERE a.datname = %s AND a.pid <> pg_backend_pid() GROUP BY a.pid, a.state, a.wait_event, a.query")
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            deadline = time.monotonic() + seconds
+            while (rows := conn.execute(query, (self._shared,)).fetchall()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            for row in rows:
+                conn.execute("SELECT pg_terminate_backend(%s)", (row[0],))
+        return [f"pid {pid} {state} waiting for {wait or 'nothing'}, advisory locks [{locks}], last: {last!r}"
+                for pid, state, wait, last, locks in rows]
 
 
 # Rows the migrations themselves write, written again after the tables are emptied: every deployment has the

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from flows.esy.instrument import Instrument
 from tests.bot.fakeapi import Call
 from tests.bot.harness import Bot, BrokenDrawer, bot_settings, joined, sent_files, start_bot
 from tests.conftest import Clock
+from tests.ports import free_port
 
 
 async def test_command_menu_is_set_in_every_language(
@@ -92,12 +92,6 @@ async def test_an_unexpected_error_gets_a_polite_localized_answer(
     calls = await user.send("hello there")
     assert [type(error) for error in bot.errors] == [RuntimeError]
     assert joined(calls) == catalogs.text("en", Msg("error.internal"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_webhook_checks_the_secret_token(

@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import random
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,18 +48,13 @@ from tests.bot.test_crash import (
     walk,
     wish,
 )
+from tests.ports import free_port
 
 PEOPLE = 6
 LIMIT = 50.0  # seconds for the whole walk
 KILLS_AT = (12, 30)  # the Nth question the fake receives, over the run: an instance is killed then
 HOOK_SECRET = "chaos-webhook-secret"
 Stored = Callable[[Person], tuple[str, dict[str, Any]]]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

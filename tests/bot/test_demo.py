@@ -30,8 +30,8 @@ from flows.chat import shifts
 from flows.chat.schedule import Slot
 from flows.core.dates import HELSINKI
 from tests.bot.harness import said
-from tests.bot.test_server import free_port
 from tests.conftest import Clock
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PORT = 8765

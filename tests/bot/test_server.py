@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -27,14 +26,9 @@ from tests.bot.harness import bot_settings, start_bot
 from tests.bot.httpfake import HttpFakeBotAPI
 from tests.bot.test_crash import REPO, SECRET
 from tests.conftest import Clock
+from tests.ports import free_port
 
 ORIGIN = "https://kunta.example"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_the_server_address_has_new_names_and_the_old_ones_still_work() -> None:

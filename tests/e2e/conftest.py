@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from bot.webhook import WebServer
 from tests.bot import fakeapi
 from tests.bot.harness import Bot, bot_settings, start_bot
 from tests.conftest import Clock
+from tests.ports import free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
@@ -79,12 +79,6 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
