@@ -1351,20 +1351,22 @@ async def test_concurrent_claims_never_share_a_row(store: Store) -> None:
     people = [f"u{n}" for n in range(10)]  # one row each: a recipient with a row in flight gets no more
     await seed_users(store, *people)
     async with store.transaction() as work:
-        for minutes, person in enumerate(people):
-            await work.outbox.add(outbox_row(person, due_at=T0 - timedelta(minutes=minutes)))
+        added = [await work.outbox.add(outbox_row(person, due_at=T0 - timedelta(minutes=minutes)))
+                 for minutes, person in enumerate(people)]
 
-    async def claim() -> list[int | None]:
+    async def claim() -> list[int]:
         async with store.transaction() as work:
             rows = await work.outbox.claim_due(T0, limit=4)
             await asyncio.sleep(0)
-            return [row.id for row in rows]
+            return [row.id for row in rows if row.id is not None]
 
     # On PostgreSQL the claims run side by side and all but one may lose (Contention): run again, as the ticker.
+    # There a claimer skips the recipients another one holds, so how the ten rows split ([2, 4, 4], [3, 3, 4])
+    # depends on timing; that each is claimed exactly once, and no claim takes more than its limit, does not.
     batches = await asyncio.gather(*(retrying(claim, what="claim") for _ in range(3)))
     ids = [outbox_id for batch in batches for outbox_id in batch]
-    assert sorted(len(batch) for batch in batches) == [2, 4, 4]
-    assert len(ids) == len(set(ids)) == 10
+    assert all(len(batch) <= 4 for batch in batches)
+    assert sorted(ids) == sorted(added)
 
 
 async def test_finish_sets_status_and_done_at(store: Store) -> None:
