@@ -56,7 +56,7 @@ from flows.core.spec import FORGOTTEN, anonymous_actor
 from flows.esy import followup, group_rounds
 from flows.identity.consent import latest_answers
 from flows.identity.screens import close_screens_about
-from storage.ports import READ_COMMITTED, ContactRow, OutboxRow, UnitOfWork, UserRow
+from storage.ports import READ_COMMITTED, ContactRow, OutboxRow, StoreUnavailable, UnitOfWork, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -486,6 +486,8 @@ async def run_ticker(services: Services, push: Push, link: LinkFormat, every: fl
             if beaten is None or now - beaten >= BEAT_EVERY:
                 await heartbeat(services, now)
                 beaten = now
+        except StoreUnavailable as error:  # the database is away (restarting, say): one line a round, no traceback
+            log.warning("ticker.database_unavailable error=%s", type(error).__name__)
         except Exception as error:
             log.error("ticker.failed error=%s", type(error).__name__, exc_info=error)
         if claimed:

@@ -3,6 +3,7 @@ done when Telegram sends it again; the person sees no error, the log one line wi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,9 @@ import psycopg
 import pytest
 
 from bot.polling import Watermark
-from bot.telegram_app import FAILED, UNCONFIRMED
+from bot.serve import stop_ticker
+from bot.telegram_app import FAILED, UNCONFIRMED, pusher
+from bot.ticker import run_ticker
 from storage.ports import SERIALIZABLE, ConnectionLost, Isolation, UnitOfWork
 from tests.bot import harness
 from tests.bot.harness import Bot
@@ -74,3 +77,42 @@ def test_an_update_given_back_holds_the_offset_and_is_taken_again() -> None:
     assert mark.start(1) and not mark.start(2)
     mark.finish(1)
     assert mark.offset == 3
+
+
+async def test_the_ticker_says_in_one_line_a_round_that_the_database_is_away(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While the server restarts, every ticker round fails: a warning each, no traceback filling the log."""
+
+    @asynccontextmanager
+    async def away(person: str | None = None, *, isolation: Isolation = SERIALIZABLE) -> AsyncIterator[UnitOfWork]:
+        raise ConnectionLost("lost the database")
+        yield  # pragma: no cover (a generator, as the real one)
+
+    three_rounds = asyncio.Event()
+
+    class Rounds(logging.Handler):
+        """Sets three_rounds at the ticker's third failed round."""
+
+        seen = 0
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.seen += 1
+            if self.seen >= 3:
+                three_rounds.set()
+
+    monkeypatch.setattr(bot.services.store, "transaction", away)
+    push, link = pusher(bot.application)
+    rounds = Rounds()
+    logging.getLogger("bot.ticker").addHandler(rounds)
+    with caplog.at_level(logging.INFO):
+        ticker = asyncio.create_task(run_ticker(bot.services, push, link, every=0.01))
+        try:
+            async with asyncio.timeout(10):
+                await three_rounds.wait()
+        finally:
+            await stop_ticker(ticker)
+            logging.getLogger("bot.ticker").removeHandler(rounds)
+    assert "ticker.database_unavailable error=ConnectionLost" in caplog.messages
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+    assert "ticker.failed" not in caplog.text
