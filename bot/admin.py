@@ -3,6 +3,8 @@ else; keys rotate here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.bootstrap import Services
 from bot.keys import user_key
 from flows.core.contention import transact
@@ -33,6 +35,33 @@ async def add_region(services: Services, code: str, name_fi: str, name_sv: str, 
 
     # Run again whole if it lost to a running instance (PostgreSQL): it only reads and writes the store.
     return await transact(services.store, add, what="admin.add_region")
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    """One region as ``kaari admin list-regions`` shows it: who works there and which chat services are its."""
+
+    region: RegionRow
+    coordinators: int
+    workers: int
+    clients: int  # whose work has not ended
+    services: tuple[str, ...]
+
+
+async def list_regions(services: Services) -> list[RegionSummary]:
+    """Every region, by code, with its active staff and current clients counted and its chat services named."""
+
+    async def read(work: UnitOfWork) -> list[RegionSummary]:
+        found = []
+        for region in await work.regions.all():
+            staff = [row for row in await work.staff.in_region(region.code) if row.active]
+            clients = [row for row in await work.clients.in_region(region.code) if row.ended_at is None]
+            found.append(RegionSummary(
+                region, sum(row.is_coordinator for row in staff), sum(row.is_worker for row in staff), len(clients),
+                tuple(service.id for service in services.chat.for_region(region.code).services)))
+        return found
+
+    return await transact(services.store, read, what="admin.list_regions")
 
 
 async def add_coordinator(

@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     region.add_argument("--name-en", required=True, help="its name in English")
     region.add_argument("--data", type=Path, metavar="DIR",
                         help="`kaari chat`'s data directory: add the region there, to try regions in the terminal")
+    listing = admin_commands.add_parser(
+        "list-regions", help="the regions, each with its coordinators, workers, clients and chat services")
+    listing.add_argument("--data", type=Path, metavar="DIR", help="`kaari chat`'s data directory, to list its regions")
     admin_commands.add_parser(
         "rotate-key", help="re-seal stored chat ids with the first KAARI_DATA_KEY key (run after adding a new one)")
     backup = admin_commands.add_parser(
@@ -183,7 +186,7 @@ def _web_demo(settings: Settings, args: argparse.Namespace) -> int:
 async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
     from bot.admin import add_coordinator
 
-    services = await bootstrap(settings)
+    services = await bootstrap(settings, draws=False)
     try:
         staff_id = await add_coordinator(
             services, telegram_id=args.telegram_id, console_user=args.console_user, name=args.name,
@@ -197,7 +200,7 @@ async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
 async def _add_region(settings: Settings, args: argparse.Namespace) -> int:
     from bot.admin import add_region
 
-    services = await bootstrap(settings, warn_regions=False)
+    services = await bootstrap(settings, warn_regions=False, draws=False)
     try:
         new = await add_region(services, args.code, args.name_fi, args.name_sv, args.name_en)
         await warn_of_unknown_regions(services.store, services.chat)  # the others the services file names
@@ -208,10 +211,28 @@ async def _add_region(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _list_regions(settings: Settings) -> int:
+    from bot.admin import list_regions
+
+    services = await bootstrap(settings, warn_regions=False, draws=False)
+    try:
+        summaries = await list_regions(services)
+    finally:
+        await services.close()
+    for summary in summaries:
+        region = summary.region
+        names = " / ".join((region.name_fi, region.name_sv, region.name_en)) if region.name_fi else "(no names)"
+        print(f"{region.code}: {names}; coordinators {summary.coordinators}, workers {summary.workers}, "
+              f"clients {summary.clients}; chat services: {', '.join(summary.services) or 'none'}")
+        if not summary.coordinators:
+            print(f"  no coordinator yet: `kaari admin add-coordinator … --region {region.code}`")
+    return 0
+
+
 async def _rotate_key(settings: Settings) -> int:
     from bot.admin import rotate_key
 
-    services = await bootstrap(settings)
+    services = await bootstrap(settings, draws=False)
     try:
         resealed, unopened = await rotate_key(services)
     finally:
@@ -332,12 +353,14 @@ def main(argv: list[str] | None = None) -> int:
                 check_secret(settings.secret)
                 _setup_logging(settings, quiet=True)
                 return asyncio.run(_rotate_key(settings))
-            if args.admin_command == "add-region":
+            if args.admin_command in ("add-region", "list-regions"):
                 if args.data is not None:  # trying regions in `kaari chat`: its database, not KAARI_DB_PATH
                     settings = in_data_dir(settings, data_dir(args.data))
                 if settings.secret:
                     check_secret(settings.secret)
                 _setup_logging(settings, quiet=True)
+                if args.admin_command == "list-regions":
+                    return asyncio.run(_list_regions(settings))
                 return asyncio.run(_add_region(settings, args))
             if args.console_user is not None or args.data is not None:  # a console user lives where `kaari chat` is
                 settings = in_data_dir(settings, data_dir(args.data))
