@@ -251,9 +251,11 @@ async def warn_of_unknown_regions(store: Store, setup: ChatSetup) -> None:
 async def bootstrap(
     settings: Settings, *, store: Store | None = None, drawer: Drawer | None = None,
     clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None, warn_regions: bool = True,
+    draws: bool = True,
 ) -> Services:
     """Build every service from ``settings``; storage migrations are applied here, at start-up. ``warn_regions``
-    False: `kaari admin add-region` warns after adding, not of the very region it is about to add."""
+    False: `kaari admin add-region` warns after adding, not of the very region it is about to add. ``draws``
+    False: a set-up task (`kaari admin`) starts no drawing worker unless it draws after all."""
     quiet_chatty_loggers()
     secret = resolve_secret(settings)
     instrument = load_instrument(settings.esy_instrument)
@@ -272,6 +274,6 @@ async def bootstrap(
                     crisis=crisis, same_contact=sealer.same, command_help=HELP_TEXTS, claimant=instance.id)
     return Services(
         settings=settings, store=store, engine=engine, catalogs=catalogs or Catalogs(),
-        drawer=drawer or ProcessDrawer(settings.draw_workers), secret=secret,
+        drawer=drawer or ProcessDrawer(settings.draw_workers, warm=draws), secret=secret,
         instrument=instrument, sealer=sealer, chat=setup, hooks=hooks, instance=instance,
     )

@@ -47,10 +47,18 @@ def _start_worker() -> None:
 class ProcessDrawer:
     """A small process pool; 'spawn' so no event-loop or lock state is copied into the workers."""
 
-    def __init__(self, workers: int = 1, timeout: float = 60.0) -> None:
+    def __init__(self, workers: int = 1, timeout: float = 60.0, warm: bool = True) -> None:
+        """``warm``: start the workers now, matplotlib imported before the first picture is asked for; else at
+        the first picture (`kaari admin` draws nothing, and a worker's start is most of its run time)."""
         self._workers = workers
         self._timeout = timeout
-        self._pool = self._new_pool()
+        self._started: ProcessPoolExecutor | None = self._new_pool() if warm else None
+
+    @property
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._started is None:
+            self._started = self._new_pool()
+        return self._started
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
@@ -82,7 +90,7 @@ class ProcessDrawer:
                 return await loop.run_in_executor(self._pool, work, item)
         except BrokenProcessPool:
             log.warning("drawing.pool_broken; starting a new one")
-            broken, self._pool = self._pool, self._new_pool()
+            broken, self._started = self._pool, self._new_pool()
             broken.shutdown(wait=False)
             async with asyncio.timeout(self._timeout):
                 return await loop.run_in_executor(self._pool, work, item)
@@ -92,4 +100,5 @@ class ProcessDrawer:
 
     def shutdown(self) -> None:
         """Stop the workers, waiting for a picture in progress."""
-        self._pool.shutdown(wait=True)
+        if self._started is not None:
+            self._started.shutdown(wait=True)
