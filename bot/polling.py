@@ -24,6 +24,7 @@ from telegram.ext import Application
 from bot.bot_api import get_updates
 from bot.lease import Lease
 from bot.metrics import arrived
+from bot.stopping import stop_task
 from bot.telegram_app import UNCONFIRMED
 from bot.updates import parse_update
 
@@ -104,10 +105,8 @@ class Poller:
     async def stop(self, grace: float = 3.0) -> None:
         """Stop fetching; give updates in hand ``grace`` seconds to commit, cancel the rest (not confirmed,
         so Telegram sends them again), and confirm what was handled."""
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
-            self._loop = None
+        await stop_task(self._loop)  # its lease check awaits the pool, which can swallow one cancel (bot.stopping)
+        self._loop = None
         if self._tasks:
             _, late = await asyncio.wait(set(self._tasks), timeout=grace)
             for task in late:

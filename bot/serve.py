@@ -17,6 +17,7 @@ from bot.instance import beat, run_liveness, stop_beating
 from bot.lease import POLLING, Lease
 from bot.polling import Poller
 from bot.ratelimit import ChatPacedRateLimiter
+from bot.stopping import stop_task
 from bot.telegram_app import TelegramChannel, build_application, pusher
 from bot.ticker import reclaim_at_start, run_ticker, wake_for_here
 from bot.web.app import web_routes
@@ -99,10 +100,7 @@ async def start_channel(services: Services, application: AnyApplication) -> None
 async def stop_ticker(ticker: asyncio.Task[None] | None) -> None:
     """Cancel the ticker and AWAIT it: a database call finishing after the store closed (or the loop ended)
     is an error. A send in flight is cancelled; its row stays 'sending' and is reclaimed at the next start."""
-    if ticker is None:
-        return
-    ticker.cancel()
-    await asyncio.gather(ticker, return_exceptions=True)
+    await stop_task(ticker)
 
 
 async def stop_channel(application: AnyApplication) -> None:

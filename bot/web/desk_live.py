@@ -42,6 +42,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.bootstrap import Services
+from bot.stopping import stop_task
 from bot.web.desk_auth import desk_staff
 from bot.web.desk_protocol import Action, parse_action, parse_csrf
 from bot.web.messages import error_json
@@ -234,9 +235,7 @@ class DeskLive:
                 if not await self.act(tab, raw):
                     break
         finally:
-            live.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await live
+            await stop_task(live)  # what it raised as the page went (a closed socket) is dropped
 
     async def live(self, tab: Tab) -> None:
         """Send the desk whenever it changed: woken by a notice or another desk, or after `poll` seconds."""
