@@ -30,6 +30,7 @@ from telegram.ext import Application
 from bot.bootstrap import Services
 from bot.health import readiness
 from bot.metrics import CONTENT_TYPE, arrived
+from bot.stopping import stop_task
 from bot.telegram_app import FAILED, UNCONFIRMED
 from bot.updates import parse_update
 from bot.web.protocol import MAX_BYTES, PING_EVERY, PING_TIMEOUT
@@ -213,6 +214,5 @@ class WebServer:
         done, _ = await asyncio.wait({self._task}, timeout=grace)
         if not done:
             self.server.force_exit = True
-            self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await stop_task(self._task)  # cancelled (again until it ends) if the grace did not do
         self._task = None
