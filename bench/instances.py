@@ -21,15 +21,14 @@ import time
 from pathlib import Path
 
 import httpx
-from cryptography.fernet import Fernet
 
 from bench.stats import ms, percentile
 from bot.i18n import Catalogs
 from bot.webhook import SECRET_HEADER
 from flows.esy.instrument import load_instrument
 from tests.bot.httpfake import HttpFakeBotAPI
-from tests.bot.test_chaos import HOOK_SECRET, Instance, ready
-from tests.bot.test_crash import SECRET, BotProcess, Person, next_update, walk
+from tests.bot.test_chaos import HOOK_SECRET, Instance, instance_env, ready
+from tests.bot.test_crash import BotProcess, Person, next_update, walk
 from tests.ports import free_port
 
 
@@ -58,12 +57,7 @@ async def measure(label: str, database: dict[str, str], count: int, people: int,
     catalogs, instrument = Catalogs(), load_instrument()
     fake = HttpFakeBotAPI()
     await fake.start()
-    env = {**os.environ, **database, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
-           "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
-           "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
-           "KAARI_MODE": "webhook", "KAARI_WEBHOOK_URL": "https://kaari.example.fi/telegram",
-           "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1",
-           "KAARI_LOG_LEVEL": os.environ.get("KAARI_LOG_LEVEL", "WARNING")}
+    env = instance_env(fake, database, os.environ.get("KAARI_LOG_LEVEL", "WARNING"))
     instances = []
     for number in range(1, count + 1):
         port = free_port()

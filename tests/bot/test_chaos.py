@@ -144,16 +144,22 @@ async def drive(fake: HttpFakeBotAPI, people: list[Person], chaos: Chaos, client
             await asyncio.wait_for(fake.changed.wait(), min(left, 0.5))
 
 
+def instance_env(fake: HttpFakeBotAPI, database: dict[str, str], log_level: str) -> dict[str, str]:
+    """The environment of `kaari run` instances behind the proxy: webhook mode on ``database`` (its KAARI_*
+    settings), Telegram the HTTP fake, every limit off (the chaos test and bench/instances.py)."""
+    return {**os.environ, **database, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
+            "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
+            "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
+            "KAARI_MODE": "webhook", "KAARI_WEBHOOK_URL": "https://kaari.example.fi/telegram",
+            "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1", "KAARI_LOG_LEVEL": log_level}
+
+
 async def run_chaos(tmp_path: Path, catalogs: Catalogs, instrument: Instrument, database: dict[str, str],
                     count: int, stored_of: Stored) -> None:
     """``count`` instances on the ``database`` (its KAARI_* settings) through the walk, with the kills."""
     fake = HttpFakeBotAPI()
     await fake.start()
-    env = {**os.environ, **database, "KAARI_SECRET": SECRET, "KAARI_DATA_KEY": Fernet.generate_key().decode(),
-           "KAARI_TELEGRAM_API_URL": fake.url, "KAARI_TELEGRAM_FILE_URL": fake.file_url,
-           "KAARI_RATE_PER_SECOND": "0", "KAARI_CHAT_INTERVAL": "0", "KAARI_FLOOD_BURST": "0",
-           "KAARI_MODE": "webhook", "KAARI_WEBHOOK_URL": "https://kaari.example.fi/telegram",
-           "KAARI_WEBHOOK_SECRET": HOOK_SECRET, "KAARI_LISTEN": "127.0.0.1", "KAARI_LOG_LEVEL": "INFO"}
+    env = instance_env(fake, database, "INFO")
     instances = []
     for number in range(1, count + 1):
         port = free_port()

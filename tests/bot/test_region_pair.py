@@ -6,31 +6,19 @@ with one region offers none of this."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from bot.admin import add_coordinator
-from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from flows.core.messages import Msg
 from storage.ports import ClientRow, PairRow
+from tests.bot import test_region_matrix
 from tests.bot.chat.test_shift_chat import texts_to
-from tests.bot.harness import Bot, bot_settings, joined, sent_files, start_bot
+from tests.bot.harness import Bot, joined, sent_files
 from tests.bot.identity.test_identity import COORDINATOR, LINK, deliver
-from tests.bot.test_region_matrix import World, forged, name, nobody_of, seed, stale
+from tests.bot.test_region_matrix import World, forged, name, nobody_of, stale
 from tests.conftest import Clock
 
-
-@pytest.fixture
-async def world(tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer) -> AsyncIterator[World]:
-    """The two regions of tests/bot/test_region_matrix.py."""
-    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
-    try:
-        yield await seed(bot, clock)
-    finally:
-        await bot.stop()
+world = test_region_matrix.world  # the same fixture: the two regions of tests/bot/test_region_matrix.py
 
 
 def t(catalogs: Catalogs, key: str, **params: object) -> str:
