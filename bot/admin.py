@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.bootstrap import Services
 from bot.keys import user_key
+from flows.chat import shifts
 from flows.core.contention import transact
 from flows.identity.regions import valid_code
 from storage.ports import DEFAULT_REGION, AuditRow, ContactRow, RegionRow, StaffRow, UnitOfWork, UserRow
@@ -81,9 +82,18 @@ async def add_coordinator(
             await work.users.save(UserRow(key, services.settings.default_language, now, now))
         existing = await work.staff.by_user(key)
         if existing is not None:
+            moved, gone_from = region is not None and region != existing.region, existing.region
+            # The old region's chat lets go of them: its rota, shifts and their chats there (flows.chat.shifts).
+            left = await shifts.leaving_region(work, services.chat.for_region(existing.region), existing,
+                                               now) if moved else None
             existing.is_coordinator, existing.active = True, True
             existing.region = region or existing.region
             await work.staff.save(existing)
+            if left is not None:
+                await left()
+                # The region they left keeps a line of it in its own audit log.
+                await work.audit.add(AuditRow(now, "admin", "staff.left_region", f"staff:{existing.id}",
+                                              region=gone_from))
             staff_id, chosen = existing.id, existing.region
         else:
             chosen = region or DEFAULT_REGION

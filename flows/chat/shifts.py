@@ -9,6 +9,7 @@ Everything sent to another person is an outbox row, so it survives a restart and
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -256,15 +257,53 @@ async def expire_waiting(work: UnitOfWork, before: datetime, now: datetime) -> i
     return len(expired)
 
 
-async def requeue_for_staff(work: UnitOfWork, staff_id: int, now: datetime) -> int:
-    """A worker's access was removed: their open chats go back to the queue and the young people are told."""
-    chats = await work.chats.open_for_staff(staff_id)
+async def requeue_for_staff(work: UnitOfWork, staff_id: int, now: datetime,
+                            services: Collection[str] | None = None) -> int:
+    """A worker's access was removed (or, with ``services``, they left those services' region): their open chats
+    go back to the queue and the young people are told."""
+    chats = [chat for chat in await work.chats.open_for_staff(staff_id) if services is None or chat.service in services]
     for chat in chats:
         chat.status, chat.staff_id = "queued", None
         await work.chats.save(chat)
         if chat.user_key is not None:
             await poke(work, chat.user_key, Msg(N_("chat.requeued")), now)
     return len(chats)
+
+
+async def leaving_region(work: UnitOfWork, setup: ChatSetup, staff: StaffRow,
+                         now: datetime) -> Callable[[], Awaitable[None]]:
+    """A staff member is about to move to another region (``kaari admin add-coordinator --region``): ``setup`` is
+    the chat of the region they leave. Which of its services had someone on duty is read now; the returned step,
+    awaited once they have moved, takes them off those services' rota and running shifts, puts their open chats
+    there back in the queue, tells those waiting where nobody is left, and tells the worker what they left. Else
+    the old region's chat would count them on duty, and its young people would wait for someone whose desk no
+    longer shows them."""
+    was = await staffed_services(work, setup, now)
+    staff_id = staff.id or 0
+
+    async def after() -> None:
+        left = set()
+        for service in setup.services:
+            rota = [row for row in await work.schedules.rota(service.id) if row.staff_id == staff_id]
+            for row in rota:
+                await work.schedules.remove_rota(row)
+            shift = await current_shift(work, service, now)
+            on = shift is not None and shift.id is not None and rules.is_on(await work.shifts.duty(shift.id),
+                                                                            staff_id)
+            if on and shift is not None and shift.id is not None:
+                await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
+            if rota or on:
+                left.add(service.id)
+        # As for a worker removed (flows/chat/hooks.py): those already waiting first, then the worker's own chats
+        # go back to the queue with a notice of their own.
+        told = await tell_if_unstaffed(work, setup, was, now)
+        chats = await requeue_for_staff(work, staff_id, now, {service.id for service in setup.services})
+        for service in setup.services:
+            if service.id in left and staff.user_key and staff.active:
+                await poke(work, staff.user_key, Msg(N_("shift.left_region"), {"service": service.name}), now)
+        log.info("shift.left_region staff=%s services=%d chats=%d told=%d", staff_id, len(left), chats, told)
+
+    return after
 
 
 async def worker_says(work: UnitOfWork, staff: StaffRow, chat: ChatRow, now: datetime, kind: str,

@@ -67,6 +67,7 @@ EVENTS = {
     "staff.declined": N_("audit.event.staff.declined"),
     "staff.expert_marked": N_("audit.event.staff.expert_marked"),
     "staff.expert_unmarked": N_("audit.event.staff.expert_unmarked"),
+    "staff.left_region": N_("audit.event.staff.left_region"),
     "staff.linked": N_("audit.event.staff.linked"),
     "staff.removed": N_("audit.event.staff.removed"),
 }

@@ -218,3 +218,69 @@ async def test_a_telegram_link_to_one_service_implies_its_region(bot: Bot, clock
     other = bot.user(YOUNG + 1, "sv", "Nuori")
     text = joined(await other.send("/start chat_nowhere"))
     assert catalogs.text("sv", Msg("chat.choose_region")) in text, text
+
+
+async def test_a_worker_moved_to_another_region_leaves_its_chat_at_once(
+    bot: Bot, clock: Clock, catalogs: Catalogs,
+) -> None:
+    """`kaari admin add-coordinator --region` moves a staff member. The region they leave must not count them on
+    duty any more: its young people would wait for someone whose desk no longer shows them. They leave its rota
+    and running shift, their open chat there goes back to the queue, those waiting hear that nobody is on duty
+    now, the worker is told, and the old region's audit log keeps a line of it."""
+    from bot.admin import add_coordinator
+    from flows.chat import shifts
+
+    people = await seed(bot, clock)
+    south = people["south", "worker"]
+    talking, waiting = bot.user(YOUNG, "en", "Nuori"), bot.user(YOUNG + 1, "fi", "Toinen")
+    for young in (talking, waiting):
+        await young.send("/start")
+        await young.send("/chat")
+        await young.tap({"en": "South", "fi": "Etelä"}[young.language])
+        await young.tap(SOUTH_A.name.get(young.language))
+        await young.send("Hi, I need advice about rent")
+        if young is talking:
+            await south.send("/desk")
+            await south.tap(catalogs.text("en", Msg("desk.take", {"waiting": 1})))
+    await flush(bot)
+    moved_key = user_key(bot.services.secret, "tg", STAFF["south", "worker"])
+    async with bot.services.store.transaction() as work:
+        staff = await work.staff.by_user(moved_key)
+        assert staff is not None and staff.id is not None
+        [chat] = await work.chats.open_for_staff(staff.id)
+        assert await shifts.staffed_services(work, bot.services.chat, clock.now) == {NORTH.id, SOUTH_A.id}
+    before = len(bot.api.calls)
+
+    await add_coordinator(bot.services, telegram_id=STAFF["south", "worker"], console_user=None, name="Worker-south",
+                          title="", organisation="Org", also_worker=False, region="north")
+    await flush(bot)
+
+    async with bot.services.store.transaction() as work:
+        assert [row.staff_id for row in await work.schedules.rota(SOUTH_A.id)] == []
+        assert await shifts.staffed_services(work, bot.services.chat, clock.now) == {NORTH.id}
+        back = await work.chats.get(chat.id or 0)
+        assert back is not None and back.status == "queued" and back.staff_id is None
+        audit = [(row.action, row.region) for row in await work.audit.recent(2)]
+        assert ("staff.left_region", "south") in audit
+    # The young person they were talking with: back in the queue, messages kept.
+    assert catalogs.text("en", Msg("chat.requeued")) in texts_to(bot, talking.id, before)
+    # The one waiting: told at once that nobody is on duty now, and the next opening, not left in silence.
+    nobody = catalogs.text("fi", Msg("chat.nobody_on_duty", {"service": SOUTH_A.name, "when": "@", "places": "",
+                                                            "open_now": ""})).split("@")[0]
+    assert nobody in texts_to(bot, waiting.id, before)
+    # The worker: told what they left; their desk now shows the north only.
+    assert catalogs.text("en", Msg("shift.left_region", {"service": SOUTH_A.name.en})) in texts_to(bot, south.id,
+                                                                                                   before)
+    text = joined(await south.send("/desk")) + " ".join(south.labels())
+    assert SOUTH_A.name.en not in text, text
+    # A young person asking now sees the south's chat closed.
+    late = bot.user(YOUNG + 2, "en", "Myöhäinen")
+    await late.send("/start")
+    await late.send("/chat")
+    await late.tap("South")
+    text = joined(await late.tap(SOUTH_A.name.en))
+    closed = catalogs.text("en", Msg("chat.closed", {"service": SOUTH_A.name, "when": "@", "places": "",
+                                                     "open_now": ""})).split("@")[0]
+    assert closed in text, text
+    async with bot.services.store.transaction() as work:
+        assert await work.chats.queued(SOUTH_A.id) != [] and not await shifts.available(work, SOUTH_A, clock.now)
