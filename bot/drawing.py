@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,11 +40,24 @@ def _warm_up() -> None:
     import matplotlib.figure
 
 
+PARENT_CHECK = 1.0  # seconds between a worker's looks at whether Kaari is still there
+
+
 def _start_worker() -> None:
     """A worker leaves Ctrl-C to the parent: the terminal sends SIGINT to the whole process group, and a worker
     that took it died printing a KeyboardInterrupt traceback into `kaari web`'s or `kaari chat`'s terminal while
-    the parent stopped cleanly (the parent's shutdown ends the workers)."""
+    the parent stopped cleanly (the parent's shutdown ends the workers). And it ends itself when the parent is
+    gone without a shutdown (SIGKILL, the OOM killer): it waits on a queue whose writing end it holds too, so it
+    would never see the end of it and stay behind, with matplotlib loaded, after every such restart."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), name="kaari-parent-watch", daemon=True).start()
+
+
+def _end_with_parent(parent: int) -> None:
+    """Exit this worker once ``parent`` is no longer its parent (the orphan was handed to init or a subreaper)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
 
 
 class ProcessDrawer:
