@@ -264,7 +264,7 @@ async def bootstrap(
     hooks = house_hooks(instrument, secret, settings, setup)
     flows = all_flows(instrument, secret, settings, consent_items, setup, crisis, hooks)  # files are validated first
     sealer = Sealer(resolve_data_key(settings))
-    store = store or open_store(settings.database_url or settings.db_path)
+    store = store or open_store(settings.database_url or settings.db_path, pool=settings.database_pool)
     await store.migrate()
     if warn_regions:
         await warn_of_unknown_regions(store, setup)

@@ -28,6 +28,8 @@ class Settings:
     db_path: Path = Path("kaari.sqlite3")
     # A PostgreSQL server instead of the SQLite file (postgresql://user:password@host/database); empty: SQLite.
     database_url: str = ""
+    # Connections each process may hold to PostgreSQL at most (several instances: each its own pool).
+    database_pool: int = 10
     secret: str = ""
     default_language: str = "fi"
     esy_instrument: Path | None = None
@@ -203,6 +205,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         telegram_file_url=env.get("KAARI_TELEGRAM_FILE_URL", Settings.telegram_file_url),
         db_path=Path(env.get("KAARI_DB_PATH", str(Settings.db_path))),
         database_url=_database_url(env.get("KAARI_DATABASE_URL", "").strip()),
+        database_pool=max(1, int(_number(env, "KAARI_DATABASE_POOL", Settings.database_pool, int))),
         secret=env.get("KAARI_SECRET", ""),
         default_language=language,
         esy_instrument=Path(instrument) if instrument else None,

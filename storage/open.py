@@ -15,9 +15,10 @@ def is_database_url(value: str) -> bool:
     return "://" in value
 
 
-def open_store(url_or_path: str | Path) -> Store:
-    """The store for ``postgresql://…`` (or ``postgres://…``), or for the SQLite file at a path; any other URL
-    scheme is a ValueError that names the scheme (never the whole URL: it may carry a password)."""
+def open_store(url_or_path: str | Path, *, pool: int = 10) -> Store:
+    """The store for ``postgresql://…`` (or ``postgres://…``), with at most ``pool`` connections, or for the SQLite
+    file at a path; any other URL scheme is a ValueError that names the scheme (never the whole URL: it may carry a
+    password)."""
     if isinstance(url_or_path, Path) or not is_database_url(url_or_path):
         from storage.sqlite import SqliteStore
 
@@ -27,4 +28,4 @@ def open_store(url_or_path: str | Path) -> Store:
         raise ValueError(f"unknown database URL scheme {scheme!r}: use postgresql://user:password@host/database")
     from storage.postgres import PostgresStore  # psycopg is imported only by a deployment that uses it
 
-    return PostgresStore(url_or_path)
+    return PostgresStore(url_or_path, max_connections=pool)

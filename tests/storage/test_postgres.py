@@ -209,6 +209,43 @@ def test_open_store_picks_the_backend_by_the_url() -> None:
     assert "s3cret" not in str(raised.value)
 
 
+async def test_kaari_database_pool_bounds_the_sessions_a_process_holds(postgresql_url: str, tmp_path: Path) -> None:
+    """KAARI_DATABASE_POOL: several instances each hold their own pool, and together they must stay under the
+    server's max_connections; six people at once on a pool of two wait for a connection, never open a third."""
+    from bot.bootstrap import bootstrap
+    from bot.settings import load_settings
+    from tests.bot.harness import bot_settings
+
+    settings = load_settings({"KAARI_DATABASE_URL": postgresql_url, "KAARI_DATABASE_POOL": "2"})
+    assert settings.database_pool == 2 and load_settings({}).database_pool == 10
+    store = open_store(settings.database_url, pool=settings.database_pool)
+    await store.migrate()
+    most = 0
+
+    async def busy(person: str) -> None:
+        nonlocal most
+        async with store.transaction(person) as work:
+            await work.users.get(person)
+            with psycopg.connect(postgresql_url, autocommit=True) as conn:
+                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchone()
+            most = max(most, int(row[0]) if row else 0)
+            await asyncio.sleep(0.05)
+
+    try:
+        await asyncio.gather(*(busy(f"person-{n}") for n in range(6)))
+    finally:
+        await store.close()
+    assert most == 2
+    # And `kaari run` opens its store with it.
+    services = await bootstrap(bot_settings(tmp_path / "unused.sqlite3", database_url=postgresql_url,
+                                            database_pool=3), draws=False)
+    try:
+        assert isinstance(services.store, PostgresStore) and services.store._pool.max_size == 3
+    finally:
+        await services.close()
+
+
 def test_without_postgresql_the_tests_skip_with_a_reason_but_fail_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tests.pg, "binaries", lambda: None)
     monkeypatch.delenv("CI", raising=False)
