@@ -106,9 +106,9 @@ async def transfer_targets(work: UnitOfWork, setup: ChatSetup, chat: ChatRow, st
     """The other workers on duty now in the chat's service: whom the chat can be handed over to."""
     service = setup.get(chat.service)
     current = await shifts.current_shift(work, service, now) if service else None
-    if current is None:
+    if current is None or service is None:
         return []
-    return [staff for staff in await shifts.on_duty(work, current) if staff.id != staff_id]
+    return [staff for staff in await shifts.on_duty(work, current, service) if staff.id != staff_id]
 
 
 async def transfer(work: UnitOfWork, setup: ChatSetup, chat: ChatRow, giver: StaffRow, taker: StaffRow,

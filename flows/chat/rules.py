@@ -54,9 +54,11 @@ def from_rota(rota: Iterable[RotaRow], slot_keys: Iterable[str], marked: Iterabl
     return found
 
 
-def can_answer(duty: DutyRow, staff: StaffRow | None) -> bool:
-    """On duty and reachable: a worker who never opened the bot (or was removed) cannot be written to."""
-    return duty.on and staff is not None and staff.active and staff.is_worker and bool(staff.user_key)
+def can_answer(duty: DutyRow, staff: StaffRow | None, region: str) -> bool:
+    """On duty and reachable, in the service's ``region``: a worker who never opened the bot (or was removed)
+    cannot be written to, and one of another region does not see the service's queue on their desk (#14)."""
+    return (duty.on and staff is not None and staff.active and staff.is_worker and bool(staff.user_key)
+            and staff.region == region)
 
 
 def is_on(duty: Iterable[DutyRow], staff_id: int) -> bool:

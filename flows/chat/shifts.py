@@ -51,13 +51,13 @@ async def current_shift(work: UnitOfWork, service: Service, now: datetime) -> Sh
     return shift
 
 
-async def on_duty(work: UnitOfWork, shift: ShiftRow) -> list[StaffRow]:
-    """The workers on duty in ``shift`` (whose access has not been removed)."""
+async def on_duty(work: UnitOfWork, shift: ShiftRow, service: Service) -> list[StaffRow]:
+    """The workers on duty in ``shift`` of ``service`` (whose access has not been removed, of its region)."""
     assert shift.id is not None
     found = []
     for row in await work.shifts.duty(shift.id):
         staff = await work.staff.get(row.staff_id)
-        if rules.can_answer(row, staff):
+        if rules.can_answer(row, staff, service.region):
             assert staff is not None
             found.append(staff)
     return found
@@ -72,7 +72,7 @@ async def next_opening(work: UnitOfWork, service: Service, now: datetime) -> Per
 async def available(work: UnitOfWork, service: Service, now: datetime) -> bool:
     """Open now, with at least one worker on duty."""
     shift = await current_shift(work, service, now)
-    return shift is not None and bool(await on_duty(work, shift))
+    return shift is not None and bool(await on_duty(work, shift, service))
 
 
 async def staffed_services(work: UnitOfWork, setup: ChatSetup, now: datetime) -> set[str]:
@@ -128,7 +128,9 @@ async def waiting_alone(work: UnitOfWork, setup: ChatSetup, staff_id: int, now: 
     """How many wait in the services where this worker is the only one on duty (they would be left alone)."""
     waiting = 0
     for shift in await my_shifts(work, setup, staff_id, now):
-        if rules.only_one([staff.id or 0 for staff in await on_duty(work, shift)], staff_id):
+        service = setup.get(shift.service)
+        if service is not None and rules.only_one(
+                [staff.id or 0 for staff in await on_duty(work, shift, service)], staff_id):
             waiting += len(await work.chats.queued(shift.service))
     return waiting
 
@@ -240,7 +242,7 @@ async def tell_queue(work: UnitOfWork, service: Service, chat: ChatRow, now: dat
         return
     waiting = len(await work.chats.queued(service.id))
     key = N_("desk.new_crisis_in_queue") if chat.crisis else N_("desk.new_in_queue")
-    for staff in await on_duty(work, shift):
+    for staff in await on_duty(work, shift, service):
         if staff.user_key and staff.id != chat.staff_id:
             await poke(work, staff.user_key, Msg(key, {"service": service.name, "waiting": waiting}), now)
 
@@ -401,7 +403,7 @@ async def _start(work: UnitOfWork, service: Service, shift: ShiftRow, now: datet
     shift.started = True
     await work.shifts.save(shift)
     waiting = len(await work.chats.queued(service.id))
-    for staff in await on_duty(work, shift):
+    for staff in await on_duty(work, shift, service):
         if staff.user_key:
             await push(work, staff.user_key, Msg(N_("shift.started"), {
                 "service": service.name, "when": Period(shift.starts_at, shift.ends_at), "waiting": waiting}), now)
@@ -412,7 +414,7 @@ async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetim
     shift.started = shift.ended = True
     await work.shifts.save(shift)
     following = await current_shift(work, service, now)  # a shift that starts as this one ends
-    staffed = following is not None and bool(await on_duty(work, following))
+    staffed = following is not None and bool(await on_duty(work, following, service))
     if not staffed:
         next_time = await next_opening(work, service, now)
         for chat in await work.chats.queued(service.id):
@@ -424,8 +426,8 @@ async def _end(work: UnitOfWork, service: Service, shift: ShiftRow, now: datetim
         log.info("shift.ended service=%s shift=%s late=1", service.id, shift.id)
         return
     waiting = len(await work.chats.queued(service.id))
-    carried_to = {staff.id for staff in await on_duty(work, following)} if following is not None else set()
-    for staff in await on_duty(work, shift):
+    carried_to = {staff.id for staff in await on_duty(work, following, service)} if following is not None else set()
+    for staff in await on_duty(work, shift, service):
         if staff.id is None:
             continue
         mine = [chat for chat in await work.chats.open_for_staff(staff.id) if chat.shift_id == shift.id]

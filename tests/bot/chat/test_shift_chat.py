@@ -349,7 +349,7 @@ async def test_the_rota_closed_days_and_extra_openings_are_set_in_telegram(
     await kaisa.tap(catalogs.text("fi", Msg("rota.worker_off", {"name": "Aino Virtanen"})))
     async with bot.services.store.transaction() as work:
         shift = await shifts.current_shift(work, SERVICE, clock.now.replace(day=26, hour=10, minute=30))
-        assert shift is not None and [s.name for s in await shifts.on_duty(work, shift)] == ["Aino Virtanen"]
+        assert shift is not None and [s.name for s in await shifts.on_duty(work, shift, SERVICE)] == ["Aino Virtanen"]
         assert await shifts.current_shift(work, SERVICE, clock.now.replace(day=27, hour=10, minute=30)) is None
         actions = [row.action for row in await work.audit.recent(30)]
     assert {"schedule.extra_slot", "rota.add", "schedule.closed_day", "schedule.weekly_removed",

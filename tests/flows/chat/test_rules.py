@@ -8,7 +8,7 @@ import pytest
 
 from flows.chat import rules
 from flows.chat.schedule import parse_services
-from storage.ports import ChatRow, ClosingRow, DutyRow, RotaRow, StaffRow, WeeklyRow
+from storage.ports import DEFAULT_REGION, ChatRow, ClosingRow, DutyRow, RotaRow, StaffRow, WeeklyRow
 
 SERVICES = """
 [[services]]
@@ -28,8 +28,9 @@ def chat(chat_id: int, minutes: int, *, crisis: bool = False, status: str = "que
                    id=chat_id)
 
 
-def worker(*, active: bool = True, is_worker: bool = True, user_key: str | None = "w1") -> StaffRow:
-    return StaffRow("Aino", "", "Oulunkaari", False, is_worker, FRIDAY_NOON, user_key, active, id=1)
+def worker(*, active: bool = True, is_worker: bool = True, user_key: str | None = "w1",
+           region: str = DEFAULT_REGION) -> StaffRow:
+    return StaffRow("Aino", "", "Oulunkaari", False, is_worker, FRIDAY_NOON, user_key, active, id=1, region=region)
 
 
 def test_the_schedule_takes_the_closed_days_extra_slots_and_weekly_changes_made_in_telegram() -> None:
@@ -69,9 +70,10 @@ def test_a_starting_shift_puts_the_rota_on_duty_but_not_one_who_went_off_by_hand
     (True, worker(active=False), False),  # access removed
     (True, worker(is_worker=False), False),  # a coordinator only
     (True, worker(user_key=None), False),  # never opened the bot: cannot be written to
+    (True, worker(region="north"), False),  # of another region: its desk does not show this service's queue
 ])
 def test_who_can_answer_on_duty(on: bool, staff: StaffRow | None, answers: bool) -> None:
-    assert rules.can_answer(DutyRow(1, 1, on, FRIDAY_NOON), staff) is answers
+    assert rules.can_answer(DutyRow(1, 1, on, FRIDAY_NOON), staff, DEFAULT_REGION) is answers
 
 
 def test_on_duty_alone_and_the_services_left_unstaffed() -> None:

@@ -65,12 +65,18 @@ async def test_rota_workers_are_on_duty_and_one_who_went_off_stays_off(setup: sh
         assert await shifts.current_shift(work, service, FRIDAY_NOON - timedelta(minutes=1)) is None
         shift = await shifts.current_shift(work, service, FRIDAY_NOON)
         assert shift is not None and shift.id is not None
-        assert [s.name for s in await shifts.on_duty(work, shift)] == ["Aino Virtanen", "Bea"]
+        assert [s.name for s in await shifts.on_duty(work, shift, service)] == ["Aino Virtanen", "Bea"]
         await work.shifts.set_duty(DutyRow(shift.id, bea.id or 0, False, FRIDAY_NOON))
         again = await shifts.current_shift(work, service, FRIDAY_NOON + timedelta(minutes=5))
         assert again is not None and again.id == shift.id
-        assert [s.name for s in await shifts.on_duty(work, again)] == ["Aino Virtanen"]
+        assert [s.name for s in await shifts.on_duty(work, again, service)] == ["Aino Virtanen"]
         assert await shifts.available(work, service, FRIDAY_NOON)
+        # A duty row of someone now of another region does not count (#14): their desk shows another region's
+        # queue, so the service is not open on their account.
+        aino.region = "north"
+        await work.staff.save(aino)
+        assert await shifts.on_duty(work, again, service) == []
+        assert not await shifts.available(work, service, FRIDAY_NOON)
 
 
 async def test_a_closed_day_and_an_extra_slot_from_telegram_change_the_schedule(setup: shifts.ChatSetup) -> None:
@@ -100,7 +106,7 @@ async def test_a_slot_on_the_spring_daylight_saving_night_finds_its_rota(setup: 
         assert shift is not None
         assert (shift.starts_at, shift.ends_at) == (datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
                                                     datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
-        assert [s.name for s in await shifts.on_duty(work, shift)] == ["Aino"]
+        assert [s.name for s in await shifts.on_duty(work, shift, service)] == ["Aino"]
         assert await shifts.current_shift(work, service, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)) is None
 
 
