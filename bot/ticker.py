@@ -67,6 +67,9 @@ PER_PERSON = 3
 GIVE_UP_AFTER = 5
 STUCK_AFTER = timedelta(minutes=5)  # a safety net only: a failed send is put back at once, a crash at start
 PURGE_EVERY = timedelta(hours=1)
+# Shifts start and end by the minute, yet every handled update wakes a round: under a busy chat, running the
+# shifts' pass (every service's shift, duty and queue read) at each wake was about a third of each round.
+SHIFTS_EVERY = 1.0  # seconds between two passes at most (the timer's rounds are 5 s apart anyway)
 QUIET_MARGIN = timedelta(hours=1)  # a reminder still worth the morning if the meeting is at least this after
 EVER = datetime.max.replace(tzinfo=UTC)  # a claim made before this: any claim
 
@@ -471,11 +474,14 @@ async def run_ticker(services: Services, push: Push, link: LinkFormat, every: fl
     beaten: datetime | None = None
     loop = asyncio.get_running_loop()
     retry_at = float("inf")  # loop time of the soonest retry scheduled and not yet waited for
+    shifts_at = float("-inf")  # loop time of the last shifts' pass
     while True:
         services.wake.clear()  # before the round: a wake during it means another round at once
         claimed = 0
         try:
-            await tick_shifts(services)
+            if loop.time() - shifts_at >= SHIFTS_EVERY:
+                shifts_at = loop.time()
+                await tick_shifts(services)
             claimed, _, retry_in = await _round(services, push, link)
             if retry_in is not None:  # a little after it is due, so that the round finds it due
                 retry_at = min(retry_at, loop.time() + retry_in + 0.05)

@@ -6,6 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.drawing import ProcessDrawer
 from bot.i18n import Catalogs
 from bot.lease import POLLING, TTL, Lease
@@ -123,6 +125,45 @@ async def test_a_stop_that_comes_with_a_wake_up_still_stops_the_ticker(
         async with asyncio.timeout(5):
             await stop_ticker(ticker)  # ... and the stop comes in the same moment
         assert ticker.cancelled()
+    finally:
+        await bot.stop()
+
+
+async def test_a_busy_chat_wakes_rounds_but_not_a_shifts_pass_each_time(
+    tmp_path: Path, clock: Clock, catalogs: Catalogs, drawer: ProcessDrawer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every handled update wakes a ticker round; shifts start and end by the minute, so their pass (every
+    service's shift, duty and queue read) runs at most every SHIFTS_EVERY, not in every woken round."""
+    import bot.ticker as ticker_module
+
+    passes, rounds = [0], [0]
+    real_pass, real_round = ticker_module.tick_shifts, ticker_module._round
+
+    async def counted_pass(services: Any) -> None:
+        passes[0] += 1
+        await real_pass(services)
+
+    async def counted_round(*args: Any) -> Any:
+        rounds[0] += 1
+        return await real_round(*args)
+
+    monkeypatch.setattr(ticker_module, "tick_shifts", counted_pass)
+    monkeypatch.setattr(ticker_module, "_round", counted_round)
+    monkeypatch.setattr(ticker_module, "SHIFTS_EVERY", 3600.0)
+    bot = await start_bot(bot_settings(tmp_path / "k.sqlite3"), clock, catalogs, drawer)
+    try:
+        push, link = pusher(bot.application)
+        ticker = asyncio.create_task(run_ticker(bot.services, push, link, every=60.0))
+        await until(lambda: rounds[0] == 1 and getattr(bot.services.wake, "_waiters", None))
+        for woken in range(2, 7):  # five updates handled, one after another
+            bot.services.wake.set()
+            await until(lambda woken=woken: rounds[0] == woken and getattr(bot.services.wake, "_waiters", None))
+        assert passes[0] == 1, "one pass at the start, none in the five woken rounds"
+        monkeypatch.setattr(ticker_module, "SHIFTS_EVERY", 0.0)  # as if its time had come
+        bot.services.wake.set()
+        await until(lambda: rounds[0] == 7)
+        assert passes[0] == 2
+        await stop_ticker(ticker)
     finally:
         await bot.stop()
 
