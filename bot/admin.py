@@ -65,14 +65,29 @@ async def list_regions(services: Services) -> list[RegionSummary]:
     return await transact(services.store, read, what="admin.list_regions")
 
 
+def _account(services: Services, telegram_id: int | None, console_user: str | None) -> str:
+    """The user key of a Telegram account (its keyed hash) or of a console user."""
+    return (user_key(services.secret, "tg", telegram_id) if telegram_id is not None
+            else user_key(services.secret, "console", console_user or "local"))
+
+
+async def staff_region(services: Services, *, telegram_id: int | None, console_user: str | None) -> str | None:
+    """The region of the staff member on this account; None if it is not staff."""
+
+    async def read(work: UnitOfWork) -> str | None:
+        staff = await work.staff.by_user(_account(services, telegram_id, console_user))
+        return None if staff is None else staff.region
+
+    return await transact(services.store, read, what="admin.staff_region")
+
+
 async def add_coordinator(
     services: Services, *, telegram_id: int | None, console_user: str | None, name: str, title: str,
     organisation: str, also_worker: bool, region: str | None = None,
 ) -> int:
     """Create a coordinator linked to a Telegram account (by its keyed hash) or to a console user, in
     ``region`` (a new one: the default region; someone already staff: their own, unless one is given)."""
-    key = (user_key(services.secret, "tg", telegram_id) if telegram_id is not None
-           else user_key(services.secret, "console", console_user or "local"))
+    key = _account(services, telegram_id, console_user)
     now = services.engine.clock()
 
     async def add(work: UnitOfWork) -> int | None:

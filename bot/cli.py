@@ -184,16 +184,21 @@ def _web_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _add_coordinator(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.admin import add_coordinator
+    from bot.admin import add_coordinator, staff_region
 
     services = await bootstrap(settings, draws=False)
     try:
+        was = await staff_region(services, telegram_id=args.telegram_id, console_user=args.console_user)
         staff_id = await add_coordinator(
             services, telegram_id=args.telegram_id, console_user=args.console_user, name=args.name,
             title=args.title, organisation=args.org, also_worker=args.also_worker, region=args.region)
     finally:
         await services.close()
     print(f"{args.name} is now a coordinator (staff {staff_id}). Their Kaari menu shows the coordinator tools.")
+    if was is not None and args.region is not None and was != args.region:
+        # A move changes what others see at once (the old region's chat), so the operator is told it happened.
+        print(f"They moved from region {was} to {args.region}: they are off {was}'s chat rota and shifts, and their "
+              f"open chats there went back to its queue.")
     return 0
 
 

@@ -63,11 +63,17 @@ def test_a_region_is_added_named_again_and_given_its_coordinator(
     assert audit == ["region.added region:north north", "region.renamed region:default default",
                      "staff.coordinator_added staff:1 north", "staff.coordinator_added staff:2 default"]
     # Added again without --region, Kaisa stays in her region; with one, she moves.
+    capsys.readouterr()
     assert main(["admin", "add-coordinator", "5", "--name", "Kaisa", "--org", "Oulunkaari"]) == 0
     assert [row.region for row in stored(db)[1]] == ["north", DEFAULT_REGION]
+    assert "moved" not in capsys.readouterr().out
     assert main(["admin", "add-coordinator", "5", "--name", "Kaisa", "--org", "Oulunkaari", "--region",
                  "default"]) == 0
     assert [row.region for row in stored(db)[1]] == [DEFAULT_REGION, DEFAULT_REGION]
+    assert "They moved from region north to default: they are off north's chat rota and shifts" in (
+        capsys.readouterr().out)
+    assert stored(db)[2][-1] == "staff.coordinator_added staff:1 default"
+    assert "staff.left_region staff:1 north" in stored(db)[2]
 
 
 @pytest.mark.parametrize(("command", "line"), [
