@@ -286,15 +286,13 @@ async def leaving_region(work: UnitOfWork, setup: ChatSetup, staff: StaffRow,
     async def after() -> None:
         left = set()
         for service in setup.services:
-            rota = [row for row in await work.schedules.rota(service.id) if row.staff_id == staff_id]
-            for row in rota:
-                await work.schedules.remove_rota(row)
+            for row in await work.schedules.rota(service.id):
+                if row.staff_id == staff_id:
+                    await work.schedules.remove_rota(row)
+                    left.add(service.id)
             shift = await current_shift(work, service, now)
-            on = shift is not None and shift.id is not None and rules.is_on(await work.shifts.duty(shift.id),
-                                                                            staff_id)
-            if on and shift is not None and shift.id is not None:
+            if shift is not None and shift.id is not None and rules.is_on(await work.shifts.duty(shift.id), staff_id):
                 await work.shifts.set_duty(DutyRow(shift.id, staff_id, False, now))
-            if rota or on:
                 left.add(service.id)
         # As for a worker removed (flows/chat/hooks.py): those already waiting first, then the worker's own chats
         # go back to the queue with a notice of their own.

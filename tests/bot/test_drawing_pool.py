@@ -1,10 +1,14 @@
-"""The drawing workers leave Ctrl-C to the parent (the terminal signals the whole process group)."""
+"""The drawing workers leave Ctrl-C to the parent (the terminal signals the whole process group), and end
+themselves when the parent is killed without a shutdown."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,10 +69,6 @@ if __name__ == "__main__":  # the workers are spawned: they import this file aga
 def test_a_drawing_worker_ends_itself_when_kaari_is_killed(tmp_path: Path) -> None:
     """SIGKILL (the OOM killer, a supervisor's last resort) gives Kaari no shutdown: its worker, left behind with
     matplotlib loaded, used to live on after every such restart."""
-    import subprocess
-    import sys
-    import time
-
     script = tmp_path / "parent.py"
     script.write_text(ORPHAN_SCRIPT, encoding="utf-8")
     # Its stderr to a file: the killed parent's resource tracker warns of the pool's semaphores there.
